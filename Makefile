@@ -1,0 +1,55 @@
+# Gantry — developer entry points. `make test` and `make demo` work on a fresh machine.
+BUILD       ?= build
+COV_BUILD   ?= build-coverage
+COVERAGE_MIN ?= 50
+JOBS        ?= $(shell nproc)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+GANTRY      := $(BUILD)/gantry
+
+.PHONY: all deps build test test-coverage lint format bench demo clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+## test: install deps, build, run every test through ctest (conformance included).
+test: deps
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(BUILD)/tests/conformance/conformance --summary
+
+## test-coverage: coverage build, tests, gcovr summary; fails under COVERAGE_MIN percent.
+test-coverage: deps
+	cmake -S . -B $(COV_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGANTRY_COVERAGE=ON
+	cmake --build $(COV_BUILD) -j $(JOBS)
+	find $(COV_BUILD) -name '*.gcda' -delete
+	cd $(COV_BUILD) && ctest -j $(JOBS) --output-on-failure
+	gcovr -r . --filter src/ --exclude '.*_test\.cc' $(COV_BUILD) --print-summary \
+	  --fail-under-line $(COVERAGE_MIN)
+
+## lint: clang-format check of every C++ file, then clang-tidy with .clang-tidy.
+lint: deps $(BUILD)/build.ninja
+	@files=$$(git ls-files '*.cc' '*.h'); \
+	  clang-format --dry-run --Werror $$files && echo "clang-format: clean"
+	@scripts/clang-tidy.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+bench: build
+	@bench/run.sh $(BUILD)
+
+## demo: build, lint the example workflows, evaluate an expression.
+demo: deps
+	@$(MAKE) --no-print-directory build
+	@scripts/demo.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(COV_BUILD)

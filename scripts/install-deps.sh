@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of Gantry with apt (and npm for test oracles).
+# Idempotent: installs only what is missing; runs `apt-get update` once when needed.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake ninja-build git pkg-config
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-format clang-tidy gcovr
+  nodejs npm
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# A node/npm that did not come from Debian's packages is fine as long as it works.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  tmp=()
+  for p in "${missing[@]}"; do [[ $p == nodejs || $p == npm ]] || tmp+=("$p"); done
+  missing=("${tmp[@]+"${tmp[@]}"}")
+fi
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Test-only oracles: GitHub's own evaluator and parser from npm (never a runtime dependency).
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+if [[ -f "$ROOT/tests/oracle/package.json" && ! -d "$ROOT/tests/oracle/node_modules/@actions" ]]; then
+  echo "install-deps: npm install in tests/oracle"
+  (cd "$ROOT/tests/oracle" && npm install --no-audit --no-fund --silent) ||
+    echo "install-deps: warning: npm install failed; oracle tests will be skipped"
+fi
+echo "install-deps: ok"

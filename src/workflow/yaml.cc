@@ -97,8 +97,8 @@ class TreeBuilder : public YAML::EventHandler {
     Add(node);
   }
 
-  void OnSequenceStart(const YAML::Mark& mark, const std::string& /*tag*/,
-                       YAML::anchor_t anchor, YAML::EmitterStyle::value /*style*/) override {
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value /*style*/) override {
     auto node = std::make_shared<YamlNode>();
     node->kind = YamlNode::Kind::kSequence;
     node->pos = ToPosition(mark);
@@ -203,7 +203,8 @@ bool YamlNode::AsBool() const { return scalar[0] == 't' || scalar[0] == 'T'; }
 
 double YamlNode::AsNumber() const {
   std::string_view s = scalar;
-  if (s.size() > 2 && s.substr(0, 2) == "0x") return static_cast<double>(std::stoull(scalar, nullptr, 16));
+  if (s.size() > 2 && s.substr(0, 2) == "0x")
+    return static_cast<double>(std::stoull(scalar, nullptr, 16));
   if (s.size() > 2 && s.substr(0, 2) == "0o") {
     return static_cast<double>(std::stoull(scalar.substr(2), nullptr, 8));
   }
@@ -226,22 +227,28 @@ YamlNodePtr YamlNode::Find(std::string_view key) const {
 
 std::string YamlNode::TypeName() const {
   switch (kind) {
-    case Kind::kSequence: return "sequence";
-    case Kind::kMapping: return "mapping";
-    case Kind::kScalar: break;
+    case Kind::kSequence:
+      return "sequence";
+    case Kind::kMapping:
+      return "mapping";
+    case Kind::kScalar:
+      break;
   }
   switch (Type()) {
-    case ScalarType::kNull: return "null";
-    case ScalarType::kBool: return "boolean";
+    case ScalarType::kNull:
+      return "null";
+    case ScalarType::kBool:
+      return "boolean";
     case ScalarType::kInt:
-    case ScalarType::kFloat: return "number";
-    case ScalarType::kString: return "string";
+    case ScalarType::kFloat:
+      return "number";
+    case ScalarType::kString:
+      return "string";
   }
   return "string";
 }
 
-YamlNodePtr ParseYaml(std::string_view content, const std::string& file,
-                      Diagnostics& diagnostics) {
+YamlNodePtr ParseYaml(std::string_view content, const std::string& file, Diagnostics& diagnostics) {
   std::istringstream in{std::string(content)};
   TreeBuilder builder(file, diagnostics);
   try {
@@ -249,8 +256,8 @@ YamlNodePtr ParseYaml(std::string_view content, const std::string& file,
     if (!parser.HandleNextDocument(builder)) return nullptr;
     TreeBuilder extra(file, diagnostics);
     if (parser.HandleNextDocument(extra)) {
-      diagnostics.push_back({file, {}, "A workflow file must hold exactly one YAML document",
-                             "syntax"});
+      diagnostics.push_back(
+          {file, {}, "A workflow file must hold exactly one YAML document", "syntax"});
     }
   } catch (const YAML::Exception& e) {
     diagnostics.push_back({file, ToPosition(e.mark), e.msg, "syntax"});

@@ -1,0 +1,144 @@
+#pragma once
+
+// The typed model of a GitHub Actions workflow. Every element keeps its source position.
+// Values that may hold `${{ }}` are kept as their text (`Expr` / string templates) and
+// evaluated later by the engine; the loader has already checked that they parse.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "workflow/diagnostic.h"
+#include "workflow/events.h"
+#include "workflow/yaml.h"
+
+namespace gantry::workflow {
+
+/// A string that may contain `${{ }}` templates, with its position.
+struct Text {
+  std::string value;
+  Position pos;
+};
+
+/// An ordered name → template map (env, with, outputs...). Order as written.
+using TextMap = std::vector<std::pair<std::string, Text>>;
+
+/// `defaults: run:`.
+struct RunDefaults {
+  std::optional<Text> shell;
+  std::optional<Text> working_directory;
+};
+
+/// `concurrency:` (string form sets only `group`).
+struct Concurrency {
+  Text group;
+  std::optional<Text> cancel_in_progress;  // "true"/"false" or an expression
+};
+
+/// `permissions:`: either a blanket level ("read-all", "write-all", "{}") or per scope.
+struct Permissions {
+  std::optional<std::string> all;                       // "read-all" | "write-all" | ""
+  std::vector<std::pair<std::string, std::string>> scopes;  // scope → read|write|none
+  Position pos;
+};
+
+/// `runs-on:` in any of its forms.
+struct RunsOn {
+  Position pos;
+  std::vector<Text> labels;  // string or list form; also `labels:` of the map form
+  std::optional<Text> group;
+  /// A single `${{ }}` expression that yields the labels at run time.
+  std::optional<Text> expression;
+};
+
+/// `environment:` (string form sets only `name`).
+struct Environment {
+  Text name;
+  std::optional<Text> url;
+};
+
+/// `container:` of a job or one entry of `services:`.
+struct Container {
+  std::string id;  // the service key; empty for a job container
+  Position pos;
+  Text image;
+  std::optional<std::pair<Text, Text>> credentials;  // username, password
+  TextMap env;
+  std::vector<Text> ports;
+  std::vector<Text> volumes;
+  std::optional<Text> options;
+};
+
+/// `strategy:`.
+struct Strategy {
+  Position pos;
+  /// The matrix as written: either a YAML mapping (dimensions, include, exclude) or a
+  /// single expression string. Expanded by the engine's planner.
+  YamlNodePtr matrix;
+  std::optional<Text> fail_fast;     // boolean or expression, default true
+  std::optional<Text> max_parallel;  // number or expression
+};
+
+/// One step of a job.
+struct Step {
+  Position pos;
+  std::string id;  // empty when not given
+  std::optional<Text> name;
+  std::optional<Text> if_condition;  // as written, without the implicit success() &&
+  std::optional<Text> uses;
+  std::optional<Text> run;
+  std::optional<Text> shell;
+  std::optional<Text> working_directory;
+  TextMap with;
+  TextMap env;
+  std::optional<Text> continue_on_error;  // boolean or expression
+  std::optional<Text> timeout_minutes;    // number or expression
+};
+
+/// One job of `jobs:`.
+struct Job {
+  std::string id;
+  Position pos;
+  std::optional<Text> name;
+  std::vector<Text> needs;
+  std::optional<Text> if_condition;
+  std::optional<RunsOn> runs_on;
+  std::optional<Environment> environment;
+  std::optional<Concurrency> concurrency;
+  std::optional<Permissions> permissions;
+  TextMap outputs;
+  TextMap env;
+  RunDefaults defaults;
+  std::vector<Step> steps;
+  std::optional<Text> timeout_minutes;
+  std::optional<Strategy> strategy;
+  std::optional<Text> continue_on_error;
+  std::optional<Container> container;
+  std::vector<Container> services;
+  /// Reusable workflow call: `uses`, `with`, `secrets` (or `secrets: inherit`).
+  std::optional<Text> uses;
+  TextMap with;
+  TextMap secrets;
+  bool secrets_inherit = false;
+};
+
+/// A whole workflow file.
+struct Workflow {
+  std::string file;
+  std::optional<Text> name;
+  std::optional<Text> run_name;
+  Triggers on;
+  std::optional<Permissions> permissions;
+  TextMap env;
+  RunDefaults defaults;
+  std::optional<Concurrency> concurrency;
+  std::vector<Job> jobs;  // in the order written
+
+  /// The job with `id`, or nullptr.
+  const Job* FindJob(std::string_view id) const;
+};
+
+}  // namespace gantry::workflow

@@ -1,0 +1,1 @@
+INSERT INTO results (op, value) VALUES ('add', 5), ('mul', 42);

@@ -31,7 +31,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status PermissionDenied(std::string m) {
@@ -59,7 +61,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : data_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (std::get<Status>(data_).ok()) Die("Result constructed from an OK Status");
   }
@@ -96,8 +98,8 @@ class [[nodiscard]] Result {
 }  // namespace gantry::core
 
 /// Returns early from the enclosing function when `expr` (a Status) is not OK.
-#define GANTRY_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::gantry::core::Status _st = (expr);      \
-    if (!_st.ok()) return _st;                \
+#define GANTRY_RETURN_IF_ERROR(expr)     \
+  do {                                   \
+    ::gantry::core::Status _st = (expr); \
+    if (!_st.ok()) return _st;           \
   } while (0)

@@ -39,9 +39,7 @@ TEST(ResultTest, ReturnIfErrorPropagates) {
   EXPECT_EQ(Chain(1).code(), StatusCode::kInvalidArgument);
 }
 
-TEST(ResultDeathTest, ValueOfErrorAborts) {
-  EXPECT_DEATH((void)Half(3).value(), "odd");
-}
+TEST(ResultDeathTest, ValueOfErrorAborts) { EXPECT_DEATH((void)Half(3).value(), "odd"); }
 
 }  // namespace
 }  // namespace gantry::core

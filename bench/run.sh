@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every benchmark binary built from bench/*_bench.cc and prints its results.
+# Usage: bench/run.sh [BUILD_DIR] [extra Google Benchmark flags...]
+set -euo pipefail
+BUILD=${1:-build}
+shift || true
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+found=0
+for src in bench/*_bench.cc; do
+  [[ -e $src ]] || continue
+  bin="$BUILD/bench/$(basename "${src%.cc}")"
+  if [[ ! -x $bin ]]; then
+    echo "bench: $bin not built (is libbenchmark-dev installed?)" >&2
+    exit 1
+  fi
+  found=1
+  echo "== $bin"
+  GANTRY_SOURCE_DIR="$ROOT" "$bin" --benchmark_counters_tabular=true "$@"
+done
+[[ $found -eq 1 ]] || echo "bench: no benchmarks"

@@ -45,6 +45,13 @@ struct TriggerSecret {
   bool required = false;
 };
 
+/// One entry of `on.schedule`.
+struct ScheduleEntry {
+  std::string cron;      // validated 5-field expression
+  std::string timezone;  // IANA name; empty = UTC
+  Position pos;
+};
+
 /// One event of `on:` with everything that can filter it.
 struct EventTrigger {
   std::string name;  // e.g. "push", "pull_request", "workflow_dispatch"
@@ -53,8 +60,11 @@ struct EventTrigger {
   std::vector<std::string> branches, branches_ignore, tags, tags_ignore, paths, paths_ignore;
   /// workflow_run: the workflows it follows.
   std::vector<std::string> workflows;
-  /// schedule: cron expressions (validated).
+  /// image_version: image names and versions.
+  std::vector<std::string> names, versions;
+  /// schedule: cron expressions (validated), and the same entries with their time zones.
   std::vector<std::string> crons;
+  std::vector<ScheduleEntry> schedule;
   /// workflow_dispatch / workflow_call.
   std::vector<TriggerInput> inputs;
   std::vector<TriggerOutput> outputs;
@@ -68,7 +78,12 @@ struct Triggers {
   const EventTrigger* Find(std::string_view name) const;
 };
 
-/// Parses the value of `on:` into `out`, reporting problems through `reader`.
+/// Parses the value of `on:` into `out`, reporting problems through `reader`: unknown
+/// events (with a did-you-mean), keys an event does not accept, activity types it does not
+/// document, `x` with `x-ignore`, bad cron expressions and time zones, malformed
+/// workflow_dispatch/workflow_call inputs, outputs and secrets, and any `${{ }}` (allowed
+/// only in workflow_call input defaults and output values). A null `on` is an error; a
+/// missing one (nullptr) is left to the caller.
 void ParseTriggers(const YamlNodePtr& on, Reader& reader, Triggers& out);
 
 }  // namespace gantry::workflow

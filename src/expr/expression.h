@@ -49,6 +49,9 @@ class Expression {
   /// Evaluates against `ctx`. Errors (e.g. format() misuse, fromJSON of bad JSON) are
   /// InvalidArgument with GitHub's wording.
   core::Result<Value> Evaluate(const EvalContext& ctx) const;
+  /// Evaluates and converts the result with GitHub's truthiness, without copying the result
+  /// (the fast path for `if:` conditions). An empty expression is false.
+  core::Result<bool> EvaluateTruthy(const EvalContext& ctx) const;
 
   /// Lower-case names of the contexts referenced, in first-use order, no duplicates.
   const std::vector<std::string>& referenced_contexts() const;

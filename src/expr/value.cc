@@ -1,47 +1,94 @@
 #include "expr/value.h"
 
-#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 namespace gantry::expr {
 namespace {
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+// Objects up to this size are searched linearly; larger ones get a hash index.
+constexpr std::size_t kLinearSearchMax = 8;
 
 [[noreturn]] void Die(const char* what) {
   std::cerr << "gantry: fatal: expr::Value: " << what << "\n";
   std::abort();
 }
 
+// FNV-1a over the upper-cased code points, so keys equal ignoring case hash alike.
+std::uint32_t FoldedHash(std::string_view key) {
+  std::uint32_t h = 2166136261u;
+  for (std::size_t i = 0; i < key.size();) {
+    auto c = static_cast<unsigned char>(key[i]);
+    char32_t cp;
+    if (c < 0x80) {
+      cp = (c >= 'a' && c <= 'z') ? c - 32 : c;
+      ++i;
+    } else {
+      cp = ToUpperForCompare(DecodeUtf8(key, &i));
+    }
+    h = (h ^ static_cast<std::uint32_t>(cp)) * 16777619u;
+  }
+  return h;
+}
+
 }  // namespace
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
+std::size_t Object::FindIndex(std::string_view key) const {
+  if (slots_.empty()) {
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (EqualsIgnoreCase(entries_[i].first, key)) return i;
+    }
+    return entries_.size();
+  }
+  std::size_t mask = slots_.size() - 1;
+  for (std::size_t s = FoldedHash(key) & mask;; s = (s + 1) & mask) {
+    std::uint32_t slot = slots_[s];
+    if (slot == 0) return entries_.size();
+    if (EqualsIgnoreCase(entries_[slot - 1].first, key)) return slot - 1;
+  }
+}
+
+void Object::Rehash() {
+  std::size_t capacity = 16;
+  while (capacity < entries_.size() * 2) capacity *= 2;
+  slots_.assign(capacity, 0);
+  std::size_t mask = capacity - 1;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    std::size_t s = FoldedHash(entries_[i].first) & mask;
+    while (slots_[s] != 0) s = (s + 1) & mask;
+    slots_[s] = static_cast<std::uint32_t>(i + 1);
+  }
+}
+
+bool Object::Insert(std::string key, Value value) {
+  if (FindIndex(key) != entries_.size()) return false;
+  entries_.emplace_back(std::move(key), std::move(value));
+  if (entries_.size() > kLinearSearchMax) {
+    if (entries_.size() * 2 > slots_.size()) {
+      Rehash();
+    } else {
+      std::size_t mask = slots_.size() - 1;
+      std::size_t s = FoldedHash(entries_.back().first) & mask;
+      while (slots_[s] != 0) s = (s + 1) & mask;
+      slots_[s] = static_cast<std::uint32_t>(entries_.size());
+    }
   }
   return true;
 }
 
 void Object::Set(std::string key, Value value) {
-  for (auto& e : entries_) {
-    if (EqualsIgnoreCase(e.first, key)) {
-      e.second = std::move(value);
-      return;
-    }
+  std::size_t i = FindIndex(key);
+  if (i != entries_.size()) {
+    entries_[i].second = std::move(value);
+    return;
   }
-  entries_.emplace_back(std::move(key), std::move(value));
+  Insert(std::move(key), std::move(value));
 }
 
 const Value* Object::Find(std::string_view key) const {
-  for (const auto& e : entries_) {
-    if (EqualsIgnoreCase(e.first, key)) return &e.second;
-  }
-  return nullptr;
+  std::size_t i = FindIndex(key);
+  return i == entries_.size() ? nullptr : &entries_[i].second;
 }
 
 Value::Value(std::string s) : data_(std::make_shared<const std::string>(std::move(s))) {}
@@ -76,18 +123,25 @@ const Value* Value::Find(std::string_view key) const {
   return std::get<5>(data_)->Find(key);
 }
 
+bool Value::SameInstance(const Value& other) const {
+  if (kind() != other.kind()) return false;
+  if (is_array()) return std::get<4>(data_) == std::get<4>(other.data_);
+  if (is_object()) return std::get<5>(data_) == std::get<5>(other.data_);
+  return false;
+}
+
 bool Value::IsTruthy() const {
   switch (kind()) {
     case Kind::kNull:
       return false;
     case Kind::kBoolean:
-      return bool_value();
+      return std::get<bool>(data_);
     case Kind::kNumber: {
-      double d = number_value();
+      double d = std::get<double>(data_);
       return !(d == 0 || std::isnan(d));
     }
     case Kind::kString:
-      return !string_value().empty();
+      return !std::get<3>(data_)->empty();
     case Kind::kArray:
     case Kind::kObject:
       return true;
@@ -100,11 +154,11 @@ double Value::ToNumber() const {
     case Kind::kNull:
       return 0;
     case Kind::kBoolean:
-      return bool_value() ? 1 : 0;
+      return std::get<bool>(data_) ? 1 : 0;
     case Kind::kNumber:
-      return number_value();
+      return std::get<double>(data_);
     case Kind::kString:
-      return ParseNumber(string_value());
+      return ParseNumber(*std::get<3>(data_));
     case Kind::kArray:
     case Kind::kObject:
       return std::nan("");
@@ -117,11 +171,11 @@ std::string Value::ToString() const {
     case Kind::kNull:
       return "";
     case Kind::kBoolean:
-      return bool_value() ? "true" : "false";
+      return std::get<bool>(data_) ? "true" : "false";
     case Kind::kNumber:
-      return FormatNumber(number_value());
+      return FormatNumber(std::get<double>(data_));
     case Kind::kString:
-      return string_value();
+      return *std::get<3>(data_);
     case Kind::kArray:
       return "Array";
     case Kind::kObject:
@@ -130,62 +184,6 @@ std::string Value::ToString() const {
   return "";
 }
 
-Value Value::FromJson(const nlohmann::json& json) {
-  switch (json.type()) {
-    case nlohmann::json::value_t::null:
-    case nlohmann::json::value_t::discarded:
-      return Value();
-    case nlohmann::json::value_t::boolean:
-      return Value(json.get<bool>());
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float:
-      return Value(json.get<double>());
-    case nlohmann::json::value_t::string:
-      return Value(json.get<std::string>());
-    case nlohmann::json::value_t::array: {
-      Array a;
-      a.reserve(json.size());
-      for (const auto& item : json) a.push_back(FromJson(item));
-      return Value(std::move(a));
-    }
-    case nlohmann::json::value_t::object: {
-      Object o;
-      for (auto it = json.begin(); it != json.end(); ++it) o.Set(it.key(), FromJson(it.value()));
-      return Value(std::move(o));
-    }
-    case nlohmann::json::value_t::binary:
-      return Value();
-  }
-  return Value();
-}
-
-nlohmann::json Value::ToJson() const {
-  switch (kind()) {
-    case Kind::kNull:
-      return nullptr;
-    case Kind::kBoolean:
-      return bool_value();
-    case Kind::kNumber:
-      return number_value();
-    case Kind::kString:
-      return string_value();
-    case Kind::kArray: {
-      nlohmann::json a = nlohmann::json::array();
-      for (const auto& v : array_value()) a.push_back(v.ToJson());
-      return a;
-    }
-    case Kind::kObject: {
-      nlohmann::json o = nlohmann::json::object();
-      for (const auto& [k, v] : object_value().entries()) o[k] = v.ToJson();
-      return o;
-    }
-  }
-  return nullptr;
-}
-
-std::string Value::ToJsonText() const { return ToJson().dump(2); }
-
 bool operator==(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
@@ -193,37 +191,18 @@ bool operator==(const Value& a, const Value& b) {
       return true;
     case Value::Kind::kBoolean:
       return a.bool_value() == b.bool_value();
-    case Value::Kind::kNumber:
-      return a.number_value() == b.number_value();
+    case Value::Kind::kNumber: {
+      double x = a.number_value(), y = b.number_value();
+      return x == y || (std::isnan(x) && std::isnan(y));
+    }
     case Value::Kind::kString:
       return a.string_value() == b.string_value();
     case Value::Kind::kArray:
       return a.array_value() == b.array_value();
-    case Value::Kind::kObject: {
-      const auto& x = a.object_value().entries();
-      const auto& y = b.object_value().entries();
-      return x == y;
-    }
+    case Value::Kind::kObject:
+      return a.object_value().entries() == b.object_value().entries();
   }
   return false;
-}
-
-std::string FormatNumber(double d) {
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  if (d == 0) return "0";
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, d);
-  return std::string(buf, r.ptr);
-}
-
-double ParseNumber(std::string_view s) {
-  std::string t(s);
-  char* end = nullptr;
-  double d = std::strtod(t.c_str(), &end);
-  if (t.empty()) return 0;
-  if (end != t.c_str() + t.size()) return std::nan("");
-  return d;
 }
 
 }  // namespace gantry::expr

@@ -1,10 +1,11 @@
 #pragma once
 
 // The value model of GitHub Actions expressions: null, boolean, number (double), string,
-// array and object. Values are immutable and cheap to copy: strings, arrays and objects
-// are held by shared_ptr to const storage, so a copy never duplicates their contents.
+// array and object. Values are immutable and cheap to copy: strings, arrays and objects are
+// held by shared_ptr to const storage, so a copy never duplicates their contents.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -13,24 +14,27 @@
 #include <variant>
 #include <vector>
 
+#include "core/status.h"
+#include "expr/unicode.h"
+
 namespace gantry::expr {
 
 class Value;
 
-/// Case-insensitive (ASCII) equality of two strings, as GitHub compares strings and keys.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-
 /// An ordered list of values.
 using Array = std::vector<Value>;
 
-/// An object: keys keep insertion order; lookup ignores ASCII case. Setting a key that is
-/// already present (in any case) replaces its value in place and keeps the first spelling.
+/// An object: keys keep insertion order; lookup ignores case (GitHub's OrdinalIgnoreCase).
+/// Mutable while being built; immutable once wrapped in a Value.
 class Object {
  public:
   using Entry = std::pair<std::string, Value>;
 
   Object() = default;
-  /// Inserts or replaces `key`.
+  /// Adds `key` unless a key equal to it ignoring case exists; then keeps the existing entry
+  /// and returns false (how GitHub builds objects from JSON).
+  bool Insert(std::string key, Value value);
+  /// Inserts `key`, or replaces the value of the existing key (keeping its spelling/position).
   void Set(std::string key, Value value);
   /// The value of `key` (case-insensitive), or nullptr. Does not allocate.
   const Value* Find(std::string_view key) const;
@@ -39,12 +43,16 @@ class Object {
   bool empty() const { return entries_.empty(); }
 
  private:
+  std::size_t FindIndex(std::string_view key) const;  // entries_.size() when absent
+  void Rehash();
+
   std::vector<Entry> entries_;
-  // Positions sorted by case-folded key; built lazily for larger objects (see value.cc).
-  std::vector<std::uint32_t> index_;
+  // Open-addressing hash table of entry positions + 1 (0 = empty slot), keyed by the
+  // case-folded key; only used once the object is larger than a few entries.
+  std::vector<std::uint32_t> slots_;
 };
 
-/// An expression value. Thread-safe to share across threads (immutable).
+/// An expression value. Safe to share across threads (immutable).
 class Value {
  public:
   enum class Kind { kNull, kBoolean, kNumber, kString, kArray, kObject };
@@ -68,6 +76,8 @@ class Value {
   bool is_string() const { return kind() == Kind::kString; }
   bool is_array() const { return kind() == Kind::kArray; }
   bool is_object() const { return kind() == Kind::kObject; }
+  /// null, boolean, number or string.
+  bool is_primitive() const { return kind() <= Kind::kString; }
 
   /// Typed accessors; calling one on the wrong kind is a bug and aborts.
   bool bool_value() const;
@@ -78,25 +88,29 @@ class Value {
 
   /// Object member lookup (case-insensitive); nullptr when absent or not an object.
   const Value* Find(std::string_view key) const;
+  /// True when both are the same array/object instance (GitHub compares these by reference).
+  bool SameInstance(const Value& other) const;
 
   /// GitHub truthiness: false, 0, -0, NaN, "" and null are falsy; everything else truthy.
   bool IsTruthy() const;
-  /// GitHub number coercion: null→0, bool→0/1, string→parsed number (trimmed; "" → 0;
-  /// hex 0x.., octal 0o.., exponent forms; otherwise NaN), array/object→NaN.
+  /// GitHub number coercion: null→0, bool→0/1, string→ParseNumber, array/object→NaN.
   double ToNumber() const;
-  /// GitHub string coercion: null→"", booleans "true"/"false", numbers formatted as
-  /// GitHub does (see FormatNumber), arrays → "Array", objects → "Object".
+  /// GitHub string coercion: null→"", "true"/"false", numbers per FormatNumber, arrays →
+  /// "Array", objects → "Object".
   std::string ToString() const;
 
-  /// Converts from JSON (numbers become doubles; key order is kept).
+  /// Converts from JSON (numbers become doubles; key order is kept for ordered_json).
   static Value FromJson(const nlohmann::json& json);
-  /// Converts to JSON; non-finite numbers become null... except where GitHub prints them,
-  /// which ToJsonText handles.
-  nlohmann::json ToJson() const;
-  /// JSON text as GitHub's toJSON prints it: 2-space indentation, "key": value.
+  static Value FromJson(const nlohmann::ordered_json& json);
+  /// Parses JSON text keeping key order. InvalidArgument (with the parser's reason) on error.
+  static core::Result<Value> ParseJson(std::string_view text);
+  /// Converts to JSON: whole numbers become integers, non-finite numbers become null.
+  nlohmann::ordered_json ToJson() const;
+  /// JSON text as GitHub's toJSON prints it: 2-space indentation, `"key": value`, `[]`/`{}`
+  /// for empty containers, NaN/Infinity as null.
   std::string ToJsonText() const;
 
-  /// Structural equality (strings compared exactly); for tests.
+  /// Structural equality (strings compared exactly, keys in order); for tests.
   friend bool operator==(const Value& a, const Value& b);
 
  private:
@@ -105,11 +119,14 @@ class Value {
   Storage data_;
 };
 
-/// Formats a number as GitHub's expression engine does (JavaScript-like): "1", "1.5",
-/// "-0" → "0", "1e+21", "NaN", "Infinity", "-Infinity".
+/// Formats a number as GitHub's expression engine converts numbers to strings: at most 15
+/// decimals, no trailing zeros, "-0" → "0", JavaScript exponent form from 1e21, "NaN",
+/// "Infinity", "-Infinity".
 std::string FormatNumber(double d);
-
-/// Parses a string the way GitHub coerces strings to numbers; NaN when not a number.
+/// JavaScript's Number::toString (shortest round-trip digits), as JSON output uses.
+std::string FormatNumberShortest(double d);
+/// Converts a string to a number as GitHub does: surrounding whitespace ignored, "" → 0,
+/// decimal with optional sign/fraction/exponent, "Infinity", 0x/0o/0b prefixes; else NaN.
 double ParseNumber(std::string_view s);
 
 }  // namespace gantry::expr

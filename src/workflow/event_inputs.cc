@@ -115,6 +115,11 @@ void ParseInput(const YamlNode& key, const YamlNodePtr& value, InputKind kind, R
         std::string message = "Unexpected value '" + *s + "': the type of input '" + input.name +
                               "' must be one of " + list;
         std::string suggestion = ClosestMatch(*s, types);
+        for (auto t : types) {
+          if (suggestion.empty() && s->size() >= 3 && t.starts_with(Lower(*s))) {
+            suggestion = std::string(t);
+          }
+        }
         if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
         reader.Error(v->pos, message);
       } else {

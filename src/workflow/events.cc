@@ -1,6 +1,7 @@
 #include "workflow/events.h"
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "workflow/cron.h"
@@ -47,6 +48,29 @@ void ScanExpressions(const YamlNodePtr& node, std::vector<std::string_view>& pat
   }
 }
 
+std::string Squash(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c != '_' && c != '-') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// A plausible intended event name: a close spelling, or else the shortest event whose name
+// starts with what was written once case and underscores are ignored ("pullreq").
+std::string SuggestEvent(std::string_view name) {
+  std::string best = ClosestMatch(name, EventNames());
+  if (!best.empty() || name.size() < 4) return best;
+  const std::string squashed = Squash(name);
+  for (auto candidate : EventNames()) {
+    if (Squash(candidate).starts_with(squashed) &&
+        (best.empty() || candidate.size() < best.size())) {
+      best = std::string(candidate);
+    }
+  }
+  return best;
+}
+
 // The spec of event `name` at `node`, or nullptr after reporting it as unknown.
 const EventSpec* LookUpEvent(const YamlNode& node, Reader& reader) {
   if (!node.IsScalar() || node.IsNull()) {
@@ -57,7 +81,7 @@ const EventSpec* LookUpEvent(const YamlNode& node, Reader& reader) {
   if (HasExpression(node.scalar)) return nullptr;  // already reported
   std::string message =
       "Unexpected value '" + node.scalar + "': not an event that can trigger a workflow";
-  std::string suggestion = ClosestMatch(node.scalar, EventNames());
+  std::string suggestion = SuggestEvent(node.scalar);
   if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
   reader.Error(node.pos, message, "events");
   return nullptr;

@@ -23,8 +23,15 @@ struct Text {
   Position pos;
 };
 
-/// An ordered name → template map (env, with, outputs...). Order as written.
+/// An ordered name → template map (env, with, outputs...). Order as written. Where GitHub
+/// accepts a whole map written as one expression (`env: ${{ fromJSON(...) }}`), the map holds
+/// a single entry with an empty name whose value is that expression (see IsWholeExpression).
 using TextMap = std::vector<std::pair<std::string, Text>>;
+
+/// True when `map` is one `${{ }}` expression that yields the whole map at run time.
+inline bool IsWholeExpression(const TextMap& map) {
+  return map.size() == 1 && map[0].first.empty();
+}
 
 /// `defaults: run:`.
 struct RunDefaults {
@@ -34,13 +41,15 @@ struct RunDefaults {
 
 /// `concurrency:` (string form sets only `group`).
 struct Concurrency {
-  Text group;
+  Position pos;
+  Text group;                              // may be an expression
   std::optional<Text> cancel_in_progress;  // "true"/"false" or an expression
+  std::optional<Text> queue;               // "single" | "max"
 };
 
 /// `permissions:`: either a blanket level ("read-all", "write-all", "{}") or per scope.
 struct Permissions {
-  std::optional<std::string> all;                       // "read-all" | "write-all" | ""
+  std::optional<std::string> all;                           // "read-all" | "write-all" | ""
   std::vector<std::pair<std::string, std::string>> scopes;  // scope → read|write|none
   Position pos;
 };
@@ -56,11 +65,14 @@ struct RunsOn {
 
 /// `environment:` (string form sets only `name`).
 struct Environment {
+  Position pos;
   Text name;
   std::optional<Text> url;
+  std::optional<Text> deployment;  // "true"/"false": whether to create a deployment record
 };
 
-/// `container:` of a job or one entry of `services:`.
+/// `container:` of a job or one entry of `services:`. When the whole value is one expression,
+/// `image` holds it and the engine evaluates it to a string (image) or an object (mapping).
 struct Container {
   std::string id;  // the service key; empty for a job container
   Position pos;
@@ -70,6 +82,8 @@ struct Container {
   std::vector<Text> ports;
   std::vector<Text> volumes;
   std::optional<Text> options;
+  std::optional<Text> entrypoint;  // services only
+  std::optional<Text> command;     // services only
 };
 
 /// `strategy:`.
@@ -80,7 +94,19 @@ struct Strategy {
   YamlNodePtr matrix;
   std::optional<Text> fail_fast;     // boolean or expression, default true
   std::optional<Text> max_parallel;  // number or expression
+  /// Set when the whole `strategy:` is one expression (then the fields above are unset).
+  std::optional<Text> expression;
 };
+
+/// `snapshot:` (custom runner images): the image to create from the job's runner.
+struct Snapshot {
+  Position pos;
+  Text image_name;
+  std::optional<Text> version;
+  std::optional<Text> if_condition;
+};
+
+struct Workflow;
 
 /// One step of a job.
 struct Step {
@@ -114,21 +140,32 @@ struct Job {
   RunDefaults defaults;
   std::vector<Step> steps;
   std::optional<Text> timeout_minutes;
+  std::optional<Text> cancel_timeout_minutes;
   std::optional<Strategy> strategy;
   std::optional<Text> continue_on_error;
   std::optional<Container> container;
   std::vector<Container> services;
+  /// Set when `services:` is one expression yielding the whole map.
+  std::optional<Text> services_expression;
+  std::optional<Snapshot> snapshot;
   /// Reusable workflow call: `uses`, `with`, `secrets` (or `secrets: inherit`).
   std::optional<Text> uses;
   TextMap with;
   TextMap secrets;
   bool secrets_inherit = false;
+  /// The loaded callee of a local reusable workflow call (`uses: ./.github/workflows/x.yml`)
+  /// when LoadOptions::read_file was set and it loaded; nullptr otherwise.
+  std::shared_ptr<const Workflow> called_workflow;
+
+  /// True for a reusable workflow call (`uses:`), false for a job with runs-on/steps.
+  bool IsReusableCall() const { return uses.has_value(); }
 };
 
 /// A whole workflow file.
 struct Workflow {
   std::string file;
   std::optional<Text> name;
+  std::optional<Text> description;
   std::optional<Text> run_name;
   Triggers on;
   std::optional<Permissions> permissions;

@@ -147,11 +147,10 @@ bool Evaluator::Eval(const Node& n, Ref* out) {
 }
 
 bool Evaluator::EvalIndex(const Node& n, Ref* out) {
-  // GitHub evaluates the index before the object.
-  Ref index;
-  if (!n.star && !Eval(*n.children[1], &index)) return false;
   Ref object;
   if (!Eval(*n.children[0], &object)) return false;
+  Ref index;
+  if (!n.star && !Eval(*n.children[1], &index)) return false;
   const Value& obj = object.get();
 
   if (obj.is_array() && object.filtered()) {

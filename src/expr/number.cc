@@ -140,38 +140,51 @@ std::string FormatNumberShortest(double d) {
 std::string FormatNumber(double d) {
   if (std::isnan(d) || std::isinf(d)) return FormatNumberShortest(d);
   if (d == 0) return "0";
-  if (std::fabs(d) >= 1e21) return FormatNumberShortest(d);
-  if (d == std::trunc(d) && std::fabs(d) < 9007199254740992.0) {
-    return std::to_string(static_cast<long long>(d));
-  }
-  // GitHub rounds to 15 decimals (JavaScript toFixed(15): ties away from zero on the exact
-  // binary value), then prints the shortest form of the rounded number. An exact tie at the
-  // 16th decimal needs at most 16 fractional bits, so only then is %.16f exact and needed.
+  // GitHub formats with .NET's "G15": 15 significant digits (rounded half away from zero on
+  // the exact binary value), trailing zeros dropped, fixed notation for decimal exponents
+  // -5 < e < 15 and "1.5E+20" / "1E-05" otherwise. 40 digits of the exact expansion are
+  // enough to round correctly: a double that is not exactly a tie differs from one well
+  // within them.
   char buf[96];
-  double scaled = d * 65536.0;
-  if (scaled == std::trunc(scaled)) {
-    int len = std::snprintf(buf, sizeof buf, "%.16f", std::fabs(d));
-    std::string s(buf, len);
-    bool round_up = s.back() >= '5';
-    s.pop_back();
-    if (round_up) {
-      int i = static_cast<int>(s.size()) - 1;
-      for (; i >= 0; --i) {
-        if (s[i] == '.') continue;
-        if (s[i] == '9') {
-          s[i] = '0';
-        } else {
-          ++s[i];
-          break;
-        }
-      }
-      if (i < 0) s.insert(s.begin(), '1');
-    }
-    double r = ParseNumber(s);
-    return FormatNumberShortest(d < 0 ? -r : r);
+  std::snprintf(buf, sizeof buf, "%.40e", std::fabs(d));
+  std::string_view sci(buf);
+  std::size_t e_pos = sci.find('e');
+  std::string digits;
+  for (std::size_t i = 0; i < e_pos; ++i) {
+    if (sci[i] != '.') digits.push_back(sci[i]);
   }
-  int len = std::snprintf(buf, sizeof buf, "%.15f", d);
-  return FormatNumberShortest(ParseNumber(std::string_view(buf, len)));
+  int exponent = std::atoi(buf + e_pos + 1);
+  bool round_up = digits[15] >= '5';
+  digits.resize(15);
+  if (round_up) {
+    int i = 14;
+    for (; i >= 0 && digits[i] == '9'; --i) digits[i] = '0';
+    if (i < 0) {
+      digits.insert(digits.begin(), '1');
+      digits.pop_back();
+      ++exponent;
+    } else {
+      ++digits[i];
+    }
+  }
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  std::string out = d < 0 ? "-" : "";
+  int n = static_cast<int>(digits.size());
+  if (exponent > -5 && exponent < 15) {
+    if (exponent < 0) {
+      out += "0." + std::string(-exponent - 1, '0') + digits;
+    } else if (n <= exponent + 1) {
+      out += digits + std::string(exponent + 1 - n, '0');
+    } else {
+      out += digits.substr(0, exponent + 1) + "." + digits.substr(exponent + 1);
+    }
+    return out;
+  }
+  out += digits.substr(0, 1);
+  if (n > 1) out += "." + digits.substr(1);
+  char exp_buf[16];
+  std::snprintf(exp_buf, sizeof exp_buf, "E%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
+  return out + exp_buf;
 }
 
 double ParseNumber(std::string_view s) {

@@ -119,9 +119,9 @@ class Value {
   Storage data_;
 };
 
-/// Formats a number as GitHub's expression engine converts numbers to strings: at most 15
-/// decimals, no trailing zeros, "-0" → "0", JavaScript exponent form from 1e21, "NaN",
-/// "Infinity", "-Infinity".
+/// Formats a number as GitHub's expression engine converts numbers to strings (.NET "G15"):
+/// 15 significant digits, no trailing zeros, "-0" → "0", "1.23456789012346E+19" and "1E-05"
+/// outside 1e-5..1e15, "NaN", "Infinity", "-Infinity".
 std::string FormatNumber(double d);
 /// JavaScript's Number::toString (shortest round-trip digits), as JSON output uses.
 std::string FormatNumberShortest(double d);

@@ -43,6 +43,35 @@ bool IsQuotedLiteral(std::string_view raw) {
   return !in_string;
 }
 
+// Where GitHub's `${{ insert }}` directive appears in `raw`: as the whole value (a mapping key
+// that merges an object into its parent) or embedded in other text (an error).
+enum class Insert { kNone, kWhole, kEmbedded };
+
+Insert FindInsertDirective(std::string_view raw) {
+  if (raw.find("insert") == std::string_view::npos) return Insert::kNone;
+  for (size_t start = raw.find("${{"); start != std::string_view::npos;) {
+    // Find the closing }} outside string literals, as GitHub's template reader does.
+    bool in_string = false;
+    size_t end = std::string_view::npos;
+    for (size_t i = start + 3; i < raw.size(); ++i) {
+      if (raw[i] == '\'') {
+        in_string = !in_string;
+      } else if (!in_string && raw[i] == '}' && raw[i - 1] == '}') {
+        end = i;
+        break;
+      }
+    }
+    if (end == std::string_view::npos) return Insert::kNone;
+    std::string_view inner = Trim(raw.substr(start + 3, end - 1 - (start + 3)));
+    if (inner.substr(0, 6) == "insert" &&
+        (inner.size() == 6 || std::isspace(static_cast<unsigned char>(inner[6])))) {
+      return start == 0 && end + 1 == raw.size() ? Insert::kWhole : Insert::kEmbedded;
+    }
+    start = raw.find("${{", end + 1);
+  }
+  return Insert::kNone;
+}
+
 }  // namespace
 
 void ReportUnexpected(Reader& r, const YamlNode& node, std::string_view expected) {
@@ -79,6 +108,20 @@ ExpressionCheck CheckExpressions(Reader& r, const YamlNode& node, Place place) {
     r.Error(node.pos, "A template expression is not allowed in this context", "expression");
     check.ok = false;
     return check;
+  }
+  switch (FindInsertDirective(node.scalar)) {
+    case Insert::kWhole:
+      return check;
+    case Insert::kEmbedded:
+      r.Error(node.pos,
+              "The directive 'insert' is not allowed in this context. Directives are not "
+              "supported for expressions that are embedded within a string. Directives are only "
+              "supported when the entire value is an expression.",
+              "expression");
+      check.ok = false;
+      return check;
+    case Insert::kNone:
+      break;
   }
   auto parsed = expr::Template::Parse(node.scalar, ParseOptionsFor(place));
   if (!parsed.ok()) {
@@ -210,7 +253,7 @@ std::vector<bool> CheckDuplicateKeys(Reader& r, const YamlNode& mapping) {
   seen.reserve(mapping.entries.size());
   for (size_t i = 0; i < mapping.entries.size(); ++i) {
     const YamlNode& key = *mapping.entries[i].first;
-    if (key.scalar.empty()) continue;
+    if (key.scalar.empty() || HasExpression(key)) continue;
     std::string upper = Upper(key.scalar);
     if (std::find(seen.begin(), seen.end(), upper) != seen.end()) {
       r.Error(key.pos, "'" + key.scalar + "' is already defined", "syntax");
@@ -246,11 +289,12 @@ int CheckShape(Reader& r, const YamlNode& mapping, const std::vector<Shape>& sha
       candidates = std::move(knowing);
       continue;
     }
-    std::string message = "Unexpected value '" + key.scalar + "' in " + std::string(what);
+    std::string message = "Unexpected value '" + key.scalar + "'";
     bool known_elsewhere = std::any_of(shapes.begin(), shapes.end(),
                                        [&](const Shape& s) { return Knows(s, key.scalar); });
     if (known_elsewhere && !selector.empty()) {
-      message += " ('" + key.scalar + "' cannot be used together with '" + selector + "')";
+      message += " (" + std::string(what) + " cannot have both '" + selector + "' and '" +
+                 key.scalar + "')";
     } else {
       std::vector<std::string_view> known;
       for (size_t c : candidates)
@@ -282,10 +326,7 @@ int CheckShape(Reader& r, const YamlNode& mapping, const std::vector<Shape>& sha
   if (!expression_key) {
     for (auto required : shape.required) {
       if (!mapping.Find(required)) {
-        r.Error(mapping.pos,
-                "Required property is missing: " + std::string(required) + " (in " +
-                    std::string(what) + ")",
-                "syntax");
+        r.Error(mapping.pos, "Required property is missing: " + std::string(required), "syntax");
       }
     }
   }

@@ -67,8 +67,8 @@ struct Shape {
 /// Checks the keys of `mapping` against alternative shapes as GitHub does: each key keeps only
 /// the shapes that know it, a key no remaining shape knows is "Unexpected value 'k'", then the
 /// required keys of the one remaining shape are checked. Returns that shape's index, or -1 when
-/// the keys did not decide between several shapes (reported as "not enough info"). `what` names
-/// the mapping in messages, e.g. "job 'build'".
+/// the keys did not decide between several shapes (reported as "not enough info"). Messages
+/// are GitHub's, with a did-you-mean or a hint naming `what` (e.g. "a job") appended.
 int CheckShape(Reader& r, const YamlNode& mapping, const std::vector<Shape>& shapes,
                std::string_view what);
 

@@ -5,6 +5,7 @@
 
 #include "workflow/fields.h"
 #include "workflow/matrix.h"
+#include "workflow/reusable.h"
 #include "workflow/sections.h"
 #include "workflow/steps.h"
 
@@ -51,13 +52,8 @@ std::optional<Snapshot> ReadSnapshot(Reader& r, const YamlNodePtr& node) {
 void ReadCallFields(Reader& r, const YamlNode& node, Job& job) {
   if (YamlNodePtr uses = node.Find("uses")) {
     job.uses = ReadString(r, uses, Place::kNoExpressions, true);
-    if (job.uses && !HasExpression(*uses) && !IsValidWorkflowReference(job.uses->value)) {
-      r.Error(uses->pos,
-              "Invalid workflow reference '" + job.uses->value +
-                  "': expected './.github/workflows/{file}' or "
-                  "'{owner}/{repo}/.github/workflows/{file}@{ref}'",
-              "workflow-call");
-    }
+    // A reference folded from `${{ 'literal' }}` is accepted as GitHub does, unchecked.
+    if (job.uses && !HasExpression(*uses)) CheckWorkflowRef(*job.uses, r);
   }
   if (YamlNodePtr with = node.Find("with")) {
     if (HasExpression(*with)) {
@@ -111,8 +107,7 @@ void ReadJob(Reader& r, const YamlNode& key, const YamlNodePtr& node, Workflow& 
     workflow.jobs.push_back(std::move(job));
     return;
   }
-  const std::string what = "job '" + job.id + "'";
-  int shape = CheckShape(r, *node, JobShapes(), what);
+  int shape = CheckShape(r, *node, JobShapes(), "a job");
   job.name = ReadString(r, node->Find("name"), Place::kJob);
   if (YamlNodePtr needs = node->Find("needs")) {
     job.needs = ReadStringList(r, needs, Place::kNoExpressions, true);
@@ -127,25 +122,6 @@ void ReadJob(Reader& r, const YamlNode& key, const YamlNodePtr& node, Workflow& 
 }
 
 }  // namespace
-
-bool IsValidWorkflowReference(std::string_view uses) {
-  constexpr auto npos = std::string_view::npos;
-  if (uses.substr(0, 2) == "./") return uses.size() > 2 && uses.find('@') == npos;
-  auto at = uses.find('@');
-  if (at == npos || at + 1 >= uses.size() || uses.find('@', at + 1) != npos) return false;
-  std::string_view path = uses.substr(0, at);
-  int segments = 0;
-  size_t start = 0;
-  while (true) {
-    size_t slash = path.find('/', start);
-    size_t end = slash == npos ? path.size() : slash;
-    if (end == start) return false;  // an empty segment
-    ++segments;
-    if (slash == npos) break;
-    start = slash + 1;
-  }
-  return segments >= 3;
-}
 
 void ReadJobs(Reader& r, const YamlNodePtr& node, Workflow& workflow) {
   if (!node) return;

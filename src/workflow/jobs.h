@@ -3,8 +3,6 @@
 // `jobs:`: job ids and the two kinds of job, one that runs steps on a runner (`runs-on`) and
 // one that calls a reusable workflow (`uses`). Checks that span jobs (needs) are in validate.h.
 
-#include <string_view>
-
 #include "workflow/model.h"
 #include "workflow/reader.h"
 #include "workflow/yaml.h"
@@ -13,9 +11,5 @@ namespace gantry::workflow {
 
 /// Reads the value of `jobs:` into `workflow.jobs`, reporting every problem found.
 void ReadJobs(Reader& r, const YamlNodePtr& node, Workflow& workflow);
-
-/// True when `uses` of a job has a shape GitHub accepts for a reusable workflow:
-/// "./.github/workflows/{file}" or "{owner}/{repo}/{path}@{ref}".
-bool IsValidWorkflowReference(std::string_view uses);
 
 }  // namespace gantry::workflow

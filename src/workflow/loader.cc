@@ -5,12 +5,15 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
+#include <tuple>
 #include <unordered_set>
 #include <vector>
 
 #include "workflow/fields.h"
 #include "workflow/jobs.h"
+#include "workflow/reusable.h"
 #include "workflow/sections.h"
 #include "workflow/validate.h"
 
@@ -24,16 +27,20 @@ const Shape& WorkflowShape() {
   return shape;
 }
 
+// A called workflow, loaded once per top-level load however often it is called.
+struct Callee {
+  std::shared_ptr<Workflow> workflow;  // nullptr when it did not parse
+  Diagnostics diagnostics;
+  bool followed = false;  // its own calls were loaded and checked
+};
+
 // State shared by one top-level load and the reusable workflows it calls.
 struct CallState {
   const LoadOptions& options;
-  Diagnostics& diagnostics;
-  std::vector<std::string> stack;  // files being loaded, outermost first
-  std::map<std::string, std::shared_ptr<const Workflow>> loaded;  // callee path → workflow
+  std::vector<std::string> stack;  // files on the current call chain, outermost first
+  std::map<std::string, std::unique_ptr<Callee>> callees;  // by path or reference
+  std::vector<std::string> order;                          // callees in first-load order
 };
-
-std::shared_ptr<Workflow> LoadOne(std::string_view content, const std::string& file,
-                                  CallState& state);
 
 // yaml-cpp marks an empty mapping value (`image:` followed by a newline) at the next token,
 // often on a later line; GitHub reports such a value right after its key's colon. The nodes
@@ -49,58 +56,6 @@ void FixEmptyValuePositions(const YamlNode& node, std::unordered_set<const YamlN
       const_cast<YamlNode&>(*value).pos = {key->pos.line, key->pos.column + key_length + 1};
     }
     FixEmptyValuePositions(*value, seen);
-  }
-}
-
-// Hook for the checks of a call against its callee's workflow_call contract.
-void CheckCall(const Job& caller, const Workflow& callee, const Workflow& caller_workflow,
-               Reader& reader) {
-  (void)caller;
-  (void)callee;
-  (void)caller_workflow;
-  (void)reader;
-}
-
-// Loads the local reusable workflows `workflow` calls and checks each call.
-void FollowCalls(Workflow& workflow, Reader& reader, CallState& state) {
-  for (Job& job : workflow.jobs) {
-    if (!job.uses || job.uses->value.substr(0, 2) != "./") continue;
-    const Text& uses = *job.uses;
-    const std::string path = uses.value.substr(2);
-    int depth = static_cast<int>(state.stack.size());
-    if (depth > state.options.max_call_depth) {
-      reader.Error(uses.pos,
-                   "Nested reusable workflow depth exceeded " +
-                       std::to_string(state.options.max_call_depth) + ".",
-                   "workflow-call");
-      continue;
-    }
-    auto on_stack = std::find(state.stack.begin(), state.stack.end(), path);
-    if (on_stack != state.stack.end()) {
-      std::string chain;
-      for (auto it = on_stack; it != state.stack.end(); ++it) chain += *it + " -> ";
-      reader.Error(uses.pos, "Reusable workflow '" + path + "' calls itself: " + chain + path,
-                   "workflow-call");
-      continue;
-    }
-    std::shared_ptr<const Workflow> callee;
-    if (auto cached = state.loaded.find(path); cached != state.loaded.end()) {
-      callee = cached->second;
-    } else {
-      std::optional<std::string> content = state.options.read_file(path);
-      if (!content) {
-        reader.Error(uses.pos,
-                     "Reusable workflow '" + uses.value + "' was not found: no file '" + path +
-                         "' in the repository",
-                     "workflow-call");
-        continue;
-      }
-      callee = LoadOne(*content, path, state);
-      state.loaded.emplace(path, callee);
-    }
-    if (!callee) continue;
-    CheckCall(job, *callee, workflow, reader);
-    job.called_workflow = callee;
   }
 }
 
@@ -121,34 +76,95 @@ void ReadWorkflow(Reader& r, const YamlNode& root, Workflow& workflow) {
   }
 }
 
-std::shared_ptr<Workflow> LoadOne(std::string_view content, const std::string& file,
-                                  CallState& state) {
-  Diagnostics diagnostics;
-  Reader reader(file, diagnostics);
-  std::shared_ptr<Workflow> workflow;
-  YamlNodePtr root = ParseYaml(content, file, diagnostics);
+// Parses and validates one file on its own (calls are followed by FollowCalls).
+std::shared_ptr<Workflow> Parse(std::string_view content, const std::string& file, Reader& r) {
+  YamlNodePtr root = ParseYaml(content, file, r.diagnostics());
   if (!root) {
-    if (diagnostics.empty()) {
-      reader.Error({}, "The workflow file is empty: it needs at least 'on' and 'jobs'", "syntax");
+    if (r.diagnostics().empty()) {
+      r.Error({}, "The workflow file is empty: it needs at least 'on' and 'jobs'", "syntax");
     }
-  } else if (!root->IsMapping()) {
-    ReportUnexpected(reader, *root, "a workflow mapping with 'on' and 'jobs'");
-  } else {
-    std::unordered_set<const YamlNode*> seen;
-    FixEmptyValuePositions(*root, seen);
-    workflow = std::make_shared<Workflow>();
-    workflow->file = file;
-    ReadWorkflow(reader, *root, *workflow);
-    if (state.options.read_file) {
-      state.stack.push_back(file);
-      FollowCalls(*workflow, reader, state);
-      state.stack.pop_back();
-    }
+    return nullptr;
   }
-  SortByPosition(diagnostics);
-  // The caller's own problems come first; those of the files it calls follow.
-  state.diagnostics.insert(state.diagnostics.begin(), diagnostics.begin(), diagnostics.end());
+  auto workflow = std::make_shared<Workflow>();
+  workflow->file = file;
+  if (!root->IsMapping()) {
+    ReportUnexpected(r, *root, "a workflow mapping with 'on' and 'jobs'");
+    return workflow;
+  }
+  std::unordered_set<const YamlNode*> seen;
+  FixEmptyValuePositions(*root, seen);
+  ReadWorkflow(r, *root, *workflow);
   return workflow;
+}
+
+// The callee stored under `key`, reading and parsing it on first use; nullptr when it cannot
+// be read (reported for a local file, silent for a remote reference).
+Callee* FindCallee(const Text& uses, const std::string& key, bool local, Reader& reader,
+                   CallState& state) {
+  if (auto it = state.callees.find(key); it != state.callees.end()) return it->second.get();
+  std::optional<std::string> content = state.options.read_file(key);
+  if (!content) {
+    if (local) {
+      reader.Error(uses.pos,
+                   "Reusable workflow '" + uses.value + "' was not found: no file '" + key +
+                       "' in the repository",
+                   "workflow-call");
+    }
+    return nullptr;
+  }
+  auto callee = std::make_unique<Callee>();
+  Reader callee_reader(key, callee->diagnostics);
+  callee->workflow = Parse(*content, key, callee_reader);
+  state.order.push_back(key);
+  return state.callees.emplace(key, std::move(callee)).first->second.get();
+}
+
+// Loads the reusable workflows `workflow` calls, checks each call against its callee, and
+// recurses into the callees' own calls. `depth` is 0 for the top-level workflow.
+void FollowCalls(Workflow& workflow, Reader& reader, const PermissionSet& inherited, int depth,
+                 CallState& state) {
+  // As GitHub does, calls are checked against their callees only when the caller itself is
+  // valid: with errors its jobs may be incomplete, and the checks would report noise.
+  const bool caller_valid = reader.diagnostics().empty();
+  for (Job& job : workflow.jobs) {
+    if (!job.uses || job.uses->value.find("${{") != std::string::npos) continue;
+    Diagnostics scratch;  // the reference's form was reported when the job was read
+    Reader quiet(reader.file(), scratch);
+    if (!CheckWorkflowRef(*job.uses, quiet)) continue;
+    if (!CheckCallDepth(job, depth + 1, state.options.max_call_depth, reader)) continue;
+    const bool local = job.uses->value.starts_with("./");
+    const std::string key = local ? job.uses->value.substr(2) : job.uses->value;
+    if (auto it = std::find(state.stack.begin(), state.stack.end(), key); it != state.stack.end()) {
+      std::string chain;
+      for (; it != state.stack.end(); ++it) chain += *it + " -> ";
+      reader.Error(job.uses->pos, "Reusable workflow '" + key + "' calls itself: " + chain + key,
+                   "workflow-call");
+      continue;
+    }
+    Callee* callee = FindCallee(*job.uses, key, local, reader, state);
+    if (!callee || !callee->workflow) continue;
+    if (caller_valid) {
+      CheckReusableCall(job, *callee->workflow, workflow, CallContext{inherited}, reader);
+    }
+    job.called_workflow = callee->workflow;
+    if (callee->followed) continue;
+    // A callee called from several places is followed once, with the first caller's grant.
+    callee->followed = true;
+    state.stack.push_back(key);
+    Reader callee_reader(key, callee->diagnostics);
+    FollowCalls(*callee->workflow, callee_reader, EffectivePermissions(job, workflow, inherited),
+                depth + 1, state);
+    state.stack.pop_back();
+  }
+}
+
+// Jobs of a run: a call counts as the jobs of its callee.
+int CountJobs(const Workflow& workflow, int depth) {
+  int count = 0;
+  for (const Job& job : workflow.jobs) {
+    count += job.called_workflow && depth < 16 ? CountJobs(*job.called_workflow, depth + 1) : 1;
+  }
+  return count;
 }
 
 }  // namespace
@@ -163,8 +179,26 @@ const Job* Workflow::FindJob(std::string_view id) const {
 LoadResult LoadWorkflow(std::string_view content, const std::string& file,
                         const LoadOptions& options) {
   LoadResult result;
-  CallState state{options, result.diagnostics, {}, {}};
-  result.workflow = LoadOne(content, file, state);
+  Reader reader(file, result.diagnostics);
+  std::shared_ptr<Workflow> workflow = Parse(content, file, reader);
+  CallState state{options, {file}, {}, {}};
+  if (workflow && options.read_file) {
+    FollowCalls(*workflow, reader, PermissionSet::FromPolicy(options.permissions_policy), 0, state);
+  }
+  if (workflow && options.max_jobs > 0)
+    CheckJobCount(CountJobs(*workflow, 0), options.max_jobs, reader);
+  SortByPosition(result.diagnostics);
+  for (const std::string& key : state.order) {
+    Diagnostics& found = state.callees[key]->diagnostics;
+    SortByPosition(found);
+    result.diagnostics.insert(result.diagnostics.end(), found.begin(), found.end());
+  }
+  // A node reached through several YAML aliases reports its problems once.
+  std::set<std::tuple<std::string, int, int, std::string>> seen;
+  std::erase_if(result.diagnostics, [&seen](const Diagnostic& d) {
+    return !seen.emplace(d.file, d.pos.line, d.pos.column, d.message).second;
+  });
+  result.workflow = std::move(workflow);
   return result;
 }
 

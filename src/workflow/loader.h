@@ -11,18 +11,26 @@
 
 #include "workflow/diagnostic.h"
 #include "workflow/model.h"
+#include "workflow/reusable.h"
 
 namespace gantry::workflow {
 
 /// How a load resolves what a workflow refers to.
 struct LoadOptions {
-  /// Reads a local file referenced by the workflow, given its repository-relative path
-  /// (e.g. ".github/workflows/called.yml" for `uses: ./.github/workflows/called.yml`).
-  /// nullopt when it does not exist. Unset: reusable workflows are not followed.
+  /// Reads a reusable workflow the workflow calls. Local calls (`uses: ./.github/workflows/x.yml`)
+  /// ask for the repository-relative path (".github/workflows/x.yml"): nullopt means the file
+  /// does not exist, an error. Remote calls ask for the reference exactly as written
+  /// ("owner/repo/.github/workflows/x.yml@v1"): nullopt means it is not available here, and
+  /// the call is left unchecked. Unset: no reusable workflow is followed.
   std::function<std::optional<std::string>(const std::string& path)> read_file;
-  /// Nesting depth of reusable workflow calls GitHub allows (caller + 9 levels... see
-  /// GitHub docs; the loader enforces it when read_file is set).
-  int max_call_depth = 10;
+  /// How deep reusable workflow calls may nest: GitHub allows ten levels of workflows, the
+  /// top-level caller and nine levels of called workflows (a call from the top level is 1).
+  int max_call_depth = 9;
+  /// Token permissions of a workflow and job that set none (the repository setting), against
+  /// which the permissions requested by called workflows are checked.
+  PermissionPolicy permissions_policy = PermissionPolicy::kWrite;
+  /// When > 0, the most jobs a run may have, counting the jobs of called workflows.
+  int max_jobs = 0;
 };
 
 /// The outcome of loading one workflow file. `workflow` is set whenever the YAML parsed,
@@ -35,7 +43,9 @@ struct LoadResult {
 };
 
 /// Loads `content` as the workflow file `file` (the name used in diagnostics, typically
-/// ".github/workflows/ci.yml"). Never throws; every problem becomes a Diagnostic.
+/// ".github/workflows/ci.yml"). Never throws; every problem becomes a Diagnostic. The
+/// diagnostics of `file` come first, sorted by position, then those of each called workflow
+/// (named by the path or reference it was read under).
 LoadResult LoadWorkflow(std::string_view content, const std::string& file,
                         const LoadOptions& options = {});
 

@@ -26,6 +26,8 @@ struct Text {
 /// An ordered name → template map (env, with, outputs...). Order as written. Where GitHub
 /// accepts a whole map written as one expression (`env: ${{ fromJSON(...) }}`), the map holds
 /// a single entry with an empty name whose value is that expression (see IsWholeExpression).
+/// Names are kept as written: a name may itself be a template, and the name `${{ insert }}`
+/// (GitHub's directive) merges the object its value evaluates to into the map.
 using TextMap = std::vector<std::pair<std::string, Text>>;
 
 /// True when `map` is one `${{ }}` expression that yields the whole map at run time.

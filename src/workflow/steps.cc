@@ -34,7 +34,7 @@ void ReadStep(Reader& r, const YamlNodePtr& node, std::vector<std::string>& seen
   }
   Step step;
   step.pos = node->pos;
-  int shape = CheckShape(r, *node, StepShapes(), "step");
+  int shape = CheckShape(r, *node, StepShapes(), "a step");
   if (YamlNodePtr id = node->Find("id")) {
     if (auto text = ReadString(r, id, Place::kNoExpressions, true)) {
       std::string problem = CheckIdentifier(text->value);

@@ -113,10 +113,6 @@ void ValidateNeeds(Reader& r, const Workflow& workflow, Position jobs_pos) {
     // Unknown names were reported above; they do not hold the job back from the cycle check.
     if (pending[i] == 0) ready.push_back(i);
   }
-  if (!has_start) {
-    r.Error(jobs_pos, "The workflow must contain at least one job with no dependencies.", "needs");
-    return;
-  }
   // Kahn's algorithm: whatever is never released waits on a cycle.
   std::vector<bool> blocked(workflow.jobs.size(), true);
   while (!ready.empty()) {
@@ -126,6 +122,16 @@ void ValidateNeeds(Reader& r, const Workflow& workflow, Position jobs_pos) {
     for (size_t dependent : dependents[done]) {
       if (--pending[dependent] == 0) ready.push_back(dependent);
     }
+  }
+  if (!has_start) {
+    // GitHub stops here; naming one cycle tells the user what to break.
+    std::string message = "The workflow must contain at least one job with no dependencies.";
+    auto first = std::find(blocked.begin(), blocked.end(), true);
+    if (first != blocked.end()) {
+      message += " Cycle: " + DescribeCycleFrom(workflow, g, blocked, first - blocked.begin());
+    }
+    r.Error(jobs_pos, message, "needs");
+    return;
   }
   for (size_t i = 0; i < workflow.jobs.size(); ++i) {
     if (!blocked[i]) continue;

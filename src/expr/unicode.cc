@@ -9,7 +9,7 @@ namespace {
 
 // Runs of the simple upper-case mapping: code points first, first+stride, ... (count of them)
 // map to cp + delta. Generated from JavaScript's String.prototype.toUpperCase (ICU data of
-// Node 20), keeping only 1:1 mappings and leaving U+0131 out; see unicode_test.cc.
+// Node 20), keeping only 1:1 mappings and leaving U+0131 out (checked in unicode_test.cc).
 struct CaseRun {
   std::uint32_t first;
   std::uint16_t count;

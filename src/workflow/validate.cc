@@ -99,7 +99,8 @@ void ValidateNeeds(Reader& r, const Workflow& workflow, Position jobs_pos) {
             "Job '" + workflow.jobs[i].id + "' depends on unknown job '" + need.value + "'.";
         std::vector<std::string_view> ids;
         for (const Job& job : workflow.jobs) ids.push_back(job.id);
-        std::string suggestion = ClosestMatch(need.value, ids);
+        // Short names are one or two edits from anything; a suggestion would be noise.
+        std::string suggestion = need.value.size() > 3 ? ClosestMatch(need.value, ids) : "";
         if (!suggestion.empty()) message += " Did you mean '" + suggestion + "'?";
         r.Error(need.pos, message, "needs");
         continue;

@@ -29,7 +29,7 @@ JSON
 for e in "github.ref == 'refs/heads/main' && !contains(needs.*.result, 'failure')" \
          "format('{0}-{1}', github.ref_name || 'main', github.sha)" \
          "github.event.commits.*.message" \
-         "fromJSON('[1,2,3]')[1] + 1"; do
+         "fromJSON('[1,2,3]')[1] == 2 && 'Main' == 'MAIN'"; do
   printf '$ gantry expr "%s"\n' "$e"
   "$G" expr "$e" --context "$ctx"
 done

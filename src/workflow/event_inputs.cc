@@ -13,6 +13,9 @@ namespace {
 
 enum class InputKind { kDispatch, kCall };
 
+// GitHub's limit on the inputs of a manually triggered workflow.
+constexpr size_t kMaxDispatchInputs = 25;
+
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -76,8 +79,7 @@ void ParseInput(const YamlNode& key, const YamlNodePtr& value, InputKind kind, R
   const bool call = kind == InputKind::kCall;
   if (!value || value->IsNull()) {
     if (call) {
-      reader.Error(key.pos, "Required property is missing: type (input '" + key.scalar +
-                                "' of workflow_call needs 'type: string|boolean|number')");
+      reader.Error(key.pos, "Required property is missing: type");
     }
     event.inputs.push_back(std::move(input));
     return;
@@ -130,15 +132,24 @@ void ParseInput(const YamlNode& key, const YamlNodePtr& value, InputKind kind, R
     }
   }
   if (call && !value->Find("type")) {
-    reader.Error(key.pos, "Required property is missing: type (input '" + key.scalar +
-                              "' of workflow_call needs 'type: string|boolean|number')");
+    reader.Error(key.pos, "Required property is missing: type");
   }
+  bool empty_options = false;
   if (options_node && reader.ExpectSequence(options_node, "'options'")) {
+    empty_options = options_node->items.empty();
+    if (empty_options) {
+      reader.Error(options_node->pos,
+                   "'options' of input '" + input.name + "' must list at least one option",
+                   "events");
+    }
     std::map<std::string, bool> seen;
     for (const auto& item : options_node->items) {
       auto s = reader.String(item, "an option");
       if (!s) continue;
-      if (seen[*s]) {
+      if (s->empty()) {
+        reader.Error(item->pos, "An option of input '" + input.name + "' must not be empty",
+                     "events");
+      } else if (seen[*s]) {
         reader.Error(item->pos,
                      "Option '" + *s + "' of input '" + input.name + "' is listed more than once",
                      "events");
@@ -147,7 +158,7 @@ void ParseInput(const YamlNode& key, const YamlNodePtr& value, InputKind kind, R
       input.options.push_back(*s);
     }
   }
-  if (options_node && input.type != "choice") {
+  if (options_node && input.type != "choice" && !empty_options) {
     reader.Error(key.pos,
                  "Input '" + input.name + "' has 'options' but its type is '" + input.type +
                      "'; only a 'choice' input takes options",
@@ -187,9 +198,7 @@ void ParseOutputs(const YamlNodePtr& node, Reader& reader, EventTrigger& event) 
     output.name = key->scalar;
     output.pos = key->pos;
     if (!value || value->IsNull()) {
-      reader.Error(key->pos,
-                   "Required property is missing: value (output '" + key->scalar +
-                       "' of workflow_call needs 'value: ${{ jobs.<id>.outputs.<name> }}')");
+      reader.Error(key->pos, "Required property is missing: value");
       continue;
     }
     if (!reader.ExpectMapping(value, "output '" + key->scalar + "'")) continue;
@@ -203,9 +212,7 @@ void ParseOutputs(const YamlNodePtr& node, Reader& reader, EventTrigger& event) 
         CheckTemplate(*v, {"github", "inputs", "vars", "jobs"}, reader);
       }
     } else {
-      reader.Error(value->pos,
-                   "Required property is missing: value (output '" + key->scalar +
-                       "' of workflow_call needs 'value: ${{ jobs.<id>.outputs.<name> }}')");
+      reader.Error(key->pos, "Required property is missing: value");
     }
     event.outputs.push_back(std::move(output));
   }
@@ -260,6 +267,12 @@ bool IsNumberText(std::string_view s) {
 void ParseDispatchConfig(const YamlNode& config, Reader& reader, EventTrigger& event) {
   reader.CheckKeys(config, {"inputs"}, "event 'workflow_dispatch'");
   ParseInputs(config.Find("inputs"), InputKind::kDispatch, reader, event);
+  if (event.inputs.size() > kMaxDispatchInputs) {
+    reader.Error(event.pos,
+                 "workflow_dispatch accepts at most " + std::to_string(kMaxDispatchInputs) +
+                     " inputs, but " + std::to_string(event.inputs.size()) + " are defined",
+                 "events");
+  }
 }
 
 void ParseCallConfig(const YamlNode& config, Reader& reader, EventTrigger& event) {

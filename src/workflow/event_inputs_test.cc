@@ -110,7 +110,14 @@ TEST(EventInputsTest, ChoiceNeedsOptionsAndOnlyChoiceTakesThem) {
   auto empty = Parse(
       "on:\n  workflow_dispatch:\n    inputs:\n      v:\n        type: choice\n"
       "        options: []\n");
-  EXPECT_EQ(empty.diagnostics.size(), 1u);
+  ASSERT_EQ(empty.diagnostics.size(), 2u);  // at the input and at its empty options
+  SortByPosition(empty.diagnostics);
+  EXPECT_EQ(empty.diagnostics[1].pos.line, 6);
+  EXPECT_EQ(empty.diagnostics[1].pos.column, 18);
+  auto blank = Parse(
+      "on:\n  workflow_dispatch:\n    inputs:\n      v:\n        type: choice\n"
+      "        options: ['', a]\n");
+  EXPECT_EQ(blank.diagnostics.size(), 1u);
   auto extra = Parse(
       "on:\n  workflow_dispatch:\n    inputs:\n      v:\n        type: string\n"
       "        options: [a]\n");
@@ -121,6 +128,16 @@ TEST(EventInputsTest, ChoiceNeedsOptionsAndOnlyChoiceTakesThem) {
       "        options: [a, b, a]\n");
   ASSERT_EQ(dup.diagnostics.size(), 1u);
   EXPECT_EQ(dup.FirstPos().line, 6);
+}
+
+TEST(EventInputsTest, AtMost25DispatchInputs) {
+  std::string yaml = "on:\n  workflow_dispatch:\n    inputs:\n";
+  for (int i = 1; i <= 25; ++i) yaml += "      in" + std::to_string(i) + ":\n";
+  EXPECT_TRUE(Parse(yaml).diagnostics.empty());
+  auto p = Parse(yaml + "      in26:\n");
+  ASSERT_EQ(p.diagnostics.size(), 1u);
+  EXPECT_EQ(p.First(), "workflow_dispatch accepts at most 25 inputs, but 26 are defined");
+  EXPECT_EQ(p.FirstPos().line, 2);
 }
 
 TEST(EventInputsTest, InvalidTypeSuggests) {
@@ -192,9 +209,9 @@ TEST(EventInputsTest, CallInputRejectsDispatchOnlyTypesAndKeys) {
 TEST(EventInputsTest, CallOutputNeedsValue) {
   auto p = Parse("on:\n  workflow_call:\n    outputs:\n      o:\n        description: foo\n");
   ASSERT_EQ(p.diagnostics.size(), 1u);
-  EXPECT_EQ(p.First().rfind("Required property is missing: value", 0), 0u);
-  EXPECT_EQ(p.FirstPos().line, 5);
-  EXPECT_EQ(p.FirstPos().column, 9);
+  EXPECT_EQ(p.First(), "Required property is missing: value");
+  EXPECT_EQ(p.FirstPos().line, 4);
+  EXPECT_EQ(p.FirstPos().column, 7);
 }
 
 TEST(EventInputsTest, CallRequiredMustBeABoolean) {

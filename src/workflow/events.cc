@@ -104,6 +104,13 @@ std::vector<std::string> ReadPatterns(const YamlNodePtr& node, std::string_view 
     out.push_back(n->scalar);
   };
   if (node->IsSequence()) {
+    if (node->items.empty()) {
+      reader.Error(node->pos,
+                   "'" + std::string(key) +
+                       "' must not be empty: remove it to match "
+                       "everything, or list at least one pattern",
+                   "events");
+    }
     for (const auto& item : node->items) one(item);
   } else {
     one(node);
@@ -137,6 +144,12 @@ void ReadTypes(const YamlNodePtr& node, const EventSpec& spec, Reader& reader,
     event.types.push_back(n->scalar);
   };
   if (node->IsSequence()) {
+    if (node->items.empty()) {
+      reader.Error(node->pos,
+                   "'types' must not be empty: remove it to run on every activity type, or list "
+                   "at least one",
+                   "events");
+    }
     for (const auto& item : node->items) check(item);
   } else {
     check(node);
@@ -232,6 +245,10 @@ void ParseSchedule(const YamlNodePtr& node, Reader& reader, EventTrigger& event)
                      node->TypeName(),
                  "events");
     return;
+  }
+  if (node->items.empty()) {
+    reader.Error(node->pos, "'schedule' needs at least one entry like '- cron: \"0 * * * *\"'",
+                 "events");
   }
   for (const auto& item : node->items) {
     if (!reader.ExpectMapping(item, "A schedule entry")) continue;

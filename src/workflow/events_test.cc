@@ -136,7 +136,10 @@ TEST(EventsTest, FilterValuesMustBeNonEmptyStrings) {
   EXPECT_EQ(Parse("on:\n  push:\n    branches:\n").diagnostics.size(), 1u);
   EXPECT_EQ(Parse("on:\n  push:\n    branches: ['']\n").diagnostics.size(), 1u);
   EXPECT_EQ(Parse("on:\n  push:\n    branches: {a: b}\n").diagnostics.size(), 1u);
-  EXPECT_TRUE(Parse("on:\n  push:\n    branches: []\n").diagnostics.empty());
+  EXPECT_EQ(Parse("on:\n  push:\n    branches: []\n").diagnostics.size(), 1u);
+  EXPECT_EQ(Parse("on:\n  repository_dispatch:\n    types: []\n").diagnostics.size(), 1u);
+  EXPECT_EQ(Parse("on:\n  image_version:\n    names: []\n").diagnostics.size(), 1u);
+  EXPECT_EQ(Parse("on:\n  schedule: []\n").diagnostics.size(), 1u);
 }
 
 TEST(EventsTest, ScheduleWithCronAndTimezone) {

@@ -43,31 +43,49 @@ bool IsQuotedLiteral(std::string_view raw) {
   return !in_string;
 }
 
-// Where GitHub's `${{ insert }}` directive appears in `raw`: as the whole value (a mapping key
-// that merges an object into its parent) or embedded in other text (an error).
-enum class Insert { kNone, kWhole, kEmbedded };
+// The `${{ }}` segments of a template, split as GitHub's template reader splits them: the
+// closing }} is the first one outside a string literal. `closed` is false for a `${{` whose
+// }} is missing (the rest of the text is then one unclosed segment).
+struct Segment {
+  size_t start = 0;       // offset of "${{"
+  size_t end = 0;         // offset just past "}}"
+  std::string_view text;  // between the braces, trimmed
+  bool closed = true;
+};
 
-Insert FindInsertDirective(std::string_view raw) {
-  if (raw.find("insert") == std::string_view::npos) return Insert::kNone;
+std::vector<Segment> SplitSegments(std::string_view raw) {
+  std::vector<Segment> segments;
   for (size_t start = raw.find("${{"); start != std::string_view::npos;) {
-    // Find the closing }} outside string literals, as GitHub's template reader does.
     bool in_string = false;
-    size_t end = std::string_view::npos;
+    size_t close = std::string_view::npos;
     for (size_t i = start + 3; i < raw.size(); ++i) {
       if (raw[i] == '\'') {
         in_string = !in_string;
       } else if (!in_string && raw[i] == '}' && raw[i - 1] == '}') {
-        end = i;
+        close = i;
         break;
       }
     }
-    if (end == std::string_view::npos) return Insert::kNone;
-    std::string_view inner = Trim(raw.substr(start + 3, end - 1 - (start + 3)));
-    if (inner.substr(0, 6) == "insert" &&
-        (inner.size() == 6 || std::isspace(static_cast<unsigned char>(inner[6])))) {
-      return start == 0 && end + 1 == raw.size() ? Insert::kWhole : Insert::kEmbedded;
+    if (close == std::string_view::npos) {
+      segments.push_back({start, raw.size(), Trim(raw.substr(start + 3)), false});
+      break;
     }
-    start = raw.find("${{", end + 1);
+    segments.push_back({start, close + 1, Trim(raw.substr(start + 3, close - 1 - (start + 3)))});
+    start = raw.find("${{", close + 1);
+  }
+  return segments;
+}
+
+// GitHub's `${{ insert }}` directive: allowed only as a whole value (a mapping key that merges
+// an object into its parent), an error when embedded in other text.
+enum class Insert { kNone, kWhole, kEmbedded };
+
+Insert FindInsertDirective(std::string_view raw, const std::vector<Segment>& segments) {
+  for (const Segment& s : segments) {
+    if (s.closed && s.text.substr(0, 6) == "insert" &&
+        (s.text.size() == 6 || std::isspace(static_cast<unsigned char>(s.text[6])))) {
+      return s.start == 0 && s.end == raw.size() ? Insert::kWhole : Insert::kEmbedded;
+    }
   }
   return Insert::kNone;
 }
@@ -109,7 +127,8 @@ ExpressionCheck CheckExpressions(Reader& r, const YamlNode& node, Place place) {
     check.ok = false;
     return check;
   }
-  switch (FindInsertDirective(node.scalar)) {
+  std::vector<Segment> segments = SplitSegments(node.scalar);
+  switch (FindInsertDirective(node.scalar, segments)) {
     case Insert::kWhole:
       return check;
     case Insert::kEmbedded:
@@ -123,13 +142,24 @@ ExpressionCheck CheckExpressions(Reader& r, const YamlNode& node, Place place) {
     case Insert::kNone:
       break;
   }
-  auto parsed = expr::Template::Parse(node.scalar, ParseOptionsFor(place));
-  if (!parsed.ok()) {
-    r.Error(node.pos, parsed.status().message(), "expression");
-    check.ok = false;
+  const expr::ParseOptions& options = ParseOptionsFor(place);
+  auto parsed = expr::Template::Parse(node.scalar, options);
+  if (parsed.ok()) {
+    check.single = parsed->IsSingleExpression();
     return check;
   }
-  check.single = parsed->IsSingleExpression();
+  // The template stops at its first error; GitHub reports every bad expression of a value.
+  check.ok = false;
+  size_t reported = 0;
+  for (const Segment& s : segments) {
+    if (!s.closed || s.text.empty()) continue;
+    auto expression = expr::Expression::Parse(s.text, options);
+    if (!expression.ok()) {
+      r.Error(node.pos, expression.status().message(), "expression");
+      ++reported;
+    }
+  }
+  if (reported == 0) r.Error(node.pos, parsed.status().message(), "expression");
   return check;
 }
 

@@ -158,11 +158,13 @@ void FollowCalls(Workflow& workflow, Reader& reader, const PermissionSet& inheri
   }
 }
 
-// Jobs of a run: a call counts as the jobs of its callee.
+// Jobs of a run: a calling job counts itself and the jobs of its callee (GitHub rejects three
+// calls of a two-job workflow under a limit of 8: 3 + 3 * 2 = 9).
 int CountJobs(const Workflow& workflow, int depth) {
   int count = 0;
   for (const Job& job : workflow.jobs) {
-    count += job.called_workflow && depth < 16 ? CountJobs(*job.called_workflow, depth + 1) : 1;
+    count += 1;
+    if (job.called_workflow && depth < 16) count += CountJobs(*job.called_workflow, depth + 1);
   }
   return count;
 }

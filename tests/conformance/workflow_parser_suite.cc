@@ -52,7 +52,8 @@ std::string Trim(std::string s) {
   return s;
 }
 
-// The test options of the first document that map onto LoadOptions.
+// The test options of the first document that map onto LoadOptions. The others (file, result
+// and object-depth limits, experimental features, partial reruns) have no counterpart.
 wf::LoadOptions ReadOptions(const std::string& doc) {
   wf::LoadOptions options;
   wf::Diagnostics ignored;
@@ -61,6 +62,13 @@ wf::LoadOptions ReadOptions(const std::string& doc) {
   if (auto depth = root->Find("max-nested-reusable-workflows-depth")) {
     options.max_call_depth = static_cast<int>(depth->AsNumber());
   }
+  if (auto policy = root->Find("permissions-policy")) {
+    options.permissions_policy = policy->scalar == "LimitedRead"
+                                     ? wf::PermissionPolicy::kLimitedRead
+                                     : wf::PermissionPolicy::kWrite;
+  }
+  if (auto jobs = root->Find("max-job-limit"))
+    options.max_jobs = static_cast<int>(jobs->AsNumber());
   return options;
 }
 

@@ -10,33 +10,53 @@ constexpr std::int64_t kMinObjectSize = 24;
 constexpr std::int64_t kStringBaseOverhead = 26;
 
 // How an index selects from an array or object (GitHub's index coercion): primitives select
-// object members by their string form and array elements by their number, floored.
-struct IndexKey {
-  bool has_string = false;
-  std::string_view string;
-  std::string string_storage;
-  bool has_int = false;
-  std::size_t integer = 0;
+// object members by their string form, array elements by their number, floored. Each form is
+// computed on first use, so a property name is never parsed as a number.
+class IndexKey {
+ public:
+  explicit IndexKey(const Value& index) : index_(index) {}
 
-  explicit IndexKey(const Value& index) {
-    if (index.is_string()) {
-      has_string = true;
-      string = index.string_value();
-    } else if (index.is_primitive()) {
-      has_string = true;
-      string_storage = index.ToString();
-      string = string_storage;
-    }
-    double d = index.ToNumber();
-    if (std::isfinite(d) && d >= 0) {
-      d = std::floor(d);
-      if (d < 9007199254740992.0) {
-        has_int = true;
-        integer = static_cast<std::size_t>(d);
+  // The member name, or nullptr for arrays/objects used as an index.
+  const std::string_view* String() {
+    if (!string_done_) {
+      string_done_ = true;
+      if (index_.is_string()) {
+        string_ = index_.string_value();
+        has_string_ = true;
+      } else if (index_.is_primitive()) {
+        storage_ = index_.ToString();
+        string_ = storage_;
+        has_string_ = true;
       }
     }
+    return has_string_ ? &string_ : nullptr;
   }
+
+  // The element position, or -1 when the index is not a non-negative number.
+  long long Integer() {
+    if (!integer_done_) {
+      integer_done_ = true;
+      double d = index_.ToNumber();
+      if (std::isfinite(d) && d >= 0 && d < 9007199254740992.0) {
+        integer_ = static_cast<long long>(std::floor(d));
+      }
+    }
+    return integer_;
+  }
+
+ private:
+  const Value& index_;
+  bool string_done_ = false;
+  bool has_string_ = false;
+  std::string_view string_;
+  std::string storage_;
+  bool integer_done_ = false;
+  long long integer_ = -1;
 };
+
+bool InRange(long long i, const Array& a) {
+  return i >= 0 && static_cast<unsigned long long>(i) < a.size();
+}
 
 // A result that refers to `element` inside `container`: by pointer when the container
 // outlives the evaluation, by copy otherwise.
@@ -67,12 +87,10 @@ bool Evaluator::Account(const Node& n, const Ref& result) {
   // Results of deeper levels are released once a primitive result replaces them.
   if (v.is_primitive()) {
     while (max_active_level_ > level) {
-      total_bytes_ -= level_bytes_[max_active_level_];
-      level_bytes_[max_active_level_] = 0;
-      --max_active_level_;
+      total_bytes_ -= level_bytes_[max_active_level_--];
     }
   }
-  if (level > max_active_level_) max_active_level_ = level;
+  while (max_active_level_ < level) level_bytes_[++max_active_level_] = 0;
   level_bytes_[level] += bytes;
   total_bytes_ += bytes;
   if (total_bytes_ > kMaxEvaluationMemory) {
@@ -91,7 +109,7 @@ bool Evaluator::Eval(const Node& n, Ref* out) {
       break;
     case NodeType::kContext: {
       const Value* v = ctx_.contexts.Find(n.name);
-      *out = v != nullptr ? Ref::External(v) : Ref::Owned(Value());
+      *out = v != nullptr ? Ref::External(v) : Ref::Null();
       break;
     }
     case NodeType::kIndex:
@@ -100,7 +118,7 @@ bool Evaluator::Eval(const Node& n, Ref* out) {
     case NodeType::kNot: {
       Ref operand;
       if (!Eval(*n.children[0], &operand)) return false;
-      *out = Ref::Owned(!operand->IsTruthy());
+      *out = Ref::Bool(!operand->IsTruthy());
       break;
     }
     case NodeType::kBinary: {
@@ -127,7 +145,7 @@ bool Evaluator::Eval(const Node& n, Ref* out) {
           result = LooseEquals(l.get(), r.get()) || LooseGreaterThan(l.get(), r.get());
           break;
       }
-      *out = Ref::Owned(result);
+      *out = Ref::Bool(result);
       break;
     }
     case NodeType::kAnd:
@@ -156,20 +174,20 @@ bool Evaluator::EvalIndex(const Node& n, Ref* out) {
   if (obj.is_array() && object.filtered()) {
     // A filtered array applies the access to each element and flattens the results.
     Array result;
-    IndexKey key(n.star ? Value() : index.get());
+    IndexKey key(index.get());
     for (const Value& item : obj.array_value()) {
       if (item.is_object()) {
         if (n.star) {
           for (const auto& entry : item.object_value().entries()) result.push_back(entry.second);
-        } else if (key.has_string) {
-          if (const Value* v = item.Find(key.string)) result.push_back(*v);
+        } else if (const std::string_view* name = key.String()) {
+          if (const Value* v = item.Find(*name)) result.push_back(*v);
         }
       } else if (item.is_array()) {
         const Array& a = item.array_value();
         if (n.star) {
           result.insert(result.end(), a.begin(), a.end());
-        } else if (key.has_int && key.integer < a.size()) {
-          result.push_back(a[key.integer]);
+        } else if (InRange(key.Integer(), a)) {
+          result.push_back(a[key.Integer()]);
         }
       }
     }
@@ -183,8 +201,8 @@ bool Evaluator::EvalIndex(const Node& n, Ref* out) {
       return true;
     }
     IndexKey key(index.get());
-    *out = key.has_int && key.integer < a.size() ? Select(object, a[key.integer])
-                                                 : Ref::Owned(Value());
+    long long i = key.Integer();
+    *out = InRange(i, a) ? Select(object, a[i]) : Ref::Null();
     return true;
   }
   if (obj.is_object()) {
@@ -196,11 +214,12 @@ bool Evaluator::EvalIndex(const Node& n, Ref* out) {
       return true;
     }
     IndexKey key(index.get());
-    const Value* v = key.has_string ? obj.Find(key.string) : nullptr;
-    *out = v != nullptr ? Select(object, *v) : Ref::Owned(Value());
+    const std::string_view* name = key.String();
+    const Value* v = name != nullptr ? obj.Find(*name) : nullptr;
+    *out = v != nullptr ? Select(object, *v) : Ref::Null();
     return true;
   }
-  *out = n.star ? Ref::Owned(Value(Array()), /*filtered=*/true) : Ref::Owned(Value());
+  *out = n.star ? Ref::Owned(Value(Array()), /*filtered=*/true) : Ref::Null();
   return true;
 }
 

@@ -39,8 +39,9 @@ class Evaluator {
   const EvalContext& ctx_;
   std::string_view text_;
   core::Status error_;
-  // GitHub's per-level memory accounting: bytes held at each tree level.
-  std::array<std::int64_t, 64> level_bytes_{};
+  // GitHub's per-level memory accounting: bytes held at each tree level. Entries above
+  // max_active_level_ are garbage; they are zeroed when that level becomes active.
+  std::array<std::int64_t, 64> level_bytes_;
   int max_active_level_ = -1;
   std::int64_t total_bytes_ = 0;
 };

@@ -132,9 +132,9 @@ core::Result<Ref> Format(Ref* args, std::size_t count) {
       if (arg + 1 >= count) return FormatError("references more arguments than were supplied", fs);
       if (!specifiers.empty() && specifier_error.ok()) {
         // GitHub reports this only once the whole format string has been read.
-        specifier_error = core::Status::InvalidArgument(
-            "The format specifiers '" + specifiers + "' are not valid for objects of type '" +
-            KindName(args[arg + 1]->kind()) + "'");
+        specifier_error = core::Status::InvalidArgument("The format specifiers '" + specifiers +
+                                                        "' are not valid for objects of type '" +
+                                                        KindName(args[arg + 1]->kind()) + "'");
       }
       out.append(fs, index, lbrace - index);
       out += args[arg + 1]->ToString();
@@ -180,7 +180,14 @@ core::Result<Ref> FromJson(const Ref& arg) {
   return Ref::Owned(std::move(parsed).value());
 }
 
+const Value kTrue(true);
+const Value kFalse(false);
+const Value kNull;
+
 }  // namespace
+
+Ref Ref::Bool(bool b) { return External(b ? &kTrue : &kFalse); }
+Ref Ref::Null() { return External(&kNull); }
 
 const FunctionInfo* LookupFunction(std::string_view name) {
   for (const auto& f : kFunctions) {
@@ -253,29 +260,29 @@ core::Result<Ref> CallFunction(Function f, Ref* args, std::size_t count, const E
       const Value& haystack = args[0].get();
       const Value& needle = args[1].get();
       if (haystack.is_primitive()) {
-        if (!needle.is_primitive()) return Ref::Owned(false);
+        if (!needle.is_primitive()) return Ref::Bool(false);
         if (haystack.is_string() && needle.is_string()) {
-          return Ref::Owned(ContainsIgnoreCase(haystack.string_value(), needle.string_value()));
+          return Ref::Bool(ContainsIgnoreCase(haystack.string_value(), needle.string_value()));
         }
-        return Ref::Owned(ContainsIgnoreCase(haystack.ToString(), needle.ToString()));
+        return Ref::Bool(ContainsIgnoreCase(haystack.ToString(), needle.ToString()));
       }
       if (haystack.is_array()) {
         for (const Value& item : haystack.array_value()) {
-          if (LooseEquals(needle, item)) return Ref::Owned(true);
+          if (LooseEquals(needle, item)) return Ref::Bool(true);
         }
       }
-      return Ref::Owned(false);
+      return Ref::Bool(false);
     }
     case Function::kStartsWith:
     case Function::kEndsWith: {
       const Value& s = args[0].get();
       const Value& affix = args[1].get();
-      if (!s.is_primitive() || !affix.is_primitive()) return Ref::Owned(false);
+      if (!s.is_primitive() || !affix.is_primitive()) return Ref::Bool(false);
       auto test = f == Function::kStartsWith ? &StartsWithIgnoreCase : &EndsWithIgnoreCase;
       if (s.is_string() && affix.is_string()) {
-        return Ref::Owned(test(s.string_value(), affix.string_value()));
+        return Ref::Bool(test(s.string_value(), affix.string_value()));
       }
-      return Ref::Owned(test(s.ToString(), affix.ToString()));
+      return Ref::Bool(test(s.ToString(), affix.ToString()));
     }
     case Function::kFormat:
       return Format(args, count);
@@ -302,13 +309,13 @@ core::Result<Ref> CallFunction(Function f, Ref* args, std::size_t count, const E
       return Ref::Owned(Value(std::move(hash).value()));
     }
     case Function::kSuccess:
-      return Ref::Owned(ctx.job_status == JobStatus::kSuccess);
+      return Ref::Bool(ctx.job_status == JobStatus::kSuccess);
     case Function::kFailure:
-      return Ref::Owned(ctx.job_status == JobStatus::kFailure);
+      return Ref::Bool(ctx.job_status == JobStatus::kFailure);
     case Function::kCancelled:
-      return Ref::Owned(ctx.job_status == JobStatus::kCancelled);
+      return Ref::Bool(ctx.job_status == JobStatus::kCancelled);
     case Function::kAlways:
-      return Ref::Owned(true);
+      return Ref::Bool(true);
   }
   return core::Status::Internal("unknown function");
 }

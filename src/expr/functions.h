@@ -33,6 +33,22 @@ bool IsStatusFunction(Function f);
 class Ref {
  public:
   Ref() = default;
+  // Moves skip the owned Value when the source refers to an external one (the hot path).
+  Ref(Ref&& o) noexcept : external_(o.external_), filtered_(o.filtered_) {
+    if (external_ == nullptr) owned_ = std::move(o.owned_);
+  }
+  Ref& operator=(Ref&& o) noexcept {
+    external_ = o.external_;
+    filtered_ = o.filtered_;
+    if (external_ == nullptr) owned_ = std::move(o.owned_);
+    return *this;
+  }
+  Ref(const Ref&) = delete;
+  Ref& operator=(const Ref&) = delete;
+
+  /// A boolean or null result: refers to a shared constant, so no Value is built.
+  static Ref Bool(bool b);
+  static Ref Null();
   static Ref External(const Value* v) {
     Ref r;
     r.external_ = v;

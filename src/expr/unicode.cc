@@ -237,6 +237,14 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
   std::size_t i = 0, j = 0;
   while (j < prefix.size()) {
     if (i >= s.size()) return false;
+    auto cs = static_cast<unsigned char>(s[i]);
+    auto cp = static_cast<unsigned char>(prefix[j]);
+    if ((cs | cp) < 0x80) {
+      if (AsciiUpper(static_cast<char>(cs)) != AsciiUpper(static_cast<char>(cp))) return false;
+      ++i;
+      ++j;
+      continue;
+    }
     if (ToUpperForCompare(DecodeUtf8(s, &i)) != ToUpperForCompare(DecodeUtf8(prefix, &j))) {
       return false;
     }

@@ -83,6 +83,17 @@ class TreeBuilder : public YAML::EventHandler {
       Add(node);
       return;
     }
+    // An alias of a node still being built sits inside its own anchor: following it would
+    // make the tree cyclic (and every walk over it endless).
+    for (const Frame& frame : stack_) {
+      if (frame.node == it->second) {
+        Error(ToPosition(mark), "Recursive alias: the anchor is used inside its own value");
+        auto node = std::make_shared<YamlNode>();
+        node->pos = ToPosition(mark);
+        Add(node);
+        return;
+      }
+    }
     Add(it->second);
   }
 

@@ -52,6 +52,16 @@ TEST(YamlTest, RejectsMergeKeysButAllowsAliases) {
   EXPECT_EQ(root->Find("y")->Find("a")->scalar, "1");
 }
 
+TEST(YamlTest, RejectsRecursiveAliasesWithoutBuildingACycle) {
+  Diagnostics d;
+  auto root = Parse("include: &rec\n  - os: linux\n    nested: *rec\n", d);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].pos.line, 3);
+  EXPECT_EQ(d[0].pos.column, 13);
+  EXPECT_NE(d[0].message.find("Recursive alias"), std::string::npos);
+  EXPECT_TRUE(root->Find("include")->items[0]->Find("nested")->IsNull());
+}
+
 TEST(YamlTest, ReportsSyntaxErrorsWithPosition) {
   Diagnostics d;
   auto root = Parse("a: [1, 2\nb: c\n", d);

@@ -6,6 +6,7 @@
 // with no diagnostic. As a secondary metric the suite counts the rejected cases whose first
 // expected error (message, line and column) is among our diagnostics word for word.
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -183,6 +184,11 @@ SuiteResult Run(const fs::path& corpus) {
       if (outcome.expects_errors) {
         ++rejected_as_expected;
         if (outcome.exact_first_error) ++exact;
+        // GANTRY_CONFORMANCE_MESSAGES=1 lists the cases whose first message differs.
+        if (!outcome.exact_first_error && std::getenv("GANTRY_CONFORMANCE_MESSAGES")) {
+          std::cout << "  message differs: " << file.filename().string() << ": " << outcome.detail
+                    << "\n";
+        }
       }
     } else {
       result.failures.push_back({file.filename().string(), outcome.detail});

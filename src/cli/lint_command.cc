@@ -109,7 +109,13 @@ std::optional<std::vector<Target>> CollectTargets(const LintOptions& options, st
 Diagnostics LintOne(const Target& target) {
   workflow::LoadOptions load;
   load.read_file = [root = target.absolute_root](const std::string& path) {
-    std::ifstream in(root / path, std::ios::binary);
+    // Only files inside the repository; remote references ("o/r/x.yml@v1") are not fetched.
+    fs::path relative = fs::path(path).lexically_normal();
+    if (path.find('@') != std::string::npos || relative.is_absolute() ||
+        relative.begin()->string() == "..") {
+      return std::optional<std::string>();
+    }
+    std::ifstream in(root / relative, std::ios::binary);
     if (!in) return std::optional<std::string>();
     std::ostringstream text;
     text << in.rdbuf();

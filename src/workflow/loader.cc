@@ -46,16 +46,17 @@ struct CallState {
 // often on a later line; GitHub reports such a value right after its key's colon. The nodes
 // were created mutable by ParseYaml and are not shared yet, so they are fixed in place.
 // TODO(workflow): move into yaml.cc's tree builder.
-void FixEmptyValuePositions(const YamlNode& node, std::unordered_set<const YamlNode*>& seen) {
-  if (!seen.insert(&node).second) return;  // an alias of a node already fixed
-  for (const auto& item : node.items) FixEmptyValuePositions(*item, seen);
-  for (const auto& [key, value] : node.entries) {
+void FixEmptyValuePositions(const YamlNodePtr& node, std::unordered_set<const YamlNode*>& seen) {
+  // Only a node held by several parents (a YAML alias) can be reached twice.
+  if (node.use_count() > 1 && !seen.insert(node.get()).second) return;
+  for (const auto& item : node->items) FixEmptyValuePositions(item, seen);
+  for (const auto& [key, value] : node->entries) {
     if (value->IsScalar() && value->plain && value->scalar.empty() &&
         (value->pos.line != key->pos.line || value->pos.column <= key->pos.column)) {
       int key_length = static_cast<int>(key->scalar.size()) + (key->plain ? 0 : 2);
       const_cast<YamlNode&>(*value).pos = {key->pos.line, key->pos.column + key_length + 1};
     }
-    FixEmptyValuePositions(*value, seen);
+    FixEmptyValuePositions(value, seen);
   }
 }
 
@@ -92,7 +93,7 @@ std::shared_ptr<Workflow> Parse(std::string_view content, const std::string& fil
     return workflow;
   }
   std::unordered_set<const YamlNode*> seen;
-  FixEmptyValuePositions(*root, seen);
+  FixEmptyValuePositions(root, seen);
   ReadWorkflow(r, *root, *workflow);
   return workflow;
 }

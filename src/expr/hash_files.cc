@@ -245,7 +245,7 @@ core::Result<std::string> HashFiles(const std::string& workspace,
           pattern.trailing_separator || pattern.segments.empty() || pattern.segments.back() != "**";
       Pattern descendants = pattern;
       descendants.trailing_separator = false;
-      descendants.segments.push_back("**");
+      descendants.segments.emplace_back("**");
       list.push_back(std::move(pattern));
       if (add_descendants) list.push_back(std::move(descendants));
     }

@@ -24,33 +24,7 @@ class Value;
 /// An ordered list of values.
 using Array = std::vector<Value>;
 
-/// An object: keys keep insertion order; lookup ignores case (GitHub's OrdinalIgnoreCase).
-/// Mutable while being built; immutable once wrapped in a Value.
-class Object {
- public:
-  using Entry = std::pair<std::string, Value>;
-
-  Object() = default;
-  /// Adds `key` unless a key equal to it ignoring case exists; then keeps the existing entry
-  /// and returns false (how GitHub builds objects from JSON).
-  bool Insert(std::string key, Value value);
-  /// Inserts `key`, or replaces the value of the existing key (keeping its spelling/position).
-  void Set(std::string key, Value value);
-  /// The value of `key` (case-insensitive), or nullptr. Does not allocate.
-  const Value* Find(std::string_view key) const;
-  const std::vector<Entry>& entries() const { return entries_; }
-  std::size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
-
- private:
-  std::size_t FindIndex(std::string_view key) const;  // entries_.size() when absent
-  void Rehash();
-
-  std::vector<Entry> entries_;
-  // Open-addressing hash table of entry positions + 1 (0 = empty slot), keyed by the
-  // case-folded key; only used once the object is larger than a few entries.
-  std::vector<std::uint32_t> slots_;
-};
+class Object;
 
 /// An expression value. Safe to share across threads (immutable).
 class Value {
@@ -117,6 +91,34 @@ class Value {
   using Storage = std::variant<std::monostate, bool, double, std::shared_ptr<const std::string>,
                                std::shared_ptr<const Array>, std::shared_ptr<const Object>>;
   Storage data_;
+};
+
+/// An object: keys keep insertion order; lookup ignores case (GitHub's OrdinalIgnoreCase).
+/// Mutable while being built; immutable once wrapped in a Value.
+class Object {
+ public:
+  using Entry = std::pair<std::string, Value>;
+
+  Object() = default;
+  /// Adds `key` unless a key equal to it ignoring case exists; then keeps the existing entry
+  /// and returns false (how GitHub builds objects from JSON).
+  bool Insert(std::string key, Value value);
+  /// Inserts `key`, or replaces the value of the existing key (keeping its spelling/position).
+  void Set(std::string key, Value value);
+  /// The value of `key` (case-insensitive), or nullptr. Does not allocate.
+  const Value* Find(std::string_view key) const;
+  const std::vector<Entry>& entries() const { return entries_; }
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+
+ private:
+  std::size_t FindIndex(std::string_view key) const;  // entries_.size() when absent
+  void Rehash();
+
+  std::vector<Entry> entries_;
+  // Open-addressing hash table of entry positions + 1 (0 = empty slot), keyed by the
+  // case-folded key; only used once the object is larger than a few entries.
+  std::vector<std::uint32_t> slots_;
 };
 
 /// Formats a number as GitHub's expression engine converts numbers to strings (.NET "G15"):

@@ -1,12 +1,12 @@
 #include "cli/expr_command.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "expr/expression.h"
 
@@ -50,7 +50,6 @@ core::Result<expr::Value> Evaluate(const std::string& text, const expr::Value& c
   }
   expr::EvalContext ctx;
   ctx.contexts = contexts;
-  std::error_code ec;
   std::string trimmed = Trim(text);
   if (trimmed.find("${{") != std::string::npos) {
     auto tmpl = expr::Template::Parse(trimmed, options);

@@ -329,7 +329,8 @@ int CheckShape(Reader& r, const YamlNode& mapping, const std::vector<Shape>& sha
       std::vector<std::string_view> known;
       for (size_t c : candidates)
         known.insert(known.end(), shapes[c].keys.begin(), shapes[c].keys.end());
-      std::string suggestion = ClosestMatch(key.scalar, known);
+      // Any word is a couple of edits from a one- or two-letter key; suggest only for longer.
+      std::string suggestion = key.scalar.size() >= 3 ? ClosestMatch(key.scalar, known) : "";
       if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
     }
     r.Error(key.pos, message, "unknown-key");

@@ -136,10 +136,13 @@ void FollowCalls(Workflow& workflow, Reader& reader, const PermissionSet& inheri
     const bool local = job.uses->value.starts_with("./");
     const std::string key = local ? job.uses->value.substr(2) : job.uses->value;
     if (auto it = std::find(state.stack.begin(), state.stack.end(), key); it != state.stack.end()) {
-      std::string chain;
-      for (; it != state.stack.end(); ++it) chain += *it + " -> ";
-      reader.Error(job.uses->pos, "Reusable workflow '" + key + "' calls itself: " + chain + key,
-                   "workflow-call");
+      std::string message = "Reusable workflow '" + key + "' calls itself: ";
+      for (; it != state.stack.end(); ++it) {
+        message += *it;
+        message += " -> ";
+      }
+      message += key;
+      reader.Error(job.uses->pos, message, "workflow-call");
       continue;
     }
     Callee* callee = FindCallee(*job.uses, key, local, reader, state);

@@ -75,6 +75,8 @@ struct Environment {
 
 /// `container:` of a job or one entry of `services:`. When the whole value is one expression,
 /// `image` holds it and the engine evaluates it to a string (image) or an object (mapping).
+/// A job container whose image is empty (`container: ''`, as matrix patterns produce) means
+/// the job runs without a container, as on GitHub.
 struct Container {
   std::string id;  // the service key; empty for a job container
   Position pos;

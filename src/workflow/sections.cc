@@ -75,8 +75,9 @@ std::optional<Permissions> ReadPermissions(Reader& r, const YamlNodePtr& node) {
   for (const auto& scope : Scopes()) shape.keys.push_back(scope.name);
   CheckShape(r, *node, {shape}, "permissions");
   for (const auto& [key, value] : node->entries) {
+    const std::string& name = key->scalar;
     auto scope = std::find_if(Scopes().begin(), Scopes().end(),
-                              [&](const Scope& s) { return s.name == key->scalar; });
+                              [&name](const Scope& s) { return s.name == name; });
     if (scope == Scopes().end()) continue;
     if (!value->IsScalar() || std::find(scope->levels.begin(), scope->levels.end(),
                                         value->scalar) == scope->levels.end()) {

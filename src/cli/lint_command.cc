@@ -131,7 +131,7 @@ Diagnostics LintOne(const Target& target) {
 }
 
 void PrintJson(const Diagnostics& diagnostics, std::ostream& out) {
-  nlohmann::json array = nlohmann::json::array();
+  nlohmann::ordered_json array = nlohmann::ordered_json::array();
   for (const Diagnostic& d : diagnostics) {
     array.push_back({{"file", d.file},
                      {"line", d.pos.line},

@@ -41,13 +41,20 @@ std::optional<fs::path> FindRepositoryRoot(const fs::path& start) {
   }
 }
 
-// The root reusable workflows of `file` resolve against: its repository, else the folder
-// above `.github/workflows/`, else the file's own folder.
+// The root reusable workflows of `file` resolve against: its git repository; else the folder
+// above `.github/workflows/`; else the current directory when it holds the file; else the
+// file's own folder.
 fs::path RootFor(const fs::path& file) {
   fs::path dir = fs::absolute(file).lexically_normal().parent_path();
   if (auto repo = FindRepositoryRoot(dir)) return *repo;
   if (dir.filename() == "workflows" && dir.parent_path().filename() == ".github") {
     return dir.parent_path().parent_path();
+  }
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  if (!ec) {
+    fs::path inside = dir.lexically_relative(cwd);
+    if (!inside.empty() && inside.begin()->string() != "..") return cwd;
   }
   return dir;
 }

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <system_error>
 
-#include "expr/sha256.h"
+#include "core/sha256.h"
 #include "expr/unicode.h"
 
 namespace gantry::expr {
@@ -139,10 +139,10 @@ std::vector<std::string> SearchPaths(const std::vector<Pattern>& patterns) {
   return result;
 }
 
-core::Status HashFile(const std::string& path, Sha256* total) {
+core::Status HashFile(const std::string& path, core::Sha256* total) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return core::Status::Unavailable("hashFiles: cannot read '" + path + "'");
-  Sha256 file;
+  core::Sha256 file;
   char buf[65536];
   while (in) {
     in.read(buf, sizeof buf);
@@ -251,7 +251,7 @@ core::Result<std::string> HashFiles(const std::string& workspace,
     }
   }
 
-  Sha256 total;
+  core::Sha256 total;
   int count = 0;
   std::vector<std::string> stack;
   std::vector<std::string> roots = SearchPaths(list);
@@ -286,7 +286,7 @@ core::Result<std::string> HashFiles(const std::string& workspace,
     ++count;
   }
   if (count == 0) return std::string();
-  return Sha256::Hex(total.Finish());
+  return core::Sha256::Hex(total.Finish());
 }
 
 }  // namespace gantry::expr

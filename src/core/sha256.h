@@ -1,19 +1,24 @@
 #pragma once
 
-// SHA-256 (FIPS 180-4), used by hashFiles().
+// SHA-256 digests (hashFiles(), and later content-addressed caches), backed by OpenSSL.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
-namespace gantry::expr {
+namespace gantry::core {
 
 /// Incremental SHA-256. Not thread-safe; one instance per digest.
 class Sha256 {
  public:
   Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
   void Update(const void* data, std::size_t size);
   void Update(std::string_view data) { Update(data.data(), data.size()); }
   /// Finishes and returns the 32-byte digest; the object must not be updated afterwards.
@@ -23,12 +28,8 @@ class Sha256 {
   static std::string Hex(const std::array<std::uint8_t, 32>& digest);
 
  private:
-  void Block(const std::uint8_t* p);
-
-  std::uint32_t h_[8];
-  std::uint8_t buffer_[64];
-  std::size_t buffered_ = 0;
-  std::uint64_t total_ = 0;
+  struct Context;
+  std::unique_ptr<Context> ctx_;
 };
 
-}  // namespace gantry::expr
+}  // namespace gantry::core

@@ -86,7 +86,7 @@ void ParseInput(const YamlNode& key, const YamlNodePtr& value, InputKind kind, R
   }
   if (!reader.ExpectMapping(value, "input '" + key.scalar + "'")) return;
   std::vector<std::string_view> allowed = {"description", "type", "required", "default"};
-  if (!call) allowed.push_back("options");
+  if (!call) allowed.emplace_back("options");
   reader.CheckKeys(*value, allowed, "input '" + key.scalar + "'");
 
   YamlNodePtr default_node;

@@ -34,7 +34,7 @@ void ScanExpressions(const YamlNodePtr& node, std::vector<std::string_view>& pat
     return;
   }
   for (const auto& item : node->items) {
-    path.push_back("[]");
+    path.emplace_back("[]");
     ScanExpressions(item, path, reader);
     path.pop_back();
   }
@@ -180,7 +180,7 @@ const std::vector<FilterKey>& FilterKeys() {
 void ParseFilters(const YamlNode& config, const EventSpec& spec, Reader& reader,
                   EventTrigger& event) {
   std::vector<std::string_view> allowed;
-  if (!spec.types.empty() || spec.shape == EventShape::kAnyTypes) allowed.push_back("types");
+  if (!spec.types.empty() || spec.shape == EventShape::kAnyTypes) allowed.emplace_back("types");
   for (const auto& f : FilterKeys()) {
     if (spec.Allows(f.filter)) allowed.push_back(f.key);
   }

@@ -8,7 +8,6 @@
 #include <set>
 #include <sstream>
 #include <tuple>
-#include <unordered_set>
 #include <vector>
 
 #include "workflow/fields.h"
@@ -42,24 +41,6 @@ struct CallState {
   std::vector<std::string> order;                          // callees in first-load order
 };
 
-// yaml-cpp marks an empty mapping value (`image:` followed by a newline) at the next token,
-// often on a later line; GitHub reports such a value right after its key's colon. The nodes
-// were created mutable by ParseYaml and are not shared yet, so they are fixed in place.
-// TODO(workflow): move into yaml.cc's tree builder.
-void FixEmptyValuePositions(const YamlNodePtr& node, std::unordered_set<const YamlNode*>& seen) {
-  // Only a node held by several parents (a YAML alias) can be reached twice.
-  if (node.use_count() > 1 && !seen.insert(node.get()).second) return;
-  for (const auto& item : node->items) FixEmptyValuePositions(item, seen);
-  for (const auto& [key, value] : node->entries) {
-    if (value->IsScalar() && value->plain && value->scalar.empty() &&
-        (value->pos.line != key->pos.line || value->pos.column <= key->pos.column)) {
-      int key_length = static_cast<int>(key->scalar.size()) + (key->plain ? 0 : 2);
-      const_cast<YamlNode&>(*value).pos = {key->pos.line, key->pos.column + key_length + 1};
-    }
-    FixEmptyValuePositions(value, seen);
-  }
-}
-
 void ReadWorkflow(Reader& r, const YamlNode& root, Workflow& workflow) {
   CheckShape(r, root, {WorkflowShape()}, "workflow");
   workflow.name = ReadString(r, root.Find("name"), Place::kNoExpressions);
@@ -92,8 +73,6 @@ std::shared_ptr<Workflow> Parse(std::string_view content, const std::string& fil
     ReportUnexpected(r, *root, "a workflow mapping with 'on' and 'jobs'");
     return workflow;
   }
-  std::unordered_set<const YamlNode*> seen;
-  FixEmptyValuePositions(root, seen);
   ReadWorkflow(r, *root, *workflow);
   return workflow;
 }

@@ -70,6 +70,15 @@ class TreeBuilder : public YAML::EventHandler {
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     auto node = std::make_shared<YamlNode>();
     node->pos = ToPosition(mark);
+    // yaml-cpp marks an empty mapping value (`image:` then a newline) at the next token,
+    // often on a later line; GitHub reports it right after its key's colon.
+    if (!stack_.empty() && stack_.back().node->IsMapping() && stack_.back().pending_key) {
+      const YamlNode& key = *stack_.back().pending_key;
+      if (node->pos.line != key.pos.line || node->pos.column <= key.pos.column) {
+        int key_length = static_cast<int>(key.scalar.size()) + (key.plain ? 0 : 2);
+        node->pos = {key.pos.line, key.pos.column + key_length + 1};
+      }
+    }
     Remember(anchor, node);
     Add(node);
   }

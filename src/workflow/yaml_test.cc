@@ -70,6 +70,18 @@ TEST(YamlTest, ReportsSyntaxErrorsWithPosition) {
   EXPECT_GT(d[0].pos.line, 0);
 }
 
+TEST(YamlTest, EmptyValueIsPlacedAfterItsKey) {
+  Diagnostics d;
+  auto root = Parse("container:\n  image:\n  env: {}\n'q':\n", d);
+  ASSERT_TRUE(root);
+  auto image = root->Find("container")->Find("image");
+  EXPECT_TRUE(image->IsNull());
+  EXPECT_EQ(image->pos.line, 2);
+  EXPECT_EQ(image->pos.column, 9);
+  EXPECT_EQ(root->Find("q")->pos.line, 4);
+  EXPECT_EQ(root->Find("q")->pos.column, 5);
+}
+
 TEST(YamlTest, EmptyDocumentHasNoRoot) {
   Diagnostics d;
   EXPECT_EQ(Parse("", d), nullptr);

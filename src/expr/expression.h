@@ -25,6 +25,9 @@ struct ParseOptions {
   /// format, join, toJSON, fromJSON, case), lower-case: e.g. "hashfiles", "success",
   /// "failure", "cancelled", "always". nullopt accepts every built-in function.
   std::optional<std::vector<std::string>> extra_functions;
+  /// Job-level `if:` only: success() and failure() may name jobs, e.g.
+  /// `success('build', 'test')`, and then test those jobs' results in the needs context.
+  bool status_functions_take_job_ids = false;
 };
 
 /// Evaluation-time state: the contexts and the job/step status for status functions.

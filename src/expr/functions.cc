@@ -184,6 +184,23 @@ const Value kTrue(true);
 const Value kFalse(false);
 const Value kNull;
 
+// success('a', 'b') / failure('a', 'b') in a job-level if: all named jobs succeeded / any of
+// them failed, read from needs.<id>.result.
+bool NeededJobsResult(const EvalContext& ctx, Ref* args, std::size_t count, Function f) {
+  const Value* needs = ctx.contexts.is_object() ? ctx.contexts.Find("needs") : nullptr;
+  for (std::size_t i = 0; i < count; ++i) {
+    const Value* job =
+        needs != nullptr && needs->is_object() ? needs->Find(args[i]->ToString()) : nullptr;
+    const Value* result = job != nullptr && job->is_object() ? job->Find("result") : nullptr;
+    bool succeeded =
+        result != nullptr && result->is_string() && result->string_value() == "success";
+    bool failed = result != nullptr && result->is_string() && result->string_value() == "failure";
+    if (f == Function::kSuccess && !succeeded) return false;
+    if (f == Function::kFailure && failed) return true;
+  }
+  return f == Function::kSuccess;
+}
+
 }  // namespace
 
 Ref Ref::Bool(bool b) { return External(b ? &kTrue : &kFalse); }
@@ -309,8 +326,10 @@ core::Result<Ref> CallFunction(Function f, Ref* args, std::size_t count, const E
       return Ref::Owned(Value(std::move(hash).value()));
     }
     case Function::kSuccess:
+      if (count > 0) return Ref::Bool(NeededJobsResult(ctx, args, count, f));
       return Ref::Bool(ctx.job_status == JobStatus::kSuccess);
     case Function::kFailure:
+      if (count > 0) return Ref::Bool(NeededJobsResult(ctx, args, count, f));
       return Ref::Bool(ctx.job_status == JobStatus::kFailure);
     case Function::kCancelled:
       return Ref::Bool(ctx.job_status == JobStatus::kCancelled);

@@ -204,7 +204,9 @@ class Parser {
     if (info == nullptr) return Fail("Unrecognized function", id);
     std::size_t n = node->children.size();
     if (n < info->min_args) return Fail("Too few parameters supplied", id);
-    if (n > info->max_args) return Fail("Too many parameters supplied", id);
+    bool job_ids_allowed = options_.status_functions_take_job_ids &&
+                           (info->id == Function::kSuccess || info->id == Function::kFailure);
+    if (n > info->max_args && !job_ids_allowed) return Fail("Too many parameters supplied", id);
     if (info->id == Function::kCase && n % 2 == 0) {
       return Fail("Even number of parameters supplied, requires an odd number of parameters", id);
     }

@@ -108,3 +108,22 @@ TEST(ConditionTest, ParseErrorsAreReported) {
 
 }  // namespace
 }  // namespace gantry::expr
+
+namespace gantry::expr {
+namespace {
+
+TEST(ConditionTest, JobLevelStatusFunctionsTestNamedNeeds) {
+  ParseOptions job_if;
+  job_if.status_functions_take_job_ids = true;
+  EvalContext ctx;
+  ctx.contexts = *Value::ParseJson(
+      R"({"needs": {"build": {"result": "success"}, "lint": {"result": "failure"}}})");
+  EXPECT_EQ(*EvaluateCondition("success('build')", ctx, job_if), true);
+  EXPECT_EQ(*EvaluateCondition("success('build', 'lint')", ctx, job_if), false);
+  EXPECT_EQ(*EvaluateCondition("failure('build', 'lint')", ctx, job_if), true);
+  EXPECT_EQ(*EvaluateCondition("failure('build')", ctx, job_if), false);
+  EXPECT_FALSE(Expression::Parse("success('build')").ok());
+}
+
+}  // namespace
+}  // namespace gantry::expr

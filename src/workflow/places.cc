@@ -35,7 +35,9 @@ const expr::ParseOptions& ParseOptionsFor(Place place) {
     set(Place::kRunName, Make({"github", "inputs", "vars"}));
     set(Place::kWorkflowConcurrency, Make({"github", "inputs", "vars"}));
     set(Place::kWorkflowEnv, Make({"github", "secrets", "inputs", "vars"}));
-    set(Place::kJobIf, Make({"github", "needs", "vars", "inputs"}, status));
+    expr::ParseOptions job_if = Make({"github", "needs", "vars", "inputs"}, status);
+    job_if.status_functions_take_job_ids = true;
+    set(Place::kJobIf, std::move(job_if));
     set(Place::kJobStrategy, Make({"github", "needs", "vars", "inputs"}));
     set(Place::kJob, Make(job));
     set(Place::kJobEnv, Make(Plus(job, {"secrets"})));

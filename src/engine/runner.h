@@ -1,0 +1,63 @@
+#pragma once
+
+// Executes a Plan: schedules job instances in dependency order with bounded parallelism,
+// evaluates job and step `if:`, runs steps through a Backend, applies workflow commands and
+// environment files, and reports everything to a RunObserver.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "backend/backend.h"
+#include "core/masker.h"
+#include "engine/plan.h"
+#include "engine/run_observer.h"
+#include "expr/value.h"
+
+namespace gantry::engine {
+
+/// Everything a run needs besides the plan.
+struct RunOptions {
+  /// Jobs run at once (>= 1).
+  int parallelism = 1;
+  /// The repository working tree (what `actions/checkout` copies for local runs).
+  std::string repository_dir;
+  /// Per-run directory under which each job instance gets workspace/ and temp/ dirs.
+  std::string run_dir;
+  /// When set, every job runs in this directory instead of its own workspace copy.
+  std::string shared_workspace;
+  /// The `github` context (event, event_name, sha, ref, repository, actor, ...) without the
+  /// per-job fields (job, action, workspace...), which the runner adds.
+  expr::Value github;
+  std::vector<std::pair<std::string, std::string>> secrets;
+  std::vector<std::pair<std::string, std::string>> vars;
+  std::vector<std::pair<std::string, std::string>> inputs;
+  /// Environment every step starts from (the host's, plus --env-file values).
+  std::vector<std::pair<std::string, std::string>> base_env;
+  /// Where artifacts go (used by later built-in actions).
+  std::string artifact_dir;
+  /// Show ::debug:: messages (also on when secrets/vars set ACTIONS_STEP_DEBUG).
+  bool verbose = false;
+  /// Resolved by the runner, shared by all jobs: secrets are added to it before start.
+  core::Masker* masker = nullptr;
+  /// Ctrl-C / external cancel.
+  const backend::CancelToken* cancel = nullptr;
+  /// Kill grace period for timeouts and cancellation.
+  std::chrono::milliseconds kill_grace{5000};
+};
+
+/// The outcome of the run, jobs in plan order (instances in matrix order).
+struct RunReport {
+  std::vector<JobReport> jobs;
+  bool cancelled = false;
+  /// True when every job concluded success or skipped.
+  bool success() const;
+};
+
+/// Runs `plan`. Never throws; job-level problems become failed JobReports.
+RunReport RunPlan(const Plan& plan, const RunOptions& options, backend::Backend& backend,
+                  RunObserver& observer);
+
+}  // namespace gantry::engine

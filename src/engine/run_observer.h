@@ -54,6 +54,9 @@ struct JobReport {
   std::string failed_step;  // name of the first failed step, if any
   std::string error;        // a job-level error (bad matrix, if: error, uses: unsupported...)
   std::string summary;      // concatenated $GITHUB_STEP_SUMMARY content (masked)
+  /// The job failed but has `continue-on-error`: dependents see needs.<id>.result ==
+  /// "success" and the run still succeeds, while the job itself shows as failed (GitHub).
+  bool continued_on_error = false;
 };
 
 /// Receives events from several job threads at once: implementations are thread-safe.

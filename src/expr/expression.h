@@ -35,8 +35,15 @@ struct EvalContext {
   /// Object whose keys are context names ("github", "env", ...). Lookups are
   /// case-insensitive.
   Value contexts;
-  /// Status of the current job as seen by success()/failure()/cancelled().
-  enum class JobStatus { kSuccess, kFailure, kCancelled } job_status = JobStatus::kSuccess;
+  /// Status of the current job as seen by success()/failure()/cancelled(). kSkipped is for
+  /// a job-level `if:` whose ancestors include a skipped job but no failed or cancelled one:
+  /// success(), failure() and cancelled() are then all false (GitHub skips dependents).
+  enum class JobStatus {
+    kSuccess,
+    kFailure,
+    kCancelled,
+    kSkipped
+  } job_status = JobStatus::kSuccess;
   /// Directory hashFiles() resolves its patterns against (GITHUB_WORKSPACE).
   std::string workspace;
 };

@@ -62,24 +62,6 @@ core::Status FormatError(const std::string& what, const std::string& format) {
   return core::Status::InvalidArgument("The following format string " + what + ": " + format);
 }
 
-const char* KindName(Value::Kind k) {
-  switch (k) {
-    case Value::Kind::kNull:
-      return "Null";
-    case Value::Kind::kBoolean:
-      return "Boolean";
-    case Value::Kind::kNumber:
-      return "Number";
-    case Value::Kind::kString:
-      return "String";
-    case Value::Kind::kArray:
-      return "Array";
-    case Value::Kind::kObject:
-      return "Object";
-  }
-  return "Object";
-}
-
 // format('{0} {1:spec}', ...): `{{`/`}}` escape braces; an argument index must be at most 255;
 // format specifiers are rejected as GitHub rejects them.
 core::Result<Ref> Format(Ref* args, std::size_t count) {

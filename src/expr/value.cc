@@ -205,4 +205,22 @@ bool operator==(const Value& a, const Value& b) {
   return false;
 }
 
+const char* KindName(Value::Kind kind) {
+  switch (kind) {
+    case Value::Kind::kNull:
+      return "Null";
+    case Value::Kind::kBoolean:
+      return "Boolean";
+    case Value::Kind::kNumber:
+      return "Number";
+    case Value::Kind::kString:
+      return "String";
+    case Value::Kind::kArray:
+      return "Array";
+    case Value::Kind::kObject:
+      return "Object";
+  }
+  return "Object";
+}
+
 }  // namespace gantry::expr

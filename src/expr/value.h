@@ -131,4 +131,8 @@ std::string FormatNumberShortest(double d);
 /// decimal with optional sign/fraction/exponent, "Infinity", 0x/0o/0b prefixes; else NaN.
 double ParseNumber(std::string_view s);
 
+/// GitHub's name of a value kind, as in its error messages: "Null", "Boolean", "Number",
+/// "String", "Array", "Object".
+const char* KindName(Value::Kind kind);
+
 }  // namespace gantry::expr

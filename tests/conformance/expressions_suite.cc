@@ -33,24 +33,6 @@ std::optional<Json> ReadJson(const fs::path& path, std::string* error) {
   }
 }
 
-const char* KindName(Value::Kind k) {
-  switch (k) {
-    case Value::Kind::kNull:
-      return "Null";
-    case Value::Kind::kBoolean:
-      return "Boolean";
-    case Value::Kind::kNumber:
-      return "Number";
-    case Value::Kind::kString:
-      return "String";
-    case Value::Kind::kArray:
-      return "Array";
-    case Value::Kind::kObject:
-      return "Object";
-  }
-  return "?";
-}
-
 // Deep comparison of a result with expected JSON: numbers numerically (a JSON string "NaN" /
 // "Infinity" stands for a non-finite number), object keys in order.
 bool SameValue(const Value& actual, const Json& expected) {

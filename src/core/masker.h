@@ -21,6 +21,10 @@ class Masker {
   std::string Mask(std::string_view text) const;
   /// The longest registered value's length (how much a stream must hold back).
   size_t longest() const;
+  /// For an unterminated stream tail: the length of the longest prefix of `text` that can be
+  /// masked and emitted now, i.e. that no occurrence of a value crosses and that ends before
+  /// anything that could still become an occurrence with more input. 0 when nothing can.
+  size_t SafePrefix(std::string_view text) const;
 
  private:
   mutable std::mutex mu_;
@@ -28,10 +32,13 @@ class Masker {
 };
 
 /// Splits a byte stream into lines and masks each complete line with a Masker. Because
-/// masking happens on whole lines, a secret split across chunks is still found. Not
+/// masking happens on whole lines, a secret split across chunks is still found. A line longer
+/// than kMaxLine bytes is emitted in pieces cut where no secret can be split. Not
 /// thread-safe: one per output stream.
 class LineMasker {
  public:
+  static constexpr size_t kMaxLine = 64 * 1024;
+
   explicit LineMasker(const Masker& masker) : masker_(masker) {}
   /// Feeds a chunk; returns the complete lines it finished, masked, without their '\n'.
   std::vector<std::string> Feed(std::string_view chunk);

@@ -37,7 +37,7 @@ class Masker {
 /// thread-safe: one per output stream.
 class LineMasker {
  public:
-  static constexpr size_t kMaxLine = 64 * 1024;
+  static constexpr size_t kMaxLine = size_t{64} * 1024;
 
   explicit LineMasker(const Masker& masker) : masker_(masker) {}
   /// Feeds a chunk; returns the complete lines it finished, masked, without their '\n'.

@@ -91,6 +91,7 @@ TEST(MaskerTest, SafePrefixHoldsBackAPossibleSecretStart) {
 TEST(MaskerTest, ConcurrentAddAndMaskAreSafe) {
   Masker m;
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&m, t] {
       for (int i = 0; i < 200; ++i) {

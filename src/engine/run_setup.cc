@@ -1,0 +1,234 @@
+#include "engine/run_setup.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+namespace gantry::engine {
+namespace {
+
+using expr::Object;
+using expr::Value;
+
+bool IsTrue(const std::vector<std::pair<std::string, std::string>>& list, std::string_view key) {
+  for (const auto& [k, v] : list) {
+    if (k == key) return v == "true" || v == "TRUE" || v == "True";
+  }
+  return false;
+}
+
+void Default(Object& o, std::string_view key, Value value) {
+  const Value* v = o.Find(key);
+  if (v == nullptr || v->is_null()) o.Set(std::string(key), std::move(value));
+}
+
+std::string StringOf(const Object& o, std::string_view key) {
+  const Value* v = o.Find(key);
+  return v != nullptr && v->is_primitive() && !v->is_null() ? v->ToString() : "";
+}
+
+// The contexts a job-level if: and the job's strategy/name may use.
+expr::EvalContext JobContext(const RunSetup& setup, const Value& needs,
+                             expr::EvalContext::JobStatus status) {
+  Object o;
+  o.Set("github", setup.shared.github);
+  o.Set("needs", needs);
+  o.Set("vars", setup.shared.vars);
+  o.Set("inputs", setup.shared.inputs);
+  expr::EvalContext ctx;
+  ctx.contexts = Value(std::move(o));
+  ctx.job_status = status;
+  return ctx;
+}
+
+bool NameUsesMatrix(const workflow::Job& job) {
+  if (!job.name) return false;
+  auto tmpl = expr::Template::Parse(job.name->value);
+  if (!tmpl.ok()) return false;
+  for (const expr::Expression& e : tmpl->expressions()) {
+    for (const std::string& c : e.referenced_contexts()) {
+      if (c == "matrix") return true;
+    }
+  }
+  return false;
+}
+
+core::Result<bool> JobCondition(const RunSetup& setup, const workflow::Job& job, const Value& needs,
+                                expr::EvalContext::JobStatus status) {
+  expr::ParseOptions options;
+  options.status_functions_take_job_ids = true;
+  std::string_view text = job.if_condition ? job.if_condition->value : std::string_view();
+  auto ok = expr::EvaluateCondition(text, JobContext(setup, needs, status), options);
+  if (!ok.ok()) {
+    return core::Status::InvalidArgument(
+        Located(setup.shared.workflow->file, job.if_condition->pos, ok.status().message()));
+  }
+  return ok;
+}
+
+}  // namespace
+
+std::unique_ptr<RunSetup> PrepareRun(const Plan& plan, const RunOptions& options,
+                                     backend::Backend& backend, RunObserver& observer,
+                                     core::Masker* fallback_masker) {
+  auto setup = std::make_unique<RunSetup>();
+  RunShared& s = setup->shared;
+  s.options = &options;
+  s.backend = &backend;
+  s.observer = &observer;
+  s.workflow = plan.workflow.get();
+  s.masker = options.masker != nullptr ? options.masker : fallback_masker;
+  for (const auto& [k, v] : options.secrets) s.masker->Add(v);
+  s.debug = options.verbose || IsTrue(options.secrets, "ACTIONS_STEP_DEBUG") ||
+            IsTrue(options.vars, "ACTIONS_STEP_DEBUG");
+
+  s.run_dir = options.run_dir;
+  std::error_code ec;
+  if (s.run_dir.empty()) {
+    std::string tmpl = (std::filesystem::temp_directory_path(ec) / "gantry-run-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) != nullptr) s.run_dir = tmpl;
+  }
+  std::filesystem::create_directories(s.run_dir, ec);
+
+  Object github = options.github.is_object() ? options.github.object_value() : Object();
+  Default(github, "event", Value(Object()));
+  std::string event_path = s.run_dir + "/event.json";
+  {
+    std::ofstream out(event_path, std::ios::binary | std::ios::trunc);
+    out << github.Find("event")->ToJsonText() << "\n";
+  }
+  github.Set("event_path", Value(event_path));
+  const workflow::Workflow& wf = *plan.workflow;
+  Default(
+      github, "workflow",
+      Value(wf.name && wf.name->value.find("${{") == std::string::npos ? wf.name->value : wf.file));
+  Default(github, "event_name", Value("push"));
+  Default(github, "run_id", Value("1"));
+  Default(github, "run_number", Value("1"));
+  Default(github, "run_attempt", Value("1"));
+  Default(github, "retention_days", Value("90"));
+  Default(github, "server_url", Value("https://github.com"));
+  Default(github, "api_url", Value("https://api.github.com"));
+  Default(github, "graphql_url", Value("https://api.github.com/graphql"));
+  Default(github, "action_path", Value(""));
+  Default(github, "action_ref", Value(""));
+  Default(github, "action_repository", Value(""));
+  std::string repository = StringOf(github, "repository");
+  if (size_t slash = repository.find('/'); slash != std::string::npos) {
+    Default(github, "repository_owner", Value(repository.substr(0, slash)));
+  }
+  std::string ref = StringOf(github, "ref");
+  for (std::string_view prefix : {"refs/heads/", "refs/tags/"}) {
+    if (ref.rfind(prefix, 0) != 0) continue;
+    Default(github, "ref_name", Value(ref.substr(prefix.size())));
+    Default(github, "ref_type", Value(prefix == "refs/heads/" ? "branch" : "tag"));
+  }
+  for (const auto& [k, v] : options.secrets) {
+    if (k == "GITHUB_TOKEN") Default(github, "token", Value(v));
+  }
+  s.github = Value(std::move(github));
+  s.secrets = ObjectFromPairs(options.secrets);
+  s.vars = ObjectFromPairs(options.vars);
+  s.inputs = MakeInputsContext(wf, StringOf(s.github.object_value(), "event_name"),
+                               *s.github.Find("event"), options.inputs);
+
+  s.runner = DetectRunner();
+  const std::string* tool_cache = FindEnv(options.base_env, "RUNNER_TOOL_CACHE");
+  s.runner.tool_cache = tool_cache != nullptr ? *tool_cache : s.run_dir + "/_tool";
+  s.runner.debug = s.debug;
+  return setup;
+}
+
+core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& planned,
+                                   const Value& needs, expr::EvalContext::JobStatus status) {
+  const workflow::Job& job = *planned.job;
+  const std::string& file = setup.shared.workflow->file;
+  JobLaunch launch;
+  launch.needs = needs;
+  auto run = JobCondition(setup, job, needs, status);
+  if (!run.ok()) return run.status();
+  launch.run = *run;
+  if (!launch.run) return launch;
+
+  expr::EvalContext ctx = JobContext(setup, needs, expr::EvalContext::JobStatus::kSuccess);
+  std::vector<MatrixInstance> instances;
+  if (planned.instances) {
+    instances = *planned.instances;
+  } else if (job.strategy) {
+    auto expanded = ExpandMatrix(*job.strategy, ctx);
+    if (!expanded.ok()) {
+      return core::Status::InvalidArgument(
+          Located(file, job.strategy->pos, expanded.status().message()));
+    }
+    instances = std::move(expanded).value();
+  } else {
+    instances.push_back(MatrixInstance{Value(Object())});
+  }
+
+  if (job.strategy) {
+    const workflow::Strategy& st = *job.strategy;
+    if (st.expression) {
+      auto v = EvaluateText(*st.expression, ctx, file);
+      if (!v.ok()) return v.status();
+      if (const Value* ff = v->Find("fail-fast")) launch.fail_fast = ff->IsTruthy();
+      if (const Value* mp = v->Find("max-parallel")) {
+        launch.max_parallel = static_cast<int>(mp->ToNumber());
+      }
+    }
+    if (st.fail_fast) {
+      auto ff = EvaluateBool(*st.fail_fast, ctx, file);
+      if (!ff.ok()) return ff.status();
+      launch.fail_fast = *ff;
+    }
+    if (st.max_parallel) {
+      auto mp = EvaluateNumber(*st.max_parallel, ctx, file);
+      if (!mp.ok()) return mp.status();
+      launch.max_parallel = static_cast<int>(*mp);
+    }
+  }
+  if (launch.max_parallel < 0) launch.max_parallel = 0;
+
+  int total = static_cast<int>(instances.size());
+  bool uses_matrix = NameUsesMatrix(job);
+  Object base = ctx.contexts.object_value();
+  for (int i = 0; i < total; ++i) {
+    InstanceLaunch inst;
+    inst.matrix = instances[i].values.is_object() ? instances[i].values : Value(Object());
+    inst.strategy = MakeStrategyContext(launch.fail_fast, i, total,
+                                        launch.max_parallel > 0 ? launch.max_parallel : total);
+    std::string name = job.id;
+    if (job.name) {
+      Object o = base;
+      o.Set("matrix", inst.matrix);
+      o.Set("strategy", inst.strategy);
+      expr::EvalContext name_ctx;
+      name_ctx.contexts = Value(std::move(o));
+      auto n = EvaluateString(*job.name, name_ctx, file);
+      name = n.ok() ? *n : job.name->value;
+    }
+    bool has_matrix = job.strategy && !inst.matrix.object_value().empty();
+    inst.key = JobKey{
+        job.id, i,
+        has_matrix ? InstanceDisplayName(name, MatrixInstance{inst.matrix}, uses_matrix) : name};
+    inst.key.display_name = setup.shared.masker->Mask(inst.key.display_name);
+    launch.instances.push_back(std::move(inst));
+  }
+  return launch;
+}
+
+bool KeepAfterCancel(const RunSetup& setup, const PlannedJob& job, const Value& needs) {
+  auto keep = JobCondition(setup, *job.job, needs, expr::EvalContext::JobStatus::kCancelled);
+  return keep.ok() && *keep;
+}
+
+std::string SkippedDisplayName(const RunSetup& setup, const PlannedJob& job) {
+  if (!job.job->name || NameUsesMatrix(*job.job)) return job.id;
+  auto n = EvaluateString(
+      *job.job->name, JobContext(setup, Value(Object()), expr::EvalContext::JobStatus::kSuccess),
+      setup.shared.workflow->file);
+  return n.ok() ? setup.shared.masker->Mask(*n) : job.job->name->value;
+}
+
+}  // namespace gantry::engine

@@ -1,0 +1,62 @@
+#pragma once
+
+// What the scheduler decides before a job instance runs: the run-wide contexts (github with
+// its defaults and event file, secrets, vars, inputs, runner), and for each job once its needs
+// are done, its `if:`, its matrix instances, display names and strategy.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "engine/job_runner.h"
+#include "engine/plan.h"
+#include "engine/runner.h"
+#include "expr/expression.h"
+
+namespace gantry::engine {
+
+/// Run-wide state built once by PrepareRun; read-only afterwards.
+struct RunSetup {
+  RunShared shared;
+};
+
+/// Fills the run-wide contexts: github gets event_path (the event written to
+/// run_dir/event.json), workflow, run ids, server URLs and token when RunOptions::github lacks
+/// them; secrets are added to the masker (RunOptions::masker, else `fallback_masker`); a
+/// missing run_dir becomes a new temp directory.
+std::unique_ptr<RunSetup> PrepareRun(const Plan& plan, const RunOptions& options,
+                                     backend::Backend& backend, RunObserver& observer,
+                                     core::Masker* fallback_masker);
+
+/// One matrix combination ready to start.
+struct InstanceLaunch {
+  JobKey key;
+  expr::Value matrix;
+  expr::Value strategy;
+};
+
+/// What the scheduler needs to start a job's instances.
+struct JobLaunch {
+  bool run = false;  // the job's if: held
+  expr::Value needs;
+  std::vector<InstanceLaunch> instances;
+  bool fail_fast = true;
+  int max_parallel = 0;  // 0 = no limit
+};
+
+/// Evaluates the job's `if:` (status from its ancestors, job ids allowed in success() and
+/// failure()), expands its matrix now when the plan could not, and names the instances.
+/// InvalidArgument ("file:line:col: message") for a bad condition, matrix or strategy.
+core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& job,
+                                   const expr::Value& needs, expr::EvalContext::JobStatus status);
+
+/// After the run was cancelled: whether a job's queued instances still start (its if: holds
+/// with cancelled(), e.g. always()).
+bool KeepAfterCancel(const RunSetup& setup, const PlannedJob& job, const expr::Value& needs);
+
+/// The name a job that never ran is reported under: its `name:` when it needs no matrix,
+/// else its id.
+std::string SkippedDisplayName(const RunSetup& setup, const PlannedJob& job);
+
+}  // namespace gantry::engine

@@ -1,0 +1,225 @@
+#include "cli/console_printer.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace gantry::cli {
+namespace {
+
+using engine::Conclusion;
+
+// Bright, readable foreground colors, one per job instance in start order.
+const char* const kPalette[] = {"36", "35", "33", "34", "32", "96", "95", "93", "94", "92"};
+constexpr int kPaletteSize = sizeof kPalette / sizeof kPalette[0];
+
+const char* ConclusionColor(Conclusion c) {
+  switch (c) {
+    case Conclusion::kSuccess:
+      return "32";
+    case Conclusion::kFailure:
+      return "31";
+    case Conclusion::kCancelled:
+      return "33";
+    case Conclusion::kSkipped:
+      return "90";
+  }
+  return "0";
+}
+
+std::string Pad(const std::string& s, size_t width) {
+  // Width in code points, so names with non-ASCII characters still line up.
+  size_t points = 0;
+  for (unsigned char c : s) points += (c & 0xC0) != 0x80;
+  return points >= width ? s : s + std::string(width - points, ' ');
+}
+
+}  // namespace
+
+std::string FormatDuration(std::chrono::milliseconds d) {
+  long long ms = d.count();
+  char buf[32];
+  if (ms < 10000) {
+    std::snprintf(buf, sizeof buf, "%.2fs", static_cast<double>(ms) / 1000.0);
+  } else if (ms < 60000) {
+    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000.0);
+  } else if (ms < 3600000) {
+    std::snprintf(buf, sizeof buf, "%lldm %02llds", ms / 60000, (ms / 1000) % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%lldh %02lldm", ms / 3600000, (ms / 60000) % 60);
+  }
+  return buf;
+}
+
+std::string FormatAnnotation(const engine::Annotation& a) {
+  std::string s;
+  if (!a.file.empty()) {
+    s = a.file;
+    if (a.line > 0) s += ":" + std::to_string(a.line);
+    if (a.line > 0 && a.column > 0) s += ":" + std::to_string(a.column);
+    s += ": ";
+  }
+  s += a.level + ": ";
+  if (!a.title.empty()) s += a.title + ": ";
+  return s + a.message;
+}
+
+ConsolePrinter::ConsolePrinter(std::ostream& out, const core::Masker& masker, Style style)
+    : out_(out), masker_(masker), style_(style) {}
+
+void ConsolePrinter::SetWorkflowPrefix(std::string prefix) {
+  std::lock_guard lock(mu_);
+  workflow_prefix_ = std::move(prefix);
+}
+
+void ConsolePrinter::Note(const std::string& text) {
+  std::lock_guard lock(mu_);
+  out_ << Paint(text, "1") << '\n' << std::flush;
+}
+
+std::string ConsolePrinter::Paint(const std::string& text, const char* sgr) const {
+  if (!style_.color) return text;
+  return std::string("\033[") + sgr + "m" + text + "\033[0m";
+}
+
+std::string ConsolePrinter::Prefix(const engine::JobKey& job) {
+  std::string name =
+      workflow_prefix_.empty() ? job.display_name : workflow_prefix_ + " / " + job.display_name;
+  std::string label = "[" + name + "]";
+  if (!style_.color) return label;
+  auto key = std::make_pair(workflow_prefix_ + "\n" + job.job_id, job.instance);
+  auto it = colors_.find(key);
+  if (it == colors_.end()) {
+    it = colors_.emplace(key, static_cast<int>(colors_.size()) % kPaletteSize).first;
+  }
+  return Paint(label, kPalette[it->second]);
+}
+
+void ConsolePrinter::WriteLine(const engine::JobKey& job, const std::string& text) {
+  std::lock_guard lock(mu_);
+  out_ << Prefix(job) << ' ' << text << '\n' << std::flush;
+}
+
+void ConsolePrinter::OnJobStarted(const engine::JobKey& job) {
+  WriteLine(job, Paint(style_.unicode ? "● job started" : "* job started", "2"));
+}
+
+void ConsolePrinter::OnStepStarted(const engine::JobKey& job, int /*index*/,
+                                   const std::string& name) {
+  WriteLine(job, Paint((style_.unicode ? "▶ " : "==> ") + name, "1"));
+}
+
+void ConsolePrinter::OnLogLine(const engine::JobKey& job, int /*step*/, std::string_view line) {
+  WriteLine(job, std::string(line));
+}
+
+void ConsolePrinter::OnGroup(const engine::JobKey& job, int /*step*/, bool start,
+                             std::string_view title) {
+  if (!start) return;  // the next group or step start closes it visually
+  WriteLine(job, Paint((style_.unicode ? "▸ " : ">> ") + std::string(title), "1"));
+}
+
+void ConsolePrinter::OnDebug(const engine::JobKey& job, int /*step*/, std::string_view message) {
+  if (!style_.verbose) return;
+  WriteLine(job, Paint("debug: " + std::string(message), "90"));
+}
+
+void ConsolePrinter::OnAnnotation(const engine::JobKey& job, int /*step*/,
+                                  const engine::Annotation& a) {
+  std::string text = FormatAnnotation(a);
+  const char* color = a.level == "error" ? "31" : a.level == "warning" ? "33" : "36";
+  WriteLine(job, Paint(text, color));
+  std::lock_guard lock(mu_);
+  std::string name =
+      workflow_prefix_.empty() ? job.display_name : workflow_prefix_ + " / " + job.display_name;
+  annotations_.push_back(text + " [" + name + "]");
+}
+
+void ConsolePrinter::OnStepFinished(const engine::JobKey& job, const engine::StepReport& step) {
+  bool failed = step.outcome == Conclusion::kFailure || step.outcome == Conclusion::kCancelled;
+  if (!failed && !style_.verbose) return;
+  std::string mark = failed ? (style_.unicode ? "✗ " : "x ") : (style_.unicode ? "✓ " : "ok ");
+  std::string text = mark + step.name + " (" + engine::ConclusionName(step.outcome);
+  if (!step.error.empty()) text += ": " + step.error;
+  if (step.outcome != step.conclusion) {
+    text += std::string(", continue-on-error: ") + engine::ConclusionName(step.conclusion);
+  }
+  text += ", " + FormatDuration(step.duration) + ")";
+  WriteLine(job, Paint(text, failed ? "31" : "32"));
+}
+
+void ConsolePrinter::OnJobFinished(const engine::JobReport& job) {
+  std::string mark;
+  switch (job.conclusion) {
+    case Conclusion::kSuccess:
+      mark = style_.unicode ? "✓ " : "ok ";
+      break;
+    case Conclusion::kFailure:
+      mark = style_.unicode ? "✗ " : "x ";
+      break;
+    default:
+      mark = "- ";
+  }
+  std::string text = mark + "job " + engine::ConclusionName(job.conclusion) + " in " +
+                     FormatDuration(job.duration);
+  if (!job.error.empty()) text += ": " + masker_.Mask(job.error);
+  WriteLine(job.key, Paint(text, ConclusionColor(job.conclusion)));
+}
+
+void ConsolePrinter::PrintSummary(const std::vector<WorkflowRunResult>& runs,
+                                  std::chrono::milliseconds total, bool cancelled) {
+  std::lock_guard lock(mu_);
+  size_t name_width = 4;
+  for (const auto& run : runs) {
+    for (const auto& job : run.report.jobs) {
+      name_width = std::max(name_width, masker_.Mask(job.key.display_name).size());
+    }
+  }
+  name_width = std::min<size_t>(name_width, 48);
+  std::map<Conclusion, int> counts;
+  out_ << '\n';
+  for (const auto& run : runs) {
+    out_ << Paint("Summary: " + masker_.Mask(run.workflow) + " (" + run.file + ")", "1") << '\n';
+    out_ << "  " << Pad("JOB", name_width) << "  " << Pad("CONCLUSION", 10) << "  "
+         << Pad("DURATION", 9) << "  FAILED STEP\n";
+    for (const auto& job : run.report.jobs) {
+      ++counts[job.conclusion];
+      std::string failed = masker_.Mask(job.failed_step);
+      if (failed.empty() && !job.error.empty()) failed = masker_.Mask(job.error);
+      std::string conclusion = engine::ConclusionName(job.conclusion);
+      out_ << "  " << Pad(masker_.Mask(job.key.display_name), name_width) << "  "
+           << Paint(Pad(conclusion, 10), ConclusionColor(job.conclusion)) << "  "
+           << Pad(job.conclusion == Conclusion::kSkipped ? "-" : FormatDuration(job.duration), 9)
+           << "  " << failed << '\n';
+    }
+  }
+  if (!annotations_.empty()) {
+    out_ << Paint("Annotations", "1") << '\n';
+    for (const auto& a : annotations_) out_ << "  " << a << '\n';
+  }
+  for (const auto& run : runs) {
+    for (const auto& job : run.report.jobs) {
+      if (job.summary.empty()) continue;
+      out_ << Paint("Step summary of " + masker_.Mask(job.key.display_name), "1") << '\n';
+      std::string summary = masker_.Mask(job.summary);
+      out_ << summary << (summary.back() == '\n' ? "" : "\n");
+    }
+  }
+  std::string totals;
+  for (Conclusion c :
+       {Conclusion::kSuccess, Conclusion::kFailure, Conclusion::kCancelled, Conclusion::kSkipped}) {
+    if (counts[c] == 0) continue;
+    if (!totals.empty()) totals += ", ";
+    totals += std::to_string(counts[c]) + " " + engine::ConclusionName(c);
+  }
+  if (totals.empty()) totals = "no jobs ran";
+  bool ok = counts[Conclusion::kFailure] == 0 && counts[Conclusion::kCancelled] == 0 && !cancelled;
+  out_ << Paint(std::string(cancelled ? "Interrupted: "
+                            : ok      ? "Success: "
+                                      : "Failed: ") +
+                    totals + " in " + FormatDuration(total),
+                ok ? "1;32" : "1;31")
+       << '\n'
+       << std::flush;
+}
+
+}  // namespace gantry::cli

@@ -1,0 +1,401 @@
+#include "cli/exec_command.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "backend/backend.h"
+#include "cli/console_printer.h"
+#include "cli/event_filter.h"
+#include "cli/exec_config.h"
+#include "cli/exec_plan_print.h"
+#include "cli/exec_workflows.h"
+#include "cli/git_context.h"
+#include "cli/json_printer.h"
+#include "core/masker.h"
+#include "engine/plan.h"
+#include "engine/runner.h"
+
+extern char** environ;  // NOLINT(readability-redundant-declaration)
+
+namespace gantry::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using expr::Object;
+using expr::Value;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
+
+// The run being executed, for the signal handler (Cancel() is async-signal-safe).
+std::atomic<backend::CancelToken*> g_cancel{nullptr};
+
+extern "C" void HandleInterrupt(int /*sig*/) {
+  if (backend::CancelToken* token = g_cancel.load()) token->Cancel();
+}
+
+// Installs SIGINT/SIGTERM handlers that cancel `token`; restores the old ones when destroyed.
+class InterruptGuard {
+ public:
+  explicit InterruptGuard(backend::CancelToken& token) {
+    g_cancel.store(&token);
+    struct sigaction sa = {};
+    sa.sa_handler = HandleInterrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    g_cancel.store(nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  struct sigaction old_int_ = {};
+  struct sigaction old_term_ = {};
+};
+
+// Everything parsed from the command line before workflows are looked at.
+struct Config {
+  NameValues secrets, vars, env_file_values, cli_inputs;
+  MatrixFilter matrix;
+};
+
+core::Result<Config> ParseConfig(const ExecOptions& o, const EnvLookup& env) {
+  Config c;
+  auto secrets = ResolveSecrets(o.secrets, o.secret_files, env);
+  if (!secrets.ok()) return secrets.status();
+  c.secrets = std::move(*secrets);
+  for (const auto& v : o.vars) {
+    auto kv = SplitAssignment(v, "--var");
+    if (!kv.ok()) return kv.status();
+    c.vars.push_back(std::move(*kv));
+  }
+  for (const auto& i : o.inputs) {
+    auto kv = SplitAssignment(i, "--input");
+    if (!kv.ok()) return kv.status();
+    c.cli_inputs.push_back(std::move(*kv));
+  }
+  for (const auto& f : o.env_files) {
+    auto values = ReadDotenvFile(f);
+    if (!values.ok()) return values.status();
+    for (auto& kv : *values) c.env_file_values.push_back(std::move(kv));
+  }
+  auto matrix = ParseMatrixFilter(o.matrix);
+  if (!matrix.ok()) return matrix.status();
+  c.matrix = std::move(*matrix);
+  if (o.parallelism < 0) return core::Status::InvalidArgument("-p must be at least 1");
+  return c;
+}
+
+core::Result<Value> ReadEventPayload(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return core::Status::NotFound("--eventpath " + path + ": cannot read the file");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto v = Value::ParseJson(buf.str());
+  if (!v.ok())
+    return core::Status::InvalidArgument("--eventpath " + path + ": " + v.status().message());
+  if (!v->is_object()) {
+    return core::Status::InvalidArgument("--eventpath " + path + ": not a JSON object");
+  }
+  return v;
+}
+
+Value WithMember(const Value& obj, const std::string& key, Value member) {
+  Object o = obj.is_object() ? obj.object_value() : Object();
+  o.Set(key, std::move(member));
+  return Value(std::move(o));
+}
+
+// The inputs a dispatch/call event carries: the payload's `inputs`, then --input.
+NameValues GivenInputs(const Value& event, const NameValues& cli) {
+  NameValues given;
+  if (const Value* inputs = event.Find("inputs"); inputs != nullptr && inputs->is_object()) {
+    for (const auto& [k, v] : inputs->object_value().entries()) {
+      given.emplace_back(k, v.is_primitive() ? v.ToString() : v.ToJsonText());
+    }
+  }
+  given.insert(given.end(), cli.begin(), cli.end());
+  return given;
+}
+
+// The host environment steps start from, without the variables the runner defines per step
+// (an outer CI's GITHUB_*/RUNNER_* would otherwise leak into the run), plus --env-file.
+std::vector<std::pair<std::string, std::string>> BaseEnv(const NameValues& env_file_values) {
+  std::vector<std::pair<std::string, std::string>> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string name(entry.substr(0, eq));
+    if (name.rfind("GITHUB_", 0) == 0 || name.rfind("RUNNER_", 0) == 0) continue;
+    env.emplace_back(std::move(name), std::string(entry.substr(eq + 1)));
+  }
+  for (const auto& [k, v] : env_file_values) {
+    auto it = std::find_if(env.begin(), env.end(), [&](const auto& p) { return p.first == k; });
+    if (it != env.end()) {
+      it->second = v;
+    } else {
+      env.emplace_back(k, v);
+    }
+  }
+  return env;
+}
+
+bool NeedsChangedFiles(const std::vector<LoadedWorkflow>& workflows, const std::string& event) {
+  return std::any_of(workflows.begin(), workflows.end(), [&](const LoadedWorkflow& w) {
+    const auto* t = w.workflow->on.Find(event);
+    return t != nullptr && (!t->paths.empty() || !t->paths_ignore.empty());
+  });
+}
+
+void MaskReport(engine::RunReport& report, const core::Masker& masker) {
+  for (auto& job : report.jobs) {
+    job.key.display_name = masker.Mask(job.key.display_name);
+    job.failed_step = masker.Mask(job.failed_step);
+    job.error = masker.Mask(job.error);
+    job.summary = masker.Mask(job.summary);
+    for (auto& [k, v] : job.outputs) v = masker.Mask(v);
+  }
+}
+
+// A per-run directory under $TMPDIR, removed when the run ends unless kept.
+class RunDir {
+ public:
+  RunDir(bool keep, std::ostream& err) : keep_(keep), err_(err) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern =
+        (fs::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") / "gantry-exec-XXXXXX").string();
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~RunDir() {
+    if (path_.empty()) return;
+    if (keep_) {
+      err_ << "gantry exec: run directory kept at " << path_ << '\n';
+      return;
+    }
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  RunDir(const RunDir&) = delete;
+  RunDir& operator=(const RunDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  bool keep_;
+  std::ostream& err_;
+  std::string path_;
+};
+
+struct Prepared {
+  std::vector<PlannedWorkflow> plans;
+  std::vector<Value> github;  // per plan
+  std::vector<NameValues> inputs;
+};
+
+}  // namespace
+
+int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& err) {
+  const auto started = std::chrono::steady_clock::now();
+  EnvLookup env = ProcessEnv();
+  auto fail = [&](const std::string& message) {
+    err << "gantry exec: " << message << '\n';
+    return kExitUsage;
+  };
+
+  auto config = ParseConfig(options, env);
+  if (!config.ok()) return fail(config.status().message());
+  // Secrets are registered before anything else can print.
+  core::Masker masker;
+  for (const auto& [name, value] : config->secrets) masker.Add(value);
+
+  auto source = FindWorkflowFiles(options.workflows, options.workspace);
+  if (!source.ok()) return fail(source.status().message());
+  workflow::Diagnostics diagnostics;
+  std::vector<LoadedWorkflow> loaded = LoadWorkflows(*source, diagnostics);
+  if (!diagnostics.empty()) {
+    for (const auto& d : diagnostics) err << masker.Mask(d.ToString()) << '\n';
+    err << "gantry exec: " << diagnostics.size()
+        << (diagnostics.size() == 1 ? " problem" : " problems")
+        << " in the workflows; fix them (see gantry lint) and run again\n";
+    return kExitUsage;
+  }
+
+  GitInfo git = ReadGitInfo(source->root);
+  Value event;
+  if (!options.event_path.empty()) {
+    auto payload = ReadEventPayload(options.event_path);
+    if (!payload.ok()) return fail(payload.status().message());
+    event = *payload;
+  }
+  RunIdentity id = ResolveIdentity(git, options.event, event, source->root, env);
+  if (options.event_path.empty()) event = SynthesizeEvent(options.event, git, id);
+
+  EventFacts facts;
+  facts.name = options.event;
+  facts.ref = id.ref;
+  facts.base_ref = id.base_ref;
+  if (const Value* action = event.Find("action"); action != nullptr && action->is_string()) {
+    facts.action = action->string_value();
+  }
+  if (NeedsChangedFiles(loaded, options.event)) {
+    facts.changed_files = ChangedFiles(git, options.event, event, source->root);
+  }
+
+  Prepared prepared;
+  bool job_found = options.job.empty();
+  for (const auto& lw : loaded) {
+    if (!TriggersMatch(lw.workflow->on, facts)) continue;
+    if (!options.job.empty() && lw.workflow->FindJob(options.job) == nullptr) continue;
+    job_found = true;
+    const workflow::EventTrigger* trigger = lw.workflow->on.Find(options.event);
+    Value run_event = event;
+    NameValues inputs;
+    if (options.event == "workflow_dispatch" || options.event == "workflow_call") {
+      auto resolved = ResolveInputs(trigger->inputs, GivenInputs(event, config->cli_inputs));
+      if (!resolved.ok()) return fail(lw.display + ": " + resolved.status().message());
+      for (const auto& w : resolved->warnings) err << "gantry exec: warning: " << w << '\n';
+      inputs = resolved->values;
+      Object event_inputs;
+      for (const auto& [k, v] : inputs) event_inputs.Set(k, Value(v));
+      run_event = WithMember(event, "inputs", Value(std::move(event_inputs)));
+    } else if (!config->cli_inputs.empty()) {
+      err << "gantry exec: warning: --input applies to workflow_dispatch and workflow_call\n";
+    }
+    std::string name = lw.workflow->name ? lw.workflow->name->value : lw.repo_path;
+    Value github = BuildGithubContext(options.event, run_event, id, name, lw.repo_path);
+    Object vars;
+    for (const auto& [k, v] : config->vars) vars.Set(k, Value(v));
+    Object contexts;
+    contexts.Set("github", github);
+    contexts.Set("vars", Value(std::move(vars)));
+    contexts.Set("inputs", InputsContext(trigger->inputs, inputs));
+
+    engine::PlanOptions plan_options;
+    plan_options.only_job = options.job;
+    plan_options.no_deps = options.no_deps;
+    plan_options.context.contexts = Value(contexts);
+    plan_options.context.workspace = source->root.string();
+    auto plan = engine::BuildPlan(WithBaseEnv(lw.workflow, config->env_file_values), plan_options);
+    if (!plan.ok()) return fail(lw.display + ": " + masker.Mask(plan.status().message()));
+    for (auto& job : plan->jobs) {
+      if (!job.instances || config->matrix.empty()) continue;
+      auto& inst = *job.instances;
+      inst.erase(std::remove_if(inst.begin(), inst.end(),
+                                [&](const engine::MatrixInstance& m) {
+                                  return !MatrixInstanceSelected(config->matrix, m);
+                                }),
+                 inst.end());
+    }
+    prepared.plans.push_back({name, lw.repo_path, std::move(*plan), Value(std::move(contexts))});
+    prepared.github.push_back(github);
+    prepared.inputs.push_back(std::move(inputs));
+  }
+  if (!job_found) {
+    return fail("no workflow triggered by " + options.event + " has a job '" + options.job + "'");
+  }
+  if (prepared.plans.empty()) {
+    err << "gantry exec: no workflow in " << source->root.string() << " runs on " << options.event
+        << " (checked " << loaded.size() << " files; see docs/exec.md)\n";
+    return kExitOk;
+  }
+  if (options.list || options.dry_run) {
+    PrintPlans(prepared.plans, options.event, options.dry_run, options.json, out);
+    return kExitOk;
+  }
+
+  RunDir run_dir(options.keep_run_dir, err);
+  if (run_dir.path().empty()) return fail("cannot create a run directory under $TMPDIR");
+  std::string artifacts = options.artifact_dir;
+  if (artifacts.empty()) artifacts = run_dir.path() + "/artifacts";
+  std::error_code ec;
+  fs::create_directories(artifacts, ec);
+
+  ConsolePrinter::Style style;
+  const char* no_color = std::getenv("NO_COLOR");
+  style.color = options.color == ColorMode::kAlways ||
+                (options.color == ColorMode::kAuto && isatty(STDOUT_FILENO) != 0 &&
+                 (no_color == nullptr || *no_color == '\0'));
+  const char* lang = std::getenv("LC_ALL");
+  if (lang == nullptr || *lang == '\0') lang = std::getenv("LANG");
+  std::string locale = lang == nullptr ? "" : lang;
+  style.unicode = style.color && (locale.find("UTF-8") != std::string::npos ||
+                                  locale.find("utf8") != std::string::npos);
+  style.verbose = options.verbose;
+  ConsolePrinter console(out, masker, style);
+  JsonPrinter json(out, options.verbose);
+  engine::RunObserver& observer = options.json ? static_cast<engine::RunObserver&>(json) : console;
+
+  backend::CancelToken cancel;
+  InterruptGuard interrupts(cancel);
+  std::unique_ptr<backend::Backend> backend = backend::MakeHostBackend();
+
+  engine::RunOptions run;
+  run.parallelism = options.parallelism > 0
+                        ? options.parallelism
+                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  run.repository_dir = source->root.string();
+  run.run_dir = run_dir.path();
+  if (!options.workspace.empty()) run.shared_workspace = source->root.string();
+  run.secrets = config->secrets;
+  run.vars = config->vars;
+  run.base_env = BaseEnv(config->env_file_values);
+  run.artifact_dir = fs::absolute(artifacts).string();
+  run.verbose = options.verbose;
+  run.masker = &masker;
+  run.cancel = &cancel;
+
+  std::vector<WorkflowRunResult> results;
+  for (size_t i = 0; i < prepared.plans.size() && !cancel.cancelled(); ++i) {
+    const PlannedWorkflow& pw = prepared.plans[i];
+    auto wf_started = std::chrono::steady_clock::now();
+    if (options.json) {
+      std::vector<std::string> job_ids;
+      for (const auto& j : pw.plan.jobs) job_ids.push_back(j.id);
+      json.RunStarted(pw.name, pw.file, options.event, job_ids);
+    } else {
+      if (prepared.plans.size() > 1) console.SetWorkflowPrefix(pw.name);
+      console.Note("Running " + masker.Mask(pw.name) + " (" + pw.file + ") on " + options.event);
+    }
+    run.github = prepared.github[i];
+    run.inputs = prepared.inputs[i];
+    engine::RunReport report = engine::RunPlan(pw.plan, run, *backend, observer);
+    MaskReport(report, masker);
+    results.push_back({pw.name, pw.file, std::move(report)});
+    if (options.json) {
+      json.RunFinished(results.back(), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::steady_clock::now() - wf_started));
+    }
+  }
+
+  bool cancelled = cancel.cancelled() ||
+                   std::any_of(results.begin(), results.end(),
+                               [](const WorkflowRunResult& r) { return r.report.cancelled; });
+  bool ok = std::all_of(results.begin(), results.end(),
+                        [](const WorkflowRunResult& r) { return r.report.success(); });
+  int code = cancelled ? kExitInterrupted : ok ? kExitOk : kExitFailed;
+  auto total = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  if (options.json) {
+    json.Summary(results, total, cancelled, code);
+  } else {
+    console.PrintSummary(results, total, cancelled);
+  }
+  return code;
+}
+
+}  // namespace gantry::cli

@@ -1,0 +1,54 @@
+#pragma once
+
+// `gantry exec`: runs the workflows of a repository that an event triggers, on this machine,
+// with GitHub's semantics (docs/exec.md).
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace gantry::cli {
+
+/// When the console output uses colors.
+enum class ColorMode { kAuto, kAlways, kNever };
+
+/// The command line of `gantry exec`, as given (validated by RunExecCommand).
+struct ExecOptions {
+  /// The event that triggers the run (push, pull_request, workflow_dispatch, ...).
+  std::string event = "push";
+  /// A workflow file or a folder of them (non-recursive). Empty: `.github/workflows/` of the
+  /// current directory, or of the enclosing git repository.
+  std::string workflows;
+  /// Run only this job id (and, unless no_deps, every job it needs).
+  std::string job;
+  bool no_deps = false;
+  /// A JSON file holding the event payload (github.event); empty = synthesized from git.
+  std::string event_path;
+  std::vector<std::string> inputs;        // NAME=VALUE
+  std::vector<std::string> secrets;       // NAME=VALUE, or NAME to take $NAME
+  std::vector<std::string> secret_files;  // dotenv files of secrets
+  std::vector<std::string> vars;          // NAME=VALUE (the vars context)
+  std::vector<std::string> env_files;     // dotenv files: workflow-level env of lowest rank
+  std::vector<std::string> matrix;        // KEY:VALUE filters of matrix combinations
+  /// Jobs run at once; 0 = the number of cores.
+  int parallelism = 0;
+  bool dry_run = false;
+  bool list = false;
+  bool json = false;
+  bool verbose = false;
+  /// Every job runs in this directory (no per-job copy); `actions/checkout` without
+  /// repository/ref then leaves it as it is.
+  std::string workspace;
+  std::string artifact_dir;
+  /// Keep the run directory (workspaces, temp dirs, env files) instead of deleting it.
+  bool keep_run_dir = false;
+  ColorMode color = ColorMode::kAuto;
+};
+
+/// Runs `gantry exec`. Live output and the summary go to `out`, problems to `err`. Installs
+/// SIGINT/SIGTERM handlers for the duration of the run (they cancel it). Returns 0 when every
+/// job succeeded (or was skipped), 1 when a job failed, 2 on usage or workflow errors, 130
+/// when the run was interrupted.
+int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace gantry::cli

@@ -1,0 +1,247 @@
+#include "cli/exec_config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace gantry::cli {
+namespace {
+
+using core::Status;
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+std::string TrimSpaces(std::string_view s) {
+  size_t b = 0;
+  size_t e = s.size();
+  while (b < e && IsSpace(s[b])) ++b;
+  while (e > b && IsSpace(s[e - 1])) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+void Upsert(NameValues& list, const std::string& name, const std::string& value) {
+  for (auto& [n, v] : list) {
+    if (n == name) {
+      v = value;
+      return;
+    }
+  }
+  list.emplace_back(name, value);
+}
+
+bool IsNumeric(const std::string& s) {
+  double d = expr::ParseNumber(s);
+  return !s.empty() && d == d;  // NaN is not a number input
+}
+
+}  // namespace
+
+core::Result<std::pair<std::string, std::string>> SplitAssignment(std::string_view text,
+                                                                  std::string_view flag) {
+  size_t eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    return Status::InvalidArgument(std::string(flag) + " expects NAME=VALUE, got '" +
+                                   std::string(text) + "'");
+  }
+  return std::make_pair(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+}
+
+core::Result<NameValues> ParseDotenv(std::string_view text) {
+  NameValues out;
+  size_t pos = 0;
+  int line_no = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    ++line_no;
+    std::string trimmed = TrimSpaces(line);
+    if (trimmed.empty() || trimmed[0] == '#') continue;
+    if (trimmed.rfind("export ", 0) == 0) trimmed = TrimSpaces(trimmed.substr(7));
+    size_t eq = trimmed.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidArgument("line " + std::to_string(line_no) + ": expected NAME=VALUE");
+    }
+    std::string name = TrimSpaces(std::string_view(trimmed).substr(0, eq));
+    std::string rest = TrimSpaces(std::string_view(trimmed).substr(eq + 1));
+    std::string value;
+    if (!rest.empty() && (rest[0] == '"' || rest[0] == '\'')) {
+      char quote = rest[0];
+      // The value may continue on the following lines until the closing quote.
+      std::string body = rest.substr(1);
+      int start_line = line_no;
+      while (true) {
+        size_t close = std::string::npos;
+        for (size_t i = 0; i < body.size(); ++i) {
+          if (quote == '"' && body[i] == '\\') {
+            ++i;
+          } else if (body[i] == quote) {
+            close = i;
+            break;
+          }
+        }
+        if (close != std::string::npos) {
+          body.resize(close);
+          break;
+        }
+        if (pos >= text.size()) {
+          return Status::InvalidArgument("line " + std::to_string(start_line) +
+                                         ": unterminated quoted value of " + name);
+        }
+        size_t next = text.find('\n', pos);
+        body += '\n';
+        body +=
+            text.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
+        pos = next == std::string_view::npos ? text.size() : next + 1;
+        ++line_no;
+      }
+      if (quote == '\'') {
+        value = body;
+      } else {
+        for (size_t i = 0; i < body.size(); ++i) {
+          if (body[i] != '\\' || i + 1 == body.size()) {
+            value += body[i];
+            continue;
+          }
+          char e = body[++i];
+          value += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
+        }
+      }
+    } else {
+      size_t comment = rest.find(" #");
+      value = TrimSpaces(std::string_view(rest).substr(0, comment));
+    }
+    Upsert(out, name, value);
+  }
+  return out;
+}
+
+core::Result<NameValues> ReadDotenvFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto parsed = ParseDotenv(buf.str());
+  if (!parsed.ok()) return Status::InvalidArgument(path + ": " + parsed.status().message());
+  return parsed;
+}
+
+core::Result<NameValues> ResolveSecrets(const std::vector<std::string>& secret_args,
+                                        const std::vector<std::string>& secret_files,
+                                        const EnvLookup& env) {
+  NameValues secrets;
+  for (const auto& file : secret_files) {
+    auto values = ReadDotenvFile(file);
+    if (!values.ok()) return values.status();
+    for (const auto& [n, v] : *values) Upsert(secrets, n, v);
+  }
+  for (const auto& arg : secret_args) {
+    if (arg.find('=') == std::string::npos) {
+      auto value = env(arg);
+      if (!value) {
+        return Status::InvalidArgument("--secret " + arg + ": $" + arg +
+                                       " is not set (give --secret " + arg + "=VALUE)");
+      }
+      Upsert(secrets, arg, *value);
+      continue;
+    }
+    auto kv = SplitAssignment(arg, "--secret");
+    if (!kv.ok()) return kv.status();
+    Upsert(secrets, kv->first, kv->second);
+  }
+  return secrets;
+}
+
+core::Result<ResolvedInputs> ResolveInputs(const std::vector<workflow::TriggerInput>& inputs,
+                                           const NameValues& given) {
+  ResolvedInputs out;
+  auto find_given = [&](const std::string& name) -> const std::string* {
+    const std::string* found = nullptr;
+    for (const auto& [n, v] : given) {
+      if (n == name) found = &v;  // the last one wins
+    }
+    return found;
+  };
+  for (const auto& in : inputs) {
+    const std::string* value = find_given(in.name);
+    if (value == nullptr) {
+      if (in.default_value) {
+        Upsert(out.values, in.name, *in.default_value);
+      } else if (in.required) {
+        out.warnings.push_back("required input '" + in.name + "' was not given");
+      } else if (in.type == "boolean") {
+        Upsert(out.values, in.name, "false");
+      }
+      continue;
+    }
+    if (in.type == "boolean" && *value != "true" && *value != "false") {
+      return Status::InvalidArgument("input '" + in.name +
+                                     "' is a boolean: give true or false, not '" + *value + "'");
+    }
+    if (in.type == "number" && !IsNumeric(*value)) {
+      return Status::InvalidArgument("input '" + in.name + "' is a number, not '" + *value + "'");
+    }
+    if (in.type == "choice" &&
+        std::find(in.options.begin(), in.options.end(), *value) == in.options.end()) {
+      std::string options;
+      for (const auto& o : in.options) options += (options.empty() ? "" : ", ") + o;
+      return Status::InvalidArgument("input '" + in.name + "' must be one of " + options +
+                                     ", not '" + *value + "'");
+    }
+    Upsert(out.values, in.name, *value);
+  }
+  for (const auto& [n, v] : given) {
+    bool declared = std::any_of(inputs.begin(), inputs.end(),
+                                [&](const workflow::TriggerInput& in) { return in.name == n; });
+    if (declared) continue;
+    bool seen = std::any_of(out.values.begin(), out.values.end(),
+                            [&](const auto& p) { return p.first == n; });
+    if (!seen) out.warnings.push_back("input '" + n + "' is not declared by the workflow");
+    Upsert(out.values, n, v);
+  }
+  return out;
+}
+
+expr::Value InputsContext(const std::vector<workflow::TriggerInput>& inputs,
+                          const NameValues& values) {
+  expr::Object obj;
+  for (const auto& [name, value] : values) {
+    auto decl = std::find_if(inputs.begin(), inputs.end(),
+                             [&](const workflow::TriggerInput& in) { return in.name == name; });
+    std::string type = decl == inputs.end() ? "string" : decl->type;
+    if (type == "boolean") {
+      obj.Set(name, expr::Value(value == "true"));
+    } else if (type == "number" && IsNumeric(value)) {
+      obj.Set(name, expr::Value(expr::ParseNumber(value)));
+    } else {
+      obj.Set(name, expr::Value(value));
+    }
+  }
+  return expr::Value(std::move(obj));
+}
+
+core::Result<MatrixFilter> ParseMatrixFilter(const std::vector<std::string>& args) {
+  MatrixFilter filter;
+  for (const auto& arg : args) {
+    size_t colon = arg.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      return Status::InvalidArgument("--matrix expects KEY:VALUE, got '" + arg + "'");
+    }
+    filter[arg.substr(0, colon)].push_back(arg.substr(colon + 1));
+  }
+  return filter;
+}
+
+bool MatrixInstanceSelected(const MatrixFilter& filter, const engine::MatrixInstance& instance) {
+  if (!instance.values.is_object()) return true;
+  for (const auto& [key, allowed] : filter) {
+    const expr::Value* v = instance.values.Find(key);
+    if (v == nullptr) continue;
+    std::string text = v->is_primitive() ? v->ToString() : v->ToJsonText();
+    if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) return false;
+  }
+  return true;
+}
+
+}  // namespace gantry::cli

@@ -1,0 +1,162 @@
+#include "cli/exec_workflows.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "cli/git_context.h"
+#include "workflow/loader.h"
+
+namespace gantry::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using core::Status;
+
+bool IsWorkflowFile(const fs::path& p) {
+  std::string ext = p.extension().string();
+  return ext == ".yml" || ext == ".yaml";
+}
+
+std::optional<std::string> ReadText(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+// `X` when `dir` is `X/.github/workflows`.
+std::optional<fs::path> RootAboveWorkflowsDir(const fs::path& dir) {
+  if (dir.filename() == "workflows" && dir.parent_path().filename() == ".github") {
+    return dir.parent_path().parent_path();
+  }
+  return std::nullopt;
+}
+
+fs::path Absolute(const fs::path& p) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(p, ec).lexically_normal();
+  if (!abs.empty() && abs.filename().empty()) abs = abs.parent_path();  // drop trailing '/'
+  return abs;
+}
+
+fs::path GitToplevelOr(const fs::path& dir, const fs::path& fallback) {
+  auto top = RunGit(dir, {"rev-parse", "--show-toplevel"});
+  return top.ok() && !top->empty() ? fs::path(*top) : fallback;
+}
+
+}  // namespace
+
+core::Result<WorkflowSource> FindWorkflowFiles(const std::string& workflows_arg,
+                                               const std::string& workspace) {
+  WorkflowSource src;
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  fs::path target;
+  if (!workflows_arg.empty()) {
+    target = workflows_arg;
+    if (!fs::exists(target, ec)) {
+      return Status::NotFound("workflow path " + workflows_arg + " does not exist");
+    }
+  } else if (fs::is_directory(cwd / ".github" / "workflows", ec)) {
+    target = fs::path(".github") / "workflows";
+  } else {
+    fs::path top = GitToplevelOr(cwd, fs::path());
+    if (top.empty() || !fs::is_directory(top / ".github" / "workflows", ec)) {
+      return Status::NotFound(
+          "no .github/workflows/ here or in the enclosing git repository; give -W PATH");
+    }
+    target = fs::relative(top / ".github" / "workflows", cwd, ec);
+    if (ec) target = top / ".github" / "workflows";
+  }
+
+  fs::path abs_dir = Absolute(fs::is_directory(target, ec) ? target : target.parent_path());
+  if (fs::is_directory(target, ec)) {
+    for (const auto& entry : fs::directory_iterator(target, ec)) {
+      if (entry.is_regular_file(ec) && IsWorkflowFile(entry.path())) {
+        src.files.push_back(entry.path().lexically_normal());
+      }
+    }
+    std::sort(src.files.begin(), src.files.end());
+    if (src.files.empty()) {
+      return Status::NotFound("no *.yml or *.yaml workflow files in " + target.string());
+    }
+  } else {
+    src.files.push_back(target.lexically_normal());
+  }
+
+  if (!workspace.empty()) {
+    if (!fs::is_directory(workspace, ec)) {
+      return Status::NotFound("--workspace " + workspace + " is not a directory");
+    }
+    src.root = Absolute(workspace);
+  } else if (auto above = RootAboveWorkflowsDir(abs_dir)) {
+    src.root = *above;
+  } else {
+    src.root = GitToplevelOr(abs_dir, Absolute(cwd));
+  }
+  return src;
+}
+
+std::vector<LoadedWorkflow> LoadWorkflows(const WorkflowSource& source,
+                                          workflow::Diagnostics& diagnostics) {
+  workflow::LoadOptions options;
+  fs::path root = source.root;
+  options.read_file = [root](const std::string& path) -> std::optional<std::string> {
+    if (path.find('@') != std::string::npos) return std::nullopt;  // remote: not available
+    return ReadText(root / path);
+  };
+  std::vector<LoadedWorkflow> loaded;
+  for (const auto& file : source.files) {
+    LoadedWorkflow lw;
+    lw.display = file.string();
+    std::error_code ec;
+    fs::path rel = fs::relative(Absolute(file), root, ec);
+    lw.repo_path = ec || rel.empty() || rel.begin()->string() == ".." ? file.filename().string()
+                                                                      : rel.generic_string();
+    auto text = ReadText(file);
+    if (!text) {
+      diagnostics.push_back({lw.display, {}, "cannot read the file", "io"});
+      continue;
+    }
+    auto result = workflow::LoadWorkflow(*text, lw.display, options);
+    if (!result.ok()) {
+      if (result.diagnostics.empty()) {
+        diagnostics.push_back({lw.display, {}, "not a workflow", "syntax"});
+      }
+      for (auto& d : result.diagnostics) diagnostics.push_back(std::move(d));
+      continue;
+    }
+    lw.workflow = result.workflow;
+    loaded.push_back(std::move(lw));
+  }
+  return loaded;
+}
+
+std::shared_ptr<const workflow::Workflow> WithBaseEnv(
+    const std::shared_ptr<const workflow::Workflow>& wf, const NameValues& values) {
+  if (values.empty() || workflow::IsWholeExpression(wf->env)) return wf;
+  auto copy = std::make_shared<workflow::Workflow>(*wf);
+  workflow::TextMap env;
+  for (const auto& [name, value] : values) {
+    std::string text = value;
+    if (value.find("${{") != std::string::npos) {
+      // Keep the value literal: a single-quoted expression string ('' escapes a quote).
+      std::string quoted;
+      for (char c : value) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+      text = "${{ '" + quoted + "' }}";
+    }
+    env.emplace_back(name, workflow::Text{text, {}});
+  }
+  for (const auto& entry : copy->env) {
+    auto same =
+        std::find_if(env.begin(), env.end(), [&](const auto& e) { return e.first == entry.first; });
+    if (same != env.end()) env.erase(same);
+    env.push_back(entry);
+  }
+  copy->env = std::move(env);
+  return copy;
+}
+
+}  // namespace gantry::cli

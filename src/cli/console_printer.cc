@@ -186,6 +186,8 @@ void ConsolePrinter::PrintSummary(const std::vector<WorkflowRunResult>& runs,
       std::string failed = masker_.Mask(job.failed_step);
       if (failed.empty() && !job.error.empty()) failed = masker_.Mask(job.error);
       std::string conclusion = engine::ConclusionName(job.conclusion);
+      if (job.continued_on_error)
+        failed += failed.empty() ? "(continue-on-error)" : " (continue-on-error)";
       out_ << "  " << Pad(masker_.Mask(job.key.display_name), name_width) << "  "
            << Paint(Pad(conclusion, 10), ConclusionColor(job.conclusion)) << "  "
            << Pad(job.conclusion == Conclusion::kSkipped ? "-" : FormatDuration(job.duration), 9)
@@ -212,7 +214,9 @@ void ConsolePrinter::PrintSummary(const std::vector<WorkflowRunResult>& runs,
     totals += std::to_string(counts[c]) + " " + engine::ConclusionName(c);
   }
   if (totals.empty()) totals = "no jobs ran";
-  bool ok = counts[Conclusion::kFailure] == 0 && counts[Conclusion::kCancelled] == 0 && !cancelled;
+  bool ok = !cancelled && std::all_of(runs.begin(), runs.end(), [](const WorkflowRunResult& r) {
+    return r.report.success();
+  });
   out_ << Paint(std::string(cancelled ? "Interrupted: "
                             : ok      ? "Success: "
                                       : "Failed: ") +

@@ -133,8 +133,8 @@ NameValues GivenInputs(const Value& event, const NameValues& cli) {
   return given;
 }
 
-// The host environment steps start from, without the variables the runner defines per step
-// (an outer CI's GITHUB_*/RUNNER_* would otherwise leak into the run), plus --env-file.
+// The host environment steps start from, without the GITHUB_* variables the runner defines per
+// step (an outer CI's GITHUB_ENV or GITHUB_OUTPUT must not leak into the run), plus --env-file.
 std::vector<std::pair<std::string, std::string>> BaseEnv(const NameValues& env_file_values) {
   std::vector<std::pair<std::string, std::string>> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
@@ -142,7 +142,7 @@ std::vector<std::pair<std::string, std::string>> BaseEnv(const NameValues& env_f
     size_t eq = entry.find('=');
     if (eq == std::string_view::npos) continue;
     std::string name(entry.substr(0, eq));
-    if (name.rfind("GITHUB_", 0) == 0 || name.rfind("RUNNER_", 0) == 0) continue;
+    if (name.rfind("GITHUB_", 0) == 0) continue;
     env.emplace_back(std::move(name), std::string(entry.substr(eq + 1)));
   }
   for (const auto& [k, v] : env_file_values) {

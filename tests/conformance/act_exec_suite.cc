@@ -1,0 +1,290 @@
+// Suite "act-exec": act's run cases that need neither Docker nor the network and only a Linux
+// shell (act/MANIFEST.tsv, README section 1), each executed by the real `gantry exec` binary in
+// a scratch copy of act/ with the case's configuration; the exit status must match `expected`
+// (success ↔ 0, an error ↔ a non-zero exit). Windows-only rows and rows needing node with the
+// omitted JS fixtures are listed as skipped. Cases run two at a time.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "suite.h"
+
+#ifndef GANTRY_BINARY_DEFAULT
+#define GANTRY_BINARY_DEFAULT ""
+#endif
+
+extern char** environ;  // NOLINT(readability-redundant-declaration)
+
+namespace gantry::conformance {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Case {
+  std::string name, workflow_path, event, expected, workdir, config;
+  std::set<std::string> needs;
+  std::string id() const { return name + ":" + event; }
+};
+
+std::vector<std::string> SplitTabs(const std::string& line) {
+  std::vector<std::string> cells;
+  std::istringstream in(line);
+  std::string cell;
+  while (std::getline(in, cell, '\t')) cells.push_back(cell);
+  return cells;
+}
+
+std::set<std::string> SplitNeeds(const std::string& cell) {
+  std::set<std::string> needs;
+  std::istringstream in(cell);
+  std::string n;
+  while (std::getline(in, n, ',')) needs.insert(n);
+  return needs;
+}
+
+// Why a no-docker/no-network run row is not one of the shell-only cases, or "".
+std::string SkipReason(const Case& c) {
+  for (const char* os : {"windows", "pwsh", "powershell", "cmd"}) {
+    if (c.needs.count(os) != 0) return "Windows-only (needs " + std::string(os) + ")";
+  }
+  if (c.needs.count("node") != 0 || c.needs.count("omitted-fixture-code") != 0) {
+    return "needs node and act's JavaScript fixtures, which the corpus omits";
+  }
+  return "";
+}
+
+std::string BinaryPath() {
+  if (const char* b = std::getenv("GANTRY_BINARY")) return b;
+  return GANTRY_BINARY_DEFAULT;
+}
+
+// The extra command-line arguments a case's `config` column asks for.
+std::vector<std::string> ConfigArgs(const Case& c, const fs::path& root) {
+  std::vector<std::string> args;
+  fs::path case_dir = root / c.workflow_path;
+  if (fs::exists(case_dir / "event.json"))
+    args.push_back("--eventpath=" + (case_dir / "event.json").string());
+  if (c.name == "secrets") {
+    args.push_back("--secret-file=" + (case_dir / ".secrets").string());
+    args.push_back("--env-file=" + (case_dir / ".env").string());
+  } else if (c.name == "uses-workflow") {
+    args.emplace_back("--secret=secret=keep_it_private");
+  } else if (c.name == "input-from-cli") {
+    args.emplace_back("--input=SOME_INPUT=input");
+  } else if (c.name == "matrix-with-user-inclusions") {
+    for (const char* m : {"node:8", "node:8.x", "os:ubuntu-18.04"})
+      args.push_back(std::string("--matrix=") + m);
+  }
+  if (c.needs.count("act-env") != 0) {
+    // act puts ACT=true in every step's environment and the env context.
+    std::ofstream(root / ".act-env") << "ACT=true\n";
+    args.push_back("--env-file=" + (root / ".act-env").string());
+  }
+  return args;
+}
+
+void MakeWritable(const fs::path& dir) {
+  std::error_code ec;
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::add, ec);
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_symlink(ec))
+      fs::permissions(it->path(),
+                      fs::perms::owner_write | fs::perms::owner_read |
+                          (it->is_directory(ec) ? fs::perms::owner_exec : fs::perms::none),
+                      fs::perm_options::add, ec);
+  }
+}
+
+struct Outcome {
+  int exit_code = -1;  // -1: killed by a signal or not started
+  std::string output;
+  std::string error;
+};
+
+// Runs argv in `cwd` with `extra_env`, output to `log`, killing its process group after
+// `timeout`.
+Outcome Spawn(const std::vector<std::string>& argv, const fs::path& cwd,
+              const std::vector<std::string>& extra_env, const fs::path& log,
+              std::chrono::seconds timeout) {
+  Outcome o;
+  std::vector<std::string> env_storage;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry = *e;
+    bool overridden = false;
+    for (const auto& x : extra_env)
+      overridden = overridden || entry.rfind(x.substr(0, x.find('=') + 1), 0) == 0;
+    if (!overridden) env_storage.push_back(entry);
+  }
+  env_storage.insert(env_storage.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> envp;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = argv;
+  std::vector<char*> cargv;
+  for (auto& a : args) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, args[0].c_str(), &fa, &attr, cargv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    o.error = "cannot start " + args[0];
+    return o;
+  }
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (true) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(-pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      o.error = "timed out after " + std::to_string(timeout.count()) + "s";
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (WIFEXITED(status)) o.exit_code = WEXITSTATUS(status);
+  std::ifstream in(log);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  o.output = buf.str();
+  return o;
+}
+
+std::string Tail(const std::string& text, int lines) {
+  size_t pos = text.size();
+  for (int i = 0; i <= lines && pos != std::string::npos && pos > 0; ++i)
+    pos = text.rfind('\n', pos - 1);
+  std::string tail = text.substr(pos == std::string::npos ? 0 : pos + 1);
+  for (char& c : tail) c = c == '\n' ? '|' : c == '\t' ? ' ' : c;
+  return tail;
+}
+
+// Runs one case; returns "" when it passes, else why not.
+std::string RunCase(const Case& c, const fs::path& act_dir, const std::string& binary) {
+  std::string pattern = (fs::temp_directory_path() / "gantry-act-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) return "cannot create a scratch directory";
+  fs::path scratch = pattern;
+  fs::path root = scratch / "act";
+  std::error_code ec;
+  fs::copy(act_dir, root, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+  if (ec) return "cannot copy act/: " + ec.message();
+  MakeWritable(root);
+  fs::path workspace = c.workdir == "." ? root : root / c.workdir;
+  std::vector<std::string> argv = {binary,
+                                   "exec",
+                                   c.event,
+                                   "-W",
+                                   (root / c.workflow_path).string(),
+                                   "--workspace",
+                                   workspace.string(),
+                                   "-p",
+                                   "2"};
+  for (auto& a : ConfigArgs(c, root)) argv.push_back(std::move(a));
+  std::vector<std::string> env = {"NO_COLOR=1"};
+  if (c.needs.count("act-env") != 0) {
+    env.insert(env.end(), {"GITHUB_ACTOR=nektos/act", "GITHUB_REPOSITORY=nektos/act",
+                           "GITHUB_REPOSITORY_OWNER=nektos"});
+  }
+  Outcome o = Spawn(argv, workspace, env, scratch / "output.log", std::chrono::seconds(120));
+  MakeWritable(scratch);
+  fs::remove_all(scratch, ec);
+  if (!o.error.empty()) return o.error + "; output: " + Tail(o.output, 6);
+  bool want_success = c.expected == "success";
+  if (want_success && o.exit_code != 0) {
+    return "expected success, exit " + std::to_string(o.exit_code) + ": " + Tail(o.output, 6);
+  }
+  if (!want_success && (o.exit_code == 0 || o.exit_code == -1 || o.exit_code >= 128)) {
+    return "expected an error (" + c.expected + "), exit " + std::to_string(o.exit_code);
+  }
+  if (c.needs.count("log-check") != 0) {
+    for (const char* secret : {"secret value", "YWJjCg==", "composite secret"}) {
+      if (o.output.find(secret) != std::string::npos)
+        return std::string("log shows '") + secret + "'";
+    }
+  }
+  return "";
+}
+
+SuiteResult RunActExec(const fs::path& corpus) {
+  SuiteResult result;
+  fs::path act_dir = corpus / "act";
+  std::ifstream manifest(act_dir / "MANIFEST.tsv");
+  std::string line;
+  std::getline(manifest, line);  // header
+  std::vector<Case> cases;
+  std::map<std::string, size_t> index;
+  std::map<std::string, std::string> skipped;
+  while (std::getline(manifest, line)) {
+    auto cells = SplitTabs(line);
+    if (cells.size() < 11 || cells[7] != "run" || cells[5] != "yes") continue;
+    Case c{cells[0], cells[1], cells[2], cells[3], cells[9], cells[10], SplitNeeds(cells[4])};
+    if (std::string why = SkipReason(c); !why.empty()) {
+      skipped[c.id()] = why;
+      continue;
+    }
+    auto [it, fresh] = index.emplace(c.id(), cases.size());
+    if (fresh) {
+      cases.push_back(std::move(c));
+    } else {
+      cases[it->second].needs.insert(c.needs.begin(), c.needs.end());
+    }
+  }
+  for (const auto& [id, why] : skipped) std::cout << "  skipped    " << id << ": " << why << "\n";
+
+  std::string binary = BinaryPath();
+  std::vector<std::string> outcomes(cases.size());
+  if (access(binary.c_str(), X_OK) != 0) {
+    for (auto& o : outcomes) o = "gantry binary not found at " + binary + " (set GANTRY_BINARY)";
+  } else {
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (size_t i = next++; i < cases.size(); i = next++)
+        outcomes[i] = RunCase(cases[i], act_dir, binary);
+    };
+    std::thread a(worker);
+    std::thread b(worker);
+    a.join();
+    b.join();
+  }
+  result.total = static_cast<int>(cases.size());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    if (outcomes[i].empty()) {
+      ++result.passed;
+    } else {
+      result.failures.push_back({cases[i].id(), outcomes[i]});
+    }
+  }
+  return result;
+}
+
+SuiteRegistrar act_exec{{"act-exec", RunActExec}};
+
+}  // namespace
+}  // namespace gantry::conformance

@@ -270,7 +270,7 @@ class JobRunner {
     expr::EvalContext ctx = Context(github, env, status);
     StepReport rep;
     rep.index = index;
-    rep.name = DefaultStepName(s);
+    rep.name = sh_.masker->Mask(DefaultStepName(s));
     StepOutputOptions oo;
     oo.masker = sh_.masker;
     oo.observer = sh_.observer;

@@ -43,16 +43,10 @@ expr::EvalContext JobContext(const RunSetup& setup, const Value& needs,
   return ctx;
 }
 
-bool NameUsesMatrix(const workflow::Job& job) {
-  if (!job.name) return false;
-  auto tmpl = expr::Template::Parse(job.name->value);
-  if (!tmpl.ok()) return false;
-  for (const expr::Expression& e : tmpl->expressions()) {
-    for (const std::string& c : e.referenced_contexts()) {
-      if (c == "matrix") return true;
-    }
-  }
-  return false;
+// GitHub shows an evaluated `name:` alone, without the matrix values, whenever it holds an
+// expression.
+bool NameHasExpression(const workflow::Job& job) {
+  return job.name && job.name->value.find("${{") != std::string::npos;
 }
 
 core::Result<bool> JobCondition(const RunSetup& setup, const workflow::Job& job, const Value& needs,
@@ -167,35 +161,27 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& plan
     instances.push_back(MatrixInstance{Value(Object())});
   }
 
-  if (job.strategy) {
-    const workflow::Strategy& st = *job.strategy;
-    if (st.expression) {
-      auto v = EvaluateText(*st.expression, ctx, file);
-      if (!v.ok()) return v.status();
-      if (const Value* ff = v->Find("fail-fast")) launch.fail_fast = ff->IsTruthy();
-      if (const Value* mp = v->Find("max-parallel")) {
-        launch.max_parallel = static_cast<int>(mp->ToNumber());
-      }
+  if (planned.settings) {
+    launch.fail_fast = planned.settings->fail_fast;
+    launch.max_parallel = planned.settings->max_parallel;
+  } else if (job.strategy) {
+    auto settings = EvaluateStrategySettings(*job.strategy, ctx);
+    if (!settings.ok()) {
+      return core::Status::InvalidArgument(
+          Located(file, job.strategy->pos, settings.status().message()));
     }
-    if (st.fail_fast) {
-      auto ff = EvaluateBool(*st.fail_fast, ctx, file);
-      if (!ff.ok()) return ff.status();
-      launch.fail_fast = *ff;
-    }
-    if (st.max_parallel) {
-      auto mp = EvaluateNumber(*st.max_parallel, ctx, file);
-      if (!mp.ok()) return mp.status();
-      launch.max_parallel = static_cast<int>(*mp);
-    }
+    launch.fail_fast = settings->fail_fast;
+    launch.max_parallel = settings->max_parallel;
   }
   if (launch.max_parallel < 0) launch.max_parallel = 0;
 
   int total = static_cast<int>(instances.size());
-  bool uses_matrix = NameUsesMatrix(job);
+  bool name_is_template = NameHasExpression(job);
   Object base = ctx.contexts.object_value();
   for (int i = 0; i < total; ++i) {
     InstanceLaunch inst;
     inst.matrix = instances[i].values.is_object() ? instances[i].values : Value(Object());
+    inst.instance = instances[i];
     inst.strategy = MakeStrategyContext(launch.fail_fast, i, total,
                                         launch.max_parallel > 0 ? launch.max_parallel : total);
     std::string name = job.id;
@@ -210,8 +196,7 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& plan
     }
     bool has_matrix = job.strategy && !inst.matrix.object_value().empty();
     inst.key = JobKey{
-        job.id, i,
-        has_matrix ? InstanceDisplayName(name, MatrixInstance{inst.matrix}, uses_matrix) : name};
+        job.id, i, has_matrix ? InstanceDisplayName(name, inst.instance, name_is_template) : name};
     inst.key.display_name = setup.shared.masker->Mask(inst.key.display_name);
     launch.instances.push_back(std::move(inst));
   }
@@ -224,7 +209,7 @@ bool KeepAfterCancel(const RunSetup& setup, const PlannedJob& job, const Value& 
 }
 
 std::string SkippedDisplayName(const RunSetup& setup, const PlannedJob& job) {
-  if (!job.job->name || NameUsesMatrix(*job.job)) return job.id;
+  if (!job.job->name) return job.id;
   auto n = EvaluateString(
       *job.job->name, JobContext(setup, Value(Object()), expr::EvalContext::JobStatus::kSuccess),
       setup.shared.workflow->file);

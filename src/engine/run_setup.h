@@ -32,6 +32,7 @@ std::unique_ptr<RunSetup> PrepareRun(const Plan& plan, const RunOptions& options
 /// One matrix combination ready to start.
 struct InstanceLaunch {
   JobKey key;
+  MatrixInstance instance;
   expr::Value matrix;
   expr::Value strategy;
 };
@@ -55,7 +56,7 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& job,
 /// with cancelled(), e.g. always()).
 bool KeepAfterCancel(const RunSetup& setup, const PlannedJob& job, const expr::Value& needs);
 
-/// The name a job that never ran is reported under: its `name:` when it needs no matrix,
+/// The name a job that never ran is reported under: its `name:` (evaluated without matrix),
 /// else its id.
 std::string SkippedDisplayName(const RunSetup& setup, const PlannedJob& job);
 

@@ -260,7 +260,6 @@ class Scheduler {
     spec.needs = j.launch.needs;
     spec.dir = setup_->shared.run_dir + "/" + j.planned->id + "-" + std::to_string(index);
     const backend::CancelToken* token = inst.token.get();
-    if (cancelled_) inst.token->Cancel();
     try {
       inst.thread = std::thread([this, job, index, spec = std::move(spec), token] {
         JobReport report = RunJob(spec, setup_->shared, *token);

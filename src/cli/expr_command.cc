@@ -13,24 +13,6 @@
 namespace gantry::cli {
 namespace {
 
-const char* KindName(expr::Value::Kind k) {
-  switch (k) {
-    case expr::Value::Kind::kNull:
-      return "Null";
-    case expr::Value::Kind::kBoolean:
-      return "Boolean";
-    case expr::Value::Kind::kNumber:
-      return "Number";
-    case expr::Value::Kind::kString:
-      return "String";
-    case expr::Value::Kind::kArray:
-      return "Array";
-    case expr::Value::Kind::kObject:
-      return "Object";
-  }
-  return "Object";
-}
-
 std::string Trim(const std::string& s) {
   std::size_t b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return "";
@@ -89,7 +71,7 @@ int RunExprCommand(const std::string& expression, const std::string& context_fil
     if (!parsed->is_object()) {
       err << "gantry expr: context file '" << name
           << "' must hold a JSON object of contexts such as {\"github\": {...}}, not a "
-          << KindName(parsed->kind()) << "\n";
+          << expr::KindName(parsed->kind()) << "\n";
       return 2;
     }
     contexts = std::move(parsed).value();
@@ -128,7 +110,7 @@ int RunExprBatchCommand(std::istream& in, std::ostream& out) {
       response["error"] = result.status().message();
     } else {
       response["ok"] = true;
-      response["kind"] = KindName(result->kind());
+      response["kind"] = expr::KindName(result->kind());
       if (result->is_number()) {
         response["value"] = expr::FormatNumberShortest(result->number_value());
       } else {

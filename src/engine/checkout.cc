@@ -1,12 +1,26 @@
 #include "engine/checkout.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <system_error>
 
 namespace gantry::engine {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+bool IsCheckout(std::string_view uses) {
+  constexpr std::string_view kCheckout = "actions/checkout@";
+  if (uses.size() <= kCheckout.size()) return false;
+  for (size_t i = 0; i < kCheckout.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(uses[i])) != kCheckout[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 core::Status CopyWorkingTree(const std::string& from, const std::string& to,
                              const std::vector<std::string>& exclude) {
@@ -48,6 +62,31 @@ core::Status CopyWorkingTree(const std::string& from, const std::string& to,
     }
   }
   return core::Status::Ok();
+}
+
+std::string RunUsesStep(const UsesStep& step, const std::function<void(std::string_view)>& log) {
+  std::string unsupported =
+      "uses: " + step.uses +
+      " is not supported yet by gantry exec (actions arrive in a later version)";
+  if (!IsCheckout(step.uses)) return unsupported;
+  const std::string* repo = FindEnv(step.with, "repository");
+  if (repo != nullptr && !repo->empty() && *repo != step.github_repository) {
+    return unsupported + ": only the local repository is copied";
+  }
+  if (!step.shared_workspace.empty()) {
+    log("The workspace is shared with the repository: nothing to copy.");
+    return "";
+  }
+  if (step.repository_dir.empty()) {
+    return "actions/checkout: no local repository to copy (gantry exec copies the working tree "
+           "of the repository it runs in)";
+  }
+  const std::string* path = FindEnv(step.with, "path");
+  std::string dest = step.workspace;
+  if (path != nullptr && !path->empty()) dest = (*path)[0] == '/' ? *path : dest + "/" + *path;
+  log("Copying the working tree of " + step.repository_dir + " to " + dest);
+  core::Status copied = CopyWorkingTree(step.repository_dir, dest, step.exclude);
+  return copied.ok() ? "" : copied.message();
 }
 
 }  // namespace gantry::engine

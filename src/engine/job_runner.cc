@@ -51,15 +51,6 @@ std::string DefaultStepName(const workflow::Step& s) {
   return "Run " + std::string(script.substr(0, script.find_first_of("\r\n")));
 }
 
-bool IsCheckout(std::string_view uses) {
-  constexpr std::string_view kCheckout = "actions/checkout@";
-  if (uses.size() <= kCheckout.size()) return false;
-  for (size_t i = 0; i < kCheckout.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(uses[i])) != kCheckout[i]) return false;
-  }
-  return true;
-}
-
 bool IsTrueString(const std::string* v) {
   if (v == nullptr) return false;
   std::string t = Trimmed(*v);
@@ -280,7 +271,7 @@ class JobRunner {
     oo.workspace = workspace_;
     StepOutput out(oo);
     bool coe = false;
-    auto finish = [&](Conclusion outcome, std::string error, bool started_event) {
+    auto finish = [&](Conclusion outcome, const std::string& error, bool started_event) {
       if (!started_event) sh_.observer->OnStepStarted(in_.key, index, rep.name);
       if (!error.empty() && outcome == Conclusion::kFailure) out.Error(error);
       rep.outcome = outcome;
@@ -393,36 +384,23 @@ class JobRunner {
   template <typename Finish>
   void Uses(const workflow::Step& s, const expr::EvalContext& ctx, StepOutput& out,
             Finish& finish) {
-    std::string uses = Trimmed(s.uses->value);
-    auto unsupported = "uses: " + uses +
-                       " is not supported yet by gantry exec (actions arrive in a later version)";
-    if (!IsCheckout(uses)) return finish(Conclusion::kFailure, unsupported, true);
+    UsesStep step;
+    step.uses = Trimmed(s.uses->value);
     auto with = EvaluateTextMap(s.with, ctx, file_);
     if (!with.ok()) return finish(Conclusion::kFailure, with.status().message(), true);
-    const std::string* repo = FindEnv(*with, "repository");
-    const Value* own = github_.Find("repository");
-    if (repo != nullptr && !repo->empty() &&
-        !(own != nullptr && own->is_string() && own->string_value() == *repo)) {
-      return finish(Conclusion::kFailure, unsupported + ": only the local repository is copied",
-                    true);
-    }
-    const RunOptions& opt = *sh_.options;
-    if (!opt.shared_workspace.empty()) {
-      out.Feed("The workspace is shared with the repository: nothing to copy.\n");
-      return finish(Conclusion::kSuccess, "", true);
-    }
-    if (opt.repository_dir.empty()) {
-      return finish(Conclusion::kFailure,
-                    "actions/checkout: no local repository to copy (gantry exec copies the "
-                    "working tree of the repository it runs in)",
-                    true);
-    }
-    const std::string* path = FindEnv(*with, "path");
-    std::string dest = workspace_;
-    if (path != nullptr && !path->empty()) dest = (*path)[0] == '/' ? *path : dest + "/" + *path;
-    out.Feed("Copying the working tree of " + opt.repository_dir + " to " + dest + "\n");
-    core::Status copied = CopyWorkingTree(opt.repository_dir, dest, {sh_.run_dir});
-    finish(copied.ok() ? Conclusion::kSuccess : Conclusion::kFailure, copied.message(), true);
+    step.with = std::move(with).value();
+    const Value* repo = github_.Find("repository");
+    if (repo != nullptr && repo->is_string()) step.github_repository = repo->string_value();
+    step.repository_dir = sh_.options->repository_dir;
+    step.shared_workspace = sh_.options->shared_workspace;
+    step.workspace = workspace_;
+    step.exclude = {sh_.run_dir};
+    std::string error = RunUsesStep(step, [&](std::string_view line) {
+      out.Feed(line);
+      out.Feed("\n");
+    });
+    Conclusion outcome = error.empty() ? Conclusion::kSuccess : Conclusion::kFailure;
+    finish(outcome, error, true);
   }
 
   void Record(const workflow::Step& s, const StepReport& rep, EnvList outputs) {

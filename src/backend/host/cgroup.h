@@ -1,0 +1,72 @@
+#pragma once
+
+// cgroup v2 containment for the host backend: every run gets an (empty, reused) leaf cgroup
+// below the caller's own cgroup, so that a whole process tree — including processes that left
+// the process group with setsid — can be listed and killed, and its end observed by poll().
+
+#include <sys/types.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace gantry::backend::host {
+
+/// One leaf cgroup. Its descriptors are close-on-exec. Not thread-safe: one run uses it.
+class Cgroup {
+ public:
+  Cgroup(std::string path, int dir_fd, int procs_fd, int events_fd, int kill_fd);
+  ~Cgroup();
+  Cgroup(const Cgroup&) = delete;
+  Cgroup& operator=(const Cgroup&) = delete;
+
+  const std::string& path() const { return path_; }
+  /// Open for writing: a child writes "0" to move itself in.
+  int procs_fd() const { return procs_fd_; }
+  /// cgroup.events; poll() reports POLLPRI when "populated" may have changed.
+  int events_fd() const { return events_fd_; }
+  /// Whether any live process is in the cgroup (zombies do not count).
+  bool Populated() const;
+  /// The processes in the cgroup now.
+  std::vector<pid_t> Pids() const;
+  /// Sends `sig` to every process. SIGKILL uses cgroup.kill (kernel 5.14+) when present,
+  /// which also catches processes forking concurrently.
+  void Signal(int sig) const;
+
+ private:
+  std::string path_;
+  int dir_fd_;
+  int procs_fd_;
+  int events_fd_;
+  int kill_fd_;  // -1 without cgroup.kill
+};
+
+/// The directory `gantry-<pid>-<n>` below this process's cgroup, holding reusable leaves.
+/// Thread-safe.
+class CgroupPool {
+ public:
+  /// Finds the cgroup v2 hierarchy (pure or hybrid, e.g. /sys/fs/cgroup/unified) and creates
+  /// the pool's directory; nullptr when the machine does not allow it (no cgroup2 mount, no
+  /// permission). Also removes pools left by dead processes, killing what they still hold.
+  static std::unique_ptr<CgroupPool> Create();
+  ~CgroupPool();
+  CgroupPool(const CgroupPool&) = delete;
+  CgroupPool& operator=(const CgroupPool&) = delete;
+
+  const std::string& path() const { return path_; }
+  /// An empty leaf (a reused one or a new one); nullptr when one cannot be created.
+  std::unique_ptr<Cgroup> Acquire();
+  /// Returns an empty leaf for reuse.
+  void Release(std::unique_ptr<Cgroup> cgroup);
+
+ private:
+  explicit CgroupPool(std::string path) : path_(std::move(path)) {}
+
+  std::string path_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Cgroup>> free_;  // guarded by mu_
+  int next_ = 0;                               // guarded by mu_
+};
+
+}  // namespace gantry::backend::host

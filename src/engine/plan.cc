@@ -150,16 +150,19 @@ const PlannedJob* Plan::Find(std::string_view id) const {
 core::Result<Plan> BuildPlan(std::shared_ptr<const workflow::Workflow> workflow,
                              const PlanOptions& options) {
   if (!workflow) return core::Status::InvalidArgument("no workflow to plan");
-  const auto& jobs = workflow->jobs;
+  Plan plan;
+  plan.workflow = std::move(workflow);
+  const workflow::Workflow& wf = *plan.workflow;
+  const auto& jobs = wf.jobs;
   const std::size_t n = jobs.size();
 
   std::vector<std::vector<int>> needs(n);
   for (std::size_t i = 0; i < n; ++i) {
     for (const workflow::Text& need : jobs[i].needs) {
-      int target = IndexOf(*workflow, need.value);
+      int target = IndexOf(wf, need.value);
       if (target < 0) {
         return core::Status::InvalidArgument(
-            Located(workflow->file, need.pos,
+            Located(wf.file, need.pos,
                     "Job '" + jobs[i].id + "' depends on unknown job '" + need.value + "'."));
       }
       needs[i].push_back(target);
@@ -168,10 +171,10 @@ core::Result<Plan> BuildPlan(std::shared_ptr<const workflow::Workflow> workflow,
 
   std::vector<bool> selected(n, options.only_job.empty());
   if (!options.only_job.empty()) {
-    int root = IndexOf(*workflow, options.only_job);
+    int root = IndexOf(wf, options.only_job);
     if (root < 0) {
       return core::Status::NotFound("Could not find any job with id '" + options.only_job +
-                                    "' in " + workflow->file);
+                                    "' in " + wf.file);
     }
     selected[root] = true;
     if (options.no_deps) {
@@ -189,7 +192,7 @@ core::Result<Plan> BuildPlan(std::shared_ptr<const workflow::Workflow> workflow,
     }
   }
 
-  StageSolver solver(*workflow, needs);
+  StageSolver solver(wf, needs);
   std::vector<int> order;
   std::vector<int> stage(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
@@ -201,15 +204,13 @@ core::Result<Plan> BuildPlan(std::shared_ptr<const workflow::Workflow> workflow,
   }
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return stage[a] < stage[b]; });
 
-  Plan plan;
-  plan.workflow = workflow;
   for (int i : order) {
     PlannedJob planned;
     planned.job = &jobs[i];
     planned.id = jobs[i].id;
     for (int need : needs[i]) planned.needs.push_back(jobs[need].id);
     planned.stage = stage[i];
-    GANTRY_RETURN_IF_ERROR(PlanStrategy(*workflow, jobs[i], options.context, planned));
+    GANTRY_RETURN_IF_ERROR(PlanStrategy(wf, jobs[i], options.context, planned));
     plan.stage_count = std::max(plan.stage_count, planned.stage + 1);
     plan.jobs.push_back(std::move(planned));
   }

@@ -212,7 +212,7 @@ TEST(PlanTest, DisplayNameIsCutAtOneHundredCharacters) {
   std::string wide;
   for (int i = 0; i < 60; ++i) wide += "\xF0\x9F\x98\x80";
   std::string cut = InstanceDisplayName("j", Instance(R"({"v":")" + wide + "\"}"), false);
-  EXPECT_EQ(cut, "j (" + wide.substr(0, 47 * 4) + "...");
+  EXPECT_EQ(cut, "j (" + wide.substr(0, std::size_t{47} * 4) + "...");
 }
 
 }  // namespace

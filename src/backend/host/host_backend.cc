@@ -22,6 +22,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How long output may stay silent, once the whole tree has ended, before Run stops reading.
+constexpr int kDrainMillis = 100;
+
 // Closes a descriptor on every way out of Run.
 struct FdCloser {
   explicit FdCloser(int f) : fd(f) {}
@@ -135,10 +138,16 @@ core::Result<ProcessResult> HostBackend::Run(const ProcessSpec& spec, const Outp
     } else if (phase == Phase::kKilling && !tree_empty) {
       timeout_ms = 20;  // re-kill: without cgroup.kill, forks can race the kill
     }
+    if (main_done && tree_empty) {
+      // Whatever the tree wrote is buffered by now; only a process outside the tree (one
+      // that was handed the descriptor) could keep the pipe open: do not wait for it.
+      timeout_ms = kDrainMillis;
+    }
     int ready = poll(fds.data(), n, timeout_ms);
     if (ready < 0 && errno != EINTR) {
       return core::Status::Internal(std::string("poll: ") + std::strerror(errno));
     }
+    if (ready == 0 && main_done && tree_empty) break;
     now = Clock::now();
     if (ready > 0 && out_i >= 0 && fds[out_i].revents != 0) {
       ssize_t got = read(out_fd, buf.data(), buf.size());

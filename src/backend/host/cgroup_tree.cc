@@ -81,18 +81,25 @@ class CgroupTree final : public ProcessTree {
 }  // namespace
 
 core::Result<std::unique_ptr<ProcessTree>> StartCgroupTree(const ExecImage& image,
-                                                           const ChildIo& io, CgroupPool& pool) {
+                                                           const ChildIo& io, CgroupPool& pool,
+                                                           bool* unusable) {
+  *unusable = true;  // until the process runs in its cgroup
   std::unique_ptr<Cgroup> cgroup = pool.Acquire();
   if (cgroup == nullptr) {
     return core::Status::Unavailable("cannot create a cgroup below " + pool.path());
   }
   ChildIo child_io = io;
   child_io.cgroup_procs_fd = cgroup->procs_fd();
-  int error = 0;
-  pid_t pid = SpawnChild(image, child_io, &error);
+  SpawnFailure failure;
+  pid_t pid = SpawnChild(image, child_io, &failure);
   if (pid < 0) {
     pool.Release(std::move(cgroup));
-    return SpawnError(image, error);
+    if (failure.joining_cgroup) {
+      return core::Status::Unavailable("cannot move a process into " + pool.path() + ": " +
+                                       std::strerror(failure.error));
+    }
+    *unusable = false;
+    return SpawnError(image, failure.error);
   }
   int pidfd = PidfdOpen(pid);
   if (pidfd < 0) {
@@ -104,6 +111,7 @@ core::Result<std::unique_ptr<ProcessTree>> StartCgroupTree(const ExecImage& imag
     pool.Release(std::move(cgroup));
     return core::Status::Unavailable(std::string("pidfd_open failed: ") + std::strerror(err));
   }
+  *unusable = false;
   return std::unique_ptr<ProcessTree>(
       std::make_unique<CgroupTree>(pool, std::move(cgroup), pid, pidfd));
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -45,8 +46,8 @@ int MillisUntil(Clock::time_point t, Clock::time_point now) {
 
 class HostBackend final : public Backend {
  public:
-  HostBackend(std::unique_ptr<host::CgroupPool> pool, int devnull)
-      : pool_(std::move(pool)), devnull_(devnull) {}
+  HostBackend(std::unique_ptr<host::CgroupPool> pool, bool may_fall_back, int devnull)
+      : pool_(std::move(pool)), may_fall_back_(may_fall_back), devnull_(devnull) {}
   ~HostBackend() override { close(devnull_); }
   HostBackend(const HostBackend&) = delete;
   HostBackend& operator=(const HostBackend&) = delete;
@@ -57,14 +58,19 @@ class HostBackend final : public Backend {
  private:
   core::Result<std::unique_ptr<host::ProcessTree>> Start(const host::ExecImage& image,
                                                          const host::ChildIo& io) {
-    if (pool_ != nullptr) {
-      auto tree = host::StartCgroupTree(image, io, *pool_);
-      if (tree.ok() || tree.status().code() != core::StatusCode::kUnavailable) return tree;
+    if (pool_ != nullptr && cgroup_usable_.load(std::memory_order_relaxed)) {
+      bool unusable = false;
+      auto tree = host::StartCgroupTree(image, io, *pool_, &unusable);
+      if (!unusable || !may_fall_back_) return tree;
+      // Seen once, it stays so (e.g. a kernel without pidfd_open): stop trying.
+      cgroup_usable_.store(false, std::memory_order_relaxed);
     }
     return host::StartReaperTree(image, io);
   }
 
   std::unique_ptr<host::CgroupPool> pool_;  // null in reaper mode
+  const bool may_fall_back_;                // kAuto: reaper mode when cgroups fail
+  std::atomic<bool> cgroup_usable_{true};
   int devnull_;
 };
 
@@ -223,7 +229,9 @@ core::Result<std::unique_ptr<Backend>> MakeHostBackend(const HostBackendOptions&
     return core::Status::Unavailable(std::string("/dev/null: ") + std::strerror(errno));
   }
   if (chosen != nullptr) *chosen = pool ? HostIsolation::kCgroup : HostIsolation::kReaper;
-  return std::unique_ptr<Backend>(std::make_unique<HostBackend>(std::move(pool), devnull));
+  bool may_fall_back = options.isolation == HostIsolation::kAuto;
+  return std::unique_ptr<Backend>(
+      std::make_unique<HostBackend>(std::move(pool), may_fall_back, devnull));
 }
 
 std::unique_ptr<Backend> MakeHostBackend() {

@@ -101,7 +101,7 @@ core::Result<ExecImage> PrepareExec(const ProcessSpec& spec) {
   return image;
 }
 
-pid_t SpawnChild(const ExecImage& image, const ChildIo& io, int* error) {
+pid_t SpawnChild(const ExecImage& image, const ChildIo& io, SpawnFailure* failure) {
   // With every signal blocked, no handler of this process can run in the child, which
   // shares our memory until it execs.
   sigset_t all;
@@ -113,12 +113,20 @@ pid_t SpawnChild(const ExecImage& image, const ChildIo& io, int* error) {
   char* const* argv = image.argv.data();
   char* const* envp = image.envp.data();
   volatile int child_error = 0;
+  volatile bool child_in_cgroup_step = false;
   pid_t pid = vfork();
   if (pid == 0) {
     // The child: only system calls from here on (it shares the parent's memory).
-    if (setpgid(0, 0) != 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
-        (io.cgroup_procs_fd >= 0 && write(io.cgroup_procs_fd, "0", 1) != 1) ||
-        dup2(io.stdin_fd, 0) < 0 || dup2(io.output_fd, 1) < 0 || dup2(io.output_fd, 2) < 0 ||
+    if (setpgid(0, 0) != 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+      child_error = errno;
+      _exit(127);
+    }
+    if (io.cgroup_procs_fd >= 0 && write(io.cgroup_procs_fd, "0", 1) != 1) {
+      child_error = errno;
+      child_in_cgroup_step = true;
+      _exit(127);
+    }
+    if (dup2(io.stdin_fd, 0) < 0 || dup2(io.output_fd, 1) < 0 || dup2(io.output_fd, 2) < 0 ||
         (cwd != nullptr && chdir(cwd) != 0)) {
       child_error = errno;
       _exit(127);
@@ -143,11 +151,12 @@ pid_t SpawnChild(const ExecImage& image, const ChildIo& io, int* error) {
   int vfork_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0) {
-    *error = vfork_errno;
+    failure->error = vfork_errno;
     return -1;
   }
   if (child_error != 0) {
-    *error = child_error;
+    failure->error = child_error;
+    failure->joining_cgroup = child_in_cgroup_step;
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }

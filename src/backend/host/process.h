@@ -36,12 +36,19 @@ struct ChildIo {
   int cgroup_procs_fd = -1;  // when >= 0, the child moves itself into that cgroup first
 };
 
+/// Why SpawnChild failed.
+struct SpawnFailure {
+  int error = 0;                // errno of the step that failed
+  bool joining_cgroup = false;  // the failing step was the move into the cgroup
+};
+
 /// Starts `image` with vfork: the child becomes leader of a new process group, joins the
-/// cgroup, gets `io`, changes to image.cwd, resets every signal to its default disposition
-/// with an empty mask, asks for SIGKILL when the calling thread dies, then execs. Returns
-/// the pid, or -1 with *error set to the errno of the step that failed (the child is
-/// reaped). Allocates nothing, so a forked child of a multi-threaded process may call it.
-pid_t SpawnChild(const ExecImage& image, const ChildIo& io, int* error);
+/// cgroup, gets `io` (every other inherited descriptor is closed), changes to image.cwd,
+/// resets every signal to its default disposition with an empty mask, asks for SIGKILL when
+/// the calling thread dies, then execs. Returns the pid, or -1 with *failure filled in (the
+/// child is reaped). Allocates nothing, so a forked child of a multi-threaded process may
+/// call it.
+pid_t SpawnChild(const ExecImage& image, const ChildIo& io, SpawnFailure* failure);
 
 /// The Status for a failed SpawnChild (NotFound for ENOENT, PermissionDenied for EACCES...).
 core::Status SpawnError(const ExecImage& image, int error);

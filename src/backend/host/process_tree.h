@@ -34,9 +34,11 @@ class ProcessTree {
 };
 
 /// Starts `image` in a leaf cgroup of `pool` (returned to the pool, empty, when the tree is
-/// destroyed). Needs pidfd_open (Linux 5.3+): Unavailable without it.
+/// destroyed). Needs pidfd_open (Linux 5.3+). When the cgroup cannot be used at all (no
+/// pidfd, a leaf cannot be created or joined), returns Unavailable and sets *unusable.
 core::Result<std::unique_ptr<ProcessTree>> StartCgroupTree(const ExecImage& image,
-                                                           const ChildIo& io, CgroupPool& pool);
+                                                           const ChildIo& io, CgroupPool& pool,
+                                                           bool* unusable);
 
 /// Starts `image` under a helper process forked from this one: the helper is a child
 /// subreaper, so every descendant that loses its parent becomes the helper's child, and it

@@ -6,6 +6,7 @@
 // The helper is a fork of a possibly multi-threaded process: it only makes system calls and
 // uses memory prepared before the fork.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -61,41 +62,92 @@ void CloseAllExcept(int a, int b, int c) {
   }
 }
 
-// Calls fn(pid) for every child of the calling (single-threaded) process, read from
-// /proc/<pid>/task/<pid>/children without allocating.
+// A path built in a fixed buffer (the helper must not allocate).
+class PathBuf {
+ public:
+  PathBuf& Add(const char* s) {
+    while (*s != '\0' && len_ + 1 < data_.size()) data_[len_++] = *s++;
+    data_[len_] = '\0';
+    return *this;
+  }
+  PathBuf& Add(pid_t v) {
+    std::array<char, 16> digits{};
+    size_t n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v > 0 && n < digits.size());
+    while (n > 0 && len_ + 1 < data_.size()) data_[len_++] = digits[--n];
+    data_[len_] = '\0';
+    return *this;
+  }
+  const char* c_str() const { return data_.data(); }
+
+ private:
+  std::array<char, 64> data_{};
+  size_t len_ = 0;
+};
+
+// Parses a decimal pid at the start of `s`; 0 when there is none.
+pid_t ParsePid(const char* s) {
+  pid_t v = 0;
+  for (; *s >= '0' && *s <= '9'; ++s) v = v * 10 + (*s - '0');
+  return *s == '\0' ? v : 0;
+}
+
+// The parent of `pid` from /proc/<pid>/stat ("pid (comm) state ppid ..."); -1 if unknown.
+pid_t ParentOf(pid_t pid) {
+  int fd = open(PathBuf().Add("/proc/").Add(pid).Add("/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  std::array<char, 1024> buf{};
+  ssize_t n = read(fd, buf.data(), buf.size() - 1);
+  close(fd);
+  ssize_t i = n - 1;
+  while (i >= 0 && buf[static_cast<size_t>(i)] != ')') --i;
+  if (i < 0 || i + 4 >= n) return -1;
+  pid_t ppid = 0;
+  for (size_t j = static_cast<size_t>(i) + 4; buf[j] >= '0' && buf[j] <= '9'; ++j) {
+    ppid = ppid * 10 + (buf[j] - '0');
+  }
+  return ppid;
+}
+
+// Calls fn(pid) for every child of the calling (single-threaded) process: from
+// /proc/<pid>/task/<pid>/children, or by scanning /proc where the kernel lacks that file.
 template <typename Fn>
 void ForEachChild(pid_t self, Fn fn) {
-  std::array<char, 64> path{};
-  const char* prefix = "/proc/";
-  size_t len = 0;
-  for (const char* p = prefix; *p != '\0'; ++p) path[len++] = *p;
-  std::array<char, 16> digits{};
-  size_t nd = 0;
-  for (pid_t v = self; v > 0; v /= 10) digits[nd++] = static_cast<char>('0' + v % 10);
-  size_t pid_start = len;
-  while (nd > 0) path[len++] = digits[--nd];
-  size_t pid_len = len - pid_start;
-  for (const char* p = "/task/"; *p != '\0'; ++p) path[len++] = *p;
-  for (size_t i = 0; i < pid_len; ++i) path[len++] = path[pid_start + i];
-  for (const char* p = "/children"; *p != '\0'; ++p) path[len++] = *p;
-  path[len] = '\0';
-  int fd = open(path.data(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  std::array<char, 4096> buf{};
-  pid_t current = 0;
-  for (ssize_t n; (n = read(fd, buf.data(), buf.size())) > 0;) {
-    for (ssize_t i = 0; i < n; ++i) {
-      char ch = buf[static_cast<size_t>(i)];
-      if (ch >= '0' && ch <= '9') {
-        current = current * 10 + (ch - '0');
-      } else if (current > 0) {
-        fn(current);
-        current = 0;
+  int fd = open(PathBuf().Add("/proc/").Add(self).Add("/task/").Add(self).Add("/children").c_str(),
+                O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    std::array<char, 4096> buf{};
+    pid_t current = 0;
+    for (ssize_t n; (n = read(fd, buf.data(), buf.size())) > 0;) {
+      for (ssize_t i = 0; i < n; ++i) {
+        char ch = buf[static_cast<size_t>(i)];
+        if (ch >= '0' && ch <= '9') {
+          current = current * 10 + (ch - '0');
+        } else if (current > 0) {
+          fn(current);
+          current = 0;
+        }
       }
     }
+    if (current > 0) fn(current);
+    close(fd);
+    return;
   }
-  if (current > 0) fn(current);
-  close(fd);
+  int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return;
+  alignas(dirent64) std::array<char, 8192> entries{};
+  for (long n; (n = syscall(SYS_getdents64, dir, entries.data(), entries.size())) > 0;) {
+    for (long off = 0; off < n;) {
+      const auto* entry = reinterpret_cast<const dirent64*>(entries.data() + off);
+      off += entry->d_reclen;
+      pid_t pid = ParsePid(entry->d_name);
+      if (pid > 0 && ParentOf(pid) == self) fn(pid);
+    }
+  }
+  close(dir);
 }
 
 // Remembers which children already got SIGTERM, so that each gets it once.
@@ -133,11 +185,11 @@ void SignalTree(pid_t self, pid_t main, bool send_group, bool skip_group, int si
   dfl.sa_handler = SIG_DFL;
   sigaction(SIGCHLD, &dfl, nullptr);  // an ignored SIGCHLD would reap children for us
   CloseAllExcept(io.stdin_fd, io.output_fd, status_fd);
-  int error = 0;
-  pid_t main = SpawnChild(image, io, &error);
+  SpawnFailure failure;
+  pid_t main = SpawnChild(image, io, &failure);
   close(io.output_fd);
   close(io.stdin_fd);
-  WriteMessage(status_fd, {kStarted, main, error});
+  WriteMessage(status_fd, {kStarted, main, failure.error});
   if (main < 0) _exit(0);
   pid_t self = getpid();
   sigset_t wait_set;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/exec_command.h"
 #include "cli/expr_command.h"
 #include "cli/lint_command.h"
 
@@ -42,6 +43,56 @@ int main(int argc, char** argv) {
   lint->add_option("--format", lint_options.format, "output format: text or json")
       ->check(CLI::IsMember({"text", "json"}));
 
+  gantry::cli::ExecOptions exec_options;
+  CLI::App* exec = app.add_subcommand(
+      "exec",
+      "Run the workflows an event triggers, on this machine, with GitHub's semantics (no Docker).\n"
+      "Example: gantry exec pull_request -W .github/workflows/ci.yml -j test\n"
+      "Exit 0 when every job succeeded, 1 when a job failed, 2 on usage or workflow errors, 130 "
+      "when interrupted. See docs/exec.md.");
+  exec->add_option("EVENT", exec_options.event,
+                   "the triggering event: push (default), pull_request, workflow_dispatch, ...");
+  exec->add_option("-W,--workflows", exec_options.workflows,
+                   "a workflow file or a folder of them, not recursive (default: "
+                   ".github/workflows/ here or in the enclosing git repository)");
+  exec->add_option("-j,--job", exec_options.job,
+                   "run only this job id, and the jobs it needs unless --no-deps");
+  exec->add_flag("--no-deps", exec_options.no_deps, "with -j: do not run the jobs it needs");
+  exec->add_option("--eventpath,-e", exec_options.event_path,
+                   "JSON file with the event payload (github.event); default: synthesized from "
+                   "git");
+  exec->add_option("--input", exec_options.inputs,
+                   "NAME=VALUE input of workflow_dispatch / workflow_call (repeatable)");
+  exec->add_option("-s,--secret", exec_options.secrets,
+                   "NAME=VALUE secret, or NAME to take the value of $NAME (repeatable)");
+  exec->add_option("--secret-file", exec_options.secret_files,
+                   "dotenv file of secrets (NAME=value lines; repeatable)");
+  exec->add_option("--var", exec_options.vars, "NAME=VALUE for the vars context (repeatable)");
+  exec->add_option("--env-file", exec_options.env_files,
+                   "dotenv file of environment variables for every step and the env context, "
+                   "below the workflow's own env (repeatable)");
+  exec->add_option("--matrix", exec_options.matrix,
+                   "KEY:VALUE: run only matrix combinations whose KEY is one of the given values "
+                   "(repeatable)");
+  exec->add_option("-p,--parallel", exec_options.parallelism,
+                   "jobs run at once (default: the number of cores)")
+      ->check(CLI::PositiveNumber);
+  exec->add_flag("--dry-run,-n", exec_options.dry_run,
+                 "plan and resolve, print every job and step that would run, run nothing");
+  exec->add_flag("--list,-l", exec_options.list,
+                 "print the plan (stages, jobs, matrix instances) and exit");
+  exec->add_flag("--json", exec_options.json,
+                 "one JSON object per line for every run/job/step event, log line and the summary");
+  exec->add_option("--workspace", exec_options.workspace,
+                   "run every job in this directory (the repository root) instead of a copy; "
+                   "actions/checkout then keeps it as it is");
+  exec->add_option("--artifact-dir", exec_options.artifact_dir,
+                   "where artifacts are stored (default: inside the run directory)");
+  exec->add_flag("--keep-run-dir", exec_options.keep_run_dir,
+                 "keep the run directory ($TMPDIR/gantry-exec-*: workspaces, temp and env files)");
+  exec->add_flag("-v,--verbose", exec_options.verbose,
+                 "also print ::debug:: messages and every finished step");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -58,5 +109,6 @@ int main(int argc, char** argv) {
     return gantry::cli::RunExprCommand(expression, context_file, std::cout, std::cerr);
   }
   if (*lint) return gantry::cli::RunLintCommand(lint_options, std::cout, std::cerr);
+  if (*exec) return gantry::cli::RunExecCommand(exec_options, std::cout, std::cerr);
   return 2;
 }

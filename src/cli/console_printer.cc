@@ -178,7 +178,8 @@ void ConsolePrinter::PrintSummary(const std::vector<WorkflowRunResult>& runs,
   std::map<Conclusion, int> counts;
   out_ << '\n';
   for (const auto& run : runs) {
-    out_ << Paint("Summary: " + masker_.Mask(run.workflow) + " (" + run.file + ")", "1") << '\n';
+    std::string label = run.workflow == run.file ? run.file : run.workflow + " (" + run.file + ")";
+    out_ << Paint("Summary: " + masker_.Mask(label), "1") << '\n';
     out_ << "  " << Pad("JOB", name_width) << "  " << Pad("CONCLUSION", 10) << "  "
          << Pad("DURATION", 9) << "  FAILED STEP\n";
     for (const auto& job : run.report.jobs) {

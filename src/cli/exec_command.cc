@@ -369,7 +369,8 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
       json.RunStarted(pw.name, pw.file, options.event, job_ids);
     } else {
       if (prepared.plans.size() > 1) console.SetWorkflowPrefix(pw.name);
-      console.Note("Running " + masker.Mask(pw.name) + " (" + pw.file + ") on " + options.event);
+      std::string label = pw.name == pw.file ? pw.file : pw.name + " (" + pw.file + ")";
+      console.Note("Running " + masker.Mask(label) + " on " + options.event);
     }
     run.github = prepared.github[i];
     run.inputs = prepared.inputs[i];

@@ -33,3 +33,29 @@ for e in "github.ref == 'refs/heads/main' && !contains(needs.*.result, 'failure'
   printf '$ gantry expr "%s"\n' "$e"
   "$G" expr "$e" --context "$ctx"
 done
+
+step "gantry exec --list pull_request: the plan of the PR-validation pipeline in examples/"
+(cd "$ROOT/examples" && "$G" exec pull_request -W .github/workflows/pr-validation.yml --list)
+
+# A pull request from the current branch into main whose diff is the repository's whole history
+# (base = the first commit), so the workflow's paths-ignore filter sees the sample app change.
+# ci-cd.yml needs services (Docker) and is not run here yet.
+ev="$ctx.event.json"
+trap 'rm -f "$ctx" "$ev"' EXIT
+base=$(git -C "$ROOT" rev-list --max-parents=0 HEAD 2>/dev/null | tail -n1 || true)
+head=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || true)
+branch=$(git -C "$ROOT" symbolic-ref -q --short HEAD 2>/dev/null || echo demo)
+cat >"$ev" <<JSON
+{"action": "opened", "number": 7,
+ "pull_request": {"number": 7, "title": "Demo pull request",
+                  "head": {"ref": "$branch", "sha": "$head"},
+                  "base": {"ref": "main", "sha": "$base"}}}
+JSON
+
+step "gantry exec pull_request: lint and test in parallel, coverage gate, builds, size check, final gate"
+(cd "$ROOT/examples" && "$G" exec pull_request -W .github/workflows/pr-validation.yml \
+  --eventpath "$ev")
+
+step "gantry exec workflow_dispatch --input coverage-floor=80 (the same pipeline, started by hand)"
+(cd "$ROOT/examples" && "$G" exec workflow_dispatch -W .github/workflows/pr-validation.yml \
+  --input coverage-floor=80)

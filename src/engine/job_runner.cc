@@ -118,7 +118,7 @@ class JobRunner {
     workspace_ = opt.shared_workspace.empty() ? in_.dir + "/workspace" : opt.shared_workspace;
     temp_ = in_.dir + "/temp";
     std::error_code ec;
-    for (const std::string& d : {workspace_, temp_}) {
+    for (const std::string& d : {workspace_, temp_, in_.files_dir}) {
       std::filesystem::create_directories(d, ec);
       if (ec) return core::Status::Internal("cannot create " + d + ": " + ec.message());
     }
@@ -255,7 +255,7 @@ class JobRunner {
     Clock::time_point started = Clock::now();
     if (started >= deadline_) JobTimedOut();
     JobStatus status = Status();
-    StepFiles files = MakeStepFiles(temp_, index);
+    StepFiles files = MakeStepFiles(in_.files_dir);
     Value github = StepGithub(ActionName(s), files);
     EnvList env = env_;
     expr::EvalContext ctx = Context(github, env, status);
@@ -313,7 +313,7 @@ class JobRunner {
     ScriptStep ss;
     ss.index = index;
     ss.workspace = workspace_;
-    ss.temp_dir = temp_;
+    ss.script_dir = in_.files_dir;
     ss.files = files;
     ss.kill_grace = sh_.options->kill_grace;
     auto text = [&](const std::optional<workflow::Text>& step_value,

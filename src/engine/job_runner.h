@@ -41,6 +41,9 @@ struct JobInstance {
   expr::Value strategy;  // the strategy context
   expr::Value needs;     // the needs context
   std::string dir;       // this instance's directory: workspace/ and temp/ go below it
+  /// Where the file-command files and scripts of the steps go: a directory that later jobs
+  /// reuse once this one finished (created when missing).
+  std::string files_dir;
 };
 
 /// Runs `instance` to completion and reports it (OnJobStarted ... OnJobFinished) to

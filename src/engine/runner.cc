@@ -54,6 +54,7 @@ struct Instance {
   JobReport report;
   std::unique_ptr<backend::CancelToken> token;
   std::thread thread;
+  int slot = -1;  // the file-command directory it uses while running
 };
 
 struct JobState {
@@ -259,6 +260,15 @@ class Scheduler {
     spec.strategy = inst.strategy;
     spec.needs = j.launch.needs;
     spec.dir = setup_->shared.run_dir + "/" + j.planned->id + "-" + std::to_string(index);
+    // Running jobs share a few file-command directories: files are reused, not created, which
+    // is what a trivial step costs most on some filesystems.
+    if (free_slots_.empty()) {
+      inst.slot = next_slot_++;
+    } else {
+      inst.slot = free_slots_.back();
+      free_slots_.pop_back();
+    }
+    spec.files_dir = setup_->shared.run_dir + "/_runner_files/" + std::to_string(inst.slot);
     const backend::CancelToken* token = inst.token.get();
     try {
       inst.thread = std::thread([this, job, index, spec = std::move(spec), token] {
@@ -286,6 +296,7 @@ class Scheduler {
     if (inst.thread.joinable()) inst.thread.join();
     inst.state = Instance::State::kDone;
     inst.report = std::move(c.report);
+    if (inst.slot >= 0) free_slots_.push_back(inst.slot);
     --running_;
     --j.running;
     ++j.finished;
@@ -377,6 +388,8 @@ class Scheduler {
   std::unique_ptr<RunSetup> setup_;
   std::vector<JobState> jobs_;
   std::set<std::pair<int, int>> ready_;  // (plan index, instance): plan order first
+  std::vector<int> free_slots_;
+  int next_slot_ = 0;
   size_t done_jobs_ = 0;
   int running_ = 0;
   bool cancelled_ = false;

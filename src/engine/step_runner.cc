@@ -190,11 +190,9 @@ core::Result<ShellCommand> ResolveShell(std::string_view shell, std::string_view
   return cmd;
 }
 
-StepFiles MakeStepFiles(const std::string& temp_dir, int index) {
-  std::string base = temp_dir + "/_runner_file_commands/";
-  std::string n = std::to_string(index);
-  return StepFiles{base + "set_env_" + n, base + "set_output_" + n, base + "add_path_" + n,
-                   base + "step_summary_" + n, base + "save_state_" + n};
+StepFiles MakeStepFiles(const std::string& dir) {
+  return StepFiles{dir + "/set_env", dir + "/set_output", dir + "/add_path", dir + "/step_summary",
+                   dir + "/save_state"};
 }
 
 ScriptResult RunScriptStep(const ScriptStep& step, backend::Backend& backend,
@@ -220,15 +218,12 @@ ScriptResult RunScriptStep(const ScriptStep& step, backend::Backend& backend,
                 "' with working directory '" + cwd + "'. No such file or directory");
   }
 
-  std::string dir = step.temp_dir + "/_runner_file_commands";
-  ::mkdir(dir.c_str(), 0755);
   for (const std::string* f : {&step.files.env, &step.files.output, &step.files.path,
                                &step.files.summary, &step.files.state}) {
     core::Status st_file = WriteFile(*f, "");
     if (!st_file.ok()) return fail(st_file.message());
   }
-  std::string script_path =
-      step.temp_dir + "/step-" + std::to_string(step.index) + shell->extension;
+  std::string script_path = step.script_dir + "/script" + shell->extension;
   core::Status written = WriteFile(script_path, FixUpScript(shell->name, step.script));
   if (!written.ok()) return fail(written.message());
 
@@ -268,7 +263,6 @@ ScriptResult RunScriptStep(const ScriptStep& step, backend::Backend& backend,
     result.paths.push_back(std::move(p));
   }
   result.summary = ReadFileOrEmpty(step.files.summary);
-  ::unlink(script_path.c_str());
 
   if (!ran.ok()) {
     return fail("An error occurred trying to start process '" + shell->program +

@@ -48,8 +48,9 @@ struct StepFiles {
   std::string env, output, path, summary, state;
 };
 
-/// The file-command paths of step `index` under a job's temp directory.
-StepFiles MakeStepFiles(const std::string& temp_dir, int index);
+/// The file-command paths in `dir`. The same files serve every step (they are truncated before
+/// each one): creating files is the costliest part of a trivial step on some filesystems.
+StepFiles MakeStepFiles(const std::string& dir);
 
 /// Everything needed to run one script.
 struct ScriptStep {
@@ -58,7 +59,8 @@ struct ScriptStep {
   std::string shell;              // evaluated `shell:` (step, else defaults), may be empty
   std::string working_directory;  // absolute, or relative to workspace; empty = workspace
   std::string workspace;
-  std::string temp_dir;
+  /// Where the script file goes ("script" + the shell's extension; reused by later steps).
+  std::string script_dir;
   EnvList env;  // the complete process environment (PATH already has $GITHUB_PATH prepended)
   StepFiles files;
   std::chrono::milliseconds timeout{0};

@@ -112,7 +112,7 @@ jobs:
   EXPECT_FALSE(env("GITHUB_WORKSPACE").empty());
   EXPECT_EQ(spec.cwd, env("GITHUB_WORKSPACE"));
   EXPECT_NE(env("GITHUB_EVENT_PATH").find("event.json"), std::string::npos);
-  EXPECT_NE(env("GITHUB_OUTPUT").find("set_output_0"), std::string::npos);
+  EXPECT_NE(env("GITHUB_OUTPUT").find("set_output"), std::string::npos);
   EXPECT_EQ(spec.argv.size(), 3u);
   EXPECT_EQ(spec.argv[1], "-e");
 }

@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -56,14 +58,20 @@ std::vector<std::string_view> Fields(std::string_view line) {
   return out;
 }
 
-// The directory of this process's own cgroup in the v2 hierarchy; empty when there is none.
-std::string OwnCgroupDir() {
+// This process's own cgroup in the v2 hierarchy: its directory, and its path as
+// /proc/<pid>/cgroup shows it ("" for the root). Empty `dir` when there is none.
+struct OwnCgroup {
+  std::string dir;
+  std::string relative;
+};
+OwnCgroup FindOwnCgroup() {
   std::string self;
   std::istringstream cg(ReadFile("/proc/self/cgroup"));
   for (std::string line; std::getline(cg, line);) {
     if (line.rfind("0::", 0) == 0) self = line.substr(3);
   }
-  if (self.empty()) return "";
+  if (self.empty()) return {};
+  if (self == "/") self.clear();
   std::istringstream mounts(ReadFile("/proc/self/mountinfo"));
   for (std::string line; std::getline(mounts, line);) {
     size_t dash = line.find(" - ");
@@ -74,10 +82,10 @@ std::string OwnCgroupDir() {
     if (left.size() < 5) continue;
     std::string root = UnescapeMountPath(left[3]);
     std::string mount_point = UnescapeMountPath(left[4]);
-    if (root == "/") return mount_point + (self == "/" ? "" : self);
-    if (self.rfind(root, 0) == 0) return mount_point + self.substr(root.size());
+    if (root == "/") return {mount_point + self, self};
+    if (self.rfind(root, 0) == 0) return {mount_point + self.substr(root.size()), self};
   }
-  return "";
+  return {};
 }
 
 // Identifies this pid namespace, so that pools of other namespaces are never taken as stale.
@@ -91,7 +99,7 @@ std::string PidNamespaceId() {
   return std::string(link.substr(open + 1, close - open - 1));
 }
 
-std::unique_ptr<Cgroup> OpenCgroup(const std::string& path) {
+std::unique_ptr<Cgroup> OpenCgroup(const std::string& path, const std::string& relative) {
   int dir = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return nullptr;
   int procs = openat(dir, "cgroup.procs", O_WRONLY | O_CLOEXEC);
@@ -103,7 +111,7 @@ std::unique_ptr<Cgroup> OpenCgroup(const std::string& path) {
     }
     return nullptr;
   }
-  return std::make_unique<Cgroup>(path, dir, procs, events, kill_fd);
+  return std::make_unique<Cgroup>(path, relative, dir, procs, events, kill_fd);
 }
 
 // Kills what a cgroup holds and waits (bounded) until it is empty.
@@ -142,7 +150,7 @@ void RemoveStalePools(const std::string& base, const std::string& pidns) {
       closedir(leaves);
       for (const std::string& leaf : subdirs) {
         std::string path = pool + "/" + leaf;
-        if (std::unique_ptr<Cgroup> cg = OpenCgroup(path)) {
+        if (std::unique_ptr<Cgroup> cg = OpenCgroup(path, "")) {
           KillAndWait(*cg, std::chrono::milliseconds(1000));
         }
         rmdir(path.c_str());
@@ -154,8 +162,10 @@ void RemoveStalePools(const std::string& base, const std::string& pidns) {
 
 }  // namespace
 
-Cgroup::Cgroup(std::string path, int dir_fd, int procs_fd, int events_fd, int kill_fd)
+Cgroup::Cgroup(std::string path, std::string relative, int dir_fd, int procs_fd, int events_fd,
+               int kill_fd)
     : path_(std::move(path)),
+      relative_(std::move(relative)),
       dir_fd_(dir_fd),
       procs_fd_(procs_fd),
       events_fd_(events_fd),
@@ -202,15 +212,20 @@ void Cgroup::Signal(int sig) const {
 }
 
 std::unique_ptr<CgroupPool> CgroupPool::Create() {
-  std::string base = OwnCgroupDir();
-  if (base.empty() || access((base + "/cgroup.procs").c_str(), W_OK) != 0) return nullptr;
+  OwnCgroup own = FindOwnCgroup();
+  if (own.dir.empty() || access((own.dir + "/cgroup.procs").c_str(), W_OK) != 0) return nullptr;
   std::string pidns = PidNamespaceId();
-  RemoveStalePools(base, pidns);
+  RemoveStalePools(own.dir, pidns);
   static std::atomic<int> counter{0};
   for (int attempt = 0; attempt < 100; ++attempt) {
-    std::string path = base + "/gantry-" + pidns + "-" + std::to_string(getpid()) + "-" +
+    std::string name = "/gantry-" + pidns + "-" + std::to_string(getpid()) + "-" +
                        std::to_string(counter.fetch_add(1));
-    if (mkdir(path.c_str(), 0755) == 0) return std::unique_ptr<CgroupPool>(new CgroupPool(path));
+    if (mkdir((own.dir + name).c_str(), 0755) == 0) {
+      // Orphans of a run's tree then come to us, not to an init that may be slow to reap
+      // them, so that ReapOrphans can leave no trace of a finished run.
+      prctl(PR_SET_CHILD_SUBREAPER, 1);
+      return std::unique_ptr<CgroupPool>(new CgroupPool(own.dir + name, own.relative + name));
+    }
     if (errno != EEXIST) return nullptr;
   }
   return nullptr;
@@ -228,7 +243,7 @@ CgroupPool::~CgroupPool() {
 }
 
 std::unique_ptr<Cgroup> CgroupPool::Acquire() {
-  std::string path;
+  std::string leaf;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!free_.empty()) {
@@ -236,10 +251,11 @@ std::unique_ptr<Cgroup> CgroupPool::Acquire() {
       free_.pop_back();
       return cg;
     }
-    path = path_ + "/r" + std::to_string(next_++);
+    leaf = "/r" + std::to_string(next_++);
   }
+  std::string path = path_ + leaf;
   if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return nullptr;
-  return OpenCgroup(path);
+  return OpenCgroup(path, relative_ + leaf);
 }
 
 void CgroupPool::Release(std::unique_ptr<Cgroup> cgroup) {
@@ -247,6 +263,43 @@ void CgroupPool::Release(std::unique_ptr<Cgroup> cgroup) {
   if (cgroup->Populated()) KillAndWait(*cgroup, std::chrono::milliseconds(1000));
   std::lock_guard<std::mutex> lock(mu_);
   free_.push_back(std::move(cgroup));
+}
+
+bool CgroupPool::IsFreeLeaf(std::string_view relative) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::unique_ptr<Cgroup>& cg : free_) {
+    if (cg->relative() == relative) return true;
+  }
+  return false;
+}
+
+void CgroupPool::ReapOrphans() {
+  siginfo_t info{};
+  if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) return;
+  // Some child has exited; it may be anybody's (another run's main process, a child that
+  // other code of this process waits for): only zombies of our idle leaves are ours.
+  std::vector<pid_t> children;
+  if (DIR* tasks = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(tasks)) {
+      if (e->d_name[0] == '.') continue;
+      std::istringstream list(ReadFile(std::string("/proc/self/task/") + e->d_name + "/children"));
+      for (pid_t pid = 0; list >> pid;) children.push_back(pid);
+    }
+    closedir(tasks);
+  }
+  const std::string prefix = "0::" + relative_ + "/";
+  for (pid_t pid : children) {
+    std::string proc = "/proc/" + std::to_string(pid);
+    std::string stat = ReadFile(proc + "/stat");
+    size_t paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] != 'Z') continue;
+    std::istringstream cgroups(ReadFile(proc + "/cgroup"));
+    for (std::string line; std::getline(cgroups, line);) {
+      if (line.rfind(prefix, 0) != 0 || !IsFreeLeaf(std::string_view(line).substr(3))) continue;
+      int status = 0;
+      waitpid(pid, &status, WNOHANG);
+    }
+  }
 }
 
 }  // namespace gantry::backend::host

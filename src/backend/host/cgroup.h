@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gantry::backend::host {
@@ -16,12 +17,15 @@ namespace gantry::backend::host {
 /// One leaf cgroup. Its descriptors are close-on-exec. Not thread-safe: one run uses it.
 class Cgroup {
  public:
-  Cgroup(std::string path, int dir_fd, int procs_fd, int events_fd, int kill_fd);
+  Cgroup(std::string path, std::string relative, int dir_fd, int procs_fd, int events_fd,
+         int kill_fd);
   ~Cgroup();
   Cgroup(const Cgroup&) = delete;
   Cgroup& operator=(const Cgroup&) = delete;
 
   const std::string& path() const { return path_; }
+  /// The path as /proc/<pid>/cgroup shows it ("/gantry-.../r0").
+  const std::string& relative() const { return relative_; }
   /// Open for writing: a child writes "0" to move itself in.
   int procs_fd() const { return procs_fd_; }
   /// cgroup.events; poll() reports POLLPRI when "populated" may have changed.
@@ -36,6 +40,7 @@ class Cgroup {
 
  private:
   std::string path_;
+  std::string relative_;
   int dir_fd_;
   int procs_fd_;
   int events_fd_;
@@ -48,7 +53,8 @@ class CgroupPool {
  public:
   /// Finds the cgroup v2 hierarchy (pure or hybrid, e.g. /sys/fs/cgroup/unified) and creates
   /// the pool's directory; nullptr when the machine does not allow it (no cgroup2 mount, no
-  /// permission). Also removes pools left by dead processes, killing what they still hold.
+  /// permission). Also removes pools left by dead processes, killing what they still hold,
+  /// and makes this process a child subreaper (see ReapOrphans).
   static std::unique_ptr<CgroupPool> Create();
   ~CgroupPool();
   CgroupPool(const CgroupPool&) = delete;
@@ -59,11 +65,18 @@ class CgroupPool {
   std::unique_ptr<Cgroup> Acquire();
   /// Returns an empty leaf for reuse.
   void Release(std::unique_ptr<Cgroup> cgroup);
+  /// Reaps zombie children of this process that ran in a leaf of this pool that is not in
+  /// use: orphans of finished runs, re-parented here because Create() made this process a
+  /// child subreaper. Cheap (one waitid) when this process has no zombie child.
+  void ReapOrphans();
 
  private:
-  explicit CgroupPool(std::string path) : path_(std::move(path)) {}
+  CgroupPool(std::string path, std::string relative)
+      : path_(std::move(path)), relative_(std::move(relative)) {}
+  bool IsFreeLeaf(std::string_view relative);
 
   std::string path_;
+  std::string relative_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Cgroup>> free_;  // guarded by mu_
   int next_ = 0;                               // guarded by mu_

@@ -39,6 +39,7 @@ class CgroupTree final : public ProcessTree {
     }
     close(pidfd_);
     pool_.Release(std::move(cgroup_));
+    pool_.ReapOrphans();
   }
 
   pollfd MainWatch() const override { return {pidfd_, POLLIN, 0}; }

@@ -37,14 +37,8 @@ std::string ReadFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// Alive means: the pid exists and is not a zombie (a zombie runs nothing; whether init reaps
-// it is up to init).
-bool IsAlive(pid_t pid) {
-  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  size_t paren = stat.rfind(')');
-  if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
-  return stat[paren + 2] != 'Z';
-}
+// Whether anything of `pid` is left, a zombie included: Run reaps what it started.
+bool IsAlive(pid_t pid) { return kill(pid, 0) == 0 || errno != ESRCH; }
 
 pid_t ReadPid(const std::string& path) { return static_cast<pid_t>(std::stol(ReadFile(path))); }
 

@@ -86,8 +86,10 @@ class JobRunner {
   }
 
  private:
-  JobStatus Status() {
-    if (cancel_.cancelled()) cancelled_ = true;
+  // The status a step's if: sees. A cancellation counts once a step boundary observed it: a
+  // job that finished its last step before being cancelled (fail-fast racing) succeeded.
+  JobStatus Status(bool observe_cancel = true) {
+    if (observe_cancel && cancel_.cancelled()) cancelled_ = true;
     if (cancelled_ || timed_out_) return JobStatus::kCancelled;
     return failed_ ? JobStatus::kFailure : JobStatus::kSuccess;
   }
@@ -243,8 +245,8 @@ class JobRunner {
                     expr::FormatNumber(timeout_minutes_) + " minutes.";
   }
 
-  const backend::CancelToken& Token() {
-    if (!cancel_.cancelled() && !timed_out_) return cancel_;
+  const backend::CancelToken& Token(bool after_cancel) {
+    if (!after_cancel) return cancel_;
     // Steps that run after a cancellation (always(), cancelled()) must not be killed by it.
     if (!cleanup_token_) cleanup_token_ = std::make_unique<backend::CancelToken>();
     return *cleanup_token_;
@@ -342,7 +344,7 @@ class JobRunner {
       step_minutes = *m;
       step_limit = std::max(milliseconds(1), Minutes(step_minutes));
     }
-    bool after_cancel = timed_out_ || cancel_.cancelled();
+    bool after_cancel = status == JobStatus::kCancelled;
     milliseconds job_left =
         after_cancel ? Minutes(cancel_timeout_minutes_)
                      : std::max(milliseconds(1),
@@ -357,7 +359,7 @@ class JobRunner {
         IsTrueString(FindEnv(env, "ACTIONS_ALLOW_UNSECURE_COMMANDS")) ||
         IsTrueString(FindEnv(sh_.options->base_env, "ACTIONS_ALLOW_UNSECURE_COMMANDS"));
     StepOutput script_out(oo);
-    ScriptResult result = RunScriptStep(ss, *sh_.backend, Token(), script_out);
+    ScriptResult result = RunScriptStep(ss, *sh_.backend, Token(after_cancel), script_out);
 
     for (auto& [k, v] : result.env) SetEnv(env_, k, std::move(v));
     for (std::string& p : result.paths) {
@@ -415,7 +417,7 @@ class JobRunner {
 
   void EvaluateOutputs() {
     if (job_.outputs.empty()) return;
-    expr::EvalContext ctx = Context(github_, env_, Status());
+    expr::EvalContext ctx = Context(github_, env_, Status(false));
     auto outputs = EvaluateTextMap(job_.outputs, ctx, file_);
     if (!outputs.ok()) {
       failed_ = true;
@@ -435,9 +437,9 @@ class JobRunner {
   }
 
   JobReport Finish() {
-    if (timed_out_ || (failed_ && !(cancelled_ || cancel_.cancelled()))) {
+    if (timed_out_ || (failed_ && !cancelled_)) {
       report_.conclusion = Conclusion::kFailure;
-    } else if (cancelled_ || cancel_.cancelled()) {
+    } else if (cancelled_) {
       report_.conclusion = Conclusion::kCancelled;
     } else {
       report_.conclusion = failed_ ? Conclusion::kFailure : Conclusion::kSuccess;

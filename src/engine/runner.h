@@ -57,6 +57,12 @@ struct RunReport {
 };
 
 /// Runs `plan`. Never throws; job-level problems become failed JobReports.
+/// Observer calls: a job instance that runs gets OnJobStarted ... OnJobFinished; a job that
+/// never runs (skipped by its if:, cancelled before it started, a bad matrix or if:) gets
+/// only OnJobFinished; likewise a skipped step gets only OnStepFinished. Annotations that
+/// belong to no step (e.g. a job output dropped because it may hold a secret) have step -1.
+/// Steps of a job share file-command files under run_dir/_runner_files/<slot>/ (truncated
+/// before each step); each instance gets run_dir/<job>-<n>/{workspace,temp}.
 RunReport RunPlan(const Plan& plan, const RunOptions& options, backend::Backend& backend,
                   RunObserver& observer);
 

@@ -342,5 +342,83 @@ jobs:
   EXPECT_TRUE(backend.events().empty());
 }
 
+TEST(RunnerTest, JobTimeoutFailsTheJobAndStillRunsAlwaysSteps) {
+  FakeBackend backend;
+  RecordingObserver observer;
+  RunReport r = RunWorkflow(R"y(on: push
+jobs:
+  slow:
+    runs-on: x
+    timeout-minutes: 0.002
+    steps:
+      - run: block
+      - run: echo skipped
+      - if: always()
+        run: echo cleanup ${{ job.status }}
+)y",
+                            backend, observer);
+  const JobReport* slow = FindJob(r, "slow");
+  ASSERT_NE(slow, nullptr);
+  EXPECT_EQ(slow->conclusion, Conclusion::kFailure);
+  EXPECT_NE(slow->error.find("has exceeded the maximum execution time of 0.002 minutes"),
+            std::string::npos);
+  EXPECT_EQ(observer.lines("slow"), std::vector<std::string>{"cleanup cancelled"});
+  EXPECT_EQ(observer.steps("slow")[0].outcome, Conclusion::kCancelled);
+}
+
+TEST(RunnerTest, MatrixFromNeedsOutputsAndMergedMatrixOutputs) {
+  FakeBackend backend;
+  RecordingObserver observer;
+  RunReport r = RunWorkflow(R"y(on: push
+jobs:
+  prepare:
+    runs-on: x
+    outputs:
+      matrix: ${{ steps.m.outputs.matrix }}
+    steps:
+      - id: m
+        run: 'output matrix={"package": ["a", "b"]}'
+  build:
+    needs: prepare
+    runs-on: x
+    strategy:
+      matrix: ${{ fromJSON(needs.prepare.outputs.matrix) }}
+    outputs:
+      a: ${{ steps.o.outputs.a }}
+      b: ${{ steps.o.outputs.b }}
+    steps:
+      - id: o
+        run: output ${{ matrix.package }}=built-${{ matrix.package }}
+  use:
+    needs: build
+    runs-on: x
+    steps:
+      - run: echo ${{ needs.build.outputs.a }} ${{ needs.build.outputs.b }}
+)y",
+                            backend, observer);
+  EXPECT_TRUE(r.success());
+  EXPECT_NE(FindJob(r, "build (a)"), nullptr);
+  EXPECT_NE(FindJob(r, "build (b)"), nullptr);
+  EXPECT_EQ(observer.lines("use"), std::vector<std::string>{"built-a built-b"});
+}
+
+TEST(RunnerTest, BadJobConditionFailsTheJob) {
+  FakeBackend backend;
+  RecordingObserver observer;
+  RunReport r = RunWorkflow(R"y(on: push
+jobs:
+  j:
+    if: fromJSON('{')
+    runs-on: x
+    steps: [{run: echo}]
+)y",
+                            backend, observer);
+  const JobReport* j = FindJob(r, "j");
+  ASSERT_NE(j, nullptr);
+  EXPECT_EQ(j->conclusion, Conclusion::kFailure);
+  EXPECT_EQ(j->error.rfind(".github/workflows/test.yml:4:9: ", 0), 0u) << j->error;
+  EXPECT_TRUE(backend.events().empty());
+}
+
 }  // namespace
 }  // namespace gantry::engine

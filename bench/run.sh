@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every benchmark binary built from bench/*_bench.cc and prints its results.
+# Runs every benchmark binary built from bench/*_bench.cc and prints its results, then the
+# gantry exec benchmarks (bench/exec_*.sh).
 # Usage: bench/run.sh [BUILD_DIR] [extra Google Benchmark flags...]
 set -euo pipefail
 BUILD=${1:-build}
@@ -19,3 +20,8 @@ for src in bench/*_bench.cc; do
   GANTRY_SOURCE_DIR="$ROOT" "$bin" --benchmark_counters_tabular=true "$@"
 done
 [[ $found -eq 1 ]] || echo "bench: no benchmarks"
+# gantry exec against its physical limits (bash per step, ninja for a wide DAG); see docs/exec.md.
+for script in bench/exec_steps.sh bench/exec_dag.sh; do
+  echo "== $script"
+  "$script" "$BUILD"
+done

@@ -8,6 +8,7 @@ PKGS=(
   libssl-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy gcovr
+  time hyperfine
   nodejs npm
 )
 

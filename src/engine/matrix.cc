@@ -6,12 +6,15 @@
 #include "engine/matrix.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "core/status.h"
 #include "engine/plan.h"
 #include "expr/functions.h"
 
@@ -81,8 +84,58 @@ Value LiteralScalar(const YamlNode& node) {
   return Value(node.scalar);
 }
 
+// `${{ insert }}` as a mapping key: GitHub's directive that merges a mapping (written, or the
+// value of an expression) into the mapping holding the key.
+bool IsInsertDirective(std::string_view key) {
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0)
+      s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0)
+      s.remove_suffix(1);
+    return s;
+  };
+  key = trim(key);
+  if (key.size() < 5 || key.substr(0, 3) != "${{" || key.substr(key.size() - 2) != "}}") {
+    return false;
+  }
+  return trim(key.substr(3, key.size() - 5)) == "insert";
+}
+
+// A scalar that is exactly one `${{ }}` (GitHub's BasicExpressionToken), as opposed to text
+// around expressions, which always yields a string.
+bool IsSingleExpression(const YamlNode& node) {
+  if (!node.IsScalar() || !HasExpression(node.scalar)) return false;
+  auto parsed = expr::Template::Parse(node.scalar);
+  return parsed.ok() && parsed->IsSingleExpression();
+}
+
+core::Result<Value> ToValue(const YamlNode& node, const EvalContext& ctx);
+
+// Adds `key` to `object`; like GitHub's template reader, a key that is already there (ignoring
+// case) is an error, which only an inserted mapping can cause (the loader reports the rest).
+core::Status AddKey(Object& object, std::string key, Value value) {
+  if (object.Find(key) != nullptr) return Invalid("'" + key + "' is already defined");
+  object.Insert(std::move(key), std::move(value));
+  return core::Status::Ok();
+}
+
+core::Status MergeInsert(const YamlNode& value_node, const EvalContext& ctx, Object& object) {
+  if (!value_node.IsMapping() && !IsSingleExpression(value_node)) {
+    return Invalid("Expected a mapping");
+  }
+  auto v = ToValue(value_node, ctx);
+  if (!v.ok()) return v.status();
+  if (!v->is_object()) return UnexpectedType(*v, "matrix insert", "MappingToken");
+  for (const auto& [key, item] : v->object_value().entries()) {
+    GANTRY_RETURN_IF_ERROR(AddKey(object, key, item));
+  }
+  return core::Status::Ok();
+}
+
 // The matrix as written, with every `${{ }}` (in keys and values) evaluated: a scalar that is
-// one expression keeps the type of its value, as GitHub's template evaluation does.
+// one expression keeps the type of its value, as GitHub's template evaluation does. As in
+// GitHub's TemplateUnraveler, a sequence item that is one expression yielding a sequence is
+// replaced by that sequence's items, and `${{ insert }}` keys merge their mapping.
 core::Result<Value> ToValue(const YamlNode& node, const EvalContext& ctx) {
   if (node.IsScalar()) {
     if (HasExpression(node.scalar)) return EvaluateTemplate(node.scalar, ctx);
@@ -94,12 +147,21 @@ core::Result<Value> ToValue(const YamlNode& node, const EvalContext& ctx) {
     for (const auto& item : node.items) {
       auto v = ToValue(*item, ctx);
       if (!v.ok()) return v.status();
+      if (v->is_array() && IsSingleExpression(*item)) {
+        const Array& nested = v->array_value();
+        items.insert(items.end(), nested.begin(), nested.end());
+        continue;
+      }
       items.push_back(std::move(v).value());
     }
     return Value(std::move(items));
   }
   Object object;
   for (const auto& [key_node, value_node] : node.entries) {
+    if (IsInsertDirective(key_node->scalar)) {
+      GANTRY_RETURN_IF_ERROR(MergeInsert(*value_node, ctx, object));
+      continue;
+    }
     std::string key = key_node->scalar;
     if (HasExpression(key)) {
       auto k = EvaluateTemplate(key, ctx);
@@ -108,7 +170,7 @@ core::Result<Value> ToValue(const YamlNode& node, const EvalContext& ctx) {
     }
     auto v = ToValue(*value_node, ctx);
     if (!v.ok()) return v.status();
-    object.Insert(std::move(key), std::move(v).value());  // duplicates: the loader reported them
+    GANTRY_RETURN_IF_ERROR(AddKey(object, std::move(key), std::move(v).value()));
   }
   return Value(std::move(object));
 }

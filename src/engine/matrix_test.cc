@@ -172,6 +172,47 @@ TEST(MatrixTest, VectorExpressionKeepsTheTypeOfItsValue) {
             "{\"node\":20,\"os\":\"linux\"}\n{\"node\":20,\"os\":\"v1\"}\n");
 }
 
+TEST(MatrixTest, InsertDirectiveMergesAWrittenOrEvaluatedMappingIntoMatrixValues) {
+  EXPECT_EQ(Expand("    strategy:\n      matrix:\n        a:\n          - env:\n"
+                   "              key1: val1\n              ${{insert}}:\n"
+                   "                key2: ${{ 'val' }}2\n"
+                   "              ${{ insert }}: ${{ fromJSON('{\"key3\":\"val3\"}') }}\n"),
+            "{\"a\":{\"env\":{\"key1\":\"val1\",\"key2\":\"val2\",\"key3\":\"val3\"}}}\n");
+}
+
+TEST(MatrixTest, InsertDirectiveWorksInIncludeEntries) {
+  EvalContext ctx = WithInput("extra", R"({"x": 1})");
+  EXPECT_EQ(Expand("    strategy:\n      matrix:\n        os: [a]\n        include:\n"
+                   "          - os: a\n            ${{ insert }}: ${{ fromJSON(inputs.extra) }}\n",
+                   ctx),
+            "{\"os\":\"a\",\"x\":1}\n");
+}
+
+TEST(MatrixTest, InsertedKeyThatIsAlreadyDefinedIsAnError) {
+  EXPECT_EQ(Expand("    strategy:\n      matrix:\n        os: [a]\n"
+                   "        ${{ insert }}: ${{ fromJSON('{\"OS\":[\"b\"]}') }}\n"),
+            "error: 'OS' is already defined");
+}
+
+TEST(MatrixTest, InsertOfANonMappingIsAnError) {
+  EXPECT_EQ(Expand("    strategy:\n      matrix:\n        os: [a]\n"
+                   "        ${{ insert }}: ${{ fromJSON('[1]') }}\n"),
+            "error: Unexpected type 'SequenceToken' encountered while reading 'matrix insert'. "
+            "The type 'MappingToken' was expected.");
+}
+
+TEST(MatrixTest, SequenceItemExpressionYieldingAnArrayIsSplicedIntoTheVector) {
+  EXPECT_EQ(Expand("    strategy:\n      matrix:\n        a:\n          - 1\n"
+                   "          - ${{ fromJSON('[2, [3, 4]]') }}\n          - 5\n"),
+            "{\"a\":1}\n{\"a\":2}\n{\"a\":[3,4]}\n{\"a\":5}\n");
+}
+
+TEST(MatrixTest, EmptyArrayFromASequenceItemAddsNothing) {
+  EXPECT_EQ(Expand("    strategy:\n      matrix:\n        a:\n          - 1\n"
+                   "          - ${{ fromJSON('[]') }}\n"),
+            "{\"a\":1}\n");
+}
+
 TEST(MatrixTest, WholeStrategyExpressionYieldsMatrixAndSettings) {
   auto wf = LoadJob(
       "    strategy: ${{ fromJSON('{\"matrix\":{\"a\":[1,2]},\"fail-fast\":false,"

@@ -114,6 +114,7 @@ TEST(ConsolePrinterTest, ConcurrentWritersNeverInterleaveWithinALine) {
   core::Masker masker;
   ConsolePrinter p(out, masker, {});
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&p, t] {
       auto key = Key("j" + std::to_string(t), "j" + std::to_string(t));

@@ -145,12 +145,13 @@ std::vector<std::pair<std::string, std::string>> BaseEnv(const NameValues& env_f
     if (name.rfind("GITHUB_", 0) == 0) continue;
     env.emplace_back(std::move(name), std::string(entry.substr(eq + 1)));
   }
-  for (const auto& [k, v] : env_file_values) {
-    auto it = std::find_if(env.begin(), env.end(), [&](const auto& p) { return p.first == k; });
+  for (const auto& entry : env_file_values) {
+    auto it =
+        std::find_if(env.begin(), env.end(), [&](const auto& p) { return p.first == entry.first; });
     if (it != env.end()) {
-      it->second = v;
+      it->second = entry.second;
     } else {
-      env.emplace_back(k, v);
+      env.push_back(entry);
     }
   }
   return env;

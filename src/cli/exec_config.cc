@@ -191,7 +191,9 @@ core::Result<ResolvedInputs> ResolveInputs(const std::vector<workflow::TriggerIn
     }
     Upsert(out.values, in.name, *value);
   }
-  for (const auto& [n, v] : given) {
+  for (const auto& entry : given) {
+    const std::string& n = entry.first;
+    const std::string& v = entry.second;
     bool declared = std::any_of(inputs.begin(), inputs.end(),
                                 [&](const workflow::TriggerInput& in) { return in.name == n; });
     if (declared) continue;
@@ -206,7 +208,9 @@ core::Result<ResolvedInputs> ResolveInputs(const std::vector<workflow::TriggerIn
 expr::Value InputsContext(const std::vector<workflow::TriggerInput>& inputs,
                           const NameValues& values) {
   expr::Object obj;
-  for (const auto& [name, value] : values) {
+  for (const auto& entry : values) {
+    const std::string& name = entry.first;
+    const std::string& value = entry.second;
     auto decl = std::find_if(inputs.begin(), inputs.end(),
                              [&](const workflow::TriggerInput& in) { return in.name == name; });
     std::string type = decl == inputs.end() ? "string" : decl->type;

@@ -140,7 +140,7 @@ core::Result<std::string> RunGit(const fs::path& dir, const std::vector<std::str
 
 GitInfo ReadGitInfo(const fs::path& dir) {
   GitInfo g;
-  auto git = [&](std::vector<std::string> args) {
+  auto git = [&](const std::vector<std::string>& args) {
     auto r = RunGit(dir, args);
     return r.ok() ? *r : std::string();
   };

@@ -12,7 +12,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
+EnvLookup FakeEnv(const std::map<std::string, std::string>& vars) {
   return [vars](const std::string& name) -> std::optional<std::string> {
     auto it = vars.find(name);
     if (it == vars.end()) return std::nullopt;
@@ -34,7 +34,7 @@ class GitRepoTest : public ::testing::Test {
     Commit("README.md", "first");
   }
   void TearDown() override { fs::remove_all(root_); }
-  void Git(std::vector<std::string> args) { ASSERT_TRUE(RunGit(root_, args).ok()); }
+  void Git(const std::vector<std::string>& args) { ASSERT_TRUE(RunGit(root_, args).ok()); }
   void Commit(const std::string& file, const std::string& message) {
     fs::create_directories((root_ / file).parent_path());
     std::ofstream(root_ / file) << message;

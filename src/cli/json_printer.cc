@@ -38,7 +38,7 @@ json JsonPrinter::JobEvent(const char* type, const engine::JobKey& job) {
   return e;
 }
 
-void JsonPrinter::Emit(json event) {
+void JsonPrinter::Emit(const json& event) {
   // Output of a step may hold invalid UTF-8: replace it rather than throw.
   std::string line = event.dump(-1, ' ', false, json::error_handler_t::replace);
   std::lock_guard lock(mu_);
@@ -52,7 +52,7 @@ void JsonPrinter::RunStarted(const std::string& workflow, const std::string& fil
   e["file"] = file;
   e["event"] = event;
   e["jobs"] = jobs;
-  Emit(std::move(e));
+  Emit(e);
 }
 
 json JsonPrinter::JobJson(const engine::JobReport& job) {
@@ -78,7 +78,7 @@ void JsonPrinter::RunFinished(const WorkflowRunResult& run, std::chrono::millise
                     : run.report.success() ? "success"
                                            : "failure";
   e["duration_ms"] = duration.count();
-  Emit(std::move(e));
+  Emit(e);
 }
 
 void JsonPrinter::Summary(const std::vector<WorkflowRunResult>& runs,
@@ -100,13 +100,13 @@ void JsonPrinter::Summary(const std::vector<WorkflowRunResult>& runs,
   e["duration_ms"] = total.count();
   e["cancelled"] = cancelled;
   e["jobs"] = std::move(jobs);
-  Emit(std::move(e));
+  Emit(e);
 }
 
 void JsonPrinter::Error(const std::string& message) {
   json e = Event("error");
   e["message"] = message;
-  Emit(std::move(e));
+  Emit(e);
 }
 
 void JsonPrinter::OnJobStarted(const engine::JobKey& job) { Emit(JobEvent("job_started", job)); }
@@ -115,14 +115,14 @@ void JsonPrinter::OnStepStarted(const engine::JobKey& job, int index, const std:
   json e = JobEvent("step_started", job);
   e["step"] = index;
   e["step_name"] = name;
-  Emit(std::move(e));
+  Emit(e);
 }
 
 void JsonPrinter::OnLogLine(const engine::JobKey& job, int step, std::string_view line) {
   json e = JobEvent("log", job);
   e["step"] = step;
   e["line"] = std::string(line);
-  Emit(std::move(e));
+  Emit(e);
 }
 
 void JsonPrinter::OnGroup(const engine::JobKey& job, int step, bool start, std::string_view title) {
@@ -130,7 +130,7 @@ void JsonPrinter::OnGroup(const engine::JobKey& job, int step, bool start, std::
   e["step"] = step;
   e["start"] = start;
   e["title"] = std::string(title);
-  Emit(std::move(e));
+  Emit(e);
 }
 
 void JsonPrinter::OnDebug(const engine::JobKey& job, int step, std::string_view message) {
@@ -138,7 +138,7 @@ void JsonPrinter::OnDebug(const engine::JobKey& job, int step, std::string_view 
   json e = JobEvent("debug", job);
   e["step"] = step;
   e["message"] = std::string(message);
-  Emit(std::move(e));
+  Emit(e);
 }
 
 void JsonPrinter::OnAnnotation(const engine::JobKey& job, int step, const engine::Annotation& a) {
@@ -152,7 +152,7 @@ void JsonPrinter::OnAnnotation(const engine::JobKey& job, int step, const engine
   e["end_line"] = a.end_line;
   e["column"] = a.column;
   e["end_column"] = a.end_column;
-  Emit(std::move(e));
+  Emit(e);
 }
 
 void JsonPrinter::OnStepFinished(const engine::JobKey& job, const engine::StepReport& step) {
@@ -163,7 +163,7 @@ void JsonPrinter::OnStepFinished(const engine::JobKey& job, const engine::StepRe
   e["conclusion"] = engine::ConclusionName(step.conclusion);
   e["duration_ms"] = step.duration.count();
   e["error"] = step.error;
-  Emit(std::move(e));
+  Emit(e);
 }
 
 void JsonPrinter::OnJobFinished(const engine::JobReport& job) {
@@ -172,7 +172,7 @@ void JsonPrinter::OnJobFinished(const engine::JobReport& job) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() != "job" && it.key() != "instance" && it.key() != "name") e[it.key()] = *it;
   }
-  Emit(std::move(e));
+  Emit(e);
 }
 
 }  // namespace gantry::cli

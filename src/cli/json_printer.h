@@ -48,7 +48,7 @@ class JsonPrinter : public engine::RunObserver {
   static nlohmann::ordered_json JobJson(const engine::JobReport& job);
 
  private:
-  void Emit(nlohmann::ordered_json event);
+  void Emit(const nlohmann::ordered_json& event);
   static nlohmann::ordered_json Event(const char* type);
   static nlohmann::ordered_json JobEvent(const char* type, const engine::JobKey& job);
 

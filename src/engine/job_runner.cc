@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "engine/checkout.h"
+#include "engine/reusable.h"
 #include "engine/step_runner.h"
 
 namespace gantry::engine {
@@ -141,13 +142,6 @@ class JobRunner {
     base.Set("runner", MakeRunnerContext(runner_));
     base_contexts_ = Value(std::move(base));
 
-    if (job_.IsReusableCall()) {
-      return core::Status::Unavailable(
-          Located(file_, job_.pos,
-                  "jobs." + job_.id + ".uses: reusable workflow " + job_.uses->value +
-                      " is not supported yet by gantry exec (reusable workflows arrive in a later "
-                      "version)"));
-    }
     expr::EvalContext ctx = Context(github_, env_, JobStatus::kSuccess);
     auto wf_env = EvaluateTextMap(wf_.env, ctx, file_);
     if (!wf_env.ok()) return wf_env.status();
@@ -477,6 +471,7 @@ class JobRunner {
 
 JobReport RunJob(const JobInstance& instance, const RunShared& shared,
                  const backend::CancelToken& cancel) {
+  if (instance.job->IsReusableCall()) return RunReusableCall(instance, shared, cancel);
   return JobRunner(instance, shared, cancel).Run();
 }
 

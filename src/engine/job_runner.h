@@ -46,10 +46,10 @@ struct JobInstance {
   std::string files_dir;
 };
 
-/// Runs `instance` to completion and reports it (OnJobStarted ... OnJobFinished) to
-/// shared.observer. `cancel` is the instance's own token: once it fires, the running step is
-/// killed and the rest of the job sees cancelled() (steps with always() still run). Never
-/// throws; problems become a failed JobReport.
+/// Runs `instance` to completion (a reusable workflow call as a nested run) and reports it
+/// (OnJobStarted ... OnJobFinished) to shared.observer. `cancel` is the instance's own token: once
+/// it fires, the running step is killed and the rest of the job sees cancelled() (steps with
+/// always() still run). Never throws; problems become a failed JobReport.
 JobReport RunJob(const JobInstance& instance, const RunShared& shared,
                  const backend::CancelToken& cancel);
 

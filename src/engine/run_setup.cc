@@ -125,8 +125,10 @@ std::unique_ptr<RunSetup> PrepareRun(const Plan& plan, const RunOptions& options
   s.github = Value(std::move(github));
   s.secrets = ObjectFromPairs(options.secrets);
   s.vars = ObjectFromPairs(options.vars);
-  s.inputs = MakeInputsContext(wf, StringOf(s.github.object_value(), "event_name"),
-                               *s.github.Find("event"), options.inputs);
+  s.inputs = options.workflow_call
+                 ? MakeInputsContext(wf, "workflow_call", Value(), options.inputs)
+                 : MakeInputsContext(wf, StringOf(s.github.object_value(), "event_name"),
+                                     *s.github.Find("event"), options.inputs);
 
   s.runner = DetectRunner();
   const std::string* tool_cache = FindEnv(options.base_env, "RUNNER_TOOL_CACHE");

@@ -46,6 +46,9 @@ struct RunOptions {
   const backend::CancelToken* cancel = nullptr;
   /// Kill grace period for timeouts and cancellation.
   std::chrono::milliseconds kill_grace{5000};
+  /// Set for a workflow run by a reusable workflow call: `inputs` are typed and defaulted by
+  /// the workflow_call trigger alone (never by the event payload's inputs).
+  bool workflow_call = false;
 };
 
 /// The outcome of the run, jobs in plan order (instances in matrix order).

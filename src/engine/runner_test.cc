@@ -420,5 +420,52 @@ jobs:
   EXPECT_TRUE(backend.events().empty());
 }
 
+TEST(RunnerTest, ReusableWorkflowCallRunsTheCalledJobs) {
+  FakeBackend backend;
+  RecordingObserver observer;
+  RunOptions options;
+  options.secrets = {{"TOKEN", "t0ken"}};
+  std::map<std::string, std::string> files = {{".github/workflows/callee.yml", R"y(on:
+  workflow_call:
+    inputs:
+      name: {type: string, required: true}
+      flag: {type: boolean}
+      other: {type: string, default: dflt}
+    secrets:
+      token: {required: true}
+    outputs:
+      greeting:
+        value: ${{ jobs.inner.outputs.g }}
+jobs:
+  inner:
+    runs-on: x
+    outputs:
+      g: ${{ steps.s.outputs.g }}
+    steps:
+      - id: s
+        run: output g=hello-${{ inputs.name }}-${{ inputs.flag == true }}-${{ inputs.other }}
+      - run: echo ${{ secrets.token }}
+)y"}};
+  RunReport r = RunWorkflow(R"y(on: push
+jobs:
+  call:
+    uses: ./.github/workflows/callee.yml
+    with:
+      name: world
+      flag: true
+    secrets:
+      token: ${{ secrets.TOKEN }}
+  after:
+    needs: call
+    runs-on: x
+    steps:
+      - run: echo ${{ needs.call.outputs.greeting }} ${{ needs.call.result }}
+)y",
+                            backend, observer, options, files);
+  EXPECT_TRUE(r.success()) << observer.AllText();
+  EXPECT_EQ(observer.lines("call / inner"), std::vector<std::string>{"***"});
+  EXPECT_EQ(observer.lines("after"), std::vector<std::string>{"hello-world-true-dflt success"});
+}
+
 }  // namespace
 }  // namespace gantry::engine

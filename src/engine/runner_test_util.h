@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -216,9 +217,17 @@ class TempDir {
 
 /// Loads `yaml`, plans every job and runs the plan with `options` (run_dir defaults to a
 /// temp dir). Fails the test when the workflow does not load or plan.
+/// `files` holds the workflows it may call, by repository path.
 inline RunReport RunWorkflow(const std::string& yaml, backend::Backend& backend,
-                             RunObserver& observer, RunOptions options = {}) {
-  auto loaded = workflow::LoadWorkflow(yaml, ".github/workflows/test.yml");
+                             RunObserver& observer, RunOptions options = {},
+                             const std::map<std::string, std::string>& files = {}) {
+  workflow::LoadOptions load;
+  load.read_file = [&files](const std::string& path) -> std::optional<std::string> {
+    auto it = files.find(path);
+    if (it == files.end()) return std::nullopt;
+    return it->second;
+  };
+  auto loaded = workflow::LoadWorkflow(yaml, ".github/workflows/test.yml", load);
   std::string problems;
   for (const auto& d : loaded.diagnostics) problems += d.ToString() + "\n";
   EXPECT_TRUE(loaded.ok()) << problems;

@@ -152,20 +152,21 @@ TEST(JsonPrinterTest, EveryEventIsOneParseableLine) {
   run.report.jobs.push_back(job);
   p.Summary({run}, std::chrono::milliseconds(50), false, 1);
   auto lines = Lines(out.str());
-  ASSERT_EQ(lines.size(), 7u);
+  ASSERT_EQ(lines.size(), 8u);
   std::vector<std::string> types;
   for (const auto& line : lines) {
     auto j = nlohmann::json::parse(line);
     types.push_back(j["type"]);
     EXPECT_TRUE(j.contains("time"));
   }
-  EXPECT_EQ(types, (std::vector<std::string>{"run_started", "job_started", "step_started", "log",
-                                             "step_finished", "job_finished", "summary"}));
-  auto finished = nlohmann::json::parse(lines[5]);
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"run_started", "job_started", "step_started", "log",
+                                      "step_finished", "outputs", "job_finished", "summary"}));
+  auto finished = nlohmann::json::parse(lines[6]);
   EXPECT_EQ(finished["conclusion"], "failure");
   EXPECT_EQ(finished["instance"], 1);
   EXPECT_EQ(finished["outputs"]["v"], "1");
-  auto summary = nlohmann::json::parse(lines[6]);
+  auto summary = nlohmann::json::parse(lines[7]);
   EXPECT_EQ(summary["exit_code"], 1);
   EXPECT_EQ(summary["jobs"][0]["failed_step"], "Run make");
 }

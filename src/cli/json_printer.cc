@@ -167,6 +167,13 @@ void JsonPrinter::OnStepFinished(const engine::JobKey& job, const engine::StepRe
 }
 
 void JsonPrinter::OnJobFinished(const engine::JobReport& job) {
+  if (!job.outputs.empty()) {
+    json o = JobEvent("outputs", job.key);
+    json outputs = json::object();
+    for (const auto& [k, v] : job.outputs) outputs[k] = v;
+    o["outputs"] = std::move(outputs);
+    Emit(o);
+  }
   json e = JobEvent("job_finished", job.key);
   json j = JobJson(job);
   for (auto it = j.begin(); it != j.end(); ++it) {

@@ -3,8 +3,8 @@
 // `gantry exec --json`: one JSON object per line for every event of a run, for tools (and
 // later the server) to consume. Each object has "type" and "time" (ISO-8601 UTC, ms); job
 // events carry "job" (id), "instance" and "name" (display name). Types: run_started,
-// job_started, step_started, log, group, debug, annotation, step_finished, job_finished,
-// run_finished, summary, error.
+// job_started, step_started, log, group, debug, annotation, step_finished, outputs (a job's
+// outputs, before its job_finished), job_finished, run_finished, summary, error.
 
 #include <chrono>
 #include <mutex>

@@ -81,6 +81,30 @@ TEST(ExecTest, ExitOneWhenAJobFailsCleanupRunsDependentsSkipped) {
   EXPECT_THAT(f.out.substr(summary), HasSubstr("skipped"));
 }
 
+TEST(ExecTest, MatrixFailFastCancelsTheOtherInstances) {
+  Project p;
+  p.Workflow("m.yml", R"(on: push
+jobs:
+  test:
+    strategy:
+      matrix:
+        n: [fast-fail, slow]
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          if [ "${{ matrix.n }}" = fast-fail ]; then sleep 0.2; exit 1; fi
+          sleep 60
+)");
+  auto start = std::chrono::steady_clock::now();
+  Finished f = p.Run({"exec", "-p", "2"});
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
+  EXPECT_LT(took, std::chrono::seconds(30));
+  size_t summary = f.out.find("Summary:");
+  ASSERT_NE(summary, std::string::npos) << f.out;
+  EXPECT_THAT(f.out.substr(summary), HasSubstr("cancelled"));
+}
+
 TEST(ExecTest, WorkflowErrorsAreFileLineColAndExitTwo) {
   Project p;
   p.Workflow("bad.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    stepz: []\n");
@@ -149,8 +173,8 @@ TEST(ExecTest, JsonLinesAreParseableEvents) {
   EXPECT_EQ(types.back(), "summary");
   EXPECT_EQ(last["exit_code"], 0);
   EXPECT_EQ(last["jobs"][0]["outputs"]["version"], "1.2.3");
-  for (const char* t :
-       {"job_started", "step_started", "log", "step_finished", "job_finished", "run_finished"}) {
+  for (const char* t : {"job_started", "step_started", "log", "step_finished", "outputs",
+                        "job_finished", "run_finished"}) {
     EXPECT_NE(std::find(types.begin(), types.end(), t), types.end()) << t;
   }
   Finished list = p.Run({"exec", "--list", "--json"});

@@ -109,6 +109,10 @@ std::unique_ptr<RunSetup> PrepareRun(const Plan& plan, const RunOptions& options
   Default(github, "action_path", Value(""));
   Default(github, "action_ref", Value(""));
   Default(github, "action_repository", Value(""));
+  Default(github, "ref_protected", Value(false));
+  if (const Value* actor = github.Find("actor"); actor != nullptr && actor->is_string()) {
+    Default(github, "triggering_actor", *actor);
+  }
   std::string repository = StringOf(github, "repository");
   if (size_t slash = repository.find('/'); slash != std::string::npos) {
     Default(github, "repository_owner", Value(repository.substr(0, slash)));

@@ -215,6 +215,7 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
   EnvLookup env = ProcessEnv();
   auto fail = [&](const std::string& message) {
     err << "gantry exec: " << message << '\n';
+    if (options.json) JsonPrinter(out, false).Error(message);
     return kExitUsage;
   };
 
@@ -229,7 +230,10 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
   workflow::Diagnostics diagnostics;
   std::vector<LoadedWorkflow> loaded = LoadWorkflows(*source, diagnostics);
   if (!diagnostics.empty()) {
-    for (const auto& d : diagnostics) err << masker.Mask(d.ToString()) << '\n';
+    for (const auto& d : diagnostics) {
+      err << masker.Mask(d.ToString()) << '\n';
+      if (options.json) JsonPrinter(out, false).Error(masker.Mask(d.ToString()));
+    }
     err << "gantry exec: " << diagnostics.size()
         << (diagnostics.size() == 1 ? " problem" : " problems")
         << " in the workflows; fix them (see gantry lint) and run again\n";

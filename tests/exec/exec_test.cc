@@ -111,6 +111,11 @@ TEST(ExecTest, WorkflowErrorsAreFileLineColAndExitTwo) {
   Finished f = p.Run({"exec"});
   EXPECT_EQ(f.exit_code, 2);
   EXPECT_THAT(f.err, HasSubstr(".github/workflows/bad.yml:5:5: "));
+  Finished json = p.Run({"exec", "--json"});
+  EXPECT_EQ(json.exit_code, 2);
+  auto error = nlohmann::json::parse(json.out.substr(0, json.out.find('\n')));
+  EXPECT_EQ(error["type"], "error");
+  EXPECT_THAT(error["message"].get<std::string>(), HasSubstr("bad.yml:5:5: "));
 }
 
 TEST(ExecTest, UsageErrorsExitTwo) {

@@ -111,9 +111,9 @@ void PrintPlans(const std::vector<PlannedWorkflow>& plans, const std::string& ev
   for (const auto& pw : plans) {
     size_t instances = 0;
     for (const auto& job : pw.plan.jobs) instances += job.instances ? job.instances->size() : 1;
-    out << pw.name << " (" << pw.file << ") on " << event << ": " << pw.plan.jobs.size()
-        << (pw.plan.jobs.size() == 1 ? " job, " : " jobs, ") << instances
-        << (instances == 1 ? " instance, " : " instances, ") << pw.plan.stage_count
+    out << (pw.name == pw.file ? pw.file : pw.name + " (" + pw.file + ")") << " on " << event
+        << ": " << pw.plan.jobs.size() << (pw.plan.jobs.size() == 1 ? " job, " : " jobs, ")
+        << instances << (instances == 1 ? " instance, " : " instances, ") << pw.plan.stage_count
         << (pw.plan.stage_count == 1 ? " stage" : " stages") << (steps ? " (dry run)" : "") << '\n';
     for (int stage = 0; stage < pw.plan.stage_count; ++stage) {
       out << "  stage " << stage + 1 << '\n';

@@ -361,6 +361,10 @@ std::optional<std::vector<std::string>> ChangedFiles(const GitInfo& git,
     args = {"diff-tree", "--no-commit-id", "--name-only", "-r", "--root", "HEAD"};
   }
   auto out = RunGit(git.toplevel, args);
+  if (!out.ok() && args.size() == 3 && args[2].find("...") != std::string::npos) {
+    // No merge base (e.g. a base given as a tree): compare the two snapshots directly.
+    out = RunGit(git.toplevel, {"diff", "--name-only", base, head});
+  }
   if (!out.ok()) return std::nullopt;
   // Paths are relative to the git root; the workflows' repository may be a folder inside it.
   std::error_code ec;

@@ -18,6 +18,7 @@
 #include "cli/exec_workflows.h"
 #include "cli/git_context.h"
 #include "cli/json_printer.h"
+#include "cli/run_dir.h"
 #include "core/masker.h"
 #include "engine/plan.h"
 #include "engine/runner.h"
@@ -173,34 +174,6 @@ void MaskReport(engine::RunReport& report, const core::Masker& masker) {
     for (auto& [k, v] : job.outputs) v = masker.Mask(v);
   }
 }
-
-// A per-run directory under $TMPDIR, removed when the run ends unless kept.
-class RunDir {
- public:
-  RunDir(bool keep, std::ostream& err) : keep_(keep), err_(err) {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        (fs::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") / "gantry-exec-XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~RunDir() {
-    if (path_.empty()) return;
-    if (keep_) {
-      err_ << "gantry exec: run directory kept at " << path_ << '\n';
-      return;
-    }
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  RunDir(const RunDir&) = delete;
-  RunDir& operator=(const RunDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  bool keep_;
-  std::ostream& err_;
-  std::string path_;
-};
 
 struct Prepared {
   std::vector<PlannedWorkflow> plans;

@@ -234,6 +234,10 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
     facts.changed_files = ChangedFiles(git, options.event, event, source->root);
   }
 
+  if (!config->cli_inputs.empty() && options.event != "workflow_dispatch" &&
+      options.event != "workflow_call") {
+    err << "gantry exec: warning: --input applies to workflow_dispatch and workflow_call\n";
+  }
   Prepared prepared;
   bool job_found = options.job.empty();
   for (const auto& lw : loaded) {
@@ -251,8 +255,6 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
       Object event_inputs;
       for (const auto& [k, v] : inputs) event_inputs.Set(k, Value(v));
       run_event = WithMember(event, "inputs", Value(std::move(event_inputs)));
-    } else if (!config->cli_inputs.empty()) {
-      err << "gantry exec: warning: --input applies to workflow_dispatch and workflow_call\n";
     }
     std::string name = lw.workflow->name ? lw.workflow->name->value : lw.repo_path;
     Value github = BuildGithubContext(options.event, run_event, id, name, lw.repo_path);

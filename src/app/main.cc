@@ -62,18 +62,24 @@ int main(int argc, char** argv) {
                    "JSON file with the event payload (github.event); default: synthesized from "
                    "git");
   exec->add_option("--input", exec_options.inputs,
-                   "NAME=VALUE input of workflow_dispatch / workflow_call (repeatable)");
+                   "NAME=VALUE input of workflow_dispatch / workflow_call (repeatable)")
+      ->allow_extra_args(false);
   exec->add_option("-s,--secret", exec_options.secrets,
-                   "NAME=VALUE secret, or NAME to take the value of $NAME (repeatable)");
+                   "NAME=VALUE secret, or NAME to take the value of $NAME (repeatable)")
+      ->allow_extra_args(false);
   exec->add_option("--secret-file", exec_options.secret_files,
-                   "dotenv file of secrets (NAME=value lines; repeatable)");
-  exec->add_option("--var", exec_options.vars, "NAME=VALUE for the vars context (repeatable)");
+                   "dotenv file of secrets (NAME=value lines; repeatable)")
+      ->allow_extra_args(false);
+  exec->add_option("--var", exec_options.vars, "NAME=VALUE for the vars context (repeatable)")
+      ->allow_extra_args(false);
   exec->add_option("--env-file", exec_options.env_files,
                    "dotenv file of environment variables for every step and the env context, "
-                   "below the workflow's own env (repeatable)");
+                   "below the workflow's own env (repeatable)")
+      ->allow_extra_args(false);
   exec->add_option("--matrix", exec_options.matrix,
                    "KEY:VALUE: run only matrix combinations whose KEY is one of the given values "
-                   "(repeatable)");
+                   "(repeatable)")
+      ->allow_extra_args(false);
   exec->add_option("-p,--parallel", exec_options.parallelism,
                    "jobs run at once (default: the number of cores)")
       ->check(CLI::PositiveNumber);

@@ -282,8 +282,9 @@ jobs:
       - run: echo "os=${{ matrix.os }}"
 )");
   p.Write("vars.env", "FROM_FILE=\"a b\"\n");
-  Finished f = p.Run({"exec", "workflow_dispatch", "--input", "level=7", "--var", "COLOR=blue",
-                      "--env-file", "vars.env", "--matrix", "os:mac"});
+  // Repeatable options take one value each: the event may come last.
+  Finished f = p.Run({"exec", "--input", "level=7", "--var", "COLOR=blue", "--env-file", "vars.env",
+                      "--matrix", "os:mac", "workflow_dispatch"});
   EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
   EXPECT_THAT(f.out, HasSubstr("os=mac"));
   EXPECT_EQ(f.out.find("os=linux"), std::string::npos);

@@ -138,6 +138,18 @@ TEST_F(GitRepoTest, ChangedFilesFromPushPayloadRange) {
   EXPECT_EQ(*files, (std::vector<std::string>{"a.txt", "b.txt"}));
 }
 
+TEST_F(GitRepoTest, PullRequestDiffWithoutMergeBaseComparesSnapshots) {
+  Commit("app/x.sh", "second");
+  std::string head = *RunGit(root_, {"rev-parse", "HEAD"});
+  // The empty tree is no commit: there is no merge base, so both snapshots are compared.
+  auto payload = expr::Value::ParseJson(
+      R"({"pull_request":{"base":{"sha":"4b825dc642cb6eb9a060e54bf8d69288fbee4904"},"head":{"sha":")" +
+      head + R"("}}})");
+  auto files = ChangedFiles(ReadGitInfo(root_), "pull_request", *payload, root_);
+  ASSERT_TRUE(files.has_value());
+  EXPECT_EQ(*files, (std::vector<std::string>{"README.md", "app/x.sh"}));
+}
+
 TEST(GitInfoTest, OutsideARepositoryEverythingIsEmpty) {
   std::string pattern = (fs::temp_directory_path() / "gantry-nogit-XXXXXX").string();
   ASSERT_NE(mkdtemp(pattern.data()), nullptr);

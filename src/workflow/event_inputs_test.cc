@@ -3,26 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "workflow/events.h"
+#include "workflow/events_test_util.h"
 
 namespace gantry::workflow {
 namespace {
 
-struct Parsed {
-  Triggers triggers;
-  Diagnostics diagnostics;
+using testing::ParsedTriggers;
 
-  std::string First() const { return diagnostics.empty() ? "" : diagnostics[0].message; }
-  Position FirstPos() const { return diagnostics.empty() ? Position{} : diagnostics[0].pos; }
-};
-
-Parsed Parse(std::string_view yaml) {
-  Parsed p;
-  auto root = ParseYaml(yaml, "w.yml", p.diagnostics);
-  EXPECT_TRUE(p.diagnostics.empty()) << p.diagnostics[0].ToString();
-  Reader reader("w.yml", p.diagnostics);
-  ParseTriggers(root->Find("on"), reader, p.triggers);
-  return p;
-}
+ParsedTriggers Parse(std::string_view yaml) { return testing::ParseOn(yaml); }
 
 TEST(EventInputsTest, DispatchInputsOfEveryType) {
   auto p = Parse(R"(on:

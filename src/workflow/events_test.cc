@@ -2,29 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "workflow/events_test_util.h"
 #include "workflow/timezones.h"
 
 namespace gantry::workflow {
 namespace {
 
-struct Parsed {
-  Triggers triggers;
-  Diagnostics diagnostics;
+using testing::ParsedTriggers;
 
-  std::string First() const { return diagnostics.empty() ? "" : diagnostics[0].message; }
-  Position FirstPos() const { return diagnostics.empty() ? Position{} : diagnostics[0].pos; }
-};
-
-// Parses `yaml` (a document with an `on:` key) the way the loader does.
-Parsed Parse(std::string_view yaml) {
-  Parsed p;
-  auto root = ParseYaml(yaml, "w.yml", p.diagnostics);
-  EXPECT_TRUE(p.diagnostics.empty()) << p.diagnostics[0].ToString();
-  EXPECT_TRUE(root && root->IsMapping());
-  Reader reader("w.yml", p.diagnostics);
-  ParseTriggers(root->Find("on"), reader, p.triggers);
-  return p;
-}
+ParsedTriggers Parse(std::string_view yaml) { return testing::ParseOn(yaml); }
 
 TEST(EventsTest, StringForm) {
   auto p = Parse("on: push\n");

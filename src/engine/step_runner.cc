@@ -205,8 +205,13 @@ ScriptResult RunScriptStep(const ScriptStep& step, backend::Backend& backend,
     return result;
   };
   const std::string* path = FindEnv(step.env, "PATH");
-  auto shell = ResolveShell(step.shell, path != nullptr ? *path : "");
-  if (!shell.ok()) return fail(shell.status().message());
+  core::Result<ShellCommand> shell = ShellCommand{};
+  if (step.command.empty()) {
+    shell = ResolveShell(step.shell, path != nullptr ? *path : "");
+    if (!shell.ok()) return fail(shell.status().message());
+  } else {
+    shell->program = step.command[0];
+  }
 
   std::string cwd = step.working_directory.empty() ? step.workspace
                     : step.working_directory[0] == '/'
@@ -223,14 +228,17 @@ ScriptResult RunScriptStep(const ScriptStep& step, backend::Backend& backend,
     core::Status st_file = WriteFile(*f, "");
     if (!st_file.ok()) return fail(st_file.message());
   }
-  std::string script_path = step.script_dir + "/script" + shell->extension;
-  core::Status written = WriteFile(script_path, FixUpScript(shell->name, step.script));
-  if (!written.ok()) return fail(written.message());
-
   backend::ProcessSpec spec;
-  spec.argv.reserve(shell->args.size() + 1);
-  spec.argv.push_back(shell->program);
-  for (const std::string& a : shell->args) spec.argv.push_back(Substitute(a, script_path));
+  if (step.command.empty()) {
+    std::string script_path = step.script_dir + "/script" + shell->extension;
+    core::Status written = WriteFile(script_path, FixUpScript(shell->name, step.script));
+    if (!written.ok()) return fail(written.message());
+    spec.argv.reserve(shell->args.size() + 1);
+    spec.argv.push_back(shell->program);
+    for (const std::string& a : shell->args) spec.argv.push_back(Substitute(a, script_path));
+  } else {
+    spec.argv = step.command;
+  }
   spec.cwd = std::move(cwd);
   spec.env = step.env;
   spec.timeout = step.timeout;
@@ -257,8 +265,8 @@ ScriptResult RunScriptStep(const ScriptStep& step, backend::Backend& backend,
   };
   apply(step.files.env, "env", result.env);
   apply(step.files.output, "output", result.outputs);
-  EnvList state;
-  apply(step.files.state, "state", state);
+  for (const auto& [k, v] : output.state()) SetEnv(result.state, k, v);
+  apply(step.files.state, "state", result.state);
   for (std::string& p : ParsePathFile(ReadFileOrEmpty(step.files.path))) {
     result.paths.push_back(std::move(p));
   }

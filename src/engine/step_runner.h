@@ -56,6 +56,9 @@ StepFiles MakeStepFiles(const std::string& dir);
 struct ScriptStep {
   int index = 0;
   std::string script;             // evaluated `run:` text
+  /// When not empty, this program and arguments run instead of a script (node actions);
+  /// `script` and `shell` are then unused.
+  std::vector<std::string> command;
   std::string shell;              // evaluated `shell:` (step, else defaults), may be empty
   std::string working_directory;  // absolute, or relative to workspace; empty = workspace
   std::string workspace;
@@ -78,6 +81,7 @@ struct ScriptResult {
   EnvList env;                     // ::set-env:: then $GITHUB_ENV
   std::vector<std::string> paths;  // ::add-path:: then $GITHUB_PATH, in order written
   std::string summary;             // $GITHUB_STEP_SUMMARY
+  EnvList state;                   // ::save-state:: then $GITHUB_STATE
 };
 
 /// Runs `step`, streaming its output into `output` (which also reports its errors).

@@ -1,0 +1,95 @@
+#include "actions/builtins.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <utility>
+
+#include "actions/artifacts.h"
+#include "actions/checkout.h"
+
+namespace gantry::actions {
+
+namespace {
+
+constexpr std::string_view kCheckout = "actions/checkout";
+constexpr std::string_view kUpload = "actions/upload-artifact";
+constexpr std::string_view kDownload = "actions/download-artifact";
+constexpr std::string_view kCache = "actions/cache";
+constexpr std::string_view kCacheRestore = "actions/cache/restore";
+constexpr std::string_view kCacheSave = "actions/cache/save";
+constexpr std::array<std::string_view, 6> kNames = {kCheckout, kUpload,       kDownload,
+                                                    kCache,    kCacheRestore, kCacheSave};
+
+class Builtins final : public engine::BuiltinActions {
+ public:
+  explicit Builtins(BuiltinOptions options) : options_(std::move(options)) {
+    if (options_.artifact_dir.empty()) options_.artifact_dir = DefaultArtifactDir();
+    if (options_.cache.dir.empty()) options_.cache.dir = DefaultCacheDir();
+  }
+
+  bool Handles(std::string_view name) const override {
+    return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
+  }
+
+  // actions/cache's action.yml: `post: dist/save/index.js`, `post-if: success()`; the others
+  // have no post stage worth running locally (checkout's post only removes credentials).
+  bool HasPost(std::string_view name) const override { return name == kCache; }
+
+  std::string PostIf(std::string_view name) const override {
+    return name == kCache ? "success()" : "";
+  }
+
+  engine::BuiltinResult Run(const engine::BuiltinCall& call) override {
+    std::string key = BuiltinKey(call.action);
+    if (key == kCheckout) return call.post ? engine::BuiltinResult{} : RunCheckout(call);
+    if (key == kUpload) return RunUploadArtifact(call, options_.artifact_dir);
+    if (key == kDownload) return RunDownloadArtifact(call, options_.artifact_dir);
+    if (key == kCache || key == kCacheRestore || key == kCacheSave) {
+      return RunCacheAction(call, options_.cache);
+    }
+    engine::BuiltinResult result;
+    result.error = "'" + call.action.uses + "' is not a built-in action";
+    return result;
+  }
+
+ private:
+  BuiltinOptions options_;  // immutable after construction
+};
+
+}  // namespace
+
+std::unique_ptr<engine::BuiltinActions> MakeBuiltinActions(BuiltinOptions options) {
+  return std::make_unique<Builtins>(std::move(options));
+}
+
+std::string BuiltinKey(const engine::ActionReference& ref) {
+  if (ref.kind != engine::ActionReference::Kind::kRemote) return "";
+  std::string key = ref.owner + "/" + ref.repo;
+  if (!ref.path.empty()) key += "/" + ref.path;
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return key;
+}
+
+std::string GetInput(const engine::BuiltinCall& call, std::string_view name) {
+  const std::string* value = engine::FindEnv(call.inputs, name);
+  if (value == nullptr) return "";
+  std::size_t begin = value->find_first_not_of(" \t\r\n");
+  if (begin == std::string::npos) return "";
+  std::size_t end = value->find_last_not_of(" \t\r\n");
+  return value->substr(begin, end - begin + 1);
+}
+
+core::Result<bool> GetBooleanInput(const engine::BuiltinCall& call, std::string_view name,
+                                   bool fallback) {
+  std::string value = GetInput(call, name);
+  if (value.empty()) return fallback;
+  if (value == "true" || value == "True" || value == "TRUE") return true;
+  if (value == "false" || value == "False" || value == "FALSE") return false;
+  return core::Status::InvalidArgument(
+      "Input does not meet YAML 1.2 \"Core Schema\" specification: " + std::string(name) +
+      " (support boolean input list: `true | True | TRUE | false | False | FALSE`)");
+}
+
+}  // namespace gantry::actions

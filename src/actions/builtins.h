@@ -1,0 +1,38 @@
+#pragma once
+
+// The registry of actions gantry runs natively instead of fetching them: actions/checkout,
+// actions/upload-artifact, actions/download-artifact and actions/cache (with /restore and
+// /save). docs/actions.md lists their inputs and outputs.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "actions/cache.h"
+#include "core/status.h"
+#include "engine/actions.h"
+
+namespace gantry::actions {
+
+/// Where the built-ins keep their data.
+struct BuiltinOptions {
+  std::string artifact_dir;  // artifacts live in <artifact_dir>/<run_id>/<name>/ ("" = default)
+  CacheOptions cache;
+};
+
+/// The built-in actions. The result is thread-safe (several jobs call Run at once).
+std::unique_ptr<engine::BuiltinActions> MakeBuiltinActions(BuiltinOptions options);
+
+/// The built-in key of `ref`: lower-cased "owner/repo[/path]" (ActionReference::name()).
+std::string BuiltinKey(const engine::ActionReference& ref);
+
+/// The input `name` (lower-case) of `call`, trimmed of surrounding whitespace as the
+/// toolkit's core.getInput() does; "" when absent.
+std::string GetInput(const engine::BuiltinCall& call, std::string_view name);
+
+/// The boolean input `name` as core.getBooleanInput() reads it (true/True/TRUE,
+/// false/False/FALSE); `fallback` when absent or empty. InvalidArgument otherwise.
+core::Result<bool> GetBooleanInput(const engine::BuiltinCall& call, std::string_view name,
+                                   bool fallback);
+
+}  // namespace gantry::actions

@@ -1,6 +1,8 @@
 #include "cli/lint_command.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -9,6 +11,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "workflow/action.h"
 #include "workflow/loader.h"
 
 namespace gantry::cli {
@@ -113,7 +116,23 @@ std::optional<std::vector<Target>> CollectTargets(const LintOptions& options, st
   return targets;
 }
 
+bool IsActionManifest(const fs::path& path) {
+  std::string name = path.filename().string();
+  return name == "action.yml" || name == "action.yaml";
+}
+
+// An action's metadata file is checked against the action manifest rules, not a workflow's.
+Diagnostics LintAction(const Target& target) {
+  const std::string file = target.display.string();
+  std::ifstream in(target.display, std::ios::binary);
+  if (!in) return {{file, {}, "cannot read the file: " + std::string(std::strerror(errno)), "io"}};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return workflow::ParseActionManifest(text.str(), file).diagnostics;
+}
+
 Diagnostics LintOne(const Target& target) {
+  if (IsActionManifest(target.display)) return LintAction(target);
   workflow::LoadOptions load;
   load.read_file = [root = target.absolute_root](const std::string& path) {
     // Only files inside the repository; remote references ("o/r/x.yml@v1") are not fetched.

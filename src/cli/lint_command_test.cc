@@ -158,5 +158,31 @@ TEST_F(LintCommandTest, CalleeProblemsAreNamedRelativeToTheLintedFile) {
             "non-empty string)\n");
 }
 
+TEST_F(LintCommandTest, ActionYmlIsCheckedAsAnActionManifest) {
+  Write("act/action.yml", "name: a\nruns:\n  using: node8\n  main: index.js\n");
+  EXPECT_EQ(Run({"act/action.yml"}), 1);
+  EXPECT_EQ(out_.str(),
+            "act/action.yml:3:10: 'node8' is not a supported runs.using value (use 'composite', "
+            "'docker', 'node12', 'node16', 'node20' or 'node24')\n");
+}
+
+TEST_F(LintCommandTest, CleanActionYamlExitsZero) {
+  Write("act/action.yaml",
+        "name: a\nruns:\n  using: composite\n  steps:\n    - run: echo\n      shell: bash\n");
+  EXPECT_EQ(Run({"act/action.yaml"}), 0);
+  EXPECT_EQ(out_.str(), "");
+}
+
+TEST_F(LintCommandTest, ActionManifestInAFolderIsCheckedAsAnAction) {
+  Write("act/action.yml", "runs:\n  using: composite\n  steps:\n    - run: echo\n");
+  EXPECT_EQ(Run({"act"}, "json"), 1);
+  auto json = nlohmann::json::parse(out_.str());
+  ASSERT_EQ(json.size(), 1u);
+  EXPECT_EQ(json[0]["file"], "act/action.yml");
+  EXPECT_EQ(json[0]["line"], 4);
+  EXPECT_EQ(json[0]["column"], 7);
+  EXPECT_EQ(json[0]["message"], "Required property is missing: shell");
+}
+
 }  // namespace
 }  // namespace gantry::cli

@@ -250,6 +250,7 @@ core::Result<std::size_t> CopyFromStore(const engine::BuiltinCall& call, const f
                                         const std::string& to,
                                         const std::vector<std::string>& roots) {
   std::vector<std::string> canonical_roots;
+  canonical_roots.reserve(roots.size());
   for (const auto& r : roots) canonical_roots.push_back(Canonical(r));
   std::size_t count = 0;
   std::error_code ec;

@@ -218,6 +218,7 @@ core::Result<std::string> ResolveWithin(std::string_view path, const std::string
   std::string normal = full.lexically_normal().string();
   while (normal.size() > 1 && normal.back() == '/') normal.pop_back();
   std::vector<std::string> canonical_roots;
+  canonical_roots.reserve(roots.size());
   for (const auto& r : roots) canonical_roots.push_back(Canonical(r));
   if (!WithinAny(Canonical(normal), canonical_roots)) {
     std::string allowed;
@@ -235,6 +236,7 @@ core::Result<FoundFiles> FindFiles(std::string_view patterns, const std::string&
   if (!parsed.ok()) return parsed.status();
   const std::vector<Pattern>& list = *parsed;
   std::vector<std::string> roots;
+  roots.reserve(options.roots.size());
   for (const auto& r : options.roots) roots.push_back(Canonical(r));
   auto warn = [&](const std::string& line) {
     if (options.warn) options.warn(line);

@@ -178,6 +178,13 @@ class Writer {
     if (lstat(path.c_str(), &st) != 0) return Status::Ok();  // a pattern that matches nothing
     if (Excluded(path) || !seen_.insert(path).second) return Status::Ok();
     const std::string& base = paths_.roots[root];
+    if (path == base) {  // `dir/**`: the root is no member of its own, its contents are
+      if (!S_ISDIR(st.st_mode)) return Status::Ok();
+      for (const auto& name : SortedNames(path)) {
+        GANTRY_RETURN_IF_ERROR(AddTree(root, Join(path, name)));
+      }
+      return Status::Ok();
+    }
     std::string member =
         std::to_string(root) + "/" + path.substr(base == "/" ? 1 : base.size() + 1);
 

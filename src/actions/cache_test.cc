@@ -151,6 +151,14 @@ TEST_F(CacheTest, GlobsAndExclusionsSelectWhatIsSaved) {
   EXPECT_EQ(ReadFile(ws_ + "/out/y/z/keep.txt"), "2");
   EXPECT_FALSE(fs::exists(ws_ + "/out/x/drop.o"));
   EXPECT_FALSE(fs::exists(ws_ + "/out/skip"));
+  // A trailing `**` takes everything below its directory.
+  WriteFile(ws_ + "/out/x/drop.o", "3");
+  WriteFile(ws_ + "/out/skip/keep.txt", "4");
+  ASSERT_EQ(Save("all", "out/**").error, "");
+  fs::remove_all(ws_ + "/out");
+  ASSERT_EQ(Output(Restore({{"key", "all"}, {"path", "out/**"}}), "cache-hit"), "true");
+  EXPECT_EQ(ReadFile(ws_ + "/out/x/drop.o"), "3");
+  EXPECT_EQ(ReadFile(ws_ + "/out/skip/keep.txt"), "4");
 }
 
 TEST_F(CacheTest, RestoreKeysPickTheNewestPrefixMatch) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <utility>
 
 #include "actions/artifacts.h"
@@ -41,7 +40,7 @@ class Builtins final : public engine::BuiltinActions {
   }
 
   engine::BuiltinResult Run(const engine::BuiltinCall& call) override {
-    std::string key = BuiltinKey(call.action);
+    std::string key = call.action.name();
     if (key == kCheckout) return call.post ? engine::BuiltinResult{} : RunCheckout(call);
     if (key == kUpload) return RunUploadArtifact(call, options_.artifact_dir);
     if (key == kDownload) return RunDownloadArtifact(call, options_.artifact_dir);
@@ -61,15 +60,6 @@ class Builtins final : public engine::BuiltinActions {
 
 std::unique_ptr<engine::BuiltinActions> MakeBuiltinActions(BuiltinOptions options) {
   return std::make_unique<Builtins>(std::move(options));
-}
-
-std::string BuiltinKey(const engine::ActionReference& ref) {
-  if (ref.kind != engine::ActionReference::Kind::kRemote) return "";
-  std::string key = ref.owner + "/" + ref.repo;
-  if (!ref.path.empty()) key += "/" + ref.path;
-  std::transform(key.begin(), key.end(), key.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return key;
 }
 
 std::string GetInput(const engine::BuiltinCall& call, std::string_view name) {

@@ -23,9 +23,6 @@ struct BuiltinOptions {
 /// The built-in actions. The result is thread-safe (several jobs call Run at once).
 std::unique_ptr<engine::BuiltinActions> MakeBuiltinActions(BuiltinOptions options);
 
-/// The built-in key of `ref`: lower-cased "owner/repo[/path]" (ActionReference::name()).
-std::string BuiltinKey(const engine::ActionReference& ref);
-
 /// The input `name` (lower-case) of `call`, trimmed of surrounding whitespace as the
 /// toolkit's core.getInput() does; "" when absent.
 std::string GetInput(const engine::BuiltinCall& call, std::string_view name);

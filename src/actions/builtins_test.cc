@@ -39,15 +39,6 @@ TEST(BuiltinsTest, OnlyCacheHasAPostStageRunOnSuccess) {
   }
 }
 
-TEST(BuiltinsTest, BuiltinKeyIsLowerCasedOwnerRepoAndPath) {
-  EXPECT_EQ(BuiltinKey(Remote("Actions", "Cache", "Restore")), "actions/cache/restore");
-  EXPECT_EQ(BuiltinKey(Remote("actions", "checkout")), "actions/checkout");
-  engine::ActionReference local;
-  local.kind = engine::ActionReference::Kind::kLocal;
-  local.local_path = "./actions/checkout";
-  EXPECT_EQ(BuiltinKey(local), "");
-}
-
 TEST(BuiltinsTest, RunDispatchesUploadAndDownloadToTheConfiguredStore) {
   TempDir dir;
   WriteFile(dir / "ws/f.txt", "content");

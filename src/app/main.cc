@@ -94,6 +94,22 @@ int main(int argc, char** argv) {
                    "actions/checkout then keeps it as it is");
   exec->add_option("--artifact-dir", exec_options.artifact_dir,
                    "where artifacts are stored (default: inside the run directory)");
+  exec->add_option("--action-cache", exec_options.action_cache,
+                   "where fetched remote actions are cached (default: ~/.cache/gantry/actions)");
+  exec->add_option("--actions-url", exec_options.actions_url,
+                   "base URL remote actions are fetched from: URL/OWNER/REPO (default: "
+                   "https://github.com; file:// mirrors work)");
+  exec->add_option("--actions-url-for", exec_options.action_urls,
+                   "OWNER=URL: fetch OWNER's actions from URL/OWNER/REPO instead (repeatable)")
+      ->allow_extra_args(false);
+  exec->add_option("--local-action", exec_options.local_actions,
+                   "OWNER/REPO@REF=DIR: use the directory DIR for that action, no fetch "
+                   "(repeatable)")
+      ->allow_extra_args(false);
+  exec->add_flag("--offline", exec_options.offline,
+                 "never fetch: remote actions must already be in the action cache");
+  exec->add_option("--cache-dir", exec_options.cache_dir,
+                   "where actions/cache stores its entries (default: ~/.cache/gantry/cache)");
   exec->add_flag("--keep-run-dir", exec_options.keep_run_dir,
                  "keep the run directory ($TMPDIR/gantry-exec-*: workspaces, temp and env files)");
   exec->add_flag("-v,--verbose", exec_options.verbose,

@@ -40,6 +40,16 @@ struct ExecOptions {
   /// repository/ref then leaves it as it is.
   std::string workspace;
   std::string artifact_dir;
+  /// Remote actions: the cache of fetched repositories ("" = ~/.cache/gantry/actions), the
+  /// base URL repositories are fetched from, per-owner URLs (OWNER=URL), local directories
+  /// standing in for an action (owner/repo@ref=DIR), and no fetching at all.
+  std::string action_cache;
+  std::string actions_url;
+  std::vector<std::string> action_urls;
+  std::vector<std::string> local_actions;
+  bool offline = false;
+  /// Where actions/cache keeps its entries ("" = ~/.cache/gantry/cache).
+  std::string cache_dir;
   /// Keep the run directory (workspaces, temp dirs, env files) instead of deleting it.
   bool keep_run_dir = false;
   ColorMode color = ColorMode::kAuto;

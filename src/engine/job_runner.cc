@@ -1,27 +1,19 @@
 #include "engine/job_runner.h"
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
-#include <map>
-#include <memory>
 #include <system_error>
 
-#include "engine/checkout.h"
+#include "engine/job_steps.h"
 #include "engine/reusable.h"
-#include "engine/step_runner.h"
 
 namespace gantry::engine {
+namespace internal {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using JobStatus = expr::EvalContext::JobStatus;
 using expr::Object;
 using expr::Value;
 using std::chrono::milliseconds;
-
-constexpr double kDefaultJobTimeoutMinutes = 360;
-constexpr double kDefaultCancelTimeoutMinutes = 5;
 
 milliseconds Minutes(double m) { return milliseconds(static_cast<int64_t>(m * 60'000)); }
 
@@ -59,420 +51,440 @@ bool IsTrueString(const std::string* v) {
   return t == "true";
 }
 
-struct StepRecord {
-  std::string id;
-  EnvList outputs;
-  Conclusion outcome = Conclusion::kSuccess;
-  Conclusion conclusion = Conclusion::kSuccess;
-};
+}  // namespace
 
-class JobRunner {
- public:
-  JobRunner(const JobInstance& in, const RunShared& sh, const backend::CancelToken& cancel)
-      : in_(in), sh_(sh), cancel_(cancel), job_(*in.job), wf_(*sh.workflow), file_(wf_.file) {}
+JobRunner::JobRunner(const JobInstance& in, const RunShared& sh, const backend::CancelToken& cancel)
+    : in_(in), sh_(sh), cancel_(cancel), job_(*in.job), wf_(*sh.workflow), file_(wf_.file) {}
 
-  JobReport Run() {
-    start_ = Clock::now();
-    report_.key = in_.key;
-    sh_.observer->OnJobStarted(in_.key);
-    core::Status setup = Setup();
-    if (!setup.ok()) {
-      failed_ = true;
-      report_.error = setup.message();
-    } else {
-      for (size_t i = 0; i < job_.steps.size(); ++i) RunStep(static_cast<int>(i));
-      EvaluateOutputs();
-    }
-    return Finish();
+JobReport JobRunner::Run() {
+  start_ = Clock::now();
+  report_.key = in_.key;
+  sh_.observer->OnJobStarted(in_.key);
+  core::Status setup = Setup();
+  if (!setup.ok()) {
+    failed_ = true;
+    report_.error = setup.message();
+  } else {
+    for (size_t i = 0; i < job_.steps.size(); ++i)
+      RunStepIn(job_.steps[i], scope_, static_cast<int>(i), nullptr);
+    RunPostStages();
+    EvaluateOutputs();
   }
+  return Finish();
+}
 
- private:
-  // The status a step's if: sees. A cancellation counts once a step boundary observed it: a
-  // job that finished its last step before being cancelled (fail-fast racing) succeeded.
-  JobStatus Status(bool observe_cancel = true) {
-    if (observe_cancel && cancel_.cancelled()) cancelled_ = true;
-    if (cancelled_ || timed_out_) return JobStatus::kCancelled;
-    return failed_ ? JobStatus::kFailure : JobStatus::kSuccess;
+// The status a step's if: sees. A cancellation counts once a step boundary observed it: a
+// job that finished its last step before being cancelled (fail-fast racing) succeeded.
+JobStatus JobRunner::Status(bool observe_cancel) {
+  if (observe_cancel && cancel_.cancelled()) cancelled_ = true;
+  if (cancelled_ || timed_out_) return JobStatus::kCancelled;
+  return failed_ ? JobStatus::kFailure : JobStatus::kSuccess;
+}
+
+// Inside a composite action, success() and failure() look at the composite's own steps.
+JobStatus JobRunner::StatusOf(const Scope& scope) {
+  JobStatus job = Status();
+  if (scope.depth == 0 || job == JobStatus::kCancelled) return job;
+  return scope.failed ? JobStatus::kFailure : JobStatus::kSuccess;
+}
+
+expr::EvalContext JobRunner::Context(const Value& github, const EnvList& env, JobStatus status,
+                                     const Scope& scope) const {
+  Object o = base_contexts_.object_value();
+  o.Set("github", github);
+  o.Set("env", ObjectFromPairs(env));
+  o.Set("job", MakeJobContext(StatusName(status)));
+  o.Set("inputs", scope.inputs);
+  Object steps;
+  for (const StepRecord& r : scope.steps) {
+    Object s;
+    s.Set("outputs", ObjectFromPairs(r.outputs));
+    s.Set("outcome", Value(ConclusionName(r.outcome)));
+    s.Set("conclusion", Value(ConclusionName(r.conclusion)));
+    steps.Set(r.id, Value(std::move(s)));
   }
+  o.Set("steps", Value(std::move(steps)));
+  expr::EvalContext ctx;
+  ctx.contexts = Value(std::move(o));
+  ctx.job_status = status;
+  ctx.workspace = workspace_;
+  return ctx;
+}
 
-  expr::EvalContext Context(const Value& github, const EnvList& env, JobStatus status) const {
-    Object o = base_contexts_.object_value();
-    o.Set("github", github);
-    o.Set("env", ObjectFromPairs(env));
-    o.Set("job", MakeJobContext(StatusName(status)));
-    Object steps;
-    for (const StepRecord& r : steps_) {
-      Object s;
-      s.Set("outputs", ObjectFromPairs(r.outputs));
-      s.Set("outcome", Value(ConclusionName(r.outcome)));
-      s.Set("conclusion", Value(ConclusionName(r.conclusion)));
-      steps.Set(r.id, Value(std::move(s)));
-    }
-    o.Set("steps", Value(std::move(steps)));
-    expr::EvalContext ctx;
-    ctx.contexts = Value(std::move(o));
-    ctx.job_status = status;
-    ctx.workspace = workspace_;
-    return ctx;
+core::Status JobRunner::Setup() {
+  const RunOptions& opt = *sh_.options;
+  workspace_ = opt.shared_workspace.empty() ? in_.dir + "/workspace" : opt.shared_workspace;
+  temp_ = in_.dir + "/temp";
+  std::error_code ec;
+  for (const std::string& d : {workspace_, temp_, in_.files_dir}) {
+    std::filesystem::create_directories(d, ec);
+    if (ec) return core::Status::Internal("cannot create " + d + ": " + ec.message());
   }
+  runner_ = sh_.runner;
+  runner_.temp = temp_;
+  Object github = sh_.github.is_object() ? sh_.github.object_value() : Object();
+  github.Set("job", Value(job_.id));
+  github.Set("workspace", Value(workspace_));
+  github_ = Value(std::move(github));
+  Object base;
+  base.Set("github", github_);
+  base.Set("vars", sh_.vars);
+  base.Set("secrets", sh_.secrets);
+  base.Set("matrix", in_.matrix);
+  base.Set("strategy", in_.strategy);
+  base.Set("needs", in_.needs);
+  base.Set("runner", MakeRunnerContext(runner_));
+  base_contexts_ = Value(std::move(base));
+  scope_.inputs = sh_.inputs;
+  scope_.file = file_;
 
-  core::Status Setup() {
-    const RunOptions& opt = *sh_.options;
-    workspace_ = opt.shared_workspace.empty() ? in_.dir + "/workspace" : opt.shared_workspace;
-    temp_ = in_.dir + "/temp";
-    std::error_code ec;
-    for (const std::string& d : {workspace_, temp_, in_.files_dir}) {
-      std::filesystem::create_directories(d, ec);
-      if (ec) return core::Status::Internal("cannot create " + d + ": " + ec.message());
-    }
-    runner_ = sh_.runner;
-    runner_.temp = temp_;
-    Object github = sh_.github.is_object() ? sh_.github.object_value() : Object();
-    github.Set("job", Value(job_.id));
-    github.Set("workspace", Value(workspace_));
-    github_ = Value(std::move(github));
-    Object base;
-    base.Set("github", github_);
-    base.Set("vars", sh_.vars);
-    base.Set("secrets", sh_.secrets);
-    base.Set("inputs", sh_.inputs);
-    base.Set("matrix", in_.matrix);
-    base.Set("strategy", in_.strategy);
-    base.Set("needs", in_.needs);
-    base.Set("runner", MakeRunnerContext(runner_));
-    base_contexts_ = Value(std::move(base));
+  expr::EvalContext ctx = Context(github_, env_, JobStatus::kSuccess, scope_);
+  auto wf_env = EvaluateTextMap(wf_.env, ctx, file_);
+  if (!wf_env.ok()) return wf_env.status();
+  env_ = std::move(wf_env).value();
+  ctx = Context(github_, env_, JobStatus::kSuccess, scope_);
+  auto job_env = EvaluateTextMap(job_.env, ctx, file_);
+  if (!job_env.ok()) return job_env.status();
+  for (auto& [k, v] : *job_env) SetEnv(env_, k, std::move(v));
+  ctx = Context(github_, env_, JobStatus::kSuccess, scope_);
 
-    expr::EvalContext ctx = Context(github_, env_, JobStatus::kSuccess);
-    auto wf_env = EvaluateTextMap(wf_.env, ctx, file_);
-    if (!wf_env.ok()) return wf_env.status();
-    env_ = std::move(wf_env).value();
-    ctx = Context(github_, env_, JobStatus::kSuccess);
-    auto job_env = EvaluateTextMap(job_.env, ctx, file_);
-    if (!job_env.ok()) return job_env.status();
-    for (auto& [k, v] : *job_env) SetEnv(env_, k, std::move(v));
-    ctx = Context(github_, env_, JobStatus::kSuccess);
-
-    if (job_.continue_on_error) {
-      auto coe = EvaluateBool(*job_.continue_on_error, ctx, file_);
-      if (!coe.ok()) return coe.status();
-      continue_on_error_ = *coe;
-    }
-    double minutes = kDefaultJobTimeoutMinutes;
-    if (job_.timeout_minutes) {
-      auto m = EvaluateNumber(*job_.timeout_minutes, ctx, file_);
-      if (!m.ok()) return m.status();
-      minutes = *m;
-    }
-    timeout_minutes_ = minutes;
-    deadline_ = start_ + Minutes(minutes);
-    if (job_.cancel_timeout_minutes) {
-      auto m = EvaluateNumber(*job_.cancel_timeout_minutes, ctx, file_);
-      if (m.ok()) cancel_timeout_minutes_ = *m;
-    }
-    bool container = false;
-    if (job_.container) {
-      auto image = EvaluateText(job_.container->image, ctx, file_);
-      if (!image.ok()) return image.status();
-      container =
-          !(image->is_string() && Trimmed(image->string_value()).empty()) && !image->is_null();
-    }
-    if (container || !job_.services.empty() || job_.services_expression) {
-      return core::Status::Unavailable(
-          Located(file_, job_.container ? job_.container->pos : job_.pos,
-                  "container jobs need a Docker engine (not supported yet)"));
-    }
-    return core::Status::Ok();
+  if (job_.continue_on_error) {
+    auto coe = EvaluateBool(*job_.continue_on_error, ctx, file_);
+    if (!coe.ok()) return coe.status();
+    continue_on_error_ = *coe;
   }
-
-  // GITHUB_ACTION: the step id, else "__run" / "__owner_repo", numbered when repeated.
-  std::string ActionName(const workflow::Step& s) {
-    if (!s.id.empty()) return s.id;
-    std::string base = "__run";
-    if (s.uses) {
-      std::string uses = Trimmed(s.uses->value);
-      uses = uses.substr(0, uses.find('@'));
-      for (char& c : uses) {
-        if (c == '/' || c == '.' || c == '-') c = '_';
-      }
-      base = "__" + uses;
-    }
-    int n = ++action_counts_[base];
-    return n == 1 ? base : base + "_" + std::to_string(n);
+  double minutes = timeout_minutes_;
+  if (job_.timeout_minutes) {
+    auto m = EvaluateNumber(*job_.timeout_minutes, ctx, file_);
+    if (!m.ok()) return m.status();
+    minutes = *m;
   }
-
-  Value StepGithub(const std::string& action, const StepFiles& files) const {
-    Object g = github_.object_value();
-    g.Set("action", Value(action));
-    g.Set("env", Value(files.env));
-    g.Set("output", Value(files.output));
-    g.Set("path", Value(files.path));
-    g.Set("step_summary", Value(files.summary));
-    g.Set("state", Value(files.state));
-    return Value(std::move(g));
+  timeout_minutes_ = minutes;
+  deadline_ = start_ + Minutes(minutes);
+  if (job_.cancel_timeout_minutes) {
+    auto m = EvaluateNumber(*job_.cancel_timeout_minutes, ctx, file_);
+    if (m.ok()) cancel_timeout_minutes_ = *m;
   }
-
-  EnvList ProcessEnv(const EnvList& env, const Value& github) const {
-    EnvList out = sh_.options->base_env;
-    out.reserve(out.size() + env.size() + 48);
-    SetEnv(out, "CI", "true");
-    for (const auto& [k, v] : env) SetEnv(out, k, v);
-    for (auto& [k, v] : GithubEnvironment(github)) SetEnv(out, k, std::move(v));
-    for (auto& [k, v] : RunnerEnvironment(runner_)) SetEnv(out, k, std::move(v));
-    if (!prepend_path_.empty()) {
-      std::string path;
-      for (auto it = prepend_path_.rbegin(); it != prepend_path_.rend(); ++it) {
-        path += *it;
-        path += ':';
-      }
-      const std::string* old = FindEnv(out, "PATH");
-      path += old != nullptr ? *old : "";
-      SetEnv(out, "PATH", std::move(path));
-    }
-    return out;
+  bool container = false;
+  if (job_.container) {
+    auto image = EvaluateText(job_.container->image, ctx, file_);
+    if (!image.ok()) return image.status();
+    container =
+        !(image->is_string() && Trimmed(image->string_value()).empty()) && !image->is_null();
   }
-
-  void JobTimedOut() {
-    if (timed_out_) return;
-    timed_out_ = true;
-    report_.error = "The job running on runner " + runner_.name +
-                    " has exceeded the maximum execution time of " +
-                    expr::FormatNumber(timeout_minutes_) + " minutes.";
+  if (container || !job_.services.empty() || job_.services_expression) {
+    return core::Status::Unavailable(
+        Located(file_, job_.container ? job_.container->pos : job_.pos,
+                "container jobs need a Docker engine (not supported yet)"));
   }
+  return core::Status::Ok();
+}
 
-  const backend::CancelToken& Token(bool after_cancel) {
-    if (!after_cancel) return cancel_;
-    // Steps that run after a cancellation (always(), cancelled()) must not be killed by it.
-    if (!cleanup_token_) cleanup_token_ = std::make_unique<backend::CancelToken>();
-    return *cleanup_token_;
+// GITHUB_ACTION: the step id, else "__run" / "__owner_repo", numbered when repeated.
+std::string JobRunner::ActionName(const workflow::Step& s) {
+  if (!s.id.empty()) return s.id;
+  std::string base = "__run";
+  if (s.uses) {
+    std::string uses = Trimmed(s.uses->value);
+    uses = uses.substr(0, uses.find('@'));
+    for (char& c : uses) {
+      if (c == '/' || c == '.' || c == '-') c = '_';
+    }
+    base = "__" + uses;
   }
+  int n = ++action_counts_[base];
+  return n == 1 ? base : base + "_" + std::to_string(n);
+}
 
-  void RunStep(int index) {
-    const workflow::Step& s = job_.steps[index];
-    Clock::time_point started = Clock::now();
-    if (started >= deadline_) JobTimedOut();
-    JobStatus status = Status();
-    StepFiles files = MakeStepFiles(in_.files_dir);
-    Value github = StepGithub(ActionName(s), files);
-    EnvList env = env_;
-    expr::EvalContext ctx = Context(github, env, status);
-    StepReport rep;
-    rep.index = index;
-    rep.name = sh_.masker->Mask(DefaultStepName(s));
-    StepOutputOptions oo;
-    oo.masker = sh_.masker;
-    oo.observer = sh_.observer;
-    oo.job = &in_.key;
-    oo.step = index;
-    oo.debug = sh_.debug;
-    oo.workspace = workspace_;
-    StepOutput out(oo);
-    bool coe = false;
-    auto finish = [&](Conclusion outcome, const std::string& error, bool started_event) {
-      if (!started_event) sh_.observer->OnStepStarted(in_.key, index, rep.name);
-      if (!error.empty() && outcome == Conclusion::kFailure) out.Error(error);
-      rep.outcome = outcome;
-      rep.conclusion = outcome == Conclusion::kFailure && coe ? Conclusion::kSuccess : outcome;
-      rep.error = sh_.masker->Mask(error);
-      rep.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-      Record(s, rep, {});
-      sh_.observer->OnStepFinished(in_.key, rep);
-    };
+Value JobRunner::StepGithub(const std::string& action, const StepFiles& files,
+                            const Scope& scope) const {
+  Object g = github_.object_value();
+  g.Set("action", Value(action));
+  g.Set("env", Value(files.env));
+  g.Set("output", Value(files.output));
+  g.Set("path", Value(files.path));
+  g.Set("step_summary", Value(files.summary));
+  g.Set("state", Value(files.state));
+  if (scope.depth > 0) {
+    g.Set("action_path", Value(scope.action_path));
+    g.Set("action_repository", Value(scope.action_repository));
+    g.Set("action_ref", Value(scope.action_ref));
+  }
+  return Value(std::move(g));
+}
 
-    auto step_env = EvaluateTextMap(s.env, ctx, file_);
-    if (!step_env.ok()) return finish(Conclusion::kFailure, step_env.status().message(), false);
-    for (auto& [k, v] : *step_env) SetEnv(env, k, std::move(v));
-    ctx = Context(github, env, status);
-    if (s.name) {
-      auto n = EvaluateString(*s.name, ctx, file_);
-      if (n.ok()) rep.name = sh_.masker->Mask(*n);
-    }
-    std::string_view condition = s.if_condition ? s.if_condition->value : std::string_view();
-    auto run_it = expr::EvaluateCondition(condition, ctx);
-    if (!run_it.ok()) {
-      return finish(Conclusion::kFailure,
-                    Located(file_, s.if_condition->pos, run_it.status().message()), false);
-    }
-    if (!*run_it) {
-      rep.outcome = rep.conclusion = Conclusion::kSkipped;
-      Record(s, rep, {});
-      sh_.observer->OnStepFinished(in_.key, rep);
-      return;
-    }
-    sh_.observer->OnStepStarted(in_.key, index, rep.name);
-    if (s.continue_on_error) {
-      auto c = EvaluateBool(*s.continue_on_error, ctx, file_);
-      if (!c.ok()) return finish(Conclusion::kFailure, c.status().message(), true);
-      coe = *c;
-    }
-    if (s.uses) return Uses(s, ctx, out, finish);
+EnvList JobRunner::EnvOf(const Scope& scope) const {
+  EnvList env = env_;
+  for (const auto& [k, v] : scope.step_env) SetEnv(env, k, v);
+  return env;
+}
 
-    ScriptStep ss;
-    ss.index = index;
-    ss.workspace = workspace_;
-    ss.script_dir = in_.files_dir;
-    ss.files = files;
-    ss.kill_grace = sh_.options->kill_grace;
-    auto text = [&](const std::optional<workflow::Text>& step_value,
-                    const std::optional<workflow::Text>& job_default,
-                    const std::optional<workflow::Text>& wf_default) -> core::Result<std::string> {
-      const auto& t = step_value ? step_value : job_default ? job_default : wf_default;
-      if (!t) return std::string();
-      return EvaluateString(*t, ctx, file_);
-    };
-    auto script = text(s.run, std::nullopt, std::nullopt);
-    auto shell = text(s.shell, job_.defaults.shell, wf_.defaults.shell);
-    auto wd =
-        text(s.working_directory, job_.defaults.working_directory, wf_.defaults.working_directory);
-    for (const auto* r : {&script, &shell, &wd}) {
-      if (!r->ok()) return finish(Conclusion::kFailure, r->status().message(), true);
+EnvList JobRunner::ProcessEnv(const EnvList& env, const Value& github) const {
+  EnvList out = sh_.options->base_env;
+  out.reserve(out.size() + env.size() + 48);
+  SetEnv(out, "CI", "true");
+  for (const auto& [k, v] : env) SetEnv(out, k, v);
+  for (auto& [k, v] : GithubEnvironment(github)) SetEnv(out, k, std::move(v));
+  for (auto& [k, v] : RunnerEnvironment(runner_)) SetEnv(out, k, std::move(v));
+  if (!prepend_path_.empty()) {
+    std::string path;
+    for (auto it = prepend_path_.rbegin(); it != prepend_path_.rend(); ++it) {
+      path += *it;
+      path += ':';
     }
-    ss.script = std::move(script).value();
-    ss.shell = Trimmed(*shell);
-    ss.working_directory = std::move(wd).value();
+    const std::string* old = FindEnv(out, "PATH");
+    path += old != nullptr ? *old : "";
+    SetEnv(out, "PATH", std::move(path));
+  }
+  return out;
+}
 
+void JobRunner::JobTimedOut() {
+  if (timed_out_) return;
+  timed_out_ = true;
+  report_.error = "The job running on runner " + runner_.name +
+                  " has exceeded the maximum execution time of " +
+                  expr::FormatNumber(timeout_minutes_) + " minutes.";
+}
+
+const backend::CancelToken& JobRunner::Token(bool after_cancel) {
+  if (!after_cancel) return cancel_;
+  // Steps that run after a cancellation (always(), cancelled()) must not be killed by it.
+  if (!cleanup_token_) cleanup_token_ = std::make_unique<backend::CancelToken>();
+  return *cleanup_token_;
+}
+
+// Runs one step of `scope`. The job's own steps are reported to the observer as steps; the
+// steps of a composite action (`parent` set) write into the step that uses the action.
+void JobRunner::RunStepIn(const workflow::Step& s, Scope& scope, int report,
+                          const StepCall* parent) {
+  const bool top = parent == nullptr;
+  Clock::time_point started = Clock::now();
+  if (started >= deadline_) JobTimedOut();
+  StepCall c;
+  c.step = &s;
+  c.scope = &scope;
+  c.report = report;
+  c.status = StatusOf(scope);
+  c.files = MakeStepFiles(in_.files_dir);
+  c.github = StepGithub(ActionName(s), c.files, scope);
+  c.env = EnvOf(scope);
+  const std::string& file = scope.file;
+  expr::EvalContext ctx = Context(c.github, c.env, c.status, scope);
+  StepReport rep;
+  rep.index = report;
+  rep.name = sh_.masker->Mask(DefaultStepName(s));
+  c.oo.masker = sh_.masker;
+  c.oo.observer = sh_.observer;
+  c.oo.job = &in_.key;
+  c.oo.step = report;
+  c.oo.debug = sh_.debug;
+  c.oo.workspace = workspace_;
+  StepOutput out(c.oo);
+  bool coe = false;
+  bool started_event = false;
+  auto finish = [&](StepEnd end) {
+    if (top && !started_event) sh_.observer->OnStepStarted(in_.key, report, rep.name);
+    rep.outcome = end.outcome;
+    rep.conclusion =
+        end.outcome == Conclusion::kFailure && coe ? Conclusion::kSuccess : end.outcome;
+    rep.error = sh_.masker->Mask(end.error);
+    rep.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    Record(s, scope, rep, std::move(end.outputs));
+    if (top) sh_.observer->OnStepFinished(in_.key, rep);
+  };
+  auto fail = [&](const std::string& error) {
+    out.Error(error);
+    finish(StepEnd{Conclusion::kFailure, error, {}});
+  };
+
+  auto step_env = EvaluateTextMap(s.env, ctx, file);
+  if (!step_env.ok()) return fail(step_env.status().message());
+  for (auto& [k, v] : *step_env) SetEnv(c.env, k, std::move(v));
+  ctx = Context(c.github, c.env, c.status, scope);
+  if (s.name) {
+    auto n = EvaluateString(*s.name, ctx, file);
+    if (n.ok()) rep.name = sh_.masker->Mask(*n);
+  }
+  c.name = rep.name;
+  std::string_view condition = s.if_condition ? s.if_condition->value : std::string_view();
+  auto run_it = expr::EvaluateCondition(condition, ctx);
+  if (!run_it.ok()) return fail(Located(file, s.if_condition->pos, run_it.status().message()));
+  if (!*run_it) {
+    rep.outcome = rep.conclusion = Conclusion::kSkipped;
+    Record(s, scope, rep, {});
+    if (top) sh_.observer->OnStepFinished(in_.key, rep);
+    return;
+  }
+  if (top) {
+    sh_.observer->OnStepStarted(in_.key, report, rep.name);
+    started_event = true;
+  }
+  if (s.continue_on_error) {
+    auto coe_value = EvaluateBool(*s.continue_on_error, ctx, file);
+    if (!coe_value.ok()) return fail(coe_value.status().message());
+    coe = *coe_value;
+  }
+  c.after_cancel = c.status == JobStatus::kCancelled;
+  if (parent != nullptr) {
+    c.deadline = parent->deadline;
+    c.timeout_message = parent->timeout_message;
+    c.step_binds = parent->step_binds;
+    c.after_cancel = parent->after_cancel || c.after_cancel;
+  } else {
     milliseconds step_limit{0};
     double step_minutes = 0;
     if (s.timeout_minutes) {
-      auto m = EvaluateNumber(*s.timeout_minutes, ctx, file_);
-      if (!m.ok()) return finish(Conclusion::kFailure, m.status().message(), true);
+      auto m = EvaluateNumber(*s.timeout_minutes, ctx, file);
+      if (!m.ok()) return fail(m.status().message());
       step_minutes = *m;
       step_limit = std::max(milliseconds(1), Minutes(step_minutes));
     }
-    bool after_cancel = status == JobStatus::kCancelled;
-    milliseconds job_left =
-        after_cancel ? Minutes(cancel_timeout_minutes_)
-                     : std::max(milliseconds(1),
-                                std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now()));
-    bool step_binds = step_limit.count() != 0 && step_limit <= job_left;
-    ss.timeout = step_binds ? step_limit : job_left;
-    ss.timeout_message = step_binds ? "The action '" + rep.name + "' has timed out after " +
-                                          expr::FormatNumber(step_minutes) + " minutes."
-                                    : "The job has exceeded the maximum execution time.";
-    ss.env = ProcessEnv(env, github);
-    oo.allow_unsecure_commands =
-        IsTrueString(FindEnv(env, "ACTIONS_ALLOW_UNSECURE_COMMANDS")) ||
-        IsTrueString(FindEnv(sh_.options->base_env, "ACTIONS_ALLOW_UNSECURE_COMMANDS"));
-    StepOutput script_out(oo);
-    ScriptResult result = RunScriptStep(ss, *sh_.backend, Token(after_cancel), script_out);
-
-    for (auto& [k, v] : result.env) SetEnv(env_, k, std::move(v));
-    for (std::string& p : result.paths) {
-      prepend_path_.erase(std::remove(prepend_path_.begin(), prepend_path_.end(), p),
-                          prepend_path_.end());
-      prepend_path_.push_back(std::move(p));
-    }
-    if (!result.summary.empty()) report_.summary += sh_.masker->Mask(result.summary);
-    Conclusion outcome = result.outcome;
-    if (result.timed_out && !step_binds && !after_cancel) {
-      JobTimedOut();
-      outcome = Conclusion::kCancelled;
-      result.error = report_.error;
-    }
-    rep.outcome = outcome;
-    rep.conclusion = outcome == Conclusion::kFailure && coe ? Conclusion::kSuccess : outcome;
-    rep.error = sh_.masker->Mask(result.error);
-    rep.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-    Record(s, rep, std::move(result.outputs));
-    sh_.observer->OnStepFinished(in_.key, rep);
+    Clock::time_point now = Clock::now();
+    Clock::time_point job_end =
+        c.after_cancel ? now + Minutes(cancel_timeout_minutes_) : std::max(deadline_, now);
+    c.step_binds = step_limit.count() != 0 && now + step_limit <= job_end;
+    c.deadline = c.step_binds ? now + step_limit : job_end;
+    c.timeout_message = c.step_binds ? "The action '" + rep.name + "' has timed out after " +
+                                           expr::FormatNumber(step_minutes) + " minutes."
+                                     : "The job has exceeded the maximum execution time.";
   }
+  c.oo.allow_unsecure_commands =
+      IsTrueString(FindEnv(c.env, "ACTIONS_ALLOW_UNSECURE_COMMANDS")) ||
+      IsTrueString(FindEnv(sh_.options->base_env, "ACTIONS_ALLOW_UNSECURE_COMMANDS"));
+  StepEnd end = s.uses ? RunUses(c, ctx, out) : RunScript(c, ctx);
+  finish(std::move(end));
+}
 
-  // `uses:` steps: the built-in local actions/checkout; every other action fails the step.
-  template <typename Finish>
-  void Uses(const workflow::Step& s, const expr::EvalContext& ctx, StepOutput& out,
-            Finish& finish) {
-    UsesStep step;
-    step.uses = Trimmed(s.uses->value);
-    auto with = EvaluateTextMap(s.with, ctx, file_);
-    if (!with.ok()) return finish(Conclusion::kFailure, with.status().message(), true);
-    step.with = std::move(with).value();
-    const Value* repo = github_.Find("repository");
-    if (repo != nullptr && repo->is_string()) step.github_repository = repo->string_value();
-    step.repository_dir = sh_.options->repository_dir;
-    step.shared_workspace = sh_.options->shared_workspace;
-    step.workspace = workspace_;
-    step.exclude = {sh_.run_dir};
-    std::string error = RunUsesStep(step, [&](std::string_view line) {
-      out.Feed(line);
-      out.Feed("\n");
-    });
-    Conclusion outcome = error.empty() ? Conclusion::kSuccess : Conclusion::kFailure;
-    finish(outcome, error, true);
+StepEnd JobRunner::RunScript(StepCall& c, const expr::EvalContext& ctx) {
+  const workflow::Step& s = *c.step;
+  const std::string& file = c.scope->file;
+  const bool top = c.scope->depth == 0;
+  auto text = [&](const std::optional<workflow::Text>& step_value,
+                  const std::optional<workflow::Text>& job_default,
+                  const std::optional<workflow::Text>& wf_default) -> core::Result<std::string> {
+    // Composite actions take no defaults from the workflow that uses them.
+    const auto& t = step_value    ? step_value
+                    : !top        ? std::nullopt
+                    : job_default ? job_default
+                                  : wf_default;
+    if (!t) return std::string();
+    return EvaluateString(*t, ctx, file);
+  };
+  auto script = text(s.run, std::nullopt, std::nullopt);
+  auto shell = text(s.shell, job_.defaults.shell, wf_.defaults.shell);
+  auto wd =
+      text(s.working_directory, job_.defaults.working_directory, wf_.defaults.working_directory);
+  for (const auto* r : {&script, &shell, &wd}) {
+    if (!r->ok()) {
+      StepOutput(c.oo).Error(r->status().message());
+      return StepEnd{Conclusion::kFailure, r->status().message(), {}};
+    }
   }
+  ScriptStep ss;
+  ss.script = std::move(script).value();
+  ss.shell = Trimmed(*shell);
+  ss.working_directory = std::move(wd).value();
+  return RunProcess(c, ss, nullptr);
+}
 
-  void Record(const workflow::Step& s, const StepReport& rep, EnvList outputs) {
-    if (rep.conclusion == Conclusion::kFailure) {
+StepEnd JobRunner::RunProcess(StepCall& c, ScriptStep& ss, EnvList* state) {
+  ss.index = c.report;
+  ss.workspace = workspace_;
+  ss.script_dir = in_.files_dir;
+  ss.files = c.files;
+  ss.kill_grace = sh_.options->kill_grace;
+  ss.timeout = std::max(milliseconds(1),
+                        std::chrono::duration_cast<milliseconds>(c.deadline - Clock::now()));
+  ss.timeout_message = c.timeout_message;
+  if (ss.env.empty()) ss.env = ProcessEnv(c.env, c.github);
+  StepOutput script_out(c.oo);
+  ScriptResult result = RunScriptStep(ss, *sh_.backend, Token(c.after_cancel), script_out);
+  ApplyExports(std::move(result.env), std::move(result.paths), result.summary);
+  if (state != nullptr) *state = std::move(result.state);
+  StepEnd end{result.outcome, std::move(result.error), std::move(result.outputs)};
+  if (result.timed_out && !c.step_binds && !c.after_cancel) {
+    JobTimedOut();
+    end.outcome = Conclusion::kCancelled;
+    end.error = report_.error;
+  }
+  return end;
+}
+
+void JobRunner::ApplyExports(EnvList env, std::vector<std::string> paths,
+                             const std::string& summary) {
+  for (auto& [k, v] : env) SetEnv(env_, k, std::move(v));
+  for (std::string& p : paths) {
+    prepend_path_.erase(std::remove(prepend_path_.begin(), prepend_path_.end(), p),
+                        prepend_path_.end());
+    prepend_path_.push_back(std::move(p));
+  }
+  if (!summary.empty()) report_.summary += sh_.masker->Mask(summary);
+}
+
+void JobRunner::Record(const workflow::Step& s, Scope& scope, const StepReport& rep,
+                       EnvList outputs) {
+  if (rep.conclusion == Conclusion::kFailure) {
+    scope.failed = true;
+    if (scope.depth == 0) {
       failed_ = true;
       if (report_.failed_step.empty()) report_.failed_step = rep.name;
     }
-    if (rep.outcome == Conclusion::kCancelled) cancelled_ = true;
-    if (s.id.empty()) return;
-    steps_.push_back(StepRecord{s.id, std::move(outputs), rep.outcome, rep.conclusion});
   }
+  if (rep.outcome == Conclusion::kCancelled) cancelled_ = true;
+  if (s.id.empty()) return;
+  scope.steps.push_back(StepRecord{s.id, std::move(outputs), rep.outcome, rep.conclusion});
+}
 
-  void EvaluateOutputs() {
-    if (job_.outputs.empty()) return;
-    expr::EvalContext ctx = Context(github_, env_, Status(false));
-    auto outputs = EvaluateTextMap(job_.outputs, ctx, file_);
-    if (!outputs.ok()) {
-      failed_ = true;
-      if (report_.error.empty()) report_.error = outputs.status().message();
-      return;
-    }
-    for (auto& [k, v] : *outputs) {
-      if (sh_.masker->Mask(v) != v) {
-        Annotation a;
-        a.level = "warning";
-        a.message = "Skip output '" + k + "' since it may contain secret.";
-        sh_.observer->OnAnnotation(in_.key, -1, a);
-        continue;
-      }
-      report_.outputs[k] = std::move(v);
-    }
+// Post stages run in the reverse order of their main stages, each as a step of its own.
+void JobRunner::RunPostStages() {
+  int index = static_cast<int>(job_.steps.size());
+  for (auto it = posts_.rbegin(); it != posts_.rend(); ++it) RunPostStage(*it, index++);
+}
+
+void JobRunner::EvaluateOutputs() {
+  if (job_.outputs.empty()) return;
+  expr::EvalContext ctx = Context(github_, env_, Status(false), scope_);
+  auto outputs = EvaluateTextMap(job_.outputs, ctx, file_);
+  if (!outputs.ok()) {
+    failed_ = true;
+    if (report_.error.empty()) report_.error = outputs.status().message();
+    return;
   }
-
-  JobReport Finish() {
-    if (timed_out_ || (failed_ && !cancelled_)) {
-      report_.conclusion = Conclusion::kFailure;
-    } else if (cancelled_) {
-      report_.conclusion = Conclusion::kCancelled;
-    } else {
-      report_.conclusion = failed_ ? Conclusion::kFailure : Conclusion::kSuccess;
+  for (auto& [k, v] : *outputs) {
+    if (sh_.masker->Mask(v) != v) {
+      Annotation a;
+      a.level = "warning";
+      a.message = "Skip output '" + k + "' since it may contain secret.";
+      sh_.observer->OnAnnotation(in_.key, -1, a);
+      continue;
     }
-    report_.continued_on_error = report_.conclusion == Conclusion::kFailure && continue_on_error_;
-    report_.error = sh_.masker->Mask(report_.error);
-    report_.failed_step = sh_.masker->Mask(report_.failed_step);
-    report_.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - start_);
-    sh_.observer->OnJobFinished(report_);
-    return report_;
+    report_.outputs[k] = std::move(v);
   }
+}
 
-  const JobInstance& in_;
-  const RunShared& sh_;
-  const backend::CancelToken& cancel_;
-  const workflow::Job& job_;
-  const workflow::Workflow& wf_;
-  const std::string& file_;
-  JobReport report_;
-  std::string workspace_, temp_;
-  RunnerInfo runner_;
-  Value github_, base_contexts_;
-  EnvList env_;  // the env context: workflow env < job env < $GITHUB_ENV
-  std::vector<std::string> prepend_path_;
-  std::vector<StepRecord> steps_;
-  std::map<std::string, int> action_counts_;
-  std::unique_ptr<backend::CancelToken> cleanup_token_;
-  bool failed_ = false, cancelled_ = false, timed_out_ = false, continue_on_error_ = false;
-  double timeout_minutes_ = kDefaultJobTimeoutMinutes;
-  double cancel_timeout_minutes_ = kDefaultCancelTimeoutMinutes;
-  Clock::time_point start_, deadline_;
-};
+JobReport JobRunner::Finish() {
+  if (timed_out_ || (failed_ && !cancelled_)) {
+    report_.conclusion = Conclusion::kFailure;
+  } else if (cancelled_) {
+    report_.conclusion = Conclusion::kCancelled;
+  } else {
+    report_.conclusion = failed_ ? Conclusion::kFailure : Conclusion::kSuccess;
+  }
+  report_.continued_on_error = report_.conclusion == Conclusion::kFailure && continue_on_error_;
+  report_.error = sh_.masker->Mask(report_.error);
+  report_.failed_step = sh_.masker->Mask(report_.failed_step);
+  report_.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - start_);
+  sh_.observer->OnJobFinished(report_);
+  return report_;
+}
 
-}  // namespace
+}  // namespace internal
 
 JobReport RunJob(const JobInstance& instance, const RunShared& shared,
                  const backend::CancelToken& cancel) {
   if (instance.job->IsReusableCall()) return RunReusableCall(instance, shared, cancel);
-  return JobRunner(instance, shared, cancel).Run();
+  return internal::JobRunner(instance, shared, cancel).Run();
 }
 
 }  // namespace gantry::engine

@@ -38,7 +38,10 @@ struct Annotation {
 };
 
 struct StepReport {
-  int index = 0;  // 0-based position in the job's steps
+  /// 0-based position in the job's steps; post stages number on after the last step.
+  int index = 0;
+  /// "" for a step, "post" for an action's post stage.
+  std::string stage;
   std::string name;
   Conclusion outcome = Conclusion::kSuccess;
   Conclusion conclusion = Conclusion::kSuccess;

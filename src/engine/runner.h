@@ -12,6 +12,7 @@
 
 #include "backend/backend.h"
 #include "core/masker.h"
+#include "engine/actions.h"
 #include "engine/plan.h"
 #include "engine/run_observer.h"
 #include "expr/value.h"
@@ -38,6 +39,10 @@ struct RunOptions {
   std::vector<std::pair<std::string, std::string>> base_env;
   /// Where artifacts go (used by later built-in actions).
   std::string artifact_dir;
+  /// Fetches remote actions; nullptr: a remote action fails its step with a clear message.
+  ActionFetcher* fetcher = nullptr;
+  /// The natively implemented actions (checkout, artifacts, cache); may be nullptr.
+  BuiltinActions* builtins = nullptr;
   /// Show ::debug:: messages (also on when secrets/vars set ACTIONS_STEP_DEBUG).
   bool verbose = false;
   /// Resolved by the runner, shared by all jobs: secrets are added to it before start.

@@ -284,27 +284,5 @@ jobs:
   EXPECT_EQ(observer_.lines("j"), std::vector<std::string>{"cleanup"});
 }
 
-TEST_F(RunnerHostTest, CheckoutCopiesTheWorkingTreeWithoutGit) {
-  std::string repo = dir_.path() + "/repo";
-  std::filesystem::create_directories(repo + "/.git");
-  std::filesystem::create_directories(repo + "/src");
-  std::ofstream(repo + "/src/main.c") << "int main() { return 0; }\n";
-  std::ofstream(repo + "/.git/HEAD") << "ref: refs/heads/main\n";
-  RunOptions options;
-  options.repository_dir = repo;
-  RunReport r = Run(R"y(on: push
-jobs:
-  j:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - run: |
-          test -f src/main.c
-          test ! -e .git
-)y",
-                    options);
-  EXPECT_TRUE(r.success()) << observer_.AllText();
-}
-
 }  // namespace
 }  // namespace gantry::engine

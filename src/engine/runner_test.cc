@@ -332,8 +332,7 @@ jobs:
   auto steps = observer.steps("action");
   ASSERT_EQ(steps.size(), 1u);
   EXPECT_EQ(steps[0].error,
-            "uses: actions/setup-node@v4 is not supported yet by gantry exec (actions arrive in "
-            "a later version)");
+            "cannot run 'actions/setup-node@v4': remote actions are not available in this run");
   const JobReport* container = FindJob(r, "container");
   ASSERT_NE(container, nullptr);
   EXPECT_EQ(container->conclusion, Conclusion::kFailure);

@@ -1,0 +1,351 @@
+// The `uses:` steps of a job: built-in actions, composite actions (their steps run in a scope
+// of their own), node actions (run with the host's node) and the post stages they queue.
+#include <filesystem>
+
+#include "engine/job_steps.h"
+
+namespace gantry::engine::internal {
+namespace {
+
+using expr::Object;
+using expr::Value;
+using std::chrono::milliseconds;
+
+// GitHub stops composite actions nested deeper than this.
+constexpr int kMaxCompositeDepth = 10;
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// INPUT_<NAME>: upper case, spaces become '_' (as the runner names them).
+std::string InputEnvName(std::string_view name) {
+  std::string out = "INPUT_";
+  for (char c : name) {
+    out += c == ' ' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::string StringOf(const Value& v) { return v.is_string() ? v.string_value() : v.ToString(); }
+
+StepEnd Failed(StepOutput& out, const std::string& why) {
+  out.Error(why);
+  return StepEnd{Conclusion::kFailure, why, {}};
+}
+
+}  // namespace
+
+StepEnd JobRunner::RunUses(StepCall& c, const expr::EvalContext& ctx, StepOutput& out) {
+  const workflow::Step& s = *c.step;
+  const std::string& file = c.scope->file;
+  auto ref = ParseActionReference(s.uses->value);
+  if (!ref.ok()) return Failed(out, Located(file, s.uses->pos, ref.status().message()));
+  auto with = EvaluateTextMap(s.with, ctx, file);
+  if (!with.ok()) return Failed(out, with.status().message());
+  if (ref->kind == ActionReference::Kind::kDocker) {
+    return Failed(out, "'" + ref->uses +
+                           "' runs in a container: Docker actions need a Docker engine, "
+                           "which gantry exec cannot use yet");
+  }
+  BuiltinActions* builtins = sh_.options->builtins;
+  if (ref->kind == ActionReference::Kind::kRemote && builtins != nullptr &&
+      builtins->Handles(ref->name())) {
+    return RunBuiltin(c, *ref, *with, out);
+  }
+
+  Scope action;
+  std::string dir;
+  if (ref->kind == ActionReference::Kind::kLocal) {
+    std::string rel = ref->local_path;
+    for (char& ch : rel) {
+      if (ch == '\\') ch = '/';
+    }
+    dir = std::filesystem::path(workspace_ + "/" + rel).lexically_normal().string();
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  } else {
+    ActionFetcher* fetcher = sh_.options->fetcher;
+    if (fetcher == nullptr) {
+      return Failed(out,
+                    "cannot run '" + ref->uses + "': remote actions are not available in this run");
+    }
+    auto fetched = fetcher->Fetch(
+        *ref,
+        [&out](std::string_view line) {
+          out.Feed(line);
+          out.Feed("\n");
+        },
+        Token(c.after_cancel));
+    if (!fetched.ok()) return Failed(out, fetched.status().message());
+    dir = fetched->dir + (ref->path.empty() ? "" : "/" + ref->path);
+    action.action_repository = ref->repository();
+    action.action_ref = ref->ref;
+  }
+  auto manifest = workflow::LoadActionManifest(dir);
+  if (!manifest.ok()) return Failed(out, manifest.status().message());
+  action.action_path = dir;
+  action.file = manifest->file;
+  action.depth = c.scope->depth + 1;
+  auto inputs = ActionInputs(c, *manifest, *with, ctx, out);
+  if (!inputs.ok()) return Failed(out, inputs.status().message());
+  action.inputs = std::move(inputs).value();
+
+  switch (manifest->runs.kind) {
+    case workflow::ActionKind::kComposite: {
+      action.step_env = c.scope->step_env;
+      auto step_env = EvaluateTextMap(s.env, ctx, file);
+      if (!step_env.ok()) return Failed(out, step_env.status().message());
+      for (auto& [k, v] : *step_env) SetEnv(action.step_env, k, std::move(v));
+      return RunComposite(c, *manifest, std::move(action));
+    }
+    case workflow::ActionKind::kNode:
+      return RunNode(c, *manifest, action, out);
+    case workflow::ActionKind::kDocker:
+      break;
+  }
+  return Failed(out, "'" + ref->uses +
+                         "' is a Docker action: it needs a Docker engine, which gantry exec "
+                         "cannot use yet");
+}
+
+// The inputs context of an action: `with:` values, then the defaults of the inputs not
+// given. A required input without a value or default is an error at the step.
+core::Result<Value> JobRunner::ActionInputs(const StepCall& c, const workflow::ActionManifest& m,
+                                            const EnvList& with, const expr::EvalContext& ctx,
+                                            StepOutput& out) {
+  Object inputs;
+  std::vector<std::string> unexpected;
+  for (const auto& [k, v] : with) {
+    inputs.Set(k, Value(v));
+    if (m.FindInput(k) == nullptr) unexpected.push_back(k);
+  }
+  auto warn = [&](const std::string& message) {
+    Annotation a;
+    a.level = "warning";
+    a.message = sh_.masker->Mask(message);
+    sh_.observer->OnAnnotation(in_.key, c.report, a);
+  };
+  for (const workflow::ActionInput& in : m.inputs) {
+    if (inputs.Find(in.id) != nullptr) {
+      if (in.deprecation_message) {
+        warn("Input '" + in.id +
+             "' has been deprecated with message: " + in.deprecation_message->value);
+      }
+      continue;
+    }
+    if (in.default_) {
+      auto v = EvaluateString(*in.default_, ctx, m.file);
+      if (!v.ok()) return v.status();
+      inputs.Set(in.id, Value(std::move(v).value()));
+    } else if (in.required) {
+      return core::Status::InvalidArgument(Located(
+          c.scope->file, c.step->pos,
+          "Input required and not supplied: " + in.id + " (action " + c.step->uses->value + ")"));
+    }
+  }
+  if (!unexpected.empty()) {
+    std::string given, valid;
+    for (const std::string& u : unexpected) given += (given.empty() ? "'" : ", '") + u + "'";
+    for (const auto& in : m.inputs) valid += (valid.empty() ? "'" : ", '") + in.id + "'";
+    warn("Unexpected input(s) " + given + ", valid inputs are [" + valid + "]");
+  }
+  (void)out;
+  return Value(std::move(inputs));
+}
+
+StepEnd JobRunner::RunComposite(StepCall& c, const workflow::ActionManifest& m, Scope child) {
+  if (child.depth > kMaxCompositeDepth) {
+    StepOutput out(c.oo);
+    return Failed(out, "composite actions are nested more than " +
+                           std::to_string(kMaxCompositeDepth) + " levels deep at '" +
+                           c.step->uses->value + "'");
+  }
+  for (const workflow::Step& inner : m.runs.steps) RunStepIn(inner, child, c.report, &c);
+
+  StepEnd end;
+  if (!m.outputs.empty()) {
+    const Value* action = c.github.Find("action");
+    Value github = StepGithub(action != nullptr ? StringOf(*action) : "", c.files, child);
+    expr::EvalContext ctx = Context(github, EnvOf(child), StatusOf(child), child);
+    for (const workflow::ActionOutput& o : m.outputs) {
+      if (!o.value) continue;
+      auto v = EvaluateString(*o.value, ctx, m.file);
+      if (!v.ok()) {
+        StepOutput out(c.oo);
+        return Failed(out, v.status().message());
+      }
+      SetEnv(end.outputs, o.id, std::move(v).value());
+    }
+  }
+  if (child.failed) {
+    end.outcome = Conclusion::kFailure;
+  } else if (Status() == JobStatus::kCancelled && !c.after_cancel) {
+    end.outcome = Conclusion::kCancelled;
+  }
+  return end;
+}
+
+StepEnd JobRunner::RunNode(StepCall& c, const workflow::ActionManifest& m, const Scope& action,
+                           StepOutput& out) {
+  const Value* name = c.github.Find("action");
+  c.github = StepGithub(name != nullptr ? StringOf(*name) : "", c.files, action);
+  EnvList env = ProcessEnv(c.env, c.github);
+  EnvList input_env;
+  for (const auto& [k, v] : action.inputs.object_value().entries())
+    SetEnv(input_env, InputEnvName(k), StringOf(v));
+  for (const auto& [k, v] : input_env) SetEnv(env, k, v);
+  const std::string* path = FindEnv(env, "PATH");
+  std::string node = FindProgram("node", path != nullptr ? *path : "");
+  if (node.empty()) {
+    return Failed(out, "'" + c.step->uses->value + "' is a " + m.runs.using_ +
+                           " action and needs `node` on PATH: install Node.js to run it");
+  }
+  if (!m.runs.main) return Failed(out, m.file + ": runs.main is missing");
+  ScriptStep ss;
+  ss.command = {node, action.action_path + "/" + m.runs.main->value};
+  ss.env = std::move(env);
+  EnvList state;
+  StepEnd end = RunProcess(c, ss, &state);
+  if (m.runs.post) {
+    PostStage post;
+    post.name = "Post " + c.name;
+    post.condition = m.runs.post_if ? m.runs.post_if->value : "always()";
+    post.command = {node, action.action_path + "/" + m.runs.post->value};
+    post.inputs = action.inputs;
+    post.step_env = c.env;
+    post.input_env = std::move(input_env);
+    post.action_path = action.action_path;
+    post.action_repository = action.action_repository;
+    post.action_ref = action.action_ref;
+    post.state = std::move(state);
+    posts_.push_back(std::move(post));
+  }
+  return end;
+}
+
+StepEnd JobRunner::RunBuiltin(StepCall& c, const ActionReference& ref, const EnvList& with,
+                              StepOutput& out) {
+  BuiltinActions& builtins = *sh_.options->builtins;
+  BuiltinCall call;
+  call.action = ref;
+  for (const auto& [k, v] : with) SetEnv(call.inputs, Lower(k), v);
+  call.env = ProcessEnv(c.env, c.github);
+  call.workspace = workspace_;
+  call.temp = temp_;
+  call.repository_dir = sh_.options->repository_dir;
+  call.shared_workspace = sh_.options->shared_workspace;
+  if (const Value* repo = github_.Find("repository"); repo != nullptr && repo->is_string())
+    call.github_repository = repo->string_value();
+  if (const Value* id = github_.Find("run_id"); id != nullptr) call.run_id = StringOf(*id);
+  call.job = in_.key.display_name;
+  call.exclude = {sh_.run_dir};
+  call.cancel = &Token(c.after_cancel);
+  call.log = [&out](std::string_view line) {
+    out.Feed(line);
+    out.Feed("\n");
+  };
+  BuiltinResult r = builtins.Run(call);
+  out.Finish();
+  ApplyExports(std::move(r.env), std::move(r.paths), "");
+  if (builtins.HasPost(ref.name())) {
+    PostStage post;
+    post.name = "Post " + c.name;
+    post.condition = builtins.PostIf(ref.name());
+    post.builtin = true;
+    post.call = call;
+    post.call.log = nullptr;
+    post.call.cancel = nullptr;
+    post.step_env = c.env;
+    post.state = std::move(r.state);
+    posts_.push_back(std::move(post));
+  }
+  if (!r.error.empty()) {
+    out.Error(r.error);
+    return StepEnd{Conclusion::kFailure, r.error, std::move(r.outputs)};
+  }
+  return StepEnd{Conclusion::kSuccess, "", std::move(r.outputs)};
+}
+
+void JobRunner::RunPostStage(PostStage& p, int index) {
+  Clock::time_point started = Clock::now();
+  StepReport rep;
+  rep.index = index;
+  rep.stage = "post";
+  rep.name = sh_.masker->Mask(p.name);
+  StepCall c;
+  Scope scope;
+  scope.depth = 1;
+  scope.inputs = p.inputs;
+  scope.action_path = p.action_path;
+  scope.action_repository = p.action_repository;
+  scope.action_ref = p.action_ref;
+  c.scope = &scope;
+  c.report = index;
+  c.name = rep.name;
+  c.status = Status();
+  c.files = MakeStepFiles(in_.files_dir);
+  c.github = StepGithub(ActionName(workflow::Step{}), c.files, scope);
+  c.env = env_;
+  for (const auto& [k, v] : p.step_env) SetEnv(c.env, k, v);
+  c.oo.masker = sh_.masker;
+  c.oo.observer = sh_.observer;
+  c.oo.job = &in_.key;
+  c.oo.step = index;
+  c.oo.debug = sh_.debug;
+  c.oo.workspace = workspace_;
+  c.after_cancel = c.status == JobStatus::kCancelled;
+  Clock::time_point now = Clock::now();
+  c.deadline = c.after_cancel
+                   ? now + milliseconds(static_cast<int64_t>(cancel_timeout_minutes_ * 60'000))
+                   : std::max(deadline_, now);
+  c.timeout_message = "The job has exceeded the maximum execution time.";
+  StepOutput out(c.oo);
+  auto finish = [&](StepEnd end) {
+    rep.outcome = rep.conclusion = end.outcome;
+    rep.error = sh_.masker->Mask(end.error);
+    rep.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    if (end.outcome == Conclusion::kFailure) {
+      failed_ = true;
+      if (report_.failed_step.empty()) report_.failed_step = rep.name;
+    }
+    if (end.outcome == Conclusion::kCancelled) cancelled_ = true;
+    sh_.observer->OnStepFinished(in_.key, rep);
+  };
+  expr::EvalContext ctx = Context(c.github, c.env, c.status, scope_);
+  auto run_it = expr::EvaluateCondition(p.condition, ctx);
+  if (!run_it.ok() || !*run_it) {
+    if (run_it.ok()) {
+      rep.outcome = rep.conclusion = Conclusion::kSkipped;
+      sh_.observer->OnStepFinished(in_.key, rep);
+      return;
+    }
+    sh_.observer->OnStepStarted(in_.key, index, rep.name);
+    return finish(Failed(out, "post-if of " + p.name + ": " + run_it.status().message()));
+  }
+  sh_.observer->OnStepStarted(in_.key, index, rep.name);
+  if (p.builtin) {
+    BuiltinCall call = p.call;
+    call.post = true;
+    call.state = p.state;
+    call.env = ProcessEnv(c.env, c.github);
+    call.cancel = &Token(c.after_cancel);
+    call.log = [&out](std::string_view line) {
+      out.Feed(line);
+      out.Feed("\n");
+    };
+    BuiltinResult r = sh_.options->builtins->Run(call);
+    out.Finish();
+    ApplyExports(std::move(r.env), std::move(r.paths), "");
+    if (!r.error.empty()) return finish(Failed(out, r.error));
+    return finish(StepEnd{});
+  }
+  ScriptStep ss;
+  ss.command = p.command;
+  ss.env = ProcessEnv(c.env, c.github);
+  for (const auto& [k, v] : p.input_env) SetEnv(ss.env, k, v);
+  for (const auto& [k, v] : p.state) SetEnv(ss.env, "STATE_" + k, v);
+  finish(RunProcess(c, ss, nullptr));
+}
+
+}  // namespace gantry::engine::internal

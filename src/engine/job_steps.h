@@ -1,0 +1,144 @@
+#pragma once
+
+// Internal to the engine: the state of one running job instance and how its steps run.
+// job_runner.cc runs the job (setup, the main steps, post stages, outputs); job_actions.cc
+// runs `uses:` steps (built-in, composite, node) inside it.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/actions.h"
+#include "engine/job_runner.h"
+#include "engine/step_output.h"
+#include "engine/step_runner.h"
+#include "workflow/action.h"
+
+namespace gantry::engine::internal {
+
+using Clock = std::chrono::steady_clock;
+using JobStatus = expr::EvalContext::JobStatus;
+
+/// One entry of a `steps` context.
+struct StepRecord {
+  std::string id;
+  EnvList outputs;
+  Conclusion outcome = Conclusion::kSuccess;
+  Conclusion conclusion = Conclusion::kSuccess;
+};
+
+/// The steps of the job, or of one composite action: the steps context, inputs and status
+/// they see.
+struct Scope {
+  std::vector<StepRecord> steps;
+  expr::Value inputs;
+  /// The `env:` of the `uses:` steps that led into this composite action (outermost first).
+  EnvList step_env;
+  std::string action_path, action_repository, action_ref;
+  std::string file;  // where the scope's steps are written (for messages)
+  int depth = 0;     // 0: the job's own steps
+  bool failed = false;
+};
+
+/// A post stage queued by an action's main stage; run after the main steps, in reverse.
+struct PostStage {
+  std::string name;                  // "Post Run owner/repo@v1"
+  std::string condition;             // post-if
+  std::vector<std::string> command;  // node actions: node + the post script
+  bool builtin = false;
+  BuiltinCall call;  // built-ins: the post call
+  expr::Value inputs;
+  EnvList step_env, input_env;
+  std::string action_path, action_repository, action_ref;
+  EnvList state;
+};
+
+/// What one step's body needs, computed before it runs.
+struct StepCall {
+  const workflow::Step* step = nullptr;
+  Scope* scope = nullptr;
+  int report = 0;  // the observer's step index (a composite's steps report as their parent)
+  std::string name;
+  JobStatus status = JobStatus::kSuccess;
+  expr::Value github;
+  EnvList env;  // the env context of the step
+  StepFiles files;
+  StepOutputOptions oo;
+  Clock::time_point deadline;  // when the step (or the job) times out
+  std::string timeout_message;
+  bool step_binds = false;    // the step's own timeout-minutes sets the deadline
+  bool after_cancel = false;  // runs after a cancellation (always(), cancelled())
+};
+
+/// How a step's body ended.
+struct StepEnd {
+  Conclusion outcome = Conclusion::kSuccess;
+  std::string error;
+  EnvList outputs;
+};
+
+class JobRunner {
+ public:
+  JobRunner(const JobInstance& in, const RunShared& sh, const backend::CancelToken& cancel);
+  JobReport Run();
+
+ private:
+  // job_runner.cc
+  core::Status Setup();
+  JobStatus Status(bool observe_cancel = true);
+  JobStatus StatusOf(const Scope& scope);
+  expr::EvalContext Context(const expr::Value& github, const EnvList& env, JobStatus status,
+                            const Scope& scope) const;
+  std::string ActionName(const workflow::Step& s);
+  expr::Value StepGithub(const std::string& action, const StepFiles& files,
+                         const Scope& scope) const;
+  EnvList EnvOf(const Scope& scope) const;
+  EnvList ProcessEnv(const EnvList& env, const expr::Value& github) const;
+  void JobTimedOut();
+  const backend::CancelToken& Token(bool after_cancel);
+  void RunStepIn(const workflow::Step& s, Scope& scope, int report, const StepCall* parent);
+  StepEnd RunScript(StepCall& c, const expr::EvalContext& ctx);
+  /// Applies what a process or built-in exported: env, PATH entries, the summary.
+  void ApplyExports(EnvList env, std::vector<std::string> paths, const std::string& summary);
+  StepEnd RunProcess(StepCall& c, ScriptStep& ss, EnvList* state);
+  void Record(const workflow::Step& s, Scope& scope, const StepReport& rep, EnvList outputs);
+  void RunPostStages();
+  void EvaluateOutputs();
+  JobReport Finish();
+
+  // job_actions.cc
+  StepEnd RunUses(StepCall& c, const expr::EvalContext& ctx, StepOutput& out);
+  StepEnd RunBuiltin(StepCall& c, const ActionReference& ref, const EnvList& with, StepOutput& out);
+  core::Result<expr::Value> ActionInputs(const StepCall& c, const workflow::ActionManifest& m,
+                                         const EnvList& with, const expr::EvalContext& ctx,
+                                         StepOutput& out);
+  StepEnd RunComposite(StepCall& c, const workflow::ActionManifest& m, Scope child);
+  StepEnd RunNode(StepCall& c, const workflow::ActionManifest& m, const Scope& action,
+                  StepOutput& out);
+  void RunPostStage(PostStage& post, int index);
+
+  const JobInstance& in_;
+  const RunShared& sh_;
+  const backend::CancelToken& cancel_;
+  const workflow::Job& job_;
+  const workflow::Workflow& wf_;
+  const std::string& file_;
+  JobReport report_;
+  std::string workspace_, temp_;
+  RunnerInfo runner_;
+  expr::Value github_, base_contexts_;
+  EnvList env_;  // the env context: workflow env < job env < $GITHUB_ENV
+  std::vector<std::string> prepend_path_;
+  Scope scope_;  // the job's own steps
+  std::vector<PostStage> posts_;
+  std::map<std::string, int> action_counts_;
+  std::unique_ptr<backend::CancelToken> cleanup_token_;
+  bool failed_ = false, cancelled_ = false, timed_out_ = false, continue_on_error_ = false;
+  double timeout_minutes_ = 360;
+  double cancel_timeout_minutes_ = 5;
+  Clock::time_point start_, deadline_;
+};
+
+}  // namespace gantry::engine::internal

@@ -202,8 +202,25 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
 
   auto source = FindWorkflowFiles(options.workflows, options.workspace);
   if (!source.ok()) return fail(source.status().message());
+  actions::FetcherOptions fetch;
+  fetch.cache_dir = options.action_cache;
+  if (!options.actions_url.empty()) fetch.base_url = options.actions_url;
+  fetch.offline = options.offline;
+  for (const std::string& spec : options.action_urls) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      return fail("--actions-url-for expects OWNER=URL, got '" + spec + "'");
+    fetch.owner_urls[spec.substr(0, eq)] = spec.substr(eq + 1);
+  }
+  for (const std::string& spec : options.local_actions) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || spec.find('@') > eq || eq + 1 == spec.size())
+      return fail("--local-action expects OWNER/REPO@REF=DIR, got '" + spec + "'");
+    fetch.local_overrides[spec.substr(0, eq)] = fs::absolute(spec.substr(eq + 1)).string();
+  }
+  std::unique_ptr<engine::ActionFetcher> fetcher = actions::MakeGitFetcher(fetch);
   workflow::Diagnostics diagnostics;
-  std::vector<LoadedWorkflow> loaded = LoadWorkflows(*source, diagnostics);
+  std::vector<LoadedWorkflow> loaded = LoadWorkflows(*source, diagnostics, fetcher.get());
   if (!diagnostics.empty()) {
     for (const auto& d : diagnostics) {
       err << masker.Mask(d.ToString()) << '\n';
@@ -326,23 +343,6 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
   InterruptGuard interrupts(cancel);
   std::unique_ptr<backend::Backend> backend = backend::MakeHostBackend();
 
-  actions::FetcherOptions fetch;
-  fetch.cache_dir = options.action_cache;
-  if (!options.actions_url.empty()) fetch.base_url = options.actions_url;
-  fetch.offline = options.offline;
-  for (const std::string& spec : options.action_urls) {
-    size_t eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-      return fail("--actions-url-for expects OWNER=URL, got '" + spec + "'");
-    fetch.owner_urls[spec.substr(0, eq)] = spec.substr(eq + 1);
-  }
-  for (const std::string& spec : options.local_actions) {
-    size_t eq = spec.find('=');
-    if (eq == std::string::npos || spec.find('@') > eq || eq + 1 == spec.size())
-      return fail("--local-action expects OWNER/REPO@REF=DIR, got '" + spec + "'");
-    fetch.local_overrides[spec.substr(0, eq)] = fs::absolute(spec.substr(eq + 1)).string();
-  }
-  std::unique_ptr<engine::ActionFetcher> fetcher = actions::MakeGitFetcher(fetch);
   actions::BuiltinOptions builtin_options;
   builtin_options.artifact_dir = fs::absolute(artifacts).string();
   builtin_options.cache.dir =

@@ -100,17 +100,48 @@ core::Result<WorkflowSource> FindWorkflowFiles(const std::string& workflows_arg,
 }
 
 std::vector<LoadedWorkflow> LoadWorkflows(const WorkflowSource& source,
-                                          workflow::Diagnostics& diagnostics) {
+                                          workflow::Diagnostics& diagnostics,
+                                          engine::ActionFetcher* fetcher) {
   workflow::LoadOptions options;
   fs::path root = source.root;
-  options.read_file = [root](const std::string& path) -> std::optional<std::string> {
-    if (path.find('@') != std::string::npos) return std::nullopt;  // remote: not available
-    return ReadText(root / path);
+  std::string current;  // the file being loaded, for fetch errors
+  options.read_file = [&](const std::string& path) -> std::optional<std::string> {
+    if (path.find('@') == std::string::npos) return ReadText(root / path);
+    if (fetcher == nullptr) return std::nullopt;
+    // owner/repo/path/to/workflow.yml@ref
+    size_t at = path.rfind('@');
+    size_t slash1 = path.find('/');
+    size_t slash2 = slash1 == std::string::npos ? slash1 : path.find('/', slash1 + 1);
+    if (slash2 == std::string::npos || slash2 > at) return std::nullopt;
+    engine::ActionReference ref;
+    ref.uses = path;
+    ref.owner = path.substr(0, slash1);
+    ref.repo = path.substr(slash1 + 1, slash2 - slash1 - 1);
+    ref.path = path.substr(slash2 + 1, at - slash2 - 1);
+    ref.ref = path.substr(at + 1);
+    backend::CancelToken cancel;
+    auto fetched = fetcher->Fetch(
+        ref, [](std::string_view) {}, cancel);
+    if (!fetched.ok()) {
+      diagnostics.push_back(
+          {current, {}, "uses: " + path + ": " + fetched.status().message(), "workflow-call"});
+      return std::nullopt;
+    }
+    auto text = ReadText(fs::path(fetched->dir) / ref.path);
+    if (!text) {
+      diagnostics.push_back(
+          {current,
+           {},
+           "uses: " + path + ": no file '" + ref.path + "' in " + ref.repository() + "@" + ref.ref,
+           "workflow-call"});
+    }
+    return text;
   };
   std::vector<LoadedWorkflow> loaded;
   for (const auto& file : source.files) {
     LoadedWorkflow lw;
     lw.display = file.string();
+    current = lw.display;
     std::error_code ec;
     fs::path rel = fs::relative(Absolute(file), root, ec);
     lw.repo_path = ec || rel.empty() || rel.begin()->string() == ".." ? file.filename().string()

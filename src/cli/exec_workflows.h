@@ -10,6 +10,7 @@
 
 #include "cli/exec_config.h"
 #include "core/status.h"
+#include "engine/actions.h"
 #include "workflow/diagnostic.h"
 #include "workflow/model.h"
 
@@ -38,11 +39,13 @@ struct LoadedWorkflow {
   std::shared_ptr<const workflow::Workflow> workflow;
 };
 
-/// Loads every file; reusable workflows (`uses: ./.github/workflows/x.yml`) resolve against
-/// `root`. Problems are appended to `diagnostics` (named by display path); a file with
+/// Loads every file; local reusable workflows (`uses: ./.github/workflows/x.yml`) resolve
+/// against `root`, remote ones (`owner/repo/path@ref`) are fetched with `fetcher` (when it is
+/// not nullptr). Problems are appended to `diagnostics` (named by display path); a file with
 /// problems is not returned.
 std::vector<LoadedWorkflow> LoadWorkflows(const WorkflowSource& source,
-                                          workflow::Diagnostics& diagnostics);
+                                          workflow::Diagnostics& diagnostics,
+                                          engine::ActionFetcher* fetcher = nullptr);
 
 /// A copy of `wf` whose workflow-level env starts with `values` (lowest precedence: the
 /// workflow's own env entries of the same name win). Values are literal text: any `${{` in

@@ -80,8 +80,8 @@ JobReport RunReusableCall(const JobInstance& instance, const RunShared& shared,
     return finish(Conclusion::kFailure,
                   Located(file, job.uses->pos,
                           "jobs." + job.id + ".uses: " + job.uses->value +
-                              " is not supported yet by gantry exec: only local reusable "
-                              "workflows (uses: ./.github/workflows/<file>) run locally"));
+                              " could not be loaded (a remote reusable workflow needs the "
+                              "actions fetcher; see the errors above)"));
   }
   const workflow::Workflow& called = *job.called_workflow;
 

@@ -158,6 +158,7 @@ void JsonPrinter::OnAnnotation(const engine::JobKey& job, int step, const engine
 void JsonPrinter::OnStepFinished(const engine::JobKey& job, const engine::StepReport& step) {
   json e = JobEvent("step_finished", job);
   e["step"] = step.index;
+  if (!step.stage.empty()) e["stage"] = step.stage;
   e["step_name"] = step.name;
   e["outcome"] = engine::ConclusionName(step.outcome);
   e["conclusion"] = engine::ConclusionName(step.conclusion);

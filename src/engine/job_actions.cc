@@ -1,5 +1,6 @@
 // The `uses:` steps of a job: built-in actions, composite actions (their steps run in a scope
 // of their own), node actions (run with the host's node) and the post stages they queue.
+#include <algorithm>
 #include <filesystem>
 
 #include "engine/job_steps.h"
@@ -206,7 +207,17 @@ StepEnd JobRunner::RunNode(StepCall& c, const workflow::ActionManifest& m, const
   ss.command = {node, action.action_path + "/" + m.runs.main->value};
   ss.env = std::move(env);
   EnvList state;
+  const EnvList* pre_state = nullptr;
+  if (auto pre = pre_state_.find(c.step); pre != pre_state_.end()) pre_state = &pre->second;
+  if (pre_state != nullptr) {
+    for (const auto& [k, v] : *pre_state) SetEnv(ss.env, "STATE_" + k, v);
+  }
   StepEnd end = RunProcess(c, ss, &state);
+  if (pre_state != nullptr) {
+    for (const auto& [k, v] : *pre_state) {
+      if (FindEnv(state, k) == nullptr) SetEnv(state, k, v);
+    }
+  }
   if (m.runs.post) {
     PostStage post;
     post.name = "Post " + c.name;
@@ -267,27 +278,15 @@ StepEnd JobRunner::RunBuiltin(StepCall& c, const ActionReference& ref, const Env
   return StepEnd{Conclusion::kSuccess, "", std::move(r.outputs)};
 }
 
-void JobRunner::RunPostStage(PostStage& p, int index) {
-  Clock::time_point started = Clock::now();
-  StepReport rep;
-  rep.index = index;
-  rep.stage = "post";
-  rep.name = sh_.masker->Mask(p.name);
+StepCall JobRunner::StageCall(const std::string& name, int index, Scope& scope) {
   StepCall c;
-  Scope scope;
-  scope.depth = 1;
-  scope.inputs = p.inputs;
-  scope.action_path = p.action_path;
-  scope.action_repository = p.action_repository;
-  scope.action_ref = p.action_ref;
   c.scope = &scope;
   c.report = index;
-  c.name = rep.name;
+  c.name = name;
   c.status = Status();
   c.files = MakeStepFiles(in_.files_dir);
   c.github = StepGithub(ActionName(workflow::Step{}), c.files, scope);
   c.env = env_;
-  for (const auto& [k, v] : p.step_env) SetEnv(c.env, k, v);
   c.oo.masker = sh_.masker;
   c.oo.observer = sh_.observer;
   c.oo.job = &in_.key;
@@ -300,6 +299,23 @@ void JobRunner::RunPostStage(PostStage& p, int index) {
                    ? now + milliseconds(static_cast<int64_t>(cancel_timeout_minutes_ * 60'000))
                    : std::max(deadline_, now);
   c.timeout_message = "The job has exceeded the maximum execution time.";
+  return c;
+}
+
+void JobRunner::RunPostStage(PostStage& p, int index) {
+  Clock::time_point started = Clock::now();
+  StepReport rep;
+  rep.index = index;
+  rep.stage = "post";
+  rep.name = sh_.masker->Mask(p.name);
+  Scope scope;
+  scope.depth = 1;
+  scope.inputs = p.inputs;
+  scope.action_path = p.action_path;
+  scope.action_repository = p.action_repository;
+  scope.action_ref = p.action_ref;
+  StepCall c = StageCall(rep.name, index, scope);
+  for (const auto& [k, v] : p.step_env) SetEnv(c.env, k, v);
   StepOutput out(c.oo);
   auto finish = [&](StepEnd end) {
     rep.outcome = rep.conclusion = end.outcome;
@@ -314,16 +330,15 @@ void JobRunner::RunPostStage(PostStage& p, int index) {
   };
   expr::EvalContext ctx = Context(c.github, c.env, c.status, scope_);
   auto run_it = expr::EvaluateCondition(p.condition, ctx);
-  if (!run_it.ok() || !*run_it) {
-    if (run_it.ok()) {
-      rep.outcome = rep.conclusion = Conclusion::kSkipped;
-      sh_.observer->OnStepFinished(in_.key, rep);
-      return;
-    }
-    sh_.observer->OnStepStarted(in_.key, index, rep.name);
-    return finish(Failed(out, "post-if of " + p.name + ": " + run_it.status().message()));
+  if (run_it.ok() && !*run_it) {
+    rep.outcome = rep.conclusion = Conclusion::kSkipped;
+    sh_.observer->OnStepFinished(in_.key, rep);
+    return;
   }
   sh_.observer->OnStepStarted(in_.key, index, rep.name);
+  if (!run_it.ok()) {
+    return finish(Failed(out, "post-if of " + p.name + ": " + run_it.status().message()));
+  }
   if (p.builtin) {
     BuiltinCall call = p.call;
     call.post = true;
@@ -346,6 +361,114 @@ void JobRunner::RunPostStage(PostStage& p, int index) {
   for (const auto& [k, v] : p.input_env) SetEnv(ss.env, k, v);
   for (const auto& [k, v] : p.state) SetEnv(ss.env, "STATE_" + k, v);
   finish(RunProcess(c, ss, nullptr));
+}
+
+core::Status JobRunner::PrepareActions() {
+  BuiltinActions* builtins = sh_.options->builtins;
+  ActionFetcher* fetcher = sh_.options->fetcher;
+  int pre_index = 0;
+  struct Pre {
+    const workflow::Step* step;
+    ActionReference ref;
+    std::string dir;
+    workflow::ActionManifest manifest;
+  };
+  std::vector<Pre> pres;
+  // First every remote action is fetched and its required inputs checked.
+  for (const workflow::Step& s : job_.steps) {
+    if (!s.uses || s.uses->value.find("${{") != std::string::npos) continue;
+    auto ref = ParseActionReference(s.uses->value);
+    // Local actions are read when their step runs (the workspace is empty before checkout).
+    if (!ref.ok() || ref->kind != ActionReference::Kind::kRemote || fetcher == nullptr ||
+        (builtins != nullptr && builtins->Handles(ref->name()))) {
+      continue;
+    }
+    // A fetch problem fails the step itself, with the action and the reason.
+    auto fetched = fetcher->Fetch(
+        *ref, [](std::string_view) {}, cancel_);
+    if (!fetched.ok()) continue;
+    auto manifest =
+        workflow::LoadActionManifest(fetched->dir + (ref->path.empty() ? "" : "/" + ref->path));
+    if (!manifest.ok()) continue;
+    for (const workflow::ActionInput& in : manifest->inputs) {
+      if (!in.required || in.default_) continue;
+      bool given = std::any_of(s.with.begin(), s.with.end(), [&](const auto& w) {
+        return w.first.empty() || w.first.find("${{") != std::string::npos ||
+               Lower(w.first) == Lower(in.id);
+      });
+      if (!given) {
+        return core::Status::InvalidArgument(
+            Located(file_, s.pos,
+                    "Input required and not supplied: " + in.id + " (action " + ref->uses + ")"));
+      }
+    }
+    if (manifest->runs.kind == workflow::ActionKind::kNode && manifest->runs.pre)
+      pres.push_back({&s, *ref, fetched->dir, std::move(manifest).value()});
+  }
+  // Then the pre stages, in step order.
+  for (auto& [step, ref, dir, manifest] : pres) {
+    const workflow::Step& s = *step;
+    Scope action;
+    action.depth = 1;
+    action.action_path = dir + (ref.path.empty() ? "" : "/" + ref.path);
+    action.action_repository = ref.repository();
+    action.action_ref = ref.ref;
+    action.file = manifest.file;
+    std::string name = "Pre " + sh_.masker->Mask(s.name ? s.name->value : "Run " + ref.uses);
+    Clock::time_point started = Clock::now();
+    StepReport rep;
+    rep.index = pre_index;
+    rep.stage = "pre";
+    rep.name = name;
+    StepCall c = StageCall(name, pre_index++, action);
+    c.step = &s;
+    StepOutput out(c.oo);
+    expr::EvalContext ctx = Context(c.github, c.env, c.status, scope_);
+    std::string condition = manifest.runs.pre_if ? manifest.runs.pre_if->value : "always()";
+    auto run_it = expr::EvaluateCondition(condition, ctx);
+    if (run_it.ok() && !*run_it) {
+      rep.outcome = rep.conclusion = Conclusion::kSkipped;
+      sh_.observer->OnStepFinished(in_.key, rep);
+      continue;
+    }
+    sh_.observer->OnStepStarted(in_.key, rep.index, name);
+    StepEnd end;
+    EnvList state;
+    auto with = EvaluateTextMap(s.with, ctx, file_);
+    if (!run_it.ok()) {
+      end = Failed(out, "pre-if of " + name + ": " + run_it.status().message());
+    } else if (!with.ok()) {
+      end = Failed(out, with.status().message());
+    } else if (auto inputs = ActionInputs(c, manifest, *with, ctx, out); !inputs.ok()) {
+      end = Failed(out, inputs.status().message());
+    } else {
+      action.inputs = std::move(inputs).value();
+      c.github = StepGithub(ActionName(workflow::Step{}), c.files, action);
+      ScriptStep ss;
+      ss.env = ProcessEnv(c.env, c.github);
+      for (const auto& [k, v] : action.inputs.object_value().entries())
+        SetEnv(ss.env, InputEnvName(k), StringOf(v));
+      const std::string* path = FindEnv(ss.env, "PATH");
+      std::string node = FindProgram("node", path != nullptr ? *path : "");
+      if (node.empty()) {
+        end = Failed(out, "'" + ref.uses + "' is a " + manifest.runs.using_ +
+                              " action and needs `node` on PATH: install Node.js to run it");
+      } else {
+        ss.command = {node, action.action_path + "/" + manifest.runs.pre->value};
+        end = RunProcess(c, ss, &state);
+      }
+    }
+    pre_state_[&s] = std::move(state);
+    rep.outcome = rep.conclusion = end.outcome;
+    rep.error = sh_.masker->Mask(end.error);
+    rep.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    sh_.observer->OnStepFinished(in_.key, rep);
+    if (end.outcome == Conclusion::kFailure) {
+      failed_ = true;
+      if (report_.failed_step.empty()) report_.failed_step = name;
+    }
+  }
+  return core::Status::Ok();
 }
 
 }  // namespace gantry::engine::internal

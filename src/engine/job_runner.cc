@@ -61,6 +61,7 @@ JobReport JobRunner::Run() {
   report_.key = in_.key;
   sh_.observer->OnJobStarted(in_.key);
   core::Status setup = Setup();
+  if (setup.ok()) setup = PrepareActions();
   if (!setup.ok()) {
     failed_ = true;
     report_.error = setup.message();

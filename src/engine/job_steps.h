@@ -118,6 +118,10 @@ class JobRunner {
   StepEnd RunNode(StepCall& c, const workflow::ActionManifest& m, const Scope& action,
                   StepOutput& out);
   void RunPostStage(PostStage& post, int index);
+  /// Before the first step: fetches the job's remote actions, checks their required inputs
+  /// and runs the `pre:` stages of node actions. A problem fails the job before it starts.
+  core::Status PrepareActions();
+  StepCall StageCall(const std::string& name, int index, Scope& scope);
 
   const JobInstance& in_;
   const RunShared& sh_;
@@ -133,6 +137,7 @@ class JobRunner {
   std::vector<std::string> prepend_path_;
   Scope scope_;  // the job's own steps
   std::vector<PostStage> posts_;
+  std::map<const workflow::Step*, EnvList> pre_state_;  // what a pre stage saved, by step
   std::map<std::string, int> action_counts_;
   std::unique_ptr<backend::CancelToken> cleanup_token_;
   bool failed_ = false, cancelled_ = false, timed_out_ = false, continue_on_error_ = false;

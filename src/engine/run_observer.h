@@ -38,9 +38,10 @@ struct Annotation {
 };
 
 struct StepReport {
-  /// 0-based position in the job's steps; post stages number on after the last step.
+  /// 0-based position in the job's steps; post stages number on after the last step; pre
+  /// stages (which run before the first step) count from 0 among themselves.
   int index = 0;
-  /// "" for a step, "post" for an action's post stage.
+  /// "" for a step, "pre" or "post" for an action's pre or post stage.
   std::string stage;
   std::string name;
   Conclusion outcome = Conclusion::kSuccess;

@@ -80,9 +80,10 @@ core::Result<Pattern> MakePattern(std::string line, const std::string& root) {
   p.segments = std::move(full);
   for (const auto& s : p.segments) {
     if (HasGlob(s)) break;
-    p.search_path += "/" + Literal(s);
+    p.search_path.push_back('/');
+    p.search_path.append(Literal(s));
   }
-  if (p.search_path.empty()) p.search_path = "/";
+  if (p.search_path.empty()) p.search_path.push_back('/');
   return p;
 }
 

@@ -3,7 +3,15 @@
 #include "engine/step_runner.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "core/masker.h"
 #include "engine/runner_test_util.h"
 
 namespace gantry::engine {
@@ -13,6 +21,62 @@ using testing::FakeBackend;
 using testing::FindJob;
 using testing::RecordingObserver;
 using testing::RunWorkflow;
+using testing::TempDir;
+
+// Runs `body` in place of the process: it sees the spec (script path last in argv).
+class CallbackBackend : public backend::Backend {
+ public:
+  explicit CallbackBackend(std::function<void(const backend::ProcessSpec&)> body)
+      : body_(std::move(body)) {}
+  core::Result<backend::ProcessResult> Run(const backend::ProcessSpec& spec,
+                                           const backend::OutputSink&,
+                                           const backend::CancelToken&) override {
+    body_(spec);
+    return backend::ProcessResult{};
+  }
+
+ private:
+  std::function<void(const backend::ProcessSpec&)> body_;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void Append(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::app) << text;
+}
+
+// Runs `script` as a step whose files live in `dir`; `body` plays the process.
+ScriptResult RunInDir(const std::string& dir, const std::string& script,
+                      std::function<void(const backend::ProcessSpec&)> body) {
+  CallbackBackend backend(std::move(body));
+  RecordingObserver observer;
+  core::Masker masker;
+  JobKey key;
+  StepOutputOptions oo;
+  oo.masker = &masker;
+  oo.observer = &observer;
+  oo.job = &key;
+  StepOutput output(oo);
+  ScriptStep step;
+  step.script = script;
+  step.shell = "bash";
+  step.workspace = dir;
+  step.script_dir = dir;
+  step.files = MakeStepFiles(dir);
+  step.env = {{"PATH", "/usr/bin:/bin"},
+              {"GITHUB_ENV", step.files.env},
+              {"GITHUB_OUTPUT", step.files.output},
+              {"GITHUB_PATH", step.files.path},
+              {"GITHUB_STEP_SUMMARY", step.files.summary},
+              {"GITHUB_STATE", step.files.state}};
+  backend::CancelToken cancel;
+  return RunScriptStep(step, backend, cancel, output);
+}
 
 TEST(StepRunnerTest, DefaultShellIsBashWithShArguments) {
   auto shell = ResolveShell("", "/usr/bin:/bin");
@@ -255,6 +319,65 @@ jobs:
   EXPECT_EQ(j->outputs.at("fine"), "ok");
   EXPECT_NE(observer.AllText().find("Skip output 'leak' since it may contain secret."),
             std::string::npos);
+}
+
+TEST(StepRunnerTest, ReusedFilesStartEmptyAndScriptsAreRewrittenWhole) {
+  TempDir dir;
+  ScriptResult first = RunInDir(dir.path(), "echo a long first script\necho more\n",
+                                [](const backend::ProcessSpec& spec) {
+                                  Append(FakeBackend::Env(spec, "GITHUB_ENV"), "A=1\n");
+                                  Append(FakeBackend::Env(spec, "GITHUB_OUTPUT"), "o=1\n");
+                                  Append(FakeBackend::Env(spec, "GITHUB_PATH"), "/opt/x\n");
+                                  Append(FakeBackend::Env(spec, "GITHUB_STEP_SUMMARY"), "sum\n");
+                                  Append(FakeBackend::Env(spec, "GITHUB_STATE"), "s=1\n");
+                                });
+  ASSERT_EQ(first.outcome, Conclusion::kSuccess) << first.error;
+  EXPECT_EQ(first.env, (EnvList{{"A", "1"}}));
+  EXPECT_EQ(first.outputs, (EnvList{{"o", "1"}}));
+  EXPECT_EQ(first.paths, std::vector<std::string>{"/opt/x"});
+  EXPECT_EQ(first.summary, "sum\n");
+
+  std::string script_seen;
+  std::vector<std::string> sizes;
+  ScriptResult second = RunInDir(dir.path(), "true", [&](const backend::ProcessSpec& spec) {
+    script_seen = Slurp(spec.argv.back());
+    for (const char* name :
+         {"GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE"}) {
+      sizes.push_back(name + std::string("=") + Slurp(FakeBackend::Env(spec, name)));
+    }
+  });
+  ASSERT_EQ(second.outcome, Conclusion::kSuccess) << second.error;
+  EXPECT_EQ(script_seen, "true");
+  EXPECT_EQ(sizes, (std::vector<std::string>{"GITHUB_ENV=", "GITHUB_OUTPUT=", "GITHUB_PATH=",
+                                             "GITHUB_STEP_SUMMARY=", "GITHUB_STATE="}));
+  EXPECT_TRUE(second.env.empty());
+  EXPECT_TRUE(second.outputs.empty());
+  EXPECT_TRUE(second.paths.empty());
+  EXPECT_EQ(second.summary, "");
+}
+
+TEST(StepRunnerTest, FileCommandFileReplacedByALinkIsRecreatedWithoutTouchingTheTarget) {
+  TempDir dir;
+  std::string outside = dir.path() + "/outside";
+  std::ofstream(outside) << "B=2\n";
+  ScriptResult linked = RunInDir(dir.path(), "true", [&](const backend::ProcessSpec& spec) {
+    std::string env_file = FakeBackend::Env(spec, "GITHUB_ENV");
+    ASSERT_EQ(::unlink(env_file.c_str()), 0);
+    ASSERT_EQ(::symlink(outside.c_str(), env_file.c_str()), 0);
+  });
+  ASSERT_EQ(linked.outcome, Conclusion::kSuccess) << linked.error;
+  EXPECT_EQ(linked.env, (EnvList{{"B", "2"}}));
+
+  bool regular_and_empty = false;
+  ScriptResult next = RunInDir(dir.path(), "true", [&](const backend::ProcessSpec& spec) {
+    struct stat st {};
+    std::string env_file = FakeBackend::Env(spec, "GITHUB_ENV");
+    regular_and_empty =
+        ::lstat(env_file.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+  });
+  ASSERT_EQ(next.outcome, Conclusion::kSuccess) << next.error;
+  EXPECT_TRUE(regular_and_empty);
+  EXPECT_EQ(Slurp(outside), "B=2\n");
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 // Suite "act-exec": act's run cases that need neither Docker nor the network and only a Linux
 // shell (act/MANIFEST.tsv, README section 1), each executed by the real `gantry exec` binary in
 // a scratch copy of act/ with the case's configuration; the exit status must match `expected`
-// (success ↔ 0, an error ↔ a non-zero exit). Windows-only rows and rows needing node with the
-// omitted JS fixtures are listed as skipped. Cases run two at a time.
+// (success ↔ 0, an error ↔ a non-zero exit). act's JavaScript fixtures are not in the corpus:
+// our own stand-ins in tests/conformance/act-fixtures/ (written from FIXTURES-OMITTED.tsv) are
+// laid over the scratch copy. Windows-only rows, node rows when `node` is not on PATH and rows
+// whose fixtures we have not written are listed as skipped. Cases run two at a time.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -24,6 +26,9 @@
 #ifndef GANTRY_BINARY_DEFAULT
 #define GANTRY_BINARY_DEFAULT ""
 #endif
+#ifndef GANTRY_SOURCE_DIR_DEFAULT
+#define GANTRY_SOURCE_DIR_DEFAULT ""
+#endif
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
 
@@ -35,6 +40,7 @@ namespace fs = std::filesystem;
 struct Case {
   std::string name, workflow_path, event, expected, workdir, config;
   std::set<std::string> needs;
+  std::vector<std::string> omitted_fixtures;  // paths relative to act/
   std::string id() const { return name + ":" + event; }
 };
 
@@ -46,23 +52,89 @@ std::vector<std::string> SplitTabs(const std::string& line) {
   return cells;
 }
 
-std::set<std::string> SplitNeeds(const std::string& cell) {
-  std::set<std::string> needs;
+std::vector<std::string> SplitOn(const std::string& cell, char sep) {
+  std::vector<std::string> parts;
   std::istringstream in(cell);
-  std::string n;
-  while (std::getline(in, n, ',')) needs.insert(n);
-  return needs;
+  std::string p;
+  while (std::getline(in, p, sep)) {
+    if (!p.empty() && p != "-") parts.push_back(p);
+  }
+  return parts;
 }
 
-// Why a no-docker/no-network run row is not one of the shell-only cases, or "".
-std::string SkipReason(const Case& c) {
+std::set<std::string> SplitNeeds(const std::string& cell) {
+  auto parts = SplitOn(cell, ',');
+  return {parts.begin(), parts.end()};
+}
+
+// Our stand-ins for act's omitted fixtures, laid over act/ (same relative paths).
+fs::path FixturesDir() {
+  const char* source = std::getenv("GANTRY_SOURCE_DIR");
+  fs::path root = source != nullptr ? source : GANTRY_SOURCE_DIR_DEFAULT;
+  return root / "tests" / "conformance" / "act-fixtures";
+}
+
+bool OnPath(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return false;
+  for (const auto& dir : SplitOn(path, ':')) {
+    if (access((fs::path(dir) / program).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+// An omitted file a row cannot run without: a bundled action runs its dist/ file, so the
+// package sources beside it (package*.json, node_modules/, the unbundled index.js) are not needed.
+bool NeededFixture(const std::string& path, const std::vector<std::string>& listed) {
+  fs::path p(path);
+  std::string file = p.filename().string();
+  if (file == "package.json" || file == "package-lock.json") return false;
+  if (path.find("node_modules") != std::string::npos) return false;
+  fs::path bundled = p.parent_path() / "dist" / p.filename();
+  for (const auto& other : listed) {
+    if (other == bundled.string()) return false;
+  }
+  return true;
+}
+
+// Why a no-docker/no-network run row cannot run here, or "".
+std::string SkipReason(const Case& c, const fs::path& fixtures) {
   for (const char* os : {"windows", "pwsh", "powershell", "cmd"}) {
     if (c.needs.count(os) != 0) return "Windows-only (needs " + std::string(os) + ")";
   }
-  if (c.needs.count("node") != 0 || c.needs.count("omitted-fixture-code") != 0) {
-    return "needs node and act's JavaScript fixtures, which the corpus omits";
+  if (c.needs.count("node") != 0 && !OnPath("node")) return "needs node, which is not on PATH";
+  for (const auto& f : c.omitted_fixtures) {
+    if (NeededFixture(f, c.omitted_fixtures) && !fs::exists(fixtures / f))
+      return "needs act's fixture " + f + ", which the corpus omits and act-fixtures/ lacks";
   }
   return "";
+}
+
+// act's config/config.yml `local-repositories:` (uses → folder under act's testdata/) as
+// --local-action OWNER/REPO@REF=DIR arguments; act runs these actions from the folder instead
+// of fetching them.
+std::vector<std::string> LocalActionArgs(const fs::path& config, const fs::path& root) {
+  std::vector<std::string> args;
+  std::ifstream in(config);
+  std::string line;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] != ' ') {
+      inside = line.rfind("local-repositories:", 0) == 0;
+      continue;
+    }
+    size_t colon = line.find(": ");
+    if (!inside || colon == std::string::npos) continue;
+    std::string uses = line.substr(line.find_first_not_of(' '));
+    uses = uses.substr(0, uses.find(": "));
+    std::string dir = line.substr(colon + 2);
+    for (const char* prefix : {"https://github.com/", "http://github.com/"}) {
+      if (uses.rfind(prefix, 0) == 0) uses = uses.substr(std::string(prefix).size());
+    }
+    if (dir.rfind("testdata/", 0) == 0) dir = dir.substr(std::string("testdata/").size());
+    args.push_back("--local-action=" + uses + "=" + (root / dir).string());
+  }
+  return args;
 }
 
 std::string BinaryPath() {
@@ -86,6 +158,10 @@ std::vector<std::string> ConfigArgs(const Case& c, const fs::path& root) {
   } else if (c.name == "matrix-with-user-inclusions") {
     for (const char* m : {"node:8", "node:8.x", "os:ubuntu-18.04"})
       args.push_back(std::string("--matrix=") + m);
+  }
+  if (c.needs.count("action-override") != 0) {
+    for (auto& a : LocalActionArgs(case_dir / "config" / "config.yml", root))
+      args.push_back(std::move(a));
   }
   if (c.needs.count("act-env") != 0) {
     // act puts ACT=true in every step's environment and the env context.
@@ -189,7 +265,8 @@ std::string Tail(const std::string& text, int lines) {
 }
 
 // Runs one case; returns "" when it passes, else why not.
-std::string RunCase(const Case& c, const fs::path& act_dir, const std::string& binary) {
+std::string RunCase(const Case& c, const fs::path& act_dir, const fs::path& fixtures,
+                    const std::string& binary) {
   std::string pattern = (fs::temp_directory_path() / "gantry-act-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) return "cannot create a scratch directory";
   fs::path scratch = pattern;
@@ -197,6 +274,11 @@ std::string RunCase(const Case& c, const fs::path& act_dir, const std::string& b
   std::error_code ec;
   fs::copy(act_dir, root, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
   if (ec) return "cannot copy act/: " + ec.message();
+  if (fs::is_directory(fixtures)) {
+    fs::copy(fixtures, root, fs::copy_options::recursive | fs::copy_options::overwrite_existing,
+             ec);
+    if (ec) return "cannot lay act-fixtures/ over act/: " + ec.message();
+  }
   MakeWritable(root);
   fs::path workspace = c.workdir == "." ? root : root / c.workdir;
   std::vector<std::string> argv = {binary,
@@ -243,11 +325,19 @@ SuiteResult RunActExec(const fs::path& corpus) {
   std::vector<Case> cases;
   std::map<std::string, size_t> index;
   std::map<std::string, std::string> skipped;
+  fs::path fixtures = FixturesDir();
   while (std::getline(manifest, line)) {
     auto cells = SplitTabs(line);
-    if (cells.size() < 11 || cells[7] != "run" || cells[5] != "yes") continue;
-    Case c{cells[0], cells[1], cells[2], cells[3], cells[9], cells[10], SplitNeeds(cells[4])};
-    if (std::string why = SkipReason(c); !why.empty()) {
+    if (cells.size() < 14 || cells[7] != "run" || cells[5] != "yes") continue;
+    Case c{cells[0],
+           cells[1],
+           cells[2],
+           cells[3],
+           cells[9],
+           cells[10],
+           SplitNeeds(cells[4]),
+           SplitOn(cells[13], ';')};
+    if (std::string why = SkipReason(c, fixtures); !why.empty()) {
       skipped[c.id()] = why;
       continue;
     }
@@ -268,7 +358,7 @@ SuiteResult RunActExec(const fs::path& corpus) {
     std::atomic<size_t> next{0};
     auto worker = [&] {
       for (size_t i = next++; i < cases.size(); i = next++)
-        outcomes[i] = RunCase(cases[i], act_dir, binary);
+        outcomes[i] = RunCase(cases[i], act_dir, fixtures, binary);
     };
     std::thread a(worker);
     std::thread b(worker);

@@ -1,0 +1,1 @@
+// Main stage of the ensure-post-steps test action: does nothing.

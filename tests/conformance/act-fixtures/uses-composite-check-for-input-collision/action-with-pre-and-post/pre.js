@@ -1,0 +1,3 @@
+'use strict';
+const path = require('path');
+require(path.join(__dirname, 'check-cache.js'))('pre');

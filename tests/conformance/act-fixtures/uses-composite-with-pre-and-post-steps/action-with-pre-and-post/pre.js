@@ -1,0 +1,2 @@
+// Pre stage: only prints.
+console.log('pre');

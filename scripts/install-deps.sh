@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake ninja-build git pkg-config
-  libssl-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libarchive-dev
+  libssl-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libarchive-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy gcovr
   time hyperfine

@@ -1,0 +1,263 @@
+#include "backend/docker/docker_client.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "backend/docker/build_context.h"
+#include "backend/docker/docker_api.h"
+#include "backend/docker/http.h"
+
+namespace gantry::backend::docker {
+namespace {
+
+using nlohmann::json;
+
+// The newest API version this client speaks; older engines get their own (>= 1.41 tested).
+constexpr const char* kApiVersion = "1.43";
+constexpr const char* kDefaultHost = "unix:///var/run/docker.sock";
+
+// An engine error response as a Status: `what` says what was attempted.
+core::Status EngineError(const HttpResponse& r, const std::string& what) {
+  std::string msg = what + ": " + EngineMessage(r.body);
+  switch (r.status) {
+    case 400:
+      return core::Status::InvalidArgument(msg);
+    case 401:
+    case 403:
+      return core::Status::PermissionDenied(msg);
+    case 404:
+      return core::Status::NotFound(msg);
+    case 409:
+      return core::Status::AlreadyExists(msg);
+    default:
+      return core::Status::Unavailable(msg);
+  }
+}
+
+core::Result<json> ParseJson(const std::string& body, const std::string& what) {
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return core::Status::Internal(what + ": the engine sent invalid JSON");
+  return j;
+}
+
+std::string Filters(const std::string& label) {
+  return UrlEncode(json{{"label", json::array({label})}}.dump());
+}
+
+// Driving a streaming request that only needs to stop on cancellation.
+StreamControl CancelOnly(const CancelToken& cancel) {
+  return StreamControl{cancel.wait_fd(),
+                       [&cancel] { return cancel.cancelled() ? StreamControl::kAbort : -1; }};
+}
+
+}  // namespace
+
+DockerClient::DockerClient(std::string socket_path, std::unique_ptr<HttpClient> http)
+    : socket_path_(std::move(socket_path)), http_(std::move(http)) {}
+
+DockerClient::~DockerClient() = default;
+
+core::Result<std::unique_ptr<DockerClient>> DockerClient::Connect(const std::string& docker_host) {
+  std::string host = docker_host;
+  if (host.empty()) {
+    const char* env = std::getenv("DOCKER_HOST");
+    host = env != nullptr && *env != '\0' ? env : kDefaultHost;
+  }
+  std::string path;
+  if (host.rfind("unix://", 0) == 0) {
+    path = host.substr(7);
+  } else if (!host.empty() && host[0] == '/') {
+    path = host;
+  } else {
+    return core::Status::InvalidArgument("DOCKER_HOST '" + host +
+                                         "' is not supported: only unix:// sockets are");
+  }
+  auto http = std::make_unique<HttpClient>(path);
+  auto ping = http->Send("GET", "/_ping");
+  if (!ping.ok() || !ping->ok()) {
+    std::string why = ping.ok() ? "HTTP " + std::to_string(ping->status) : ping.status().message();
+    return core::Status::Unavailable("no Docker engine at " + path +
+                                     ": start one or run without containers (" + why + ")");
+  }
+  std::unique_ptr<DockerClient> client(new DockerClient(path, std::move(http)));
+  auto version = client->http_->Send("GET", "/version");
+  if (!version.ok()) return version.status();
+  if (!version->ok()) return EngineError(*version, "GET /version on " + path);
+  auto j = ParseJson(version->body, "GET /version");
+  if (!j.ok()) return j.status();
+  std::string engine_api = j->value("ApiVersion", std::string());
+  client->engine_version_ = j->value("Version", std::string());
+  client->api_version_ = engine_api.empty() ? kApiVersion : MinApiVersion(engine_api, kApiVersion);
+  return client;
+}
+
+std::string DockerClient::Url(std::string_view path) const {
+  return "/v" + api_version_ + std::string(path);
+}
+
+core::Result<bool> DockerClient::ImageExists(const std::string& image) {
+  auto r = http_->Send("GET", Url("/images/" + image + "/json"));
+  if (!r.ok()) return r.status();
+  if (r->status == 404) return false;
+  if (!r->ok()) return EngineError(*r, "cannot inspect image " + image);
+  return true;
+}
+
+core::Status DockerClient::PullImage(const std::string& image,
+                                     const std::function<void(std::string_view)>& log,
+                                     const CancelToken& cancel) {
+  // fromImage=name&tag=tag; a digest (name@sha256:...) goes whole in fromImage.
+  std::string name = image, tag;
+  auto slash = image.rfind('/');
+  auto colon = image.rfind(':');
+  if (image.find('@') == std::string::npos && colon != std::string::npos &&
+      (slash == std::string::npos || colon > slash)) {
+    name = image.substr(0, colon);
+    tag = image.substr(colon + 1);
+  }
+  std::string path = Url("/images/create?fromImage=" + UrlEncode(name));
+  if (image.find('@') == std::string::npos)
+    path += "&tag=" + UrlEncode(tag.empty() ? "latest" : tag);
+  ProgressParser progress(log);
+  auto r = http_->Stream(
+      "POST", path, "", "text/plain", [&](std::string_view chunk) { progress.Feed(chunk); },
+      CancelOnly(cancel));
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot pull image " + image);
+  progress.Finish();
+  if (!progress.error().empty()) {
+    return core::Status::Unavailable("cannot pull image " + image + ": " + progress.error());
+  }
+  return core::Status::Ok();
+}
+
+core::Status DockerClient::BuildImage(const std::string& context_dir, const std::string& dockerfile,
+                                      const std::string& tag,
+                                      const std::function<void(std::string_view)>& log,
+                                      const CancelToken& cancel) {
+  auto tar = TarDirectory(context_dir);
+  if (!tar.ok()) return tar.status();
+  std::string path = Url("/build?t=" + UrlEncode(tag) + "&rm=1&forcerm=1");
+  if (!dockerfile.empty()) path += "&dockerfile=" + UrlEncode(dockerfile);
+  ProgressParser progress(log);
+  auto r = http_->Stream(
+      "POST", path, *tar, "application/x-tar",
+      [&](std::string_view chunk) { progress.Feed(chunk); }, CancelOnly(cancel));
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot build image " + tag + " from " + context_dir);
+  progress.Finish();
+  if (!progress.error().empty()) {
+    return core::Status::InvalidArgument("cannot build image " + tag + " from " + context_dir +
+                                         ": " + progress.error());
+  }
+  return core::Status::Ok();
+}
+
+core::Result<std::string> DockerClient::CreateNetwork(
+    const std::string& name, const std::vector<std::pair<std::string, std::string>>& labels) {
+  json body = {{"Name", name}, {"Driver", "bridge"}, {"CheckDuplicate", true}};
+  json l = json::object();
+  for (const auto& [k, v] : labels) l[k] = v;
+  body["Labels"] = l;
+  auto r = http_->Send("POST", Url("/networks/create"), body.dump());
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot create network " + name);
+  auto j = ParseJson(r->body, "POST /networks/create");
+  if (!j.ok()) return j.status();
+  return j->value("Id", std::string());
+}
+
+core::Status DockerClient::RemoveNetwork(const std::string& id) {
+  auto r = http_->Send("DELETE", Url("/networks/" + UrlEncode(id)));
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot remove network " + id);
+  return core::Status::Ok();
+}
+
+core::Result<std::string> DockerClient::CreateContainer(const ContainerSpec& spec) {
+  auto body = ContainerCreateBody(spec);
+  if (!body.ok()) return body.status();
+  std::string path = Url("/containers/create");
+  if (!spec.name.empty()) path += "?name=" + UrlEncode(spec.name);
+  auto r = http_->Send("POST", path, body->dump());
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot create a container of " + spec.image);
+  auto j = ParseJson(r->body, "POST /containers/create");
+  if (!j.ok()) return j.status();
+  return j->value("Id", std::string());
+}
+
+core::Status DockerClient::StartContainer(const std::string& id) {
+  auto r = http_->Send("POST", Url("/containers/" + UrlEncode(id) + "/start"));
+  if (!r.ok()) return r.status();
+  if (!r->ok() && r->status != 304) return EngineError(*r, "cannot start container " + id);
+  return core::Status::Ok();
+}
+
+core::Status DockerClient::StopContainer(const std::string& id, int timeout_seconds) {
+  auto r = http_->Send(
+      "POST", Url("/containers/" + UrlEncode(id) + "/stop?t=" + std::to_string(timeout_seconds)));
+  if (!r.ok()) return r.status();
+  if (!r->ok() && r->status != 304) return EngineError(*r, "cannot stop container " + id);
+  return core::Status::Ok();
+}
+
+core::Status DockerClient::RemoveContainer(const std::string& id, bool force, bool volumes) {
+  auto r =
+      http_->Send("DELETE", Url("/containers/" + UrlEncode(id) + "?force=" + (force ? "1" : "0") +
+                                "&v=" + (volumes ? "1" : "0")));
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot remove container " + id);
+  return core::Status::Ok();
+}
+
+core::Result<ContainerState> DockerClient::InspectContainer(const std::string& id) {
+  auto r = http_->Send("GET", Url("/containers/" + UrlEncode(id) + "/json"));
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot inspect container " + id);
+  auto j = ParseJson(r->body, "GET /containers/" + id + "/json");
+  if (!j.ok()) return j.status();
+  return ParseContainerState(*j);
+}
+
+core::Result<std::string> DockerClient::ContainerLogs(const std::string& id, int tail_lines) {
+  std::string tail = tail_lines > 0 ? std::to_string(tail_lines) : "all";
+  auto r = http_->Send(
+      "GET", Url("/containers/" + UrlEncode(id) + "/logs?stdout=1&stderr=1&tail=" + tail));
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot read the logs of container " + id);
+  std::string out;
+  FrameDemuxer demux([&](int, std::string_view data) { out.append(data); });
+  demux.Feed(r->body);
+  return out;
+}
+
+core::Result<std::vector<std::string>> DockerClient::ListContainers(
+    const std::string& label_filter) {
+  auto r = http_->Send("GET", Url("/containers/json?all=1&filters=" + Filters(label_filter)));
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot list containers");
+  auto j = ParseJson(r->body, "GET /containers/json");
+  if (!j.ok()) return j.status();
+  std::vector<std::string> ids;
+  if (j->is_array()) {
+    for (const auto& c : *j) ids.push_back(c.value("Id", std::string()));
+  }
+  return ids;
+}
+
+core::Result<std::vector<std::string>> DockerClient::ListNetworks(const std::string& label_filter) {
+  auto r = http_->Send("GET", Url("/networks?filters=" + Filters(label_filter)));
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot list networks");
+  auto j = ParseJson(r->body, "GET /networks");
+  if (!j.ok()) return j.status();
+  std::vector<std::string> ids;
+  if (j->is_array()) {
+    for (const auto& n : *j) ids.push_back(n.value("Id", std::string()));
+  }
+  return ids;
+}
+
+}  // namespace gantry::backend::docker

@@ -51,5 +51,11 @@ demo: deps
 	@$(MAKE) --no-print-directory build
 	@scripts/demo.sh $(BUILD)
 
+## docker-up: start (or reuse) the private Docker engine and build the local images;
+## prints DOCKER_HOST=unix://... last. Stop it with scripts/docker-down.sh [--purge].
+.PHONY: docker-up
+docker-up:
+	@scripts/docker-up.sh
+
 clean:
 	rm -rf $(BUILD) $(COV_BUILD)

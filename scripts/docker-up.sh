@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Starts (or reuses) a private Docker engine for Gantry's container tests and builds the
+# local images they use: debian:bookworm (+ bookworm-slim), postgres:15 and redis:7.
+# No registry is needed: the base image is bootstrapped from the machine's apt sources.
+#
+#   scripts/docker-up.sh            # prints progress on stderr, then on stdout exactly
+#                                   #   DOCKER_HOST=unix://<dir>/docker.sock
+#   eval "export $(scripts/docker-up.sh)"
+#
+# Environment:
+#   GANTRY_DOCKER_DIR     state dir (socket, data-root, logs); default /var/tmp/gantry-docker.
+#                         The data-root (image cache) persists; scripts/docker-down.sh stops.
+#   GANTRY_DOCKER_BRIDGE  bridge device of the default network (default gantry0)
+#   GANTRY_DOCKER_BIP     its address (default 10.213.0.1/24)
+#   GANTRY_APT_SOURCES    apt sources file for the images (default: the machine's
+#                         /etc/apt/sources.list.d/debian.sources, else /etc/apt/sources.list)
+#   GANTRY_DOCKER_IMAGES  images to build (default "debian postgres redis"; "" = engine only)
+# Exit codes: 0 ready; 3 no Docker engine can be installed or started here (the reason is
+# printed; tests map it to "skipped"); any other non-zero: a real failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DIR=${GANTRY_DOCKER_DIR:-/var/tmp/gantry-docker}
+BRIDGE=${GANTRY_DOCKER_BRIDGE:-gantry0}
+BIP=${GANTRY_DOCKER_BIP:-10.213.0.1/24}
+IMAGES=${GANTRY_DOCKER_IMAGES-debian postgres redis}
+SOCK="$DIR/docker.sock"
+# The docker.io client: it has BuildKit built in (a preinstalled /usr/local/bin/docker may not).
+DOCKER=/usr/bin/docker
+export DOCKER_HOST="unix://$SOCK" DOCKER_BUILDKIT=1
+
+log() { echo "docker-up: $*" >&2; }
+unavailable() {
+  log "unavailable: $*"
+  exit 3
+}
+die() {
+  log "error: $*"
+  exit 1
+}
+
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then
+  sudo -n true 2>/dev/null || unavailable "dockerd needs root and passwordless sudo is not available"
+  as_root=(sudo -n)
+fi
+root() { "${as_root[@]}" "$@"; }
+
+# --- packages ---------------------------------------------------------------------------
+missing=()
+for p in docker.io mmdebstrap; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  command -v apt-get >/dev/null || unavailable "apt-get not found (need a Debian-like machine)"
+  log "installing ${missing[*]}"
+  root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 ||
+    unavailable "apt-get update failed"
+  apt_log=$(mktemp /tmp/gantry-docker-apt.XXXXXX)
+  if ! root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >"$apt_log" 2>&1; then
+    tail -n 5 "$apt_log" >&2
+    rm -f "$apt_log"
+    unavailable "apt-get install ${missing[*]} failed"
+  fi
+  rm -f "$apt_log"
+fi
+[[ -x $DOCKER ]] || unavailable "$DOCKER missing after installing docker.io"
+
+# --- the engine -------------------------------------------------------------------------
+answers() { timeout 5 "$DOCKER" version >/dev/null 2>&1; }
+
+root mkdir -p "$DIR"
+pid=""
+[[ -f $DIR/dockerd.pid ]] && pid=$(cat "$DIR/dockerd.pid" 2>/dev/null || true)
+if [[ -n $pid ]] && root kill -0 "$pid" 2>/dev/null && answers; then
+  log "reusing dockerd (pid $pid) on $SOCK"
+else
+  if [[ -n $pid ]] && root kill -0 "$pid" 2>/dev/null; then
+    # Alive but silent: maybe still starting; give it a moment before declaring it wedged.
+    for _ in $(seq 1 50); do
+      answers && break
+      sleep 0.2
+    done
+    answers || die "dockerd (pid $pid, $DIR) runs but does not answer on $SOCK; run scripts/docker-down.sh"
+    log "reusing dockerd (pid $pid) on $SOCK"
+  else
+    root rm -f "$DIR/dockerd.pid" "$SOCK"
+    # Our own bridge keeps this engine apart from a system Docker on docker0.
+    if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+      root ip link add "$BRIDGE" type bridge || unavailable "cannot create bridge $BRIDGE"
+      root ip addr add "$BIP" dev "$BRIDGE"
+    fi
+    root ip link set "$BRIDGE" up
+    # An empty config file: a host /etc/docker/daemon.json must not leak into this engine.
+    [[ -f $DIR/daemon.json ]] || echo '{}' | root tee "$DIR/daemon.json" >/dev/null
+    log "starting dockerd in $DIR"
+    # setsid: the engine outlives this script and the caller's process group.
+    root setsid dockerd --config-file "$DIR/daemon.json" --data-root "$DIR/data" \
+      --exec-root "$DIR/exec" -H "unix://$SOCK" --pidfile "$DIR/dockerd.pid" \
+      --bridge "$BRIDGE" --containerd-namespace gantry --containerd-plugins-namespace gantry-plugins \
+      </dev/null >>"$DIR/dockerd.log" 2>&1 &
+    started=$!
+    for _ in $(seq 1 300); do
+      answers && break
+      kill -0 "$started" 2>/dev/null || break
+      sleep 0.1
+    done
+    if ! answers; then
+      tail -n 5 "$DIR/dockerd.log" >&2 || true
+      unavailable "dockerd did not start (log: $DIR/dockerd.log)"
+    fi
+    log "dockerd ready (pid $(cat "$DIR/dockerd.pid"))"
+  fi
+fi
+
+# --- images -----------------------------------------------------------------------------
+SOURCES=${GANTRY_APT_SOURCES:-}
+if [[ -z $SOURCES ]]; then
+  SOURCES=/etc/apt/sources.list.d/debian.sources
+  [[ -f $SOURCES ]] || SOURCES=/etc/apt/sources.list
+fi
+[[ -s $SOURCES ]] || die "no apt sources file at $SOURCES (set GANTRY_APT_SOURCES)"
+
+# The image's label gantry.context holds a hash of what built it; a change rebuilds it.
+label_of() {
+  "$DOCKER" image inspect -f '{{index .Config.Labels "gantry.context"}}' "$1" 2>/dev/null || true
+}
+
+# shellcheck disable=SC2016,SC2054  # the hook's $1 is mmdebstrap's; commas are in the values
+MMDEBSTRAP_ARGS=(
+  --variant=minbase --include=apt,bash,coreutils,ca-certificates
+  # Slim like the official *-slim images: no manuals, docs or translations.
+  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*'
+  --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/info/*'
+  --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias'
+  # Package scripts must not try to start services inside images.
+  --customize-hook='printf "#!/bin/sh\nexit 101\n" >"$1/usr/sbin/policy-rc.d"; chmod 755 "$1/usr/sbin/policy-rc.d"'
+)
+
+debian_done=""
+build_debian() {
+  [[ -z $debian_done ]] || return 0
+  debian_done=1
+  local hash
+  hash=$({ printf '%s\n' "${MMDEBSTRAP_ARGS[@]}"; cat "$SOURCES"; } | sha256sum | cut -c1-16)
+  if [[ $(label_of debian:bookworm) == "$hash" ]]; then
+    log "debian:bookworm cached"
+  else
+    log "bootstrapping debian:bookworm with mmdebstrap"
+    local tmp
+    tmp=$(mktemp -d /var/tmp/gantry-rootfs.XXXXXX)
+    # shellcheck disable=SC2064  # expand $tmp now
+    trap "rm -rf '$tmp'" EXIT
+    root mmdebstrap --quiet "${MMDEBSTRAP_ARGS[@]}" bookworm "$tmp/rootfs.tar" "$SOURCES" >&2 ||
+      die "mmdebstrap failed"
+    "$DOCKER" import --change 'CMD ["bash"]' --change "LABEL gantry.context=$hash" \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      "$tmp/rootfs.tar" debian:bookworm >/dev/null || die "docker import failed"
+    rm -rf "$tmp"
+    trap - EXIT
+  fi
+  "$DOCKER" tag debian:bookworm debian:bookworm-slim
+}
+
+# build_service NAME TAG: scripts/docker/NAME/ is the build context (+ the apt sources).
+build_service() {
+  local name=$1 tag=$2 ctx hash
+  build_debian
+  ctx=$(mktemp -d /var/tmp/gantry-ctx.XXXXXX)
+  cp -r "$ROOT/scripts/docker/$name/." "$ctx/"
+  mkdir -p "$ctx/apt-sources"
+  cp "$SOURCES" "$ctx/apt-sources/"
+  hash=$({
+    label_of debian:bookworm
+    cd "$ctx" && find . -type f | LC_ALL=C sort | xargs sha256sum
+  } | sha256sum | cut -c1-16)
+  if [[ $(label_of "$tag") == "$hash" ]]; then
+    log "$tag cached"
+  else
+    log "building $tag"
+    "$DOCKER" build --quiet --label "gantry.context=$hash" -t "$tag" "$ctx" >/dev/null ||
+      { rm -rf "$ctx"; die "docker build of $tag failed"; }
+  fi
+  rm -rf "$ctx"
+}
+
+for image in $IMAGES; do
+  case $image in
+    debian) build_debian ;;
+    postgres) build_service postgres postgres:15 ;;
+    redis) build_service redis redis:7 ;;
+    *) die "unknown image '$image' in GANTRY_DOCKER_IMAGES" ;;
+  esac
+done
+
+echo "DOCKER_HOST=$DOCKER_HOST"

@@ -52,8 +52,9 @@ if [[ ! -s $PGDATA/PG_VERSION ]]; then
     printf '%s\n' "$POSTGRES_PASSWORD" >"$pw"
     pwfile=(--pwfile="$pw")
   fi
+  # --no-sync: a container's fresh cluster is disposable until the server runs; saves ~4 s.
   # shellcheck disable=SC2086  # POSTGRES_INITDB_ARGS is a list of flags
-  initdb --username="$POSTGRES_USER" "${pwfile[@]}" --encoding=UTF8 --locale=C.UTF-8 \
+  initdb --username="$POSTGRES_USER" "${pwfile[@]}" --encoding=UTF8 --locale=C.UTF-8 --no-sync \
     --auth-local=trust --auth-host="$auth" ${POSTGRES_INITDB_ARGS:-} -D "$PGDATA" >/dev/null
   [[ -z ${pw:-} ]] || rm -f "$pw"
   printf '\nhost all all all %s\n' "$auth" >>"$PGDATA/pg_hba.conf"

@@ -20,8 +20,9 @@ for src in bench/*_bench.cc; do
   GANTRY_SOURCE_DIR="$ROOT" "$bin" --benchmark_counters_tabular=true "$@"
 done
 [[ $found -eq 1 ]] || echo "bench: no benchmarks"
-# gantry exec against its physical limits (bash per step, ninja for a wide DAG); see docs/exec.md.
-for script in bench/exec_steps.sh bench/exec_dag.sh; do
+# gantry exec against its physical limits (bash per step, ninja for a wide DAG) and composite
+# actions against plain run: steps; see docs/exec.md.
+for script in bench/exec_steps.sh bench/exec_dag.sh bench/exec_composite.sh; do
   echo "== $script"
   "$script" "$BUILD"
 done

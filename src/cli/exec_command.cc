@@ -220,8 +220,8 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
   }
   std::unique_ptr<engine::ActionFetcher> fetcher = actions::MakeGitFetcher(fetch);
   workflow::Diagnostics diagnostics;
-  std::vector<LoadedWorkflow> loaded = LoadWorkflows(*source, diagnostics, fetcher.get());
-  if (!diagnostics.empty()) {
+  std::vector<LoadedWorkflow> loaded = LoadWorkflows(*source, diagnostics);
+  auto report_problems = [&]() {
     for (const auto& d : diagnostics) {
       err << masker.Mask(d.ToString()) << '\n';
       if (options.json) JsonPrinter(out, false).Error(masker.Mask(d.ToString()));
@@ -230,7 +230,8 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
         << (diagnostics.size() == 1 ? " problem" : " problems")
         << " in the workflows; fix them (see gantry lint) and run again\n";
     return kExitUsage;
-  }
+  };
+  if (!diagnostics.empty()) return report_problems();
 
   GitInfo git = ReadGitInfo(source->root);
   Value event;
@@ -257,6 +258,12 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
       options.event != "workflow_call") {
     err << "gantry exec: warning: --input applies to workflow_dispatch and workflow_call\n";
   }
+  // Remote reusable workflows are fetched only for the workflows this event runs.
+  for (auto& lw : loaded) {
+    if (HasRemoteCalls(*lw.workflow) && TriggersMatch(lw.workflow->on, facts))
+      LoadRemoteCalls(*source, lw, diagnostics, *fetcher);
+  }
+  if (!diagnostics.empty()) return report_problems();
   Prepared prepared;
   bool job_found = options.job.empty();
   for (const auto& lw : loaded) {

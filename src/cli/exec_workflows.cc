@@ -99,12 +99,16 @@ core::Result<WorkflowSource> FindWorkflowFiles(const std::string& workflows_arg,
   return src;
 }
 
-std::vector<LoadedWorkflow> LoadWorkflows(const WorkflowSource& source,
-                                          workflow::Diagnostics& diagnostics,
-                                          engine::ActionFetcher* fetcher) {
+namespace {
+
+// Loads `file`; remote reusable workflows are fetched with `fetcher` when it is set.
+std::optional<LoadedWorkflow> LoadOne(const WorkflowSource& source, const fs::path& file,
+                                      workflow::Diagnostics& diagnostics,
+                                      engine::ActionFetcher* fetcher) {
+  LoadedWorkflow lw;
+  lw.display = file.string();
   workflow::LoadOptions options;
   fs::path root = source.root;
-  std::string current;  // the file being loaded, for fetch errors
   options.read_file = [&](const std::string& path) -> std::optional<std::string> {
     if (path.find('@') == std::string::npos) return ReadText(root / path);
     if (fetcher == nullptr) return std::nullopt;
@@ -124,45 +128,66 @@ std::vector<LoadedWorkflow> LoadWorkflows(const WorkflowSource& source,
         ref, [](std::string_view) {}, cancel);
     if (!fetched.ok()) {
       diagnostics.push_back(
-          {current, {}, "uses: " + path + ": " + fetched.status().message(), "workflow-call"});
+          {lw.display, {}, "uses: " + path + ": " + fetched.status().message(), "workflow-call"});
       return std::nullopt;
     }
     auto text = ReadText(fs::path(fetched->dir) / ref.path);
     if (!text) {
       diagnostics.push_back(
-          {current,
+          {lw.display,
            {},
            "uses: " + path + ": no file '" + ref.path + "' in " + ref.repository() + "@" + ref.ref,
            "workflow-call"});
     }
     return text;
   };
+  std::error_code ec;
+  fs::path rel = fs::relative(Absolute(file), root, ec);
+  lw.repo_path = ec || rel.empty() || rel.begin()->string() == ".." ? file.filename().string()
+                                                                    : rel.generic_string();
+  auto text = ReadText(file);
+  if (!text) {
+    diagnostics.push_back({lw.display, {}, "cannot read the file", "io"});
+    return std::nullopt;
+  }
+  auto result = workflow::LoadWorkflow(*text, lw.display, options);
+  if (!result.ok()) {
+    if (result.diagnostics.empty()) {
+      diagnostics.push_back({lw.display, {}, "not a workflow", "syntax"});
+    }
+    for (auto& d : result.diagnostics) diagnostics.push_back(std::move(d));
+    return std::nullopt;
+  }
+  lw.workflow = result.workflow;
+  return lw;
+}
+
+}  // namespace
+
+std::vector<LoadedWorkflow> LoadWorkflows(const WorkflowSource& source,
+                                          workflow::Diagnostics& diagnostics,
+                                          engine::ActionFetcher* fetcher) {
   std::vector<LoadedWorkflow> loaded;
   for (const auto& file : source.files) {
-    LoadedWorkflow lw;
-    lw.display = file.string();
-    current = lw.display;
-    std::error_code ec;
-    fs::path rel = fs::relative(Absolute(file), root, ec);
-    lw.repo_path = ec || rel.empty() || rel.begin()->string() == ".." ? file.filename().string()
-                                                                      : rel.generic_string();
-    auto text = ReadText(file);
-    if (!text) {
-      diagnostics.push_back({lw.display, {}, "cannot read the file", "io"});
-      continue;
-    }
-    auto result = workflow::LoadWorkflow(*text, lw.display, options);
-    if (!result.ok()) {
-      if (result.diagnostics.empty()) {
-        diagnostics.push_back({lw.display, {}, "not a workflow", "syntax"});
-      }
-      for (auto& d : result.diagnostics) diagnostics.push_back(std::move(d));
-      continue;
-    }
-    lw.workflow = result.workflow;
-    loaded.push_back(std::move(lw));
+    if (auto lw = LoadOne(source, file, diagnostics, fetcher)) loaded.push_back(std::move(*lw));
   }
   return loaded;
+}
+
+bool HasRemoteCalls(const workflow::Workflow& wf) {
+  return std::any_of(wf.jobs.begin(), wf.jobs.end(), [](const workflow::Job& j) {
+    return j.uses && !j.uses->value.starts_with("./") &&
+           j.uses->value.find('@') != std::string::npos;
+  });
+}
+
+void LoadRemoteCalls(const WorkflowSource& source, LoadedWorkflow& lw,
+                     workflow::Diagnostics& diagnostics, engine::ActionFetcher& fetcher) {
+  for (const auto& file : source.files) {
+    if (file.string() != lw.display) continue;
+    if (auto again = LoadOne(source, file, diagnostics, &fetcher)) lw = std::move(*again);
+    return;
+  }
 }
 
 std::shared_ptr<const workflow::Workflow> WithBaseEnv(

@@ -47,6 +47,14 @@ std::vector<LoadedWorkflow> LoadWorkflows(const WorkflowSource& source,
                                           workflow::Diagnostics& diagnostics,
                                           engine::ActionFetcher* fetcher = nullptr);
 
+/// True when a job of `wf` calls a remote reusable workflow (`owner/repo/path@ref`).
+bool HasRemoteCalls(const workflow::Workflow& wf);
+
+/// Loads `lw` again with `fetcher` resolving its remote reusable workflows (only the
+/// workflows a run needs are fetched). Problems go to `diagnostics`; `lw` is kept on error.
+void LoadRemoteCalls(const WorkflowSource& source, LoadedWorkflow& lw,
+                     workflow::Diagnostics& diagnostics, engine::ActionFetcher& fetcher);
+
 /// A copy of `wf` whose workflow-level env starts with `values` (lowest precedence: the
 /// workflow's own env entries of the same name win). Values are literal text: any `${{` in
 /// them is not evaluated. `wf` is returned unchanged when its env is one expression.

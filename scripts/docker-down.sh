@@ -5,8 +5,9 @@
 #   scripts/docker-down.sh [--purge]
 set -euo pipefail
 
-DIR=${GANTRY_DOCKER_DIR:-/var/tmp/gantry-docker}
-BRIDGE=${GANTRY_DOCKER_BRIDGE:-gantry0}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=docker/env.sh disable=SC1091
+. "$ROOT/scripts/docker/env.sh"
 purge=""
 case ${1:-} in
   "") ;;
@@ -22,6 +23,16 @@ as_root=()
 [[ $(id -u) -eq 0 ]] || as_root=(sudo -n)
 root() { "${as_root[@]}" "$@"; }
 
+[[ -d $DIR ]] || {
+  log "nothing to do: no $DIR"
+  exit 0
+}
+root touch "$DIR/lock"
+exec 9<"$DIR/lock"
+flock -w 900 9 || {
+  log "error: another docker-up.sh/docker-down.sh holds $DIR/lock for 15 min"
+  exit 1
+}
 pid=""
 [[ -f $DIR/dockerd.pid ]] && pid=$(cat "$DIR/dockerd.pid" 2>/dev/null || true)
 if [[ -n $pid ]] && root kill -0 "$pid" 2>/dev/null; then
@@ -52,6 +63,11 @@ fi
 if [[ -n $purge ]]; then
   log "purging $DIR"
   # Left-over overlay mounts under the data-root would make rm fail.
-  grep -o " $DIR/[^ ]*" /proc/mounts | sort -r | while read -r m; do root umount "$m" || true; done
-  root rm -rf "$DIR"
+  { grep -o " $DIR/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do
+    root umount "$m" || true
+  done
+  root rm -rf "$DIR" || {
+    log "error: could not delete $DIR (a mount still in use? see /proc/mounts)"
+    exit 1
+  }
 fi

@@ -10,8 +10,9 @@
 # Environment:
 #   GANTRY_DOCKER_DIR     state dir (socket, data-root, logs); default /var/tmp/gantry-docker.
 #                         The data-root (image cache) persists; scripts/docker-down.sh stops.
-#   GANTRY_DOCKER_BRIDGE  bridge device of the default network (default gantry0)
-#   GANTRY_DOCKER_BIP     its address (default 10.213.0.1/24)
+#   GANTRY_DOCKER_BRIDGE  bridge device of the default network (default gantry0 for the
+#                         default dir, else gd<hash of the dir>)
+#   GANTRY_DOCKER_BIP     its address (default 10.213.0.1/24, else 10.213.<20..219>.1/24)
 #   GANTRY_APT_SOURCES    apt sources file for the images (default: the machine's
 #                         /etc/apt/sources.list.d/debian.sources, else /etc/apt/sources.list)
 #   GANTRY_DOCKER_IMAGES  images to build (default "debian postgres redis"; "" = engine only)
@@ -20,11 +21,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DIR=${GANTRY_DOCKER_DIR:-/var/tmp/gantry-docker}
-BRIDGE=${GANTRY_DOCKER_BRIDGE:-gantry0}
-BIP=${GANTRY_DOCKER_BIP:-10.213.0.1/24}
+# shellcheck source-path=SCRIPTDIR source=docker/env.sh disable=SC1091
+. "$ROOT/scripts/docker/env.sh"
 IMAGES=${GANTRY_DOCKER_IMAGES-debian postgres redis}
-SOCK="$DIR/docker.sock"
 # The docker.io client: it has BuildKit built in (a preinstalled /usr/local/bin/docker may not).
 DOCKER=/usr/bin/docker
 export DOCKER_HOST="unix://$SOCK" DOCKER_BUILDKIT=1
@@ -54,6 +53,7 @@ done
 if ((${#missing[@]})); then
   command -v apt-get >/dev/null || unavailable "apt-get not found (need a Debian-like machine)"
   log "installing ${missing[*]}"
+  t0=$SECONDS
   root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 ||
     unavailable "apt-get update failed"
   apt_log=$(mktemp /tmp/gantry-docker-apt.XXXXXX)
@@ -64,6 +64,7 @@ if ((${#missing[@]})); then
     unavailable "apt-get install ${missing[*]} failed"
   fi
   rm -f "$apt_log"
+  log "installed in $((SECONDS - t0)) s"
 fi
 [[ -x $DOCKER ]] || unavailable "$DOCKER missing after installing docker.io"
 
@@ -71,6 +72,10 @@ fi
 answers() { timeout 5 "$DOCKER" version >/dev/null 2>&1; }
 
 root mkdir -p "$DIR"
+# One docker-up/docker-down at a time per dir (parallel test runs share the engine).
+root touch "$DIR/lock"
+exec 9<"$DIR/lock"
+flock -w 900 9 || die "another docker-up.sh/docker-down.sh holds $DIR/lock for 15 min"
 pid=""
 [[ -f $DIR/dockerd.pid ]] && pid=$(cat "$DIR/dockerd.pid" 2>/dev/null || true)
 if [[ -n $pid ]] && root kill -0 "$pid" 2>/dev/null && answers; then
@@ -88,6 +93,10 @@ else
     root rm -f "$DIR/dockerd.pid" "$SOCK"
     # Our own bridge keeps this engine apart from a system Docker on docker0.
     if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+      net=$(python3 -c 'import ipaddress,sys; print(ipaddress.ip_interface(sys.argv[1]).network)' "$BIP" 2>/dev/null) ||
+        die "GANTRY_DOCKER_BIP '$BIP' is not an address/prefix like 10.213.0.1/24"
+      used=$(ip -o route show "$net" | head -n 1)
+      [[ -z $used ]] || die "subnet $net of bridge $BRIDGE is already routed ($used); set GANTRY_DOCKER_BIP"
       root ip link add "$BRIDGE" type bridge || unavailable "cannot create bridge $BRIDGE"
       root ip addr add "$BIP" dev "$BRIDGE"
     fi
@@ -95,11 +104,12 @@ else
     # An empty config file: a host /etc/docker/daemon.json must not leak into this engine.
     [[ -f $DIR/daemon.json ]] || echo '{}' | root tee "$DIR/daemon.json" >/dev/null
     log "starting dockerd in $DIR"
-    # setsid: the engine outlives this script and the caller's process group.
-    root setsid dockerd --config-file "$DIR/daemon.json" --data-root "$DIR/data" \
+    # setsid: the engine outlives this script and the caller's process group; 9>&-: it must
+    # not hold the lock.
+    "${as_root[@]}" setsid dockerd --config-file "$DIR/daemon.json" --data-root "$DIR/data" \
       --exec-root "$DIR/exec" -H "unix://$SOCK" --pidfile "$DIR/dockerd.pid" \
       --bridge "$BRIDGE" --containerd-namespace gantry --containerd-plugins-namespace gantry-plugins \
-      </dev/null >>"$DIR/dockerd.log" 2>&1 &
+      </dev/null >>"$DIR/dockerd.log" 2>&1 9<&- &
     started=$!
     for _ in $(seq 1 300); do
       answers && break
@@ -148,7 +158,7 @@ build_debian() {
     log "debian:bookworm cached"
   else
     log "bootstrapping debian:bookworm with mmdebstrap"
-    local tmp
+    local tmp t0=$SECONDS
     tmp=$(mktemp -d /var/tmp/gantry-rootfs.XXXXXX)
     # shellcheck disable=SC2064  # expand $tmp now
     trap "rm -rf '$tmp'" EXIT
@@ -159,6 +169,7 @@ build_debian() {
       "$tmp/rootfs.tar" debian:bookworm >/dev/null || die "docker import failed"
     rm -rf "$tmp"
     trap - EXIT
+    log "debian:bookworm built in $((SECONDS - t0)) s"
   fi
   "$DOCKER" tag debian:bookworm debian:bookworm-slim
 }
@@ -179,8 +190,10 @@ build_service() {
     log "$tag cached"
   else
     log "building $tag"
+    local t0=$SECONDS
     "$DOCKER" build --quiet --label "gantry.context=$hash" -t "$tag" "$ctx" >/dev/null ||
       { rm -rf "$ctx"; die "docker build of $tag failed"; }
+    log "$tag built in $((SECONDS - t0)) s"
   fi
   rm -rf "$ctx"
 }

@@ -124,6 +124,10 @@ else
   fi
 fi
 
+# A data-root deleted under a running engine (rm -rf of the dir) fails every later build.
+[[ -d $DIR/data/image ]] ||
+  die "the data-root $DIR/data of the running dockerd is gone; run scripts/docker-down.sh, then this again"
+
 # --- images -----------------------------------------------------------------------------
 SOURCES=${GANTRY_APT_SOURCES:-}
 if [[ -z $SOURCES ]]; then

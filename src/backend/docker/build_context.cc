@@ -72,7 +72,7 @@ core::Result<std::string> TarDirectory(const std::string& dir) {
     if (S_ISREG(st.st_mode)) {
       std::ifstream in(full, std::ios::binary);
       if (!in) return fail(full, "cannot open it");
-      std::vector<char> buf(64 * 1024);
+      std::vector<char> buf(size_t{64} * 1024);
       while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
         if (archive_write_data(a.get(), buf.data(), static_cast<size_t>(in.gcount())) < 0) {
           return fail(full, archive_error_string(a.get()));

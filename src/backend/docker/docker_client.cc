@@ -154,6 +154,13 @@ core::Status DockerClient::BuildImage(const std::string& context_dir, const std:
   return core::Status::Ok();
 }
 
+core::Status DockerClient::RemoveImage(const std::string& image, bool force) {
+  auto r = http_->Send("DELETE", Url("/images/" + image + "?force=" + (force ? "1" : "0")));
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot remove image " + image);
+  return core::Status::Ok();
+}
+
 core::Result<std::string> DockerClient::CreateNetwork(
     const std::string& name, const std::vector<std::pair<std::string, std::string>>& labels) {
   json body = {{"Name", name}, {"Driver", "bridge"}, {"CheckDuplicate", true}};

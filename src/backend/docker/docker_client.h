@@ -100,6 +100,9 @@ class DockerClient {
                           const std::string& tag, const std::function<void(std::string_view)>& log,
                           const CancelToken& cancel);
 
+  /// Removes a local image (by name or id); NotFound when there is none.
+  core::Status RemoveImage(const std::string& image, bool force);
+
   /// Creates a bridge network; returns its id.
   core::Result<std::string> CreateNetwork(
       const std::string& name, const std::vector<std::pair<std::string, std::string>>& labels);

@@ -106,7 +106,7 @@ core::Status Apply(const OptionInfo& info, const std::string& flag, std::string 
     return core::Status::InvalidArgument("container option '" + flag + "': " + why);
   };
   auto health = [&]() -> ContainerSpec::Health& {
-    if (!spec.health) spec.health.emplace();
+    if (!spec.health) spec.health = ContainerSpec::Health{};
     return *spec.health;
   };
   auto duration = [&](int64_t& out) -> core::Status {

@@ -364,6 +364,7 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   run.repository_dir = source->root.string();
   run.run_dir = run_dir.path();
+  run.reuse_job_dirs = !options.keep_run_dir;
   if (!options.workspace.empty()) run.shared_workspace = source->root.string();
   run.secrets = config->secrets;
   run.vars = config->vars;

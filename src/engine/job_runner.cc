@@ -114,12 +114,22 @@ expr::EvalContext JobRunner::Context(const Value& github, const EnvList& env, Jo
 
 core::Status JobRunner::Setup() {
   const RunOptions& opt = *sh_.options;
-  workspace_ = opt.shared_workspace.empty() ? in_.dir + "/workspace" : opt.shared_workspace;
-  temp_ = in_.dir + "/temp";
+  const std::string& job_dir = opt.reuse_job_dirs ? in_.files_dir : in_.dir;
+  workspace_ = opt.shared_workspace.empty() ? job_dir + "/workspace" : opt.shared_workspace;
+  temp_ = job_dir + "/temp";
   std::error_code ec;
   for (const std::string& d : {workspace_, temp_, in_.files_dir}) {
-    std::filesystem::create_directories(d, ec);
+    if (!std::filesystem::is_directory(d, ec)) std::filesystem::create_directories(d, ec);
     if (ec) return core::Status::Internal("cannot create " + d + ": " + ec.message());
+  }
+  // A reused workspace and temp start empty, as on a fresh runner.
+  for (const std::string& d : {workspace_, temp_}) {
+    if (d == opt.shared_workspace || !opt.reuse_job_dirs) continue;
+    for (auto it = std::filesystem::directory_iterator(d, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      std::filesystem::remove_all(it->path(), ec);
+      if (ec) return core::Status::Internal("cannot empty " + d + ": " + ec.message());
+    }
   }
   runner_ = sh_.runner;
   runner_.temp = temp_;

@@ -29,6 +29,11 @@ struct RunOptions {
   std::string run_dir;
   /// When set, every job runs in this directory instead of its own workspace copy.
   std::string shared_workspace;
+  /// Jobs take their workspace/ and temp/ from the file-command directory of the slot they
+  /// run in (emptied when a job starts, as a runner reuses its work folder), so a job creates
+  /// and deletes no directory. False: each job instance gets run_dir/<job>-<n>/ of its own
+  /// (kept for inspection with --keep-run-dir).
+  bool reuse_job_dirs = true;
   /// The `github` context (event, event_name, sha, ref, repository, actor, ...) without the
   /// per-job fields (job, action, workspace...), which the runner adds.
   expr::Value github;
@@ -69,8 +74,9 @@ struct RunReport {
 /// never runs (skipped by its if:, cancelled before it started, a bad matrix or if:) gets
 /// only OnJobFinished; likewise a skipped step gets only OnStepFinished. Annotations that
 /// belong to no step (e.g. a job output dropped because it may hold a secret) have step -1.
-/// Steps of a job share file-command files under run_dir/_runner_files/<slot>/ (truncated
-/// before each step); each instance gets run_dir/<job>-<n>/{workspace,temp}.
+/// Steps of a job share file-command files under run_dir/_runner_files/<slot>/ (emptied
+/// before each step); a job's workspace/ and temp/ are in that slot directory too, or in
+/// run_dir/<job>-<n>/ without RunOptions::reuse_job_dirs.
 RunReport RunPlan(const Plan& plan, const RunOptions& options, backend::Backend& backend,
                   RunObserver& observer);
 

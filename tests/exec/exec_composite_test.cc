@@ -293,13 +293,64 @@ jobs:
   EXPECT_THAT(f.out, HasSubstr("after inside=written-inside ctx=written-inside"));
 }
 
+TEST_F(CompositeTest, PathAddedInsideServesLaterStepsAndTheCallersStepsAreNotVisible) {
+  Action("tool", R"yaml(runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: |
+        mkdir -p "$RUNNER_TEMP/tools"
+        printf '#!/bin/sh\necho "mytool ran"\n' > "$RUNNER_TEMP/tools/mytool"
+        chmod +x "$RUNNER_TEMP/tools/mytool"
+        echo "$RUNNER_TEMP/tools" >> "$GITHUB_PATH"
+    - shell: bash
+      run: mytool
+    - if: steps.first.outcome == 'success'
+      shell: bash
+      run: echo "inner step saw the caller's steps"
+)yaml");
+  Finished f = RunWorkflow(R"yaml(      - id: first
+        run: echo "first"
+      - uses: ./tool
+      - run: mytool && echo "outside too"
+)yaml");
+  EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+  EXPECT_THAT(f.out, HasSubstr("mytool ran"));
+  EXPECT_THAT(f.out, HasSubstr("outside too"));
+  EXPECT_THAT(f.out, Not(HasSubstr("inner step saw the caller's steps")));
+}
+
+TEST_F(CompositeTest, AnActionThatUsesItselfStopsAtTheDepthLimit) {
+  Action("loop", R"yaml(runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: echo "one more level"
+    - uses: ./loop
+)yaml");
+  Finished f = RunWorkflow(R"yaml(      - uses: ./loop
+      - if: always()
+        run: echo "after the loop"
+)yaml");
+  EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
+  EXPECT_THAT(f.out, HasSubstr("composite actions are nested more than 10 levels deep"));
+  EXPECT_THAT(f.out, HasSubstr("after the loop"));
+  size_t levels = 0;
+  for (size_t at = f.out.find("one more level"); at != std::string::npos;
+       at = f.out.find("one more level", at + 1)) {
+    ++levels;
+  }
+  EXPECT_EQ(levels, 10u);
+}
+
 TEST_F(CompositeTest, MissingLocalActionFailsTheStepWithItsPath) {
   Finished f = RunWorkflow(R"yaml(      - uses: ./nowhere
       - if: always()
         run: echo "still here"
 )yaml");
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
-  EXPECT_THAT(f.out, HasSubstr("nowhere"));
+  EXPECT_THAT(f.out, HasSubstr("Can't find 'action.yml', 'action.yaml' or 'Dockerfile' under '"));
+  EXPECT_THAT(f.out, HasSubstr("/workspace/nowhere'"));
   EXPECT_THAT(f.out, HasSubstr("still here"));
 }
 

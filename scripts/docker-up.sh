@@ -141,15 +141,13 @@ label_of() {
   "$DOCKER" image inspect -f '{{index .Config.Labels "gantry.context"}}' "$1" 2>/dev/null || true
 }
 
-# shellcheck disable=SC2016,SC2054  # the hook's $1 is mmdebstrap's; commas are in the values
+# shellcheck disable=SC2054  # the commas are in the values
 MMDEBSTRAP_ARGS=(
   --variant=minbase --include=apt,bash,coreutils,ca-certificates
   # Slim like the official *-slim images: no manuals, docs or translations.
   --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*'
   --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/info/*'
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias'
-  # Package scripts must not try to start services inside images.
-  --customize-hook='printf "#!/bin/sh\nexit 101\n" >"$1/usr/sbin/policy-rc.d"; chmod 755 "$1/usr/sbin/policy-rc.d"'
 )
 
 debian_done=""
@@ -174,6 +172,7 @@ build_debian() {
     rm -rf "$tmp"
     trap - EXIT
     log "debian:bookworm built in $((SECONDS - t0)) s"
+    built=1
   fi
   "$DOCKER" tag debian:bookworm debian:bookworm-slim
 }
@@ -198,10 +197,12 @@ build_service() {
     "$DOCKER" build --quiet --label "gantry.context=$hash" -t "$tag" "$ctx" >/dev/null ||
       { rm -rf "$ctx"; die "docker build of $tag failed"; }
     log "$tag built in $((SECONDS - t0)) s"
+    built=1
   fi
   rm -rf "$ctx"
 }
 
+built=""
 for image in $IMAGES; do
   case $image in
     debian) build_debian ;;
@@ -210,5 +211,9 @@ for image in $IMAGES; do
     *) die "unknown image '$image' in GANTRY_DOCKER_IMAGES" ;;
   esac
 done
+# Images replaced by a rebuild are left untagged; drop those of ours no container uses.
+if [[ -n $built ]]; then
+  "$DOCKER" image prune -f --filter label=gantry.context >/dev/null || log "warning: image prune failed"
+fi
 
 echo "DOCKER_HOST=$DOCKER_HOST"

@@ -22,6 +22,12 @@ file_env() {
 }
 
 if [[ ${1:-} != postgres ]]; then exec "$@"; fi
+# `postgres --version` and friends only print: no initialisation.
+for arg; do
+  case $arg in
+    -'?' | --help | -V | --version | -C | --describe-config) exec "$@" ;;
+  esac
+done
 
 if [[ $(id -u) == 0 ]]; then
   mkdir -p "$PGDATA" /var/run/postgresql

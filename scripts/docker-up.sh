@@ -54,10 +54,10 @@ if ((${#missing[@]})); then
   command -v apt-get >/dev/null || unavailable "apt-get not found (need a Debian-like machine)"
   log "installing ${missing[*]}"
   t0=$SECONDS
-  root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 ||
+  root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 ||
     unavailable "apt-get update failed"
   apt_log=$(mktemp /tmp/gantry-docker-apt.XXXXXX)
-  if ! root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  if ! root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
     "${missing[@]}" >"$apt_log" 2>&1; then
     tail -n 5 "$apt_log" >&2
     rm -f "$apt_log"

@@ -104,7 +104,7 @@ else
     # An empty config file: a host /etc/docker/daemon.json must not leak into this engine.
     [[ -f $DIR/daemon.json ]] || echo '{}' | root tee "$DIR/daemon.json" >/dev/null
     log "starting dockerd in $DIR"
-    # setsid: the engine outlives this script and the caller's process group; 9>&-: it must
+    # setsid: the engine outlives this script and the caller's process group; 9<&-: it must
     # not hold the lock.
     "${as_root[@]}" setsid dockerd --config-file "$DIR/daemon.json" --data-root "$DIR/data" \
       --exec-root "$DIR/exec" -H "unix://$SOCK" --pidfile "$DIR/dockerd.pid" \
@@ -117,6 +117,7 @@ else
       sleep 0.1
     done
     if ! answers; then
+      "${as_root[@]}" kill -TERM "$started" 2>/dev/null || true
       tail -n 5 "$DIR/dockerd.log" >&2 || true
       unavailable "dockerd did not start (log: $DIR/dockerd.log)"
     fi

@@ -71,6 +71,7 @@ fi
 # --- the engine -------------------------------------------------------------------------
 answers() { timeout 5 "$DOCKER" version >/dev/null 2>&1; }
 
+((${#SOCK} < 108)) || die "socket path $SOCK is longer than 107 bytes; use a shorter GANTRY_DOCKER_DIR"
 root mkdir -p "$DIR"
 # One docker-up/docker-down at a time per dir (parallel test runs share the engine).
 root touch "$DIR/lock"

@@ -175,10 +175,10 @@ Value MakeStrategyContext(bool fail_fast, int job_index, int job_total, int max_
   return Value(std::move(o));
 }
 
-Value MakeJobContext(std::string_view status) {
+Value MakeJobContext(std::string_view status, const Value& services) {
   Object o;
   o.Set("status", Value(status));
-  o.Set("services", Value(Object()));
+  o.Set("services", services.is_object() ? services : Value(Object()));
   return Value(std::move(o));
 }
 

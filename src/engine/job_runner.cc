@@ -94,7 +94,7 @@ expr::EvalContext JobRunner::Context(const Value& github, const EnvList& env, Jo
   Object o = base_contexts_.object_value();
   o.Set("github", github);
   o.Set("env", ObjectFromPairs(env));
-  o.Set("job", MakeJobContext(StatusName(status)));
+  o.Set("job", MakeJobContext(StatusName(status), services_context_));
   o.Set("inputs", scope.inputs);
   Object steps;
   for (const StepRecord& r : scope.steps) {
@@ -183,12 +183,48 @@ core::Status JobRunner::Setup() {
     container =
         !(image->is_string() && Trimmed(image->string_value()).empty()) && !image->is_null();
   }
-  if (container || !job_.services.empty() || job_.services_expression) {
-    return core::Status::Unavailable(
-        Located(file_, job_.container ? job_.container->pos : job_.pos,
-                "container jobs need a Docker engine (not supported yet)"));
+  if (container) {
+    return core::Status::Unavailable(Located(
+        file_, job_.container->pos,
+        "job containers are not supported yet: run the job on the host (remove `container:`; "
+        "`services:` work)"));
   }
+  if (!job_.services.empty() || job_.services_expression) return StartServices(ctx);
   return core::Status::Ok();
+}
+
+core::Status JobRunner::StartServices(const expr::EvalContext& ctx) {
+  auto specs = EvaluateServices(job_, ctx, file_);
+  if (!specs.ok()) return specs.status();
+  if (specs->empty()) return core::Status::Ok();
+  ServiceHost* host = GetServiceHost();
+  if (host == nullptr) {
+    return core::Status::Unavailable(
+        Located(file_, job_.pos, "services need a Docker engine: run the job without services"));
+  }
+  const Value* run_id = github_.is_object() ? github_.object_value().Find("run_id") : nullptr;
+  std::string job = in_.key.job_id + "-" + std::to_string(in_.key.instance);
+  EnvList labels = {{"gantry.run", run_id == nullptr ? "" : run_id->ToString()},
+                    {"gantry.job", job}};
+  service_host_ = host;
+  auto log = [this](std::string_view line) {
+    sh_.observer->OnLogLine(in_.key, -1, sh_.masker->Mask(std::string(line)));
+  };
+  core::Status st = host->Start(*specs, "gantry-" + job, labels, log, cancel_, services_);
+  if (!st.ok()) {
+    return core::Status(st.code(),
+                        Located(file_, job_.pos, sh_.masker->Mask("services: " + st.message())));
+  }
+  services_context_ = ServicesContext(services_);
+  return core::Status::Ok();
+}
+
+void JobRunner::StopServices() {
+  if (service_host_ == nullptr) return;
+  service_host_->Stop(services_, [this](std::string_view line) {
+    sh_.observer->OnLogLine(in_.key, -1, sh_.masker->Mask(std::string(line)));
+  });
+  service_host_ = nullptr;
 }
 
 // GITHUB_ACTION: the step id, else "__run" / "__owner_repo", numbered when repeated.
@@ -475,6 +511,7 @@ void JobRunner::EvaluateOutputs() {
 }
 
 JobReport JobRunner::Finish() {
+  StopServices();
   if (timed_out_ || (failed_ && !cancelled_)) {
     report_.conclusion = Conclusion::kFailure;
   } else if (cancelled_) {

@@ -12,6 +12,7 @@
 
 #include "engine/actions.h"
 #include "engine/job_runner.h"
+#include "engine/services.h"
 #include "engine/step_output.h"
 #include "engine/step_runner.h"
 #include "workflow/action.h"
@@ -87,6 +88,10 @@ class JobRunner {
  private:
   // job_runner.cc
   core::Status Setup();
+  /// Starts the job's `services:` through the ServiceHost (job_.services evaluated in ctx).
+  core::Status StartServices(const expr::EvalContext& ctx);
+  /// Removes what StartServices created (called by Finish, whatever the job's outcome).
+  void StopServices();
   JobStatus Status(bool observe_cancel = true);
   JobStatus StatusOf(const Scope& scope);
   expr::EvalContext Context(const expr::Value& github, const EnvList& env, JobStatus status,
@@ -140,6 +145,9 @@ class JobRunner {
   std::map<const workflow::Step*, EnvList> pre_state_;  // what a pre stage saved, by step
   std::map<std::string, int> action_counts_;
   std::unique_ptr<backend::CancelToken> cleanup_token_;
+  ServiceHost* service_host_ = nullptr;  // set once services were (partly) started
+  StartedServices services_;
+  expr::Value services_context_;  // job.services
   bool failed_ = false, cancelled_ = false, timed_out_ = false, continue_on_error_ = false;
   double timeout_minutes_ = 360;
   double cancel_timeout_minutes_ = 5;

@@ -336,8 +336,7 @@ jobs:
   const JobReport* container = FindJob(r, "container");
   ASSERT_NE(container, nullptr);
   EXPECT_EQ(container->conclusion, Conclusion::kFailure);
-  EXPECT_NE(container->error.find("container jobs need a Docker engine (not supported yet)"),
-            std::string::npos);
+  EXPECT_NE(container->error.find("job containers are not supported yet"), std::string::npos);
   EXPECT_TRUE(backend.events().empty());
 }
 

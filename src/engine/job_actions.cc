@@ -384,8 +384,13 @@ core::Status JobRunner::PrepareActions() {
       continue;
     }
     // A fetch problem fails the step itself, with the action and the reason.
+    // Downloads are logged before the first step (step -1), as GitHub's "Set up job" does.
     auto fetched = fetcher->Fetch(
-        *ref, [](std::string_view) {}, cancel_);
+        *ref,
+        [this](std::string_view line) {
+          sh_.observer->OnLogLine(in_.key, -1, sh_.masker->Mask(std::string(line)));
+        },
+        cancel_);
     if (!fetched.ok()) continue;
     auto manifest =
         workflow::LoadActionManifest(fetched->dir + (ref->path.empty() ? "" : "/" + ref->path));

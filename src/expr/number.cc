@@ -121,17 +121,17 @@ std::string FormatNumberShortest(double d) {
   if (std::isnan(d)) return "NaN";
   if (d == 0) return "0";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  if (d < 0) return "-" + FormatNumberShortest(-d);
+  if (d < 0) return std::string(1, '-').append(FormatNumberShortest(-d));
   std::string digits;
   int n = 0;
   ShortestDigits(d, &digits, &n);
   int k = static_cast<int>(digits.size());
   if (k <= n && n <= 21) return digits + std::string(n - k, '0');
   if (0 < n && n <= 21) return digits.substr(0, n) + "." + digits.substr(n);
-  if (-6 < n && n <= 0) return "0." + std::string(-n, '0') + digits;
+  if (-6 < n && n <= 0) return std::string("0.").append(std::string(-n, '0')).append(digits);
   int e = n - 1;
   std::string out = digits.substr(0, 1);
-  if (k > 1) out += "." + digits.substr(1);
+  if (k > 1) out.append(1, '.').append(digits, 1);
   out += e < 0 ? "e-" : "e+";
   out += std::to_string(e < 0 ? -e : e);
   return out;
@@ -181,7 +181,7 @@ std::string FormatNumber(double d) {
     return out;
   }
   out += digits.substr(0, 1);
-  if (n > 1) out += "." + digits.substr(1);
+  if (n > 1) out.append(1, '.').append(digits, 1);
   char exp_buf[16];
   std::snprintf(exp_buf, sizeof exp_buf, "E%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
   return out + exp_buf;

@@ -110,6 +110,9 @@ int main(int argc, char** argv) {
                  "never fetch: remote actions must already be in the action cache");
   exec->add_option("--cache-dir", exec_options.cache_dir,
                    "where actions/cache stores its entries (default: ~/.cache/gantry/cache)");
+  exec->add_option("--pull", exec_options.pull,
+                   "when images of services: are pulled: never, missing (default) or always")
+      ->check(CLI::IsMember({"never", "missing", "always"}));
   exec->add_flag("--keep-run-dir", exec_options.keep_run_dir,
                  "keep the run directory ($TMPDIR/gantry-exec-*: workspaces, temp and env files)");
   exec->add_flag("-v,--verbose", exec_options.verbose,

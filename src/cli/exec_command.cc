@@ -14,6 +14,7 @@
 #include "actions/fetcher.h"
 #include "backend/backend.h"
 #include "cli/console_printer.h"
+#include "cli/docker_services.h"
 #include "cli/event_filter.h"
 #include "cli/exec_config.h"
 #include "cli/exec_plan_print.h"
@@ -24,6 +25,7 @@
 #include "core/masker.h"
 #include "engine/plan.h"
 #include "engine/runner.h"
+#include "engine/services.h"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
 
@@ -69,6 +71,25 @@ class InterruptGuard {
  private:
   struct sigaction old_int_ = {};
   struct sigaction old_term_ = {};
+};
+
+// Makes `host` the engine's service host; when destroyed, sweeps what jobs left behind (a
+// job that ended normally already removed its services) and unsets it.
+class ServiceHostGuard {
+ public:
+  ServiceHostGuard(DockerServiceHost& host, std::ostream& err) : host_(host), err_(err) {
+    engine::SetServiceHost(&host_);
+  }
+  ~ServiceHostGuard() {
+    engine::SetServiceHost(nullptr);
+    host_.Sweep([this](std::string_view line) { err_ << "gantry exec: " << line << '\n'; });
+  }
+  ServiceHostGuard(const ServiceHostGuard&) = delete;
+  ServiceHostGuard& operator=(const ServiceHostGuard&) = delete;
+
+ private:
+  DockerServiceHost& host_;
+  std::ostream& err_;
 };
 
 // Everything parsed from the command line before workflows are looked at.
@@ -324,6 +345,15 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
     return kExitOk;
   }
 
+  PullPolicy pull = PullPolicy::kMissing;
+  if (options.pull == "never") {
+    pull = PullPolicy::kNever;
+  } else if (options.pull == "always") {
+    pull = PullPolicy::kAlways;
+  } else if (options.pull != "missing") {
+    return fail("--pull must be never, missing or always, not '" + options.pull + "'");
+  }
+
   RunDir run_dir(options.keep_run_dir, err);
   if (run_dir.path().empty()) return fail("cannot create a run directory under $TMPDIR");
   std::string artifacts = options.artifact_dir;
@@ -355,6 +385,11 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
   builtin_options.cache.dir =
       options.cache_dir.empty() ? actions::DefaultCacheDir() : options.cache_dir;
   std::unique_ptr<engine::BuiltinActions> builtins = actions::MakeBuiltinActions(builtin_options);
+
+  // Services connect to Docker on the first job that has some; the guard removes whatever a
+  // job left behind (by label) once every workflow ran.
+  DockerServiceHost services("", pull, fs::path(run_dir.path()).filename().string());
+  ServiceHostGuard services_guard(services, err);
 
   engine::RunOptions run;
   run.fetcher = fetcher.get();

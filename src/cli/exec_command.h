@@ -50,6 +50,8 @@ struct ExecOptions {
   bool offline = false;
   /// Where actions/cache keeps its entries ("" = ~/.cache/gantry/cache).
   std::string cache_dir;
+  /// When images of `services:` are pulled: "never", "missing" (default) or "always".
+  std::string pull = "missing";
   /// Keep the run directory (workspaces, temp dirs, env files) instead of deleting it.
   bool keep_run_dir = false;
   ColorMode color = ColorMode::kAuto;

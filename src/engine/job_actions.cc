@@ -258,7 +258,7 @@ StepEnd JobRunner::RunBuiltin(StepCall& c, const ActionReference& ref, const Env
   };
   BuiltinResult r = builtins.Run(call);
   out.Finish();
-  ApplyExports(std::move(r.env), std::move(r.paths), "");
+  ApplyExports(r.env, std::move(r.paths), "");
   if (builtins.HasPost(ref.name())) {
     PostStage post;
     post.name = "Post " + c.name;
@@ -317,7 +317,7 @@ void JobRunner::RunPostStage(PostStage& p, int index) {
   StepCall c = StageCall(rep.name, index, scope);
   for (const auto& [k, v] : p.step_env) SetEnv(c.env, k, v);
   StepOutput out(c.oo);
-  auto finish = [&](StepEnd end) {
+  auto finish = [&](const StepEnd& end) {
     rep.outcome = rep.conclusion = end.outcome;
     rep.error = sh_.masker->Mask(end.error);
     rep.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
@@ -351,7 +351,7 @@ void JobRunner::RunPostStage(PostStage& p, int index) {
     };
     BuiltinResult r = sh_.options->builtins->Run(call);
     out.Finish();
-    ApplyExports(std::move(r.env), std::move(r.paths), "");
+    ApplyExports(r.env, std::move(r.paths), "");
     if (!r.error.empty()) return finish(Failed(out, r.error));
     return finish(StepEnd{});
   }

@@ -52,7 +52,7 @@ cat >"$ev" <<JSON
                   "base": {"ref": "main", "sha": "$base"}}}
 JSON
 
-step "gantry exec pull_request: lint and test in parallel, coverage gate, builds, size check, final gate"
+step "gantry exec pull_request: lint and test in parallel (a local composite action sets them up), coverage gate, builds uploading their images as artifacts, size check, a final gate downloading them"
 (cd "$ROOT/examples" && "$G" exec pull_request -W .github/workflows/pr-validation.yml \
   --eventpath "$ev")
 

@@ -16,6 +16,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/glob.h"
+
 namespace gantry::actions {
 namespace {
 
@@ -45,19 +47,9 @@ struct Fd {
 
 std::string Errno() { return std::strerror(errno); }
 
-bool HasGlob(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+using core::HasGlobMagic;
 
-std::vector<std::string> Components(std::string_view path) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    if (j > i) out.emplace_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
-}
+std::vector<std::string> Components(std::string_view path) { return core::SplitPathSegments(path); }
 
 // "." and ".." folded without touching the file system (an absolute path stays absolute).
 std::vector<std::string> NormalComponents(std::string_view path) {
@@ -147,7 +139,7 @@ class Writer {
       }
       return Status::Ok();
     }
-    if (!HasGlob(comp)) return Expand(root, Join(dir, comp), comps, i + 1);
+    if (!HasGlobMagic(comp)) return Expand(root, Join(dir, comp), comps, i + 1);
     for (const auto& name : SortedNames(dir)) {
       if (fnmatch(comp.c_str(), name.c_str(), 0) != 0) continue;
       std::string sub = Join(dir, name);
@@ -474,7 +466,7 @@ Result<CachePaths> ResolveCachePaths(const std::vector<std::string>& patterns,
       return Status::InvalidArgument("cache path '" + raw + "' names the file system root");
     }
     size_t literal = 0;
-    while (literal < comps.size() && !HasGlob(comps[literal])) ++literal;
+    while (literal < comps.size() && !HasGlobMagic(comps[literal])) ++literal;
     out.roots.push_back(JoinComponents(comps, std::min(literal, comps.size() - 1)));
     out.includes.push_back(abs);
   }

@@ -8,7 +8,7 @@
 #include <set>
 #include <system_error>
 
-#include "expr/hash_files.h"
+#include "core/glob.h"
 
 namespace gantry::actions {
 
@@ -16,26 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-enum MatchKind { kNone = 0, kDirectory = 1, kFile = 2, kAll = 3 };
-
-struct Pattern {
-  bool negate = false;
-  bool trailing_separator = false;    // only matches directories
-  std::vector<std::string> segments;  // of an absolute path, without the empty root segment
-  std::string search_path;            // the literal segments before the first glob
-};
-
-std::vector<std::string> Split(std::string_view path) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    std::size_t slash = path.find('/', start);
-    if (slash == std::string_view::npos) slash = path.size();
-    if (slash > start) out.emplace_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return out;
-}
+std::vector<std::string> Split(std::string_view path) { return core::SplitPathSegments(path); }
 
 std::string Join(const std::vector<std::string>& segments) {
   std::string out;
@@ -54,146 +35,15 @@ std::string ExpandTilde(std::string_view path) {
   return std::string(path);
 }
 
-bool HasGlob(const std::string& segment) {
-  return segment.find_first_of("*?[") != std::string::npos;
-}
-
-// The segment with `\` escapes removed, or "" when it contains glob characters.
-std::string Literal(const std::string& segment) {
-  std::string out;
-  for (std::size_t i = 0; i < segment.size(); ++i) {
-    char c = segment[i];
-    if (c == '\\' && i + 1 < segment.size()) {
-      out.push_back(segment[++i]);
-    } else if (c == '*' || c == '?' || c == '[') {
-      return "";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-core::Result<Pattern> MakePattern(std::string line, const std::string& base) {
-  Pattern p;
-  while (!line.empty() && line[0] == '!') {
-    p.negate = !p.negate;
-    line.erase(0, 1);
-    line.erase(0, line.find_first_not_of(" \t"));
-  }
-  line = ExpandTilde(line);
-  std::vector<std::string> segments = Split(line);
-  for (std::size_t i = 0; i < segments.size(); ++i) {
-    if ((segments[i] == "." && i != 0) || segments[i] == "..") {
-      return core::Status::InvalidArgument(
-          "Invalid pattern '" + line +
-          "'. Relative pathing '.' and '..' is only allowed at the beginning of the pattern.");
-    }
-  }
-  p.trailing_separator = !line.empty() && line.back() == '/';
-  if (line.empty() || line[0] != '/') p.segments = Split(base);
-  for (auto& s : segments) {
-    if (s != ".") p.segments.push_back(std::move(s));
-  }
-  std::vector<std::string> literal;
-  for (const auto& s : p.segments) {
-    if (HasGlob(s)) break;
-    literal.push_back(Literal(s));
-  }
-  p.search_path = Join(literal);
-  return p;
-}
-
-bool MatchSegments(const std::vector<std::string>& pat, std::size_t pi,
-                   const std::vector<std::string>& path, std::size_t fi, bool partial) {
-  for (; pi < pat.size(); ++pi, ++fi) {
-    if (pat[pi] == "**") {
-      if (partial && fi >= path.size()) return true;
-      for (std::size_t k = fi; k <= path.size(); ++k) {
-        if (MatchSegments(pat, pi + 1, path, k, partial)) return true;
-      }
-      return false;
-    }
-    if (fi >= path.size()) return partial;
-    if (!expr::GlobSegmentMatches(pat[pi], path[fi])) return false;
-  }
-  return fi == path.size();
-}
-
-int Match(const std::vector<Pattern>& patterns, const std::vector<std::string>& path) {
-  int result = kNone;
-  for (const auto& p : patterns) {
-    int kind = MatchSegments(p.segments, 0, path, 0, false)
-                   ? (p.trailing_separator ? kDirectory : kAll)
-                   : kNone;
-    result = p.negate ? (result & ~kind) : (result | kind);
-  }
-  return result;
-}
-
-bool PartialMatch(const std::vector<Pattern>& patterns, const std::vector<std::string>& path) {
-  return std::any_of(patterns.begin(), patterns.end(), [&](const Pattern& p) {
-    return !p.negate && MatchSegments(p.segments, 0, path, 0, true);
-  });
-}
-
-// The first occurrence of each non-negated search path that has no ancestor among the others.
-std::vector<std::string> SearchPaths(const std::vector<Pattern>& patterns) {
-  std::vector<std::string> all;
-  for (const auto& p : patterns) {
-    if (!p.negate) all.push_back(p.search_path);
-  }
-  std::vector<std::string> result;
-  for (const auto& s : all) {
-    if (std::find(result.begin(), result.end(), s) != result.end()) continue;
-    bool ancestor = std::any_of(all.begin(), all.end(),
-                                [&](const std::string& a) { return a != s && IsWithin(s, a); });
-    if (!ancestor) result.push_back(s);
-  }
-  return result;
-}
-
 bool WithinAny(const std::string& path, const std::vector<std::string>& roots) {
   return std::any_of(roots.begin(), roots.end(),
                      [&](const std::string& r) { return IsWithin(path, r); });
 }
 
-core::Result<std::vector<Pattern>> ParsePatterns(std::string_view text, const std::string& base) {
-  std::vector<Pattern> list;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t nl = text.find('\n', start);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string line(text.substr(start, nl - start));
-    start = nl + 1;
-    line.erase(0, line.find_first_not_of(" \t\r"));
-    line.erase(line.find_last_not_of(" \t\r") + 1);
-    if (line.empty() || line[0] == '#') continue;
-    auto parsed = MakePattern(line, base);
-    if (!parsed.ok()) return parsed.status();
-    Pattern pattern = std::move(parsed).value();
-    // A pattern also matches everything below what it matches (implicit descendants).
-    bool add_descendants =
-        pattern.trailing_separator || pattern.segments.empty() || pattern.segments.back() != "**";
-    Pattern descendants = pattern;
-    descendants.trailing_separator = false;
-    descendants.segments.emplace_back("**");
-    list.push_back(std::move(pattern));
-    if (add_descendants) list.push_back(std::move(descendants));
-  }
-  return list;
-}
-
 }  // namespace
 
 bool IsWithin(const std::string& path, const std::string& root) {
-  std::string p = fs::path(path).lexically_normal().string();
-  std::string r = fs::path(root).lexically_normal().string();
-  while (p.size() > 1 && p.back() == '/') p.pop_back();
-  while (r.size() > 1 && r.back() == '/') r.pop_back();
-  if (r == "/") return !p.empty() && p[0] == '/';
-  if (p == r) return true;
-  return p.size() > r.size() && p.compare(0, r.size(), r) == 0 && p[r.size()] == '/';
+  return core::IsLexicallyWithin(path, root);
 }
 
 std::string Canonical(const std::string& path) {
@@ -232,9 +82,11 @@ core::Result<std::string> ResolveWithin(std::string_view path, const std::string
 
 core::Result<FoundFiles> FindFiles(std::string_view patterns, const std::string& base,
                                    const FindOptions& options) {
-  auto parsed = ParsePatterns(patterns, fs::path(base).lexically_normal().string());
-  if (!parsed.ok()) return parsed.status();
-  const std::vector<Pattern>& list = *parsed;
+  std::vector<core::GlobPattern> list;
+  core::GlobOptions glob_options;
+  glob_options.home = Home();
+  GANTRY_RETURN_IF_ERROR(core::ParseGlobPatterns(
+      patterns, fs::path(base).lexically_normal().string(), glob_options, &list));
   std::vector<std::string> roots;
   roots.reserve(options.roots.size());
   for (const auto& r : options.roots) roots.push_back(Canonical(r));
@@ -243,7 +95,7 @@ core::Result<FoundFiles> FindFiles(std::string_view patterns, const std::string&
   };
 
   FoundFiles found;
-  found.search_paths = SearchPaths(list);
+  found.search_paths = core::GlobSearchPaths(list, core::GlobAncestry::kLexicallyNormal);
   for (const auto& search : found.search_paths) {
     // Lexically: a search path that is a symlink leading out is skipped below with a warning.
     if (!roots.empty() && !WithinAny(search, options.roots) &&
@@ -260,8 +112,8 @@ core::Result<FoundFiles> FindFiles(std::string_view patterns, const std::string&
     std::string item = std::move(stack.back());
     stack.pop_back();
     std::vector<std::string> segments = Split(item);
-    int match = Match(list, segments);
-    if (match == kNone && !PartialMatch(list, segments)) continue;
+    int match = core::MatchGlobs(list, segments);
+    if (match == core::kGlobNone && !core::PartialMatchGlobs(list, segments)) continue;
     struct stat link;
     struct stat target;
     if (lstat(item.c_str(), &link) != 0) continue;
@@ -284,7 +136,7 @@ core::Result<FoundFiles> FindFiles(std::string_view patterns, const std::string&
       for (auto c = children.rbegin(); c != children.rend(); ++c) stack.push_back(prefix + *c);
       continue;
     }
-    if ((match & kFile) != 0 && S_ISREG(target.st_mode)) found.files.push_back(item);
+    if ((match & core::kGlobFile) != 0 && S_ISREG(target.st_mode)) found.files.push_back(item);
   }
   return found;
 }

@@ -89,15 +89,6 @@ TEST(FunctionsTest, StatusFunctionsReadTheJobStatus) {
   EXPECT_EQ(*Eval("always()", "{}", S::kCancelled), Value(true));
 }
 
-TEST(FunctionsTest, GlobSegmentsMatchLikeMinimatch) {
-  EXPECT_TRUE(GlobSegmentMatches("*.txt", "a.txt"));
-  EXPECT_TRUE(GlobSegmentMatches("*", ".hidden"));
-  EXPECT_TRUE(GlobSegmentMatches("file-?.[ch]", "file-1.c"));
-  EXPECT_FALSE(GlobSegmentMatches("file-[!0-9]", "file-7"));
-  EXPECT_TRUE(GlobSegmentMatches("\\*", "*"));
-  EXPECT_FALSE(GlobSegmentMatches("*.txt", "a.txt.bak"));
-}
-
 class HashFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -133,7 +133,9 @@ core::Status DockerServiceHost::Start(const std::vector<engine::ServiceSpec>& se
       }
       cs.cmd = std::move(words).value();
     }
-    core::Status opt = docker::ApplyDockerOptions(s.options, cs);
+    std::vector<std::string> notes;
+    core::Status opt = docker::ApplyDockerOptions(s.options, cs, &notes);
+    for (const std::string& note : notes) log("service '" + s.id + "': " + note);
     if (!opt.ok()) {
       return core::Status::InvalidArgument("service '" + s.id + "': options: " + opt.message());
     }

@@ -73,19 +73,16 @@ class InterruptGuard {
   struct sigaction old_term_ = {};
 };
 
-// Makes `host` the engine's service host; when destroyed, sweeps what jobs left behind (a
-// job that ended normally already removed its services) and unsets it.
-class ServiceHostGuard {
+// Sweeps what jobs left behind (by label) when the run ends: a job that ended normally already
+// removed its services.
+class ServiceSweeper {
  public:
-  ServiceHostGuard(DockerServiceHost& host, std::ostream& err) : host_(host), err_(err) {
-    engine::SetServiceHost(&host_);
-  }
-  ~ServiceHostGuard() {
-    engine::SetServiceHost(nullptr);
+  ServiceSweeper(DockerServiceHost& host, std::ostream& err) : host_(host), err_(err) {}
+  ~ServiceSweeper() {
     host_.Sweep([this](std::string_view line) { err_ << "gantry exec: " << line << '\n'; });
   }
-  ServiceHostGuard(const ServiceHostGuard&) = delete;
-  ServiceHostGuard& operator=(const ServiceHostGuard&) = delete;
+  ServiceSweeper(const ServiceSweeper&) = delete;
+  ServiceSweeper& operator=(const ServiceSweeper&) = delete;
 
  private:
   DockerServiceHost& host_;
@@ -389,11 +386,12 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
   // Services connect to Docker on the first job that has some; the guard removes whatever a
   // job left behind (by label) once every workflow ran.
   DockerServiceHost services("", pull, fs::path(run_dir.path()).filename().string());
-  ServiceHostGuard services_guard(services, err);
+  ServiceSweeper services_sweeper(services, err);
 
   engine::RunOptions run;
   run.fetcher = fetcher.get();
   run.builtins = builtins.get();
+  run.service_host = &services;
   run.parallelism = options.parallelism > 0
                         ? options.parallelism
                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));

@@ -197,7 +197,7 @@ core::Status JobRunner::StartServices(const expr::EvalContext& ctx) {
   auto specs = EvaluateServices(job_, ctx, file_);
   if (!specs.ok()) return specs.status();
   if (specs->empty()) return core::Status::Ok();
-  ServiceHost* host = GetServiceHost();
+  ServiceHost* host = sh_.options->service_host;
   if (host == nullptr) {
     return core::Status::Unavailable(
         Located(file_, job_.pos, "services need a Docker engine: run the job without services"));
@@ -447,7 +447,7 @@ StepEnd JobRunner::RunProcess(StepCall& c, ScriptStep& ss, EnvList* state) {
   if (ss.env.empty()) ss.env = ProcessEnv(c.env, c.github);
   StepOutput script_out(c.oo);
   ScriptResult result = RunScriptStep(ss, *sh_.backend, Token(c.after_cancel), script_out);
-  ApplyExports(std::move(result.env), std::move(result.paths), result.summary);
+  ApplyExports(result.env, std::move(result.paths), result.summary);
   if (state != nullptr) *state = std::move(result.state);
   StepEnd end{result.outcome, std::move(result.error), std::move(result.outputs)};
   if (result.timed_out && !c.step_binds && !c.after_cancel) {
@@ -458,9 +458,9 @@ StepEnd JobRunner::RunProcess(StepCall& c, ScriptStep& ss, EnvList* state) {
   return end;
 }
 
-void JobRunner::ApplyExports(EnvList env, std::vector<std::string> paths,
+void JobRunner::ApplyExports(const EnvList& env, std::vector<std::string> paths,
                              const std::string& summary) {
-  for (auto& [k, v] : env) SetEnv(env_, k, std::move(v));
+  for (const auto& [k, v] : env) SetEnv(env_, k, v);
   for (std::string& p : paths) {
     prepend_path_.erase(std::remove(prepend_path_.begin(), prepend_path_.end(), p),
                         prepend_path_.end());

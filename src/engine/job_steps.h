@@ -106,7 +106,7 @@ class JobRunner {
   void RunStepIn(const workflow::Step& s, Scope& scope, int report, const StepCall* parent);
   StepEnd RunScript(StepCall& c, const expr::EvalContext& ctx);
   /// Applies what a process or built-in exported: env, PATH entries, the summary.
-  void ApplyExports(EnvList env, std::vector<std::string> paths, const std::string& summary);
+  void ApplyExports(const EnvList& env, std::vector<std::string> paths, const std::string& summary);
   StepEnd RunProcess(StepCall& c, ScriptStep& ss, EnvList* state);
   void Record(const workflow::Step& s, Scope& scope, const StepReport& rep, EnvList outputs);
   void RunPostStages();

@@ -15,6 +15,7 @@
 #include "engine/actions.h"
 #include "engine/plan.h"
 #include "engine/run_observer.h"
+#include "engine/services.h"
 #include "expr/value.h"
 
 namespace gantry::engine {
@@ -48,6 +49,8 @@ struct RunOptions {
   ActionFetcher* fetcher = nullptr;
   /// The natively implemented actions (checkout, artifacts, cache); may be nullptr.
   BuiltinActions* builtins = nullptr;
+  /// Starts `services:` containers; nullptr: a job with services fails with a clear message.
+  ServiceHost* service_host = nullptr;
   /// Show ::debug:: messages (also on when secrets/vars set ACTIONS_STEP_DEBUG).
   bool verbose = false;
   /// Resolved by the runner, shared by all jobs: secrets are added to it before start.

@@ -1,14 +1,10 @@
 #include "engine/services.h"
 
-#include <atomic>
-
 namespace gantry::engine {
 namespace {
 
 using expr::Object;
 using expr::Value;
-
-std::atomic<ServiceHost*> g_service_host{nullptr};
 
 core::Status NotA(const std::string& file, const workflow::Position& pos, const std::string& what,
                   const Value& v) {
@@ -134,8 +130,5 @@ Value ServicesContext(const StartedServices& started) {
   }
   return Value(std::move(services));
 }
-
-void SetServiceHost(ServiceHost* host) { g_service_host.store(host); }
-ServiceHost* GetServiceHost() { return g_service_host.load(); }
 
 }  // namespace gantry::engine

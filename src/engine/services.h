@@ -85,10 +85,4 @@ core::Result<std::vector<ServiceSpec>> EvaluateServices(const workflow::Job& job
 /// The `job.services` object: {<id>: {id, network, ports: {<container port>: <host port>}}}.
 expr::Value ServicesContext(const StartedServices& started);
 
-/// The ServiceHost that jobs with `services:` use, or nullptr (then such jobs fail with a
-/// message saying services need a Docker engine). Set by the front end for the duration of
-/// its runs, before RunPlan; not changed while jobs run.
-void SetServiceHost(ServiceHost* host);
-ServiceHost* GetServiceHost();
-
 }  // namespace gantry::engine

@@ -55,15 +55,6 @@ class FakeServiceHost : public ServiceHost {
   std::vector<std::string> stopped_;
 };
 
-// Installs `host` as the service host for one test.
-class ScopedHost {
- public:
-  explicit ScopedHost(ServiceHost* host) { SetServiceHost(host); }
-  ~ScopedHost() { SetServiceHost(nullptr); }
-  ScopedHost(const ScopedHost&) = delete;
-  ScopedHost& operator=(const ScopedHost&) = delete;
-};
-
 constexpr const char* kWorkflow = R"y(on: push
 jobs:
   db:
@@ -89,10 +80,11 @@ jobs:
 
 TEST(ServicesTest, ServicesStartBeforeStepsFillJobServicesAndStopAtJobEnd) {
   FakeServiceHost host;
-  ScopedHost scoped(&host);
+  RunOptions options;
+  options.service_host = &host;
   FakeBackend backend;
   RecordingObserver observer;
-  RunReport r = RunWorkflow(kWorkflow, backend, observer);
+  RunReport r = RunWorkflow(kWorkflow, backend, observer, options);
   const JobReport* job = FindJob(r, "db");
   ASSERT_NE(job, nullptr);
   EXPECT_EQ(job->conclusion, Conclusion::kSuccess) << job->error;
@@ -116,10 +108,11 @@ TEST(ServicesTest, ServicesStartBeforeStepsFillJobServicesAndStopAtJobEnd) {
 TEST(ServicesTest, AFailedServiceFailsTheJobBeforeItsStepsAndIsStillRemoved) {
   FakeServiceHost host;
   host.fail_image_ = "redis:7";
-  ScopedHost scoped(&host);
+  RunOptions options;
+  options.service_host = &host;
   FakeBackend backend;
   RecordingObserver observer;
-  RunReport r = RunWorkflow(kWorkflow, backend, observer);
+  RunReport r = RunWorkflow(kWorkflow, backend, observer, options);
   const JobReport* job = FindJob(r, "db");
   ASSERT_NE(job, nullptr);
   EXPECT_EQ(job->conclusion, Conclusion::kFailure);
@@ -132,7 +125,8 @@ TEST(ServicesTest, AFailedServiceFailsTheJobBeforeItsStepsAndIsStillRemoved) {
 
 TEST(ServicesTest, AFailingStepStillRemovesTheServices) {
   FakeServiceHost host;
-  ScopedHost scoped(&host);
+  RunOptions options;
+  options.service_host = &host;
   FakeBackend backend;
   RecordingObserver observer;
   RunReport r = RunWorkflow(R"y(on: push
@@ -144,7 +138,7 @@ jobs:
     steps:
       - run: exit 3
 )y",
-                            backend, observer);
+                            backend, observer, options);
   const JobReport* job = FindJob(r, "db");
   ASSERT_NE(job, nullptr);
   EXPECT_EQ(job->conclusion, Conclusion::kFailure);
@@ -178,7 +172,8 @@ jobs:
 
 TEST(ServicesTest, ServicesWithAnEmptyImageAreLeftOut) {
   FakeServiceHost host;
-  ScopedHost scoped(&host);
+  RunOptions options;
+  options.service_host = &host;
   FakeBackend backend;
   RecordingObserver observer;
   RunReport r = RunWorkflow(R"y(on: push
@@ -193,7 +188,7 @@ jobs:
         image: ${{ matrix.img }}
     steps: [{run: echo hi}]
 )y",
-                            backend, observer);
+                            backend, observer, options);
   ASSERT_EQ(r.jobs.size(), 2u);
   for (const JobReport& j : r.jobs) EXPECT_EQ(j.conclusion, Conclusion::kSuccess) << j.error;
   // Only the second instance asked for a service; the first never reached the host.
@@ -202,7 +197,8 @@ jobs:
 
 TEST(ServicesTest, AWholeMapExpressionGivesTheServices) {
   FakeServiceHost host;
-  ScopedHost scoped(&host);
+  RunOptions options;
+  options.service_host = &host;
   FakeBackend backend;
   RecordingObserver observer;
   RunReport r = RunWorkflow(R"y(on: push
@@ -213,7 +209,7 @@ jobs:
     steps:
       - run: echo pg=${{ job.services.pg.ports['5432'] }}
 )y",
-                            backend, observer);
+                            backend, observer, options);
   const JobReport* job = FindJob(r, "db");
   ASSERT_NE(job, nullptr);
   EXPECT_EQ(job->conclusion, Conclusion::kSuccess) << job->error;

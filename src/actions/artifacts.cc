@@ -17,8 +17,8 @@
 
 #include "actions/builtins.h"
 #include "actions/paths.h"
+#include "core/glob.h"
 #include "core/sha256.h"
-#include "expr/hash_files.h"
 
 namespace gantry::actions {
 
@@ -467,7 +467,7 @@ engine::BuiltinResult RunDownloadArtifact(const engine::BuiltinCall& call,
     for (const auto& entry : fs::directory_iterator(run_dir, ec)) {
       std::string candidate = entry.path().filename().string();
       if (!ReadMetadata(entry.path()).ok()) continue;
-      if (!pattern.empty() && !expr::GlobSegmentMatches(pattern, candidate)) continue;
+      if (!pattern.empty() && !core::GlobSegmentMatches(pattern, candidate)) continue;
       names.push_back(candidate);
     }
     std::sort(names.begin(), names.end());

@@ -31,10 +31,6 @@ core::Status HashFile(const std::string& path, core::Sha256* total) {
 
 }  // namespace
 
-bool GlobSegmentMatches(const std::string& glob, const std::string& name) {
-  return core::GlobSegmentMatches(glob, name);
-}
-
 core::Result<std::string> HashFiles(const std::string& workspace,
                                     const std::vector<std::string>& patterns) {
   std::error_code ec;

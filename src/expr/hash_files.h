@@ -20,7 +20,4 @@ namespace gantry::expr {
 core::Result<std::string> HashFiles(const std::string& workspace,
                                     const std::vector<std::string>& patterns);
 
-/// core::GlobSegmentMatches under its former name, kept for callers not yet moved to core.
-bool GlobSegmentMatches(const std::string& glob, const std::string& name);
-
 }  // namespace gantry::expr

@@ -67,14 +67,14 @@ struct BuiltinCall {
   EnvList inputs;
   /// Post stage: what the main stage returned in BuiltinResult::state.
   EnvList state;
-  EnvList env;  // the step's process environment (GITHUB_*, RUNNER_*, env context)
+  EnvList env;                   // the step's process environment (GITHUB_*, RUNNER_*, env context)
   std::string workspace;         // the job's workspace (github.workspace)
   std::string temp;              // the job's temp directory (runner.temp)
   std::string repository_dir;    // the local repository gantry exec runs (may be empty)
   std::string shared_workspace;  // RunOptions::shared_workspace
-  std::string github_repository;  // github.repository
-  std::string run_id;             // github.run_id: scopes artifacts to the run
-  std::string job;                // "job" or "job (matrix values)": for messages
+  std::string github_repository;     // github.repository
+  std::string run_id;                // github.run_id: scopes artifacts to the run
+  std::string job;                   // "job" or "job (matrix values)": for messages
   std::vector<std::string> exclude;  // paths never copied into a workspace (the run directory)
   const backend::CancelToken* cancel = nullptr;
   LogLine log;  // the step's log (masked by the caller)
@@ -82,10 +82,10 @@ struct BuiltinCall {
 
 /// What a built-in stage produced.
 struct BuiltinResult {
-  std::string error;  // "" on success, else why the step failed (one line)
-  EnvList outputs;    // steps.<id>.outputs
-  EnvList state;      // saved for the post stage
-  EnvList env;        // exported like $GITHUB_ENV
+  std::string error;               // "" on success, else why the step failed (one line)
+  EnvList outputs;                 // steps.<id>.outputs
+  EnvList state;                   // saved for the post stage
+  EnvList env;                     // exported like $GITHUB_ENV
   std::vector<std::string> paths;  // like $GITHUB_PATH
 };
 

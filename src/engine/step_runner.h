@@ -55,7 +55,7 @@ StepFiles MakeStepFiles(const std::string& dir);
 /// Everything needed to run one script.
 struct ScriptStep {
   int index = 0;
-  std::string script;             // evaluated `run:` text
+  std::string script;  // evaluated `run:` text
   /// When not empty, this program and arguments run instead of a script (node actions);
   /// `script` and `shell` are then unused.
   std::vector<std::string> command;

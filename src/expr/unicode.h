@@ -8,11 +8,12 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.h"
+
 namespace gantry::expr {
 
-/// Decodes the code point at `*i` and advances `*i` past it. Invalid bytes decode as U+FFFD
-/// and advance by one byte.
-char32_t DecodeUtf8(std::string_view s, std::size_t* i);
+/// Decodes the code point at `*i` and advances `*i` past it (see core/utf8.h).
+using core::DecodeUtf8;
 /// Appends `cp` encoded as UTF-8.
 void AppendUtf8(std::string* out, char32_t cp);
 /// Simple upper-case mapping as used for comparisons (U+0131 maps to itself).

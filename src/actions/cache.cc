@@ -11,6 +11,7 @@
 #include "actions/cache_archive.h"
 #include "actions/cache_store.h"
 #include "core/sha256.h"
+#include "core/strings.h"
 
 namespace gantry::actions {
 namespace {
@@ -26,17 +27,10 @@ constexpr const char* kStateMatchedKey = "CACHE_RESULT";
 constexpr size_t kMaxKeyLength = 512;
 constexpr size_t kMaxKeys = 10;
 
-std::string Trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
-
 // core.getInput(): trimmed, "" when absent.
 std::string Input(const BuiltinCall& call, std::string_view name) {
   const std::string* v = FindEnv(call.inputs, name);
-  return v == nullptr ? "" : Trim(*v);
+  return v == nullptr ? "" : std::string(core::TrimSpace(*v));
 }
 
 // utils.getInputAsArray(): one item per line, trimmed, blank lines dropped.
@@ -44,7 +38,7 @@ std::vector<std::string> InputLines(const BuiltinCall& call, std::string_view na
   std::vector<std::string> out;
   std::istringstream in(Input(call, name));
   for (std::string line; std::getline(in, line);) {
-    std::string t = Trim(line);
+    std::string t = std::string(core::TrimSpace(line));
     if (!t.empty()) out.push_back(std::move(t));
   }
   return out;

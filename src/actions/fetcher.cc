@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/strings.h"
+
 namespace gantry::actions {
 namespace {
 
@@ -32,11 +34,6 @@ bool IsHex(std::string_view s) {
     if (std::isxdigit(static_cast<unsigned char>(c)) == 0) return false;
   }
   return true;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 bool IsFullSha(std::string_view ref) { return ref.size() == kFullShaLength && IsHex(ref); }
@@ -197,11 +194,11 @@ class GitFetcher : public engine::ActionFetcher {
   }
   std::string RepositoryUrl(const engine::ActionReference& ref) const;
   fs::path RepoCacheDir(const engine::ActionReference& ref) const {
-    return fs::path(options_.cache_dir) / Lower(ref.owner) / Lower(ref.repo);
+    return fs::path(options_.cache_dir) / core::AsciiLower(ref.owner) / core::AsciiLower(ref.repo);
   }
   fs::path RefRecord(const engine::ActionReference& ref) const {
-    return fs::path(options_.cache_dir) / "refs" / Lower(ref.owner) / Lower(ref.repo) /
-           EscapeRef(ref.ref);
+    return fs::path(options_.cache_dir) / "refs" / core::AsciiLower(ref.owner) /
+           core::AsciiLower(ref.repo) / EscapeRef(ref.ref);
   }
   std::optional<std::string> LocalOverride(const engine::ActionReference& ref) const;
   std::optional<std::string> RecordedSha(const engine::ActionReference& ref) const;
@@ -230,20 +227,21 @@ class GitFetcher : public engine::ActionFetcher {
 
 std::string GitFetcher::RepositoryUrl(const engine::ActionReference& ref) const {
   std::string base = options_.base_url;
-  const std::string owner = Lower(ref.owner);
+  const std::string owner = core::AsciiLower(ref.owner);
   for (const auto& [key, url] : options_.owner_urls) {
-    if (Lower(key) == owner) base = url;
+    if (core::AsciiLower(key) == owner) base = url;
   }
   while (base.size() > 1 && base.back() == '/') base.pop_back();
   return base + "/" + ref.owner + "/" + ref.repo;
 }
 
 std::optional<std::string> GitFetcher::LocalOverride(const engine::ActionReference& ref) const {
-  const std::string repository = Lower(ref.owner + "/" + ref.repo);
+  const std::string repository = core::AsciiLower(ref.owner + "/" + ref.repo);
   for (const auto& [key, dir] : options_.local_overrides) {
     const size_t at = key.find('@');
     if (at == std::string::npos) continue;
-    if (Lower(key.substr(0, at)) == repository && key.substr(at + 1) == ref.ref) return dir;
+    if (core::AsciiLower(key.substr(0, at)) == repository && key.substr(at + 1) == ref.ref)
+      return dir;
   }
   return std::nullopt;
 }
@@ -327,7 +325,7 @@ std::vector<std::pair<std::string, std::string>> ParseRefs(std::string_view outp
     std::string_view line = output.substr(start, end - start);
     if (line.size() > kFullShaLength + 1 && line[kFullShaLength] == '\t' &&
         IsFullSha(line.substr(0, kFullShaLength))) {
-      refs.emplace_back(Lower(std::string(line.substr(0, kFullShaLength))),
+      refs.emplace_back(core::AsciiLower(std::string(line.substr(0, kFullShaLength))),
                         std::string(line.substr(kFullShaLength + 1)));
     }
     start = end + 1;
@@ -359,7 +357,7 @@ Result<std::string> GitFetcher::Resolve(const engine::ActionReference& ref, std:
     if (!all.ok() && all.status().code() == core::StatusCode::kCancelled) return all.status();
     if (all.ok()) {
       for (const auto& [sha, name] : ParseRefs(all->output)) {
-        if (sha.starts_with(Lower(ref.ref))) full = sha;
+        if (sha.starts_with(core::AsciiLower(ref.ref))) full = sha;
       }
     }
     return Status::InvalidArgument(
@@ -454,7 +452,7 @@ Result<engine::FetchedAction> GitFetcher::Fetch(const engine::ActionReference& r
   std::string url = RepositoryUrl(ref);
   std::string sha;
   if (IsFullSha(ref.ref)) {
-    sha = Lower(ref.ref);
+    sha = core::AsciiLower(ref.ref);
   } else if (options_.offline) {
     auto recorded = RecordedSha(ref);
     if (!recorded) {

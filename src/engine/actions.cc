@@ -2,13 +2,10 @@
 
 #include <cctype>
 
+#include "core/strings.h"
+
 namespace gantry::engine {
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 core::Status BadFormat(std::string_view uses) {
   return core::Status::InvalidArgument("Expected format {org}/{repo}[/path]@ref. Actual '" +
@@ -21,7 +18,7 @@ std::string ActionReference::name() const {
   if (kind != Kind::kRemote) return "";
   std::string n = owner + "/" + repo;
   if (!path.empty()) n += "/" + path;
-  return Lower(std::move(n));
+  return core::AsciiLower(std::move(n));
 }
 
 core::Result<ActionReference> ParseActionReference(std::string_view uses) {

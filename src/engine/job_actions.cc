@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/strings.h"
 #include "engine/job_steps.h"
 
 namespace gantry::engine::internal {
@@ -14,11 +15,6 @@ using std::chrono::milliseconds;
 
 // GitHub stops composite actions nested deeper than this.
 constexpr int kMaxCompositeDepth = 10;
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // INPUT_<NAME>: upper case, spaces become '_' (as the runner names them).
 std::string InputEnvName(std::string_view name) {
@@ -240,7 +236,7 @@ StepEnd JobRunner::RunBuiltin(StepCall& c, const ActionReference& ref, const Env
   BuiltinActions& builtins = *sh_.options->builtins;
   BuiltinCall call;
   call.action = ref;
-  for (const auto& [k, v] : with) SetEnv(call.inputs, Lower(k), v);
+  for (const auto& [k, v] : with) SetEnv(call.inputs, core::AsciiLower(k), v);
   call.env = ProcessEnv(c.env, c.github);
   call.workspace = workspace_;
   call.temp = temp_;
@@ -399,7 +395,7 @@ core::Status JobRunner::PrepareActions() {
       if (!in.required || in.default_) continue;
       bool given = std::any_of(s.with.begin(), s.with.end(), [&](const auto& w) {
         return w.first.empty() || w.first.find("${{") != std::string::npos ||
-               Lower(w.first) == Lower(in.id);
+               core::AsciiLower(w.first) == core::AsciiLower(in.id);
       });
       if (!given) {
         return core::Status::InvalidArgument(

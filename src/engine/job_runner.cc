@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "core/strings.h"
 #include "engine/job_steps.h"
 #include "engine/reusable.h"
 
@@ -28,16 +29,9 @@ const char* StatusName(JobStatus s) {
   }
 }
 
-std::string Trimmed(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
-
 // "Run <first line of the script>" / "Run <action>", as GitHub names a step without `name:`.
 std::string DefaultStepName(const workflow::Step& s) {
-  if (s.uses) return "Run " + Trimmed(s.uses->value);
+  if (s.uses) return "Run " + std::string(core::TrimSpace(s.uses->value));
   std::string_view script = s.run ? std::string_view(s.run->value) : std::string_view();
   size_t b = script.find_first_not_of(" \t\r\n");
   script = b == std::string_view::npos ? std::string_view() : script.substr(b);
@@ -46,7 +40,7 @@ std::string DefaultStepName(const workflow::Step& s) {
 
 bool IsTrueString(const std::string* v) {
   if (v == nullptr) return false;
-  std::string t = Trimmed(*v);
+  std::string t = std::string(core::TrimSpace(*v));
   for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return t == "true";
 }
@@ -181,7 +175,8 @@ core::Status JobRunner::Setup() {
     auto image = EvaluateText(job_.container->image, ctx, file_);
     if (!image.ok()) return image.status();
     container =
-        !(image->is_string() && Trimmed(image->string_value()).empty()) && !image->is_null();
+        !(image->is_string() && std::string(core::TrimSpace(image->string_value())).empty()) &&
+        !image->is_null();
   }
   if (container) {
     return core::Status::Unavailable(Located(
@@ -232,7 +227,7 @@ std::string JobRunner::ActionName(const workflow::Step& s) {
   if (!s.id.empty()) return s.id;
   std::string base = "__run";
   if (s.uses) {
-    std::string uses = Trimmed(s.uses->value);
+    std::string uses = std::string(core::TrimSpace(s.uses->value));
     uses = uses.substr(0, uses.find('@'));
     for (char& c : uses) {
       if (c == '/' || c == '.' || c == '-') c = '_';
@@ -430,7 +425,7 @@ StepEnd JobRunner::RunScript(StepCall& c, const expr::EvalContext& ctx) {
   }
   ScriptStep ss;
   ss.script = std::move(script).value();
-  ss.shell = Trimmed(*shell);
+  ss.shell = std::string(core::TrimSpace(*shell));
   ss.working_directory = std::move(wd).value();
   return RunProcess(c, ss, nullptr);
 }

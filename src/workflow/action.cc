@@ -10,6 +10,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "core/strings.h"
 #include "expr/expression.h"
 #include "workflow/fields.h"
 #include "workflow/places.h"
@@ -78,18 +79,6 @@ const expr::ParseOptions& ConditionOptions() {
   return options;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 bool SamePosition(Position a, Position b) { return a.line == b.line && a.column == b.column; }
 
 // Parses the `${{ }}` of a scalar with `options`; reports the first error at the scalar.
@@ -127,7 +116,7 @@ std::optional<Text> ReadFreeText(Reader& r, const YamlNodePtr& node) {
 std::optional<Text> ReadActionCondition(Reader& r, const YamlNodePtr& node) {
   std::optional<Text> text = ReadString(r, node, Place::kNoContexts, true);
   if (!text || HasExpression(*node)) return text;
-  auto parsed = expr::Expression::Parse(Trim(text->value), ConditionOptions());
+  auto parsed = expr::Expression::Parse(core::TrimSpace(text->value), ConditionOptions());
   if (!parsed.ok()) {
     r.Error(node->pos, parsed.status().message(), "expression");
     return std::nullopt;
@@ -217,9 +206,9 @@ void CheckStepContext(Reader& r, const YamlNodePtr& node, bool condition) {
     CheckTemplate(r, *node, strict);
     return;
   }
-  if (!condition || Trim(node->scalar).empty()) return;
-  if (!expr::Expression::Parse(Trim(node->scalar), loose).ok()) return;
-  auto parsed = expr::Expression::Parse(Trim(node->scalar), strict);
+  if (!condition || core::TrimSpace(node->scalar).empty()) return;
+  if (!expr::Expression::Parse(core::TrimSpace(node->scalar), loose).ok()) return;
+  auto parsed = expr::Expression::Parse(core::TrimSpace(node->scalar), strict);
   if (!parsed.ok()) r.Error(node->pos, parsed.status().message(), "expression");
 }
 
@@ -331,7 +320,7 @@ void ReadRuns(Reader& r, const YamlNodePtr& node, ActionRuns& runs) {
   std::optional<ActionKind> kind;
   if (YamlNodePtr using_node = node->Find("using")) {
     if (auto text = ReadString(r, using_node, Place::kNoExpressions, true)) {
-      runs.using_ = Lower(text->value);
+      runs.using_ = core::AsciiLower(text->value);
       kind = KindOf(runs.using_);
       if (!kind) {
         r.Error(using_node->pos,
@@ -368,7 +357,7 @@ std::optional<bool> ReadRequired(Reader& r, const YamlNodePtr& node) {
   if (node->IsScalar() && node->Type() == YamlNode::ScalarType::kBool) return node->AsBool();
   // Quoted "true"/"false" are common in published actions; GitHub accepts them.
   if (node->IsScalar()) {
-    std::string lower = Lower(node->scalar);
+    std::string lower = core::AsciiLower(node->scalar);
     if (lower == "true" || lower == "false") return lower == "true";
   }
   ReportUnexpected(r, *node, "a boolean");
@@ -470,9 +459,9 @@ void ReadManifest(Reader& r, const YamlNode& root, ActionManifest& manifest) {
 }  // namespace
 
 const ActionInput* ActionManifest::FindInput(std::string_view id) const {
-  std::string wanted = Lower(id);
+  std::string wanted = core::AsciiLower(id);
   for (const ActionInput& input : inputs) {
-    if (Lower(input.id) == wanted) return &input;
+    if (core::AsciiLower(input.id) == wanted) return &input;
   }
   return nullptr;
 }

@@ -112,17 +112,13 @@ std::optional<LoadedWorkflow> LoadOne(const WorkflowSource& source, const fs::pa
   options.read_file = [&](const std::string& path) -> std::optional<std::string> {
     if (path.find('@') == std::string::npos) return ReadText(root / path);
     if (fetcher == nullptr) return std::nullopt;
-    // owner/repo/path/to/workflow.yml@ref
-    size_t at = path.rfind('@');
-    size_t slash1 = path.find('/');
-    size_t slash2 = slash1 == std::string::npos ? slash1 : path.find('/', slash1 + 1);
-    if (slash2 == std::string::npos || slash2 > at) return std::nullopt;
-    engine::ActionReference ref;
-    ref.uses = path;
-    ref.owner = path.substr(0, slash1);
-    ref.repo = path.substr(slash1 + 1, slash2 - slash1 - 1);
-    ref.path = path.substr(slash2 + 1, at - slash2 - 1);
-    ref.ref = path.substr(at + 1);
+    // owner/repo/path/to/workflow.yml@ref: parsed as an action reference with a path.
+    auto parsed = engine::ParseActionReference(path);
+    if (!parsed.ok() || parsed->kind != engine::ActionReference::Kind::kRemote ||
+        parsed->path.empty()) {
+      return std::nullopt;
+    }
+    const engine::ActionReference& ref = *parsed;
     backend::CancelToken cancel;
     auto fetched = fetcher->Fetch(
         ref, [](std::string_view) {}, cancel);

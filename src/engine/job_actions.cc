@@ -27,6 +27,26 @@ std::string InputEnvName(std::string_view name) {
 
 std::string StringOf(const Value& v) { return v.is_string() ? v.string_value() : v.ToString(); }
 
+// The INPUT_* variables of an action's inputs context.
+EnvList InputEnv(const Value& inputs) {
+  EnvList env;
+  for (const auto& [k, v] : inputs.object_value().entries())
+    SetEnv(env, InputEnvName(k), StringOf(v));
+  return env;
+}
+
+// The host's node, found on the PATH of `env`, for the node action `uses`.
+core::Result<std::string> FindNode(const EnvList& env, const workflow::ActionManifest& m,
+                                   std::string_view uses) {
+  const std::string* path = FindEnv(env, "PATH");
+  std::string node = FindProgram("node", path != nullptr ? *path : "");
+  if (node.empty()) {
+    return core::Status::NotFound("'" + std::string(uses) + "' is a " + m.runs.using_ +
+                                  " action and needs `node` on PATH: install Node.js to run it");
+  }
+  return node;
+}
+
 StepEnd Failed(StepOutput& out, const std::string& why) {
   out.Error(why);
   return StepEnd{Conclusion::kFailure, why, {}};
@@ -188,19 +208,13 @@ StepEnd JobRunner::RunNode(StepCall& c, const workflow::ActionManifest& m, const
   const Value* name = c.github.Find("action");
   c.github = StepGithub(name != nullptr ? StringOf(*name) : "", c.files, action);
   EnvList env = ProcessEnv(c.env, c.github);
-  EnvList input_env;
-  for (const auto& [k, v] : action.inputs.object_value().entries())
-    SetEnv(input_env, InputEnvName(k), StringOf(v));
+  EnvList input_env = InputEnv(action.inputs);
   for (const auto& [k, v] : input_env) SetEnv(env, k, v);
-  const std::string* path = FindEnv(env, "PATH");
-  std::string node = FindProgram("node", path != nullptr ? *path : "");
-  if (node.empty()) {
-    return Failed(out, "'" + c.step->uses->value + "' is a " + m.runs.using_ +
-                           " action and needs `node` on PATH: install Node.js to run it");
-  }
+  auto node = FindNode(env, m, c.step->uses->value);
+  if (!node.ok()) return Failed(out, node.status().message());
   if (!m.runs.main) return Failed(out, m.file + ": runs.main is missing");
   ScriptStep ss;
-  ss.command = {node, action.action_path + "/" + m.runs.main->value};
+  ss.command = {*node, action.action_path + "/" + m.runs.main->value};
   ss.env = std::move(env);
   EnvList state;
   const EnvList* pre_state = nullptr;
@@ -218,7 +232,7 @@ StepEnd JobRunner::RunNode(StepCall& c, const workflow::ActionManifest& m, const
     PostStage post;
     post.name = "Post " + c.name;
     post.condition = m.runs.post_if ? m.runs.post_if->value : "always()";
-    post.command = {node, action.action_path + "/" + m.runs.post->value};
+    post.command = {*node, action.action_path + "/" + m.runs.post->value};
     post.inputs = action.inputs;
     post.step_env = c.env;
     post.input_env = std::move(input_env);
@@ -298,6 +312,19 @@ StepCall JobRunner::StageCall(const std::string& name, int index, Scope& scope) 
   return c;
 }
 
+// A pre or post stage ended: it is reported, and its failure fails the job.
+void JobRunner::FinishStage(StepReport& rep, Clock::time_point started, const StepEnd& end) {
+  rep.outcome = rep.conclusion = end.outcome;
+  rep.error = sh_.masker->Mask(end.error);
+  rep.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+  if (end.outcome == Conclusion::kFailure) {
+    failed_ = true;
+    if (report_.failed_step.empty()) report_.failed_step = rep.name;
+  }
+  if (end.outcome == Conclusion::kCancelled) cancelled_ = true;
+  sh_.observer->OnStepFinished(in_.key, rep);
+}
+
 void JobRunner::RunPostStage(PostStage& p, int index) {
   Clock::time_point started = Clock::now();
   StepReport rep;
@@ -313,17 +340,7 @@ void JobRunner::RunPostStage(PostStage& p, int index) {
   StepCall c = StageCall(rep.name, index, scope);
   for (const auto& [k, v] : p.step_env) SetEnv(c.env, k, v);
   StepOutput out(c.oo);
-  auto finish = [&](const StepEnd& end) {
-    rep.outcome = rep.conclusion = end.outcome;
-    rep.error = sh_.masker->Mask(end.error);
-    rep.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-    if (end.outcome == Conclusion::kFailure) {
-      failed_ = true;
-      if (report_.failed_step.empty()) report_.failed_step = rep.name;
-    }
-    if (end.outcome == Conclusion::kCancelled) cancelled_ = true;
-    sh_.observer->OnStepFinished(in_.key, rep);
-  };
+  auto finish = [&](const StepEnd& end) { FinishStage(rep, started, end); };
   expr::EvalContext ctx = Context(c.github, c.env, c.status, scope_);
   auto run_it = expr::EvaluateCondition(p.condition, ctx);
   if (run_it.ok() && !*run_it) {
@@ -447,27 +464,17 @@ core::Status JobRunner::PrepareActions() {
       c.github = StepGithub(ActionName(workflow::Step{}), c.files, action);
       ScriptStep ss;
       ss.env = ProcessEnv(c.env, c.github);
-      for (const auto& [k, v] : action.inputs.object_value().entries())
-        SetEnv(ss.env, InputEnvName(k), StringOf(v));
-      const std::string* path = FindEnv(ss.env, "PATH");
-      std::string node = FindProgram("node", path != nullptr ? *path : "");
-      if (node.empty()) {
-        end = Failed(out, "'" + ref.uses + "' is a " + manifest.runs.using_ +
-                              " action and needs `node` on PATH: install Node.js to run it");
+      for (const auto& [k, v] : InputEnv(action.inputs)) SetEnv(ss.env, k, v);
+      auto node = FindNode(ss.env, manifest, ref.uses);
+      if (!node.ok()) {
+        end = Failed(out, node.status().message());
       } else {
-        ss.command = {node, action.action_path + "/" + manifest.runs.pre->value};
+        ss.command = {*node, action.action_path + "/" + manifest.runs.pre->value};
         end = RunProcess(c, ss, &state);
       }
     }
     pre_state_[&s] = std::move(state);
-    rep.outcome = rep.conclusion = end.outcome;
-    rep.error = sh_.masker->Mask(end.error);
-    rep.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-    sh_.observer->OnStepFinished(in_.key, rep);
-    if (end.outcome == Conclusion::kFailure) {
-      failed_ = true;
-      if (report_.failed_step.empty()) report_.failed_step = name;
-    }
+    FinishStage(rep, started, end);
   }
   return core::Status::Ok();
 }

@@ -127,6 +127,7 @@ class JobRunner {
   /// and runs the `pre:` stages of node actions. A problem fails the job before it starts.
   core::Status PrepareActions();
   StepCall StageCall(const std::string& name, int index, Scope& scope);
+  void FinishStage(StepReport& rep, Clock::time_point started, const StepEnd& end);
 
   const JobInstance& in_;
   const RunShared& sh_;

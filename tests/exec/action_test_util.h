@@ -6,10 +6,26 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "exec_test_util.h"
 
 namespace gantry::exec_test {
+
+/// Runs `gantry exec` (plus `extra`) on a workflow of one job whose first step is
+/// actions/checkout followed by `steps`, in `p` made a git repository, so that `uses: ./...`
+/// finds the actions committed with it.
+inline Finished RunCheckedOutJob(Project& p, const std::string& steps,
+                                 const std::vector<std::string>& extra = {}) {
+  p.Workflow("ci.yml",
+             "on: push\njobs:\n  job:\n    runs-on: ubuntu-latest\n    steps:\n"
+             "      - uses: actions/checkout@v4\n" +
+                 steps);
+  p.GitInit();
+  std::vector<std::string> args = {"exec"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return p.Run(args);
+}
 
 /// True when `node` is on PATH (node actions need it; their tests skip without it).
 inline bool HaveNode() { return std::system("command -v node >/dev/null 2>&1") == 0; }

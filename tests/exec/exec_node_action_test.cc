@@ -53,14 +53,7 @@ class NodeActionTest : public ::testing::Test {
     }
   }
   Finished RunWorkflow(const std::string& steps, const std::vector<std::string>& extra = {}) {
-    p_.Workflow("ci.yml",
-                "on: push\njobs:\n  job:\n    runs-on: ubuntu-latest\n    steps:\n"
-                "      - uses: actions/checkout@v4\n" +
-                    steps);
-    p_.GitInit();
-    std::vector<std::string> args = {"exec"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return p_.Run(args);
+    return RunCheckedOutJob(p_, steps, extra);
   }
   Project p_;
 };

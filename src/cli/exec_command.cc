@@ -11,10 +11,10 @@
 #include <thread>
 
 #include "actions/builtins.h"
+#include "actions/docker_host.h"
 #include "actions/fetcher.h"
 #include "backend/backend.h"
 #include "cli/console_printer.h"
-#include "cli/docker_services.h"
 #include "cli/event_filter.h"
 #include "cli/exec_config.h"
 #include "cli/exec_plan_print.h"
@@ -77,7 +77,7 @@ class InterruptGuard {
 // removed its services.
 class ServiceSweeper {
  public:
-  ServiceSweeper(DockerServiceHost& host, std::ostream& err) : host_(host), err_(err) {}
+  ServiceSweeper(actions::DockerContainerHost& host, std::ostream& err) : host_(host), err_(err) {}
   ~ServiceSweeper() {
     host_.Sweep([this](std::string_view line) { err_ << "gantry exec: " << line << '\n'; });
   }
@@ -85,7 +85,7 @@ class ServiceSweeper {
   ServiceSweeper& operator=(const ServiceSweeper&) = delete;
 
  private:
-  DockerServiceHost& host_;
+  actions::DockerContainerHost& host_;
   std::ostream& err_;
 };
 
@@ -342,11 +342,11 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
     return kExitOk;
   }
 
-  PullPolicy pull = PullPolicy::kMissing;
+  actions::PullPolicy pull = actions::PullPolicy::kMissing;
   if (options.pull == "never") {
-    pull = PullPolicy::kNever;
+    pull = actions::PullPolicy::kNever;
   } else if (options.pull == "always") {
-    pull = PullPolicy::kAlways;
+    pull = actions::PullPolicy::kAlways;
   } else if (options.pull != "missing") {
     return fail("--pull must be never, missing or always, not '" + options.pull + "'");
   }
@@ -385,13 +385,13 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
 
   // Services connect to Docker on the first job that has some; the guard removes whatever a
   // job left behind (by label) once every workflow ran.
-  DockerServiceHost services("", pull, fs::path(run_dir.path()).filename().string());
+  actions::DockerContainerHost services("", pull, fs::path(run_dir.path()).filename().string());
   ServiceSweeper services_sweeper(services, err);
 
   engine::RunOptions run;
   run.fetcher = fetcher.get();
   run.builtins = builtins.get();
-  run.service_host = &services;
+  run.container_host = &services;
   run.parallelism = options.parallelism > 0
                         ? options.parallelism
                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));

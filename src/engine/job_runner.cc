@@ -192,7 +192,7 @@ core::Status JobRunner::StartServices(const expr::EvalContext& ctx) {
   auto specs = EvaluateServices(job_, ctx, file_);
   if (!specs.ok()) return specs.status();
   if (specs->empty()) return core::Status::Ok();
-  ServiceHost* host = sh_.options->service_host;
+  ContainerHost* host = sh_.options->container_host;
   if (host == nullptr) {
     return core::Status::Unavailable(
         Located(file_, job_.pos, "services need a Docker engine: run the job without services"));
@@ -201,11 +201,11 @@ core::Status JobRunner::StartServices(const expr::EvalContext& ctx) {
   std::string job = in_.key.job_id + "-" + std::to_string(in_.key.instance);
   EnvList labels = {{"gantry.run", run_id == nullptr ? "" : run_id->ToString()},
                     {"gantry.job", job}};
-  service_host_ = host;
+  container_host_ = host;
   auto log = [this](std::string_view line) {
     sh_.observer->OnLogLine(in_.key, -1, sh_.masker->Mask(std::string(line)));
   };
-  core::Status st = host->Start(*specs, "gantry-" + job, labels, log, cancel_, services_);
+  core::Status st = host->Start(nullptr, *specs, "gantry-" + job, labels, log, cancel_, services_);
   if (!st.ok()) {
     return core::Status(st.code(),
                         Located(file_, job_.pos, sh_.masker->Mask("services: " + st.message())));
@@ -215,11 +215,11 @@ core::Status JobRunner::StartServices(const expr::EvalContext& ctx) {
 }
 
 void JobRunner::StopServices() {
-  if (service_host_ == nullptr) return;
-  service_host_->Stop(services_, [this](std::string_view line) {
+  if (container_host_ == nullptr) return;
+  container_host_->Stop(services_, [this](std::string_view line) {
     sh_.observer->OnLogLine(in_.key, -1, sh_.masker->Mask(std::string(line)));
   });
-  service_host_ = nullptr;
+  container_host_ = nullptr;
 }
 
 // GITHUB_ACTION: the step id, else "__run" / "__owner_repo", numbered when repeated.

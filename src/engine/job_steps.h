@@ -88,7 +88,7 @@ class JobRunner {
  private:
   // job_runner.cc
   core::Status Setup();
-  /// Starts the job's `services:` through the ServiceHost (job_.services evaluated in ctx).
+  /// Starts the job's `services:` through the ContainerHost (job_.services evaluated in ctx).
   core::Status StartServices(const expr::EvalContext& ctx);
   /// Removes what StartServices created (called by Finish, whatever the job's outcome).
   void StopServices();
@@ -146,7 +146,7 @@ class JobRunner {
   std::map<const workflow::Step*, EnvList> pre_state_;  // what a pre stage saved, by step
   std::map<std::string, int> action_counts_;
   std::unique_ptr<backend::CancelToken> cleanup_token_;
-  ServiceHost* service_host_ = nullptr;  // set once services were (partly) started
+  ContainerHost* container_host_ = nullptr;  // set once containers were (partly) started
   StartedServices services_;
   expr::Value services_context_;  // job.services
   bool failed_ = false, cancelled_ = false, timed_out_ = false, continue_on_error_ = false;

@@ -49,8 +49,9 @@ struct RunOptions {
   ActionFetcher* fetcher = nullptr;
   /// The natively implemented actions (checkout, artifacts, cache); may be nullptr.
   BuiltinActions* builtins = nullptr;
-  /// Starts `services:` containers; nullptr: a job with services fails with a clear message.
-  ServiceHost* service_host = nullptr;
+  /// Creates `services:`, `container:` and Docker action containers; nullptr: a job that needs one
+  /// fails with a clear message.
+  ContainerHost* container_host = nullptr;
   /// Show ::debug:: messages (also on when secrets/vars set ACTIONS_STEP_DEBUG).
   bool verbose = false;
   /// Resolved by the runner, shared by all jobs: secrets are added to it before start.

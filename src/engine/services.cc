@@ -1,5 +1,7 @@
 #include "engine/services.h"
 
+#include "core/strings.h"
+
 namespace gantry::engine {
 namespace {
 
@@ -115,6 +117,25 @@ core::Result<std::vector<ServiceSpec>> EvaluateServices(const workflow::Job& job
     if (!spec->image.empty()) out.push_back(std::move(spec).value());
   }
   return out;
+}
+
+core::Result<std::optional<ServiceSpec>> EvaluateJobContainer(const workflow::Job& job,
+                                                              const expr::EvalContext& ctx,
+                                                              const std::string& file) {
+  if (!job.container) return std::optional<ServiceSpec>();
+  auto spec = Evaluate(*job.container, ctx, file);
+  if (!spec.ok()) return spec.status();
+  if (core::TrimSpace(spec->image).empty()) return std::optional<ServiceSpec>();
+  return std::optional<ServiceSpec>(std::move(spec).value());
+}
+
+Value ContainerContext(const StartedServices& started) {
+  Object o;
+  if (!started.container_id.empty()) {
+    o.Set("id", Value(started.container_id));
+    o.Set("network", Value(started.network_id));
+  }
+  return Value(std::move(o));
 }
 
 Value ServicesContext(const StartedServices& started) {

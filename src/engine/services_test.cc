@@ -15,9 +15,10 @@ using testing::RecordingObserver;
 using testing::RunWorkflow;
 
 // Records what the engine asked for; publishes container port P on host port 40000 + P.
-class FakeServiceHost : public ServiceHost {
+class FakeServiceHost : public ContainerHost {
  public:
-  core::Status Start(const std::vector<ServiceSpec>& services, const std::string& network_name,
+  core::Status Start(const JobContainerSpec* /*job_container*/,
+                     const std::vector<ServiceSpec>& services, const std::string& network_name,
                      const EnvList& labels, const ServiceLog& log,
                      const backend::CancelToken& /*cancel*/, StartedServices& started) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -45,6 +46,23 @@ class FakeServiceHost : public ServiceHost {
     std::lock_guard<std::mutex> lock(mu_);
     stopped_.insert(stopped_.end(), started.container_ids.begin(), started.container_ids.end());
     stopped_.push_back(started.network_id);
+  }
+  std::unique_ptr<backend::Backend> JobBackend(const StartedServices& /*started*/) override {
+    return nullptr;
+  }
+  core::Status PrepareImage(const std::string& /*image*/, const ServiceLog& /*log*/,
+                            const backend::CancelToken& /*cancel*/) override {
+    return core::Status::Unavailable("no images here");
+  }
+  core::Result<std::string> BuildImage(const std::string& /*context_dir*/,
+                                       const std::string& /*dockerfile*/, const ServiceLog& /*log*/,
+                                       const backend::CancelToken& /*cancel*/) override {
+    return core::Status::Unavailable("no images here");
+  }
+  core::Result<backend::ProcessResult> RunContainer(
+      const ActionContainerSpec& /*spec*/, std::chrono::milliseconds /*kill_grace*/,
+      const backend::OutputSink& /*output*/, const backend::CancelToken& /*cancel*/) override {
+    return core::Status::Unavailable("no containers here");
   }
 
   std::string fail_image_;
@@ -81,7 +99,7 @@ jobs:
 TEST(ServicesTest, ServicesStartBeforeStepsFillJobServicesAndStopAtJobEnd) {
   FakeServiceHost host;
   RunOptions options;
-  options.service_host = &host;
+  options.container_host = &host;
   FakeBackend backend;
   RecordingObserver observer;
   RunReport r = RunWorkflow(kWorkflow, backend, observer, options);
@@ -109,7 +127,7 @@ TEST(ServicesTest, AFailedServiceFailsTheJobBeforeItsStepsAndIsStillRemoved) {
   FakeServiceHost host;
   host.fail_image_ = "redis:7";
   RunOptions options;
-  options.service_host = &host;
+  options.container_host = &host;
   FakeBackend backend;
   RecordingObserver observer;
   RunReport r = RunWorkflow(kWorkflow, backend, observer, options);
@@ -126,7 +144,7 @@ TEST(ServicesTest, AFailedServiceFailsTheJobBeforeItsStepsAndIsStillRemoved) {
 TEST(ServicesTest, AFailingStepStillRemovesTheServices) {
   FakeServiceHost host;
   RunOptions options;
-  options.service_host = &host;
+  options.container_host = &host;
   FakeBackend backend;
   RecordingObserver observer;
   RunReport r = RunWorkflow(R"y(on: push
@@ -173,7 +191,7 @@ jobs:
 TEST(ServicesTest, ServicesWithAnEmptyImageAreLeftOut) {
   FakeServiceHost host;
   RunOptions options;
-  options.service_host = &host;
+  options.container_host = &host;
   FakeBackend backend;
   RecordingObserver observer;
   RunReport r = RunWorkflow(R"y(on: push
@@ -198,7 +216,7 @@ jobs:
 TEST(ServicesTest, AWholeMapExpressionGivesTheServices) {
   FakeServiceHost host;
   RunOptions options;
-  options.service_host = &host;
+  options.container_host = &host;
   FakeBackend backend;
   RecordingObserver observer;
   RunReport r = RunWorkflow(R"y(on: push

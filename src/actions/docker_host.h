@@ -1,9 +1,11 @@
 #pragma once
 
-// The ServiceHost of `gantry exec`: service containers on a Docker engine, through the Docker
-// Engine API client of backend/docker. It connects on the first job that has services, so a
-// run without services never needs an engine.
+// The ContainerHost of `gantry exec` (and later the executor): service containers, job
+// containers and Docker action containers on a Docker engine, through the Docker Engine API
+// client of backend/docker. It connects on the first job that needs a container, so a run
+// without containers never needs an engine.
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -12,23 +14,34 @@
 #include "backend/docker/docker_client.h"
 #include "engine/services.h"
 
-namespace gantry::cli {
+namespace gantry::actions {
 
 /// When service images are pulled (`gantry exec --pull`).
 enum class PullPolicy { kNever, kMissing, kAlways };
 
-/// Starts services on the engine at `docker_host` ("" = $DOCKER_HOST, else the default
+/// Creates containers on the engine at `docker_host` ("" = $DOCKER_HOST, else the default
 /// socket). Everything it creates carries the label gantry.exec=<run_token> besides the
 /// labels the engine passes, so Sweep finds what a crashed job left. Thread-safe.
-class DockerServiceHost : public engine::ServiceHost {
+class DockerContainerHost : public engine::ContainerHost {
  public:
-  DockerServiceHost(std::string docker_host, PullPolicy pull, std::string run_token);
+  DockerContainerHost(std::string docker_host, PullPolicy pull, std::string run_token);
 
-  core::Status Start(const std::vector<engine::ServiceSpec>& services,
+  core::Status Start(const engine::JobContainerSpec* job_container,
+                     const std::vector<engine::ServiceSpec>& services,
                      const std::string& network_name, const engine::EnvList& labels,
                      const engine::ServiceLog& log, const backend::CancelToken& cancel,
                      engine::StartedServices& started) override;
   void Stop(const engine::StartedServices& started, const engine::ServiceLog& log) override;
+  std::unique_ptr<backend::Backend> JobBackend(const engine::StartedServices& started) override;
+  core::Status PrepareImage(const std::string& image, const engine::ServiceLog& log,
+                            const backend::CancelToken& cancel) override;
+  core::Result<std::string> BuildImage(const std::string& context_dir,
+                                       const std::string& dockerfile, const engine::ServiceLog& log,
+                                       const backend::CancelToken& cancel) override;
+  core::Result<backend::ProcessResult> RunContainer(const engine::ActionContainerSpec& spec,
+                                                    std::chrono::milliseconds kill_grace,
+                                                    const backend::OutputSink& output,
+                                                    const backend::CancelToken& cancel) override;
 
   /// Removes every container and network labelled with this run's token (left behind by a
   /// job that did not finish). Does nothing when no job connected to the engine.
@@ -52,4 +65,4 @@ class DockerServiceHost : public engine::ServiceHost {
   std::optional<core::Status> connect_error_;              // GUARDED_BY(mu_)
 };
 
-}  // namespace gantry::cli
+}  // namespace gantry::actions

@@ -1,4 +1,4 @@
-#include "cli/docker_services.h"
+#include "actions/docker_host.h"
 
 #include <poll.h>
 
@@ -7,7 +7,7 @@
 
 #include "backend/docker/docker_api.h"
 
-namespace gantry::cli {
+namespace gantry::actions {
 namespace {
 
 namespace docker = backend::docker;
@@ -47,11 +47,11 @@ void LogTail(docker::DockerClient& client, const std::string& id, const std::str
 
 }  // namespace
 
-DockerServiceHost::DockerServiceHost(std::string docker_host, PullPolicy pull,
-                                     std::string run_token)
+DockerContainerHost::DockerContainerHost(std::string docker_host, PullPolicy pull,
+                                         std::string run_token)
     : docker_host_(std::move(docker_host)), pull_(pull), run_token_(std::move(run_token)) {}
 
-core::Result<docker::DockerClient*> DockerServiceHost::Client() {
+core::Result<docker::DockerClient*> DockerContainerHost::Client() {
   std::lock_guard lock(mu_);
   if (client_) return client_.get();
   if (connect_error_) return *connect_error_;
@@ -64,10 +64,10 @@ core::Result<docker::DockerClient*> DockerServiceHost::Client() {
   return client_.get();
 }
 
-core::Status DockerServiceHost::EnsureImage(docker::DockerClient& client,
-                                            const engine::ServiceSpec& s,
-                                            const engine::ServiceLog& log,
-                                            const backend::CancelToken& cancel) {
+core::Status DockerContainerHost::EnsureImage(docker::DockerClient& client,
+                                              const engine::ServiceSpec& s,
+                                              const engine::ServiceLog& log,
+                                              const backend::CancelToken& cancel) {
   bool pull = pull_ == PullPolicy::kAlways;
   if (!pull) {
     auto exists = client.ImageExists(s.image);
@@ -87,11 +87,13 @@ core::Status DockerServiceHost::EnsureImage(docker::DockerClient& client,
       st.code(), "cannot pull image '" + s.image + "' of service '" + s.id + "': " + st.message());
 }
 
-core::Status DockerServiceHost::Start(const std::vector<engine::ServiceSpec>& services,
-                                      const std::string& network_name,
-                                      const engine::EnvList& labels, const engine::ServiceLog& log,
-                                      const backend::CancelToken& cancel,
-                                      engine::StartedServices& started) {
+core::Status DockerContainerHost::Start(
+    const engine::JobContainerSpec* job_container, const std::vector<engine::ServiceSpec>& services,
+    const std::string& network_name, const engine::EnvList& labels, const engine::ServiceLog& log,
+    const backend::CancelToken& cancel, engine::StartedServices& started) {
+  if (job_container != nullptr) {
+    return core::Status::Unavailable("job containers are not implemented yet");
+  }
   auto client = Client();
   if (!client.ok()) return client.status();
   docker::DockerClient& c = **client;
@@ -169,12 +171,12 @@ core::Status DockerServiceHost::Start(const std::vector<engine::ServiceSpec>& se
   return core::Status::Ok();
 }
 
-core::Status DockerServiceHost::WaitReady(docker::DockerClient& client, const std::string& id,
-                                          const engine::ServiceSpec& s,
-                                          const docker::ContainerSpec& cs,
-                                          const engine::ServiceLog& log,
-                                          const backend::CancelToken& cancel,
-                                          docker::ContainerState& state) {
+core::Status DockerContainerHost::WaitReady(docker::DockerClient& client, const std::string& id,
+                                            const engine::ServiceSpec& s,
+                                            const docker::ContainerSpec& cs,
+                                            const engine::ServiceLog& log,
+                                            const backend::CancelToken& cancel,
+                                            docker::ContainerState& state) {
   // docker's defaults where the healthcheck leaves a timing out: 30s interval and timeout,
   // 3 retries; a margin for the engine's own scheduling.
   int64_t interval = 30 * kSecond, timeout = 30 * kSecond, start_period = 0;
@@ -217,8 +219,8 @@ core::Status DockerServiceHost::WaitReady(docker::DockerClient& client, const st
   }
 }
 
-void DockerServiceHost::Stop(const engine::StartedServices& started,
-                             const engine::ServiceLog& log) {
+void DockerContainerHost::Stop(const engine::StartedServices& started,
+                               const engine::ServiceLog& log) {
   docker::DockerClient* client = nullptr;
   {
     std::lock_guard lock(mu_);
@@ -238,7 +240,32 @@ void DockerServiceHost::Stop(const engine::StartedServices& started,
   }
 }
 
-void DockerServiceHost::Sweep(const engine::ServiceLog& log) {
+std::unique_ptr<backend::Backend> DockerContainerHost::JobBackend(
+    const engine::StartedServices& started) {
+  std::lock_guard lock(mu_);
+  return docker::MakeContainerBackend(*client_, started.container_id);
+}
+
+core::Status DockerContainerHost::PrepareImage(const std::string& /*image*/,
+                                               const engine::ServiceLog& /*log*/,
+                                               const backend::CancelToken& /*cancel*/) {
+  return core::Status::Unavailable("Docker actions are not implemented yet");
+}
+
+core::Result<std::string> DockerContainerHost::BuildImage(const std::string& /*context_dir*/,
+                                                          const std::string& /*dockerfile*/,
+                                                          const engine::ServiceLog& /*log*/,
+                                                          const backend::CancelToken& /*cancel*/) {
+  return core::Status::Unavailable("Docker actions are not implemented yet");
+}
+
+core::Result<backend::ProcessResult> DockerContainerHost::RunContainer(
+    const engine::ActionContainerSpec& /*spec*/, std::chrono::milliseconds /*kill_grace*/,
+    const backend::OutputSink& /*output*/, const backend::CancelToken& /*cancel*/) {
+  return core::Status::Unavailable("Docker actions are not implemented yet");
+}
+
+void DockerContainerHost::Sweep(const engine::ServiceLog& log) {
   docker::DockerClient* client = nullptr;
   {
     std::lock_guard lock(mu_);
@@ -258,4 +285,4 @@ void DockerServiceHost::Sweep(const engine::ServiceLog& log) {
   }
 }
 
-}  // namespace gantry::cli
+}  // namespace gantry::actions

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts (or reuses) a private Docker engine for Gantry's container tests and builds the
-# local images they use: debian:bookworm (+ bookworm-slim), postgres:15 and redis:7.
+# local images they use: debian:bookworm (+ bookworm-slim), postgres:15, redis:7 and the
+# stand-ins for the images act's Docker conformance cases name (see build_act below).
 # No registry is needed: the base image is bootstrapped from the machine's apt sources.
 #
 #   scripts/docker-up.sh            # prints progress on stderr, then on stdout exactly
@@ -15,7 +16,8 @@
 #   GANTRY_DOCKER_BIP     its address (default 10.213.0.1/24, else 10.213.<20..219>.1/24)
 #   GANTRY_APT_SOURCES    apt sources file for the images (default: the machine's
 #                         /etc/apt/sources.list.d/debian.sources, else /etc/apt/sources.list)
-#   GANTRY_DOCKER_IMAGES  images to build (default "debian postgres redis"; "" = engine only)
+#   GANTRY_DOCKER_IMAGES  images to build (default "debian postgres redis act"; "" = engine
+#                         only; "act" = the stand-ins of the act-docker conformance suite)
 # Exit codes: 0 ready; 3 no Docker engine can be installed or started here (the reason is
 # printed; tests map it to "skipped"); any other non-zero: a real failure.
 set -euo pipefail
@@ -23,7 +25,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=docker/env.sh disable=SC1091
 . "$ROOT/scripts/docker/env.sh"
-IMAGES=${GANTRY_DOCKER_IMAGES-debian postgres redis}
+IMAGES=${GANTRY_DOCKER_IMAGES-debian postgres redis act}
 # The docker.io client: it has BuildKit built in (a preinstalled /usr/local/bin/docker may not).
 DOCKER=/usr/bin/docker
 export DOCKER_HOST="unix://$SOCK" DOCKER_BUILDKIT=1
@@ -204,12 +206,111 @@ build_service() {
   rm -rf "$ctx"
 }
 
+# build_inline TAG [NAME CONTENT]...: builds TAG from the Dockerfile on stdin; each NAME
+# CONTENT pair adds a file to the context (+ the apt sources). Cached like build_service:
+# the hash covers the context and the label of debian:bookworm.
+build_inline() {
+  local tag=$1 ctx hash
+  shift
+  build_debian
+  ctx=$(mktemp -d /var/tmp/gantry-ctx.XXXXXX)
+  cat >"$ctx/Dockerfile"
+  while (($# >= 2)); do
+    printf '%s\n' "$2" >"$ctx/$1"
+    shift 2
+  done
+  mkdir -p "$ctx/apt-sources"
+  cp "$SOURCES" "$ctx/apt-sources/"
+  hash=$({
+    label_of debian:bookworm
+    cd "$ctx" && find . -type f | LC_ALL=C sort | xargs sha256sum
+  } | sha256sum | cut -c1-16)
+  if [[ $(label_of "$tag") == "$hash" ]]; then
+    log "$tag cached"
+  else
+    log "building $tag"
+    local t0=$SECONDS
+    "$DOCKER" build --quiet --label "gantry.context=$hash" -t "$tag" "$ctx" >/dev/null ||
+      { rm -rf "$ctx"; die "docker build of $tag failed"; }
+    log "$tag built in $((SECONDS - t0)) s"
+    built=1
+  fi
+  rm -rf "$ctx"
+}
+
+# retag SOURCE TAG...: the stand-in costs nothing when a built image behaves alike.
+retag() {
+  local source=$1 tag
+  shift
+  for tag; do
+    "$DOCKER" tag "$source" "$tag"
+    log "$tag = $source"
+  done
+}
+
+# Node's official images run `node ARGS` when the first argument is a flag or no command
+# (`docker run node:16 -v` prints the version); anything else is exec'd as given.
+# shellcheck disable=SC2016  # expanded by the container's sh
+NODE_ENTRYPOINT='#!/bin/sh
+set -e
+if [ "${1#-}" != "$1" ] || ! command -v "$1" >/dev/null 2>&1; then
+  set -- node "$@"
+fi
+exec "$@"'
+
+# Stand-ins for the images named by act's Docker cases (tests/conformance/act_docker_suite.cc),
+# built as cheaply as the cases allow: one apt run (node, python, busybox), the rest retags or
+# apt-free builds.
+build_act() {
+  build_service postgres postgres:15
+  # node:*-buster*: Debian's nodejs with node's entrypoint; python for `shell: python` in
+  # node:16-buster; busybox-static is unpacked (off PATH) for the alpine stand-in below.
+  build_inline gantry-act/node <<'DOCKERFILE' docker-entrypoint.sh "$NODE_ENTRYPOINT"
+FROM debian:bookworm-slim
+COPY apt-sources/ /tmp/apt-sources/
+RUN set -eux; \
+    rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*; \
+    cp /tmp/apt-sources/* /etc/apt/sources.list.d/; rm -rf /tmp/apt-sources; \
+    apt-get update -qq; \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      nodejs python3 python-is-python3; \
+    cd /tmp; apt-get download -qq busybox-static; \
+    dpkg-deb -x busybox-static_*.deb /opt/busybox-static; rm -f busybox-static_*.deb; \
+    rm -rf /var/lib/apt/lists/*
+COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+RUN chmod 755 /usr/local/bin/docker-entrypoint.sh
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["node"]
+DOCKERFILE
+  retag gantry-act/node node:16-buster-slim node:12-buster-slim node:16-buster
+  # alpine: what the cases check is a shell that is sh, not bash; busybox alone gives that.
+  build_inline gantry-act/alpine <<'DOCKERFILE'
+FROM gantry-act/node AS busybox
+FROM scratch
+COPY --from=busybox /opt/busybox-static/bin/busybox /bin/busybox
+RUN ["/bin/busybox", "sh", "-c", "for d in /sbin /usr/bin /usr/sbin /tmp /root /etc; do /bin/busybox mkdir -p $d; done; /bin/busybox chmod 1777 /tmp; /bin/busybox --install -s; echo root:x:0:0:root:/root:/bin/sh >/etc/passwd; echo root:x:0: >/etc/group"]
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+CMD ["/bin/sh"]
+DOCKERFILE
+  retag gantry-act/alpine alpine:latest alpine:3
+  # catthehacker/ubuntu:runner-latest: an image whose default user is runner:runner.
+  build_inline gantry-act/runner <<'DOCKERFILE'
+FROM debian:bookworm-slim
+RUN useradd --create-home --shell /bin/bash runner
+USER runner
+DOCKERFILE
+  retag gantry-act/runner catthehacker/ubuntu:runner-latest
+  retag debian:bookworm-slim ubuntu:latest ubuntu:18.04 debian:bullseye-slim
+  retag postgres:15 postgres:12
+}
+
 built=""
 for image in $IMAGES; do
   case $image in
     debian) build_debian ;;
     postgres) build_service postgres postgres:15 ;;
     redis) build_service redis redis:7 ;;
+    act) build_act ;;
     *) die "unknown image '$image' in GANTRY_DOCKER_IMAGES" ;;
   esac
 done

@@ -1,0 +1,244 @@
+#include "backend/sandbox/sandbox_backend.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <filesystem>
+#include <string_view>
+#include <utility>
+
+#include "backend/host/host_backend.h"
+#include "backend/host/process.h"
+#include "backend/sandbox/limit_cgroups.h"
+
+namespace gantry::backend {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kInstallHint =
+    "sandboxed steps need bubblewrap (bwrap): install the bubblewrap package";
+
+// Joins the limit cgroups named before "--", then becomes bwrap: the cgroups must be joined
+// before bwrap forks the step, and the host backend's runner gives no hook in between.
+constexpr const char* kJoinScript =
+    R"(while [ "$1" != -- ]; do echo $$ >"$1" || exit 125; shift; done; shift; exec "$@")";
+
+// Variables that glibc and the dynamic loader act on. bwrap runs outside the sandbox as the
+// user of gantry, so a step (which controls its env through GITHUB_ENV) must not hand them to
+// bwrap itself: they reach the step through --setenv instead.
+bool UnsafeOutside(std::string_view name) {
+  static constexpr std::array<std::string_view, 12> kNames = {
+      "GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES",      "LOCALDOMAIN", "LOCPATH",
+      "NIS_PATH",   "NLSPATH",     "RES_OPTIONS",    "RESOLV_HOST_CONF", "TMPDIR",      "TZDIR"};
+  return name.rfind("LD_", 0) == 0 || name.rfind("MALLOC_", 0) == 0 ||
+         std::find(kNames.begin(), kNames.end(), name) != kNames.end();
+}
+
+bool IsExecutable(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+}
+
+// `name` looked up in this process's PATH; "" when not found.
+std::string FindOnPath(const std::string& name) {
+  if (name.find('/') != std::string::npos) return IsExecutable(name) ? name : "";
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string_view::npos) end = dirs.size();
+    std::string dir(dirs.substr(start, end - start));
+    if (!dir.empty()) {
+      std::string candidate = dir + "/" + name;
+      if (IsExecutable(candidate)) return candidate;
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
+bool IsWithin(const std::string& path, const std::string& dir) {
+  if (dir == "/") return true;
+  return path.size() >= dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+         (path.size() == dir.size() || path[dir.size()] == '/');
+}
+
+class SandboxBackend final : public Backend {
+ public:
+  SandboxBackend(std::unique_ptr<Backend> host, std::string bwrap, std::vector<std::string> mounts,
+                 std::vector<std::string> writable, std::vector<std::string> flags,
+                 std::string home, std::unique_ptr<sandbox::LimitCgroups> limits)
+      : host_(std::move(host)),
+        bwrap_(std::move(bwrap)),
+        mounts_(std::move(mounts)),
+        writable_(std::move(writable)),
+        flags_(std::move(flags)),
+        home_(std::move(home)),
+        limits_(std::move(limits)) {}
+
+  core::Result<ProcessResult> Run(const ProcessSpec& spec, const OutputSink& output,
+                                  const CancelToken& cancel) override {
+    // The same checks and errors as the host backend: the sandbox sees the same files.
+    core::Result<host::ExecImage> image = host::PrepareExec(spec);
+    if (!image.ok()) return image.status();
+    ProcessSpec outer;
+    outer.cwd = "/";
+    outer.timeout = spec.timeout;
+    outer.kill_grace = spec.kill_grace;
+    std::vector<std::string> procs_files;
+    if (limits_ != nullptr) {
+      core::Result<std::vector<std::string>> acquired = limits_->Acquire();
+      if (!acquired.ok()) return acquired.status();
+      procs_files = std::move(acquired).value();
+      outer.argv = {"/bin/sh", "-c", kJoinScript, "gantry-sandbox"};
+      outer.argv.insert(outer.argv.end(), procs_files.begin(), procs_files.end());
+      outer.argv.emplace_back("--");
+    }
+    AppendBwrapArgs(spec, image->path, outer);
+    core::Result<ProcessResult> result = host_->Run(outer, output, cancel);
+    if (limits_ != nullptr) limits_->Release(std::move(procs_files));
+    return result;
+  }
+
+  // The bwrap command line for `spec` (whose program resolved to `program`) onto outer.argv,
+  // and bwrap's own environment onto outer.env.
+  void AppendBwrapArgs(const ProcessSpec& spec, const std::string& program,
+                       ProcessSpec& outer) const {
+    std::vector<std::string>& a = outer.argv;
+    a.push_back(bwrap_);
+    a.insert(a.end(), mounts_.begin(), mounts_.end());
+    std::string home;
+    for (const auto& [name, value] : spec.env) {
+      if (name == "HOME") home = value;
+    }
+    if (NeedsHomeMount(home)) {
+      if (home_.empty()) {
+        a.insert(a.end(), {"--tmpfs", home});
+      } else {
+        a.insert(a.end(), {"--bind", home_, home});
+      }
+    }
+    // Parents come before their subdirectories (sorted), so that no bind hides another.
+    for (const std::string& dir : writable_) a.insert(a.end(), {"--bind", dir, dir});
+    a.insert(a.end(), flags_.begin(), flags_.end());
+    std::string cwd = spec.cwd;
+    if (cwd.empty()) {
+      std::error_code ec;
+      cwd = fs::current_path(ec).string();
+    }
+    if (!cwd.empty()) a.insert(a.end(), {"--chdir", cwd});
+    for (const auto& [name, value] : spec.env) {
+      if (UnsafeOutside(name)) {
+        a.insert(a.end(), {"--setenv", name, value});
+      } else {
+        outer.env.emplace_back(name, value);
+      }
+    }
+    a.emplace_back("--");
+    // A program found through an empty PATH entry is relative to cwd; bwrap's execvp would
+    // look it up in PATH again without the "./".
+    a.push_back(program.find('/') == std::string::npos ? "./" + program : program);
+    a.insert(a.end(), spec.argv.begin() + 1, spec.argv.end());
+  }
+
+ private:
+  // Whether $HOME needs a writable mount: it exists on the host (bwrap cannot create a mount
+  // point in the read-only root) and no writable dir covers it.
+  bool NeedsHomeMount(const std::string& home) const {
+    if (home.empty() || home.front() != '/' || home == "/") return false;
+    std::error_code ec;
+    if (!fs::is_directory(home, ec)) return false;
+    return std::none_of(writable_.begin(), writable_.end(),
+                        [&](const std::string& dir) { return IsWithin(home, dir); });
+  }
+
+  std::unique_ptr<Backend> host_;
+  std::string bwrap_;
+  std::vector<std::string> mounts_;    // the base view, before $HOME and writable binds
+  std::vector<std::string> writable_;  // canonical, sorted
+  std::vector<std::string> flags_;     // namespaces, identity, capabilities
+  std::string home_;
+  std::unique_ptr<sandbox::LimitCgroups> limits_;  // null: no limit is enforced
+};
+
+core::Result<std::string> CanonicalDir(const std::string& dir, std::string_view what) {
+  std::error_code ec;
+  fs::path canonical = fs::canonical(dir, ec);
+  if (ec || !fs::is_directory(canonical, ec)) {
+    return core::Status::InvalidArgument(std::string(what) + " '" + dir +
+                                         "' does not exist or is not a directory");
+  }
+  return canonical.string();
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Backend>> MakeSandboxBackend(const SandboxOptions& options,
+                                                          std::vector<std::string>* notes) {
+  std::string bwrap = FindOnPath(options.bwrap.empty() ? "bwrap" : options.bwrap);
+  if (bwrap.empty()) {
+    std::string which = options.bwrap.empty() ? "no bwrap in PATH" : "no program " + options.bwrap;
+    return core::Status::Unavailable(std::string(kInstallHint) + " (" + which + ")");
+  }
+  std::vector<std::string> writable;
+  for (const std::string& dir : options.writable) {
+    core::Result<std::string> canonical = CanonicalDir(dir, "sandbox writable directory");
+    if (!canonical.ok()) return canonical.status();
+    writable.push_back(std::move(canonical).value());
+  }
+  std::sort(writable.begin(), writable.end());
+  writable.erase(std::unique(writable.begin(), writable.end()), writable.end());
+  std::string home;
+  if (!options.home.empty()) {
+    core::Result<std::string> canonical = CanonicalDir(options.home, "sandbox home directory");
+    if (!canonical.ok()) return canonical.status();
+    home = std::move(canonical).value();
+  }
+  std::vector<std::string> mounts = {"--ro-bind", "/",     "/",       "--dev", "/dev",
+                                     "--proc",    "/proc", "--tmpfs", "/tmp"};
+  std::vector<std::string> flags = {"--unshare-pid", "--unshare-ipc", "--unshare-uts"};
+  if (!options.network) flags.emplace_back("--unshare-net");
+  flags.insert(flags.end(), {"--unshare-user", "--uid", std::to_string(options.uid), "--gid",
+                             std::to_string(options.gid), "--cap-drop", "ALL", "--die-with-parent",
+                             "--new-session"});
+
+  std::unique_ptr<sandbox::LimitCgroups> limits;
+  if (options.memory_bytes > 0 || options.pids_max > 0) {
+    if (!IsExecutable("/bin/sh")) {
+      return core::Status::Unavailable("sandbox limits need /bin/sh to join their cgroups");
+    }
+    limits = sandbox::LimitCgroups::Create({options.memory_bytes, options.pids_max}, notes);
+  }
+  core::Result<std::unique_ptr<Backend>> host = MakeHostBackend(HostBackendOptions{});
+  if (!host.ok()) return host.status();
+  auto backend = std::make_unique<SandboxBackend>(std::move(host).value(), bwrap, std::move(mounts),
+                                                  std::move(writable), std::move(flags), home,
+                                                  std::move(limits));
+
+  // One sandbox now, so that a machine where bwrap cannot create namespaces fails here with
+  // a clear message instead of failing every step.
+  ProcessSpec probe;
+  probe.argv = {"true"};
+  probe.cwd = "/";
+  probe.env = {{"PATH", "/usr/bin:/bin"}};
+  probe.timeout = std::chrono::seconds(30);
+  CancelToken never;
+  std::string probe_output;
+  core::Result<ProcessResult> ran = backend->Run(
+      probe, [&](std::string_view chunk) { probe_output.append(chunk); }, never);
+  if (!ran.ok() || !ran->ok()) {
+    std::string why = !ran.ok() ? ran.status().message() : probe_output;
+    if (size_t nl = why.find('\n'); nl != std::string::npos) why.resize(nl);
+    if (why.empty()) why = "exit code " + std::to_string(ran->exit_code);
+    return core::Status::Unavailable(std::string(kInstallHint) + "; " + bwrap +
+                                     " cannot create a sandbox here: " + why);
+  }
+  return std::unique_ptr<Backend>(std::move(backend));
+}
+
+}  // namespace gantry::backend

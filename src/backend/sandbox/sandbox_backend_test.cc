@@ -1,0 +1,319 @@
+#include "backend/sandbox/sandbox_backend.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gantry::backend {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+const char* const kPath = "/usr/local/bin:/usr/bin:/bin";
+
+struct TempDir {
+  TempDir() {
+    std::string templ = (fs::temp_directory_path() / "gantry-sandbox-XXXXXX").string();
+    path = mkdtemp(templ.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string path;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Whether a process whose command line holds `marker` as an argument exists on the host.
+bool ProcessWithArgExists(const std::string& marker) {
+  bool found = false;
+  if (DIR* proc = opendir("/proc")) {
+    while (dirent* e = readdir(proc)) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      std::string cmdline = ReadFile(std::string("/proc/") + e->d_name + "/cmdline");
+      if (cmdline.find(std::string(1, '\0') + marker + '\0') != std::string::npos) found = true;
+    }
+    closedir(proc);
+  }
+  return found;
+}
+
+struct Ran {
+  ProcessResult result;
+  std::string output;
+};
+
+class SandboxBackendTest : public ::testing::Test {
+ protected:
+  // A sandbox whose only writable dir is the test's workspace.
+  std::unique_ptr<Backend> Make(SandboxOptions options = {},
+                                std::vector<std::string>* notes = nullptr) {
+    options.writable.push_back(ws_.path);
+    auto made = MakeSandboxBackend(options, notes);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    if (!made.ok()) return nullptr;
+    return std::move(made).value();
+  }
+
+  ProcessSpec Spec(const std::string& script) const {
+    ProcessSpec spec;
+    spec.argv = {"sh", "-c", script};
+    spec.cwd = ws_.path;
+    spec.env = {{"PATH", kPath}};
+    return spec;
+  }
+
+  static Ran Run(Backend& backend, const ProcessSpec& spec) {
+    CancelToken never;
+    Ran ran;
+    auto result = backend.Run(
+        spec, [&](std::string_view chunk) { ran.output.append(chunk); }, never);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    if (result.ok()) ran.result = *result;
+    return ran;
+  }
+
+  TempDir ws_;
+};
+
+TEST_F(SandboxBackendTest, WritingOutsideTheWritableDirsFails) {
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  for (std::string path : {"/etc/gantry-sandbox-probe", "/usr/gantry-sandbox-probe"}) {
+    Ran ran = Run(*backend, Spec("touch " + path));
+    EXPECT_NE(ran.result.exit_code, 0) << path;
+    EXPECT_NE(ran.output.find("Read-only file system"), std::string::npos) << ran.output;
+    EXPECT_FALSE(fs::exists(path));
+  }
+}
+
+TEST_F(SandboxBackendTest, WritingInTheWorkspaceReachesTheHost) {
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  Ran ran = Run(*backend, Spec("mkdir sub && echo hello > sub/out.txt"));
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+  EXPECT_EQ(ReadFile(ws_.path + "/sub/out.txt"), "hello\n");
+}
+
+TEST_F(SandboxBackendTest, TmpIsAPrivateWritableTmpfs) {
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  std::string name = "/tmp/" + fs::path(ws_.path).filename().string() + "-tmpfile";
+  Ran ran = Run(*backend, Spec("echo x > " + name + " && cat " + name));
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+  EXPECT_EQ(ran.output, "x\n");
+  EXPECT_FALSE(fs::exists(name));
+}
+
+TEST_F(SandboxBackendTest, RunsAsTheSandboxUidWithoutCapabilities) {
+  SandboxOptions options;
+  options.uid = 1234;
+  options.gid = 2345;
+  auto backend = Make(options);
+  ASSERT_NE(backend, nullptr);
+  Ran ran = Run(*backend, Spec("id -u; id -g; grep CapEff /proc/self/status"));
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+  EXPECT_EQ(ran.output, "1234\n2345\nCapEff:\t0000000000000000\n");
+}
+
+TEST_F(SandboxBackendTest, EnvironmentIsPassedExactly) {
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  ProcessSpec spec = Spec("env | grep -v '^PWD=' | sort");
+  spec.env.emplace_back("FOO", "bar baz");
+  spec.env.emplace_back("LD_LIBRARY_PATH", "/nonexistent");
+  Ran ran = Run(*backend, spec);
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+  EXPECT_EQ(ran.output,
+            "FOO=bar baz\nLD_LIBRARY_PATH=/nonexistent\nPATH=" + std::string(kPath) + "\n");
+}
+
+TEST_F(SandboxBackendTest, ExitCodesAndOutputComeBack) {
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  Ran ran = Run(*backend, Spec("echo out; echo err >&2; exit 7"));
+  EXPECT_EQ(ran.result.exit_code, 7);
+  EXPECT_FALSE(ran.result.ok());
+  EXPECT_EQ(ran.output, "out\nerr\n");
+}
+
+TEST_F(SandboxBackendTest, MissingProgramIsNotFound) {
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  ProcessSpec spec = Spec("");
+  spec.argv = {"gantry-no-such-program"};
+  CancelToken never;
+  auto result = backend->Run(
+      spec, [](std::string_view) {}, never);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_F(SandboxBackendTest, HomeOutsideTheWritableDirsIsWritable) {
+  TempDir host_home;
+  TempDir shared_home;
+  // A fresh tmpfs per step: writable, and the host directory stays untouched.
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  ProcessSpec spec = Spec("touch \"$HOME/f\" && ls \"$HOME\"");
+  spec.env.emplace_back("HOME", host_home.path);
+  Ran ran = Run(*backend, spec);
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+  EXPECT_EQ(ran.output, "f\n");
+  EXPECT_FALSE(fs::exists(host_home.path + "/f"));
+  // With `home`, that directory is bound at $HOME.
+  SandboxOptions options;
+  options.home = shared_home.path;
+  backend = Make(options);
+  ASSERT_NE(backend, nullptr);
+  ran = Run(*backend, spec);
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+  EXPECT_TRUE(fs::exists(shared_home.path + "/f"));
+  EXPECT_FALSE(fs::exists(host_home.path + "/f"));
+}
+
+// A TCP listener on 127.0.0.1 of the host; port() is 0 when it could not be created.
+class Listener {
+ public:
+  Listener() {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0 && listen(fd_, 8) == 0 &&
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port_ = ntohs(addr.sin_port);
+    }
+  }
+  ~Listener() { close(fd_); }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST_F(SandboxBackendTest, NetworkIsolationLeavesOnlyLoopback) {
+  Listener listener;
+  ASSERT_NE(listener.port(), 0);
+  const std::string connect =
+      "exec bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(listener.port()) + "'";
+  auto shared = Make();
+  ASSERT_NE(shared, nullptr);
+  Ran ran = Run(*shared, Spec(connect));
+  EXPECT_TRUE(ran.result.ok()) << "with the host network: " << ran.output;
+
+  SandboxOptions options;
+  options.network = false;
+  auto isolated = Make(options);
+  ASSERT_NE(isolated, nullptr);
+  ran = Run(*isolated, Spec(connect));
+  EXPECT_FALSE(ran.result.ok()) << "connected to the host from an isolated sandbox";
+  ran = Run(*isolated, Spec("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"));
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+  EXPECT_EQ(ran.output, "lo\n");
+}
+
+TEST_F(SandboxBackendTest, PidsLimitStopsAForkLoop) {
+  SandboxOptions options;
+  options.pids_max = 20;
+  std::vector<std::string> notes;
+  auto backend = Make(options, &notes);
+  ASSERT_NE(backend, nullptr);
+  ASSERT_EQ(notes.size(), 1U);
+  if (notes[0].find("NOT enforced") != std::string::npos) GTEST_SKIP() << notes[0];
+  ProcessSpec spec = Spec("for i in $(seq 50); do sleep 5 & done; echo all-started");
+  spec.timeout = std::chrono::seconds(60);
+  spec.kill_grace = milliseconds(200);
+  Ran ran = Run(*backend, spec);
+  EXPECT_FALSE(ran.result.ok()) << ran.output;
+  EXPECT_EQ(ran.output.find("all-started"), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("fork"), std::string::npos) << ran.output;
+  // The limit is per run: the next run starts from zero.
+  ran = Run(*backend, Spec("for i in $(seq 10); do sleep 0 & done; wait"));
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+}
+
+TEST_F(SandboxBackendTest, MemoryLimitKillsAnAllocation) {
+  SandboxOptions options;
+  options.memory_bytes = int64_t{64} << 20;
+  std::vector<std::string> notes;
+  auto backend = Make(options, &notes);
+  ASSERT_NE(backend, nullptr);
+  ASSERT_EQ(notes.size(), 1U);
+  if (notes[0].find("NOT enforced") != std::string::npos) GTEST_SKIP() << notes[0];
+  // dd fills a buffer of bs bytes: 256 MiB of touched memory.
+  Ran ran = Run(*backend, Spec("dd if=/dev/zero of=/dev/null bs=256M count=1 2>/dev/null"));
+  EXPECT_FALSE(ran.result.ok()) << ran.output;
+  EXPECT_EQ(ran.result.exit_code, 128 + SIGKILL);
+  ran = Run(*backend, Spec("dd if=/dev/zero of=/dev/null bs=8M count=1 2>/dev/null"));
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+}
+
+TEST_F(SandboxBackendTest, TimeoutKillsTheWholeTree) {
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  // The background sleep left the process group (setsid) and must still be gone.
+  ProcessSpec spec = Spec("setsid sleep 987651 & sleep 987652");
+  spec.timeout = milliseconds(300);
+  spec.kill_grace = milliseconds(200);
+  Ran ran = Run(*backend, spec);
+  EXPECT_TRUE(ran.result.timed_out);
+  EXPECT_FALSE(ran.result.ok());
+  EXPECT_FALSE(ProcessWithArgExists("987651"));
+  EXPECT_FALSE(ProcessWithArgExists("987652"));
+}
+
+TEST_F(SandboxBackendTest, CancelKillsTheWholeTree) {
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  ProcessSpec spec = Spec("sleep 987653 & touch started; sleep 987654");
+  spec.kill_grace = milliseconds(200);
+  CancelToken cancel;
+  std::thread canceller([&] {
+    while (!fs::exists(ws_.path + "/started")) std::this_thread::sleep_for(milliseconds(5));
+    cancel.Cancel();
+  });
+  auto result = backend->Run(
+      spec, [](std::string_view) {}, cancel);
+  canceller.join();
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_TRUE(result->cancelled);
+  EXPECT_FALSE(ProcessWithArgExists("987653"));
+  EXPECT_FALSE(ProcessWithArgExists("987654"));
+}
+
+TEST(SandboxBackendSetupTest, MissingBwrapSaysToInstallIt) {
+  SandboxOptions options;
+  options.bwrap = "/nonexistent/bwrap";
+  auto made = MakeSandboxBackend(options);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().code(), core::StatusCode::kUnavailable);
+  EXPECT_NE(made.status().message().find("install the bubblewrap package"), std::string::npos);
+}
+
+TEST(SandboxBackendSetupTest, MissingWritableDirIsInvalid) {
+  SandboxOptions options;
+  options.writable = {"/nonexistent/gantry-sandbox-dir"};
+  auto made = MakeSandboxBackend(options);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().code(), core::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace gantry::backend

@@ -9,6 +9,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy gcovr
   time hyperfine
+  bubblewrap
   nodejs npm
 )
 

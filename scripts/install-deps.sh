@@ -10,6 +10,7 @@ PKGS=(
   clang-format clang-tidy gcovr
   time hyperfine
   bubblewrap
+  postgresql-client redis-tools
   nodejs npm
 )
 

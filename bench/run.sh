@@ -20,10 +20,11 @@ for src in bench/*_bench.cc; do
   GANTRY_SOURCE_DIR="$ROOT" "$bin" --benchmark_counters_tabular=true "$@"
 done
 [[ $found -eq 1 ]] || echo "bench: no benchmarks"
-# gantry exec against its physical limits (bash per step, ninja for a wide DAG) and composite
-# actions against plain run: steps; see docs/exec.md. Restoring an actions/cache entry against
-# tar -x of the same files; see docs/actions.md.
-for script in bench/exec_steps.sh bench/exec_dag.sh bench/exec_composite.sh bench/cache_restore.sh; do
+# gantry exec against its physical limits (bash per step, ninja for a wide DAG), composite
+# actions against plain run: steps, and --sandbox against plain host steps; see docs/exec.md.
+# Restoring an actions/cache entry against tar -x of the same files; see docs/actions.md.
+for script in bench/exec_steps.sh bench/exec_dag.sh bench/exec_composite.sh bench/exec_sandbox.sh \
+  bench/cache_restore.sh; do
   echo "== $script"
   "$script" "$BUILD"
 done

@@ -14,6 +14,7 @@
 #include "actions/docker_host.h"
 #include "actions/fetcher.h"
 #include "backend/backend.h"
+#include "backend/sandbox/sandbox_backend.h"
 #include "cli/console_printer.h"
 #include "cli/event_filter.h"
 #include "cli/exec_config.h"
@@ -204,6 +205,11 @@ struct Prepared {
 }  // namespace
 
 int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& err) {
+  return RunExecCommand(options, SandboxFlags{}, out, err);
+}
+
+int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std::ostream& out,
+                   std::ostream& err) {
   const auto started = std::chrono::steady_clock::now();
   EnvLookup env = ProcessEnv();
   auto fail = [&](const std::string& message) {
@@ -214,6 +220,7 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
 
   auto config = ParseConfig(options, env);
   if (!config.ok()) return fail(config.status().message());
+  if (core::Status st = CheckSandboxFlags(sandbox); !st.ok()) return fail(st.message());
   // Secrets are registered before anything else can print.
   core::Masker masker;
   for (const auto& [name, value] : config->secrets) masker.Add(value);
@@ -375,7 +382,20 @@ int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& 
 
   backend::CancelToken cancel;
   InterruptGuard interrupts(cancel);
-  std::unique_ptr<backend::Backend> backend = backend::MakeHostBackend();
+  std::unique_ptr<backend::Backend> backend;
+  if (sandbox.enabled) {
+    // Jobs with `container:` run in their container, not through this backend.
+    auto sandbox_options = SandboxOptionsFor(
+        sandbox, run_dir.path(), options.workspace.empty() ? "" : source->root.string());
+    if (!sandbox_options.ok()) return fail(sandbox_options.status().message());
+    std::vector<std::string> notes;
+    auto made = backend::MakeSandboxBackend(*sandbox_options, &notes);
+    for (const std::string& note : notes) err << "gantry exec: sandbox: " << note << '\n';
+    if (!made.ok()) return fail("--sandbox: " + made.status().message());
+    backend = std::move(made).value();
+  } else {
+    backend = backend::MakeHostBackend();
+  }
 
   actions::BuiltinOptions builtin_options;
   builtin_options.artifact_dir = fs::absolute(artifacts).string();

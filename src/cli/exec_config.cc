@@ -1,7 +1,12 @@
 #include "cli/exec_config.h"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace gantry::cli {
@@ -246,6 +251,82 @@ bool MatrixInstanceSelected(const MatrixFilter& filter, const engine::MatrixInst
     if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) return false;
   }
   return true;
+}
+
+void AddSandboxFlags(CLI::App& exec, SandboxFlags& flags) {
+  exec.add_flag("--sandbox", flags.enabled,
+                "run the steps of jobs without container: under bubblewrap: host read-only "
+                "except the run directory, private /tmp, uid 1000, no capabilities");
+  exec.add_flag("--sandbox-network{true}", flags.network,
+                "with --sandbox: share the host network (default); =false gives each step a "
+                "network of its own with only loopback");
+  exec.add_option("--sandbox-memory", flags.memory,
+                  "with --sandbox: memory limit per step process tree, e.g. 512m or 2g "
+                  "(where the cgroup memory controller allows)");
+  exec.add_option("--sandbox-pids", flags.pids,
+                  "with --sandbox: limit of processes per step (where the cgroup pids "
+                  "controller allows)")
+      ->check(CLI::PositiveNumber);
+}
+
+core::Result<int64_t> ParseByteSize(std::string_view text, std::string_view flag) {
+  auto invalid = [&]() {
+    return Status::InvalidArgument(std::string(flag) + " expects a size such as 512m or 2g, got '" +
+                                   std::string(text) + "'");
+  };
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || value <= 0) return invalid();
+  std::string unit(end, text.data() + text.size());
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  int shift = 0;
+  if (!unit.empty() && unit != "b") {
+    size_t pos = std::string_view("kmgt").find(unit[0]);
+    if (pos == std::string_view::npos) return invalid();
+    std::string_view rest = std::string_view(unit).substr(1);
+    if (!rest.empty() && rest != "b" && rest != "ib") return invalid();
+    shift = 10 * static_cast<int>(pos + 1);
+  }
+  if (value > (std::numeric_limits<int64_t>::max() >> shift)) return invalid();
+  return value << shift;
+}
+
+Status CheckSandboxFlags(const SandboxFlags& flags) {
+  if (!flags.enabled && (!flags.memory.empty() || flags.pids > 0 || !flags.network)) {
+    return Status::InvalidArgument(
+        "--sandbox-network, --sandbox-memory and --sandbox-pids need --sandbox");
+  }
+  if (!flags.memory.empty()) {
+    if (auto bytes = ParseByteSize(flags.memory, "--sandbox-memory"); !bytes.ok()) {
+      return bytes.status();
+    }
+  }
+  return Status::Ok();
+}
+
+core::Result<backend::SandboxOptions> SandboxOptionsFor(const SandboxFlags& flags,
+                                                        const std::string& run_dir,
+                                                        const std::string& shared_workspace) {
+  if (Status st = CheckSandboxFlags(flags); !st.ok()) return st;
+  backend::SandboxOptions options;
+  options.network = flags.network;
+  options.pids_max = flags.pids;
+  if (!flags.memory.empty()) {
+    auto bytes = ParseByteSize(flags.memory, "--sandbox-memory");
+    if (!bytes.ok()) return bytes.status();
+    options.memory_bytes = *bytes;
+  }
+  options.writable.push_back(run_dir);
+  if (!shared_workspace.empty()) options.writable.push_back(shared_workspace);
+  // Tools write to $HOME (caches, config); one home for the run, as a runner has one.
+  options.home = run_dir + "/_sandbox_home";
+  std::error_code ec;
+  std::filesystem::create_directories(options.home, ec);
+  if (ec) {
+    return Status::InvalidArgument("cannot create the sandbox home " + options.home + ": " +
+                                   ec.message());
+  }
+  return options;
 }
 
 }  // namespace gantry::cli

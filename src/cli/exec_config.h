@@ -1,19 +1,27 @@
 #pragma once
 
 // The run configuration of `gantry exec` from its command line: NAME=VALUE pairs, dotenv
-// files, secrets, workflow_dispatch / workflow_call inputs and matrix filters.
+// files, secrets, workflow_dispatch / workflow_call inputs, matrix filters and the sandbox.
 
+#include <cstdint>
 #include <map>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "backend/sandbox/sandbox_backend.h"
+#include "cli/exec_command.h"
 #include "cli/git_context.h"
 #include "core/status.h"
 #include "engine/plan.h"
 #include "expr/value.h"
 #include "workflow/events.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace gantry::cli {
 
@@ -60,5 +68,38 @@ expr::Value InputsContext(const std::vector<workflow::TriggerInput>& inputs,
 using MatrixFilter = std::map<std::string, std::vector<std::string>>;
 core::Result<MatrixFilter> ParseMatrixFilter(const std::vector<std::string>& args);
 bool MatrixInstanceSelected(const MatrixFilter& filter, const engine::MatrixInstance& instance);
+
+/// The --sandbox flags of `gantry exec`, as given (docs/exec.md, "Sandboxed host steps").
+struct SandboxFlags {
+  bool enabled = false;  // --sandbox: steps of jobs without `container:` run under bubblewrap
+  bool network = true;   // --sandbox-network=false: only loopback
+  std::string memory;    // --sandbox-memory SIZE; "" = no limit
+  int64_t pids = 0;      // --sandbox-pids N; 0 = no limit
+};
+
+/// Registers --sandbox, --sandbox-network, --sandbox-memory and --sandbox-pids on the exec
+/// subcommand; the values land in `flags`, which must outlive parsing.
+void AddSandboxFlags(CLI::App& exec, SandboxFlags& flags);
+
+/// Parses a byte size: digits with an optional unit k, m, g or t (powers of 1024; case and
+/// a trailing "b" or "ib" ignored), e.g. 512m, 2G, 1048576. InvalidArgument names `flag`.
+core::Result<int64_t> ParseByteSize(std::string_view text, std::string_view flag);
+
+/// InvalidArgument for a bad --sandbox-memory size, or limit flags without --sandbox.
+core::Status CheckSandboxFlags(const SandboxFlags& flags);
+
+/// The sandbox options (flags.enabled) for a run whose run directory is `run_dir` (and, when not
+/// empty, whose jobs share the workspace `shared_workspace`): those dirs writable, $HOME bound to
+/// run_dir/_sandbox_home (created). InvalidArgument as CheckSandboxFlags, or when the home
+/// cannot be created.
+core::Result<backend::SandboxOptions> SandboxOptionsFor(const SandboxFlags& flags,
+                                                        const std::string& run_dir,
+                                                        const std::string& shared_workspace);
+
+/// `gantry exec` with the --sandbox flags (RunExecCommand of exec_command.h runs without a
+/// sandbox). Host jobs then run sandboxed; the limits that are or are not enforced are
+/// printed to `err`.
+int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std::ostream& out,
+                   std::ostream& err);
 
 }  // namespace gantry::cli

@@ -1,5 +1,7 @@
 #include "backend/docker/docker_client.h"
 
+#include <openssl/evp.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -47,11 +49,43 @@ std::string Filters(const std::string& label) {
 
 // Driving a streaming request that only needs to stop on cancellation.
 StreamControl CancelOnly(const CancelToken& cancel) {
-  return StreamControl{cancel.wait_fd(),
-                       [&cancel] { return cancel.cancelled() ? StreamControl::kAbort : -1; }};
+  StreamControl control;
+  control.wake_fd = cancel.wait_fd();
+  control.tick = [&cancel] { return cancel.cancelled() ? StreamControl::kAbort : -1; };
+  return control;
 }
 
 }  // namespace
+
+std::string RegistryAuthHeader(const RegistryAuth& auth) {
+  const std::string raw = json{
+      {"username", auth.username},
+      {"password", auth.password},
+      {"serveraddress",
+       auth.server_address}}.dump();
+  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(raw.data()),
+                          static_cast<int>(raw.size()));
+  out.resize(static_cast<size_t>(n));
+  // The engine decodes the header as URL-safe base64.
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
+std::string ImageRegistry(const std::string& image) {
+  auto slash = image.find('/');
+  if (slash == std::string::npos) return "";
+  std::string first = image.substr(0, slash);
+  if (first.find('.') == std::string::npos && first.find(':') == std::string::npos &&
+      first != "localhost") {
+    return "";
+  }
+  return first;
+}
 
 DockerClient::DockerClient(std::string socket_path, std::unique_ptr<HttpClient> http)
     : socket_path_(std::move(socket_path)), http_(std::move(http)) {}
@@ -106,7 +140,8 @@ core::Result<bool> DockerClient::ImageExists(const std::string& image) {
 
 core::Status DockerClient::PullImage(const std::string& image,
                                      const std::function<void(std::string_view)>& log,
-                                     const CancelToken& cancel) {
+                                     const CancelToken& cancel,
+                                     const std::optional<RegistryAuth>& auth) {
   // fromImage=name&tag=tag; a digest (name@sha256:...) goes whole in fromImage.
   std::string name = image, tag;
   auto slash = image.rfind('/');
@@ -119,10 +154,12 @@ core::Status DockerClient::PullImage(const std::string& image,
   std::string path = Url("/images/create?fromImage=" + UrlEncode(name));
   if (image.find('@') == std::string::npos)
     path += "&tag=" + UrlEncode(tag.empty() ? "latest" : tag);
+  std::vector<std::string> headers;
+  if (auth) headers.push_back("X-Registry-Auth: " + RegistryAuthHeader(*auth));
   ProgressParser progress(log);
   auto r = http_->Stream(
       "POST", path, "", "text/plain", [&](std::string_view chunk) { progress.Feed(chunk); },
-      CancelOnly(cancel));
+      CancelOnly(cancel), headers);
   if (!r.ok()) return r.status();
   if (!r->ok()) return EngineError(*r, "cannot pull image " + image);
   progress.Finish();
@@ -240,6 +277,45 @@ core::Result<std::string> DockerClient::ContainerLogs(const std::string& id, int
   return out;
 }
 
+core::Status DockerClient::AttachContainer(const std::string& id, const OutputSink& output,
+                                           const StreamControl& control) {
+  FrameDemuxer demux([&](int, std::string_view data) {
+    if (output) output(data);
+  });
+  auto r = http_->Stream(
+      "POST", Url("/containers/" + UrlEncode(id) + "/attach?stream=1&stdout=1&stderr=1"), "",
+      "text/plain", [&](std::string_view chunk) { demux.Feed(chunk); }, control);
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot attach to container " + id);
+  return core::Status::Ok();
+}
+
+core::Result<int> DockerClient::WaitContainer(const std::string& id) {
+  auto r = http_->Send("POST", Url("/containers/" + UrlEncode(id) + "/wait"));
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot wait for container " + id);
+  auto j = ParseJson(r->body, "POST /containers/" + id + "/wait");
+  if (!j.ok()) return j.status();
+  if (auto e = j->find("Error"); e != j->end() && e->is_object()) {
+    std::string msg = e->value("Message", std::string());
+    if (!msg.empty()) return core::Status::Unavailable("waiting for container " + id + ": " + msg);
+  }
+  auto code = j->find("StatusCode");
+  if (code == j->end() || !code->is_number_integer()) {
+    return core::Status::Internal("POST /containers/" + id + "/wait returned no StatusCode");
+  }
+  return code->get<int>();
+}
+
+core::Status DockerClient::KillContainer(const std::string& id, const std::string& signal) {
+  auto r = http_->Send("POST",
+                       Url("/containers/" + UrlEncode(id) + "/kill?signal=" + UrlEncode(signal)));
+  if (!r.ok()) return r.status();
+  if (r->status == 409) return core::Status::Ok();  // not running (any more)
+  if (!r->ok()) return EngineError(*r, "cannot kill container " + id);
+  return core::Status::Ok();
+}
+
 core::Result<std::vector<std::string>> DockerClient::ListContainers(
     const std::string& label_filter) {
   auto r = http_->Send("GET", Url("/containers/json?all=1&filters=" + Filters(label_filter)));
@@ -265,6 +341,46 @@ core::Result<std::vector<std::string>> DockerClient::ListNetworks(const std::str
     for (const auto& n : *j) ids.push_back(n.value("Id", std::string()));
   }
   return ids;
+}
+
+core::Status DockerClient::CreateVolume(
+    const std::string& name, const std::vector<std::pair<std::string, std::string>>& labels) {
+  json l = json::object();
+  for (const auto& [k, v] : labels) l[k] = v;
+  json body = {{"Name", name}, {"Driver", "local"}, {"Labels", l}};
+  auto r = http_->Send("POST", Url("/volumes/create"), body.dump());
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot create volume " + name);
+  return core::Status::Ok();
+}
+
+core::Result<bool> DockerClient::VolumeExists(const std::string& name) {
+  auto r = http_->Send("GET", Url("/volumes/" + UrlEncode(name)));
+  if (!r.ok()) return r.status();
+  if (r->status == 404) return false;
+  if (!r->ok()) return EngineError(*r, "cannot inspect volume " + name);
+  return true;
+}
+
+core::Status DockerClient::RemoveVolume(const std::string& name, bool force) {
+  auto r =
+      http_->Send("DELETE", Url("/volumes/" + UrlEncode(name) + "?force=" + (force ? "1" : "0")));
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot remove volume " + name);
+  return core::Status::Ok();
+}
+
+core::Result<std::vector<std::string>> DockerClient::ListVolumes(const std::string& label_filter) {
+  auto r = http_->Send("GET", Url("/volumes?filters=" + Filters(label_filter)));
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot list volumes");
+  auto j = ParseJson(r->body, "GET /volumes");
+  if (!j.ok()) return j.status();
+  std::vector<std::string> names;
+  if (auto v = j->find("Volumes"); v != j->end() && v->is_array()) {
+    for (const auto& vol : *v) names.push_back(vol.value("Name", std::string()));
+  }
+  return names;
 }
 
 }  // namespace gantry::backend::docker

@@ -69,7 +69,23 @@ struct ContainerState {
   std::string ip;
 };
 
+/// Credentials for a registry (`credentials:` of a job container or service).
+struct RegistryAuth {
+  std::string username, password;
+  /// The registry's host ("" = the one the image name implies).
+  std::string server_address;
+};
+
+/// The X-Registry-Auth header value for `auth`: URL-safe base64 of
+/// {"username","password","serveraddress"}.
+std::string RegistryAuthHeader(const RegistryAuth& auth);
+
+/// The registry host of an image reference ("ghcr.io/a/b:1" -> "ghcr.io"); "" when the name
+/// has no host part (the engine's default registry).
+std::string ImageRegistry(const std::string& image);
+
 class HttpClient;
+struct StreamControl;
 
 /// A connection to one engine. Thread-safe: every call uses its own HTTP connection.
 class DockerClient {
@@ -90,10 +106,12 @@ class DockerClient {
 
   /// Whether the image is present locally.
   core::Result<bool> ImageExists(const std::string& image);
-  /// Pulls `image` (a missing tag means "latest"); progress lines go to `log`. The engine's
-  /// own error message on failure; Cancelled when `cancel` fires.
+  /// Pulls `image` (a missing tag means "latest"), authenticating with `auth` when given;
+  /// progress lines go to `log`. The engine's own error message on failure; Cancelled when
+  /// `cancel` fires.
   core::Status PullImage(const std::string& image, const std::function<void(std::string_view)>& log,
-                         const CancelToken& cancel);
+                         const CancelToken& cancel,
+                         const std::optional<RegistryAuth>& auth = std::nullopt);
   /// Builds `context_dir` (sent as a tar) with `dockerfile` (relative to the context; "" =
   /// Dockerfile) as `tag`; build output goes to `log`.
   core::Status BuildImage(const std::string& context_dir, const std::string& dockerfile,
@@ -120,6 +138,18 @@ class DockerClient {
   core::Result<ContainerState> InspectContainer(const std::string& id);
   /// The last `tail_lines` lines of stdout+stderr (0 = all).
   core::Result<std::string> ContainerLogs(const std::string& id, int tail_lines);
+  /// Attaches to stdout and stderr of container `id` (not yet started, typically) and streams
+  /// them to `output` (in order) until they close, i.e. until the container exits.
+  /// `control.on_headers` is called once the engine has attached: output written after that
+  /// point is not lost, so start the container then. Cancelled when `control.tick` aborts;
+  /// NotFound when there is no such container.
+  core::Status AttachContainer(const std::string& id, const OutputSink& output,
+                               const StreamControl& control);
+  /// Waits until container `id` is not running and returns its exit code.
+  core::Result<int> WaitContainer(const std::string& id);
+  /// Sends `signal` ("SIGTERM", "SIGKILL") to container `id`'s main process. A container that
+  /// is not running is fine; NotFound when there is none.
+  core::Status KillContainer(const std::string& id, const std::string& signal);
 
   /// Runs spec.argv inside running container `id` as `user` ("" = the container's user) with
   /// spec.cwd and exactly spec.env (argv[0] is looked up in that env's PATH by the container's
@@ -136,6 +166,18 @@ class DockerClient {
   core::Result<std::vector<std::string>> ListContainers(const std::string& label_filter);
   /// Ids of the networks carrying label `label_filter`.
   core::Result<std::vector<std::string>> ListNetworks(const std::string& label_filter);
+
+  /// Creates the named volume `name` (local driver) with `labels`. Creating an existing volume
+  /// is not an error (the engine returns it unchanged).
+  core::Status CreateVolume(const std::string& name,
+                            const std::vector<std::pair<std::string, std::string>>& labels);
+  /// Whether a volume named `name` exists.
+  core::Result<bool> VolumeExists(const std::string& name);
+  /// Removes volume `name`; NotFound when there is none, AlreadyExists while a container
+  /// uses it.
+  core::Status RemoveVolume(const std::string& name, bool force);
+  /// Names of the volumes carrying label `label_filter`.
+  core::Result<std::vector<std::string>> ListVolumes(const std::string& label_filter);
 
  private:
   DockerClient(std::string socket_path, std::unique_ptr<HttpClient> http);

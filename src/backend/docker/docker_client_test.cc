@@ -4,6 +4,7 @@
 #include "backend/docker/docker_client.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,7 +14,10 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
+
+#include "backend/docker/http.h"
 
 namespace gantry::backend::docker {
 namespace {
@@ -48,6 +52,10 @@ class DockerClientTest : public ::testing::Test {
     auto ns = client_->ListNetworks(Label());
     ASSERT_TRUE(ns.ok()) << ns.status().ToString();
     for (const auto& id : *ns) EXPECT_TRUE(client_->RemoveNetwork(id).ok());
+    auto vs = client_->ListVolumes(Label());
+    ASSERT_TRUE(vs.ok()) << vs.status().ToString();
+    for (const auto& v : *vs) EXPECT_TRUE(client_->RemoveVolume(v, true).ok());
+    EXPECT_TRUE(client_->ListVolumes(Label())->empty());
     EXPECT_TRUE(client_->ListContainers(Label())->empty());
     EXPECT_TRUE(client_->ListNetworks(Label())->empty());
   }
@@ -338,6 +346,91 @@ TEST_F(DockerClientTest, BuildImageFromAContextDirectory) {
   EXPECT_NE(st.message().find("cannot build image " + tag), std::string::npos) << st.message();
   (void)client_->RemoveImage(tag, true);
   fs::remove_all(dir);
+}
+
+// Decodes URL-safe base64 with padding.
+std::string DecodeUrlBase64(std::string s) {
+  for (char& c : s) {
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+  }
+  std::string out(s.size(), '\0');
+  int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+  EXPECT_GE(n, 0);
+  out.resize(static_cast<size_t>(n));
+  while (!out.empty() && out.back() == '\0') out.pop_back();  // the padding's zero bytes
+  return out;
+}
+
+TEST(RegistryAuthTest, HeaderIsUrlSafeBase64OfTheCredentialsJson) {
+  // "?>?" encodes to characters that differ between standard and URL-safe base64.
+  RegistryAuth auth{"me", "p?>?w", "registry.example:5000"};
+  std::string header = RegistryAuthHeader(auth);
+  EXPECT_EQ(header.find_first_of("+/"), std::string::npos) << header;
+  auto j = nlohmann::json::parse(DecodeUrlBase64(header));
+  EXPECT_EQ(j["username"], "me");
+  EXPECT_EQ(j["password"], "p?>?w");
+  EXPECT_EQ(j["serveraddress"], "registry.example:5000");
+}
+
+TEST(RegistryAuthTest, ImageRegistryIsTheHostPartOnly) {
+  EXPECT_EQ(ImageRegistry("registry.example:5000/team/app:1"), "registry.example:5000");
+  EXPECT_EQ(ImageRegistry("localhost/app"), "localhost");
+  EXPECT_EQ(ImageRegistry("team/app:1"), "");
+  EXPECT_EQ(ImageRegistry("redis:7"), "");
+}
+
+TEST_F(DockerClientTest, AttachBeforeStartSeesAllOutputAndWaitReturnsTheExitCode) {
+  ContainerSpec spec = Spec();
+  // Output right at start would be lost if the attach were not in place before the start.
+  // stdout and stderr are separate pipes in the engine: the sleeps order them.
+  spec.cmd = {"sh", "-c", "echo first; sleep 0.2; echo err >&2; sleep 0.2; echo last; exit 5"};
+  auto id = client_->CreateContainer(spec);
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  std::string out;
+  core::Status start_status = core::Status::Internal("never attached");
+  StreamControl control;
+  control.on_headers = [&](long) { start_status = client_->StartContainer(*id); };
+  core::Status st = client_->AttachContainer(
+      *id, [&](std::string_view c) { out.append(c); }, control);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_TRUE(start_status.ok()) << start_status.ToString();
+  EXPECT_EQ(out, "first\nerr\nlast\n");
+  auto code = client_->WaitContainer(*id);
+  ASSERT_TRUE(code.ok()) << code.status().ToString();
+  EXPECT_EQ(*code, 5);
+  EXPECT_EQ(client_->AttachContainer("gantry-no-such-container", nullptr, StreamControl()).code(),
+            core::StatusCode::kNotFound);
+}
+
+TEST_F(DockerClientTest, KillEndsAContainerThatIgnoresSigterm) {
+  ContainerSpec spec = Spec();
+  spec.cmd = {"sh", "-c", "trap '' TERM; sleep 4246 & wait; wait"};
+  std::string id = Start(spec);
+  ASSERT_FALSE(id.empty());
+  EXPECT_TRUE(client_->KillContainer(id, "SIGTERM").ok());
+  EXPECT_EQ(client_->InspectContainer(id)->status, "running");
+  EXPECT_TRUE(client_->KillContainer(id, "SIGKILL").ok());
+  auto code = client_->WaitContainer(id);
+  ASSERT_TRUE(code.ok()) << code.status().ToString();
+  EXPECT_EQ(*code, 137);
+  EXPECT_TRUE(client_->KillContainer(id, "SIGKILL").ok());  // no longer running: fine
+  EXPECT_EQ(client_->KillContainer("gantry-no-such-container", "SIGKILL").code(),
+            core::StatusCode::kNotFound);
+}
+
+TEST_F(DockerClientTest, VolumeCreateListRemove) {
+  const std::string name = "gantry-test-vol-" + label_value_;
+  EXPECT_FALSE(*client_->VolumeExists(name));
+  ASSERT_TRUE(client_->CreateVolume(name, {{"gantry.test", label_value_}}).ok());
+  EXPECT_TRUE(*client_->VolumeExists(name));
+  EXPECT_EQ(*client_->ListVolumes(Label()), std::vector<std::string>{name});
+  EXPECT_TRUE(client_->ListVolumes("gantry.test=none-" + label_value_)->empty());
+  EXPECT_TRUE(client_->RemoveVolume(name, false).ok());
+  EXPECT_FALSE(*client_->VolumeExists(name));
+  EXPECT_EQ(client_->RemoveVolume(name, false).code(), core::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -39,7 +39,25 @@ struct Transfer {
   HttpResponse response;
   bool status_known = false;
   bool streaming = false;  // the response is 2xx and goes to *sink
+  const std::function<void(long)>* on_headers = nullptr;
+  bool headers_done = false;
 };
+
+// Watches for the blank line that ends the final (non-1xx) response's headers.
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t len = size * n;
+  std::string_view line(data, len);
+  if (!t->headers_done && (line == "\r\n" || line == "\n")) {
+    long status = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200) {
+      t->headers_done = true;
+      if (t->on_headers != nullptr && *t->on_headers) (*t->on_headers)(status);
+    }
+  }
+  return len;
+}
 
 size_t OnWrite(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -60,7 +78,8 @@ size_t OnWrite(char* data, size_t size, size_t n, void* user) {
 // Prepares `easy` for one request; `headers` must outlive the transfer.
 void Setup(CURL* easy, const std::string& socket_path, std::string_view method,
            const std::string& url, const std::string& body, std::string_view content_type,
-           Slist& headers, Transfer& t, char* errbuf) {
+           Slist& headers, Transfer& t, char* errbuf,
+           const std::vector<std::string>& extra_headers = {}) {
   curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, socket_path.c_str());
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -68,6 +87,11 @@ void Setup(CURL* easy, const std::string& socket_path, std::string_view method,
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnWrite);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
+  for (const std::string& h : extra_headers) {
+    headers.reset(curl_slist_append(headers.release(), h.c_str()));
+  }
   std::string m(method);
   if (m == "POST" || m == "PUT" || !body.empty()) {
     curl_easy_setopt(easy, CURLOPT_POST, 1L);
@@ -120,17 +144,19 @@ core::Result<HttpResponse> HttpClient::Stream(std::string_view method, const std
                                               const std::string& body,
                                               std::string_view content_type,
                                               const std::function<void(std::string_view)>& sink,
-                                              const StreamControl& control) const {
+                                              const StreamControl& control,
+                                              const std::vector<std::string>& extra_headers) const {
   Easy easy(curl_easy_init());
   std::unique_ptr<CURLM, MultiDeleter> multi(curl_multi_init());
   if (!easy || !multi) return core::Status::Internal("curl_easy_init failed");
   Transfer t;
   t.easy = easy.get();
   t.sink = &sink;
+  t.on_headers = &control.on_headers;
   Slist headers;
   char errbuf[CURL_ERROR_SIZE] = {0};
   Setup(easy.get(), socket_path_, method, "http://localhost" + path, body, content_type, headers, t,
-        errbuf);
+        errbuf, extra_headers);
   curl_multi_add_handle(multi.get(), easy.get());
   // Removes the handle before either is cleaned up, on every way out.
   struct Remover {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -26,6 +27,9 @@ struct StreamControl {
   /// asked for): returns the milliseconds until it wants to be called again (-1 = only on
   /// data or wake_fd), or kAbort to end the transfer (Stream then returns Cancelled).
   std::function<int()> tick;
+  /// Called once the response's status line and headers have arrived (before any body), with
+  /// the status code; e.g. to start a container once its attach stream is set up.
+  std::function<void(long)> on_headers;
   static constexpr int kAbort = -2;
 };
 
@@ -42,11 +46,13 @@ class HttpClient {
                                   std::string_view content_type = "application/json") const;
 
   /// Like Send, but the body of a 2xx response goes to `sink` as it arrives (the returned
-  /// body stays empty); the body of any other response is collected as by Send.
+  /// body stays empty); the body of any other response is collected as by Send. `headers` are
+  /// extra request headers ("Name: value").
   core::Result<HttpResponse> Stream(std::string_view method, const std::string& path,
                                     const std::string& body, std::string_view content_type,
                                     const std::function<void(std::string_view)>& sink,
-                                    const StreamControl& control) const;
+                                    const StreamControl& control,
+                                    const std::vector<std::string>& headers = {}) const;
 
   const std::string& socket_path() const { return socket_path_; }
 

@@ -175,10 +175,13 @@ Value MakeStrategyContext(bool fail_fast, int job_index, int job_total, int max_
   return Value(std::move(o));
 }
 
-Value MakeJobContext(std::string_view status, const Value& services) {
+Value MakeJobContext(std::string_view status, const Value& services, const Value& container) {
   Object o;
   o.Set("status", Value(status));
   o.Set("services", services.is_object() ? services : Value(Object()));
+  if (container.is_object() && !container.object_value().entries().empty()) {
+    o.Set("container", container);
+  }
   return Value(std::move(o));
 }
 

@@ -53,7 +53,8 @@ expr::Value MakeStrategyContext(bool fail_fast, int job_index, int job_total, in
 
 /// The `job` context: status ("success", "failure", "cancelled"), container and services
 /// (`services`: the object ServicesContext makes; null = no services).
-expr::Value MakeJobContext(std::string_view status, const expr::Value& services = expr::Value());
+expr::Value MakeJobContext(std::string_view status, const expr::Value& services = expr::Value(),
+                           const expr::Value& container = expr::Value());
 
 /// The `inputs` context: the inputs declared by the workflow_dispatch / workflow_call trigger
 /// of `event_name` with their defaults, then the event payload's `inputs`, then `given`; each

@@ -1,5 +1,6 @@
 // The `uses:` steps of a job: built-in actions, composite actions (their steps run in a scope
-// of their own), node actions (run with the host's node) and the post stages they queue.
+// of their own), node actions (run with the host's node, or the job container's) and the post
+// stages they queue. Docker actions run in job_container.cc.
 #include <algorithm>
 #include <filesystem>
 
@@ -16,7 +17,40 @@ using std::chrono::milliseconds;
 // GitHub stops composite actions nested deeper than this.
 constexpr int kMaxCompositeDepth = 10;
 
-// INPUT_<NAME>: upper case, spaces become '_' (as the runner names them).
+std::string StringOf(const Value& v) { return v.is_string() ? v.string_value() : v.ToString(); }
+
+// The node that runs the node action `uses`: found with `find` in a job container, else on
+// the PATH of `env`.
+core::Result<std::string> FindNode(const EnvList& env, const workflow::ActionManifest& m,
+                                   std::string_view uses, const ProgramFinder& find) {
+  const std::string* path = FindEnv(env, "PATH");
+  std::string node = find ? find("node") : FindProgram("node", path != nullptr ? *path : "");
+  if (node.empty()) {
+    return core::Status::NotFound(
+        "'" + std::string(uses) + "' is a " + m.runs.using_ + " action and needs `node` " +
+        (find ? "in the job container's image" : "on PATH: install Node.js to run it"));
+  }
+  return node;
+}
+
+// A directory holding only a Dockerfile is a Docker action, as the runner reads it.
+std::optional<workflow::ActionManifest> DockerfileOnly(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir + "/action.yml", ec) || fs::exists(dir + "/action.yaml", ec) ||
+      !fs::is_regular_file(dir + "/Dockerfile", ec)) {
+    return std::nullopt;
+  }
+  workflow::ActionManifest m;
+  m.file = dir + "/Dockerfile";
+  m.runs.kind = workflow::ActionKind::kDocker;
+  m.runs.using_ = "docker";
+  m.runs.image = workflow::Text{"Dockerfile", {}};
+  return m;
+}
+
+}  // namespace
+
 std::string InputEnvName(std::string_view name) {
   std::string out = "INPUT_";
   for (char c : name) {
@@ -25,9 +59,6 @@ std::string InputEnvName(std::string_view name) {
   return out;
 }
 
-std::string StringOf(const Value& v) { return v.is_string() ? v.string_value() : v.ToString(); }
-
-// The INPUT_* variables of an action's inputs context.
 EnvList InputEnv(const Value& inputs) {
   EnvList env;
   for (const auto& [k, v] : inputs.object_value().entries())
@@ -35,24 +66,10 @@ EnvList InputEnv(const Value& inputs) {
   return env;
 }
 
-// The host's node, found on the PATH of `env`, for the node action `uses`.
-core::Result<std::string> FindNode(const EnvList& env, const workflow::ActionManifest& m,
-                                   std::string_view uses) {
-  const std::string* path = FindEnv(env, "PATH");
-  std::string node = FindProgram("node", path != nullptr ? *path : "");
-  if (node.empty()) {
-    return core::Status::NotFound("'" + std::string(uses) + "' is a " + m.runs.using_ +
-                                  " action and needs `node` on PATH: install Node.js to run it");
-  }
-  return node;
-}
-
 StepEnd Failed(StepOutput& out, const std::string& why) {
   out.Error(why);
   return StepEnd{Conclusion::kFailure, why, {}};
 }
-
-}  // namespace
 
 StepEnd JobRunner::RunUses(StepCall& c, const expr::EvalContext& ctx, StepOutput& out) {
   const workflow::Step& s = *c.step;
@@ -62,9 +79,7 @@ StepEnd JobRunner::RunUses(StepCall& c, const expr::EvalContext& ctx, StepOutput
   auto with = EvaluateTextMap(s.with, ctx, file);
   if (!with.ok()) return Failed(out, with.status().message());
   if (ref->kind == ActionReference::Kind::kDocker) {
-    return Failed(out, "'" + ref->uses +
-                           "' runs in a container: Docker actions need a Docker engine, "
-                           "which gantry exec cannot use yet");
+    return RunDocker(c, *ref, nullptr, *c.scope, *with, out);
   }
   BuiltinActions* builtins = sh_.options->builtins;
   if (ref->kind == ActionReference::Kind::kRemote && builtins != nullptr &&
@@ -95,12 +110,18 @@ StepEnd JobRunner::RunUses(StepCall& c, const expr::EvalContext& ctx, StepOutput
         },
         Token(c.after_cancel));
     if (!fetched.ok()) return Failed(out, fetched.status().message());
-    dir = fetched->dir + (ref->path.empty() ? "" : "/" + ref->path);
+    auto visible = VisibleActionDir(fetched->dir, *ref);
+    if (!visible.ok()) return Failed(out, visible.status().message());
+    dir = *visible + (ref->path.empty() ? "" : "/" + ref->path);
     action.action_repository = ref->repository();
     action.action_ref = ref->ref;
   }
   auto manifest = workflow::LoadActionManifest(dir);
-  if (!manifest.ok()) return Failed(out, manifest.status().message());
+  if (!manifest.ok()) {
+    std::optional<workflow::ActionManifest> dockerfile = DockerfileOnly(dir);
+    if (!dockerfile) return Failed(out, manifest.status().message());
+    manifest = std::move(*dockerfile);
+  }
   action.action_path = dir;
   action.file = manifest->file;
   action.depth = c.scope->depth + 1;
@@ -121,9 +142,7 @@ StepEnd JobRunner::RunUses(StepCall& c, const expr::EvalContext& ctx, StepOutput
     case workflow::ActionKind::kDocker:
       break;
   }
-  return Failed(out, "'" + ref->uses +
-                         "' is a Docker action: it needs a Docker engine, which gantry exec "
-                         "cannot use yet");
+  return RunDocker(c, *ref, &*manifest, action, *with, out);
 }
 
 // The inputs context of an action: `with:` values, then the defaults of the inputs not
@@ -210,7 +229,7 @@ StepEnd JobRunner::RunNode(StepCall& c, const workflow::ActionManifest& m, const
   EnvList env = ProcessEnv(c.env, c.github);
   EnvList input_env = InputEnv(action.inputs);
   for (const auto& [k, v] : input_env) SetEnv(env, k, v);
-  auto node = FindNode(env, m, c.step->uses->value);
+  auto node = FindNode(env, m, c.step->uses->value, Finder());
   if (!node.ok()) return Failed(out, node.status().message());
   if (!m.runs.main) return Failed(out, m.file + ": runs.main is missing");
   ScriptStep ss;
@@ -420,8 +439,11 @@ core::Status JobRunner::PrepareActions() {
                     "Input required and not supplied: " + in.id + " (action " + ref->uses + ")"));
       }
     }
-    if (manifest->runs.kind == workflow::ActionKind::kNode && manifest->runs.pre)
-      pres.push_back({&s, *ref, fetched->dir, std::move(manifest).value()});
+    if (manifest->runs.kind == workflow::ActionKind::kNode && manifest->runs.pre) {
+      auto visible = VisibleActionDir(fetched->dir, *ref);
+      if (!visible.ok()) return visible.status();
+      pres.push_back({&s, *ref, *visible, std::move(manifest).value()});
+    }
   }
   // Then the pre stages, in step order.
   for (auto& [step, ref, dir, manifest] : pres) {
@@ -465,7 +487,7 @@ core::Status JobRunner::PrepareActions() {
       ScriptStep ss;
       ss.env = ProcessEnv(c.env, c.github);
       for (const auto& [k, v] : InputEnv(action.inputs)) SetEnv(ss.env, k, v);
-      auto node = FindNode(ss.env, manifest, ref.uses);
+      auto node = FindNode(ss.env, manifest, ref.uses, Finder());
       if (!node.ok()) {
         end = Failed(out, node.status().message());
       } else {

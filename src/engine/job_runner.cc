@@ -88,7 +88,7 @@ expr::EvalContext JobRunner::Context(const Value& github, const EnvList& env, Jo
   Object o = base_contexts_.object_value();
   o.Set("github", github);
   o.Set("env", ObjectFromPairs(env));
-  o.Set("job", MakeJobContext(StatusName(status), services_context_));
+  o.Set("job", MakeJobContext(StatusName(status), services_context_, container_context_));
   o.Set("inputs", scope.inputs);
   Object steps;
   for (const StepRecord& r : scope.steps) {
@@ -125,21 +125,9 @@ core::Status JobRunner::Setup() {
       if (ec) return core::Status::Internal("cannot empty " + d + ": " + ec.message());
     }
   }
-  runner_ = sh_.runner;
-  runner_.temp = temp_;
-  Object github = sh_.github.is_object() ? sh_.github.object_value() : Object();
-  github.Set("job", Value(job_.id));
-  github.Set("workspace", Value(workspace_));
-  github_ = Value(std::move(github));
-  Object base;
-  base.Set("github", github_);
-  base.Set("vars", sh_.vars);
-  base.Set("secrets", sh_.secrets);
-  base.Set("matrix", in_.matrix);
-  base.Set("strategy", in_.strategy);
-  base.Set("needs", in_.needs);
-  base.Set("runner", MakeRunnerContext(runner_));
-  base_contexts_ = Value(std::move(base));
+  BuildContexts();
+  GANTRY_RETURN_IF_ERROR(PlanContainer(Context(github_, env_, JobStatus::kSuccess, scope_)));
+  if (container_) BuildContexts();
   scope_.inputs = sh_.inputs;
   scope_.file = file_;
 
@@ -170,32 +158,41 @@ core::Status JobRunner::Setup() {
     auto m = EvaluateNumber(*job_.cancel_timeout_minutes, ctx, file_);
     if (m.ok()) cancel_timeout_minutes_ = *m;
   }
-  bool container = false;
-  if (job_.container) {
-    auto image = EvaluateText(job_.container->image, ctx, file_);
-    if (!image.ok()) return image.status();
-    container =
-        !(image->is_string() && std::string(core::TrimSpace(image->string_value())).empty()) &&
-        !image->is_null();
-  }
-  if (container) {
-    return core::Status::Unavailable(Located(
-        file_, job_.container->pos,
-        "job containers are not supported yet: run the job on the host (remove `container:`; "
-        "`services:` work)"));
-  }
-  if (!job_.services.empty() || job_.services_expression) return StartServices(ctx);
-  return core::Status::Ok();
+  return StartContainers(ctx);
 }
 
-core::Status JobRunner::StartServices(const expr::EvalContext& ctx) {
+void JobRunner::BuildContexts() {
+  runner_ = sh_.runner;
+  runner_.temp = Visible(temp_);
+  runner_.tool_cache = Visible(runner_.tool_cache);
+  Object github = sh_.github.is_object() ? sh_.github.object_value() : Object();
+  github.Set("job", Value(job_.id));
+  github.Set("workspace", Value(Visible(workspace_)));
+  if (container_) github.Set("event_path", Value(kContainerEventPath));
+  github_ = Value(std::move(github));
+  Object base;
+  base.Set("github", github_);
+  base.Set("vars", sh_.vars);
+  base.Set("secrets", sh_.secrets);
+  base.Set("matrix", in_.matrix);
+  base.Set("strategy", in_.strategy);
+  base.Set("needs", in_.needs);
+  base.Set("runner", MakeRunnerContext(runner_));
+  base_contexts_ = Value(std::move(base));
+}
+
+core::Status JobRunner::StartContainers(const expr::EvalContext& ctx) {
   auto specs = EvaluateServices(job_, ctx, file_);
   if (!specs.ok()) return specs.status();
-  if (specs->empty()) return core::Status::Ok();
+  if (specs->empty() && !container_) return core::Status::Ok();
   ContainerHost* host = sh_.options->container_host;
   if (host == nullptr) {
     return core::Status::Unavailable(
-        Located(file_, job_.pos, "services need a Docker engine: run the job without services"));
+        container_ ? Located(file_, job_.container->pos,
+                             "job containers need a Docker engine: run the job on the host "
+                             "(without `container:`)")
+                   : Located(file_, job_.pos,
+                             "services need a Docker engine: run the job without services"));
   }
   const Value* run_id = github_.is_object() ? github_.object_value().Find("run_id") : nullptr;
   std::string job = in_.key.job_id + "-" + std::to_string(in_.key.instance);
@@ -205,16 +202,32 @@ core::Status JobRunner::StartServices(const expr::EvalContext& ctx) {
   auto log = [this](std::string_view line) {
     sh_.observer->OnLogLine(in_.key, -1, sh_.masker->Mask(std::string(line)));
   };
-  core::Status st = host->Start(nullptr, *specs, "gantry-" + job, labels, log, cancel_, services_);
+  JobContainerSpec job_container;
+  if (container_) {
+    job_container.container = *container_;
+    job_container.mounts = ContainerMounts();
+    job_container.working_dir = Visible(workspace_);
+  }
+  core::Status st = host->Start(container_ ? &job_container : nullptr, *specs, "gantry-" + job,
+                                labels, log, cancel_, services_);
   if (!st.ok()) {
-    return core::Status(st.code(),
-                        Located(file_, job_.pos, sh_.masker->Mask("services: " + st.message())));
+    const workflow::Position& pos =
+        container_ && services_.container_id.empty() ? job_.container->pos : job_.pos;
+    return core::Status(
+        st.code(),
+        Located(file_, pos,
+                sh_.masker->Mask(
+                    (services_.container_id.empty() && container_ ? "container: " : "services: ") +
+                    st.message())));
   }
   services_context_ = ServicesContext(services_);
-  return core::Status::Ok();
+  container_context_ = ContainerContext(services_);
+  if (!container_) return core::Status::Ok();
+  container_backend_ = host->JobBackend(services_);
+  return ProbeContainer();
 }
 
-void JobRunner::StopServices() {
+void JobRunner::StopContainers() {
   if (container_host_ == nullptr) return;
   container_host_->Stop(services_, [this](std::string_view line) {
     sh_.observer->OnLogLine(in_.key, -1, sh_.masker->Mask(std::string(line)));
@@ -242,13 +255,13 @@ Value JobRunner::StepGithub(const std::string& action, const StepFiles& files,
                             const Scope& scope) const {
   Object g = github_.object_value();
   g.Set("action", Value(action));
-  g.Set("env", Value(files.env));
-  g.Set("output", Value(files.output));
-  g.Set("path", Value(files.path));
-  g.Set("step_summary", Value(files.summary));
-  g.Set("state", Value(files.state));
+  g.Set("env", Value(Visible(files.env)));
+  g.Set("output", Value(Visible(files.output)));
+  g.Set("path", Value(Visible(files.path)));
+  g.Set("step_summary", Value(Visible(files.summary)));
+  g.Set("state", Value(Visible(files.state)));
   if (scope.depth > 0) {
-    g.Set("action_path", Value(scope.action_path));
+    g.Set("action_path", Value(Visible(scope.action_path)));
     g.Set("action_repository", Value(scope.action_repository));
     g.Set("action_ref", Value(scope.action_ref));
   }
@@ -262,7 +275,8 @@ EnvList JobRunner::EnvOf(const Scope& scope) const {
 }
 
 EnvList JobRunner::ProcessEnv(const EnvList& env, const Value& github) const {
-  EnvList out = sh_.options->base_env;
+  // A container job's steps start from the container's environment, not this machine's.
+  EnvList out = container_ ? EnvList() : sh_.options->base_env;
   out.reserve(out.size() + env.size() + 48);
   SetEnv(out, "CI", "true");
   for (const auto& [k, v] : env) SetEnv(out, k, v);
@@ -275,9 +289,10 @@ EnvList JobRunner::ProcessEnv(const EnvList& env, const Value& github) const {
       path += ':';
     }
     const std::string* old = FindEnv(out, "PATH");
-    path += old != nullptr ? *old : "";
+    path += old != nullptr ? *old : container_path_env_;
     SetEnv(out, "PATH", std::move(path));
   }
+  if (container_) SetEnv(out, "HOME", kContainerHome);
   return out;
 }
 
@@ -430,7 +445,8 @@ StepEnd JobRunner::RunScript(StepCall& c, const expr::EvalContext& ctx) {
   return RunProcess(c, ss, nullptr);
 }
 
-StepEnd JobRunner::RunProcess(StepCall& c, ScriptStep& ss, EnvList* state) {
+StepEnd JobRunner::RunProcess(StepCall& c, ScriptStep& ss, EnvList* state,
+                              backend::Backend* backend) {
   ss.index = c.report;
   ss.workspace = workspace_;
   ss.script_dir = in_.files_dir;
@@ -440,8 +456,13 @@ StepEnd JobRunner::RunProcess(StepCall& c, ScriptStep& ss, EnvList* state) {
                         std::chrono::duration_cast<milliseconds>(c.deadline - Clock::now()));
   ss.timeout_message = c.timeout_message;
   if (ss.env.empty()) ss.env = ProcessEnv(c.env, c.github);
+  if (backend == nullptr) {
+    backend = &StepBackend();
+    if (container_) ss.container = &container_paths_;
+    ss.find_program = Finder();
+  }
   StepOutput script_out(c.oo);
-  ScriptResult result = RunScriptStep(ss, *sh_.backend, Token(c.after_cancel), script_out);
+  ScriptResult result = RunScriptStep(ss, *backend, Token(c.after_cancel), script_out);
   ApplyExports(result.env, std::move(result.paths), result.summary);
   if (state != nullptr) *state = std::move(result.state);
   StepEnd end{result.outcome, std::move(result.error), std::move(result.outputs)};
@@ -506,7 +527,8 @@ void JobRunner::EvaluateOutputs() {
 }
 
 JobReport JobRunner::Finish() {
-  StopServices();
+  container_backend_.reset();
+  StopContainers();
   if (timed_out_ || (failed_ && !cancelled_)) {
     report_.conclusion = Conclusion::kFailure;
   } else if (cancelled_) {

@@ -7,11 +7,13 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/actions.h"
 #include "engine/job_runner.h"
+#include "engine/path_map.h"
 #include "engine/services.h"
 #include "engine/step_output.h"
 #include "engine/step_runner.h"
@@ -20,6 +22,11 @@
 namespace gantry::engine::internal {
 
 using Clock = std::chrono::steady_clock;
+
+/// Where a container job's steps find the event file and their home directory (GitHub's
+/// paths; both are directories below the job's temp directory on this machine).
+inline constexpr const char* kContainerEventPath = "/github/workflow/event.json";
+inline constexpr const char* kContainerHome = "/github/home";
 using JobStatus = expr::EvalContext::JobStatus;
 
 /// One entry of a `steps` context.
@@ -80,6 +87,13 @@ struct StepEnd {
   EnvList outputs;
 };
 
+/// INPUT_<NAME>: upper case, spaces become '_' (as the runner names them).
+std::string InputEnvName(std::string_view name);
+/// The INPUT_* variables of an action's inputs context.
+EnvList InputEnv(const expr::Value& inputs);
+/// Reports `why` as the step's error and returns a failed end.
+StepEnd Failed(StepOutput& out, const std::string& why);
+
 class JobRunner {
  public:
   JobRunner(const JobInstance& in, const RunShared& sh, const backend::CancelToken& cancel);
@@ -88,10 +102,12 @@ class JobRunner {
  private:
   // job_runner.cc
   core::Status Setup();
-  /// Starts the job's `services:` through the ContainerHost (job_.services evaluated in ctx).
-  core::Status StartServices(const expr::EvalContext& ctx);
-  /// Removes what StartServices created (called by Finish, whatever the job's outcome).
-  void StopServices();
+  /// Starts the job's container and `services:` through the ContainerHost (evaluated in ctx).
+  core::Status StartContainers(const expr::EvalContext& ctx);
+  /// Removes what StartContainers created (called by Finish, whatever the job's outcome).
+  void StopContainers();
+  /// Builds github_, runner_ and base_contexts_ (with the container's paths in a container job).
+  void BuildContexts();
   JobStatus Status(bool observe_cancel = true);
   JobStatus StatusOf(const Scope& scope);
   expr::EvalContext Context(const expr::Value& github, const EnvList& env, JobStatus status,
@@ -107,11 +123,34 @@ class JobRunner {
   StepEnd RunScript(StepCall& c, const expr::EvalContext& ctx);
   /// Applies what a process or built-in exported: env, PATH entries, the summary.
   void ApplyExports(const EnvList& env, std::vector<std::string> paths, const std::string& summary);
-  StepEnd RunProcess(StepCall& c, ScriptStep& ss, EnvList* state);
+  /// Runs a script or command with `backend` (nullptr: StepBackend()).
+  StepEnd RunProcess(StepCall& c, ScriptStep& ss, EnvList* state,
+                     backend::Backend* backend = nullptr);
   void Record(const workflow::Step& s, Scope& scope, const StepReport& rep, EnvList outputs);
   void RunPostStages();
   void EvaluateOutputs();
   JobReport Finish();
+
+  // job_container.cc
+  /// Evaluates `container:`; for a container job, maps the job's directories to GitHub's
+  /// container paths (container_paths_).
+  core::Status PlanContainer(const expr::EvalContext& ctx);
+  /// The bind mounts of the job container ("host:container").
+  std::vector<std::string> ContainerMounts() const;
+  /// Finds $PATH and the shells of the running job container.
+  core::Status ProbeContainer();
+  /// `host_path` as the job's steps see it (translated in a container job).
+  std::string Visible(const std::string& host_path) const;
+  /// Looks programs up where the steps run (nullptr on the host: the PATH of their env).
+  ProgramFinder Finder() const;
+  /// The backend the job's processes run with.
+  backend::Backend& StepBackend();
+  /// A remote action's directory where a container job can see it (copied below the mounted
+  /// actions directory); unchanged for a host job.
+  core::Result<std::string> VisibleActionDir(const std::string& dir, const ActionReference& ref);
+  /// Runs a Docker action (`runs.using: docker`, or `uses: docker://image` when `m` is null).
+  StepEnd RunDocker(StepCall& c, const ActionReference& ref, const workflow::ActionManifest* m,
+                    const Scope& action, const EnvList& with, StepOutput& out);
 
   // job_actions.cc
   StepEnd RunUses(StepCall& c, const expr::EvalContext& ctx, StepOutput& out);
@@ -148,7 +187,14 @@ class JobRunner {
   std::unique_ptr<backend::CancelToken> cleanup_token_;
   ContainerHost* container_host_ = nullptr;  // set once containers were (partly) started
   StartedServices services_;
-  expr::Value services_context_;  // job.services
+  expr::Value services_context_;          // job.services
+  expr::Value container_context_;         // job.container
+  std::optional<ServiceSpec> container_;  // the job's `container:`, evaluated
+  PathMap container_paths_;               // host -> job container paths
+  std::unique_ptr<backend::Backend> container_backend_;
+  std::map<std::string, std::string> container_programs_;  // "bash" -> "/bin/bash"
+  std::string container_path_env_;                         // $PATH in the job container
+  std::map<std::string, std::string> visible_actions_;     // fetched dir -> copy
   bool failed_ = false, cancelled_ = false, timed_out_ = false, continue_on_error_ = false;
   double timeout_minutes_ = 360;
   double cancel_timeout_minutes_ = 5;

@@ -311,7 +311,7 @@ jobs:
   EXPECT_EQ(observer.lines("final"), std::vector<std::string>{"final cancelled"});
 }
 
-TEST(RunnerTest, UnsupportedActionsAndContainersFailWithAClearMessage) {
+TEST(RunnerTest, RemoteActionsAndContainersWithoutTheirProvidersFailWithAClearMessage) {
   FakeBackend backend;
   RecordingObserver observer;
   RunReport r = RunWorkflow(R"y(on: push
@@ -336,7 +336,7 @@ jobs:
   const JobReport* container = FindJob(r, "container");
   ASSERT_NE(container, nullptr);
   EXPECT_EQ(container->conclusion, Conclusion::kFailure);
-  EXPECT_NE(container->error.find("job containers are not supported yet"), std::string::npos);
+  EXPECT_NE(container->error.find("job containers need a Docker engine"), std::string::npos);
   EXPECT_TRUE(backend.events().empty());
 }
 

@@ -179,14 +179,18 @@ std::vector<std::string> SplitArguments(std::string_view args) {
   return out;
 }
 
-core::Result<ShellCommand> ResolveShell(std::string_view shell, std::string_view path) {
+core::Result<ShellCommand> ResolveShell(std::string_view shell, std::string_view path,
+                                        const ProgramFinder& find) {
+  auto find_program = [&](std::string_view program) {
+    return find ? find(program) : FindProgram(program, path);
+  };
   ShellCommand cmd;
   std::string_view args;
   if (shell.empty()) {
     // GitHub's default on Linux and macOS runs bash with sh's arguments: `bash -e {0}`.
     cmd.name = "sh";
-    cmd.program = FindProgram("bash", path);
-    if (cmd.program.empty()) cmd.program = FindProgram("sh", path);
+    cmd.program = find_program("bash");
+    if (cmd.program.empty()) cmd.program = find_program("sh");
     if (cmd.program.empty()) {
       return core::Status::NotFound(
           "neither bash nor sh was found on PATH: the default shell needs one of them");
@@ -205,9 +209,9 @@ core::Result<ShellCommand> ResolveShell(std::string_view shell, std::string_view
           "Invalid shell option. Shell must be a valid built-in (bash, sh, cmd, powershell, "
           "pwsh) or a format string containing '{0}'");
     }
-    cmd.program = FindProgram(cmd.name, path);
+    cmd.program = find_program(cmd.name);
     // Debian and others ship only python3; `shell: python` means whichever Python is there.
-    if (cmd.program.empty() && cmd.name == "python") cmd.program = FindProgram("python3", path);
+    if (cmd.program.empty() && cmd.name == "python") cmd.program = find_program("python3");
     if (cmd.program.empty()) {
       std::string hint;
       if (cmd.name == "pwsh" || cmd.name == "powershell") {
@@ -242,7 +246,7 @@ ScriptResult RunScriptStep(const ScriptStep& step, backend::Backend& backend,
   const std::string* path = FindEnv(step.env, "PATH");
   core::Result<ShellCommand> shell = ShellCommand{};
   if (step.command.empty()) {
-    shell = ResolveShell(step.shell, path != nullptr ? *path : "");
+    shell = ResolveShell(step.shell, path != nullptr ? *path : "", step.find_program);
     if (!shell.ok()) return fail(shell.status().message());
   } else {
     shell->program = step.command[0];
@@ -253,7 +257,7 @@ ScriptResult RunScriptStep(const ScriptStep& step, backend::Backend& backend,
                         ? step.working_directory
                         : step.workspace + "/" + step.working_directory;
   struct stat st {};
-  if (::stat(cwd.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+  if (step.container == nullptr && (::stat(cwd.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
     return fail("An error occurred trying to start process '" + shell->program +
                 "' with working directory '" + cwd + "'. No such file or directory");
   }
@@ -270,11 +274,16 @@ ScriptResult RunScriptStep(const ScriptStep& step, backend::Backend& backend,
     if (!written.ok()) return fail(written.message());
     spec.argv.reserve(shell->args.size() + 1);
     spec.argv.push_back(shell->program);
-    for (const std::string& a : shell->args) spec.argv.push_back(Substitute(a, script_path));
+    std::string visible =
+        step.container != nullptr ? step.container->ToContainer(script_path) : script_path;
+    for (const std::string& a : shell->args) spec.argv.push_back(Substitute(a, visible));
   } else {
     spec.argv = step.command;
+    if (step.container != nullptr) {
+      for (std::string& a : spec.argv) a = step.container->ToContainer(a);
+    }
   }
-  spec.cwd = std::move(cwd);
+  spec.cwd = step.container != nullptr ? step.container->ToContainer(cwd) : std::move(cwd);
   spec.env = step.env;
   spec.timeout = step.timeout;
   spec.kill_grace = step.kill_grace;

@@ -6,6 +6,7 @@
 // $GITHUB_STATE.
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "backend/backend.h"
 #include "core/status.h"
 #include "engine/contexts.h"
+#include "engine/path_map.h"
 #include "engine/run_observer.h"
 #include "engine/step_output.h"
 
@@ -28,12 +30,17 @@ struct ShellCommand {
   std::string display;
 };
 
+/// Finds a program where a step runs: its absolute path, or "" when it is not there.
+using ProgramFinder = std::function<std::string(std::string_view program)>;
+
 /// Resolves `shell` (empty = GitHub's default: `bash -e {0}`, or `sh -e {0}` without bash;
 /// "bash" = `bash --noprofile --norc -eo pipefail {0}`; "sh"; "python"; "pwsh"/"powershell";
 /// "cmd"; or a custom "program args {0}") against the directories of `path` (a PATH value).
 /// NotFound (naming the shell) when the program is not on PATH; InvalidArgument for a
-/// custom shell without "{0}".
-core::Result<ShellCommand> ResolveShell(std::string_view shell, std::string_view path);
+/// custom shell without "{0}". `find`, when set, looks programs up instead of `path` (a job
+/// container's programs).
+core::Result<ShellCommand> ResolveShell(std::string_view shell, std::string_view path,
+                                        const ProgramFinder& find = nullptr);
 
 /// The absolute path of `program` found in the directories of `path` ("" when absent). A
 /// program containing '/' is checked as is.
@@ -68,6 +75,11 @@ struct ScriptStep {
   StepFiles files;
   std::chrono::milliseconds timeout{0};
   std::chrono::milliseconds kill_grace{5000};
+  /// Set for a step that runs in a container: the script path, the working directory and
+  /// the command's arguments are translated to container paths, the working directory is not
+  /// checked on this machine, and programs are looked up with `find_program`.
+  const PathMap* container = nullptr;
+  ProgramFinder find_program;
   /// Reported when the timeout fires ("The action 'x' has timed out after 1 minutes.").
   std::string timeout_message;
 };

@@ -1,0 +1,274 @@
+// Job containers and Docker actions as the engine drives them, against a fake ContainerHost
+// that runs the job's steps with the FakeBackend after translating container paths back
+// through the mounts the engine asked for (the real engine is tested in actions/ and
+// tests/exec/).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <mutex>
+
+#include "engine/path_map.h"
+#include "engine/runner_test_util.h"
+#include "engine/services.h"
+
+namespace gantry::engine {
+namespace {
+
+using testing::FakeBackend;
+using testing::FindJob;
+using testing::RecordingObserver;
+using testing::RunWorkflow;
+
+// The mounts "host:container[:ro]" as a PathMap (container -> host through ToHost).
+PathMap MapOf(const std::vector<std::string>& mounts) {
+  PathMap m;
+  for (const std::string& mount : mounts) {
+    size_t colon = mount.find(':');
+    std::string container = mount.substr(colon + 1);
+    container = container.substr(0, container.find(':'));
+    m.Add(mount.substr(0, colon), container);
+  }
+  return m;
+}
+
+// Runs the job's processes "in the container": answers the engine's probe like an image
+// without bash, and runs scripts with the FakeBackend after mapping paths to this machine.
+class MountedBackend : public backend::Backend {
+ public:
+  MountedBackend(FakeBackend& fake, PathMap mounts, std::vector<backend::ProcessSpec>& seen,
+                 std::mutex& mu)
+      : fake_(fake), mounts_(std::move(mounts)), seen_(seen), mu_(mu) {}
+  core::Result<backend::ProcessResult> Run(const backend::ProcessSpec& spec,
+                                           const backend::OutputSink& output,
+                                           const backend::CancelToken& cancel) override {
+    {
+      std::lock_guard lock(mu_);
+      seen_.push_back(spec);
+    }
+    if (spec.argv.size() > 2 && spec.argv[0] == "sh" && spec.argv[1] == "-c") {
+      output("/usr/local/bin:/usr/bin:/bin\nbash=\nsh=/bin/sh\npython3=\npython=\npwsh=\nnode=\n");
+      return backend::ProcessResult{};
+    }
+    backend::ProcessSpec local = spec;
+    for (std::string& a : local.argv) a = mounts_.ToHost(a);
+    for (auto& [k, v] : local.env) v = mounts_.ToHost(v);
+    local.cwd = mounts_.ToHost(local.cwd);
+    return fake_.Run(local, output, cancel);
+  }
+
+ private:
+  FakeBackend& fake_;
+  PathMap mounts_;
+  std::vector<backend::ProcessSpec>& seen_;
+  std::mutex& mu_;
+};
+
+class FakeContainerHost : public ContainerHost {
+ public:
+  core::Status Start(const JobContainerSpec* job_container,
+                     const std::vector<ServiceSpec>& services, const std::string& /*network_name*/,
+                     const EnvList& /*labels*/, const ServiceLog& /*log*/,
+                     const backend::CancelToken& /*cancel*/, StartedServices& started) override {
+    std::lock_guard lock(mu_);
+    started.network_id = "net-1";
+    if (job_container != nullptr) {
+      job_ = *job_container;
+      started.container_id = "job-c";
+      started.container_ids.push_back("job-c");
+    }
+    for (const ServiceSpec& s : services) {
+      started.container_ids.push_back("c-" + s.id);
+      started.services.push_back(StartedService{s.id, "c-" + s.id, {}});
+    }
+    return core::Status::Ok();
+  }
+  void Stop(const StartedServices& started, const ServiceLog& /*log*/) override {
+    std::lock_guard lock(mu_);
+    stopped_ = started.container_ids;
+  }
+  std::unique_ptr<backend::Backend> JobBackend(const StartedServices& /*started*/) override {
+    std::lock_guard lock(mu_);
+    return std::make_unique<MountedBackend>(fake_, MapOf(job_.mounts), seen_, mu_);
+  }
+  core::Status PrepareImage(const std::string& image, const ServiceLog& /*log*/,
+                            const backend::CancelToken& /*cancel*/) override {
+    std::lock_guard lock(mu_);
+    prepared_.push_back(image);
+    return core::Status::Ok();
+  }
+  core::Result<std::string> BuildImage(const std::string& context_dir,
+                                       const std::string& dockerfile, const ServiceLog& /*log*/,
+                                       const backend::CancelToken& /*cancel*/) override {
+    std::lock_guard lock(mu_);
+    built_.push_back(context_dir + "|" + dockerfile);
+    return std::string("gantry-action:abc");
+  }
+  // Prints what it was asked to run and writes an output through the file-command mount.
+  core::Result<backend::ProcessResult> RunContainer(
+      const ActionContainerSpec& spec, std::chrono::milliseconds /*kill_grace*/,
+      const backend::OutputSink& output, const backend::CancelToken& /*cancel*/) override {
+    std::lock_guard lock(mu_);
+    actions_.push_back(spec);
+    std::string args;
+    for (const std::string& a : spec.args) args += "[" + a + "]";
+    output("image=" + spec.image + " args=" + args + " wd=" + spec.working_dir + "\n");
+    PathMap m = MapOf(spec.mounts);
+    for (const auto& [k, v] : spec.env) {
+      if (k == "GITHUB_OUTPUT") std::ofstream(m.ToHost(v), std::ios::app) << "greeting=hi\n";
+    }
+    return backend::ProcessResult{};
+  }
+
+  std::mutex mu_;
+  FakeBackend fake_;
+  JobContainerSpec job_;
+  std::vector<backend::ProcessSpec> seen_;
+  std::vector<std::string> stopped_, prepared_, built_;
+  std::vector<ActionContainerSpec> actions_;
+};
+
+std::string EnvOf(const backend::ProcessSpec& spec, const std::string& name) {
+  return FakeBackend::Env(spec, name);
+}
+
+TEST(JobContainerTest, StepsRunInTheContainerWithGithubsContainerPaths) {
+  FakeContainerHost host;
+  RunOptions options;
+  options.container_host = &host;
+  options.github = expr::Value(expr::Object());
+  FakeBackend host_backend;
+  RecordingObserver observer;
+  RunReport r = RunWorkflow(R"y(on: push
+jobs:
+  build:
+    runs-on: x
+    container:
+      image: debian:bookworm
+      env: {IN_CONTAINER: "1"}
+      options: --cpus 1
+    services:
+      redis: {image: 'redis:7'}
+    steps:
+      - run: |
+          echo ws=${{ github.workspace }} temp=${{ runner.temp }}
+          echo id=${{ job.container.id }} net=${{ job.container.network }}
+          getenv HOME
+          getenv GITHUB_WORKSPACE
+          output answer=42
+          path /opt/tool/bin
+        id: one
+      - run: echo answer=${{ steps.one.outputs.answer }}
+        working-directory: sub
+)y",
+                            host_backend, observer, options);
+  const JobReport* job = FindJob(r, "build");
+  ASSERT_NE(job, nullptr);
+  EXPECT_EQ(job->conclusion, Conclusion::kSuccess) << job->error << observer.AllText();
+  EXPECT_TRUE(host_backend.events().empty()) << "no step may run on the host";
+
+  EXPECT_EQ(host.job_.container.image, "debian:bookworm");
+  EXPECT_EQ(host.job_.container.env, (EnvList{{"IN_CONTAINER", "1"}}));
+  EXPECT_EQ(host.job_.container.options, "--cpus 1");
+  EXPECT_EQ(host.job_.working_dir, "/__w/workspace/workspace");
+  auto mounted = [&](const std::string& container) {
+    for (const std::string& m : host.job_.mounts) {
+      if (m.ends_with(":" + container)) return true;
+    }
+    return false;
+  };
+  for (const char* dir :
+       {"/__w/workspace/workspace", "/__w/_temp", "/__w/_temp/_runner_file_commands",
+        "/__w/_actions", "/github/home", "/github/workflow"}) {
+    EXPECT_TRUE(mounted(dir)) << dir;
+  }
+
+  std::string text = observer.AllText();
+  EXPECT_NE(text.find("ws=/__w/workspace/workspace temp=/__w/_temp"), std::string::npos) << text;
+  EXPECT_NE(text.find("id=job-c net=net-1"), std::string::npos) << text;
+  EXPECT_NE(text.find("answer=42"), std::string::npos) << text;
+
+  // The probe, then the two steps: sh (the image has no bash), container paths throughout.
+  ASSERT_EQ(host.seen_.size(), 3u);
+  const backend::ProcessSpec& first = host.seen_[1];
+  EXPECT_EQ(first.argv.front(), "/bin/sh");
+  EXPECT_TRUE(first.argv.back().starts_with("/__w/_temp/_runner_file_commands/"))
+      << first.argv.back();
+  EXPECT_EQ(first.cwd, "/__w/workspace/workspace");
+  EXPECT_EQ(EnvOf(first, "HOME"), "/github/home");
+  EXPECT_EQ(EnvOf(first, "GITHUB_WORKSPACE"), "/__w/workspace/workspace");
+  EXPECT_TRUE(EnvOf(first, "GITHUB_OUTPUT").starts_with("/__w/_temp/_runner_file_commands/"));
+  EXPECT_EQ(EnvOf(first, "GITHUB_EVENT_PATH"), "/github/workflow/event.json");
+  EXPECT_EQ(EnvOf(first, "PATH"), "") << "the container's own PATH applies";
+  EXPECT_TRUE(EnvOf(first, "IN_CONTAINER").empty()) << "container env is the container's";
+  const backend::ProcessSpec& second = host.seen_[2];
+  EXPECT_EQ(second.cwd, "/__w/workspace/workspace/sub");
+  EXPECT_EQ(EnvOf(second, "PATH"), "/opt/tool/bin:/usr/local/bin:/usr/bin:/bin");
+  EXPECT_EQ(host.stopped_, (std::vector<std::string>{"job-c", "c-redis"}));
+}
+
+TEST(JobContainerTest, AnEmptyImageRunsTheJobOnTheHost) {
+  FakeContainerHost host;
+  RunOptions options;
+  options.container_host = &host;
+  FakeBackend backend;
+  RecordingObserver observer;
+  RunReport r = RunWorkflow(R"y(on: push
+jobs:
+  build:
+    runs-on: x
+    container: ${{ '' }}
+    steps: [{run: echo on-host}]
+)y",
+                            backend, observer, options);
+  ASSERT_NE(FindJob(r, "build"), nullptr);
+  EXPECT_EQ(FindJob(r, "build")->conclusion, Conclusion::kSuccess);
+  EXPECT_EQ(backend.events().size(), 2u);
+  EXPECT_TRUE(host.seen_.empty());
+}
+
+TEST(JobContainerTest, DockerUrlStepsRunAsContainersWithGithubMountsInputsAndArgs) {
+  FakeContainerHost host;
+  RunOptions options;
+  options.container_host = &host;
+  FakeBackend backend;
+  RecordingObserver observer;
+  RunReport r = RunWorkflow(R"y(on: push
+jobs:
+  build:
+    runs-on: x
+    env: {JOB_VAR: j}
+    steps:
+      - id: d
+        uses: docker://alpine:3
+        with:
+          args: echo "hello world"
+          who-am-i: me
+      - run: echo got=${{ steps.d.outputs.greeting }}
+)y",
+                            backend, observer, options);
+  const JobReport* job = FindJob(r, "build");
+  ASSERT_NE(job, nullptr);
+  EXPECT_EQ(job->conclusion, Conclusion::kSuccess) << job->error << observer.AllText();
+  EXPECT_EQ(host.prepared_, (std::vector<std::string>{"alpine:3"}));
+  ASSERT_EQ(host.actions_.size(), 1u);
+  const ActionContainerSpec& a = host.actions_[0];
+  EXPECT_EQ(a.image, "alpine:3");
+  EXPECT_EQ(a.args, (std::vector<std::string>{"echo", "hello world"}));
+  EXPECT_EQ(a.working_dir, "/github/workspace");
+  auto env = [&](const std::string& k) {
+    for (const auto& [key, v] : a.env) {
+      if (key == k) return v;
+    }
+    return std::string("<unset>");
+  };
+  EXPECT_EQ(env("INPUT_WHO-AM-I"), "me");
+  EXPECT_EQ(env("JOB_VAR"), "j");
+  EXPECT_EQ(env("GITHUB_WORKSPACE"), "/github/workspace");
+  EXPECT_EQ(env("HOME"), "/github/home");
+  EXPECT_TRUE(env("GITHUB_OUTPUT").starts_with("/github/file_commands/"));
+  EXPECT_EQ(env("PATH"), "<unset>") << "the host's PATH must not reach the container";
+  EXPECT_NE(observer.AllText().find("got=hi"), std::string::npos) << observer.AllText();
+}
+
+}  // namespace
+}  // namespace gantry::engine

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "backend/docker/docker_client.h"
 #include "engine/services.h"
@@ -43,15 +44,23 @@ class DockerContainerHost : public engine::ContainerHost {
                                                     const backend::OutputSink& output,
                                                     const backend::CancelToken& cancel) override;
 
-  /// Removes every container and network labelled with this run's token (left behind by a
-  /// job that did not finish). Does nothing when no job connected to the engine.
+  /// Removes every container, volume and network labelled with this run's token (left behind
+  /// by a job that did not finish). Does nothing when no job connected to the engine.
   void Sweep(const engine::ServiceLog& log);
 
  private:
   /// The client, connecting on first use; the connection error is kept and repeated.
   core::Result<backend::docker::DockerClient*> Client();
-  core::Status EnsureImage(backend::docker::DockerClient& client, const engine::ServiceSpec& s,
-                           const engine::ServiceLog& log, const backend::CancelToken& cancel);
+  /// Makes `image` present by the pull policy, pulling with `credentials` when given. `what`
+  /// names the image's user in messages ("service 'db'", "the job container").
+  core::Status EnsureImage(backend::docker::DockerClient& client, const std::string& image,
+                           const std::optional<std::pair<std::string, std::string>>& credentials,
+                           const std::string& what, const engine::ServiceLog& log,
+                           const backend::CancelToken& cancel);
+  /// Creates the job container (`started` records it as soon as it exists) and starts it.
+  core::Status StartJobContainer(backend::docker::DockerClient& client,
+                                 const engine::JobContainerSpec& job, const engine::EnvList& labels,
+                                 const engine::ServiceLog& log, engine::StartedServices& started);
   core::Status WaitReady(backend::docker::DockerClient& client, const std::string& id,
                          const engine::ServiceSpec& s, const backend::docker::ContainerSpec& cs,
                          const engine::ServiceLog& log, const backend::CancelToken& cancel,

@@ -1,7 +1,8 @@
 // Conformance driver.
 //   conformance --summary            run every suite, print one line per suite, exit 0
 //   conformance --suite NAME         run one suite; exit 1 when its pass count is under the
-//                                    committed floor or a failure is not in known-failures
+//                                    committed floor or a failure is not in known-failures,
+//                                    77 when the suite cannot run here (reason printed)
 //   conformance --suite NAME --list  print every failing case id with its detail
 // The corpus is ../shared/conformance relative to the source tree, or $GANTRY_CONFORMANCE.
 #include <cstdlib>
@@ -27,6 +28,9 @@ SuiteRegistrar::SuiteRegistrar(Suite suite) { Suites().push_back(std::move(suite
 }  // namespace gantry::conformance
 
 namespace {
+
+// The exit status of `--suite NAME` when the suite cannot run here (ctest's SKIP_RETURN_CODE).
+constexpr int kSkipped = 77;
 
 fs::path SourceDir() {
   if (const char* s = std::getenv("GANTRY_SOURCE_DIR")) return s;
@@ -67,6 +71,10 @@ std::map<std::string, std::string> ReadKnownFailures(const std::string& suite) {
 
 int RunOne(const Suite& suite, const fs::path& corpus, bool list) {
   SuiteResult r = suite.run(corpus);
+  if (!r.skipped.empty()) {
+    std::cout << "conformance " << suite.name << ": skipped: " << r.skipped << "\n";
+    return kSkipped;
+  }
   std::cout << "conformance " << suite.name << ": " << r.passed << "/" << r.total << " passed\n";
   auto floors = ReadFloors();
   auto known = ReadKnownFailures(suite.name);
@@ -128,6 +136,10 @@ int main(int argc, char** argv) {
   for (const auto& s : gantry::conformance::Suites()) {
     if (summary) {
       SuiteResult r = s.run(corpus);
+      if (!r.skipped.empty()) {
+        std::cout << "conformance " << s.name << ": skipped: " << r.skipped << "\n";
+        continue;
+      }
       std::cout << "conformance " << s.name << ": " << r.passed << "/" << r.total << " passed\n";
     } else if (s.name == suite_name) {
       return RunOne(s, corpus, list);

@@ -22,6 +22,9 @@ struct SuiteResult {
   int passed = 0;
   int total = 0;
   std::vector<Failure> failures;
+  /// Non-empty when the suite cannot run here at all (say, no Docker engine): why. The driver
+  /// then reports the suite as skipped instead of comparing it with its floor.
+  std::string skipped;
 };
 
 /// A suite: its name (as printed) and the function that runs it against the corpus root

@@ -152,6 +152,18 @@ core::Result<std::string> ContextDigest(const std::string& dir, const std::strin
   return core::Sha256::Hex(h.Finish());
 }
 
+// As GitHub's runner, a job container that exited right after it started (a bad image or
+// options) is reported with its last logs.
+core::Status JobContainerRunning(docker::DockerClient& c, const std::string& id,
+                                 const std::string& image, const engine::ServiceLog& log) {
+  auto state = c.InspectContainer(id);
+  if (!state.ok()) return state.status();
+  if (state->status == "running") return core::Status::Ok();
+  LogTail(c, id, "the job container", log);
+  return core::Status::Unavailable("the job container (" + image + ") exited with code " +
+                                   std::to_string(state->exit_code) + " right after it started");
+}
+
 }  // namespace
 
 DockerContainerHost::DockerContainerHost(std::string docker_host, PullPolicy pull,
@@ -229,15 +241,7 @@ core::Status DockerContainerHost::StartJobContainer(docker::DockerClient& c,
     LogTail(c, *id, what, log);
     return core::Status(st.code(), "cannot start the job container: " + st.message());
   }
-  auto state = c.InspectContainer(*id);
-  if (!state.ok()) return state.status();
-  if (state->status != "running") {
-    LogTail(c, *id, what, log);
-    return core::Status::Unavailable("the job container (" + job.container.image +
-                                     ") exited with code " + std::to_string(state->exit_code) +
-                                     " right after it started");
-  }
-  return core::Status::Ok();
+  return JobContainerRunning(c, started.container_id, job.container.image, log);
 }
 
 core::Status DockerContainerHost::Start(
@@ -313,6 +317,10 @@ core::Status DockerContainerHost::Start(
       out.ports[key] = host.substr(host.rfind(':') + 1);
     }
     started.services.push_back(std::move(out));
+  }
+  // Waiting for the services gave a failing job container time to show it.
+  if (job_container != nullptr && !services.empty()) {
+    return JobContainerRunning(c, started.container_id, job_container->container.image, log);
   }
   return core::Status::Ok();
 }

@@ -415,5 +415,39 @@ TEST_F(DockerHostTest, JobContainerWithoutTailFailsWithTheEnginesMessage) {
   ExpectNothingLeft();
 }
 
+TEST_F(DockerHostTest, JobContainerThatExitsIsReportedWithItsLogs) {
+  // A `tail` that fails at once; the service's first health check comes a second later.
+  std::string ctx = WriteContext("badtail",
+                                 std::string("FROM ") + kImage +
+                                     "\nRUN printf '#!/bin/sh\\necho broken tail >&2\\nexit 2\\n'"
+                                     " > /usr/bin/tail\n",
+                                 "");
+  auto tag = host_->BuildImage(ctx, "", Log(), backend::CancelToken());
+  ASSERT_TRUE(tag.ok()) << tag.status().ToString();
+  images_.push_back(*tag);
+  engine::JobContainerSpec job = JobContainer();
+  job.container.image = *tag;
+  engine::StartedServices started;
+  core::Status st = host_->Start(&job, {Sleeper("svc", "--health-cmd true --health-interval 1s")},
+                                 "job", {}, Log(), backend::CancelToken(), started);
+  EXPECT_EQ(st.code(), core::StatusCode::kUnavailable) << st.ToString();
+  EXPECT_EQ(st.message(),
+            "the job container (" + *tag + ") exited with code 2 right after it started");
+  EXPECT_TRUE(Logged("Last logs of the job container:"));
+  EXPECT_TRUE(Logged("  broken tail"));
+  host_->Stop(started, Log());
+  ExpectNothingLeft();
+}
+
+TEST_F(DockerHostTest, RunContainerWithAMissingEntrypointFailsAndIsRemoved) {
+  engine::ActionContainerSpec spec = Action({});
+  spec.entrypoint = {"/no/such/entrypoint"};
+  auto r = RunAction(spec, backend::CancelToken());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("/no/such/entrypoint"), std::string::npos)
+      << r.status().message();
+  ExpectNothingLeft();
+}
+
 }  // namespace
 }  // namespace gantry::actions

@@ -222,7 +222,6 @@ StepEnd JobRunner::RunDocker(StepCall& c, const ActionReference& ref,
       pull = true;
     } else {
       fs::path dockerfile = fs::path(action.action_path) / img;
-      log("Building the Docker action from " + Visible(dockerfile.string()));
       auto built = host->BuildImage(dockerfile.parent_path().string(),
                                     dockerfile.filename().string(), log, cancel);
       if (!built.ok()) return Failed(out, sh_.masker->Mask(built.status().message()));

@@ -98,6 +98,27 @@ std::string SkipReason(const Case& c, const fs::path& fixtures, Engine& engine) 
   return act::MissingFixture(c, fixtures);
 }
 
+// act runs its cases inside its own git checkout, so github.sha and friends are set (basic
+// checks GITHUB_SHA): the scratch copy becomes a repository with one commit.
+std::string MakeRepository(const fs::path& root) {
+  std::string git = act::FindOnPath("git");
+  if (git.empty()) return "git is not on PATH";
+  std::string dir = root.string();
+  std::vector<std::vector<std::string>> steps = {
+      {"init", "-q"},
+      {"add", "-A"},
+      {"-c", "user.name=act", "-c", "user.email=act@localhost", "commit", "-q", "--no-gpg-sign",
+       "-m", "act testdata"}};
+  for (const auto& step : steps) {
+    std::vector<std::string> argv = {git, "-C", dir};
+    argv.insert(argv.end(), step.begin(), step.end());
+    if (act::RunQuiet(argv, std::chrono::seconds(60)) != 0)
+      return "cannot make the scratch copy a git repository (git " + step[step.size() - 3] +
+             " failed)";
+  }
+  return "";
+}
+
 // act's `-P ubuntu-latest=IMAGE` for the pull-failure row: every job of the case's workflows
 // gets `container: IMAGE`, so the job must fail when that image cannot be pulled.
 std::string InjectPullFailure(const Case& c, const fs::path& root) {
@@ -182,7 +203,10 @@ SuiteResult RunActDocker(const fs::path& corpus) {
   } else {
     act::RunOptions options;
     options.timeout = std::chrono::seconds(300);
-    options.prepare = InjectPullFailure;
+    options.prepare = [](const Case& c, const fs::path& root) {
+      std::string why = InjectPullFailure(c, root);
+      return why.empty() ? MakeRepository(root) : why;
+    };
     options.check = CheckExpectedError;
     outcomes = act::RunAll(cases.size(), 2, [&](size_t i) {
       return act::RunCase(cases[i], act_dir, fixtures, binary, options);

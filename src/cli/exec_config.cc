@@ -257,15 +257,17 @@ void AddSandboxFlags(CLI::App& exec, SandboxFlags& flags) {
   exec.add_flag("--sandbox", flags.enabled,
                 "run the steps of jobs without container: under bubblewrap: host read-only "
                 "except the run directory, private /tmp, uid 1000, no capabilities");
-  exec.add_flag("--sandbox-network{true}", flags.network,
+  exec.add_flag("--sandbox-network", flags.network,
                 "with --sandbox: share the host network (default); =false gives each step a "
                 "network of its own with only loopback");
   exec.add_option("--sandbox-memory", flags.memory,
                   "with --sandbox: memory limit per step process tree, e.g. 512m or 2g "
-                  "(where the cgroup memory controller allows)");
+                  "(where the cgroup memory controller allows)")
+      ->type_name("SIZE");
   exec.add_option("--sandbox-pids", flags.pids,
                   "with --sandbox: limit of processes per step (where the cgroup pids "
                   "controller allows)")
+      ->type_name("N")
       ->check(CLI::PositiveNumber);
 }
 

@@ -58,7 +58,8 @@ jobs:
   net:
     runs-on: ubuntu-latest
     steps:
-      - run: echo "ifaces=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ,)"
+      - run: |
+          echo "ifaces=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ,)"
 )yaml");
   Finished f = p.Run({"exec", "--sandbox", "--sandbox-network=false"});
   EXPECT_EQ(f.exit_code, 0) << f.out << f.err;

@@ -154,7 +154,10 @@ core::Result<Value> JobRunner::ActionInputs(const StepCall& c, const workflow::A
   std::vector<std::string> unexpected;
   for (const auto& [k, v] : with) {
     inputs.Set(k, Value(v));
-    if (m.FindInput(k) == nullptr) unexpected.push_back(k);
+    // Docker actions also take `args` and `entrypoint` (used when runs: gives none).
+    bool docker_option = m.runs.kind == workflow::ActionKind::kDocker &&
+                         (core::AsciiLower(k) == "args" || core::AsciiLower(k) == "entrypoint");
+    if (m.FindInput(k) == nullptr && !docker_option) unexpected.push_back(k);
   }
   auto warn = [&](const std::string& message) {
     Annotation a;

@@ -201,18 +201,11 @@ StepEnd JobRunner::RunDocker(StepCall& c, const ActionReference& ref,
   std::vector<std::string> entrypoint, args;
   bool pull = m == nullptr;  // a docker:// image is pulled; a Dockerfile is built
   if (m == nullptr) {
-    // `uses: docker://image`: `with.args` and `with.entrypoint` shape the command; the other
-    // inputs become INPUT_* variables.
+    // `uses: docker://image`: the inputs other than args and entrypoint become INPUT_*.
     image = ref.image;
     for (const auto& [k, v] : with) {
       std::string key = core::AsciiLower(k);
-      if (key == "args") {
-        args = SplitArguments(v);
-      } else if (key == "entrypoint") {
-        entrypoint = {v};
-      } else {
-        SetEnv(env, InputEnvName(k), v);
-      }
+      if (key != "args" && key != "entrypoint") SetEnv(env, InputEnvName(k), v);
     }
   } else {
     std::string img = m->runs.image ? std::string(core::TrimSpace(m->runs.image->value)) : "";
@@ -238,6 +231,13 @@ StepEnd JobRunner::RunDocker(StepCall& c, const ActionReference& ref,
     if (!runs_env.ok()) return Failed(out, runs_env.status().message());
     for (auto& [k, v] : *runs_env) SetEnv(env, k, std::move(v));
     if (m->runs.entrypoint) entrypoint = {m->runs.entrypoint->value};
+  }
+  // `with.args` (split as the runner splits arguments) and `with.entrypoint` apply where the
+  // action's `runs:` sets none.
+  for (const auto& [k, v] : with) {
+    std::string key = core::AsciiLower(k);
+    if (key == "args" && args.empty()) args = SplitArguments(v);
+    if (key == "entrypoint" && entrypoint.empty()) entrypoint = {v};
   }
   if (pull) {
     core::Status pulled = host->PrepareImage(image, log, cancel);

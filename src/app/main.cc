@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/exec_command.h"
+#include "cli/exec_config.h"
 #include "cli/expr_command.h"
 #include "cli/lint_command.h"
 
@@ -111,12 +112,15 @@ int main(int argc, char** argv) {
   exec->add_option("--cache-dir", exec_options.cache_dir,
                    "where actions/cache stores its entries (default: ~/.cache/gantry/cache)");
   exec->add_option("--pull", exec_options.pull,
-                   "when images of services: are pulled: never, missing (default) or always")
+                   "when images of services:, container: and docker:// actions are pulled: never, "
+                   "missing (default) or always")
       ->check(CLI::IsMember({"never", "missing", "always"}));
   exec->add_flag("--keep-run-dir", exec_options.keep_run_dir,
                  "keep the run directory ($TMPDIR/gantry-exec-*: workspaces, temp and env files)");
   exec->add_flag("-v,--verbose", exec_options.verbose,
                  "also print ::debug:: messages and every finished step");
+  gantry::cli::SandboxFlags sandbox;
+  gantry::cli::AddSandboxFlags(*exec, sandbox);
 
   try {
     app.parse(argc, argv);
@@ -134,6 +138,6 @@ int main(int argc, char** argv) {
     return gantry::cli::RunExprCommand(expression, context_file, std::cout, std::cerr);
   }
   if (*lint) return gantry::cli::RunLintCommand(lint_options, std::cout, std::cerr);
-  if (*exec) return gantry::cli::RunExecCommand(exec_options, std::cout, std::cerr);
+  if (*exec) return gantry::cli::RunExecCommand(exec_options, sandbox, std::cout, std::cerr);
   return 2;
 }

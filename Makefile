@@ -26,8 +26,8 @@ test: deps
 	@dh=$$(scripts/docker-up.sh); rc=$$?; dh=$$(printf "%s\n" "$$dh" | tail -1); \
 	  if [ $$rc -eq 3 ]; then echo "make test: no Docker engine here; Docker tests skip"; dh=; \
 	  elif [ $$rc -ne 0 ]; then exit $$rc; fi; \
-	  cd $(BUILD) && env $$dh ctest --output-on-failure -j $(JOBS)
-	@$(BUILD)/tests/conformance/conformance --summary
+	  (cd $(BUILD) && env $$dh ctest --output-on-failure -j $(JOBS)) && \
+	  env $$dh $(BUILD)/tests/conformance/conformance --summary
 
 ## test-coverage: coverage build, tests, gcovr summary; fails under COVERAGE_MIN percent.
 test-coverage: deps

@@ -100,9 +100,45 @@ class SandboxBackend final : public Backend {
       outer.argv.emplace_back("--");
     }
     AppendBwrapArgs(spec, image->path, outer);
-    core::Result<ProcessResult> result = host_->Run(outer, output, cancel);
+    core::Result<ProcessResult> result = RunRetryingMountRaces(outer, output, cancel);
     if (limits_ != nullptr) limits_->Release(std::move(procs_files));
     return result;
+  }
+
+  // `--ro-bind / /` remounts every mount below / read-only; a mount that appears or goes
+  // away meanwhile (a container engine starting or removing a container) makes bwrap fail
+  // before the step started. Output that could be such a bwrap message is held back, and
+  // the start is retried when it was one.
+  core::Result<ProcessResult> RunRetryingMountRaces(const ProcessSpec& outer,
+                                                    const OutputSink& output,
+                                                    const CancelToken& cancel) {
+    constexpr std::string_view kPrefix = "bwrap: ";
+    constexpr int kAttempts = 3;
+    for (int attempt = 1;; ++attempt) {
+      std::string held;
+      bool forwarding = false;
+      auto sink = [&](std::string_view chunk) {
+        if (forwarding) {
+          output(chunk);
+          return;
+        }
+        held.append(chunk);
+        size_t n = std::min(held.size(), kPrefix.size());
+        if (held.compare(0, n, kPrefix.substr(0, n)) != 0) {
+          forwarding = true;
+          output(held);
+          held.clear();
+        }
+      };
+      core::Result<ProcessResult> result = host_->Run(outer, sink, cancel);
+      bool mount_race = result.ok() && result->exit_code == 1 && result->signal == 0 &&
+                        !forwarding &&
+                        held.find("Unable to apply mount flags") != std::string::npos;
+      if (!mount_race || attempt == kAttempts || cancel.cancelled()) {
+        if (!held.empty()) output(held);
+        return result;
+      }
+    }
   }
 
   // The bwrap command line for `spec` (whose program resolved to `program`) onto outer.argv,

@@ -28,3 +28,9 @@ for script in bench/exec_steps.sh bench/exec_dag.sh bench/exec_composite.sh benc
   echo "== $script"
   "$script" "$BUILD"
 done
+# Service readiness and job containers against the docker CLI (they need $DOCKER_HOST, e.g.
+# from scripts/docker-up.sh, and say "skipped" without it); see docs/exec.md.
+for script in bench/services_ready.sh bench/container_exec.sh; do
+  echo "== $script"
+  "$script" "$BUILD"
+done

@@ -337,6 +337,14 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
     prepared.inputs.push_back(std::move(inputs));
   }
   if (!job_found) {
+    // Say so when the job exists but its workflow's filters (branches, paths, types) leave
+    // this event out.
+    for (const auto& lw : loaded) {
+      if (lw.workflow->FindJob(options.job) == nullptr) continue;
+      return fail("job '" + options.job + "' is in " + lw.display + ", which " + options.event +
+                  (id.ref.empty() ? "" : " on " + id.ref) +
+                  " does not trigger (its `on:` filters leave this event out)");
+    }
     return fail("no workflow triggered by " + options.event + " has a job '" + options.job + "'");
   }
   if (prepared.plans.empty()) {

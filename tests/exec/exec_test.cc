@@ -233,6 +233,15 @@ jobs:
   Finished none = p.Run({"exec", "pull_request"});
   EXPECT_EQ(none.exit_code, 0);
   EXPECT_THAT(none.err, HasSubstr("no workflow"));
+  // A job whose workflow the branch filter leaves out is named with the reason.
+  Finished filtered = p.Run({"exec", "-j", "a"});
+  EXPECT_EQ(filtered.exit_code, 2);
+  EXPECT_THAT(filtered.err, HasSubstr("job 'a' is in"));
+  EXPECT_THAT(filtered.err, HasSubstr("main-only.yml, which push on refs/heads/feature/x does "
+                                      "not trigger"));
+  Finished missing = p.Run({"exec", "-j", "nope"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("no workflow triggered by push has a job 'nope'"));
 }
 
 TEST(ExecTest, JobSelectionRunsItsNeedsUnlessNoDeps) {

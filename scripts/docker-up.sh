@@ -182,11 +182,11 @@ build_debian() {
 }
 
 # build_service NAME TAG: scripts/docker/NAME/ is the build context (+ the apt sources).
-build_service() {
-  local name=$1 tag=$2 ctx hash
-  build_debian
-  ctx=$(mktemp -d /var/tmp/gantry-ctx.XXXXXX)
-  cp -r "$ROOT/scripts/docker/$name/." "$ctx/"
+# build_context TAG CTX: adds the apt sources to the context directory CTX, builds TAG from
+# it unless the image's gantry.context label already matches the context's hash (which covers
+# the label of debian:bookworm too), and removes CTX.
+build_context() {
+  local tag=$1 ctx=$2 hash
   mkdir -p "$ctx/apt-sources"
   cp "$SOURCES" "$ctx/apt-sources/"
   hash=$({
@@ -206,11 +206,19 @@ build_service() {
   rm -rf "$ctx"
 }
 
+build_service() {
+  local name=$1 tag=$2 ctx
+  build_debian
+  ctx=$(mktemp -d /var/tmp/gantry-ctx.XXXXXX)
+  cp -r "$ROOT/scripts/docker/$name/." "$ctx/"
+  build_context "$tag" "$ctx"
+}
+
 # build_inline TAG [NAME CONTENT]...: builds TAG from the Dockerfile on stdin; each NAME
 # CONTENT pair adds a file to the context (+ the apt sources). Cached like build_service:
 # the hash covers the context and the label of debian:bookworm.
 build_inline() {
-  local tag=$1 ctx hash
+  local tag=$1 ctx
   shift
   build_debian
   ctx=$(mktemp -d /var/tmp/gantry-ctx.XXXXXX)
@@ -219,23 +227,7 @@ build_inline() {
     printf '%s\n' "$2" >"$ctx/$1"
     shift 2
   done
-  mkdir -p "$ctx/apt-sources"
-  cp "$SOURCES" "$ctx/apt-sources/"
-  hash=$({
-    label_of debian:bookworm
-    cd "$ctx" && find . -type f | LC_ALL=C sort | xargs sha256sum
-  } | sha256sum | cut -c1-16)
-  if [[ $(label_of "$tag") == "$hash" ]]; then
-    log "$tag cached"
-  else
-    log "building $tag"
-    local t0=$SECONDS
-    "$DOCKER" build --quiet --label "gantry.context=$hash" -t "$tag" "$ctx" >/dev/null ||
-      { rm -rf "$ctx"; die "docker build of $tag failed"; }
-    log "$tag built in $((SECONDS - t0)) s"
-    built=1
-  fi
-  rm -rf "$ctx"
+  build_context "$tag" "$ctx"
 }
 
 # retag SOURCE TAG...: the stand-in costs nothing when a built image behaves alike.

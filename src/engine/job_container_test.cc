@@ -1,131 +1,16 @@
-// Job containers and Docker actions as the engine drives them, against a fake ContainerHost
-// that runs the job's steps with the FakeBackend after translating container paths back
-// through the mounts the engine asked for (the real engine is tested in actions/ and
-// tests/exec/).
+// Job containers and Docker actions as the engine drives them, against the FakeContainerHost.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <mutex>
-
-#include "engine/path_map.h"
-#include "engine/runner_test_util.h"
-#include "engine/services.h"
+#include "engine/container_test_util.h"
 
 namespace gantry::engine {
 namespace {
 
 using testing::FakeBackend;
+using testing::FakeContainerHost;
 using testing::FindJob;
 using testing::RecordingObserver;
 using testing::RunWorkflow;
-
-// The mounts "host:container[:ro]" as a PathMap (container -> host through ToHost).
-PathMap MapOf(const std::vector<std::string>& mounts) {
-  PathMap m;
-  for (const std::string& mount : mounts) {
-    size_t colon = mount.find(':');
-    std::string container = mount.substr(colon + 1);
-    container = container.substr(0, container.find(':'));
-    m.Add(mount.substr(0, colon), container);
-  }
-  return m;
-}
-
-// Runs the job's processes "in the container": answers the engine's probe like an image
-// without bash, and runs scripts with the FakeBackend after mapping paths to this machine.
-class MountedBackend : public backend::Backend {
- public:
-  MountedBackend(FakeBackend& fake, PathMap mounts, std::vector<backend::ProcessSpec>& seen,
-                 std::mutex& mu)
-      : fake_(fake), mounts_(std::move(mounts)), seen_(seen), mu_(mu) {}
-  core::Result<backend::ProcessResult> Run(const backend::ProcessSpec& spec,
-                                           const backend::OutputSink& output,
-                                           const backend::CancelToken& cancel) override {
-    {
-      std::lock_guard lock(mu_);
-      seen_.push_back(spec);
-    }
-    if (spec.argv.size() > 2 && spec.argv[0] == "sh" && spec.argv[1] == "-c") {
-      output("/usr/local/bin:/usr/bin:/bin\nbash=\nsh=/bin/sh\npython3=\npython=\npwsh=\nnode=\n");
-      return backend::ProcessResult{};
-    }
-    backend::ProcessSpec local = spec;
-    for (std::string& a : local.argv) a = mounts_.ToHost(a);
-    for (auto& [k, v] : local.env) v = mounts_.ToHost(v);
-    local.cwd = mounts_.ToHost(local.cwd);
-    return fake_.Run(local, output, cancel);
-  }
-
- private:
-  FakeBackend& fake_;
-  PathMap mounts_;
-  std::vector<backend::ProcessSpec>& seen_;
-  std::mutex& mu_;
-};
-
-class FakeContainerHost : public ContainerHost {
- public:
-  core::Status Start(const JobContainerSpec* job_container,
-                     const std::vector<ServiceSpec>& services, const std::string& /*network_name*/,
-                     const EnvList& /*labels*/, const ServiceLog& /*log*/,
-                     const backend::CancelToken& /*cancel*/, StartedServices& started) override {
-    std::lock_guard lock(mu_);
-    started.network_id = "net-1";
-    if (job_container != nullptr) {
-      job_ = *job_container;
-      started.container_id = "job-c";
-      started.container_ids.push_back("job-c");
-    }
-    for (const ServiceSpec& s : services) {
-      started.container_ids.push_back("c-" + s.id);
-      started.services.push_back(StartedService{s.id, "c-" + s.id, {}});
-    }
-    return core::Status::Ok();
-  }
-  void Stop(const StartedServices& started, const ServiceLog& /*log*/) override {
-    std::lock_guard lock(mu_);
-    stopped_ = started.container_ids;
-  }
-  std::unique_ptr<backend::Backend> JobBackend(const StartedServices& /*started*/) override {
-    std::lock_guard lock(mu_);
-    return std::make_unique<MountedBackend>(fake_, MapOf(job_.mounts), seen_, mu_);
-  }
-  core::Status PrepareImage(const std::string& image, const ServiceLog& /*log*/,
-                            const backend::CancelToken& /*cancel*/) override {
-    std::lock_guard lock(mu_);
-    prepared_.push_back(image);
-    return core::Status::Ok();
-  }
-  core::Result<std::string> BuildImage(const std::string& context_dir,
-                                       const std::string& dockerfile, const ServiceLog& /*log*/,
-                                       const backend::CancelToken& /*cancel*/) override {
-    std::lock_guard lock(mu_);
-    built_.push_back(context_dir + "|" + dockerfile);
-    return std::string("gantry-action:abc");
-  }
-  // Prints what it was asked to run and writes an output through the file-command mount.
-  core::Result<backend::ProcessResult> RunContainer(
-      const ActionContainerSpec& spec, std::chrono::milliseconds /*kill_grace*/,
-      const backend::OutputSink& output, const backend::CancelToken& /*cancel*/) override {
-    std::lock_guard lock(mu_);
-    actions_.push_back(spec);
-    std::string args;
-    for (const std::string& a : spec.args) args += "[" + a + "]";
-    output("image=" + spec.image + " args=" + args + " wd=" + spec.working_dir + "\n");
-    PathMap m = MapOf(spec.mounts);
-    for (const auto& [k, v] : spec.env) {
-      if (k == "GITHUB_OUTPUT") std::ofstream(m.ToHost(v), std::ios::app) << "greeting=hi\n";
-    }
-    return backend::ProcessResult{};
-  }
-
-  std::mutex mu_;
-  FakeBackend fake_;
-  JobContainerSpec job_;
-  std::vector<backend::ProcessSpec> seen_;
-  std::vector<std::string> stopped_, prepared_, built_;
-  std::vector<ActionContainerSpec> actions_;
-};
 
 std::string EnvOf(const backend::ProcessSpec& spec, const std::string& name) {
   return FakeBackend::Env(spec, name);
@@ -203,7 +88,7 @@ jobs:
   const backend::ProcessSpec& second = host.seen_[2];
   EXPECT_EQ(second.cwd, "/__w/workspace/workspace/sub");
   EXPECT_EQ(EnvOf(second, "PATH"), "/opt/tool/bin:/usr/local/bin:/usr/bin:/bin");
-  EXPECT_EQ(host.stopped_, (std::vector<std::string>{"job-c", "c-redis"}));
+  EXPECT_EQ(host.stopped_, (std::vector<std::string>{"job-c", "c-redis", "net-1"}));
 }
 
 TEST(JobContainerTest, AnEmptyImageRunsTheJobOnTheHost) {

@@ -2,76 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <mutex>
-
-#include "engine/runner_test_util.h"
+#include "engine/container_test_util.h"
 
 namespace gantry::engine {
 namespace {
 
 using testing::FakeBackend;
+using testing::FakeContainerHost;
 using testing::FindJob;
 using testing::RecordingObserver;
 using testing::RunWorkflow;
-
-// Records what the engine asked for; publishes container port P on host port 40000 + P.
-class FakeServiceHost : public ContainerHost {
- public:
-  core::Status Start(const JobContainerSpec* /*job_container*/,
-                     const std::vector<ServiceSpec>& services, const std::string& network_name,
-                     const EnvList& labels, const ServiceLog& log,
-                     const backend::CancelToken& /*cancel*/, StartedServices& started) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    specs_ = services;
-    network_name_ = network_name;
-    labels_ = labels;
-    started.network_id = "net-1";
-    for (const ServiceSpec& s : services) {
-      started.container_ids.push_back("c-" + s.id);
-      if (s.image == fail_image_) {
-        log("last logs of " + s.id);
-        return core::Status::Unavailable("service '" + s.id + "' did not become healthy");
-      }
-      StartedService out{s.id, "c-" + s.id, {}};
-      for (const std::string& p : s.ports) {
-        std::string container = p.substr(p.find(':') + 1);
-        container = container.substr(0, container.find('/'));
-        out.ports[container] = std::to_string(40000 + std::stoi(container));
-      }
-      started.services.push_back(std::move(out));
-    }
-    return core::Status::Ok();
-  }
-  void Stop(const StartedServices& started, const ServiceLog& /*log*/) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopped_.insert(stopped_.end(), started.container_ids.begin(), started.container_ids.end());
-    stopped_.push_back(started.network_id);
-  }
-  std::unique_ptr<backend::Backend> JobBackend(const StartedServices& /*started*/) override {
-    return nullptr;
-  }
-  core::Status PrepareImage(const std::string& /*image*/, const ServiceLog& /*log*/,
-                            const backend::CancelToken& /*cancel*/) override {
-    return core::Status::Unavailable("no images here");
-  }
-  core::Result<std::string> BuildImage(const std::string& /*context_dir*/,
-                                       const std::string& /*dockerfile*/, const ServiceLog& /*log*/,
-                                       const backend::CancelToken& /*cancel*/) override {
-    return core::Status::Unavailable("no images here");
-  }
-  core::Result<backend::ProcessResult> RunContainer(
-      const ActionContainerSpec& /*spec*/, std::chrono::milliseconds /*kill_grace*/,
-      const backend::OutputSink& /*output*/, const backend::CancelToken& /*cancel*/) override {
-    return core::Status::Unavailable("no containers here");
-  }
-
-  std::string fail_image_;
-  std::mutex mu_;
-  std::vector<ServiceSpec> specs_;
-  std::string network_name_;
-  EnvList labels_;
-  std::vector<std::string> stopped_;
-};
 
 constexpr const char* kWorkflow = R"y(on: push
 jobs:
@@ -97,7 +37,7 @@ jobs:
 )y";
 
 TEST(ServicesTest, ServicesStartBeforeStepsFillJobServicesAndStopAtJobEnd) {
-  FakeServiceHost host;
+  FakeContainerHost host;
   RunOptions options;
   options.container_host = &host;
   FakeBackend backend;
@@ -124,7 +64,7 @@ TEST(ServicesTest, ServicesStartBeforeStepsFillJobServicesAndStopAtJobEnd) {
 }
 
 TEST(ServicesTest, AFailedServiceFailsTheJobBeforeItsStepsAndIsStillRemoved) {
-  FakeServiceHost host;
+  FakeContainerHost host;
   host.fail_image_ = "redis:7";
   RunOptions options;
   options.container_host = &host;
@@ -142,7 +82,7 @@ TEST(ServicesTest, AFailedServiceFailsTheJobBeforeItsStepsAndIsStillRemoved) {
 }
 
 TEST(ServicesTest, AFailingStepStillRemovesTheServices) {
-  FakeServiceHost host;
+  FakeContainerHost host;
   RunOptions options;
   options.container_host = &host;
   FakeBackend backend;
@@ -189,7 +129,7 @@ jobs:
 }
 
 TEST(ServicesTest, ServicesWithAnEmptyImageAreLeftOut) {
-  FakeServiceHost host;
+  FakeContainerHost host;
   RunOptions options;
   options.container_host = &host;
   FakeBackend backend;
@@ -214,7 +154,7 @@ jobs:
 }
 
 TEST(ServicesTest, AWholeMapExpressionGivesTheServices) {
-  FakeServiceHost host;
+  FakeContainerHost host;
   RunOptions options;
   options.container_host = &host;
   FakeBackend backend;

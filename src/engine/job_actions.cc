@@ -79,7 +79,7 @@ StepEnd JobRunner::RunUses(StepCall& c, const expr::EvalContext& ctx, StepOutput
   auto with = EvaluateTextMap(s.with, ctx, file);
   if (!with.ok()) return Failed(out, with.status().message());
   if (ref->kind == ActionReference::Kind::kDocker) {
-    return RunDocker(c, *ref, nullptr, *c.scope, *with, out);
+    return RunDocker(c, *ref, nullptr, *c.scope, *with, out, DockerStage::kMain, nullptr);
   }
   BuiltinActions* builtins = sh_.options->builtins;
   if (ref->kind == ActionReference::Kind::kRemote && builtins != nullptr &&
@@ -142,7 +142,7 @@ StepEnd JobRunner::RunUses(StepCall& c, const expr::EvalContext& ctx, StepOutput
     case workflow::ActionKind::kDocker:
       break;
   }
-  return RunDocker(c, *ref, &*manifest, action, *with, out);
+  return RunDocker(c, *ref, &*manifest, action, *with, out, DockerStage::kMain, nullptr);
 }
 
 // The inputs context of an action: `with:` values, then the defaults of the inputs not
@@ -390,6 +390,11 @@ void JobRunner::RunPostStage(PostStage& p, int index) {
     if (!r.error.empty()) return finish(Failed(out, r.error));
     return finish(StepEnd{});
   }
+  if (p.docker) {
+    for (const auto& [k, v] : p.state) SetEnv(c.env, "STATE_" + k, v);
+    return finish(RunDocker(c, p.docker->ref, p.docker->manifest.get(), scope, p.docker->with, out,
+                            DockerStage::kPost, nullptr));
+  }
   ScriptStep ss;
   ss.command = p.command;
   ss.env = ProcessEnv(c.env, c.github);
@@ -442,7 +447,8 @@ core::Status JobRunner::PrepareActions() {
                     "Input required and not supplied: " + in.id + " (action " + ref->uses + ")"));
       }
     }
-    if (manifest->runs.kind == workflow::ActionKind::kNode && manifest->runs.pre) {
+    if ((manifest->runs.kind == workflow::ActionKind::kNode && manifest->runs.pre) ||
+        (manifest->runs.kind == workflow::ActionKind::kDocker && manifest->runs.pre_entrypoint)) {
       auto visible = VisibleActionDir(fetched->dir, *ref);
       if (!visible.ok()) return visible.status();
       pres.push_back({&s, *ref, *visible, std::move(manifest).value()});
@@ -487,21 +493,26 @@ core::Status JobRunner::PrepareActions() {
     } else {
       action.inputs = std::move(inputs).value();
       c.github = StepGithub(ActionName(workflow::Step{}), c.files, action);
-      ScriptStep ss;
-      ss.env = ProcessEnv(c.env, c.github);
-      for (const auto& [k, v] : InputEnv(action.inputs)) SetEnv(ss.env, k, v);
-      auto node = FindNode(ss.env, manifest, ref.uses, Finder());
-      if (!node.ok()) {
-        end = Failed(out, node.status().message());
-      } else {
-        ss.command = {*node, action.action_path + "/" + manifest.runs.pre->value};
-        end = RunProcess(c, ss, &state);
-      }
+      end = manifest.runs.kind == workflow::ActionKind::kDocker
+                ? RunDocker(c, ref, &manifest, action, *with, out, DockerStage::kPre, &state)
+                : RunNodePre(c, ref, manifest, action, out, &state);
     }
     pre_state_[&s] = std::move(state);
     FinishStage(rep, started, end);
   }
   return core::Status::Ok();
+}
+
+StepEnd JobRunner::RunNodePre(StepCall& c, const ActionReference& ref,
+                              const workflow::ActionManifest& m, const Scope& action,
+                              StepOutput& out, EnvList* state) {
+  ScriptStep ss;
+  ss.env = ProcessEnv(c.env, c.github);
+  for (const auto& [k, v] : InputEnv(action.inputs)) SetEnv(ss.env, k, v);
+  auto node = FindNode(ss.env, m, ref.uses, Finder());
+  if (!node.ok()) return Failed(out, node.status().message());
+  ss.command = {*node, action.action_path + "/" + m.runs.pre->value};
+  return RunProcess(c, ss, state);
 }
 
 }  // namespace gantry::engine::internal

@@ -184,7 +184,8 @@ core::Result<std::string> JobRunner::VisibleActionDir(const std::string& dir,
 
 StepEnd JobRunner::RunDocker(StepCall& c, const ActionReference& ref,
                              const workflow::ActionManifest* m, const Scope& action,
-                             const EnvList& with, StepOutput& out) {
+                             const EnvList& with, StepOutput& out, DockerStage stage,
+                             EnvList* state) {
   ContainerHost* host = sh_.options->container_host;
   if (host == nullptr) {
     return Failed(out, "'" + ref.uses +
@@ -230,7 +231,11 @@ StepEnd JobRunner::RunDocker(StepCall& c, const ActionReference& ref,
     auto runs_env = EvaluateTextMap(m->runs.env, ctx, m->file);
     if (!runs_env.ok()) return Failed(out, runs_env.status().message());
     for (auto& [k, v] : *runs_env) SetEnv(env, k, std::move(v));
-    if (m->runs.entrypoint) entrypoint = {m->runs.entrypoint->value};
+    const std::optional<workflow::Text>& ep = stage == DockerStage::kPre ? m->runs.pre_entrypoint
+                                              : stage == DockerStage::kPost
+                                                  ? m->runs.post_entrypoint
+                                                  : m->runs.entrypoint;
+    if (ep) entrypoint = {ep->value};
   }
   // `with.args` (split as the runner splits arguments) and `with.entrypoint` apply where the
   // action's `runs:` sets none.
@@ -277,8 +282,29 @@ StepEnd JobRunner::RunDocker(StepCall& c, const ActionReference& ref,
   ss.command = {image};
   ss.command.insert(ss.command.end(), args.begin(), args.end());
   ss.env = std::move(env);
+  if (stage == DockerStage::kMain) {
+    if (auto pre = pre_state_.find(c.step); pre != pre_state_.end()) {
+      for (const auto& [k, v] : pre->second) SetEnv(ss.env, "STATE_" + k, v);
+    }
+  }
   ss.container = &paths;
-  return RunProcess(c, ss, nullptr, &backend);
+  EnvList saved;
+  StepEnd end = RunProcess(c, ss, &saved, &backend);
+  if (state != nullptr) *state = saved;
+  if (stage == DockerStage::kMain && m != nullptr && m->runs.post_entrypoint) {
+    PostStage post;
+    post.name = "Post " + c.name;
+    post.condition = m->runs.post_if ? m->runs.post_if->value : "always()";
+    post.docker = DockerPost{ref, std::make_shared<workflow::ActionManifest>(*m), with};
+    post.inputs = action.inputs;
+    post.step_env = c.env;
+    post.action_path = action.action_path;
+    post.action_repository = action.action_repository;
+    post.action_ref = action.action_ref;
+    post.state = std::move(saved);
+    posts_.push_back(std::move(post));
+  }
+  return end;
 }
 
 }  // namespace gantry::engine::internal

@@ -1,6 +1,9 @@
 // Job containers and Docker actions as the engine drives them, against the FakeContainerHost.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "engine/container_test_util.h"
 
 namespace gantry::engine {
@@ -153,6 +156,47 @@ jobs:
   EXPECT_TRUE(env("GITHUB_OUTPUT").starts_with("/github/file_commands/"));
   EXPECT_EQ(env("PATH"), "<unset>") << "the host's PATH must not reach the container";
   EXPECT_NE(observer.AllText().find("got=hi"), std::string::npos) << observer.AllText();
+}
+
+TEST(JobContainerTest, DockerActionsRunTheirPostEntrypointAfterTheSteps) {
+  testing::TempDir workspace;
+  std::filesystem::create_directories(workspace.path() + "/act");
+  std::ofstream(workspace.path() + "/act/action.yml") << R"y(name: a
+inputs:
+  who: {default: me}
+runs:
+  using: docker
+  image: docker://alpine:3
+  entrypoint: /main.sh
+  args: ["hi ${{ inputs.who }}"]
+  post-entrypoint: /post.sh
+)y";
+  FakeContainerHost host;
+  RunOptions options;
+  options.container_host = &host;
+  options.shared_workspace = workspace.path();
+  FakeBackend backend;
+  RecordingObserver observer;
+  RunReport r = RunWorkflow(R"y(on: push
+jobs:
+  build:
+    runs-on: x
+    steps:
+      - uses: ./act
+      - run: echo between
+)y",
+                            backend, observer, options);
+  const JobReport* job = FindJob(r, "build");
+  ASSERT_NE(job, nullptr);
+  EXPECT_EQ(job->conclusion, Conclusion::kSuccess) << job->error << observer.AllText();
+  ASSERT_EQ(host.actions_.size(), 2u);
+  EXPECT_EQ(host.actions_[0].entrypoint, (std::vector<std::string>{"/main.sh"}));
+  EXPECT_EQ(host.actions_[1].entrypoint, (std::vector<std::string>{"/post.sh"}));
+  EXPECT_EQ(host.actions_[1].args, (std::vector<std::string>{"hi me"}));
+  auto steps = observer.steps("build");
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[2].name, "Post Run ./act");
+  EXPECT_EQ(host.prepared_, (std::vector<std::string>{"alpine:3", "alpine:3"}));
 }
 
 }  // namespace

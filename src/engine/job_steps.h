@@ -50,13 +50,25 @@ struct Scope {
   bool failed = false;
 };
 
+/// Which entrypoint of a Docker action runs: `runs.pre-entrypoint`, the main one, or
+/// `runs.post-entrypoint`.
+enum class DockerStage { kPre, kMain, kPost };
+
+/// What the post stage of a Docker action runs again.
+struct DockerPost {
+  ActionReference ref;
+  std::shared_ptr<const workflow::ActionManifest> manifest;
+  EnvList with;
+};
+
 /// A post stage queued by an action's main stage; run after the main steps, in reverse.
 struct PostStage {
   std::string name;                  // "Post Run owner/repo@v1"
   std::string condition;             // post-if
   std::vector<std::string> command;  // node actions: node + the post script
   bool builtin = false;
-  BuiltinCall call;  // built-ins: the post call
+  BuiltinCall call;                  // built-ins: the post call
+  std::optional<DockerPost> docker;  // Docker actions: post-entrypoint
   expr::Value inputs;
   EnvList step_env, input_env;
   std::string action_path, action_repository, action_ref;
@@ -148,9 +160,15 @@ class JobRunner {
   /// A remote action's directory where a container job can see it (copied below the mounted
   /// actions directory); unchanged for a host job.
   core::Result<std::string> VisibleActionDir(const std::string& dir, const ActionReference& ref);
-  /// Runs a Docker action (`runs.using: docker`, or `uses: docker://image` when `m` is null).
+  /// Runs a stage of a Docker action (`runs.using: docker`, or `uses: docker://image` when
+  /// `m` is null). The main stage queues the post-entrypoint; what the stage saved with
+  /// $GITHUB_STATE goes to `state` when given.
   StepEnd RunDocker(StepCall& c, const ActionReference& ref, const workflow::ActionManifest* m,
-                    const Scope& action, const EnvList& with, StepOutput& out);
+                    const Scope& action, const EnvList& with, StepOutput& out, DockerStage stage,
+                    EnvList* state);
+  /// The `pre:` script of a node action.
+  StepEnd RunNodePre(StepCall& c, const ActionReference& ref, const workflow::ActionManifest& m,
+                     const Scope& action, StepOutput& out, EnvList* state);
 
   // job_actions.cc
   StepEnd RunUses(StepCall& c, const expr::EvalContext& ctx, StepOutput& out);

@@ -12,6 +12,7 @@
 
 #include "backend/host/host_backend.h"
 #include "backend/host/process.h"
+#include "backend/sandbox/hand_over.h"
 #include "backend/sandbox/limit_cgroups.h"
 
 namespace gantry::backend {
@@ -36,6 +37,13 @@ bool UnsafeOutside(std::string_view name) {
       "NIS_PATH",   "NLSPATH",     "RES_OPTIONS",    "RESOLV_HOST_CONF", "TMPDIR",      "TZDIR"};
   return name.rfind("LD_", 0) == 0 || name.rfind("MALLOC_", 0) == 0 ||
          std::find(kNames.begin(), kNames.end(), name) != kNames.end();
+}
+
+// As root, bwrap and the privilege-dropping helper run with every capability inside the
+// sandbox, so besides the loader's variables the locale ones (which name files to load) only
+// reach the step, through `env` after the drop.
+bool AfterDrop(std::string_view name) {
+  return UnsafeOutside(name) || name == "LANG" || name == "LANGUAGE" || name.rfind("LC_", 0) == 0;
 }
 
 bool IsExecutable(const std::string& path) {
@@ -68,24 +76,48 @@ bool IsWithin(const std::string& path, const std::string& dir) {
          (path.size() == dir.size() || path[dir.size()] == '/');
 }
 
+// How steps get their identity. As root: no user namespace; `drop` (setpriv) turns the step
+// into the real uid/gid after bwrap set up the mounts, and `owned` dirs are handed to that uid
+// before every step. Otherwise: a user namespace, `drop` and `owned` empty.
+struct Identity {
+  bool as_root = false;
+  std::vector<std::string> drop;   // argv prefix run inside the sandbox
+  std::string env;                 // the env program, for variables set after the drop
+  std::vector<std::string> owned;  // canonical dirs given to uid:gid
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
 class SandboxBackend final : public Backend {
  public:
   SandboxBackend(std::unique_ptr<Backend> host, std::string bwrap, std::vector<std::string> mounts,
                  std::vector<std::string> writable, std::vector<std::string> flags,
-                 std::string home, std::unique_ptr<sandbox::LimitCgroups> limits)
+                 std::string home, Identity identity, std::unique_ptr<sandbox::LimitCgroups> limits)
       : host_(std::move(host)),
         bwrap_(std::move(bwrap)),
         mounts_(std::move(mounts)),
         writable_(std::move(writable)),
         flags_(std::move(flags)),
         home_(std::move(home)),
+        identity_(std::move(identity)),
         limits_(std::move(limits)) {}
+
+  // As root: gives everything root created in the writable dirs (gantry's own files for the
+  // next step, workspaces, checkouts) to the step's uid.
+  core::Status HandOverOwned() const {
+    for (const std::string& dir : identity_.owned) {
+      core::Status st = sandbox::HandOver(dir, 0, identity_.uid, identity_.gid);
+      if (!st.ok()) return st;
+    }
+    return core::Status::Ok();
+  }
 
   core::Result<ProcessResult> Run(const ProcessSpec& spec, const OutputSink& output,
                                   const CancelToken& cancel) override {
     // The same checks and errors as the host backend: the sandbox sees the same files.
     core::Result<host::ExecImage> image = host::PrepareExec(spec);
     if (!image.ok()) return image.status();
+    if (core::Status st = HandOverOwned(); !st.ok()) return st;
     ProcessSpec outer;
     outer.cwd = "/";
     outer.timeout = spec.timeout;
@@ -154,6 +186,8 @@ class SandboxBackend final : public Backend {
     }
     if (NeedsHomeMount(home)) {
       if (home_.empty()) {
+        // bwrap as root mounts it as root's; the step needs to write there.
+        if (identity_.as_root) a.insert(a.end(), {"--perms", "0777"});
         a.insert(a.end(), {"--tmpfs", home});
       } else {
         a.insert(a.end(), {"--bind", home_, home});
@@ -168,17 +202,30 @@ class SandboxBackend final : public Backend {
       cwd = fs::current_path(ec).string();
     }
     if (!cwd.empty()) a.insert(a.end(), {"--chdir", cwd});
+    std::vector<std::string> after_drop;
     for (const auto& [name, value] : spec.env) {
-      if (UnsafeOutside(name)) {
+      if (identity_.as_root && AfterDrop(name)) {
+        after_drop.push_back(name + "=" + value);
+      } else if (UnsafeOutside(name)) {
         a.insert(a.end(), {"--setenv", name, value});
       } else {
         outer.env.emplace_back(name, value);
       }
     }
     a.emplace_back("--");
-    // A program found through an empty PATH entry is relative to cwd; bwrap's execvp would
-    // look it up in PATH again without the "./".
-    a.push_back(program.find('/') == std::string::npos ? "./" + program : program);
+    a.insert(a.end(), identity_.drop.begin(), identity_.drop.end());
+    // A program found through an empty PATH entry is relative to cwd; execvp would look it up
+    // in PATH again without the "./".
+    std::string path = program.find('/') == std::string::npos ? "./" + program : program;
+    if (!after_drop.empty()) {
+      a.insert(a.end(), {identity_.env, "--"});
+      a.insert(a.end(), after_drop.begin(), after_drop.end());
+      // env takes any argument with a '=' for one more variable.
+      if (path.find('=') != std::string::npos) {
+        a.insert(a.end(), {"/bin/sh", "-c", R"(exec "$0" "$@")"});
+      }
+    }
+    a.push_back(path);
     a.insert(a.end(), spec.argv.begin() + 1, spec.argv.end());
   }
 
@@ -199,6 +246,7 @@ class SandboxBackend final : public Backend {
   std::vector<std::string> writable_;  // canonical, sorted
   std::vector<std::string> flags_;     // namespaces, identity, capabilities
   std::string home_;
+  Identity identity_;
   std::unique_ptr<sandbox::LimitCgroups> limits_;  // null: no limit is enforced
 };
 
@@ -210,6 +258,43 @@ core::Result<std::string> CanonicalDir(const std::string& dir, std::string_view 
                                          "' does not exist or is not a directory");
   }
   return canonical.string();
+}
+
+// The identity of steps when gantry runs as root: the dirs they write are handed to
+// options.uid/gid now (and again before each step), and setpriv drops to them.
+core::Result<Identity> RootIdentity(const SandboxOptions& options,
+                                    const std::vector<std::string>& writable,
+                                    const std::string& home) {
+  Identity identity;
+  identity.as_root = true;
+  identity.uid = options.uid;
+  identity.gid = options.gid;
+  std::string setpriv = FindOnPath(options.setpriv.empty() ? "setpriv" : options.setpriv);
+  if (setpriv.empty()) {
+    return core::Status::Unavailable(
+        "sandboxed steps need setpriv (util-linux) to drop from root to uid " +
+        std::to_string(options.uid) + " (no " +
+        (options.setpriv.empty() ? std::string("setpriv in PATH") : options.setpriv) + ")");
+  }
+  identity.env = FindOnPath("env");
+  if (identity.env.empty()) return core::Status::Unavailable("sandboxed steps need env in PATH");
+  identity.drop = {setpriv,
+                   "--reuid=" + std::to_string(options.uid),
+                   "--regid=" + std::to_string(options.gid),
+                   "--clear-groups",
+                   "--inh-caps=-all",
+                   "--bounding-set=-all",
+                   "--no-new-privs",
+                   "--"};
+  identity.owned = writable;
+  if (!home.empty()) identity.owned.push_back(home);
+  for (const std::string& dir : identity.owned) {
+    core::Status st = sandbox::CheckReachable(dir, options.uid, options.gid);
+    if (!st.ok()) return core::Status::InvalidArgument("sandbox directory " + st.message());
+    st = sandbox::HandOver(dir, 0, options.uid, options.gid);
+    if (!st.ok()) return st;
+  }
+  return identity;
 }
 
 }  // namespace
@@ -235,13 +320,29 @@ core::Result<std::unique_ptr<Backend>> MakeSandboxBackend(const SandboxOptions& 
     if (!canonical.ok()) return canonical.status();
     home = std::move(canonical).value();
   }
-  std::vector<std::string> mounts = {"--ro-bind", "/",     "/",       "--dev", "/dev",
-                                     "--proc",    "/proc", "--tmpfs", "/tmp"};
+  std::vector<std::string> mounts = {"--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"};
   std::vector<std::string> flags = {"--unshare-pid", "--unshare-ipc", "--unshare-uts"};
   if (!options.network) flags.emplace_back("--unshare-net");
-  flags.insert(flags.end(), {"--unshare-user", "--uid", std::to_string(options.uid), "--gid",
-                             std::to_string(options.gid), "--cap-drop", "ALL", "--die-with-parent",
-                             "--new-session"});
+  Identity identity;
+  identity.as_root = geteuid() == 0;
+  identity.uid = options.uid;
+  identity.gid = options.gid;
+  if (identity.as_root) {
+    // A user namespace created by root maps the step's uid to root outside: it could read
+    // root's files and use root's sockets. Instead bwrap (root, needing no setuid) builds the
+    // namespaces and setpriv becomes the real uid/gid, without groups or capabilities.
+    core::Result<Identity> dropping = RootIdentity(options, writable, home);
+    if (!dropping.ok()) return dropping.status();
+    identity = std::move(dropping).value();
+    // bwrap as root makes these root's; the step needs them writable.
+    mounts.insert(mounts.end(),
+                  {"--perms", "1777", "--tmpfs", "/dev/shm", "--perms", "1777", "--tmpfs", "/tmp"});
+  } else {
+    mounts.insert(mounts.end(), {"--tmpfs", "/tmp"});
+    flags.insert(flags.end(), {"--unshare-user", "--uid", std::to_string(options.uid), "--gid",
+                               std::to_string(options.gid), "--cap-drop", "ALL"});
+  }
+  flags.insert(flags.end(), {"--die-with-parent", "--new-session"});
 
   std::unique_ptr<sandbox::LimitCgroups> limits;
   if (options.memory_bytes > 0 || options.pids_max > 0) {
@@ -254,7 +355,7 @@ core::Result<std::unique_ptr<Backend>> MakeSandboxBackend(const SandboxOptions& 
   if (!host.ok()) return host.status();
   auto backend = std::make_unique<SandboxBackend>(std::move(host).value(), bwrap, std::move(mounts),
                                                   std::move(writable), std::move(flags), home,
-                                                  std::move(limits));
+                                                  std::move(identity), std::move(limits));
 
   // One sandbox now, so that a machine where bwrap cannot create namespaces fails here with
   // a clear message instead of failing every step.

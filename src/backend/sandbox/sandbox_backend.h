@@ -7,13 +7,18 @@
 //   path), a fresh tmpfs on /tmp, a minimal /dev, its own /proc, and $HOME (see `home`);
 // - its own pid, IPC and UTS namespaces, and with network = false its own network namespace
 //   holding only `lo`;
-// - uid/gid `uid`/`gid` in a user namespace, with every capability dropped, in a new session.
+// - uid `uid`, gid `gid`, no capabilities, a new session:
+//   - when gantry runs as root, as the real host uid/gid: bwrap (root, no user namespace)
+//     builds the namespaces and setpriv (util-linux) drops to uid/gid, without supplementary
+//     groups, with an empty bounding set and no_new_privs, before the step starts, so the
+//     step gets only what that uid may do on the host (not /etc/shadow, not root's Unix
+//     sockets). The writable dirs and `home` are handed to uid/gid (every entry root
+//     owns, recursively) when the backend is made and again before each step, since gantry
+//     keeps creating files there; files steps create belong to uid/gid. /tmp, /dev/shm and a
+//     tmpfs $HOME are world-writable (sticky for /tmp and /dev/shm);
+//   - otherwise in a user namespace that maps uid/gid to the user that runs gantry.
 // The step's environment is exactly ProcessSpec::env, except that bwrap sets PWD to the
 // working directory.
-//
-// Not a boundary against hostile code when gantry runs as root: bwrap maps the step's uid
-// to the uid that runs gantry, so the step may read files that user owns (e.g. /etc/shadow
-// for root) and connect to its Unix sockets. Run gantry as an unprivileged user for that.
 //
 // Memory and pids limits apply to each run's own cgroups where the machine has the cgroup v1
 // memory/pids controllers (see limit_cgroups.h); MakeSandboxBackend reports what it enforces.
@@ -36,7 +41,8 @@ struct SandboxOptions {
   std::vector<std::string> writable;
   /// false: a network namespace of its own (only loopback).
   bool network = true;
-  /// The step's uid and gid inside the sandbox.
+  /// The step's uid and gid: real host ids when gantry runs as root, else ids in a user
+  /// namespace.
   uid_t uid = 1000;
   gid_t gid = 1000;
   /// Per-run limits; 0 = none. The limits count bwrap's own two processes and memory.
@@ -44,6 +50,9 @@ struct SandboxOptions {
   int64_t pids_max = 0;
   /// The bwrap program; "" = looked up in this process's PATH.
   std::string bwrap;
+  /// The setpriv program that drops root to uid/gid (used only as root); "" = looked up in
+  /// this process's PATH.
+  std::string setpriv;
   /// When the step's $HOME is an existing directory outside `writable`: this existing host
   /// directory is bound read-write at $HOME's path (shared by every step). "" = a fresh empty
   /// tmpfs at $HOME for each step.
@@ -52,7 +61,9 @@ struct SandboxOptions {
 
 /// A sandboxing backend. Unavailable, with a message saying to install bubblewrap, when
 /// bwrap is missing or cannot create the namespaces here (probed once, by running `true` in
-/// a sandbox); InvalidArgument when a writable dir or `home` is not an existing directory.
+/// a sandbox), or as root when setpriv is missing; InvalidArgument when a writable dir or
+/// `home` is not an existing directory, or as root when uid/gid may not search its parents.
+/// As root, gives the writable dirs and `home` to uid/gid (see above).
 /// `notes`, when given, receives one line per requested limit saying whether it is enforced
 /// (limits that cannot be enforced do not make this fail).
 core::Result<std::unique_ptr<Backend>> MakeSandboxBackend(

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -23,8 +25,9 @@ using std::chrono::milliseconds;
 const char* const kPath = "/usr/local/bin:/usr/bin:/bin";
 
 struct TempDir {
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "gantry-sandbox-XXXXXX").string();
+  // Under `base`: the sandbox sees the host's /var/tmp, not its /tmp.
+  explicit TempDir(const fs::path& base = fs::temp_directory_path()) {
+    std::string templ = (base / "gantry-sandbox-XXXXXX").string();
     path = mkdtemp(templ.data());
   }
   ~TempDir() { fs::remove_all(path); }
@@ -126,6 +129,151 @@ TEST_F(SandboxBackendTest, RunsAsTheSandboxUidWithoutCapabilities) {
   Ran ran = Run(*backend, Spec("id -u; id -g; grep CapEff /proc/self/status"));
   EXPECT_TRUE(ran.result.ok()) << ran.output;
   EXPECT_EQ(ran.output, "1234\n2345\nCapEff:\t0000000000000000\n");
+}
+
+// The tests below check what a step may do on the host when gantry runs as root: without a
+// user namespace mapping it back to root, the step is a real unprivileged uid.
+class SandboxAsRootTest : public SandboxBackendTest {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "gantry runs as root only in these tests";
+  }
+};
+
+TEST_F(SandboxAsRootTest, StepIsTheRealUidWithoutGroupsOrCapabilities) {
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  Ran ran = Run(*backend, Spec("id -u; id -G; grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|"
+                               "CapBnd|CapAmb|NoNewPrivs):' /proc/self/status"));
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+  EXPECT_EQ(ran.output,
+            "1000\n1000\nUid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\n"
+            "Groups:\t \nCapInh:\t0000000000000000\nCapPrm:\t0000000000000000\n"
+            "CapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n"
+            "CapAmb:\t0000000000000000\nNoNewPrivs:\t1\n");
+  // Not a uid of a user namespace: the host sees it too.
+  ran = Run(*backend, Spec("cat /proc/self/uid_map"));
+  EXPECT_EQ(ran.output, "         0          0 4294967295\n");
+}
+
+TEST_F(SandboxAsRootTest, RootOnlyFilesAreUnreadable) {
+  TempDir dir("/var/tmp");
+  std::string secret = dir.path + "/secret";
+  std::ofstream(secret) << "root only\n";
+  ASSERT_EQ(chmod(secret.c_str(), 0600), 0);
+  ASSERT_EQ(chmod(dir.path.c_str(), 0755), 0);
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  Ran ran = Run(*backend, Spec("cat " + secret));
+  EXPECT_FALSE(ran.result.ok()) << ran.output;
+  EXPECT_NE(ran.output.find("Permission denied"), std::string::npos) << ran.output;
+  ran = Run(*backend, Spec("cat /etc/shadow"));
+  EXPECT_FALSE(ran.result.ok()) << ran.output;
+  EXPECT_NE(ran.output.find("Permission denied"), std::string::npos) << ran.output;
+  // The same file readable by all is read: the failures above are the uid's.
+  ASSERT_EQ(chmod(secret.c_str(), 0644), 0);
+  ran = Run(*backend, Spec("cat " + secret));
+  EXPECT_EQ(ran.output, "root only\n");
+}
+
+TEST_F(SandboxAsRootTest, RootsUnixSocketsRefuseTheStep) {
+  TempDir dir("/var/tmp");
+  ASSERT_EQ(chmod(dir.path.c_str(), 0755), 0);
+  std::string path = dir.path + "/docker.sock";
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof addr.sun_path);
+  path.copy(addr.sun_path, path.size());
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 8), 0);
+  ASSERT_EQ(chmod(path.c_str(), 0660), 0);
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  const std::string connect =
+      "perl -MSocket -e 'socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die; connect($s, "
+      "pack_sockaddr_un($ARGV[0])) or die \"connect: $!\\n\"; print \"connected\\n\"' " +
+      path;
+  Ran ran = Run(*backend, Spec(connect));
+  EXPECT_FALSE(ran.result.ok()) << ran.output;
+  EXPECT_EQ(ran.output, "connect: Permission denied\n");
+  // Open to all, the same socket accepts the step.
+  ASSERT_EQ(chmod(path.c_str(), 0666), 0);
+  ran = Run(*backend, Spec(connect));
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+  EXPECT_EQ(ran.output, "connected\n");
+  close(fd);
+}
+
+TEST_F(SandboxAsRootTest, FilesGantryCreatesLaterAreTheStepsToWrite) {
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  // Made as root after the backend, as the engine makes file-command files and workspaces.
+  fs::create_directories(ws_.path + "/job/ws");
+  std::ofstream(ws_.path + "/job/output") << "";
+  ASSERT_EQ(chmod((ws_.path + "/job/output").c_str(), 0644), 0);
+  ProcessSpec spec =
+      Spec("echo x=1 >> ../output && echo built > out && ls -n out | cut -d' ' -f3,4");
+  spec.cwd = ws_.path + "/job/ws";
+  Ran ran = Run(*backend, spec);
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+  EXPECT_EQ(ran.output, "1000 1000\n");
+  EXPECT_EQ(ReadFile(ws_.path + "/job/output"), "x=1\n");
+  EXPECT_EQ(ReadFile(ws_.path + "/job/ws/out"), "built\n");
+}
+
+TEST_F(SandboxAsRootTest, HandOverStaysInTheWritableDirs) {
+  TempDir outside("/var/tmp");
+  std::string target = outside.path + "/target";
+  std::ofstream(target) << "root's\n";
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  // A symbolic link to a root file outside, and a root file with a second hard link (which
+  // could be elsewhere): neither file may become the step's.
+  fs::create_symlink(target, ws_.path + "/link");
+  std::ofstream(ws_.path + "/own") << "";
+  fs::create_hard_link(ws_.path + "/own", ws_.path + "/own2");
+  Ran ran = Run(*backend, Spec("true"));
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+  struct stat st {};
+  ASSERT_EQ(stat(target.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0U);
+  ASSERT_EQ(lstat((ws_.path + "/own").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0U);
+  ASSERT_EQ(lstat((ws_.path + "/link").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 1000U);
+}
+
+TEST_F(SandboxAsRootTest, UnreachableWritableDirIsInvalid) {
+  TempDir closed;
+  ASSERT_EQ(chmod(closed.path.c_str(), 0700), 0);
+  fs::create_directories(closed.path + "/ws");
+  SandboxOptions options;
+  options.writable = {closed.path + "/ws"};
+  auto made = MakeSandboxBackend(options);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_NE(made.status().message().find(closed.path + " (mode 0700) does not let it in"),
+            std::string::npos)
+      << made.status().message();
+}
+
+TEST_F(SandboxAsRootTest, LoaderAndLocaleVariablesReachOnlyTheStep) {
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  // A preload library that does not exist: ld.so complains in any process it reaches.
+  ProcessSpec spec = Spec("echo \"$LD_PRELOAD $LC_ALL\"");
+  spec.env.emplace_back("LD_PRELOAD", "/nonexistent/gantry.so");
+  spec.env.emplace_back("LC_ALL", "C");
+  Ran ran = Run(*backend, spec);
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+  // Only the step's own sh sees it (echo is a builtin): one complaint, from sh; bwrap or
+  // setpriv (root, all capabilities) would add theirs.
+  size_t first = ran.output.find("cannot be preloaded");
+  ASSERT_NE(first, std::string::npos) << ran.output;
+  EXPECT_EQ(ran.output.find("cannot be preloaded", first + 1), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("/nonexistent/gantry.so C\n"), std::string::npos) << ran.output;
 }
 
 TEST_F(SandboxBackendTest, EnvironmentIsPassedExactly) {

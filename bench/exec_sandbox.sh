@@ -15,6 +15,8 @@ command -v bwrap >/dev/null || { echo "exec_sandbox: skipped, no bwrap (install 
 
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+# As root the steps run as uid 1000, which must be able to enter the workspace's parents.
+chmod 755 "$dir"
 mkdir -p "$dir/ws"
 {
   echo "on: push"

@@ -1,6 +1,8 @@
 // `gantry exec --sandbox`: host steps under bubblewrap (docs/exec.md, "Sandboxed host steps").
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "exec_test_util.h"
 
@@ -26,6 +28,8 @@ jobs:
 TEST(ExecSandboxTest, WorkspaceIsWritableAndTheHostIsNot) {
   Project p;
   p.Workflow("sandbox.yml", kWrites);
+  // As root the step's uid must be able to reach --workspace.
+  fs::permissions(p.base(), fs::perms::others_exec, fs::perm_options::add);
   Finished f = p.Run({"exec", "--sandbox", "--workspace", p.root().string()});
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
   EXPECT_EQ(ReadFile(p.root() / "out.txt"), "built\n");
@@ -49,6 +53,45 @@ jobs:
   Finished host = p.Run({"exec"});
   EXPECT_EQ(host.exit_code, 0) << host.out << host.err;
   EXPECT_THAT(host.out, HasSubstr("uid=" + std::to_string(getuid())));
+}
+
+TEST(ExecSandboxTest, AsRootStepsAreAnUnprivilegedUid) {
+  if (geteuid() != 0) GTEST_SKIP() << "gantry runs as root only in this test";
+  Project p;
+  p.Workflow("root.yml", R"yaml(on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo made > made.txt
+          echo "FROM_STEP=yes" >> "$GITHUB_ENV"
+          echo "n=1" >> "$GITHUB_OUTPUT"
+          echo cached > "$HOME/cache" && echo temp > "$RUNNER_TEMP/t"
+      - run: echo "env=$FROM_STEP home=$(cat "$HOME/cache") temp=$(cat "$RUNNER_TEMP/t")"
+      - run: cat /etc/shadow
+)yaml");
+  fs::permissions(p.base(), fs::perms::others_exec, fs::perm_options::add);
+  Finished f = p.Run({"exec", "--sandbox", "--workspace", p.root().string()});
+  EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
+  EXPECT_THAT(f.out, HasSubstr("env=yes home=cached temp=temp"));
+  EXPECT_THAT(f.out, HasSubstr("/etc/shadow: Permission denied"));
+  struct stat st {};
+  ASSERT_EQ(stat((p.root() / "made.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 1000U);
+  EXPECT_EQ(ReadFile(p.root() / "made.txt"), "made\n");
+}
+
+TEST(ExecSandboxTest, AsRootAWorkspaceOutOfReachIsAnError) {
+  if (geteuid() != 0) GTEST_SKIP() << "gantry runs as root only in this test";
+  Project p;
+  p.Workflow("ok.yml",
+             "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+             "      - run: echo ok\n");
+  fs::permissions(p.base(), fs::perms::owner_all, fs::perm_options::replace);
+  Finished f = p.Run({"exec", "--sandbox", "--workspace", p.root().string()});
+  EXPECT_NE(f.exit_code, 0);
+  EXPECT_THAT(f.err, HasSubstr(p.base().string() + " (mode 0700) does not let it in"));
 }
 
 TEST(ExecSandboxTest, IsolatedNetworkHasOnlyLoopback) {

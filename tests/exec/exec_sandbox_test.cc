@@ -68,18 +68,24 @@ jobs:
           echo "FROM_STEP=yes" >> "$GITHUB_ENV"
           echo "n=1" >> "$GITHUB_OUTPUT"
           echo cached > "$HOME/cache" && echo temp > "$RUNNER_TEMP/t"
-      - run: echo "env=$FROM_STEP home=$(cat "$HOME/cache") temp=$(cat "$RUNNER_TEMP/t")"
+      - run: |
+          echo "env=$FROM_STEP home=$(cat "$HOME/cache") temp=$(cat "$RUNNER_TEMP/t")"
+          echo "owner=$(stat -c %u "$GITHUB_WORKSPACE/made.txt") $(git rev-parse --is-inside-work-tree)"
       - run: cat /etc/shadow
 )yaml");
+  p.GitInit();
   fs::permissions(p.base(), fs::perms::others_exec, fs::perm_options::add);
   Finished f = p.Run({"exec", "--sandbox", "--workspace", p.root().string()});
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
   EXPECT_THAT(f.out, HasSubstr("env=yes home=cached temp=temp"));
+  EXPECT_THAT(f.out, HasSubstr("owner=1000 true"));
   EXPECT_THAT(f.out, HasSubstr("/etc/shadow: Permission denied"));
+  // After the run the checkout is root's again: git as root still works in it.
   struct stat st {};
   ASSERT_EQ(stat((p.root() / "made.txt").c_str(), &st), 0);
-  EXPECT_EQ(st.st_uid, 1000U);
+  EXPECT_EQ(st.st_uid, 0U);
   EXPECT_EQ(ReadFile(p.root() / "made.txt"), "made\n");
+  EXPECT_NO_THROW(p.Sh("git status"));
 }
 
 TEST(ExecSandboxTest, AsRootAWorkspaceOutOfReachIsAnError) {

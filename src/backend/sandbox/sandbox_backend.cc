@@ -102,6 +102,17 @@ class SandboxBackend final : public Backend {
         identity_(std::move(identity)),
         limits_(std::move(limits)) {}
 
+  // As root: the writable dirs go back to root once no step can run, so that what the run
+  // leaves in a --workspace checkout is root's again (git, run as root on it later, refuses a
+  // repository owned by another user).
+  ~SandboxBackend() override {
+    for (const std::string& dir : identity_.owned) {
+      (void)sandbox::HandOver(dir, identity_.uid, geteuid(), getegid());
+    }
+  }
+  SandboxBackend(const SandboxBackend&) = delete;
+  SandboxBackend& operator=(const SandboxBackend&) = delete;
+
   // As root: gives everything root created in the writable dirs (gantry's own files for the
   // next step, workspaces, checkouts) to the step's uid.
   core::Status HandOverOwned() const {
@@ -187,14 +198,19 @@ class SandboxBackend final : public Backend {
     if (NeedsHomeMount(home)) {
       if (home_.empty()) {
         // bwrap as root mounts it as root's; the step needs to write there.
+        AppendTmpParents(home, a);
         if (identity_.as_root) a.insert(a.end(), {"--perms", "0777"});
         a.insert(a.end(), {"--tmpfs", home});
       } else {
+        AppendTmpParents(home, a);
         a.insert(a.end(), {"--bind", home_, home});
       }
     }
     // Parents come before their subdirectories (sorted), so that no bind hides another.
-    for (const std::string& dir : writable_) a.insert(a.end(), {"--bind", dir, dir});
+    for (const std::string& dir : writable_) {
+      AppendTmpParents(dir, a);
+      a.insert(a.end(), {"--bind", dir, dir});
+    }
     a.insert(a.end(), flags_.begin(), flags_.end());
     std::string cwd = spec.cwd;
     if (cwd.empty()) {
@@ -230,6 +246,17 @@ class SandboxBackend final : public Backend {
   }
 
  private:
+  // As root, the mount points bwrap makes in the sandbox's fresh /tmp for a path below it are
+  // root's with mode 0700, which would lock the step out of its own workspace: they are made
+  // first, searchable.
+  void AppendTmpParents(const std::string& path, std::vector<std::string>& a) const {
+    if (!identity_.as_root || !IsWithin(path, "/tmp")) return;
+    for (size_t slash = path.find('/', 5); slash != std::string::npos;
+         slash = path.find('/', slash + 1)) {
+      a.insert(a.end(), {"--perms", "0755", "--dir", path.substr(0, slash)});
+    }
+  }
+
   // Whether $HOME needs a writable mount: it exists on the host (bwrap cannot create a mount
   // point in the read-only root) and no writable dir covers it.
   bool NeedsHomeMount(const std::string& home) const {

@@ -12,10 +12,11 @@
 //     builds the namespaces and setpriv (util-linux) drops to uid/gid, without supplementary
 //     groups, with an empty bounding set and no_new_privs, before the step starts, so the
 //     step gets only what that uid may do on the host (not /etc/shadow, not root's Unix
-//     sockets). The writable dirs and `home` are handed to uid/gid (every entry root
-//     owns, recursively) when the backend is made and again before each step, since gantry
-//     keeps creating files there; files steps create belong to uid/gid. /tmp, /dev/shm and a
-//     tmpfs $HOME are world-writable (sticky for /tmp and /dev/shm);
+//     sockets). The writable dirs and `home` are handed to uid/gid (every entry root owns,
+//     recursively) when the backend is made and again before each step, since gantry keeps
+//     creating files there; files steps create belong to uid/gid while the backend lives,
+//     and everything uid owns there goes back to root when it is destroyed. /tmp, /dev/shm
+//     and a tmpfs $HOME are world-writable (sticky for /tmp and /dev/shm);
 //   - otherwise in a user namespace that maps uid/gid to the user that runs gantry.
 // The step's environment is exactly ProcessSpec::env, except that bwrap sets PWD to the
 // working directory.
@@ -63,7 +64,8 @@ struct SandboxOptions {
 /// bwrap is missing or cannot create the namespaces here (probed once, by running `true` in
 /// a sandbox), or as root when setpriv is missing; InvalidArgument when a writable dir or
 /// `home` is not an existing directory, or as root when uid/gid may not search its parents.
-/// As root, gives the writable dirs and `home` to uid/gid (see above).
+/// As root, gives the writable dirs and `home` to uid/gid, and back to root when the backend
+/// is destroyed (see above).
 /// `notes`, when given, receives one line per requested limit saying whether it is enforced
 /// (limits that cannot be enforced do not make this fail).
 core::Result<std::unique_ptr<Backend>> MakeSandboxBackend(

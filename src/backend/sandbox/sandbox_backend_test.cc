@@ -223,6 +223,37 @@ TEST_F(SandboxAsRootTest, FilesGantryCreatesLaterAreTheStepsToWrite) {
   EXPECT_EQ(ReadFile(ws_.path + "/job/ws/out"), "built\n");
 }
 
+TEST_F(SandboxAsRootTest, WritableDirBelowTmpIsReachableByItsPath) {
+  TempDir outer;
+  ASSERT_EQ(chmod(outer.path.c_str(), 0755), 0);
+  std::string nested = outer.path + "/a/ws";
+  fs::create_directories(nested);
+  SandboxOptions options;
+  options.writable = {nested};
+  auto backend = Make(options);
+  ASSERT_NE(backend, nullptr);
+  // The step reaches it from / by its path: bwrap made its parents in the private /tmp.
+  ProcessSpec spec = Spec("cd / && echo in > " + nested + "/f && cat " + nested + "/f");
+  spec.cwd = "/";
+  Ran ran = Run(*backend, spec);
+  EXPECT_TRUE(ran.result.ok()) << ran.output;
+  EXPECT_EQ(ran.output, "in\n");
+}
+
+TEST_F(SandboxAsRootTest, WritableDirsAreRootsAgainAfterTheBackend) {
+  auto backend = Make();
+  ASSERT_NE(backend, nullptr);
+  Ran ran = Run(*backend, Spec("mkdir d && touch d/f && stat -c %u d/f"));
+  EXPECT_EQ(ran.output, "1000\n");
+  backend.reset();
+  for (const std::string& path : {ws_.path, ws_.path + "/d", ws_.path + "/d/f"}) {
+    struct stat st {};
+    ASSERT_EQ(lstat(path.c_str(), &st), 0) << path;
+    EXPECT_EQ(st.st_uid, 0U) << path;
+    EXPECT_EQ(st.st_gid, 0U) << path;
+  }
+}
+
 TEST_F(SandboxAsRootTest, HandOverStaysInTheWritableDirs) {
   TempDir outside("/var/tmp");
   std::string target = outside.path + "/target";

@@ -42,19 +42,24 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 root() { "${as_root[@]}" "$@"; }
 
-# --- the package ------------------------------------------------------------------------
-if ! dpkg-query -W -f='${Status}' podman 2>/dev/null | grep -q "install ok installed"; then
+# --- packages ---------------------------------------------------------------------------
+# dnsname: the CNI plugin that resolves container names and network aliases on user networks.
+missing=()
+for p in podman golang-github-containernetworking-plugin-dnsname; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
   command -v apt-get >/dev/null || unavailable "apt-get not found (need a Debian-like machine)"
-  log "installing podman"
+  log "installing ${missing[*]}"
   t0=$SECONDS
   root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 ||
     unavailable "apt-get update failed"
   apt_log=$(mktemp /tmp/gantry-podman-apt.XXXXXX)
   if ! root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    --no-install-recommends podman >"$apt_log" 2>&1; then
+    --no-install-recommends "${missing[@]}" >"$apt_log" 2>&1; then
     tail -n 5 "$apt_log" >&2
     rm -f "$apt_log"
-    unavailable "apt-get install podman failed"
+    unavailable "apt-get install ${missing[*]} failed"
   fi
   rm -f "$apt_log"
   log "installed in $((SECONDS - t0)) s"

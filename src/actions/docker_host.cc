@@ -344,6 +344,11 @@ core::Status DockerContainerHost::WaitReady(docker::DockerClient& client, const 
   auto limit = std::chrono::nanoseconds(start_period + retries * (interval + timeout)) +
                std::chrono::seconds(10);
   Clock::time_point deadline = Clock::now() + limit;
+  // podman runs timed healthchecks only through systemd timers: without systemd its health
+  // stays "starting". There the check is run through the API at the engine's pace (the first
+  // one an interval after the start, as docker does); podman still counts the retries.
+  const bool run_checks = client.is_podman();
+  Clock::time_point next_check = Clock::now() + std::chrono::nanoseconds(interval);
   bool waiting_logged = false;
   for (;;) {
     auto st = client.InspectContainer(id);
@@ -359,9 +364,21 @@ core::Status DockerContainerHost::WaitReady(docker::DockerClient& client, const 
     } else if (state.health == "unhealthy") {
       LogTail(client, id, "service '" + s.id + "'", log);
       return core::Status::Unavailable("service '" + s.id + "' is unhealthy");
-    } else if (!waiting_logged) {
-      log("Waiting for service '" + s.id + "' to be healthy");
-      waiting_logged = true;
+    } else {
+      if (!waiting_logged) {
+        log("Waiting for service '" + s.id + "' to be healthy");
+        waiting_logged = true;
+      }
+      if (run_checks && state.status == "running" && Clock::now() >= next_check) {
+        core::Status checked = client.RunHealthcheck(id, cancel);
+        if (checked.code() == core::StatusCode::kCancelled) return checked;
+        if (!checked.ok()) {
+          return core::Status(checked.code(),
+                              "service '" + s.id + "': healthcheck: " + checked.message());
+        }
+        next_check = Clock::now() + std::chrono::nanoseconds(interval);
+        continue;  // its result shows in the next inspect
+      }
     }
     if (Clock::now() > deadline) {
       LogTail(client, id, "service '" + s.id + "'", log);

@@ -397,6 +397,31 @@ std::string EngineMessage(const std::string& body) {
   return s;
 }
 
+long EngineStatus(long status, const std::string& body) {
+  if (status != 500) return status;
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return status;
+  auto cause = j.find("cause");
+  if (cause != j.end() && cause->is_string() && *cause == "container state improper") return 409;
+  return status;
+}
+
+std::optional<std::string> PodmanApiVersion(const nlohmann::json& version) {
+  auto components = version.find("Components");
+  if (components == version.end() || !components->is_array()) return std::nullopt;
+  for (const auto& c : *components) {
+    auto name = c.find("Name");  // end() for a non-object
+    if (name == c.end() || !name->is_string() || *name != "Podman Engine") continue;
+    std::string api;
+    if (auto d = c.find("Details"); d != c.end() && d->is_object()) {
+      if (auto v = d->find("APIVersion"); v != d->end() && v->is_string()) api = *v;
+    }
+    // The libpod API accepts any 4.x prefix; 4.0.0 is its first.
+    return api.empty() ? std::string("4.0.0") : api;
+  }
+  return std::nullopt;
+}
+
 std::string MinApiVersion(const std::string& a, const std::string& b) {
   auto parse = [](const std::string& v) {
     int major = 0, minor = 0;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,13 @@ nlohmann::json ExecCreateBody(const std::vector<std::string>& argv, const std::s
 ContainerState ParseContainerState(const nlohmann::json& inspect);
 /// The engine's error message from an error response body ({"message": ...}), else the body.
 std::string EngineMessage(const std::string& body);
+/// The HTTP status docker would have answered: podman's compat API answers a container in the
+/// wrong state (killing a stopped one, ...) with 500 and the cause "container state improper"
+/// where docker answers 409 Conflict; any other response keeps its status.
+long EngineStatus(long status, const std::string& body);
+/// podman's own API version ("4.3.1") from GET /version when the engine is podman (a component
+/// named "Podman Engine"); nullopt for docker.
+std::optional<std::string> PodmanApiVersion(const nlohmann::json& version);
 /// "1.41" < "1.43" for API versions; the lower one.
 std::string MinApiVersion(const std::string& a, const std::string& b);
 

@@ -206,6 +206,43 @@ TEST(EngineMessageTest, MessageOrBody) {
   EXPECT_EQ(EngineMessage("plain text\n"), "plain text");
 }
 
+TEST(EngineMessageTest, PodmanErrorBodyGivesItsMessage) {
+  // podman 4.3's compat API: cause, message and response.
+  EXPECT_EQ(EngineMessage(R"({"cause":"no such container","message":"no container with name )"
+                          R"(or ID \"x\" found: no such container","response":404})"),
+            "no container with name or ID \"x\" found: no such container");
+}
+
+TEST(EngineStatusTest, PodmanWrongContainerStateIsAConflictAsInDocker) {
+  const std::string improper =
+      R"({"cause":"container state improper","message":"can only kill running containers. )"
+      R"(abc is in state exited: container state improper","response":500})";
+  EXPECT_EQ(EngineStatus(500, improper), 409);
+  EXPECT_EQ(EngineStatus(500, R"({"cause":"some other failure","message":"m"})"), 500);
+  EXPECT_EQ(EngineStatus(500, R"({"cause":7})"), 500);
+  EXPECT_EQ(EngineStatus(500, "not json"), 500);
+  EXPECT_EQ(EngineStatus(404, improper), 404);
+  EXPECT_EQ(EngineStatus(409, R"({"message":"is not running"})"), 409);
+}
+
+TEST(PodmanApiVersionTest, FoundOnlyInAPodmanVersionResponse) {
+  // Trimmed GET /version of podman 4.3.1 and of Debian's docker.io 20.10.
+  auto podman = nlohmann::json::parse(R"({"Platform":{"Name":"linux/amd64/debian-12"},
+      "Components":[{"Name":"Podman Engine","Version":"4.3.1","Details":{"APIVersion":"4.3.1",
+      "MinAPIVersion":"4.0.0"}},{"Name":"Conmon","Version":"conmon version 2.1.6"}],
+      "Version":"4.3.1","ApiVersion":"1.41","MinAPIVersion":"1.24"})");
+  EXPECT_EQ(PodmanApiVersion(podman), "4.3.1");
+  podman["Components"][0].erase("Details");
+  EXPECT_EQ(PodmanApiVersion(podman), "4.0.0");
+  auto docker = nlohmann::json::parse(R"({"Platform":{"Name":""},
+      "Components":[{"Name":"Engine","Version":"20.10.24+dfsg1","Details":{"ApiVersion":"1.41"}},
+      {"Name":"containerd","Version":"1.6.20~ds1"}],"Version":"20.10.24+dfsg1","ApiVersion":"1.41"})");
+  EXPECT_EQ(PodmanApiVersion(docker), std::nullopt);
+  EXPECT_EQ(PodmanApiVersion(nlohmann::json::parse(R"({"Components":[7,{"Name":1}]})")),
+            std::nullopt);
+  EXPECT_EQ(PodmanApiVersion(nlohmann::json::object()), std::nullopt);
+}
+
 TEST(ApiVersionTest, Min) {
   EXPECT_EQ(MinApiVersion("1.41", "1.43"), "1.41");
   EXPECT_EQ(MinApiVersion("1.44", "1.43"), "1.43");

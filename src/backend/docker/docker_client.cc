@@ -22,7 +22,7 @@ constexpr const char* kDefaultHost = "unix:///var/run/docker.sock";
 // An engine error response as a Status: `what` says what was attempted.
 core::Status EngineError(const HttpResponse& r, const std::string& what) {
   std::string msg = what + ": " + EngineMessage(r.body);
-  switch (r.status) {
+  switch (EngineStatus(r.status, r.body)) {
     case 400:
       return core::Status::InvalidArgument(msg);
     case 401:
@@ -122,6 +122,10 @@ core::Result<std::unique_ptr<DockerClient>> DockerClient::Connect(const std::str
   if (!j.ok()) return j.status();
   std::string engine_api = j->value("ApiVersion", std::string());
   client->engine_version_ = j->value("Version", std::string());
+  if (auto podman = PodmanApiVersion(*j)) {
+    client->is_podman_ = true;
+    client->libpod_api_version_ = *podman;
+  }
   client->api_version_ = engine_api.empty() ? kApiVersion : MinApiVersion(engine_api, kApiVersion);
   return client;
 }
@@ -290,6 +294,21 @@ core::Status DockerClient::AttachContainer(const std::string& id, const OutputSi
   return core::Status::Ok();
 }
 
+core::Status DockerClient::RunHealthcheck(const std::string& id, const CancelToken& cancel) {
+  if (!is_podman_) {
+    return core::Status::InvalidArgument("cannot run the healthcheck of container " + id +
+                                         ": only podman's API can (the engine runs its own)");
+  }
+  // podman's own API: its compat API has no healthcheck endpoint.
+  // A check may take up to its timeout: streamed, so that a cancellation ends the wait.
+  auto r = http_->Stream(
+      "GET", "/v" + libpod_api_version_ + "/libpod/containers/" + UrlEncode(id) + "/healthcheck",
+      "", "", [](std::string_view) {}, CancelOnly(cancel));
+  if (!r.ok()) return r.status();
+  if (!r->ok()) return EngineError(*r, "cannot run the healthcheck of container " + id);
+  return core::Status::Ok();
+}
+
 core::Result<int> DockerClient::WaitContainer(const std::string& id) {
   auto r = http_->Send("POST", Url("/containers/" + UrlEncode(id) + "/wait"));
   if (!r.ok()) return r.status();
@@ -311,7 +330,7 @@ core::Status DockerClient::KillContainer(const std::string& id, const std::strin
   auto r = http_->Send("POST",
                        Url("/containers/" + UrlEncode(id) + "/kill?signal=" + UrlEncode(signal)));
   if (!r.ok()) return r.status();
-  if (r->status == 409) return core::Status::Ok();  // not running (any more)
+  if (EngineStatus(r->status, r->body) == 409) return core::Status::Ok();  // not running
   if (!r->ok()) return EngineError(*r, "cannot kill container " + id);
   return core::Status::Ok();
 }

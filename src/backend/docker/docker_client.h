@@ -103,6 +103,9 @@ class DockerClient {
   const std::string& socket_path() const { return socket_path_; }
   /// The engine's version string (e.g. "20.10.24+dfsg1").
   const std::string& engine_version() const { return engine_version_; }
+  /// Whether the engine is podman's Docker-compatible service (a "Podman Engine" component in
+  /// GET /version). Its timed healthchecks need systemd: see RunHealthcheck.
+  bool is_podman() const { return is_podman_; }
 
   /// Whether the image is present locally.
   core::Result<bool> ImageExists(const std::string& image);
@@ -145,6 +148,13 @@ class DockerClient {
   /// NotFound when there is no such container.
   core::Status AttachContainer(const std::string& id, const OutputSink& output,
                                const StreamControl& control);
+  /// Runs the healthcheck of running container `id` once, now, as `podman healthcheck run`
+  /// does: the engine records the result (and counts retries) in the health status that
+  /// InspectContainer reports. For podman, whose timed healthchecks never run without systemd;
+  /// InvalidArgument on other engines, AlreadyExists when `id` has no healthcheck, NotFound
+  /// when there is no such container, Cancelled when `cancel` fires first. A failing check is
+  /// not an error.
+  core::Status RunHealthcheck(const std::string& id, const CancelToken& cancel);
   /// Waits until container `id` is not running and returns its exit code.
   core::Result<int> WaitContainer(const std::string& id);
   /// Sends `signal` ("SIGTERM", "SIGKILL") to container `id`'s main process. A container that
@@ -188,6 +198,8 @@ class DockerClient {
   std::string socket_path_;
   std::string api_version_;
   std::string engine_version_;
+  bool is_podman_ = false;
+  std::string libpod_api_version_;  // podman's own API ("4.3.1"), for RunHealthcheck
   std::unique_ptr<HttpClient> http_;
 };
 

@@ -55,6 +55,18 @@ demo: deps
 	@$(MAKE) --no-print-directory build
 	@scripts/demo.sh $(BUILD)
 
+## test-podman: the engine tests (DockerClient, DockerContainerHost, `gantry exec` with services)
+## against podman's Docker-compatible API service (scripts/podman-up.sh; images copied from the
+## dockerd of docker-up.sh) through ctest's podman_engine entry. Stop it: scripts/podman-down.sh.
+.PHONY: test-podman
+test-podman: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target gantry gantry_backend_test gantry_actions_test \
+	  gantry_exec_docker_test
+	@scripts/podman-up.sh >/dev/null; rc=$$?; \
+	  if [ $$rc -eq 3 ]; then echo "make test-podman: podman cannot run here"; exit 1; fi; \
+	  [ $$rc -eq 0 ] || exit $$rc
+	cd $(BUILD) && GANTRY_PODMAN=1 ctest -R '^podman_engine$$' --verbose
+
 ## docker-up: start (or reuse) the private Docker engine and build the local images;
 ## prints DOCKER_HOST=unix://... last. Stop it with scripts/docker-down.sh [--purge].
 .PHONY: docker-up

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -346,9 +347,11 @@ core::Status DockerContainerHost::WaitReady(docker::DockerClient& client, const 
   Clock::time_point deadline = Clock::now() + limit;
   // podman runs timed healthchecks only through systemd timers: without systemd its health
   // stays "starting". There the check is run through the API at the engine's pace (the first
-  // one an interval after the start, as docker does); podman still counts the retries.
+  // one an interval after the start, as docker does; the interval the container has, which may
+  // be its image's); podman still counts the retries.
   const bool run_checks = client.is_podman();
-  Clock::time_point next_check = Clock::now() + std::chrono::nanoseconds(interval);
+  const Clock::time_point began = Clock::now();
+  std::optional<Clock::time_point> next_check;
   bool waiting_logged = false;
   for (;;) {
     auto st = client.InspectContainer(id);
@@ -369,14 +372,17 @@ core::Status DockerContainerHost::WaitReady(docker::DockerClient& client, const 
         log("Waiting for service '" + s.id + "' to be healthy");
         waiting_logged = true;
       }
-      if (run_checks && state.status == "running" && Clock::now() >= next_check) {
+      const auto pace = std::chrono::nanoseconds(
+          state.health_interval_ns > 0 ? state.health_interval_ns : interval);
+      if (run_checks && !next_check) next_check = began + pace;
+      if (run_checks && state.status == "running" && Clock::now() >= *next_check) {
         core::Status checked = client.RunHealthcheck(id, cancel);
         if (checked.code() == core::StatusCode::kCancelled) return checked;
         if (!checked.ok()) {
           return core::Status(checked.code(),
                               "service '" + s.id + "': healthcheck: " + checked.message());
         }
-        next_check = Clock::now() + std::chrono::nanoseconds(interval);
+        next_check = Clock::now() + pace;
         continue;  // its result shows in the next inspect
       }
     }

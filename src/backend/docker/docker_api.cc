@@ -363,6 +363,13 @@ ContainerState ParseContainerState(const nlohmann::json& inspect) {
     }
     if (auto h = s->find("Health"); h != s->end()) st.health = str(*h, "Status");
   }
+  if (auto c = inspect.find("Config"); c != inspect.end() && c->is_object()) {
+    auto h = c->find("Healthcheck");
+    if (h != c->end() && h->is_object()) {
+      auto i = h->find("Interval");
+      if (i != h->end() && i->is_number_integer()) st.health_interval_ns = i->get<int64_t>();
+    }
+  }
   auto ns = inspect.find("NetworkSettings");
   if (ns == inspect.end() || !ns->is_object()) return st;
   if (auto ports = ns->find("Ports"); ports != ns->end() && ports->is_object()) {

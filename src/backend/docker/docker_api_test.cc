@@ -201,6 +201,21 @@ TEST(ContainerStateTest, ParsesInspect) {
   EXPECT_EQ(e.health, "");
 }
 
+TEST(ContainerStateTest, HealthIntervalComesFromTheContainersConfig) {
+  // podman 4.3 before the start: empty health status, the interval in Config.Healthcheck.
+  ContainerState s = ParseContainerState(json::parse(R"({
+    "Config": {"Healthcheck": {"Test": ["CMD-SHELL", "true"], "Interval": 200000000,
+                               "Timeout": 30000000000, "Retries": 2}},
+    "State": {"Status": "created", "Health": {"Status": "", "FailingStreak": 0, "Log": null}}})"));
+  EXPECT_EQ(s.health_interval_ns, 200'000'000);
+  EXPECT_EQ(s.health, "");
+  EXPECT_EQ(
+      ParseContainerState(json::parse(R"({"Config": {"Healthcheck": null}})")).health_interval_ns,
+      0);
+  EXPECT_EQ(ParseContainerState(json::parse(R"({"Config": {"Image": "x"}})")).health_interval_ns,
+            0);
+}
+
 TEST(EngineMessageTest, MessageOrBody) {
   EXPECT_EQ(EngineMessage(R"({"message":"No such container: x"})"), "No such container: x");
   EXPECT_EQ(EngineMessage("plain text\n"), "plain text");

@@ -62,6 +62,9 @@ core::Status ApplyDockerOptions(std::string_view options, ContainerSpec& spec,
 struct ContainerState {
   std::string status;  // created, running, exited, ...
   std::string health;  // "", starting, healthy, unhealthy
+  /// The healthcheck's interval as the container has it (its own or its image's); 0 = the
+  /// engine's default (30s) or no healthcheck.
+  int64_t health_interval_ns = 0;
   int exit_code = 0;
   /// "5432/tcp" -> "127.0.0.1:49153" (the first IPv4 binding of each published port).
   std::map<std::string, std::string> ports;

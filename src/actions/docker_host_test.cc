@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -131,8 +132,10 @@ class DockerHostTest : public ::testing::Test {
     spec.args = std::move(script_and_args);
     return spec;
   }
+  /// Runs `spec`; `on_output` sees the output so far after each chunk.
   core::Result<Ran> RunAction(const engine::ActionContainerSpec& spec,
-                              const backend::CancelToken& cancel) {
+                              const backend::CancelToken& cancel,
+                              const std::function<void(const std::string&)>& on_output = nullptr) {
     Ran ran;
     std::mutex mu;
     auto r = host_->RunContainer(
@@ -140,6 +143,7 @@ class DockerHostTest : public ::testing::Test {
         [&](std::string_view c) {
           std::lock_guard lock(mu);
           ran.output.append(c);
+          if (on_output) on_output(ran.output);
         },
         cancel);
     if (!r.ok()) return r.status();
@@ -329,13 +333,11 @@ TEST_F(DockerHostTest, RunContainerTimeoutKillsAContainerThatIgnoresSigterm) {
 }
 
 TEST_F(DockerHostTest, RunContainerCancelStopsIt) {
+  // Cancelled once the container has shown it runs, however long its start took.
   backend::CancelToken cancel;
-  std::thread canceller([&] {
-    std::this_thread::sleep_for(milliseconds(1000));
-    cancel.Cancel();
+  auto r = RunAction(Action({"echo started; sleep 4248"}), cancel, [&](const std::string& out) {
+    if (out.find("started\n") != std::string::npos) cancel.Cancel();
   });
-  auto r = RunAction(Action({"echo started; sleep 4248"}), cancel);
-  canceller.join();
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_TRUE(r->result.cancelled);
   EXPECT_FALSE(r->result.timed_out);

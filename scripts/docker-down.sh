@@ -18,10 +18,10 @@ case ${1:-} in
     ;;
 esac
 
-log() { echo "docker-down: $*" >&2; }
-as_root=()
+TOOL=docker-down
+# shellcheck source-path=SCRIPTDIR source=engine-lib.sh
+. "$(dirname "$0")/engine-lib.sh"
 [[ $(id -u) -eq 0 ]] || as_root=(sudo -n)
-root() { "${as_root[@]}" "$@"; }
 
 [[ -d $DIR ]] || {
   log "nothing to do: no $DIR"
@@ -29,10 +29,7 @@ root() { "${as_root[@]}" "$@"; }
 }
 root touch "$DIR/lock"
 exec 9<"$DIR/lock"
-flock -w 900 9 || {
-  log "error: another docker-up.sh/docker-down.sh holds $DIR/lock for 15 min"
-  exit 1
-}
+flock -w 900 9 || die "another docker-up.sh/docker-down.sh holds $DIR/lock for 15 min"
 pid=""
 [[ -f $DIR/dockerd.pid ]] && pid=$(cat "$DIR/dockerd.pid" 2>/dev/null || true)
 if [[ -n $pid ]] && root kill -0 "$pid" 2>/dev/null; then

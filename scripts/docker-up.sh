@@ -30,44 +30,13 @@ IMAGES=${GANTRY_DOCKER_IMAGES-debian postgres redis act}
 DOCKER=/usr/bin/docker
 export DOCKER_HOST="unix://$SOCK" DOCKER_BUILDKIT=1
 
-log() { echo "docker-up: $*" >&2; }
-unavailable() {
-  log "unavailable: $*"
-  exit 3
-}
-die() {
-  log "error: $*"
-  exit 1
-}
-
-as_root=()
-if [[ $(id -u) -ne 0 ]]; then
-  sudo -n true 2>/dev/null || unavailable "dockerd needs root and passwordless sudo is not available"
-  as_root=(sudo -n)
-fi
-root() { "${as_root[@]}" "$@"; }
+TOOL=docker-up
+# shellcheck source-path=SCRIPTDIR source=engine-lib.sh
+. "$ROOT/scripts/engine-lib.sh"
+need_root "dockerd needs root"
 
 # --- packages ---------------------------------------------------------------------------
-missing=()
-for p in docker.io mmdebstrap; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  command -v apt-get >/dev/null || unavailable "apt-get not found (need a Debian-like machine)"
-  log "installing ${missing[*]}"
-  t0=$SECONDS
-  root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 ||
-    unavailable "apt-get update failed"
-  apt_log=$(mktemp /tmp/gantry-docker-apt.XXXXXX)
-  if ! root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
-    "${missing[@]}" >"$apt_log" 2>&1; then
-    tail -n 5 "$apt_log" >&2
-    rm -f "$apt_log"
-    unavailable "apt-get install ${missing[*]} failed"
-  fi
-  rm -f "$apt_log"
-  log "installed in $((SECONDS - t0)) s"
-fi
+install_packages docker.io mmdebstrap
 [[ -x $DOCKER ]] || unavailable "$DOCKER missing after installing docker.io"
 
 # --- the engine -------------------------------------------------------------------------

@@ -18,10 +18,10 @@ case ${1:-} in
     ;;
 esac
 
-log() { echo "podman-down: $*" >&2; }
-as_root=()
+TOOL=podman-down
+# shellcheck source-path=SCRIPTDIR source=engine-lib.sh
+. "$(dirname "$0")/engine-lib.sh"
 [[ $(id -u) -eq 0 ]] || as_root=(sudo -n)
-root() { "${as_root[@]}" "$@"; }
 
 [[ -d $DIR ]] || {
   log "nothing to do: no $DIR"
@@ -29,10 +29,7 @@ root() { "${as_root[@]}" "$@"; }
 }
 root touch "$DIR/lock"
 exec 9<"$DIR/lock"
-flock -w 900 9 || {
-  log "error: another podman-up.sh/podman-down.sh holds $DIR/lock for 15 min"
-  exit 1
-}
+flock -w 900 9 || die "another podman-up.sh/podman-down.sh holds $DIR/lock for 15 min"
 export CONTAINERS_CONF="$DIR/containers.conf" CONTAINERS_STORAGE_CONF="$DIR/storage.conf"
 pid=""
 [[ -f $DIR/podman.pid ]] && pid=$(cat "$DIR/podman.pid" 2>/dev/null || true)

@@ -25,45 +25,14 @@ SUBNET=${GANTRY_PODMAN_SUBNET:-10.214.0.0/24}
 IMAGES=${GANTRY_PODMAN_IMAGES-debian:bookworm debian:bookworm-slim postgres:15 redis:7}
 DOCKER=/usr/bin/docker
 
-log() { echo "podman-up: $*" >&2; }
-unavailable() {
-  log "unavailable: $*"
-  exit 3
-}
-die() {
-  log "error: $*"
-  exit 1
-}
-
-as_root=()
-if [[ $(id -u) -ne 0 ]]; then
-  sudo -n true 2>/dev/null || unavailable "podman's service runs as root here and passwordless sudo is not available"
-  as_root=(sudo -n)
-fi
-root() { "${as_root[@]}" "$@"; }
+TOOL=podman-up
+# shellcheck source-path=SCRIPTDIR source=engine-lib.sh
+. "$ROOT/scripts/engine-lib.sh"
+need_root "podman's service runs as root here"
 
 # --- packages ---------------------------------------------------------------------------
 # dnsname: the CNI plugin that resolves container names and network aliases on user networks.
-missing=()
-for p in podman golang-github-containernetworking-plugin-dnsname; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  command -v apt-get >/dev/null || unavailable "apt-get not found (need a Debian-like machine)"
-  log "installing ${missing[*]}"
-  t0=$SECONDS
-  root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 ||
-    unavailable "apt-get update failed"
-  apt_log=$(mktemp /tmp/gantry-podman-apt.XXXXXX)
-  if ! root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    --no-install-recommends "${missing[@]}" >"$apt_log" 2>&1; then
-    tail -n 5 "$apt_log" >&2
-    rm -f "$apt_log"
-    unavailable "apt-get install ${missing[*]} failed"
-  fi
-  rm -f "$apt_log"
-  log "installed in $((SECONDS - t0)) s"
-fi
+install_packages podman golang-github-containernetworking-plugin-dnsname
 command -v podman >/dev/null || unavailable "podman missing after installing it"
 command -v runc >/dev/null || unavailable "runc is missing (podman here needs runc; crun fails on this cgroup layout)"
 

@@ -66,8 +66,13 @@ if [[ ! -s $PGDATA/PG_VERSION ]]; then
   printf '\nhost all all all %s\n' "$auth" >>"$PGDATA/pg_hba.conf"
   printf "\nlisten_addresses = '*'\n" >>"$PGDATA/postgresql.conf"
 
-  # A temporary server on the socket only, for POSTGRES_DB and the init scripts.
-  pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p 5432" -w -t 60 start >/dev/null
+  # A temporary server for POSTGRES_DB and the init scripts, on a private socket only: a
+  # healthcheck (`pg_isready`, on the default socket) must not see it and call the service
+  # ready while it is about to restart. Init scripts reach it through PGHOST.
+  init_socket=$(mktemp -d)
+  pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p 5432 -c unix_socket_directories=$init_socket" \
+    -w -t 60 start >/dev/null
+  export PGHOST=$init_socket
   psql=(psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname postgres)
   if [[ $POSTGRES_DB != postgres ]]; then
     "${psql[@]}" --set db="$POSTGRES_DB" -q <<<'CREATE DATABASE :"db";'
@@ -85,6 +90,8 @@ if [[ ! -s $PGDATA/PG_VERSION ]]; then
     esac
   done
   pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+  unset PGHOST
+  rmdir "$init_socket" 2>/dev/null || true
   log "init done; ready for start up"
 fi
 

@@ -6,6 +6,8 @@
 // answers the engine's probe like an image without bash. The real host is tested in actions/
 // and tests/exec/.
 
+#include <poll.h>
+
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -39,7 +41,12 @@ class FakeContainerHost : public ContainerHost {
   core::Status Start(const JobContainerSpec* job_container,
                      const std::vector<ServiceSpec>& services, const std::string& network_name,
                      const EnvList& labels, const ServiceLog& log,
-                     const backend::CancelToken& /*cancel*/, StartedServices& started) override {
+                     const backend::CancelToken& cancel, StartedServices& started) override {
+    if (block_start_) {
+      // Waits (at most 10 s) for the engine to cancel the start.
+      pollfd fd{cancel.wait_fd(), POLLIN, 0};
+      start_cancelled_ = ::poll(&fd, 1, 10000) > 0;
+    }
     std::lock_guard lock(mu_);
     specs_ = services;
     network_name_ = network_name;
@@ -106,6 +113,8 @@ class FakeContainerHost : public ContainerHost {
   }
 
   std::string fail_image_;
+  bool block_start_ = false;  // Start waits until cancelled, like a service never healthy
+  bool start_cancelled_ = false;
   std::mutex mu_;
   FakeBackend fake_;  // runs the job container's scripts
   std::vector<ServiceSpec> specs_;

@@ -1,8 +1,12 @@
 #include "engine/job_runner.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <stop_token>
 #include <system_error>
+#include <thread>
 
 #include "core/strings.h"
 #include "engine/job_steps.h"
@@ -208,8 +212,34 @@ core::Status JobRunner::StartContainers(const expr::EvalContext& ctx) {
     job_container.mounts = ContainerMounts();
     job_container.working_dir = Visible(workspace_);
   }
-  core::Status st = host->Start(container_ ? &job_container : nullptr, *specs, "gantry-" + job,
-                                labels, log, cancel_, services_);
+  // The job's timeout-minutes bounds the start too: a watchdog cancels it at the deadline
+  // (or when the job is cancelled).
+  backend::CancelToken start_cancel;
+  bool start_timed_out = false;
+  core::Status st;
+  {
+    std::jthread watchdog([&](const std::stop_token& stop) {
+      pollfd fd{cancel_.wait_fd(), POLLIN, 0};
+      while (!stop.stop_requested()) {
+        auto left = std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now());
+        if (left.count() <= 0) {
+          start_timed_out = true;
+          start_cancel.Cancel();
+          return;
+        }
+        if (::poll(&fd, 1, static_cast<int>(std::min<int64_t>(left.count(), 100))) > 0) {
+          start_cancel.Cancel();
+          return;
+        }
+      }
+    });
+    st = host->Start(container_ ? &job_container : nullptr, *specs, "gantry-" + job, labels, log,
+                     start_cancel, services_);
+  }
+  if (start_timed_out) {
+    JobTimedOut();
+    return core::Status::DeadlineExceeded(report_.error);
+  }
   if (!st.ok()) {
     const workflow::Position& pos =
         container_ && services_.container_id.empty() ? job_.container->pos : job_.pos;

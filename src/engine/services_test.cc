@@ -177,5 +177,33 @@ jobs:
   EXPECT_NE(observer.AllText().find("pg=45432"), std::string::npos);
 }
 
+TEST(ServicesTest, TheJobTimeoutBoundsTheStartOfItsServices) {
+  FakeContainerHost host;
+  host.block_start_ = true;
+  RunOptions options;
+  options.container_host = &host;
+  FakeBackend backend;
+  RecordingObserver observer;
+  RunReport r = RunWorkflow(R"y(on: push
+jobs:
+  db:
+    runs-on: x
+    timeout-minutes: 0.005
+    services:
+      redis: redis:7
+    steps: [{run: echo never}]
+)y",
+                            backend, observer, options);
+  const JobReport* job = FindJob(r, "db");
+  ASSERT_NE(job, nullptr);
+  EXPECT_EQ(job->conclusion, Conclusion::kFailure);
+  EXPECT_NE(job->error.find("has exceeded the maximum execution time of 0.005 minutes"),
+            std::string::npos)
+      << job->error;
+  EXPECT_TRUE(host.start_cancelled_) << "the start must be cancelled at the deadline";
+  EXPECT_TRUE(backend.events().empty());
+  EXPECT_EQ(host.stopped_, (std::vector<std::string>{"c-redis", "net-1"}));
+}
+
 }  // namespace
 }  // namespace gantry::engine

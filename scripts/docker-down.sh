@@ -27,9 +27,7 @@ TOOL=docker-down
   log "nothing to do: no $DIR"
   exit 0
 }
-root touch "$DIR/lock"
-exec 9<"$DIR/lock"
-flock -w 900 9 || die "another docker-up.sh/docker-down.sh holds $DIR/lock for 15 min"
+lock_state_dir docker
 pid=""
 [[ -f $DIR/dockerd.pid ]] && pid=$(cat "$DIR/dockerd.pid" 2>/dev/null || true)
 if [[ -n $pid ]] && root kill -0 "$pid" 2>/dev/null; then

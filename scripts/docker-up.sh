@@ -45,9 +45,7 @@ answers() { timeout 5 "$DOCKER" version >/dev/null 2>&1; }
 ((${#SOCK} < 108)) || die "socket path $SOCK is longer than 107 bytes; use a shorter GANTRY_DOCKER_DIR"
 root mkdir -p "$DIR"
 # One docker-up/docker-down at a time per dir (parallel test runs share the engine).
-root touch "$DIR/lock"
-exec 9<"$DIR/lock"
-flock -w 900 9 || die "another docker-up.sh/docker-down.sh holds $DIR/lock for 15 min"
+lock_state_dir docker
 pid=""
 [[ -f $DIR/dockerd.pid ]] && pid=$(cat "$DIR/dockerd.pid" 2>/dev/null || true)
 if [[ -n $pid ]] && root kill -0 "$pid" 2>/dev/null && answers; then
@@ -82,17 +80,7 @@ else
       --exec-root "$DIR/exec" -H "unix://$SOCK" --pidfile "$DIR/dockerd.pid" \
       --bridge "$BRIDGE" --containerd-namespace gantry --containerd-plugins-namespace gantry-plugins \
       </dev/null >>"$DIR/dockerd.log" 2>&1 9<&- &
-    started=$!
-    for _ in $(seq 1 300); do
-      answers && break
-      kill -0 "$started" 2>/dev/null || break
-      sleep 0.1
-    done
-    if ! answers; then
-      "${as_root[@]}" kill -TERM "$started" 2>/dev/null || true
-      tail -n 5 "$DIR/dockerd.log" >&2 || true
-      unavailable "dockerd did not start (log: $DIR/dockerd.log)"
-    fi
+    await_engine $! "dockerd" "$DIR/dockerd.log"
     log "dockerd ready (pid $(cat "$DIR/dockerd.pid"))"
   fi
 fi

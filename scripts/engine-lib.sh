@@ -47,3 +47,26 @@ install_packages() {
   rm -f "$apt_log"
   log "installed in $((SECONDS - t0)) s"
 }
+
+# lock_state_dir ENGINE: holds $DIR/lock (fd 9) against the other up/down script of ENGINE.
+lock_state_dir() {
+  root touch "$DIR/lock"
+  exec 9<"$DIR/lock"
+  flock -w 900 9 || die "another $1-up.sh/$1-down.sh holds $DIR/lock for 15 min"
+}
+
+# await_engine PID NAME LOG: waits (at most 30 s, while PID lives) until the caller's `answers`
+# succeeds; otherwise stops PID, shows the end of LOG and exits unavailable.
+await_engine() {
+  local pid=$1 name=$2 logfile=$3
+  for _ in $(seq 1 300); do
+    answers && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! answers; then
+    root kill -TERM "$pid" 2>/dev/null || true
+    tail -n 5 "$logfile" >&2 || true
+    unavailable "$name did not start (log: $logfile)"
+  fi
+}

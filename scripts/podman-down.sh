@@ -27,9 +27,7 @@ TOOL=podman-down
   log "nothing to do: no $DIR"
   exit 0
 }
-root touch "$DIR/lock"
-exec 9<"$DIR/lock"
-flock -w 900 9 || die "another podman-up.sh/podman-down.sh holds $DIR/lock for 15 min"
+lock_state_dir podman
 export CONTAINERS_CONF="$DIR/containers.conf" CONTAINERS_STORAGE_CONF="$DIR/storage.conf"
 pid=""
 [[ -f $DIR/podman.pid ]] && pid=$(cat "$DIR/podman.pid" 2>/dev/null || true)

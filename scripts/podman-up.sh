@@ -39,9 +39,7 @@ command -v runc >/dev/null || unavailable "runc is missing (podman here needs ru
 # --- the service ------------------------------------------------------------------------
 ((${#SOCK} < 108)) || die "socket path $SOCK is longer than 107 bytes; use a shorter GANTRY_PODMAN_DIR"
 root mkdir -p "$DIR/cni" "$DIR/tmp"
-root touch "$DIR/lock"
-exec 9<"$DIR/lock"
-flock -w 900 9 || die "another podman-up.sh/podman-down.sh holds $DIR/lock for 15 min"
+lock_state_dir podman
 
 # runc: crun fails on this machine's cgroup layout. cgroupfs and file events: no systemd.
 # The ulimits: podman's defaults (from the service's own limits) break some images' daemons.
@@ -107,17 +105,7 @@ else
       'echo $$ >"$1/podman.pid"; exec podman --root "$1/storage" --runroot "$1/run" \
         --tmpdir "$1/tmp" system service --time=0 "unix://$1/podman.sock"' sh "$DIR" \
       </dev/null >>"$DIR/podman.log" 2>&1 9<&- &
-    started=$!
-    for _ in $(seq 1 300); do
-      answers && break
-      kill -0 "$started" 2>/dev/null || break
-      sleep 0.1
-    done
-    if ! answers; then
-      "${as_root[@]}" kill -TERM "$started" 2>/dev/null || true
-      tail -n 5 "$DIR/podman.log" >&2 || true
-      unavailable "podman system service did not start (log: $DIR/podman.log)"
-    fi
+    await_engine $! "podman system service" "$DIR/podman.log"
     log "podman service ready (pid $(cat "$DIR/podman.pid"))"
   fi
 fi

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "backend/docker/docker_client.h"
+#include "docker_test_util.h"
 #include "exec_test_util.h"
 
 namespace gantry::exec_test {
@@ -31,15 +32,9 @@ bool OnPath(const std::string& tool) {
 class ExecReferencePipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* host = std::getenv("DOCKER_HOST");
-    if (host == nullptr || *host == '\0') GTEST_SKIP() << "DOCKER_HOST is not set";
-    auto client = docker::DockerClient::Connect(host);
-    if (!client.ok()) GTEST_SKIP() << client.status().message();
-    client_ = std::move(client).value();
-    for (const char* image : {"postgres:15", "redis:7"}) {
-      auto exists = client_->ImageExists(image);
-      if (!exists.ok() || !*exists) GTEST_SKIP() << image << " is not on the engine";
-    }
+    std::string why;
+    client_ = ConnectWithImages({"postgres:15", "redis:7"}, why);
+    if (!client_) GTEST_SKIP() << why;
     for (const char* tool : {"psql", "redis-cli"}) {
       if (!OnPath(tool)) GTEST_SKIP() << tool << " is not installed (scripts/install-deps.sh)";
     }

@@ -202,12 +202,7 @@ StepEnd JobRunner::RunDocker(StepCall& c, const ActionReference& ref,
   std::vector<std::string> entrypoint, args;
   bool pull = m == nullptr;  // a docker:// image is pulled; a Dockerfile is built
   if (m == nullptr) {
-    // `uses: docker://image`: the inputs other than args and entrypoint become INPUT_*.
     image = ref.image;
-    for (const auto& [k, v] : with) {
-      std::string key = core::AsciiLower(k);
-      if (key != "args" && key != "entrypoint") SetEnv(env, InputEnvName(k), v);
-    }
   } else {
     std::string img = m->runs.image ? std::string(core::TrimSpace(m->runs.image->value)) : "";
     if (img.empty()) return Failed(out, m->file + ": runs.image is missing");
@@ -238,11 +233,16 @@ StepEnd JobRunner::RunDocker(StepCall& c, const ActionReference& ref,
     if (ep) entrypoint = {ep->value};
   }
   // `with.args` (split as the runner splits arguments) and `with.entrypoint` apply where the
-  // action's `runs:` sets none.
+  // action's `runs:` sets none; for `uses: docker://image` the other inputs become INPUT_*.
   for (const auto& [k, v] : with) {
     std::string key = core::AsciiLower(k);
-    if (key == "args" && args.empty()) args = SplitArguments(v);
-    if (key == "entrypoint" && entrypoint.empty()) entrypoint = {v};
+    if (key == "args") {
+      if (args.empty()) args = SplitArguments(v);
+    } else if (key == "entrypoint") {
+      if (entrypoint.empty()) entrypoint = {v};
+    } else if (m == nullptr) {
+      SetEnv(env, InputEnvName(k), v);
+    }
   }
   if (pull) {
     core::Status pulled = host->PrepareImage(image, log, cancel);

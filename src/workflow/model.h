@@ -112,9 +112,21 @@ struct Snapshot {
 
 struct Workflow;
 
+/// What a step does. `run:` and `uses:` steps run something (in the background with
+/// `background: true`); the others are GitHub's background-step control steps.
+enum class StepKind {
+  kRun,       // `run:`
+  kUses,      // `uses:`
+  kWait,      // `wait: ID` or `wait: [ID...]`: blocks until those background steps finish
+  kWaitAll,   // `wait-all:`: blocks until every background step started so far finishes
+  kCancel,    // `cancel: ID`: stops a background step
+  kParallel,  // `parallel:`: its steps run as background steps, waited for together
+};
+
 /// One step of a job.
 struct Step {
   Position pos;
+  StepKind kind = StepKind::kRun;
   std::string id;  // empty when not given
   std::optional<Text> name;
   std::optional<Text> if_condition;  // as written, without the implicit success() &&
@@ -126,6 +138,12 @@ struct Step {
   TextMap env;
   std::optional<Text> continue_on_error;  // boolean or expression
   std::optional<Text> timeout_minutes;    // number or expression
+  /// `background: true` on a run/uses step: the job goes on while it runs.
+  bool background = false;
+  /// kWait: the ids waited for; kCancel: the one id cancelled (as written, with positions).
+  std::vector<Text> targets;
+  /// kParallel: the steps of the block (run and uses steps only).
+  std::vector<Step> parallel;
 };
 
 /// One job of `jobs:`.

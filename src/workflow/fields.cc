@@ -341,7 +341,7 @@ int CheckShape(Reader& r, const YamlNode& mapping, const std::vector<Shape>& sha
       for (auto k : shapes[c].keys) {
         int hits = 0;
         for (size_t d : candidates) hits += Knows(shapes[d], k) ? 1 : 0;
-        if (hits == 1) unique.push_back(k);
+        if (hits == 1 && !shapes[c].experimental) unique.push_back(k);
       }
     }
     std::sort(unique.begin(), unique.end());

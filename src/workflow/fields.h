@@ -58,10 +58,13 @@ TextMap ReadTextMap(Reader& r, const YamlNodePtr& node, Place place);
 /// defined", as GitHub compares keys) and returns, for each entry, whether it is such a repeat.
 std::vector<bool> CheckDuplicateKeys(Reader& r, const YamlNode& mapping);
 
-/// One alternative layout of a mapping: the keys it knows and those it requires.
+/// One alternative layout of a mapping: the keys it knows and those it requires. The keys only
+/// an `experimental` shape knows are left out of the "not enough info" hint, as GitHub leaves
+/// out the keys of shapes behind a feature flag.
 struct Shape {
   std::vector<std::string_view> keys;
   std::vector<std::string_view> required;
+  bool experimental = false;
 };
 
 /// Checks the keys of `mapping` against alternative shapes as GitHub does: each key keeps only

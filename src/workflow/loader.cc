@@ -85,9 +85,12 @@ Callee* FindCallee(const Text& uses, const std::string& key, bool local, Reader&
   std::optional<std::string> content = state.options.read_file(key);
   if (!content) {
     if (local) {
-      reader.Error(uses.pos,
-                   "Reusable workflow '" + uses.value + "' was not found: no file '" + key +
-                       "' in the repository",
+      const std::string& root = state.options.repository_root;
+      std::string where =
+          root.empty() ? "no file '" + key + "' in the repository"
+                       : "no file '" + (std::filesystem::path(root) / key).string() +
+                             "' (local paths resolve against the repository root " + root + ")";
+      reader.Error(uses.pos, "Reusable workflow '" + uses.value + "' was not found: " + where,
                    "workflow-call");
     }
     return nullptr;
@@ -105,14 +108,15 @@ void FollowCalls(Workflow& workflow, Reader& reader, const PermissionSet& inheri
                  CallState& state) {
   // As GitHub does, calls are checked against their callees only when the caller itself is
   // valid: with errors its jobs may be incomplete, and the checks would report noise.
-  const bool caller_valid = reader.diagnostics().empty();
+  const bool caller_valid = !HasErrors(reader.diagnostics());
   for (Job& job : workflow.jobs) {
     if (!job.uses || job.uses->value.find("${{") != std::string::npos) continue;
     Diagnostics scratch;  // the reference's form was reported when the job was read
     Reader quiet(reader.file(), scratch);
     if (!CheckWorkflowRef(*job.uses, quiet)) continue;
     if (!CheckCallDepth(job, depth + 1, state.options.max_call_depth, reader)) continue;
-    const bool local = job.uses->value.starts_with("./");
+    // "$/path" is GitHub's self-repository form: the same file as "./path".
+    const bool local = job.uses->value.starts_with("./") || job.uses->value.starts_with("$/");
     const std::string key = local ? job.uses->value.substr(2) : job.uses->value;
     if (auto it = std::find(state.stack.begin(), state.stack.end(), key); it != state.stack.end()) {
       std::string message = "Reusable workflow '" + key + "' calls itself: ";

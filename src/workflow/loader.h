@@ -23,6 +23,10 @@ struct LoadOptions {
   /// ("owner/repo/.github/workflows/x.yml@v1"): nullopt means it is not available here, and
   /// the call is left unchecked. Unset: no reusable workflow is followed.
   std::function<std::optional<std::string>(const std::string& path)> read_file;
+  /// The absolute folder local paths resolve against (the repository root), named in the
+  /// "was not found" message of a local call together with the file looked for. Empty: the
+  /// message names the repository-relative path only.
+  std::string repository_root;
   /// How deep reusable workflow calls may nest: GitHub allows ten levels of workflows, the
   /// top-level caller and nine levels of called workflows (a call from the top level is 1).
   int max_call_depth = 9;
@@ -35,11 +39,11 @@ struct LoadOptions {
 
 /// The outcome of loading one workflow file. `workflow` is set whenever the YAML parsed,
 /// even when there are diagnostics (so lint can report more), and is usable by the engine
-/// only when `diagnostics` is empty.
+/// only when `diagnostics` holds no error (warnings leave it usable).
 struct LoadResult {
   std::shared_ptr<const Workflow> workflow;
   Diagnostics diagnostics;
-  bool ok() const { return workflow != nullptr && diagnostics.empty(); }
+  bool ok() const { return workflow != nullptr && !HasErrors(diagnostics); }
 };
 
 /// Loads `content` as the workflow file `file` (the name used in diagnostics, typically

@@ -14,16 +14,25 @@ inline LoadResult Load(std::string_view yaml, const LoadOptions& options = {}) {
   return LoadWorkflow(yaml, "w.yml", options);
 }
 
-/// Every diagnostic as "line:col: message", one per line (file names other than w.yml are
-/// kept as a prefix).
+/// Every diagnostic as "line:col: message" ("line:col: warning: message" for a warning), one
+/// per line (file names other than w.yml are kept as a prefix).
 inline std::string Render(const LoadResult& result) {
   std::string out;
   for (const Diagnostic& d : result.diagnostics) {
     if (d.file != "w.yml") out += d.file + ":";
-    out +=
-        std::to_string(d.pos.line) + ":" + std::to_string(d.pos.column) + ": " + d.message + "\n";
+    out += std::to_string(d.pos.line) + ":" + std::to_string(d.pos.column) + ": " +
+           (d.IsError() ? "" : "warning: ") + d.message + "\n";
   }
   return out;
+}
+
+/// Only the errors of `result`, rendered as Render does.
+inline std::string RenderErrors(const LoadResult& result) {
+  LoadResult errors;
+  for (const Diagnostic& d : result.diagnostics) {
+    if (d.IsError()) errors.diagnostics.push_back(d);
+  }
+  return Render(errors);
 }
 
 /// A valid workflow whose single job `a` has the given extra job-level YAML (indented by 4).

@@ -40,6 +40,10 @@ void Reader::Error(Position pos, std::string message, std::string rule) {
   diagnostics_.push_back({file_, pos, std::move(message), std::move(rule)});
 }
 
+void Reader::Warning(Position pos, std::string message, std::string rule) {
+  diagnostics_.push_back({file_, pos, std::move(message), std::move(rule), Severity::kWarning});
+}
+
 bool Reader::ExpectMapping(const YamlNodePtr& node, std::string_view what) {
   if (node && node->IsMapping()) return true;
   if (node) Error(node->pos, std::string(what) + " must be a mapping, not a " + node->TypeName());

@@ -28,6 +28,8 @@ class Reader {
 
   /// Records `message` at `pos` under `rule`.
   void Error(Position pos, std::string message, std::string rule = "syntax");
+  /// Records a warning: advice that does not make the workflow invalid.
+  void Warning(Position pos, std::string message, std::string rule);
 
   /// True when `node` is a mapping; otherwise reports "<what> must be a mapping, not <type>".
   bool ExpectMapping(const YamlNodePtr& node, std::string_view what);

@@ -230,7 +230,7 @@ bool CheckWorkflowRef(const Text& uses, Reader& reader) {
     return path.ends_with(".yml") || path.ends_with(".yaml");
   };
   bool ok = false;
-  if (s.starts_with("./")) {
+  if (s.starts_with("./") || s.starts_with("$/")) {  // "$/": this repository, like "./"
     ok = s.find('@') == std::string::npos && yaml_file(s);
   } else {
     auto at = s.rfind('@');

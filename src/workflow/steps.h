@@ -21,7 +21,14 @@ std::vector<Step> ReadSteps(Reader& r, const YamlNodePtr& node);
 std::string CheckIdentifier(std::string_view id);
 
 /// True when `uses` of a step has a shape GitHub accepts: "docker://image", a local
-/// "./path", or "{owner}/{repo}[/path]@{ref}".
+/// "./path" or "$/path", or "{owner}/{repo}[/path]@{ref}".
 bool IsValidActionReference(std::string_view uses);
+
+/// True when `uses` names a path of the running repository: "./path" (or ".\path", ".") or
+/// GitHub's self-repository form "$/path", which resolves exactly like "./path".
+bool IsLocalReference(std::string_view uses);
+
+/// The repository-relative path of a local reference ("./a/b" and "$/a/b" → "a/b"; "." → "").
+std::string_view LocalPath(std::string_view uses);
 
 }  // namespace gantry::workflow

@@ -58,12 +58,14 @@ TEST(StepsTest, WithWithoutUsesNeedsUses) {
   EXPECT_EQ(Render(r), "6:9: Required property is missing: uses\n");
 }
 
+// `parallel:` is known to GitHub's parser by default, so the hint lists it; wait, wait-all and
+// cancel are behind its allowBackgroundSteps feature and are left out, as GitHub does.
 TEST(StepsTest, TypoInRunIsReportedWithASuggestion) {
   LoadResult r = Load(StepsWith("      - runn: echo hi\n"));
   EXPECT_EQ(Render(r),
             "6:9: Unexpected value 'runn' (did you mean 'run'?)\n"
             "6:9: There's not enough info to determine what you meant. Add one of these "
-            "properties: run, shell, uses, with, working-directory\n");
+            "properties: parallel, run, shell, uses, with, working-directory\n");
 }
 
 TEST(StepsTest, StepsMustBeASequence) {

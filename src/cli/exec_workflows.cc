@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli/git_context.h"
+#include "cli/repo_root.h"
 #include "workflow/loader.h"
 
 namespace gantry::cli {
@@ -24,14 +25,6 @@ std::optional<std::string> ReadText(const fs::path& p) {
   std::stringstream buf;
   buf << in.rdbuf();
   return buf.str();
-}
-
-// `X` when `dir` is `X/.github/workflows`.
-std::optional<fs::path> RootAboveWorkflowsDir(const fs::path& dir) {
-  if (dir.filename() == "workflows" && dir.parent_path().filename() == ".github") {
-    return dir.parent_path().parent_path();
-  }
-  return std::nullopt;
 }
 
 fs::path Absolute(const fs::path& p) {
@@ -71,7 +64,6 @@ core::Result<WorkflowSource> FindWorkflowFiles(const std::string& workflows_arg,
     if (ec) target = top / ".github" / "workflows";
   }
 
-  fs::path abs_dir = Absolute(fs::is_directory(target, ec) ? target : target.parent_path());
   if (fs::is_directory(target, ec)) {
     for (const auto& entry : fs::directory_iterator(target, ec)) {
       if (entry.is_regular_file(ec) && IsWorkflowFile(entry.path())) {
@@ -91,10 +83,8 @@ core::Result<WorkflowSource> FindWorkflowFiles(const std::string& workflows_arg,
       return Status::NotFound("--workspace " + workspace + " is not a directory");
     }
     src.root = Absolute(workspace);
-  } else if (auto above = RootAboveWorkflowsDir(abs_dir)) {
-    src.root = *above;
   } else {
-    src.root = GitToplevelOr(abs_dir, Absolute(cwd));
+    src.root = RepositoryRootFor(target);  // the rule gantry lint uses too (docs/exec.md)
   }
   return src;
 }
@@ -109,6 +99,7 @@ std::optional<LoadedWorkflow> LoadOne(const WorkflowSource& source, const fs::pa
   lw.display = file.string();
   workflow::LoadOptions options;
   fs::path root = source.root;
+  options.repository_root = root.string();
   options.read_file = [&](const std::string& path) -> std::optional<std::string> {
     if (path.find('@') == std::string::npos) return ReadText(root / path);
     if (fetcher == nullptr) return std::nullopt;
@@ -148,10 +139,13 @@ std::optional<LoadedWorkflow> LoadOne(const WorkflowSource& source, const fs::pa
   }
   auto result = workflow::LoadWorkflow(*text, lw.display, options);
   if (!result.ok()) {
-    if (result.diagnostics.empty()) {
+    if (!workflow::HasErrors(result.diagnostics)) {
       diagnostics.push_back({lw.display, {}, "not a workflow", "syntax"});
     }
-    for (auto& d : result.diagnostics) diagnostics.push_back(std::move(d));
+    // Only errors stop a run; warnings (experimental syntax) are gantry lint's to show.
+    for (auto& d : result.diagnostics) {
+      if (d.IsError()) diagnostics.push_back(std::move(d));
+    }
     return std::nullopt;
   }
   lw.workflow = result.workflow;
@@ -172,7 +166,7 @@ std::vector<LoadedWorkflow> LoadWorkflows(const WorkflowSource& source,
 
 bool HasRemoteCalls(const workflow::Workflow& wf) {
   return std::any_of(wf.jobs.begin(), wf.jobs.end(), [](const workflow::Job& j) {
-    return j.uses && !j.uses->value.starts_with("./") &&
+    return j.uses && !j.uses->value.starts_with("./") && !j.uses->value.starts_with("$/") &&
            j.uses->value.find('@') != std::string::npos;
   });
 }

@@ -18,8 +18,8 @@ namespace gantry::cli {
 
 /// The repository root and the workflow files of a run.
 struct WorkflowSource {
-  /// Absolute repository root: --workspace; else the folder holding `.github/workflows/` the
-  /// files come from; else the enclosing git working tree; else the current directory.
+  /// Absolute repository root: --workspace; else RepositoryRootFor(the -W path or the
+  /// `.github/workflows/` folder found), the rule gantry lint uses too.
   std::filesystem::path root;
   /// Workflow files (`*.yml`/`*.yaml`, sorted), as the user sees them (relative paths stay
   /// relative to the current directory).

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "cli/repo_root.h"
 #include "workflow/action.h"
 #include "workflow/loader.h"
 
@@ -42,24 +43,6 @@ std::optional<fs::path> FindRepositoryRoot(const fs::path& start) {
     if (!dir.has_parent_path() || dir.parent_path() == dir) return std::nullopt;
     dir = dir.parent_path();
   }
-}
-
-// The root reusable workflows of `file` resolve against: its git repository; else the folder
-// above `.github/workflows/`; else the current directory when it holds the file; else the
-// file's own folder.
-fs::path RootFor(const fs::path& file) {
-  fs::path dir = fs::absolute(file).lexically_normal().parent_path();
-  if (auto repo = FindRepositoryRoot(dir)) return *repo;
-  if (dir.filename() == "workflows" && dir.parent_path().filename() == ".github") {
-    return dir.parent_path().parent_path();
-  }
-  std::error_code ec;
-  fs::path cwd = fs::current_path(ec);
-  if (!ec) {
-    fs::path inside = dir.lexically_relative(cwd);
-    if (!inside.empty() && inside.begin()->string() != "..") return cwd;
-  }
-  return dir;
 }
 
 // `absolute_root` in the same form as `display` (relative when the user wrote a relative path).
@@ -99,14 +82,14 @@ std::optional<std::vector<Target>> CollectTargets(const LintOptions& options, st
         err << "gantry lint: no workflow files (*.yml, *.yaml) in " << input.string() << "\n";
         return std::nullopt;
       }
-      for (const auto& f : files) targets.push_back({f, {}, RootFor(f)});
+      for (const auto& f : files) targets.push_back({f, {}, RepositoryRootFor(f)});
     } else if (fs::exists(input, ec)) {
       if (!IsWorkflowFile(input)) {
         err << "gantry lint: " << input.string()
             << " is not a workflow file (expected a .yml or .yaml file)\n";
         return std::nullopt;
       }
-      targets.push_back({input, {}, RootFor(input)});
+      targets.push_back({input, {}, RepositoryRootFor(input)});
     } else {
       err << "gantry lint: " << input.string() << ": no such file or directory\n";
       return std::nullopt;
@@ -116,9 +99,14 @@ std::optional<std::vector<Target>> CollectTargets(const LintOptions& options, st
   return targets;
 }
 
+// An action's metadata file, except in a `.github/workflows/` folder: GitHub reads every YAML
+// file there as a workflow, whatever its name.
 bool IsActionManifest(const fs::path& path) {
   std::string name = path.filename().string();
-  return name == "action.yml" || name == "action.yaml";
+  if (name != "action.yml" && name != "action.yaml") return false;
+  std::error_code ec;
+  fs::path dir = fs::absolute(path, ec).lexically_normal().parent_path();
+  return !(dir.filename() == "workflows" && dir.parent_path().filename() == ".github");
 }
 
 // An action's metadata file is checked against the action manifest rules, not a workflow's.
@@ -134,6 +122,7 @@ Diagnostics LintAction(const Target& target) {
 Diagnostics LintOne(const Target& target) {
   if (IsActionManifest(target.display)) return LintAction(target);
   workflow::LoadOptions load;
+  load.repository_root = target.absolute_root.string();
   load.read_file = [root = target.absolute_root](const std::string& path) {
     // Only files inside the repository; remote references ("o/r/x.yml@v1") are not fetched.
     fs::path relative = fs::path(path).lexically_normal();
@@ -163,7 +152,8 @@ void PrintJson(const Diagnostics& diagnostics, std::ostream& out) {
                      {"line", d.pos.line},
                      {"column", d.pos.column},
                      {"message", d.message},
-                     {"rule", d.rule}});
+                     {"rule", d.rule},
+                     {"severity", workflow::SeverityName(d.severity)}});
   }
   out << array.dump(2) << "\n";
 }
@@ -196,7 +186,8 @@ int RunLintCommand(const LintOptions& options, std::ostream& out, std::ostream& 
   } else {
     for (const Diagnostic& d : all) out << d.ToString() << "\n";
   }
-  return all.empty() ? 0 : 1;
+  // Warnings (e.g. syntax GitHub accepts only behind a feature flag) do not fail the lint.
+  return workflow::HasErrors(all) ? 1 : 0;
 }
 
 }  // namespace gantry::cli

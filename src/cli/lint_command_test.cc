@@ -142,8 +142,10 @@ TEST_F(LintCommandTest, ReusableWorkflowsResolveFromTheRepositoryRoot) {
             ".github/workflows/called.yml:5:22: Unexpected value 'x' (expected a number or an "
             "expression)\n"
             ".github/workflows/caller.yml:6:11: Reusable workflow "
-            "'./.github/workflows/gone.yml' was not found: no file '.github/workflows/gone.yml' "
-            "in the repository\n");
+            "'./.github/workflows/gone.yml' was not found: no file '" +
+                (fs::current_path() / ".github/workflows/gone.yml").string() +
+                "' (local paths resolve against the repository root " +
+                fs::current_path().string() + ")\n");
 }
 
 TEST_F(LintCommandTest, CalleeProblemsAreNamedRelativeToTheLintedFile) {
@@ -182,6 +184,83 @@ TEST_F(LintCommandTest, ActionManifestInAFolderIsCheckedAsAnAction) {
   EXPECT_EQ(json[0]["line"], 4);
   EXPECT_EQ(json[0]["column"], 7);
   EXPECT_EQ(json[0]["message"], "Required property is missing: shell");
+}
+
+TEST_F(LintCommandTest, ExperimentalStepKeysAreWarningsAndExitZero) {
+  Write("ci.yml",
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - id: s\n"
+        "        run: sleep 1\n        background: true\n      - wait: s\n"
+        "      - parallel:\n          - run: a\n");
+  EXPECT_EQ(Run({"ci.yml"}), 0);
+  const std::string experimental =
+      " is experimental on GitHub: its workflow parser accepts it only with the "
+      "allowBackgroundSteps feature, so GitHub may reject this workflow\n";
+  EXPECT_EQ(out_.str(), "ci.yml:8:9: warning: 'background'" + experimental +
+                            "ci.yml:9:9: warning: 'wait'" + experimental);
+  EXPECT_EQ(Run({"ci.yml"}, "json"), 0);
+  auto json = nlohmann::json::parse(out_.str());
+  ASSERT_EQ(json.size(), 2u);
+  EXPECT_EQ(json[0]["severity"], "warning");
+  EXPECT_EQ(json[0]["rule"], "experimental");
+}
+
+TEST_F(LintCommandTest, WarningsDoNotHideErrorsOrTheirExitStatus) {
+  Write("ci.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - cancel: nope\n");
+  EXPECT_EQ(Run({"ci.yml"}, "json"), 1);
+  auto json = nlohmann::json::parse(out_.str());
+  ASSERT_EQ(json.size(), 2u);
+  EXPECT_EQ(json[0]["severity"], "warning");
+  EXPECT_EQ(json[1]["severity"], "error");
+  EXPECT_EQ(json[1]["message"], "Step references unknown step ID 'nope'");
+}
+
+TEST_F(LintCommandTest, ActionYamlInTheWorkflowsFolderIsAWorkflow) {
+  fs::create_directories(root_ / ".git");
+  Write(".github/workflows/action.yaml", kClean);
+  Write(".github/workflows/action.yml", "on: push\njobs:\n  a:\n    runs-on: ''\n");
+  EXPECT_EQ(Run({}), 1);
+  EXPECT_EQ(out_.str(),
+            ".github/workflows/action.yml:4:14: Unexpected value '' (expected a non-empty "
+            "string)\n");
+}
+
+TEST_F(LintCommandTest, LocalCallsOutsideDotGithubResolveFromTheRepositoryWhateverTheCwd) {
+  fs::create_directories(root_ / "repo" / ".git");
+  Write("repo/ci/pipeline.yml", "on: push\njobs:\n  call:\n    uses: ./lib/called.yml\n");
+  Write("repo/lib/called.yml", "on: workflow_call\njobs:\n  a:\n    runs-on: ''\n");
+  EXPECT_EQ(Run({"repo/ci/pipeline.yml"}), 1);
+  EXPECT_EQ(out_.str(),
+            "repo/lib/called.yml:4:14: Unexpected value '' (expected a non-empty string)\n");
+  fs::current_path(root_ / "repo" / "ci");
+  EXPECT_EQ(Run({"pipeline.yml"}), 1);
+  EXPECT_EQ(out_.str(),
+            "../lib/called.yml:4:14: Unexpected value '' (expected a non-empty string)\n");
+}
+
+TEST_F(LintCommandTest, LooseFileResolvesLocalCallsFromItsOwnFolder) {
+  Write("loose/ci.yml", "on: push\njobs:\n  call:\n    uses: $/.github/workflows/x.yml\n");
+  const std::string folder = (fs::current_path() / "loose").string();
+  const std::string expected =
+      "Reusable workflow '$/.github/workflows/x.yml' was not found: no file '" + folder +
+      "/.github/workflows/x.yml' (local paths resolve against "
+      "the repository root " +
+      folder + ")\n";
+  EXPECT_EQ(Run({"loose/ci.yml"}), 1);
+  EXPECT_EQ(out_.str(), "loose/ci.yml:4:11: " + expected);
+  fs::current_path(root_ / "loose");
+  EXPECT_EQ(Run({"ci.yml"}), 1);
+  EXPECT_EQ(out_.str(), "ci.yml:4:11: " + expected);
+}
+
+TEST_F(LintCommandTest, SelfRepositoryCallIsLoadedLikeALocalOne) {
+  fs::create_directories(root_ / ".git");
+  Write(".github/workflows/ci.yml",
+        "on: push\njobs:\n  call:\n    uses: $/.github/workflows/lib.yml\n");
+  Write(".github/workflows/lib.yml", "on: workflow_call\njobs:\n  a:\n    runs-on: ''\n");
+  EXPECT_EQ(Run({".github/workflows/ci.yml"}), 1);
+  EXPECT_EQ(out_.str(),
+            ".github/workflows/lib.yml:4:14: Unexpected value '' (expected a non-empty "
+            "string)\n");
 }
 
 }  // namespace

@@ -38,6 +38,13 @@ core::Result<ActionReference> ParseActionReference(std::string_view uses) {
     ref.local_path = std::string(uses);
     return ref;
   }
+  // GitHub's self-repository form: "$/path" is the running repository at the running commit,
+  // exactly what "./path" names in the workspace.
+  if (uses.substr(0, 2) == "$/") {
+    ref.kind = ActionReference::Kind::kLocal;
+    ref.local_path = "./" + std::string(uses.substr(2));
+    return ref;
+  }
   size_t at = uses.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 >= uses.size()) return BadFormat(uses);
   ref.ref = std::string(uses.substr(at + 1));

@@ -26,7 +26,8 @@ struct ActionReference {
   std::string uses;  // as written, trimmed
   // kRemote: owner/repo[/path]@ref
   std::string owner, repo, path, ref;
-  // kLocal: the path as written ("./dir", "./" or "."), relative to the workspace
+  // kLocal: the path as written ("./dir", "./" or "."), relative to the workspace; GitHub's
+  // self-repository form "$/dir" is kept as "./dir"
   std::string local_path;
   // kDocker: the image after "docker://"
   std::string image;

@@ -123,7 +123,11 @@ ExpressionCheck CheckExpressions(Reader& r, const YamlNode& node, Place place) {
       check.single = true;
       return check;
     }
-    r.Error(node.pos, "A template expression is not allowed in this context", "expression");
+    // GitHub places this error at a value that is one whole expression, which in a quoted
+    // scalar starts after the quote; a value mixing text and expressions is placed at its start.
+    Position at = node.pos;
+    if (node.quoted && IsSingleExpression(node) && node.scalar.starts_with("${{")) ++at.column;
+    r.Error(at, "A template expression is not allowed in this context", "expression");
     check.ok = false;
     return check;
   }

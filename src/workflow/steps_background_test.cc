@@ -123,6 +123,11 @@ TEST(StepsBackgroundTest, WaitAllMustBeTrueOrOmitted) {
             "8:19: A template expression is not allowed in this context\n");
 }
 
+TEST(StepsBackgroundTest, QuotedExpressionIsPlacedAfterTheQuoteAsGitHubDoes) {
+  LoadResult r = Load(StepsWith("      - run: a\n        background: \"${{ true }}\"\n"));
+  EXPECT_EQ(RenderErrors(r), "7:22: A template expression is not allowed in this context\n");
+}
+
 TEST(StepsBackgroundTest, BackgroundIsAPlainBoolean) {
   LoadResult r =
       Load(StepsWith("      - run: a\n        background: ${{ true }}\n"

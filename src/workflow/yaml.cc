@@ -59,8 +59,8 @@ Position ToPosition(const YAML::Mark& mark) { return {mark.line + 1, mark.column
 // Builds YamlNode trees from yaml-cpp events, checking what yaml-cpp lets through.
 class TreeBuilder : public YAML::EventHandler {
  public:
-  TreeBuilder(const std::string& file, Diagnostics& diagnostics)
-      : file_(file), diagnostics_(diagnostics) {}
+  TreeBuilder(const std::string& file, std::string_view content, Diagnostics& diagnostics)
+      : file_(file), content_(content), diagnostics_(diagnostics) {}
 
   std::shared_ptr<YamlNode> root() const { return root_; }
 
@@ -113,6 +113,10 @@ class TreeBuilder : public YAML::EventHandler {
     node->scalar = value;
     // yaml-cpp tags plain scalars "?" and quoted or block scalars "!".
     node->plain = tag == "?";
+    if (!node->plain && mark.pos >= 0 && static_cast<size_t>(mark.pos) < content_.size()) {
+      const char first = content_[static_cast<size_t>(mark.pos)];
+      node->quoted = first == '"' || first == '\'';
+    }
     Remember(anchor, node);
     Add(node);
   }
@@ -193,6 +197,7 @@ class TreeBuilder : public YAML::EventHandler {
   }
 
   const std::string& file_;
+  std::string_view content_;  // the text parsed, to tell quoted scalars from block scalars
   Diagnostics& diagnostics_;
   std::vector<Frame> stack_;
   std::map<YAML::anchor_t, std::shared_ptr<YamlNode>> anchors_;
@@ -270,11 +275,11 @@ std::string YamlNode::TypeName() const {
 
 YamlNodePtr ParseYaml(std::string_view content, const std::string& file, Diagnostics& diagnostics) {
   std::istringstream in{std::string(content)};
-  TreeBuilder builder(file, diagnostics);
+  TreeBuilder builder(file, content, diagnostics);
   try {
     YAML::Parser parser(in);
     if (!parser.HandleNextDocument(builder)) return nullptr;
-    TreeBuilder extra(file, diagnostics);
+    TreeBuilder extra(file, content, diagnostics);
     if (parser.HandleNextDocument(extra)) {
       diagnostics.push_back(
           {file, {}, "A workflow file must hold exactly one YAML document", "syntax"});

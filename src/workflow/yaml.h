@@ -29,6 +29,8 @@ class YamlNode {
   std::string scalar;
   /// True when the scalar was plain (unquoted, not a block scalar).
   bool plain = true;
+  /// True when the scalar was written in single or double quotes (`pos` is at the quote).
+  bool quoted = false;
   /// Sequence items.
   std::vector<YamlNodePtr> items;
   /// Mapping entries in document order (duplicates are reported, the first one is kept).

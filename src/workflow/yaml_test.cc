@@ -35,6 +35,17 @@ TEST(YamlTest, DistinguishesPlainFromQuotedScalars) {
   EXPECT_EQ(root->Find("g")->Type(), YamlNode::ScalarType::kString);
 }
 
+TEST(YamlTest, TellsQuotedScalarsFromBlockScalars) {
+  Diagnostics d;
+  auto root = Parse("a: 'x'\nb: \"y\"\nc: |\n  z\nd: w\n", d);
+  ASSERT_TRUE(root);
+  EXPECT_TRUE(root->Find("a")->quoted);
+  EXPECT_TRUE(root->Find("b")->quoted);
+  EXPECT_FALSE(root->Find("c")->quoted);
+  EXPECT_FALSE(root->Find("c")->plain);
+  EXPECT_FALSE(root->Find("d")->quoted);
+}
+
 TEST(YamlTest, RejectsDuplicateKeysAtTheSecondKey) {
   Diagnostics d;
   auto root = Parse("jobs:\n  a: 1\n  a: 2\n", d);

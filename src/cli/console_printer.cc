@@ -94,33 +94,44 @@ std::string ConsolePrinter::Prefix(const engine::JobKey& job) {
   return Paint(label, kPalette[it->second]);
 }
 
-void ConsolePrinter::WriteLine(const engine::JobKey& job, const std::string& text) {
+std::string ConsolePrinter::StepLabel(const engine::JobKey& job, int step) {
+  if (step < 0) return "";
+  auto it = running_.find({workflow_prefix_ + "\n" + job.job_id, job.instance});
+  if (it == running_.end() || it->second.size() < 2) return "";
+  auto name = it->second.find(step);
+  return name == it->second.end() ? "" : Paint(name->second + " |", "2") + " ";
+}
+
+void ConsolePrinter::WriteLine(const engine::JobKey& job, const std::string& text, int step) {
   std::lock_guard lock(mu_);
-  out_ << Prefix(job) << ' ' << text << '\n' << std::flush;
+  out_ << Prefix(job) << ' ' << StepLabel(job, step) << text << '\n' << std::flush;
 }
 
 void ConsolePrinter::OnJobStarted(const engine::JobKey& job) {
   WriteLine(job, Paint(style_.unicode ? "● job started" : "* job started", "2"));
 }
 
-void ConsolePrinter::OnStepStarted(const engine::JobKey& job, int /*index*/,
-                                   const std::string& name) {
+void ConsolePrinter::OnStepStarted(const engine::JobKey& job, int index, const std::string& name) {
+  {
+    std::lock_guard lock(mu_);
+    running_[{workflow_prefix_ + "\n" + job.job_id, job.instance}][index] = name;
+  }
   WriteLine(job, Paint((style_.unicode ? "▶ " : "==> ") + name, "1"));
 }
 
-void ConsolePrinter::OnLogLine(const engine::JobKey& job, int /*step*/, std::string_view line) {
-  WriteLine(job, std::string(line));
+void ConsolePrinter::OnLogLine(const engine::JobKey& job, int step, std::string_view line) {
+  WriteLine(job, std::string(line), step);
 }
 
-void ConsolePrinter::OnGroup(const engine::JobKey& job, int /*step*/, bool start,
+void ConsolePrinter::OnGroup(const engine::JobKey& job, int step, bool start,
                              std::string_view title) {
   if (!start) return;  // the next group or step start closes it visually
-  WriteLine(job, Paint((style_.unicode ? "▸ " : ">> ") + std::string(title), "1"));
+  WriteLine(job, Paint((style_.unicode ? "▸ " : ">> ") + std::string(title), "1"), step);
 }
 
-void ConsolePrinter::OnDebug(const engine::JobKey& job, int /*step*/, std::string_view message) {
+void ConsolePrinter::OnDebug(const engine::JobKey& job, int step, std::string_view message) {
   if (!style_.verbose) return;
-  WriteLine(job, Paint("debug: " + std::string(message), "90"));
+  WriteLine(job, Paint("debug: " + std::string(message), "90"), step);
 }
 
 void ConsolePrinter::OnAnnotation(const engine::JobKey& job, int /*step*/,
@@ -135,6 +146,14 @@ void ConsolePrinter::OnAnnotation(const engine::JobKey& job, int /*step*/,
 }
 
 void ConsolePrinter::OnStepFinished(const engine::JobKey& job, const engine::StepReport& step) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = running_.find({workflow_prefix_ + "\n" + job.job_id, job.instance});
+    if (it != running_.end()) {
+      it->second.erase(step.index);
+      if (it->second.empty()) running_.erase(it);
+    }
+  }
   bool failed = step.outcome == Conclusion::kFailure || step.outcome == Conclusion::kCancelled;
   if (!failed && !style_.verbose) return;
   std::string mark = failed ? (style_.unicode ? "✗ " : "x ") : (style_.unicode ? "✓ " : "ok ");

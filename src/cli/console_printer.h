@@ -61,8 +61,11 @@ class ConsolePrinter : public engine::RunObserver {
 
  private:
   std::string Prefix(const engine::JobKey& job);  // REQUIRES(mu_)
+  /// "<step name> | " for a line of a step that runs while other steps of its job run
+  /// (background steps), else "".
+  std::string StepLabel(const engine::JobKey& job, int step);  // REQUIRES(mu_)
   std::string Paint(const std::string& text, const char* sgr) const;
-  void WriteLine(const engine::JobKey& job, const std::string& text);
+  void WriteLine(const engine::JobKey& job, const std::string& text, int step = -1);
 
   std::ostream& out_;
   const core::Masker& masker_;
@@ -71,6 +74,8 @@ class ConsolePrinter : public engine::RunObserver {
   std::string workflow_prefix_;                        // GUARDED_BY(mu_)
   std::map<std::pair<std::string, int>, int> colors_;  // GUARDED_BY(mu_)
   std::vector<std::string> annotations_;               // GUARDED_BY(mu_): for the summary
+  /// The running steps of each job instance (index → name). GUARDED_BY(mu_)
+  std::map<std::pair<std::string, int>, std::map<int, std::string>> running_;
 };
 
 /// Renders an annotation as `file:line:col: level: title: message` (parts omitted when

@@ -164,6 +164,7 @@ void JsonPrinter::OnStepFinished(const engine::JobKey& job, const engine::StepRe
   e["conclusion"] = engine::ConclusionName(step.conclusion);
   e["duration_ms"] = step.duration.count();
   e["error"] = step.error;
+  if (step.background) e["background"] = true;
   Emit(e);
 }
 

@@ -102,13 +102,17 @@ StepEnd JobRunner::RunUses(StepCall& c, const expr::EvalContext& ctx, StepOutput
       return Failed(out,
                     "cannot run '" + ref->uses + "': remote actions are not available in this run");
     }
-    auto fetched = fetcher->Fetch(
-        *ref,
-        [&out](std::string_view line) {
-          out.Feed(line);
-          out.Feed("\n");
-        },
-        Token(c.after_cancel));
+    core::Result<FetchedAction> fetched = core::Status::Internal("not fetched");
+    {
+      Unlocked unlocked(mu_);
+      fetched = fetcher->Fetch(
+          *ref,
+          [&out](std::string_view line) {
+            out.Feed(line);
+            out.Feed("\n");
+          },
+          Token(c));
+    }
     if (!fetched.ok()) return Failed(out, fetched.status().message());
     auto visible = VisibleActionDir(fetched->dir, *ref);
     if (!visible.ok()) return Failed(out, visible.status().message());
@@ -125,6 +129,7 @@ StepEnd JobRunner::RunUses(StepCall& c, const expr::EvalContext& ctx, StepOutput
   action.action_path = dir;
   action.file = manifest->file;
   action.depth = c.scope->depth + 1;
+  action.lane = c.scope->lane;
   auto inputs = ActionInputs(c, *manifest, *with, ctx, out);
   if (!inputs.ok()) return Failed(out, inputs.status().message());
   action.inputs = std::move(inputs).value();
@@ -229,7 +234,7 @@ StepEnd JobRunner::RunNode(StepCall& c, const workflow::ActionManifest& m, const
                            StepOutput& out) {
   const Value* name = c.github.Find("action");
   c.github = StepGithub(name != nullptr ? StringOf(*name) : "", c.files, action);
-  EnvList env = ProcessEnv(c.env, c.github);
+  EnvList env = ProcessEnv(c.env, c.github, c.scope->lane);
   EnvList input_env = InputEnv(action.inputs);
   for (const auto& [k, v] : input_env) SetEnv(env, k, v);
   auto node = FindNode(env, m, c.step->uses->value, Finder());
@@ -273,7 +278,7 @@ StepEnd JobRunner::RunBuiltin(StepCall& c, const ActionReference& ref, const Env
   BuiltinCall call;
   call.action = ref;
   for (const auto& [k, v] : with) SetEnv(call.inputs, core::AsciiLower(k), v);
-  call.env = ProcessEnv(c.env, c.github);
+  call.env = ProcessEnv(c.env, c.github, c.scope->lane);
   call.workspace = workspace_;
   call.temp = temp_;
   call.repository_dir = sh_.options->repository_dir;
@@ -283,14 +288,18 @@ StepEnd JobRunner::RunBuiltin(StepCall& c, const ActionReference& ref, const Env
   if (const Value* id = github_.Find("run_id"); id != nullptr) call.run_id = StringOf(*id);
   call.job = in_.key.display_name;
   call.exclude = {sh_.run_dir};
-  call.cancel = &Token(c.after_cancel);
+  call.cancel = &Token(c);
   call.log = [&out](std::string_view line) {
     out.Feed(line);
     out.Feed("\n");
   };
-  BuiltinResult r = builtins.Run(call);
+  BuiltinResult r;
+  {
+    Unlocked unlocked(mu_);
+    r = builtins.Run(call);
+  }
   out.Finish();
-  ApplyExports(r.env, std::move(r.paths), "");
+  ApplyExports(r.env, std::move(r.paths), "", c.scope->lane);
   if (builtins.HasPost(ref.name())) {
     PostStage post;
     post.name = "Post " + c.name;
@@ -378,15 +387,15 @@ void JobRunner::RunPostStage(PostStage& p, int index) {
     BuiltinCall call = p.call;
     call.post = true;
     call.state = p.state;
-    call.env = ProcessEnv(c.env, c.github);
-    call.cancel = &Token(c.after_cancel);
+    call.env = ProcessEnv(c.env, c.github, c.scope->lane);
+    call.cancel = &Token(c);
     call.log = [&out](std::string_view line) {
       out.Feed(line);
       out.Feed("\n");
     };
     BuiltinResult r = sh_.options->builtins->Run(call);
     out.Finish();
-    ApplyExports(r.env, std::move(r.paths), "");
+    ApplyExports(r.env, std::move(r.paths), "", c.scope->lane);
     if (!r.error.empty()) return finish(Failed(out, r.error));
     return finish(StepEnd{});
   }
@@ -397,7 +406,7 @@ void JobRunner::RunPostStage(PostStage& p, int index) {
   }
   ScriptStep ss;
   ss.command = p.command;
-  ss.env = ProcessEnv(c.env, c.github);
+  ss.env = ProcessEnv(c.env, c.github, c.scope->lane);
   for (const auto& [k, v] : p.input_env) SetEnv(ss.env, k, v);
   for (const auto& [k, v] : p.state) SetEnv(ss.env, "STATE_" + k, v);
   finish(RunProcess(c, ss, nullptr));
@@ -415,7 +424,8 @@ core::Status JobRunner::PrepareActions() {
   };
   std::vector<Pre> pres;
   // First every remote action is fetched and its required inputs checked.
-  for (const workflow::Step& s : job_.steps) {
+  for (const workflow::Step* step : RunnableSteps(job_)) {
+    const workflow::Step& s = *step;
     if (!s.uses || s.uses->value.find("${{") != std::string::npos) continue;
     auto ref = ParseActionReference(s.uses->value);
     // Local actions are read when their step runs (the workspace is empty before checkout).
@@ -507,7 +517,7 @@ StepEnd JobRunner::RunNodePre(StepCall& c, const ActionReference& ref,
                               const workflow::ActionManifest& m, const Scope& action,
                               StepOutput& out, EnvList* state) {
   ScriptStep ss;
-  ss.env = ProcessEnv(c.env, c.github);
+  ss.env = ProcessEnv(c.env, c.github, c.scope->lane);
   for (const auto& [k, v] : InputEnv(action.inputs)) SetEnv(ss.env, k, v);
   auto node = FindNode(ss.env, m, ref.uses, Finder());
   if (!node.ok()) return Failed(out, node.status().message());

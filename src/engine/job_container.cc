@@ -192,7 +192,7 @@ StepEnd JobRunner::RunDocker(StepCall& c, const ActionReference& ref,
                            "' is a Docker action: it needs a Docker engine (DOCKER_HOST or "
                            "/var/run/docker.sock)");
   }
-  const backend::CancelToken& cancel = Token(c.after_cancel);
+  const backend::CancelToken& cancel = Token(c);
   auto log = [&out](std::string_view line) {
     out.Feed(line);
     out.Feed("\n");
@@ -211,8 +211,12 @@ StepEnd JobRunner::RunDocker(StepCall& c, const ActionReference& ref,
       pull = true;
     } else {
       fs::path dockerfile = fs::path(action.action_path) / img;
-      auto built = host->BuildImage(dockerfile.parent_path().string(),
-                                    dockerfile.filename().string(), log, cancel);
+      core::Result<std::string> built = core::Status::Internal("not built");
+      {
+        Unlocked unlocked(mu_);
+        built = host->BuildImage(dockerfile.parent_path().string(), dockerfile.filename().string(),
+                                 log, cancel);
+      }
       if (!built.ok()) return Failed(out, sh_.masker->Mask(built.status().message()));
       image = *built;
     }
@@ -245,7 +249,11 @@ StepEnd JobRunner::RunDocker(StepCall& c, const ActionReference& ref,
     }
   }
   if (pull) {
-    core::Status pulled = host->PrepareImage(image, log, cancel);
+    core::Status pulled;
+    {
+      Unlocked unlocked(mu_);
+      pulled = host->PrepareImage(image, log, cancel);
+    }
     if (!pulled.ok()) return Failed(out, sh_.masker->Mask(pulled.message()));
   }
   core::Status dirs = PrepareGithubDirs(temp_, sh_.github);

@@ -42,6 +42,12 @@ std::string DefaultStepName(const workflow::Step& s) {
   return "Run " + std::string(script.substr(0, script.find_first_of("\r\n")));
 }
 
+// A $GITHUB_PATH entry goes first; written again, it moves to the front.
+void PrependPath(std::vector<std::string>& paths, std::string p) {
+  paths.erase(std::remove(paths.begin(), paths.end(), p), paths.end());
+  paths.push_back(std::move(p));
+}
+
 bool IsTrueString(const std::string* v) {
   if (v == nullptr) return false;
   std::string t = std::string(core::TrimSpace(*v));
@@ -55,6 +61,8 @@ JobRunner::JobRunner(const JobInstance& in, const RunShared& sh, const backend::
     : in_(in), sh_(sh), cancel_(cancel), job_(*in.job), wf_(*sh.workflow), file_(wf_.file) {}
 
 JobReport JobRunner::Run() {
+  // Held by this thread except while a process or a wait blocks (see mu_).
+  std::unique_lock lock(mu_);
   start_ = Clock::now();
   report_.key = in_.key;
   sh_.observer->OnJobStarted(in_.key);
@@ -64,8 +72,12 @@ JobReport JobRunner::Run() {
     failed_ = true;
     report_.error = setup.message();
   } else {
-    for (size_t i = 0; i < job_.steps.size(); ++i)
-      RunStepIn(job_.steps[i], scope_, static_cast<int>(i), nullptr);
+    for (const workflow::Step& s : job_.steps) {
+      RunJobStep(s, reported_steps_);
+      reported_steps_ +=
+          s.kind == workflow::StepKind::kParallel ? static_cast<int>(s.parallel.size()) : 1;
+    }
+    DrainBackground();
     RunPostStages();
     EvaluateOutputs();
   }
@@ -299,12 +311,14 @@ Value JobRunner::StepGithub(const std::string& action, const StepFiles& files,
 }
 
 EnvList JobRunner::EnvOf(const Scope& scope) const {
-  EnvList env = env_;
+  EnvList env = scope.lane != nullptr ? scope.lane->env : env_;
   for (const auto& [k, v] : scope.step_env) SetEnv(env, k, v);
   return env;
 }
 
-EnvList JobRunner::ProcessEnv(const EnvList& env, const Value& github) const {
+EnvList JobRunner::ProcessEnv(const EnvList& env, const Value& github, const Lane* lane) const {
+  const std::vector<std::string>& prepend_path =
+      lane != nullptr ? lane->prepend_path : prepend_path_;
   // A container job's steps start from the container's environment, not this machine's.
   EnvList out = container_ ? EnvList() : sh_.options->base_env;
   out.reserve(out.size() + env.size() + 48);
@@ -312,9 +326,9 @@ EnvList JobRunner::ProcessEnv(const EnvList& env, const Value& github) const {
   for (const auto& [k, v] : env) SetEnv(out, k, v);
   for (auto& [k, v] : GithubEnvironment(github)) SetEnv(out, k, std::move(v));
   for (auto& [k, v] : RunnerEnvironment(runner_)) SetEnv(out, k, std::move(v));
-  if (!prepend_path_.empty()) {
+  if (!prepend_path.empty()) {
     std::string path;
-    for (auto it = prepend_path_.rbegin(); it != prepend_path_.rend(); ++it) {
+    for (auto it = prepend_path.rbegin(); it != prepend_path.rend(); ++it) {
       path += *it;
       path += ':';
     }
@@ -334,6 +348,15 @@ void JobRunner::JobTimedOut() {
                   expr::FormatNumber(timeout_minutes_) + " minutes.";
 }
 
+const backend::CancelToken& JobRunner::Token(const StepCall& c) {
+  if (c.scope != nullptr && c.scope->lane != nullptr) return *c.scope->lane->cancel;
+  return Token(c.after_cancel);
+}
+
+const std::string& JobRunner::FilesDir(const Scope& scope) const {
+  return scope.lane != nullptr ? scope.lane->files_dir : in_.files_dir;
+}
+
 const backend::CancelToken& JobRunner::Token(bool after_cancel) {
   if (!after_cancel) return cancel_;
   // Steps that run after a cancellation (always(), cancelled()) must not be killed by it.
@@ -345,72 +368,71 @@ const backend::CancelToken& JobRunner::Token(bool after_cancel) {
 // steps of a composite action (`parent` set) write into the step that uses the action.
 void JobRunner::RunStepIn(const workflow::Step& s, Scope& scope, int report,
                           const StepCall* parent) {
+  std::optional<PreparedStep> p = PrepareStep(s, scope, report, parent, false);
+  if (p) ExecuteStep(*p, s, scope, parent == nullptr, nullptr);
+}
+
+std::optional<PreparedStep> JobRunner::PrepareStep(const workflow::Step& s, Scope& scope,
+                                                   int report, const StepCall* parent,
+                                                   bool background) {
   const bool top = parent == nullptr;
-  Clock::time_point started = Clock::now();
-  if (started >= deadline_) JobTimedOut();
-  StepCall c;
+  PreparedStep p;
+  p.started = Clock::now();
+  if (p.started >= deadline_) JobTimedOut();
+  StepCall& c = p.call;
   c.step = &s;
   c.scope = &scope;
   c.report = report;
   c.status = StatusOf(scope);
-  c.files = MakeStepFiles(in_.files_dir);
+  c.files = MakeStepFiles(FilesDir(scope));
   c.github = StepGithub(ActionName(s), c.files, scope);
   c.env = EnvOf(scope);
   const std::string& file = scope.file;
-  expr::EvalContext ctx = Context(c.github, c.env, c.status, scope);
-  StepReport rep;
+  p.ctx = Context(c.github, c.env, c.status, scope);
+  StepReport& rep = p.report;
   rep.index = report;
   rep.name = sh_.masker->Mask(DefaultStepName(s));
+  rep.background = background;
   c.oo.masker = sh_.masker;
   c.oo.observer = sh_.observer;
   c.oo.job = &in_.key;
   c.oo.step = report;
   c.oo.debug = sh_.debug;
   c.oo.workspace = workspace_;
-  StepOutput out(c.oo);
-  bool coe = false;
-  bool started_event = false;
-  auto finish = [&](StepEnd end) {
-    if (top && !started_event) sh_.observer->OnStepStarted(in_.key, report, rep.name);
-    rep.outcome = end.outcome;
-    rep.conclusion =
-        end.outcome == Conclusion::kFailure && coe ? Conclusion::kSuccess : end.outcome;
-    rep.error = sh_.masker->Mask(end.error);
-    rep.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-    Record(s, scope, rep, std::move(end.outputs));
-    if (top) sh_.observer->OnStepFinished(in_.key, rep);
-  };
   auto fail = [&](const std::string& error) {
-    out.Error(error);
-    finish(StepEnd{Conclusion::kFailure, error, {}});
+    StepOutput(c.oo).Error(error);
+    if (top) sh_.observer->OnStepStarted(in_.key, report, rep.name);
+    rep.outcome = rep.conclusion = Conclusion::kFailure;
+    rep.error = sh_.masker->Mask(error);
+    rep.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - p.started);
+    Record(s, background ? scope_ : scope, rep, {});
+    if (top) sh_.observer->OnStepFinished(in_.key, rep);
+    return std::optional<PreparedStep>();
   };
 
-  auto step_env = EvaluateTextMap(s.env, ctx, file);
+  auto step_env = EvaluateTextMap(s.env, p.ctx, file);
   if (!step_env.ok()) return fail(step_env.status().message());
   for (auto& [k, v] : *step_env) SetEnv(c.env, k, std::move(v));
-  ctx = Context(c.github, c.env, c.status, scope);
+  p.ctx = Context(c.github, c.env, c.status, scope);
   if (s.name) {
-    auto n = EvaluateString(*s.name, ctx, file);
+    auto n = EvaluateString(*s.name, p.ctx, file);
     if (n.ok()) rep.name = sh_.masker->Mask(*n);
   }
   c.name = rep.name;
   std::string_view condition = s.if_condition ? s.if_condition->value : std::string_view();
-  auto run_it = expr::EvaluateCondition(condition, ctx);
+  auto run_it = expr::EvaluateCondition(condition, p.ctx);
   if (!run_it.ok()) return fail(Located(file, s.if_condition->pos, run_it.status().message()));
   if (!*run_it) {
     rep.outcome = rep.conclusion = Conclusion::kSkipped;
-    Record(s, scope, rep, {});
+    Record(s, background ? scope_ : scope, rep, {});
     if (top) sh_.observer->OnStepFinished(in_.key, rep);
-    return;
+    return std::nullopt;
   }
-  if (top) {
-    sh_.observer->OnStepStarted(in_.key, report, rep.name);
-    started_event = true;
-  }
+  if (top && !background) sh_.observer->OnStepStarted(in_.key, report, rep.name);
   if (s.continue_on_error) {
-    auto coe_value = EvaluateBool(*s.continue_on_error, ctx, file);
+    auto coe_value = EvaluateBool(*s.continue_on_error, p.ctx, file);
     if (!coe_value.ok()) return fail(coe_value.status().message());
-    coe = *coe_value;
+    p.continue_on_error = *coe_value;
   }
   c.after_cancel = c.status == JobStatus::kCancelled;
   if (parent != nullptr) {
@@ -422,7 +444,7 @@ void JobRunner::RunStepIn(const workflow::Step& s, Scope& scope, int report,
     milliseconds step_limit{0};
     double step_minutes = 0;
     if (s.timeout_minutes) {
-      auto m = EvaluateNumber(*s.timeout_minutes, ctx, file);
+      auto m = EvaluateNumber(*s.timeout_minutes, p.ctx, file);
       if (!m.ok()) return fail(m.status().message());
       step_minutes = *m;
       step_limit = std::max(milliseconds(1), Minutes(step_minutes));
@@ -432,15 +454,37 @@ void JobRunner::RunStepIn(const workflow::Step& s, Scope& scope, int report,
         c.after_cancel ? now + Minutes(cancel_timeout_minutes_) : std::max(deadline_, now);
     c.step_binds = step_limit.count() != 0 && now + step_limit <= job_end;
     c.deadline = c.step_binds ? now + step_limit : job_end;
-    c.timeout_message = c.step_binds ? "The action '" + rep.name + "' has timed out after " +
-                                           expr::FormatNumber(step_minutes) + " minutes."
-                                     : "The job has exceeded the maximum execution time.";
+    // GitHub's runner words a background step's timeout differently.
+    c.timeout_message = c.step_binds
+                            ? std::string(background ? "The background step '" : "The action '") +
+                                  rep.name + "' has timed out after " +
+                                  expr::FormatNumber(step_minutes) + " minutes."
+                            : "The job has exceeded the maximum execution time.";
   }
   c.oo.allow_unsecure_commands =
       IsTrueString(FindEnv(c.env, "ACTIONS_ALLOW_UNSECURE_COMMANDS")) ||
       IsTrueString(FindEnv(sh_.options->base_env, "ACTIONS_ALLOW_UNSECURE_COMMANDS"));
-  StepEnd end = s.uses ? RunUses(c, ctx, out) : RunScript(c, ctx);
-  finish(std::move(end));
+  return p;
+}
+
+void JobRunner::ExecuteStep(PreparedStep& p, const workflow::Step& s, Scope& scope, bool top,
+                            EnvList* held_outputs) {
+  StepCall& c = p.call;
+  c.scope = &scope;
+  StepOutput out(c.oo);
+  StepEnd end = s.uses ? RunUses(c, p.ctx, out) : RunScript(c, p.ctx);
+  StepReport& rep = p.report;
+  rep.outcome = end.outcome;
+  rep.conclusion = end.outcome == Conclusion::kFailure && p.continue_on_error ? Conclusion::kSuccess
+                                                                              : end.outcome;
+  rep.error = sh_.masker->Mask(end.error);
+  rep.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - p.started);
+  if (held_outputs != nullptr) {
+    *held_outputs = std::move(end.outputs);
+  } else {
+    Record(s, scope, rep, std::move(end.outputs));
+  }
+  if (top) sh_.observer->OnStepFinished(in_.key, rep);
 }
 
 StepEnd JobRunner::RunScript(StepCall& c, const expr::EvalContext& ctx) {
@@ -479,21 +523,27 @@ StepEnd JobRunner::RunProcess(StepCall& c, ScriptStep& ss, EnvList* state,
                               backend::Backend* backend) {
   ss.index = c.report;
   ss.workspace = workspace_;
-  ss.script_dir = in_.files_dir;
+  ss.script_dir = FilesDir(*c.scope);
   ss.files = c.files;
   ss.kill_grace = sh_.options->kill_grace;
   ss.timeout = std::max(milliseconds(1),
                         std::chrono::duration_cast<milliseconds>(c.deadline - Clock::now()));
   ss.timeout_message = c.timeout_message;
-  if (ss.env.empty()) ss.env = ProcessEnv(c.env, c.github);
+  Lane* lane = c.scope->lane;
+  if (ss.env.empty()) ss.env = ProcessEnv(c.env, c.github, lane);
   if (backend == nullptr) {
     backend = &StepBackend();
     if (container_) ss.container = &container_paths_;
     ss.find_program = Finder();
   }
   StepOutput script_out(c.oo);
-  ScriptResult result = RunScriptStep(ss, *backend, Token(c.after_cancel), script_out);
-  ApplyExports(result.env, std::move(result.paths), result.summary);
+  ScriptResult result;
+  {
+    // Other steps of the job (background ones) go on while this process runs.
+    Unlocked unlocked(mu_);
+    result = RunScriptStep(ss, *backend, Token(c), script_out);
+  }
+  ApplyExports(result.env, std::move(result.paths), result.summary, lane);
   if (state != nullptr) *state = std::move(result.state);
   StepEnd end{result.outcome, std::move(result.error), std::move(result.outputs)};
   if (result.timed_out && !c.step_binds && !c.after_cancel) {
@@ -505,13 +555,16 @@ StepEnd JobRunner::RunProcess(StepCall& c, ScriptStep& ss, EnvList* state,
 }
 
 void JobRunner::ApplyExports(const EnvList& env, std::vector<std::string> paths,
-                             const std::string& summary) {
-  for (const auto& [k, v] : env) SetEnv(env_, k, v);
-  for (std::string& p : paths) {
-    prepend_path_.erase(std::remove(prepend_path_.begin(), prepend_path_.end(), p),
-                        prepend_path_.end());
-    prepend_path_.push_back(std::move(p));
+                             const std::string& summary, Lane* lane) {
+  if (lane != nullptr) {
+    // Seen by the rest of this background step now, by the job once it is waited for.
+    lane->exports.push_back(Lane::Export{env, paths, summary});
+    for (const auto& [k, v] : env) SetEnv(lane->env, k, v);
+    for (const std::string& p : paths) PrependPath(lane->prepend_path, p);
+    return;
   }
+  for (const auto& [k, v] : env) SetEnv(env_, k, v);
+  for (std::string& p : paths) PrependPath(prepend_path_, std::move(p));
   if (!summary.empty()) report_.summary += sh_.masker->Mask(summary);
 }
 
@@ -531,7 +584,7 @@ void JobRunner::Record(const workflow::Step& s, Scope& scope, const StepReport& 
 
 // Post stages run in the reverse order of their main stages, each as a step of its own.
 void JobRunner::RunPostStages() {
-  int index = static_cast<int>(job_.steps.size());
+  int index = reported_steps_;
   for (auto it = posts_.rbegin(); it != posts_.rend(); ++it) RunPostStage(*it, index++);
 }
 

@@ -5,10 +5,14 @@
 // runs `uses:` steps (built-in, composite, node) inside it.
 
 #include <chrono>
+#include <condition_variable>
+#include <list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/actions.h"
@@ -37,6 +41,23 @@ struct StepRecord {
   Conclusion conclusion = Conclusion::kSuccess;
 };
 
+/// What a background step changes in the job, held back until the step is waited for
+/// (GitHub's runner defers a background step's outputs, environment and outcome likewise).
+/// Steps inside a composite action run in the background see the lane's own env and PATH.
+struct Lane {
+  EnvList env;                            // the env context as the step's thread sees it
+  std::vector<std::string> prepend_path;  // $GITHUB_PATH entries, as in JobRunner
+  std::string files_dir;                  // this step's file-command files and scripts
+  /// Every ApplyExports of the step, replayed on the job when it is waited for.
+  struct Export {
+    EnvList env;
+    std::vector<std::string> paths;
+    std::string summary;
+  };
+  std::vector<Export> exports;
+  backend::CancelToken* cancel = nullptr;  // the step's own token (job cancel, `cancel:`)
+};
+
 /// The steps of the job, or of one composite action: the steps context, inputs and status
 /// they see.
 struct Scope {
@@ -48,6 +69,27 @@ struct Scope {
   std::string file;  // where the scope's steps are written (for messages)
   int depth = 0;     // 0: the job's own steps
   bool failed = false;
+  /// Set for a background step and the composite steps inside it; nullptr on the job's lane.
+  Lane* lane = nullptr;
+};
+
+/// One started background step (`background: true`, or a step of a `parallel:` block).
+struct BackgroundStep {
+  const workflow::Step* step = nullptr;
+  std::string id;    // its context name: the `id:`, else the generated __run...
+  std::string name;  // the display name
+  Scope scope;       // a copy of the job's scope at start, on `lane`
+  Lane lane;
+  backend::CancelToken cancel;
+  bool after_cancel = false;  // started by an always()/cancelled() step after a cancel
+  // Guarded by JobRunner::mu_ from here on.
+  bool done = false;              // the thread finished (report and outputs are final)
+  bool completed = false;         // waited for or cancelled: its state was flushed into the job
+  bool cancel_requested = false;  // a `cancel:` step stopped it
+  bool has_slot = false;          // counted in running_background_ (at most 10 run at once)
+  StepReport report;
+  EnvList outputs;
+  std::thread thread;
 };
 
 /// Which entrypoint of a Docker action runs: `runs.pre-entrypoint`, the main one, or
@@ -92,12 +134,37 @@ struct StepCall {
   bool after_cancel = false;  // runs after a cancellation (always(), cancelled())
 };
 
+/// A step whose `if:`, env, name, continue-on-error and timeout were evaluated: what is
+/// left is to run its body (RunStepIn on the job's thread, or a background thread).
+struct PreparedStep {
+  StepCall call;
+  StepReport report;
+  bool continue_on_error = false;
+  Clock::time_point started;
+  expr::EvalContext ctx;
+};
+
 /// How a step's body ended.
 struct StepEnd {
   Conclusion outcome = Conclusion::kSuccess;
   std::string error;
   EnvList outputs;
 };
+
+/// Releases a held lock for its lifetime (the job's lock around a blocking call).
+class Unlocked {
+ public:
+  explicit Unlocked(std::mutex& mu) : mu_(mu) { mu_.unlock(); }
+  ~Unlocked() { mu_.lock(); }
+  Unlocked(const Unlocked&) = delete;
+  Unlocked& operator=(const Unlocked&) = delete;
+
+ private:
+  std::mutex& mu_;
+};
+
+/// The job's `run:` and `uses:` steps, those of `parallel:` blocks included, in order.
+std::vector<const workflow::Step*> RunnableSteps(const workflow::Job& job);
 
 /// INPUT_<NAME>: upper case, spaces become '_' (as the runner names them).
 std::string InputEnvName(std::string_view name);
@@ -128,13 +195,28 @@ class JobRunner {
   expr::Value StepGithub(const std::string& action, const StepFiles& files,
                          const Scope& scope) const;
   EnvList EnvOf(const Scope& scope) const;
-  EnvList ProcessEnv(const EnvList& env, const expr::Value& github) const;
+  EnvList ProcessEnv(const EnvList& env, const expr::Value& github,
+                     const Lane* lane = nullptr) const;
   void JobTimedOut();
   const backend::CancelToken& Token(bool after_cancel);
   void RunStepIn(const workflow::Step& s, Scope& scope, int report, const StepCall* parent);
+  /// Evaluates a step's env, name, `if:`, continue-on-error and timeout. nullopt when the step
+  /// already ended (skipped, or an evaluation error): reported and recorded then. A background
+  /// step's start event waits for its slot (`background`).
+  std::optional<PreparedStep> PrepareStep(const workflow::Step& s, Scope& scope, int report,
+                                          const StepCall* parent, bool background);
+  /// Runs the body of a prepared step, then records and reports how it ended. A background
+  /// step's end is held back instead: its report stays in `p`, its outputs go to
+  /// `held_outputs`.
+  void ExecuteStep(PreparedStep& p, const workflow::Step& s, Scope& scope, bool top,
+                   EnvList* held_outputs);
+  /// The directory of the file-command files and scripts of steps on `scope`'s lane.
+  const std::string& FilesDir(const Scope& scope) const;
+  const backend::CancelToken& Token(const StepCall& c);
   StepEnd RunScript(StepCall& c, const expr::EvalContext& ctx);
   /// Applies what a process or built-in exported: env, PATH entries, the summary.
-  void ApplyExports(const EnvList& env, std::vector<std::string> paths, const std::string& summary);
+  void ApplyExports(const EnvList& env, std::vector<std::string> paths, const std::string& summary,
+                    Lane* lane = nullptr);
   /// Runs a script or command with `backend` (nullptr: StepBackend()).
   StepEnd RunProcess(StepCall& c, ScriptStep& ss, EnvList* state,
                      backend::Backend* backend = nullptr);
@@ -142,6 +224,27 @@ class JobRunner {
   void RunPostStages();
   void EvaluateOutputs();
   JobReport Finish();
+
+  // job_background.cc: background steps, `parallel:`, `wait:`, `wait-all:`, `cancel:`.
+  /// Runs the job's step `s` (any kind) on the job's lane; `report` is its first index.
+  void RunJobStep(const workflow::Step& s, int report);
+  /// Prepares `s` on the job's thread and starts its body on a thread of its own.
+  void StartBackground(const workflow::Step& s, int report);
+  /// The body of a background step's thread.
+  void BackgroundMain(BackgroundStep& bg, PreparedStep p);
+  /// A `wait:`, `wait-all:` or `cancel:` step.
+  void RunControlStep(const workflow::Step& s, int report);
+  /// Blocks (releasing the job's lock) until every step of `steps` finished.
+  void AwaitSteps(const std::vector<BackgroundStep*>& steps);
+  /// Flushes the held-back state of `steps` into the job; returns their merged result
+  /// (GitHub's: the first failure or cancellation, else success).
+  Conclusion CompleteSteps(const std::vector<BackgroundStep*>& steps);
+  /// At the end of the main steps: waits for every background step not waited for, flushes
+  /// them and folds their results into the job's (an explicitly cancelled step's cancellation
+  /// does not count).
+  void DrainBackground();
+  /// The started background step with context name `id`, or nullptr.
+  BackgroundStep* FindBackground(const std::string& id);
 
   // job_container.cc
   /// Evaluates `container:`; for a container job, maps the job's directories to GitHub's
@@ -213,6 +316,14 @@ class JobRunner {
   std::map<std::string, std::string> container_programs_;  // "bash" -> "/bin/bash"
   std::string container_path_env_;                         // $PATH in the job container
   std::map<std::string, std::string> visible_actions_;     // fetched dir -> copy
+  /// The job's lock: held by the thread that runs this job's code, released while a process,
+  /// a built-in action or a wait blocks, so background steps run meanwhile.
+  std::mutex mu_;
+  std::condition_variable changed_;       // a background step finished or took a slot
+  std::list<BackgroundStep> background_;  // GUARDED_BY(mu_), in start order
+  int running_background_ = 0;            // GUARDED_BY(mu_): steps holding a slot
+  std::jthread cancel_watch_;             // cancels background steps when the job is
+  int reported_steps_ = 0;                // report indices used by the main steps
   bool failed_ = false, cancelled_ = false, timed_out_ = false, continue_on_error_ = false;
   double timeout_minutes_ = 360;
   double cancel_timeout_minutes_ = 5;

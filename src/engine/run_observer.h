@@ -48,6 +48,9 @@ struct StepReport {
   Conclusion conclusion = Conclusion::kSuccess;
   std::chrono::milliseconds duration{0};
   std::string error;  // why it failed, if it did ("exit code 2", "timed out after 1m", ...)
+  /// A background step (`background: true` or in a `parallel:` block): it ran while the job
+  /// went on, and its outcome counted when it was waited for.
+  bool background = false;
 };
 
 struct JobReport {

@@ -1,9 +1,14 @@
 // Differential test of Gantry's workflow loader against GitHub's own parser
 // (@actions/workflow-parser). Generates random workflows from a fixed seed — valid ones and
 // mutated ones (unknown keys, wrong types, bad ids, needs cycles, bad cron, bad event filters,
-// bad inputs) — parses each with both, and compares accept versus reject.
+// bad inputs) — parses each with both, and compares accept versus reject. A second set
+// exercises GitHub's background-step kinds (background, wait, wait-all, cancel, parallel) and
+// `$/` references with the parser's allowBackgroundSteps feature on; there every error GitHub
+// reports must also be one of Gantry's, at the same line and column (Gantry may append a hint).
+// Gantry's warnings (experimental syntax) are not errors.
 //
-//   node workflow-diff.mjs --gantry ../../build/gantry [--seed 7] [--count 400] [--verbose]
+//   node workflow-diff.mjs --gantry ../../build/gantry [--seed 7] [--count 400]
+//                          [--background-count 200] [--verbose]
 //
 // Exit status: 0 all agree, 1 mismatches, 2 usage error, 77 (skip) when
 // @actions/workflow-parser is not installed (npm install here first). See README.md for the
@@ -23,13 +28,19 @@ register("./json-import-hooks.mjs", import.meta.url);
 const { parseWorkflow, convertWorkflowTemplate, NoOperationTraceWriter } = await import(
   "@actions/workflow-parser"
 );
+const { TemplateContext, TemplateValidationErrors } = await import(
+  "@actions/workflow-parser/templates/template-context"
+);
+const { getWorkflowSchema } = await import("@actions/workflow-parser/workflows/workflow-schema");
+const { FeatureFlags } = await import("@actions/expressions/features");
 
 function parseArgs(argv) {
-  const opts = { seed: 7, count: 400, gantry: process.env.GANTRY_BIN || "", verbose: false };
+  const opts = { seed: 7, count: 400, backgroundCount: 200, gantry: process.env.GANTRY_BIN || "", verbose: false };
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--seed") opts.seed = Number(argv[++i]);
     else if (a === "--count") opts.count = Number(argv[++i]);
+    else if (a === "--background-count") opts.backgroundCount = Number(argv[++i]);
     else if (a === "--gantry") opts.gantry = argv[++i];
     else if (a === "--verbose") opts.verbose = true;
     else {
@@ -286,17 +297,151 @@ function generate(opts) {
   return cases;
 }
 
+
+// ---- Background-step kinds and `$/` references (parser feature allowBackgroundSteps on) ----
+
+// A called workflow the generated `uses: $/...` jobs name; written beside the cases.
+const CALLEE_PATH = ".github/reusable/callee.yml";
+const CALLEE_YAML = "on: workflow_call\njobs:\n  inner:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo called\n";
+
+function genForegroundStep(g, i) {
+  const step = g.chance(0.6)
+    ? { run: `echo step ${i}` }
+    : { uses: g.pick(["actions/checkout@v4", "./.github/actions/build", "$/.github/actions/build", "$/tools/lint"]) };
+  if (g.chance(0.3)) step.name = `Step ${i}`;
+  if (g.chance(0.2)) step.if = "success()";
+  if (g.chance(0.2)) step.env = { FOO: "bar" };
+  if (step.run && g.chance(0.2)) step["timeout-minutes"] = 5;
+  return step;
+}
+
+// A valid job's steps: background steps with ids, then waits, cancels and parallel blocks
+// that name only ids of earlier steps.
+function genBackgroundSteps(g) {
+  const steps = [];
+  const ids = [];
+  const n = 2 + g.int(5);
+  for (let i = 0; i < n; i++) {
+    const kind = ids.length ? g.int(7) : g.pick([0, 1, 5]);
+    if (kind <= 1) {
+      const step = genForegroundStep(g, i);
+      if (kind === 0 || g.chance(0.5)) step.background = g.chance(0.85);
+      if (g.chance(0.8)) {
+        step.id = `s${i}`;
+        ids.push(step.id);
+      }
+      steps.push(step);
+    } else if (kind === 2) {
+      const step = { wait: g.chance(0.5) ? g.pick(ids) : [...new Set([g.pick(ids), g.pick(ids)])] };
+      if (g.chance(0.3)) step.name = "Wait for it";
+      if (g.chance(0.3)) step.id = `w${i}`;
+      if (g.chance(0.2)) step["continue-on-error"] = true;
+      steps.push(step);
+    } else if (kind === 3) {
+      const step = g.chance(0.5) ? { "wait-all": null } : { "wait-all": true };
+      if (g.chance(0.3)) step.id = `all${i}`;
+      steps.push(step);
+    } else if (kind === 4) {
+      const step = { cancel: g.pick(ids) };
+      if (g.chance(0.3)) step.name = "Stop";
+      steps.push(step);
+    } else {
+      const block = [];
+      const m = 1 + g.int(3);
+      for (let j = 0; j < m; j++) {
+        const inner = genForegroundStep(g, j);
+        // A parallel block is its own id scope: ids may repeat those outside it.
+        if (g.chance(0.4)) inner.id = g.chance(0.5) ? `p${j}` : `s${j}`;
+        block.push(inner);
+      }
+      steps.push({ parallel: block });
+    }
+  }
+  return steps;
+}
+
+// Each mutation breaks a valid background-steps job in one way GitHub rejects.
+const BACKGROUND_MUTATIONS = [
+  ["wait for an unknown id", (s) => { s.push({ wait: "nowhere" }); }],
+  ["wait for a later id", (s) => { s.unshift({ wait: "later" }); s.push({ id: "later", run: "x", background: true }); }],
+  ["cancel an unknown id", (s) => { s.push({ cancel: "nowhere" }); }],
+  ["wait for itself", (s) => { s.push({ id: "me", wait: ["me"] }); }],
+  ["cancel itself", (s) => { s.push({ id: "Me", cancel: "me" }); }],
+  ["reserved target id", (s, g) => { s.push(g.pick([{ wait: "__run" }, { cancel: "__wait" }, { wait: ["__x"] }])); }],
+  ["wait-all false", (s) => { s.push({ "wait-all": false }); }],
+  ["empty wait", (s, g) => { s.push(g.pick([{ wait: "" }, { cancel: "" }, { wait: [""] }])); }],
+  ["cancel a list", (s) => { s.unshift({ id: "t", run: "x", background: true }); s.push({ cancel: ["t"] }); }],
+  ["background not a boolean", (s, g) => { s.push({ run: "x", background: g.pick(["sometimes", "${{ true }}", 1]) }); }],
+  ["wait-all not a boolean", (s) => { s.push({ "wait-all": "yes please" }); }],
+  ["extra key on a control step", (s, g) => {
+    s.unshift({ id: "t", run: "x", background: true });
+    const step = g.pick([{ wait: "t" }, { "wait-all": true }, { cancel: "t" }]);
+    step[g.pick(["if", "env", "timeout-minutes", "with", "shell", "working-directory", "background", "run", "uses"])] =
+      g.pick(["x", "true"]);
+    s.push(step);
+  }],
+  ["extra key on a parallel step", (s, g) => { s.push({ parallel: [{ run: "x" }], [g.pick(["name", "id", "if", "env"])]: "x" }); }],
+  ["nested parallel", (s) => { s.push({ parallel: [{ run: "x" }, { parallel: [{ run: "y" }] }] }); }],
+  ["background inside parallel", (s, g) => { s.push({ parallel: [{ run: "x", background: g.chance(0.5) }] }); }],
+  ["control step inside parallel", (s, g) => {
+    s.unshift({ id: "t", run: "x", background: true });
+    s.push({ parallel: [{ run: "x" }, g.pick([{ wait: "t" }, { "wait-all": null }, { cancel: "t" }])] });
+  }],
+  ["parallel not a sequence", (s) => { s.push({ parallel: "echo hi" }); }],
+  ["wait for an id inside a parallel block", (s) => { s.push({ parallel: [{ id: "inner", run: "x" }] }); s.push({ wait: "inner" }); }],
+];
+
+function generateBackground(opts) {
+  const random = rng(opts.seed ^ 0x5eed);
+  const g = makeGen(random);
+  const cases = [];
+  for (let i = 0; i < opts.backgroundCount; i++) {
+    const steps = genBackgroundSteps(g);
+    let mutation = "background: valid";
+    if (g.chance(0.5)) {
+      const [name, apply] = g.pick(BACKGROUND_MUTATIONS);
+      apply(steps, g);
+      mutation = `background: ${name}`;
+    }
+    const w = { on: "push", jobs: { build: { "runs-on": "ubuntu-latest", steps } } };
+    if (g.chance(0.2)) w.jobs.call = { uses: g.pick([`$/${CALLEE_PATH}`, `./${CALLEE_PATH}`]) };
+    cases.push({ name: `background-${String(i).padStart(4, "0")}.yml`, mutation, background: true, yaml: toYaml(w) });
+  }
+  return cases;
+}
+
 // ---- The two parsers ----
 
+// GitHub's errors as "file (Line: L, Col: C): message". Background cases turn on the parser's
+// allowBackgroundSteps feature, in the template reader and in the converter.
 async function githubErrors(c) {
   const file = `.github/workflows/${c.name}`;
-  const parsed = parseWorkflow({ name: file, content: c.yaml }, new NoOperationTraceWriter());
+  let parsed;
+  let options;
+  if (c.background) {
+    const featureFlags = new FeatureFlags({ allowBackgroundSteps: true });
+    const context = new TemplateContext(new TemplateValidationErrors(), getWorkflowSchema(), new NoOperationTraceWriter());
+    context.state.featureFlags = featureFlags;
+    parsed = parseWorkflow({ name: file, content: c.yaml }, context);
+    options = { featureFlags };
+  } else {
+    parsed = parseWorkflow({ name: file, content: c.yaml }, new NoOperationTraceWriter());
+  }
   const errors = parsed.context.errors.getErrors().map((e) => e.message);
   if (parsed.value) {
-    const template = await convertWorkflowTemplate(parsed.context, parsed.value);
+    const template = await convertWorkflowTemplate(parsed.context, parsed.value, undefined, options);
     for (const e of template.errors || []) if (!errors.includes(e.Message)) errors.push(e.Message);
   }
   return errors;
+}
+
+// True when GitHub's error (with its position) is among Gantry's "L:C: message" lines; Gantry
+// may append a hint in parentheses to GitHub's message.
+function reportedByGantry(theirs, mine) {
+  const m = /\(Line: (\d+), Col: (\d+)\): ([\s\S]*)$/.exec(theirs);
+  if (!m) return mine.some((e) => e.endsWith(theirs));
+  const prefix = `${m[1]}:${m[2]}: ${m[3]}`;
+  return mine.some((e) => e === prefix || e.startsWith(`${prefix} (`));
 }
 
 function gantryErrors(opts, cases) {
@@ -306,6 +451,8 @@ function gantryErrors(opts, cases) {
     const dir = join(root, ".github", "workflows");
     mkdirSync(dir, { recursive: true });
     for (const c of cases) writeFileSync(join(dir, c.name), c.yaml);
+    mkdirSync(join(root, ".github", "reusable"), { recursive: true });
+    writeFileSync(join(root, CALLEE_PATH), CALLEE_YAML);
     const run = spawnSync(opts.gantry, ["lint", "--format", "json", dir], { cwd: root, encoding: "utf8", maxBuffer: 1 << 28 });
     if (run.status !== 0 && run.status !== 1) {
       console.error(`workflow-diff: gantry lint failed (${run.status ?? run.signal}): ${run.error ?? run.stderr}`);
@@ -314,7 +461,8 @@ function gantryErrors(opts, cases) {
     const byFile = new Map(cases.map((c) => [c.name, []]));
     for (const d of JSON.parse(run.stdout || "[]")) {
       const name = d.file.split("/").pop();
-      if (byFile.has(name)) byFile.get(name).push(`${d.line}:${d.column}: ${d.message}`);
+      // Warnings (syntax GitHub accepts only behind a feature flag) are not rejections.
+      if (byFile.has(name) && d.severity !== "warning") byFile.get(name).push(`${d.line}:${d.column}: ${d.message}`);
     }
     return byFile;
   } finally {
@@ -323,14 +471,16 @@ function gantryErrors(opts, cases) {
 }
 
 const opts = parseArgs(process.argv);
-const cases = generate(opts);
+const cases = [...generate(opts), ...generateBackground(opts)];
 const ours = gantryErrors(opts, cases);
 let mismatches = 0;
 const tally = new Map();
 for (const c of cases) {
   const theirs = await githubErrors(c);
   const mine = ours.get(c.name);
-  const agree = (theirs.length === 0) === (mine.length === 0);
+  const agree =
+    (theirs.length === 0) === (mine.length === 0) &&
+    (!c.background || theirs.every((e) => reportedByGantry(e, mine)));
   const t = tally.get(c.mutation) || { total: 0, rejected: 0, agree: 0 };
   t.total++;
   t.rejected += theirs.length ? 1 : 0;

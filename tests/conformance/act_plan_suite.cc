@@ -97,7 +97,9 @@ Outcome PlanRow(const fs::path& act, const Row& row, bool recursive) {
   for (const fs::path& file : WorkflowFiles(act / row["workflow_path"], recursive)) {
     workflow::LoadResult loaded = workflow::LoadWorkflowFile(file);
     if (!loaded.ok()) {
-      out.errors.insert(out.errors.end(), loaded.diagnostics.begin(), loaded.diagnostics.end());
+      for (const auto& d : loaded.diagnostics) {
+        if (d.IsError()) out.errors.push_back(d);
+      }
       continue;
     }
     if (event != "*" && event != "-" && loaded.workflow->on.Find(event) == nullptr) continue;

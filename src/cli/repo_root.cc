@@ -8,7 +8,7 @@ fs::path RepositoryRootFor(const fs::path& path) {
   std::error_code ec;
   fs::path absolute = fs::absolute(path, ec).lexically_normal();
   if (!absolute.empty() && absolute.filename().empty()) absolute = absolute.parent_path();
-  const fs::path folder = fs::is_directory(absolute, ec) ? absolute : absolute.parent_path();
+  fs::path folder = fs::is_directory(absolute, ec) ? absolute : absolute.parent_path();
   for (fs::path dir = folder; !dir.empty(); dir = dir.parent_path()) {
     if (dir.filename() == ".github") return dir.parent_path();
     if (dir == dir.root_path()) break;

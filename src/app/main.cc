@@ -115,6 +115,10 @@ int main(int argc, char** argv) {
                    "when images of services:, container: and docker:// actions are pulled: never, "
                    "missing (default) or always")
       ->check(CLI::IsMember({"never", "missing", "always"}));
+  exec->add_option("--max-background-steps", exec_options.max_background_steps,
+                   "background steps (background: true, parallel:) of one job that run at once; "
+                   "the others queue (default 10, as on GitHub's runner; 0 = no limit)")
+      ->check(CLI::NonNegativeNumber);
   exec->add_flag("--keep-run-dir", exec_options.keep_run_dir,
                  "keep the run directory ($TMPDIR/gantry-exec-*: workspaces, temp and env files)");
   exec->add_flag("-v,--verbose", exec_options.verbose,

@@ -426,6 +426,7 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
   run.repository_dir = source->root.string();
   run.run_dir = run_dir.path();
   run.reuse_job_dirs = !options.keep_run_dir;
+  run.max_background_steps = options.max_background_steps;
   if (!options.workspace.empty()) run.shared_workspace = source->root.string();
   run.secrets = config->secrets;
   run.vars = config->vars;

@@ -54,6 +54,8 @@ struct ExecOptions {
   std::string pull = "missing";
   /// Keep the run directory (workspaces, temp dirs, env files) instead of deleting it.
   bool keep_run_dir = false;
+  /// Background steps of one job that run at once (0 = no limit).
+  int max_background_steps = 10;
   ColorMode color = ColorMode::kAuto;
 };
 

@@ -1,6 +1,6 @@
 // Background steps, as GitHub's runner runs them (its BackgroundStepCoordinator): a
 // `background: true` step is prepared on the job's thread (env, name, if:, timeout), then its
-// body runs on a thread of its own while the job goes on; at most kMaxBackground run at once,
+// body runs on a thread of its own while the job goes on; at most RunOptions::max_background_steps (10) run at once,
 // the others queue. What it changes in the job (steps.<id>, $GITHUB_ENV, $GITHUB_PATH, the
 // summary) is held back on its Lane until a `wait:`, `wait-all:` or `cancel:` step — or the end
 // of the main steps — completes it. A wait step's result is the merged result of the steps it
@@ -15,9 +15,6 @@
 namespace gantry::engine {
 namespace internal {
 namespace {
-
-// GitHub's runner runs at most this many background steps of a job at once.
-constexpr int kMaxBackground = 10;
 
 // The runner's words for a result, as its wait and cancel steps print them.
 const char* ResultWord(Conclusion c) {
@@ -98,6 +95,11 @@ void JobRunner::RunJobStep(const workflow::Step& s, int report) {
   }
 }
 
+bool JobRunner::HasFreeSlot() const {
+  int max = sh_.options->max_background_steps;
+  return max <= 0 || running_background_ < max;
+}
+
 BackgroundStep* JobRunner::FindBackground(const std::string& id) {
   // The last one started under that name (a step id is unique; generated names too).
   for (auto it = background_.rbegin(); it != background_.rend(); ++it) {
@@ -144,7 +146,7 @@ void JobRunner::StartBackground(const workflow::Step& s, int report) {
     });
   }
   // A free slot is taken here, so the step shows as started before the job's next step.
-  if (running_background_ < kMaxBackground) {
+  if (HasFreeSlot()) {
     ++running_background_;
     bg.has_slot = true;
     p->started = Clock::now();
@@ -156,9 +158,7 @@ void JobRunner::StartBackground(const workflow::Step& s, int report) {
 
 void JobRunner::BackgroundMain(BackgroundStep& bg, PreparedStep p) {
   std::unique_lock lock(mu_);
-  changed_.wait(lock, [&] {
-    return bg.has_slot || running_background_ < kMaxBackground || bg.cancel.cancelled();
-  });
+  changed_.wait(lock, [&] { return bg.has_slot || HasFreeSlot() || bg.cancel.cancelled(); });
   if (!bg.has_slot && bg.cancel.cancelled()) {
     // Cancelled while it waited for a slot: it never ran.
     p.report.outcome = p.report.conclusion = Conclusion::kCancelled;

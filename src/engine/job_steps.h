@@ -243,6 +243,8 @@ class JobRunner {
   /// them and folds their results into the job's (an explicitly cancelled step's cancellation
   /// does not count).
   void DrainBackground();
+  /// True when one more background step may run now (RunOptions::max_background_steps).
+  bool HasFreeSlot() const;
   /// The started background step with context name `id`, or nullptr.
   BackgroundStep* FindBackground(const std::string& id);
 

@@ -60,6 +60,9 @@ struct RunOptions {
   const backend::CancelToken* cancel = nullptr;
   /// Kill grace period for timeouts and cancellation.
   std::chrono::milliseconds kill_grace{5000};
+  /// Background steps of one job that run at once; the others wait for a slot (GitHub's
+  /// runner: 10). 0 = no limit.
+  int max_background_steps = 10;
   /// Set for a workflow run by a reusable workflow call: `inputs` are typed and defaulted by
   /// the workflow_call trigger alone (never by the event payload's inputs).
   bool workflow_call = false;

@@ -1,10 +1,11 @@
 // Background steps, as GitHub's runner runs them (its BackgroundStepCoordinator): a
 // `background: true` step is prepared on the job's thread (env, name, if:, timeout), then its
-// body runs on a thread of its own while the job goes on; at most RunOptions::max_background_steps (10) run at once,
-// the others queue. What it changes in the job (steps.<id>, $GITHUB_ENV, $GITHUB_PATH, the
-// summary) is held back on its Lane until a `wait:`, `wait-all:` or `cancel:` step — or the end
-// of the main steps — completes it. A wait step's result is the merged result of the steps it
-// waited for; a cancelled step's cancellation does not count against the job.
+// body runs on a thread of its own while the job goes on; at most
+// RunOptions::max_background_steps (10) run at once, the others queue. What it changes in the
+// job (steps.<id>, $GITHUB_ENV, $GITHUB_PATH, the summary) is held back on its Lane until a
+// `wait:`, `wait-all:` or `cancel:` step — or the end of the main steps — completes it. A wait
+// step's result is the merged result of the steps it waited for; a cancelled step's
+// cancellation does not count against the job.
 #include <poll.h>
 
 #include <algorithm>

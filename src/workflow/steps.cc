@@ -151,6 +151,27 @@ void CheckParallelBlock(Reader& r, const YamlNode& block, const YamlNode& list,
   }
 }
 
+// The kind of step each shape of StepShapes() reads.
+constexpr StepKind kShapeKinds[] = {StepKind::kRun,     StepKind::kUses,   StepKind::kWait,
+                                    StepKind::kWaitAll, StepKind::kCancel, StepKind::kParallel};
+
+// One warning per experimental key the step's shape accepted, at the key.
+void WarnExperimentalKeys(Reader& r, const YamlNode& step, const Shape& shape) {
+  for (const auto& entry : step.entries) {
+    const YamlNode& key = *entry.first;
+    const std::string& name = key.scalar;
+    bool experimental = std::find(std::begin(kExperimentalKeys), std::end(kExperimentalKeys),
+                                  name) != std::end(kExperimentalKeys);
+    if (!experimental || std::find(shape.keys.begin(), shape.keys.end(), name) == shape.keys.end())
+      continue;
+    r.Warning(key.pos,
+              "'" + name +
+                  "' is experimental on GitHub: its workflow parser accepts it only with the "
+                  "allowBackgroundSteps feature, so GitHub may reject this workflow",
+              "experimental");
+  }
+}
+
 void ReadStep(Reader& r, const YamlNodePtr& node, IdScope& scope, std::vector<Step>& out) {
   if (!node->IsMapping()) {
     ReportUnexpected(r, *node, "a step with 'run' or 'uses'");
@@ -160,40 +181,8 @@ void ReadStep(Reader& r, const YamlNodePtr& node, IdScope& scope, std::vector<St
   step.pos = node->pos;
   int shape = CheckShape(r, *node, StepShapes(), "a step");
   if (shape < 0) return;
-  const Shape& chosen = StepShapes()[static_cast<size_t>(shape)];
-  for (std::string_view key : kExperimentalKeys) {
-    YamlNodePtr value = node->Find(key);
-    if (!value || std::find(chosen.keys.begin(), chosen.keys.end(), key) == chosen.keys.end()) {
-      continue;
-    }
-    const size_t index = EntryIndex(*node, key);
-    Position at = index < node->entries.size() ? node->entries[index].first->pos : value->pos;
-    r.Warning(at,
-              "'" + std::string(key) +
-                  "' is experimental on GitHub: its workflow parser accepts it only with the "
-                  "allowBackgroundSteps feature, so GitHub may reject this workflow",
-              "experimental");
-  }
-  switch (shape) {
-    case kRunShape:
-      step.kind = StepKind::kRun;
-      break;
-    case kUsesShape:
-      step.kind = StepKind::kUses;
-      break;
-    case kWaitShape:
-      step.kind = StepKind::kWait;
-      break;
-    case kWaitAllShape:
-      step.kind = StepKind::kWaitAll;
-      break;
-    case kCancelShape:
-      step.kind = StepKind::kCancel;
-      break;
-    default:
-      step.kind = StepKind::kParallel;
-      break;
-  }
+  WarnExperimentalKeys(r, *node, StepShapes()[static_cast<size_t>(shape)]);
+  step.kind = kShapeKinds[shape];
   // GitHub reads a step's keys in order: a target names the step itself only when `id:` came
   // before it, and may name only ids of earlier steps (its own id counts once read).
   const char* target_key = shape == kWaitShape ? "wait" : shape == kCancelShape ? "cancel" : "";

@@ -283,6 +283,8 @@ std::string JobRunner::ActionName(const workflow::Step& s) {
   std::string base = "__run";
   if (s.uses) {
     std::string uses = std::string(core::TrimSpace(s.uses->value));
+    // A local action (./ or $/, the same repository) is "__self" on GitHub.
+    if (uses.starts_with("./") || uses.starts_with(".\\") || uses.starts_with("$/")) uses = "self";
     uses = uses.substr(0, uses.find('@'));
     for (char& c : uses) {
       if (c == '/' || c == '.' || c == '-') c = '_';

@@ -171,3 +171,40 @@ jobs:
 
 }  // namespace
 }  // namespace gantry::exec_test
+
+namespace gantry::exec_test {
+namespace {
+
+// Background steps of a container job run as further execs in the job's container, each with
+// file-command files of its own that the container sees.
+TEST(ExecContainerBackgroundTest, BackgroundAndParallelStepsRunInTheJobContainer) {
+  std::string why;
+  auto client = ConnectWithImages({"debian:bookworm"}, why);
+  if (!client) GTEST_SKIP() << why;
+  Project p;
+  p.Workflow("c.yml", R"yml(on: push
+jobs:
+  c:
+    runs-on: ubuntu-latest
+    container: debian:bookworm
+    steps:
+      - id: bg
+        background: true
+        run: |
+          sleep 0.3
+          echo "major=$(cut -d. -f1 /etc/debian_version)" >> "$GITHUB_OUTPUT"
+      - parallel:
+          - run: test -f /.dockerenv && echo "one in the container"
+          - id: two
+            run: echo "v=2" >> "$GITHUB_OUTPUT"
+      - wait: bg
+      - run: echo "bg said ${{ steps.bg.outputs.major }}, two said ${{ steps.two.outputs.v }}"
+)yml");
+  Finished f = p.Run({"exec"});
+  EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+  EXPECT_THAT(f.out, HasSubstr("one in the container"));
+  EXPECT_THAT(f.out, HasSubstr("bg said 12, two said 2"));
+}
+
+}  // namespace
+}  // namespace gantry::exec_test

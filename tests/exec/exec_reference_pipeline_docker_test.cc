@@ -21,9 +21,8 @@ using ::testing::Not;
 namespace docker = backend::docker;
 
 // examples/ of the source tree this file belongs to.
-fs::path ExamplesDir() {
-  return fs::path(__FILE__).parent_path().parent_path().parent_path() / "examples";
-}
+// From the source tree's absolute path (__FILE__ may be relative, e.g. under ccache).
+fs::path ExamplesDir() { return fs::path(GANTRY_SOURCE_DIR) / "examples"; }
 
 bool OnPath(const std::string& tool) {
   return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;

@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
   exec->add_option("--runs-on", exec_options.runs_on,
                    "LABEL=host: run jobs whose runs-on has LABEL on this machine (repeatable; "
                    "e.g. macos-latest=host)")
+      ->type_name("LABEL=host")
       ->allow_extra_args(false);
   exec->add_flag("-v,--verbose", exec_options.verbose,
                  "also print ::debug:: messages and every finished step");

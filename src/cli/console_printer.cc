@@ -162,7 +162,8 @@ void ConsolePrinter::OnJobFinished(const engine::JobReport& job) {
   std::string text = mark + "job " + engine::ConclusionName(job.conclusion) + " in " +
                      FormatDuration(job.duration);
   if (!job.error.empty()) text += ": " + masker_.Mask(job.error);
-  if (!job.not_here.empty()) text += ": " + masker_.Mask(job.not_here);
+  if (!job.not_here.empty())
+    text = mark + "job skipped, not run here: " + masker_.Mask(job.not_here);
   WriteLine(job.key, Paint(text, ConclusionColor(job.conclusion)));
 }
 

@@ -165,7 +165,7 @@ core::Result<Stored> CopyIntoStore(const engine::BuiltinCall& call,
   for (const std::string& file : files) {
     if (Cancelled(call)) return core::Status::Cancelled("the upload was cancelled");
     std::string rel = fs::path(file).lexically_relative(root).string();
-    if (rel.empty() || rel.starts_with("..")) {
+    if (rel.empty() || rel == ".." || rel.starts_with("../")) {
       return core::Status::Internal("The rootDirectory: " + root +
                                     " is not a parent directory of the file: " + file);
     }
@@ -272,7 +272,7 @@ core::Result<std::size_t> CopyFromStore(const engine::BuiltinCall& call, const f
                               [&](const std::string& r) { return IsWithin(parent, r); });
     if (!inside) {
       return core::Status::PermissionDenied("refusing to write " + target + ": it leads to " +
-                                            parent + ", outside the workspace");
+                                            parent + ", outside the destination " + roots[0]);
     }
     GANTRY_RETURN_IF_ERROR(CopyFileReplacing(it->path().string(), target));
     ++count;
@@ -320,10 +320,10 @@ engine::BuiltinResult RunUploadArtifact(const engine::BuiltinCall& call,
   if (!run_ok.ok()) return Fail(run_ok.message());
   Log(call, "Artifact name is valid!");
 
+  // @actions/glob's rules: relative patterns are relative to the workspace, absolute and `~/`
+  // patterns are searched wherever they point, `..` is rejected (core::ParseGlobPatterns).
   FindOptions find;
   find.include_hidden = in.include_hidden;
-  find.roots = {call.workspace};
-  if (!call.temp.empty()) find.roots.push_back(call.temp);
   find.warn = [&](std::string_view line) { Log(call, "Warning: " + std::string(line)); };
   auto found = FindFiles(in.path, call.workspace, find);
   if (!found.ok()) return Fail(found.status().message());
@@ -448,10 +448,12 @@ engine::BuiltinResult RunDownloadArtifact(const engine::BuiltinCall& call,
   if (run_id.empty()) run_id = call.run_id;
   core::Status run_ok = ValidateRunId(run_id);
   if (!run_ok.ok()) return Fail(run_ok.message());
-  std::vector<std::string> roots = {call.workspace};
-  if (!call.temp.empty()) roots.push_back(call.temp);
-  auto dest = ResolveWithin(GetInput(call, "path"), call.workspace, roots, "path");
-  if (!dest.ok()) return Fail(dest.status().message());
+  // download-artifact resolves `path` (`~` expanded) against the workspace and writes there,
+  // wherever it is; the artifact's own files never leave it (nor through symlinks inside it).
+  std::string dest = ExpandHome(GetInput(call, "path"));
+  dest = fs::path(call.workspace).append(dest).lexically_normal().string();
+  while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
+  const std::vector<std::string> roots = {dest};
 
   fs::path run_dir = fs::path(artifact_dir) / run_id;
   std::vector<std::string> names;
@@ -478,7 +480,7 @@ engine::BuiltinResult RunDownloadArtifact(const engine::BuiltinCall& call,
   }
   bool single = !name.empty();
   for (const auto& n : names) {
-    std::string into = single || *merge ? *dest : (fs::path(*dest) / n).string();
+    std::string into = single || *merge ? dest : (fs::path(dest) / n).string();
     auto copied = CopyFromStore(call, run_dir / n / kFiles, into, roots);
     if (!copied.ok()) return Fail("Unable to download artifact(s): " + copied.status().message());
     Log(call, "Artifact " + n + " was downloaded to " + into + " (" + std::to_string(*copied) +
@@ -486,7 +488,7 @@ engine::BuiltinResult RunDownloadArtifact(const engine::BuiltinCall& call,
   }
   Log(call, "Total of " + std::to_string(names.size()) + " artifact(s) downloaded");
   engine::BuiltinResult result;
-  engine::SetEnv(result.outputs, "download-path", *dest);
+  engine::SetEnv(result.outputs, "download-path", dest);
   return result;
 }
 

@@ -176,29 +176,42 @@ TEST_F(ArtifactsTest, InvalidNamesAreRejectedWithTheirCharacter) {
   EXPECT_TRUE(fs::is_empty(dir_ / "ws2"));
 }
 
-TEST_F(ArtifactsTest, UploadRejectsPathsOutsideTheWorkspace) {
+TEST_F(ArtifactsTest, UploadTakesAbsoluteAndHomePathsOutsideTheWorkspaceButNoDotDot) {
   TempDir outside;
-  WriteFile(outside / "secret", "s");
-  EXPECT_NE(Upload({{"path", outside / "secret"}}).error, "");
-  EXPECT_NE(Upload({{"path", "../tmp"}}).error, "");
-  EXPECT_NE(Upload({{"path", "x/../../ws2"}}).error, "");
+  WriteFile(outside / "logs/configure.log", "c");
+  auto up = Upload({{"name", "abs"}, {"path", outside / "logs/*.log"}});
+  ASSERT_EQ(up.error, "");
+  EXPECT_EQ(ReadFile(store() + "/7/abs/files/configure.log"), "c");
+  EXPECT_EQ(Upload({{"path", "../build/configure.log"}}).error,
+            "Invalid pattern '../build/configure.log'. Relative pathing '.' and '..' is not "
+            "allowed.");
+  EXPECT_EQ(Upload({{"path", "x/../../ws2"}}).error,
+            "Invalid pattern 'x/../../ws2'. Relative pathing '.' and '..' is not allowed.");
 }
 
-TEST_F(ArtifactsTest, UploadSkipsSymlinksLeadingOutsideTheWorkspace) {
+TEST_F(ArtifactsTest, UploadRootIsTheLeastCommonAncestorOfTheSearchPaths) {
+  TempDir outside;
+  WriteFile(outside / "build/a/one.log", "1");
+  WriteFile(outside / "build/b/two.log", "2");
+  auto up = Upload(
+      {{"name", "lca"}, {"path", outside / "build/a/one.log\n" + outside / "build/b/*.log"}});
+  ASSERT_EQ(up.error, "");
+  EXPECT_TRUE(Logged("The least common ancestor is " + outside / "build"));
+  EXPECT_EQ(ReadFile(store() + "/7/lca/files/a/one.log"), "1");
+  EXPECT_EQ(ReadFile(store() + "/7/lca/files/b/two.log"), "2");
+}
+
+TEST_F(ArtifactsTest, UploadFollowsSymlinksLikeGithubsGlob) {
   TempDir outside;
   WriteFile(outside / "secret", "s");
   WriteFile(dir_ / "ws1/d/real", "r");
-  fs::create_symlink(outside / "secret", dir_ / "ws1/d/leak");
-  fs::create_symlink(outside.path(), dir_ / "ws1/d/leakdir");
+  fs::create_symlink(outside / "secret", dir_ / "ws1/d/link");
   fs::create_symlink(dir_ / "ws1/d/real", dir_ / "ws1/d/alias");
   ASSERT_EQ(Upload({{"path", "d"}}).error, "");
-  EXPECT_EQ(ListFiles(store() + "/7/artifact/files"), (std::vector<std::string>{"alias", "real"}));
+  EXPECT_EQ(ListFiles(store() + "/7/artifact/files"),
+            (std::vector<std::string>{"alias", "link", "real"}));
   EXPECT_FALSE(fs::is_symlink(store() + "/7/artifact/files/alias"));
-  EXPECT_EQ(ReadFile(store() + "/7/artifact/files/alias"), "r");
-  EXPECT_TRUE(Logged("Warning: Skipping " + dir_ / "ws1/d/leak"));
-  // A symlink given as the path itself is skipped as well.
-  EXPECT_EQ(Upload({{"name", "x"}, {"path", "d/leak"}, {"if-no-files-found", "error"}}).error,
-            "No files were found with the provided path: d/leak. No artifacts will be uploaded.");
+  EXPECT_EQ(ReadFile(store() + "/7/artifact/files/link"), "s");
 }
 
 TEST_F(ArtifactsTest, DownloadAllPutsEachArtifactInItsOwnDirectory) {
@@ -236,15 +249,14 @@ TEST_F(ArtifactsTest, DownloadFromAnotherRunByRunId) {
   EXPECT_NE(Download({{"name", "keep"}, {"run-id", ".."}}).error, "");
 }
 
-TEST_F(ArtifactsTest, DownloadRejectsDestinationsOutsideTheWorkspace) {
+TEST_F(ArtifactsTest, DownloadWritesToDestinationsOutsideTheWorkspaceAsGithubDoes) {
   TempDir outside;
   WriteFile(dir_ / "ws1/f", "x");
   ASSERT_EQ(Upload({{"path", "f"}}).error, "");
-  EXPECT_NE(Download({{"name", "artifact"}, {"path", outside.path()}}).error, "");
-  EXPECT_NE(Download({{"name", "artifact"}, {"path", "../ws1"}}).error, "");
-  fs::create_symlink(outside.path(), dir_ / "ws2/link");
-  EXPECT_NE(Download({{"name", "artifact"}, {"path", "link"}}).error, "");
-  EXPECT_TRUE(fs::is_empty(outside.path()));
+  EXPECT_EQ(Download({{"name", "artifact"}, {"path", outside.path()}}).error, "");
+  EXPECT_EQ(ReadFile(outside / "f"), "x");
+  EXPECT_EQ(Download({{"name", "artifact"}, {"path", "../down"}}).error, "");
+  EXPECT_EQ(ReadFile(dir_ / "down/f"), "x");
 }
 
 TEST_F(ArtifactsTest, DownloadDoesNotWriteThroughSymlinkedDirectoriesInTheDestination) {
@@ -253,7 +265,7 @@ TEST_F(ArtifactsTest, DownloadDoesNotWriteThroughSymlinkedDirectoriesInTheDestin
   ASSERT_EQ(Upload({{"path", "d"}}).error, "");
   fs::create_symlink(outside.path(), dir_ / "ws2/sub");
   auto down = Download({{"name", "artifact"}});
-  EXPECT_NE(down.error.find("outside the workspace"), std::string::npos) << down.error;
+  EXPECT_NE(down.error.find("outside the destination"), std::string::npos) << down.error;
   EXPECT_TRUE(fs::is_empty(outside.path()));
 }
 

@@ -10,6 +10,7 @@
 
 #include "actions/cache_archive.h"
 #include "actions/cache_store.h"
+#include "core/glob.h"
 #include "core/sha256.h"
 #include "core/strings.h"
 
@@ -166,6 +167,14 @@ class CacheRun {
     std::vector<std::string> paths = InputLines(call_, "path");
     if (paths.empty()) return Warn("Input required and not supplied: path");
     if (auto st = CheckKey(key); !st.ok()) return Warn(st.message());
+    // actions/cache resolves what it saves with @actions/glob, whose patterns take no `..`
+    // (restoring such a path works; saving it warns and stores nothing).
+    std::vector<core::GlobPattern> patterns;
+    std::string lines;
+    for (const auto& p : paths) lines += p + "\n";
+    if (auto st = core::ParseGlobPatterns(lines, Workspace(call_), {}, &patterns); !st.ok()) {
+      return Warn(st.message());
+    }
     auto resolved = ResolveCachePaths(paths, Workspace(call_), Home(call_));
     if (!resolved.ok()) return Warn(resolved.status().message());
 

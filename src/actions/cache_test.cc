@@ -260,6 +260,17 @@ TEST_F(CacheTest, KeysAreValidatedLikeTheAction) {
   EXPECT_TRUE(Keys().empty());
 }
 
+TEST_F(CacheTest, SavingADotDotPathWarnsWithGithubsWordingAndStoresNothing) {
+  fs::create_directories(root_ + "/build");
+  std::ofstream(root_ + "/build/out") << "x";
+  auto r = Save("k", "../build");
+  EXPECT_EQ(r.error, "");
+  EXPECT_NE(log_.find("Invalid pattern '../build'. Relative pathing '.' and '..' is not allowed."),
+            std::string::npos)
+      << log_;
+  EXPECT_TRUE(Keys().empty());
+}
+
 TEST_F(CacheTest, SavingNothingWarnsAndStoresNothing) {
   auto r = Save("k", "missing");
   EXPECT_EQ(r.error, "");

@@ -450,19 +450,32 @@ Result<engine::FetchedAction> GitFetcher::Fetch(const engine::ActionReference& r
   }
 
   std::string url = RepositoryUrl(ref);
+  const std::string spec = ref.owner + "/" + ref.repo + "@" + ref.ref;
+  // What a user without network (or with a mirror) can do about a fetch that failed.
+  auto with_help = [&](const Status& st) {
+    if (st.code() != core::StatusCode::kUnavailable) return st;  // not a reach problem
+    return Status(st.code(),
+                  st.message() + " (tried " + url + "). To run without fetching: --local-action " +
+                      spec + "=DIR uses a directory, --actions-url-for " + ref.owner +
+                      "=URL fetches from a mirror, --offline uses what the action cache (" +
+                      options_.cache_dir + ") already holds");
+  };
+  auto offline_help = [&](const std::string& what) {
+    return Status::Unavailable("Unable to resolve action `" + action + "`: " + what +
+                               " the action cache " + options_.cache_dir +
+                               " (offline): run once without --offline to fetch it from " + url +
+                               ", or give --local-action " + spec + "=DIR");
+  };
   std::string sha;
   if (IsFullSha(ref.ref)) {
     sha = core::AsciiLower(ref.ref);
   } else if (options_.offline) {
     auto recorded = RecordedSha(ref);
-    if (!recorded) {
-      return Status::Unavailable("Unable to resolve action `" + action +
-                                 "`: not in the action cache " + options_.cache_dir + " (offline)");
-    }
+    if (!recorded) return offline_help("not in");
     sha = *recorded;
   } else {
     auto resolved = Resolve(ref, &url, cancel);
-    if (!resolved.ok()) return resolved.status();
+    if (!resolved.ok()) return with_help(resolved.status());
     sha = *resolved;
     GANTRY_RETURN_IF_ERROR(WriteFileAtomically(RefRecord(ref), sha + "\n"));
   }
@@ -470,12 +483,9 @@ Result<engine::FetchedAction> GitFetcher::Fetch(const engine::ActionReference& r
   const fs::path target = RepoCacheDir(ref) / sha;
   std::lock_guard<std::mutex> lock(KeyMutex(target.string()));
   if (fs::is_directory(target)) return engine::FetchedAction{target.string(), sha};
-  if (options_.offline) {
-    return Status::Unavailable("Unable to resolve action `" + action + "`: commit " + sha +
-                               " is not in the action cache " + options_.cache_dir + " (offline)");
-  }
+  if (options_.offline) return offline_help("commit " + sha + " is not in");
   if (log) log("Download action repository '" + action + "' (SHA:" + sha + ")");
-  GANTRY_RETURN_IF_ERROR(Download(ref, url, sha, target, cancel));
+  if (Status st = Download(ref, url, sha, target, cancel); !st.ok()) return with_help(st);
   return engine::FetchedAction{target.string(), sha};
 }
 

@@ -42,6 +42,8 @@ bool WithinAny(const std::string& path, const std::vector<std::string>& roots) {
 
 }  // namespace
 
+std::string ExpandHome(std::string_view path) { return ExpandTilde(path); }
+
 bool IsWithin(const std::string& path, const std::string& root) {
   return core::IsLexicallyWithin(path, root);
 }

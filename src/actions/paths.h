@@ -20,6 +20,9 @@ bool IsWithin(const std::string& path, const std::string& root);
 /// or the lexically normal absolute path when that fails. No trailing '/' (except "/").
 std::string Canonical(const std::string& path);
 
+/// `path` with a leading `~` (alone or before '/') replaced by $HOME.
+std::string ExpandHome(std::string_view path);
+
 /// Resolves a user-given `path` (`what` names it in errors, e.g. "path"): a leading `~` is
 /// the home directory, a relative path is joined to `base`. InvalidArgument when the path has
 /// a `..` component, or when its canonical form is not within one of `roots`. Returns the

@@ -121,7 +121,34 @@ TEST(PathsTest, FindFilesRejectsSearchPathsOutsideTheRootsAndDotDot) {
   EXPECT_FALSE(FindFiles("/etc/hostname", dir.path(), options).ok());
   auto dotdot = FindFiles("a/../../x", dir.path(), options);
   ASSERT_FALSE(dotdot.ok());
-  EXPECT_NE(dotdot.status().message().find("Relative pathing"), std::string::npos);
+  EXPECT_EQ(dotdot.status().message(),
+            "Invalid pattern 'a/../../x'. Relative pathing '.' and '..' is not allowed.");
+}
+
+TEST(PathsTest, DotDotIsRejectedAnywhereWithGithubsWordingAndADotOnlyFirst) {
+  TempDir dir;
+  auto leading = FindFiles("../build/configure.log", dir.path(), {});
+  ASSERT_FALSE(leading.ok());
+  EXPECT_EQ(leading.status().message(),
+            "Invalid pattern '../build/configure.log'. Relative pathing '.' and '..' is not "
+            "allowed.");
+  auto negated = FindFiles("x\n!~/../y", dir.path(), {});
+  ASSERT_FALSE(negated.ok());
+  EXPECT_EQ(negated.status().message(),
+            "Invalid pattern '~/../y'. Relative pathing '.' and '..' is not allowed.");
+  EXPECT_FALSE(FindFiles("a/./b", dir.path(), {}).ok());
+  WriteFile(dir / "a/b", "b");
+  auto dot_first = FindFiles("./a", dir.path(), {});
+  ASSERT_TRUE(dot_first.ok());
+  EXPECT_EQ(dot_first->files.size(), 1u);
+}
+
+TEST(PathsTest, AbsoluteAndHomePathsOutsideTheWorkspaceAreSearchedWithoutRoots) {
+  TempDir dir;
+  WriteFile(dir / "elsewhere/log.txt", "x");
+  auto found = FindFiles(dir / "elsewhere/*.txt", dir / "ws", {});
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->files, (std::vector<std::string>{dir / "elsewhere/log.txt"}));
 }
 
 TEST(PathsTest, SearchPathsDropDescendantsOfOtherSearchPaths) {

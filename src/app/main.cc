@@ -49,8 +49,8 @@ int main(int argc, char** argv) {
       "exec",
       "Run the workflows an event triggers, on this machine, with GitHub's semantics (no Docker).\n"
       "Example: gantry exec pull_request -W .github/workflows/ci.yml -j test\n"
-      "Exit 0 when every job succeeded, 1 when a job failed, 2 on usage or workflow errors, 130 "
-      "when interrupted. See docs/exec.md.");
+      "Exit 0 when every job succeeded, 1 when a job failed, 2 on usage or workflow errors, 3 "
+      "when no job could run here (runs-on), 130 when interrupted. See docs/exec.md.");
   exec->add_option("EVENT", exec_options.event,
                    "the triggering event: push (default), pull_request, workflow_dispatch, ...");
   exec->add_option("-W,--workflows", exec_options.workflows,
@@ -121,6 +121,14 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   exec->add_flag("--keep-run-dir", exec_options.keep_run_dir,
                  "keep the run directory ($TMPDIR/gantry-exec-*: workspaces, temp and env files)");
+  exec->add_flag("--no-sudo-shim", exec_options.no_sudo_shim,
+                 "as root on a machine without sudo, do not give host steps gantry's sudo "
+                 "(which runs its command as root)");
+  exec->add_option("--runs-on", exec_options.runs_on,
+                   "LABEL=host: run jobs whose runs-on has LABEL on this machine (repeatable; "
+                   "e.g. macos-latest=host)")
+      ->type_name("LABEL=host")
+      ->allow_extra_args(false);
   exec->add_flag("-v,--verbose", exec_options.verbose,
                  "also print ::debug:: messages and every finished step");
   gantry::cli::SandboxFlags sandbox;

@@ -181,6 +181,8 @@ void ConsolePrinter::OnJobFinished(const engine::JobReport& job) {
   std::string text = mark + "job " + engine::ConclusionName(job.conclusion) + " in " +
                      FormatDuration(job.duration);
   if (!job.error.empty()) text += ": " + masker_.Mask(job.error);
+  if (!job.not_here.empty())
+    text = mark + "job skipped, not run here: " + masker_.Mask(job.not_here);
   WriteLine(job.key, Paint(text, ConclusionColor(job.conclusion)));
 }
 
@@ -195,6 +197,7 @@ void ConsolePrinter::PrintSummary(const std::vector<WorkflowRunResult>& runs,
   }
   name_width = std::min<size_t>(name_width, 48);
   std::map<Conclusion, int> counts;
+  int not_here = 0;
   out_ << '\n';
   for (const auto& run : runs) {
     std::string label = run.workflow == run.file ? run.file : run.workflow + " (" + run.file + ")";
@@ -205,6 +208,10 @@ void ConsolePrinter::PrintSummary(const std::vector<WorkflowRunResult>& runs,
       ++counts[job.conclusion];
       std::string failed = masker_.Mask(job.failed_step);
       if (failed.empty() && !job.error.empty()) failed = masker_.Mask(job.error);
+      if (!job.not_here.empty()) {
+        ++not_here;
+        failed = "not run here: " + masker_.Mask(job.not_here);
+      }
       std::string conclusion = engine::ConclusionName(job.conclusion);
       if (job.continued_on_error)
         failed += failed.empty() ? "(continue-on-error)" : " (continue-on-error)";
@@ -232,6 +239,9 @@ void ConsolePrinter::PrintSummary(const std::vector<WorkflowRunResult>& runs,
     if (counts[c] == 0) continue;
     if (!totals.empty()) totals += ", ";
     totals += std::to_string(counts[c]) + " " + engine::ConclusionName(c);
+    if (c == Conclusion::kSkipped && not_here > 0) {
+      totals += " (" + std::to_string(not_here) + " for runs-on)";
+    }
   }
   if (totals.empty()) totals = "no jobs ran";
   bool ok = !cancelled && std::all_of(runs.begin(), runs.end(), [](const WorkflowRunResult& r) {

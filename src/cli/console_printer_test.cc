@@ -109,6 +109,27 @@ TEST(ConsolePrinterTest, SummaryListsJobsInPlanOrderWithFailedStep) {
       << text;
 }
 
+TEST(ConsolePrinterTest, JobsNotRunHereShowTheirReasonAndAreCountedApart) {
+  std::ostringstream out;
+  core::Masker masker;
+  ConsolePrinter p(out, masker, {});
+  WorkflowRunResult run{"CI", ".github/workflows/ci.yml", {}};
+  run.report.jobs.push_back(Report(Key("build", "build (ubuntu)"), Conclusion::kSuccess, 100));
+  engine::JobReport windows = Report(Key("build", "build (windows)"), Conclusion::kSkipped, 0);
+  windows.not_here = "runs-on windows-latest: 'windows-latest' is a Windows runner";
+  p.OnJobFinished(windows);
+  run.report.jobs.push_back(windows);
+  run.report.jobs.push_back(Report(Key("docs", "docs"), Conclusion::kSkipped, 0));
+  p.PrintSummary({run}, std::chrono::milliseconds(100), false);
+  std::string text = out.str();
+  EXPECT_NE(text.find("job skipped, not run here: runs-on windows-latest"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("-          not run here: runs-on windows-latest"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Success: 1 success, 2 skipped (1 for runs-on) in"), std::string::npos)
+      << text;
+}
+
 TEST(ConsolePrinterTest, ConcurrentWritersNeverInterleaveWithinALine) {
   std::ostringstream out;
   core::Masker masker;

@@ -23,9 +23,11 @@
 #include "cli/git_context.h"
 #include "cli/json_printer.h"
 #include "cli/run_dir.h"
+#include "cli/sudo_shim.h"
 #include "core/masker.h"
 #include "engine/plan.h"
 #include "engine/runner.h"
+#include "engine/runs_on.h"
 #include "engine/services.h"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
@@ -40,6 +42,7 @@ using expr::Value;
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitNothingRanHere = 3;
 constexpr int kExitInterrupted = 130;
 
 // The run being executed, for the signal handler (Cancel() is async-signal-safe).
@@ -179,6 +182,13 @@ std::vector<std::pair<std::string, std::string>> BaseEnv(const NameValues& env_f
   return env;
 }
 
+std::string* FindPath(std::vector<std::pair<std::string, std::string>>& env) {
+  for (auto& [k, v] : env) {
+    if (k == "PATH") return &v;
+  }
+  return nullptr;
+}
+
 bool NeedsChangedFiles(const std::vector<LoadedWorkflow>& workflows, const std::string& event) {
   return std::any_of(workflows.begin(), workflows.end(), [&](const LoadedWorkflow& w) {
     const auto* t = w.workflow->on.Find(event);
@@ -220,6 +230,19 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
 
   auto config = ParseConfig(options, env);
   if (!config.ok()) return fail(config.status().message());
+  engine::HostLabels host_labels;
+  {
+    engine::RunnerInfo runner = engine::DetectRunner();
+    host_labels.os = runner.os;
+    host_labels.arch = runner.arch;
+  }
+  for (const std::string& spec : options.runs_on) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || spec.substr(eq + 1) != "host")
+      return fail("--runs-on expects LABEL=host (a runs-on label this machine takes), got '" +
+                  spec + "'");
+    host_labels.mapped.push_back(spec.substr(0, eq));
+  }
   if (core::Status st = CheckSandboxFlags(sandbox); !st.ok()) return fail(st.message());
   // Secrets are registered before anything else can print.
   core::Masker masker;
@@ -353,7 +376,7 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
     return kExitOk;
   }
   if (options.list || options.dry_run) {
-    PrintPlans(prepared.plans, options.event, options.dry_run, options.json, out);
+    PrintPlans(prepared.plans, options.event, options.dry_run, options.json, host_labels, out);
     return kExitOk;
   }
 
@@ -427,10 +450,20 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
   run.run_dir = run_dir.path();
   run.reuse_job_dirs = !options.keep_run_dir;
   run.max_background_steps = options.max_background_steps;
+  run.host_labels = &host_labels;
   if (!options.workspace.empty()) run.shared_workspace = source->root.string();
   run.secrets = config->secrets;
   run.vars = config->vars;
   run.base_env = BaseEnv(config->env_file_values);
+  if (!options.no_sudo_shim && !sandbox.enabled && geteuid() == 0) {
+    // Appended to PATH, so it never shadows a sudo that a step installs.
+    std::string* path = FindPath(run.base_env);
+    if (path != nullptr && !HasProgramOnPath(*path, "sudo")) {
+      std::string dir = run_dir.path() + "/_sudo";
+      if (core::Status st = WriteSudoShim(dir); !st.ok()) return fail(st.message());
+      *path += (path->empty() ? "" : ":") + dir;
+    }
+  }
   run.artifact_dir = fs::absolute(artifacts).string();
   run.verbose = options.verbose;
   run.masker = &masker;
@@ -465,7 +498,19 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
                                [](const WorkflowRunResult& r) { return r.report.cancelled; });
   bool ok = std::all_of(results.begin(), results.end(),
                         [](const WorkflowRunResult& r) { return r.report.success(); });
-  int code = cancelled ? kExitInterrupted : ok ? kExitOk : kExitFailed;
+  // Jobs whose runs-on this machine cannot serve count as skipped; when they are all there
+  // was (no job ran at all), the status says so.
+  bool any_not_here = false, any_ran = false;
+  for (const WorkflowRunResult& r : results) {
+    for (const engine::JobReport& j : r.report.jobs) {
+      any_not_here |= !j.not_here.empty();
+      any_ran |= j.conclusion != engine::Conclusion::kSkipped;
+    }
+  }
+  int code = cancelled                  ? kExitInterrupted
+             : !ok                      ? kExitFailed
+             : any_not_here && !any_ran ? kExitNothingRanHere
+                                        : kExitOk;
   auto total = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   if (options.json) {

@@ -56,13 +56,18 @@ struct ExecOptions {
   bool keep_run_dir = false;
   /// Background steps of one job that run at once (0 = no limit).
   int max_background_steps = 10;
+  /// Never give host steps gantry's `sudo` (see sudo_shim.h; otherwise given when gantry runs
+  /// as root, without --sandbox, and PATH has no sudo).
+  bool no_sudo_shim = false;
+  /// LABEL=host: runs-on labels this machine takes on purpose (see engine/runs_on.h).
+  std::vector<std::string> runs_on;
   ColorMode color = ColorMode::kAuto;
 };
 
 /// Runs `gantry exec`. Live output and the summary go to `out`, problems to `err`. Installs
 /// SIGINT/SIGTERM handlers for the duration of the run (they cancel it). Returns 0 when every
-/// job succeeded (or was skipped), 1 when a job failed, 2 on usage or workflow errors, 130
-/// when the run was interrupted.
+/// job succeeded (or was skipped), 1 when a job failed, 2 on usage or workflow errors, 3 when
+/// no job ran because none could run here (runs-on), 130 when the run was interrupted.
 int RunExecCommand(const ExecOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace gantry::cli

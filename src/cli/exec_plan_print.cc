@@ -66,8 +66,37 @@ std::vector<std::string> InstanceNames(const engine::PlannedJob& job, const expr
   return names;
 }
 
+std::vector<InstanceRunsOn> InstanceRunsOns(const engine::PlannedJob& job,
+                                            const expr::Value& contexts,
+                                            const engine::HostLabels& host) {
+  std::vector<expr::Value> matrices;
+  if (job.instances) {
+    for (const auto& inst : *job.instances) matrices.push_back(inst.values);
+  } else {
+    matrices.emplace_back(expr::Object());
+  }
+  std::vector<InstanceRunsOn> out;
+  for (const expr::Value& matrix : matrices) {
+    InstanceRunsOn r;
+    if (job.job->runs_on) {
+      expr::EvalContext ctx;
+      ctx.contexts = WithMatrix(contexts, matrix);
+      auto labels = engine::EvaluateRunsOn(*job.job->runs_on, ctx, "");
+      if (labels.ok()) {
+        r.labels = engine::FormatRunsOn(*labels);
+        r.not_here = engine::WhyNotHere(*labels, host);
+      } else {
+        // Not known before the run (e.g. it reads needs): decided when the job starts.
+        r.labels = job.job->runs_on->expression ? job.job->runs_on->expression->value : "?";
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 void PrintPlans(const std::vector<PlannedWorkflow>& plans, const std::string& event, bool steps,
-                bool as_json, std::ostream& out) {
+                bool as_json, const engine::HostLabels& host, std::ostream& out) {
   if (as_json) {
     json doc;
     doc["type"] = "plan";
@@ -86,6 +115,14 @@ void PrintPlans(const std::vector<PlannedWorkflow>& plans, const std::string& ev
         j["stage"] = job.stage + 1;
         j["needs"] = job.needs;
         j["instances"] = InstanceNames(job, pw.contexts);
+        json runs_on = json::array();
+        json not_here = json::array();
+        for (const auto& r : InstanceRunsOns(job, pw.contexts, host)) {
+          runs_on.push_back(r.labels);
+          not_here.push_back(r.not_here);
+        }
+        j["runs_on"] = std::move(runs_on);
+        j["not_here"] = std::move(not_here);
         if (job.job->if_condition) j["if"] = job.job->if_condition->value;
         if (steps) {
           json s = json::array();
@@ -122,8 +159,29 @@ void PrintPlans(const std::vector<PlannedWorkflow>& plans, const std::string& ev
         out << "    " << job.id;
         if (!job.needs.empty()) out << "  needs: " << Join(job.needs, ", ");
         if (job.job->if_condition) out << "  if: " << job.job->if_condition->value;
+        std::vector<InstanceRunsOn> runs_on = InstanceRunsOns(job, pw.contexts, host);
+        bool same = std::all_of(runs_on.begin(), runs_on.end(), [&](const InstanceRunsOn& r) {
+          return r.labels == runs_on[0].labels;
+        });
+        if (same && !runs_on.empty() && !runs_on[0].labels.empty()) {
+          out << "  runs-on: " << runs_on[0].labels;
+        }
         out << '\n';
-        for (const auto& name : InstanceNames(job, pw.contexts)) out << "      - " << name << '\n';
+        std::vector<std::string> names = InstanceNames(job, pw.contexts);
+        std::vector<std::string> reasons;  // each said once per job
+        for (size_t i = 0; i < names.size(); ++i) {
+          out << "      - " << names[i];
+          if (i < runs_on.size()) {
+            if (!same) out << "  runs-on: " << runs_on[i].labels;
+            if (!runs_on[i].not_here.empty()) {
+              out << "  (not run here)";
+              if (std::find(reasons.begin(), reasons.end(), runs_on[i].not_here) == reasons.end())
+                reasons.push_back(runs_on[i].not_here);
+            }
+          }
+          out << '\n';
+        }
+        for (const auto& r : reasons) out << "      not run here: " << r << '\n';
         if (!steps) continue;
         if (job.job->IsReusableCall()) {
           out << "        calls " << job.job->uses->value << '\n';

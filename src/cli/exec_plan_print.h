@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/plan.h"
+#include "engine/runs_on.h"
 #include "expr/value.h"
 
 namespace gantry::cli {
@@ -25,9 +26,22 @@ struct PlannedWorkflow {
 /// the matrix is expanded only once its needs finish).
 std::vector<std::string> InstanceNames(const engine::PlannedJob& job, const expr::Value& contexts);
 
-/// Prints the plans. `steps` adds every step of each job (--dry-run) with its condition.
-/// `json` prints one line {"type":"plan","dry_run":..,"workflows":[...]} instead of text.
+/// The runs-on of one instance as printed, and why it cannot run here ("" = it runs).
+struct InstanceRunsOn {
+  std::string labels;
+  std::string not_here;
+};
+
+/// The runs-on of each instance of `job` (in InstanceNames' order; empty labels when the job
+/// has no runs-on).
+std::vector<InstanceRunsOn> InstanceRunsOns(const engine::PlannedJob& job,
+                                            const expr::Value& contexts,
+                                            const engine::HostLabels& host);
+
+/// Prints the plans with each job's runs-on and, once per job, why instances of it do not run
+/// here. `steps` adds every step of each job (--dry-run) with its condition. `json` prints one
+/// line {"type":"plan","dry_run":..,"workflows":[...]} instead of text.
 void PrintPlans(const std::vector<PlannedWorkflow>& plans, const std::string& event, bool steps,
-                bool json, std::ostream& out);
+                bool json, const engine::HostLabels& host, std::ostream& out);
 
 }  // namespace gantry::cli

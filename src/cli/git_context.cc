@@ -221,7 +221,9 @@ RunIdentity ResolveIdentity(const GitInfo& git, const std::string& event_name, c
   if (id.repository.find('/') == std::string::npos) id.repository = "local/" + id.repository;
   id.owner = id.repository.substr(0, id.repository.find('/'));
   if (auto o = env("GITHUB_REPOSITORY_OWNER")) id.owner = *o;
-  id.actor = git.user_name;
+  // GitHub's actor is the login of the event's sender, never a display name such as git's
+  // user.name; a synthesized event's sender is the user running gantry.
+  id.actor = Get(event, {"sender", "login"});
   if (id.actor.empty()) id.actor = env("USER").value_or("gantry");
   if (auto a = env("GITHUB_ACTOR")) id.actor = *a;
   id.sha = git.sha;
@@ -329,13 +331,22 @@ Value BuildGithubContext(const std::string& event_name, const Value& event, cons
   g.Set("repositoryUrl", "git://github.com/" + id.repository + ".git");
   g.Set("actor", id.actor);
   g.Set("triggering_actor", id.actor);
+  // The numeric ids exist only in a real payload (--eventpath); GitHub sets them from it.
+  for (auto [key, path] :
+       {std::pair{"actor_id", std::vector<const char*>{"sender", "id"}},
+        std::pair{"repository_id", std::vector<const char*>{"repository", "id"}},
+        std::pair{"repository_owner_id", std::vector<const char*>{"repository", "owner", "id"}}}) {
+    const Value* cur = &event;
+    for (const char* k : path) cur = cur == nullptr ? nullptr : cur->Find(k);
+    if (cur != nullptr && (cur->is_number() || cur->is_string())) g.Set(key, cur->ToString());
+  }
   g.Set("workflow", workflow_name);
   g.Set("workflow_ref", id.repository + "/" + workflow_file + "@" + id.ref);
   g.Set("workflow_sha", id.sha);
   g.Set("run_id", std::to_string(run_id));
   g.Set("run_number", "1");
   g.Set("run_attempt", "1");
-  g.Set("retention_days", "0");
+  g.Set("retention_days", "90");
   g.Set("secret_source", "None");
   g.Set("server_url", "https://github.com");
   g.Set("api_url", "https://api.github.com");

@@ -64,10 +64,10 @@ TEST_F(GitRepoTest, ReadsHeadBranchRemoteAndUser) {
 
 TEST_F(GitRepoTest, IdentityComesFromGitWithEnvironmentOverrides) {
   GitInfo g = ReadGitInfo(root_);
-  RunIdentity id = ResolveIdentity(g, "push", expr::Value(), root_, FakeEnv({}));
+  RunIdentity id = ResolveIdentity(g, "push", expr::Value(), root_, FakeEnv({{"USER", "ada"}}));
   EXPECT_EQ(id.repository, "octo/widgets");
   EXPECT_EQ(id.owner, "octo");
-  EXPECT_EQ(id.actor, "Ada");
+  EXPECT_EQ(id.actor, "ada");  // a login, not git's user.name "Ada"
   EXPECT_EQ(id.ref, "refs/heads/main");
   EXPECT_EQ(id.ref_name, "main");
   EXPECT_EQ(id.ref_type, "branch");
@@ -105,12 +105,14 @@ TEST_F(GitRepoTest, PullRequestRefsFromPayloadOrRepository) {
 TEST_F(GitRepoTest, PushPayloadHasHeadCommitAndPusher) {
   Commit("src/a.cc", "second");
   GitInfo g = ReadGitInfo(root_);
-  RunIdentity id = ResolveIdentity(g, "push", expr::Value(), root_, FakeEnv({}));
+  RunIdentity id = ResolveIdentity(g, "push", expr::Value(), root_, FakeEnv({{"USER", "ada"}}));
   expr::Value e = SynthesizeEvent("push", g, id);
   EXPECT_EQ(e.Find("after")->string_value(), g.sha);
   EXPECT_EQ(e.Find("before")->string_value(), g.parent_sha);
   EXPECT_EQ(e.Find("head_commit")->Find("message")->string_value(), "second");
-  EXPECT_EQ(e.Find("pusher")->Find("name")->string_value(), "Ada");
+  // GitHub's pusher.name is the login; the commit keeps git's author name.
+  EXPECT_EQ(e.Find("pusher")->Find("name")->string_value(), "ada");
+  EXPECT_EQ(e.Find("head_commit")->Find("author")->Find("name")->string_value(), "Ada");
   EXPECT_EQ(e.Find("repository")->Find("full_name")->string_value(), "octo/widgets");
   expr::Value github = BuildGithubContext("push", e, id, "CI", ".github/workflows/ci.yml");
   EXPECT_EQ(github.Find("event_name")->string_value(), "push");
@@ -148,6 +150,15 @@ TEST_F(GitRepoTest, PullRequestDiffWithoutMergeBaseComparesSnapshots) {
   auto files = ChangedFiles(ReadGitInfo(root_), "pull_request", *payload, root_);
   ASSERT_TRUE(files.has_value());
   EXPECT_EQ(*files, (std::vector<std::string>{"README.md", "app/x.sh"}));
+}
+
+TEST_F(GitRepoTest, ActorIsTheLoginOfTheEventsSender) {
+  GitInfo g = ReadGitInfo(root_);
+  auto event = expr::Value::ParseJson(R"({"sender": {"login": "octocat"}})");
+  ASSERT_TRUE(event.ok());
+  RunIdentity id = ResolveIdentity(g, "push", *event, root_, FakeEnv({{"USER", "ada"}}));
+  EXPECT_EQ(id.actor, "octocat");
+  EXPECT_EQ(ResolveIdentity(g, "push", expr::Value(), root_, FakeEnv({})).actor, "gantry");
 }
 
 TEST(GitInfoTest, OutsideARepositoryEverythingIsEmpty) {

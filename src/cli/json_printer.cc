@@ -64,6 +64,7 @@ json JsonPrinter::JobJson(const engine::JobReport& job) {
   j["duration_ms"] = job.duration.count();
   j["failed_step"] = job.failed_step;
   j["error"] = job.error;
+  if (!job.not_here.empty()) j["not_here"] = job.not_here;
   json outputs = json::object();
   for (const auto& [k, v] : job.outputs) outputs[k] = v;
   j["outputs"] = std::move(outputs);

@@ -154,15 +154,19 @@ Result<GlobPattern> ParseGlobPattern(std::string line, const std::string& root,
     line.erase(0, 1);
     line.erase(0, line.find_first_not_of(" \t"));
   }
-  if (options.home && (line == "~" || line.starts_with("~/")))
-    line = *options.home + line.substr(1);
+  // @actions/glob (Pattern.fixupPattern): a `.` segment only first, `..` nowhere, checked on
+  // the pattern as written (before `~` is expanded) and with GitHub's wording.
   std::vector<std::string> segments = SplitPathSegments(line);
   for (std::size_t i = 0; i < segments.size(); ++i) {
-    if ((segments[i] == "." && i != 0) || segments[i] == "..") {
-      return Status::InvalidArgument(
-          "Invalid pattern '" + line +
-          "'. Relative pathing '.' and '..' is only allowed at the beginning of the pattern.");
+    std::string literal = Literal(segments[i]);
+    if ((literal == "." && i != 0) || literal == "..") {
+      return Status::InvalidArgument("Invalid pattern '" + line +
+                                     "'. Relative pathing '.' and '..' is not allowed.");
     }
+  }
+  if (options.home && (line == "~" || line.starts_with("~/"))) {
+    line = *options.home + line.substr(1);
+    segments = SplitPathSegments(line);
   }
   p.trailing_separator = !line.empty() && line.back() == '/';
   if (line.empty() || line[0] != '/') p.segments = SplitPathSegments(root);

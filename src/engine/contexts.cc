@@ -154,6 +154,16 @@ RunnerInfo DetectRunner() {
   return r;
 }
 
+std::string RepositoryDirName(const Value& github) {
+  const Value* repo = github.is_object() ? github.object_value().Find("repository") : nullptr;
+  std::string name = repo != nullptr && repo->is_string() ? repo->string_value() : "";
+  name = name.substr(name.find('/') + 1);
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+    return "workspace";
+  }
+  return name;
+}
+
 Value MakeRunnerContext(const RunnerInfo& runner) {
   Object o;
   o.Set("name", Value(runner.name));
@@ -161,6 +171,7 @@ Value MakeRunnerContext(const RunnerInfo& runner) {
   o.Set("arch", Value(runner.arch));
   o.Set("temp", Value(runner.temp));
   o.Set("tool_cache", Value(runner.tool_cache));
+  o.Set("workspace", Value(runner.workspace));
   o.Set("environment", Value("self-hosted"));
   if (runner.debug) o.Set("debug", Value("1"));
   return Value(std::move(o));
@@ -233,6 +244,7 @@ EnvList RunnerEnvironment(const RunnerInfo& runner) {
                  {"RUNNER_NAME", runner.name},
                  {"RUNNER_TEMP", runner.temp},
                  {"RUNNER_TOOL_CACHE", runner.tool_cache},
+                 {"RUNNER_WORKSPACE", runner.workspace},
                  {"RUNNER_ENVIRONMENT", "self-hosted"}};
   if (runner.debug) env.emplace_back("RUNNER_DEBUG", "1");
   return env;

@@ -37,13 +37,18 @@ struct RunnerInfo {
   std::string os;          // "Linux", "macOS"
   std::string arch;        // "X64", "ARM64", "X86", "ARM"
   std::string temp;        // RUNNER_TEMP (per job instance)
+  std::string workspace;   // RUNNER_WORKSPACE: the parent of github.workspace (per job instance)
   std::string tool_cache;  // RUNNER_TOOL_CACHE
   bool debug = false;      // runner.debug == "1"
 };
 
 /// The runner info of this machine (name from the host name, os/arch from uname) with
-/// empty temp/tool_cache.
+/// empty temp/tool_cache/workspace.
 RunnerInfo DetectRunner();
+
+/// The directory name GitHub's runner gives a repository's workspace (`<work>/<name>/<name>`):
+/// the part of github.repository after the owner, or "workspace" when there is none usable.
+std::string RepositoryDirName(const expr::Value& github);
 
 /// The `runner` context.
 expr::Value MakeRunnerContext(const RunnerInfo& runner);

@@ -433,15 +433,18 @@ core::Status JobRunner::PrepareActions() {
         (builtins != nullptr && builtins->Handles(ref->name()))) {
       continue;
     }
-    // A fetch problem fails the step itself, with the action and the reason.
-    // Downloads are logged before the first step (step -1), as GitHub's "Set up job" does.
+    // As GitHub's "Set up job": downloads are logged before the first step (step -1), and an
+    // action that cannot be fetched fails the job before any step runs.
     auto fetched = fetcher->Fetch(
         *ref,
         [this](std::string_view line) {
           sh_.observer->OnLogLine(in_.key, -1, sh_.masker->Mask(std::string(line)));
         },
         cancel_);
-    if (!fetched.ok()) continue;
+    if (!fetched.ok()) {
+      return core::Status(fetched.status().code(),
+                          Located(file_, s.uses->pos, fetched.status().message()));
+    }
     auto manifest =
         workflow::LoadActionManifest(fetched->dir + (ref->path.empty() ? "" : "/" + ref->path));
     if (!manifest.ok()) continue;

@@ -20,17 +20,6 @@ constexpr const char* kProbe =
     "printf '%s\\n' \"$PATH\"\n"
     "for p in \"$@\"; do printf '%s=%s\\n' \"$p\" \"$(command -v \"$p\" 2>/dev/null)\"; done\n";
 
-// The second part of github.repository, the directory name GitHub's /__w/<repo>/<repo> uses.
-std::string RepositoryName(const Value& github) {
-  const Value* repo = github.is_object() ? github.object_value().Find("repository") : nullptr;
-  std::string name = repo != nullptr && repo->is_string() ? repo->string_value() : "";
-  name = name.substr(name.find('/') + 1);
-  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
-    return "workspace";
-  }
-  return name;
-}
-
 // The directories below a job's temp directory that containers see as /github/home and
 // /github/workflow (with the event file), created when missing.
 core::Status PrepareGithubDirs(const std::string& temp, const Value& github) {
@@ -82,11 +71,17 @@ core::Status JobRunner::PlanContainer(const expr::EvalContext& ctx) {
   // GitHub's runner mounts its work folder at /__w: the workspace at /__w/<repo>/<repo>, temp
   // at /__w/_temp with the file-command files below it, actions at /__w/_actions, the tool
   // cache at /__t, and HOME and the event file at /github/home and /github/workflow.
-  std::string repo = RepositoryName(sh_.github);
+  std::string repo = RepositoryDirName(sh_.github);
   const std::string actions = in_.files_dir + "/_actions";
   container_paths_.Add(in_.files_dir, "/__w/_temp/_runner_file_commands");
   container_paths_.Add(temp_, "/__w/_temp");
-  container_paths_.Add(workspace_, "/__w/" + repo + "/" + repo);
+  // The workspace's parent too (runner.workspace: `../build` of an out-of-source build), unless
+  // it is the parent of the user's --workspace directory.
+  if (sh_.options->shared_workspace.empty()) {
+    container_paths_.Add(runner_workspace_, "/__w/" + repo);
+  } else {
+    container_paths_.Add(workspace_, "/__w/" + repo + "/" + repo);
+  }
   container_paths_.Add(actions, "/__w/_actions");
   container_paths_.Add(temp_ + "/_github_home", kContainerHome);
   container_paths_.Add(temp_ + "/_github_workflow", "/github/workflow");

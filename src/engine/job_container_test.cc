@@ -38,7 +38,7 @@ jobs:
       redis: {image: 'redis:7'}
     steps:
       - run: |
-          echo ws=${{ github.workspace }} temp=${{ runner.temp }}
+          echo ws=${{ github.workspace }} temp=${{ runner.temp }} rw=${{ runner.workspace }}
           echo id=${{ job.container.id }} net=${{ job.container.network }}
           getenv HOME
           getenv GITHUB_WORKSPACE
@@ -65,13 +65,15 @@ jobs:
     return false;
   };
   for (const char* dir :
-       {"/__w/workspace/workspace", "/__w/_temp", "/__w/_temp/_runner_file_commands",
+       {"/__w/workspace", "/__w/_temp", "/__w/_temp/_runner_file_commands",
         "/__w/_actions", "/github/home", "/github/workflow"}) {
     EXPECT_TRUE(mounted(dir)) << dir;
   }
 
   std::string text = observer.AllText();
-  EXPECT_NE(text.find("ws=/__w/workspace/workspace temp=/__w/_temp"), std::string::npos) << text;
+  EXPECT_NE(text.find("ws=/__w/workspace/workspace temp=/__w/_temp rw=/__w/workspace"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("id=job-c net=net-1"), std::string::npos) << text;
   EXPECT_NE(text.find("answer=42"), std::string::npos) << text;
 

@@ -125,18 +125,27 @@ expr::EvalContext JobRunner::Context(const Value& github, const EnvList& env, Jo
 core::Status JobRunner::Setup() {
   const RunOptions& opt = *sh_.options;
   const std::string& job_dir = opt.reuse_job_dirs ? in_.files_dir : in_.dir;
-  workspace_ = opt.shared_workspace.empty() ? job_dir + "/workspace" : opt.shared_workspace;
-  temp_ = job_dir + "/temp";
+  // GitHub's runner layout: the workspace is <work>/<repo>/<repo>, its parent runner.workspace
+  // (where out-of-source builds put `../build`), temp <work>/_temp.
+  const std::string repo = RepositoryDirName(sh_.github);
+  std::string shared = opt.shared_workspace;
+  while (shared.size() > 1 && shared.back() == '/') shared.pop_back();
+  runner_workspace_ =
+      shared.empty() ? job_dir + "/" + repo : std::filesystem::path(shared).parent_path().string();
+  workspace_ = opt.shared_workspace.empty() ? runner_workspace_ + "/" + repo : opt.shared_workspace;
+  temp_ = job_dir + "/_temp";
   std::error_code ec;
   for (const std::string& d : {workspace_, temp_, in_.files_dir}) {
     if (!std::filesystem::is_directory(d, ec)) std::filesystem::create_directories(d, ec);
     if (ec) return core::Status::Internal("cannot create " + d + ": " + ec.message());
   }
-  // A reused workspace and temp start empty, as on a fresh runner.
-  for (const std::string& d : {workspace_, temp_}) {
-    if (d == opt.shared_workspace || !opt.reuse_job_dirs) continue;
+  // A reused workspace (with what its parent holds) and temp start empty, as on a fresh runner.
+  for (const std::string& d : {runner_workspace_, workspace_, temp_}) {
+    if (!opt.shared_workspace.empty() && d != temp_) continue;
+    if (!opt.reuse_job_dirs) continue;
     for (auto it = std::filesystem::directory_iterator(d, ec);
          !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      if (it->path() == workspace_) continue;  // emptied next
       std::filesystem::remove_all(it->path(), ec);
       if (ec) return core::Status::Internal("cannot empty " + d + ": " + ec.message());
     }
@@ -180,6 +189,9 @@ core::Status JobRunner::Setup() {
 void JobRunner::BuildContexts() {
   runner_ = sh_.runner;
   runner_.temp = Visible(temp_);
+  runner_.workspace = container_ && !sh_.options->shared_workspace.empty()
+                          ? "/__w/" + RepositoryDirName(sh_.github)
+                          : Visible(runner_workspace_);
   runner_.tool_cache = Visible(runner_.tool_cache);
   Object github = sh_.github.is_object() ? sh_.github.object_value() : Object();
   github.Set("job", Value(job_.id));

@@ -299,6 +299,7 @@ class JobRunner {
   const std::string& file_;
   JobReport report_;
   std::string workspace_, temp_;
+  std::string runner_workspace_;  // the parent of workspace_ (runner.workspace)
   RunnerInfo runner_;
   expr::Value github_, base_contexts_;
   EnvList env_;  // the env context: workflow env < job env < $GITHUB_ENV

@@ -64,6 +64,8 @@ struct JobReport {
   /// The job failed but has `continue-on-error`: dependents see needs.<id>.result ==
   /// "success" and the run still succeeds, while the job itself shows as failed (GitHub).
   bool continued_on_error = false;
+  /// Set (with conclusion skipped) when the job's runs-on cannot run on this machine: why.
+  std::string not_here;
 };
 
 /// Receives events from several job threads at once: implementations are thread-safe.

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <system_error>
 
+#include "engine/runs_on.h"
+
 namespace gantry::engine {
 namespace {
 
@@ -199,6 +201,16 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& plan
       name_ctx.contexts = Value(std::move(o));
       auto n = EvaluateString(*job.name, name_ctx, file);
       name = n.ok() ? *n : job.name->value;
+    }
+    if (job.runs_on && setup.shared.options->host_labels != nullptr) {
+      Object o = base;
+      o.Set("matrix", inst.matrix);
+      o.Set("strategy", inst.strategy);
+      expr::EvalContext runs_on_ctx;
+      runs_on_ctx.contexts = Value(std::move(o));
+      auto labels = EvaluateRunsOn(*job.runs_on, runs_on_ctx, file);
+      if (!labels.ok()) return labels.status();
+      inst.not_here = WhyNotHere(*labels, *setup.shared.options->host_labels);
     }
     bool has_matrix = job.strategy && !inst.matrix.object_value().empty();
     inst.key = JobKey{

@@ -35,6 +35,8 @@ struct InstanceLaunch {
   MatrixInstance instance;
   expr::Value matrix;
   expr::Value strategy;
+  /// Why this instance cannot run on this machine (its runs-on); "" = it runs.
+  std::string not_here;
 };
 
 /// What the scheduler needs to start a job's instances.

@@ -191,9 +191,23 @@ class Scheduler {
       inst.key = j.launch.instances[i].key;
       inst.matrix = j.launch.instances[i].matrix;
       inst.strategy = j.launch.instances[i].strategy;
-      ready_.insert({index, static_cast<int>(i)});
+      if (j.launch.instances[i].not_here.empty()) {
+        ready_.insert({index, static_cast<int>(i)});
+        continue;
+      }
+      // A runs-on this machine cannot serve: skipped, never started.
+      inst.state = Instance::State::kDone;
+      inst.report.key = inst.key;
+      inst.report.conclusion = Conclusion::kSkipped;
+      inst.report.not_here = j.launch.instances[i].not_here;
+      observer_.OnJobFinished(inst.report);
+      ++j.finished;
     }
-    if (j.instances.empty()) FinishWithoutRunning(index, Conclusion::kSkipped, "");
+    if (j.instances.empty()) {
+      FinishWithoutRunning(index, Conclusion::kSkipped, "");
+    } else if (j.finished == static_cast<int>(j.instances.size())) {
+      JobDone(index);
+    }
   }
 
   expr::Value NeedsContext(const std::vector<std::pair<std::string, const JobState*>>& needs) {

@@ -15,6 +15,7 @@
 #include "engine/actions.h"
 #include "engine/plan.h"
 #include "engine/run_observer.h"
+#include "engine/runs_on.h"
 #include "engine/services.h"
 #include "expr/value.h"
 
@@ -56,6 +57,9 @@ struct RunOptions {
   bool verbose = false;
   /// Resolved by the runner, shared by all jobs: secrets are added to it before start.
   core::Masker* masker = nullptr;
+  /// The runs-on labels this machine serves: a job instance asking for another is skipped
+  /// with the reason (runs_on.h). nullptr: every job runs, whatever its runs-on.
+  const HostLabels* host_labels = nullptr;
   /// Ctrl-C / external cancel.
   const backend::CancelToken* cancel = nullptr;
   /// Kill grace period for timeouts and cancellation.

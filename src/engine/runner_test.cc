@@ -467,3 +467,51 @@ jobs:
 
 }  // namespace
 }  // namespace gantry::engine
+
+namespace gantry::engine {
+namespace {
+
+TEST(RunnerTest, InstancesWhoseRunsOnThisMachineLacksAreSkippedWithTheReason) {
+  FakeBackend backend;
+  RecordingObserver observer;
+  HostLabels host{"Linux", "X64", {"gpu"}};
+  RunOptions options;
+  options.host_labels = &host;
+  RunReport r = RunWorkflow(R"y(on: push
+jobs:
+  build:
+    runs-on: ${{ matrix.os }}
+    strategy:
+      matrix:
+        os: [ubuntu-latest, windows-latest]
+    steps: [{run: echo build}]
+  gpu:
+    runs-on: [self-hosted, gpu]
+    steps: [{run: echo gpu}]
+  mac:
+    runs-on: macos-latest
+    steps: [{run: echo mac}]
+  after-mac:
+    needs: mac
+    runs-on: ubuntu-latest
+    steps: [{run: echo after}]
+)y",
+                            backend, observer, options);
+  EXPECT_TRUE(r.success());
+  const JobReport* windows = FindJob(r, "build (windows-latest)");
+  ASSERT_NE(windows, nullptr);
+  EXPECT_EQ(windows->conclusion, Conclusion::kSkipped);
+  EXPECT_NE(windows->not_here.find("'windows-latest' is a Windows runner"), std::string::npos);
+  const JobReport* linux_leg = FindJob(r, "build (ubuntu-latest)");
+  ASSERT_NE(linux_leg, nullptr);
+  EXPECT_EQ(linux_leg->conclusion, Conclusion::kSuccess);
+  EXPECT_EQ(FindJob(r, "gpu")->conclusion, Conclusion::kSuccess);
+  EXPECT_EQ(FindJob(r, "mac")->conclusion, Conclusion::kSkipped);
+  EXPECT_EQ(FindJob(r, "after-mac")->conclusion, Conclusion::kSkipped);
+  for (const std::string& e : backend.events()) {
+    EXPECT_EQ(e.find("mac"), std::string::npos) << e;
+  }
+}
+
+}  // namespace
+}  // namespace gantry::engine

@@ -147,14 +147,14 @@ runs:
   EXPECT_THAT(f.out, HasSubstr("final=top-outer-middle-inner outside=[]"));
   EXPECT_THAT(f.out, HasSubstr("mid=top-outer-middle-inner"));
   for (const char* level : {"outer", "middle", "inner"}) {
-    std::string suffix = std::string("/workspace/") + level;
+    std::string suffix = std::string("/project/project/") + level;
     EXPECT_THAT(f.out, HasSubstr(suffix + " expr=")) << level << "\n" << f.out;
     EXPECT_THAT(f.out, testing::ContainsRegex(std::string(level) + " path=/[^ ]*" + suffix +
                                               " expr=/[^ ]*" + suffix + "\n"))
         << f.out;
   }
   // Back in the outer action after the nested ones, its own path again.
-  EXPECT_THAT(f.out, testing::ContainsRegex("outer again path=/[^ ]*/workspace/outer mid="));
+  EXPECT_THAT(f.out, testing::ContainsRegex("outer again path=/[^ ]*/project/project/outer mid="));
 }
 
 TEST_F(CompositeTest, InnerIfConditionsSeeInputsAndTheCompositesOwnStatus) {
@@ -343,7 +343,7 @@ TEST_F(CompositeTest, MissingLocalActionFailsTheStepWithItsPath) {
 )yaml");
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
   EXPECT_THAT(f.out, HasSubstr("Can't find 'action.yml', 'action.yaml' or 'Dockerfile' under '"));
-  EXPECT_THAT(f.out, HasSubstr("/workspace/nowhere'"));
+  EXPECT_THAT(f.out, HasSubstr("/project/project/nowhere'"));
   EXPECT_THAT(f.out, HasSubstr("still here"));
 }
 

@@ -75,13 +75,15 @@ TEST_F(RemoteActionTest, TagBranchFullShaAndSubPathResolve) {
   EXPECT_TRUE(fs::exists(fs::path(Cache()) / "acme" / "greet" / main_sha_ / "action.yml"));
 }
 
-TEST_F(RemoteActionTest, MissingRefFailsTheJobNamingActionAndRef) {
-  Finished f = Run(
-      "      - uses: acme/greet@v9\n      - if: always()\n        run: echo \"after missing\"\n");
+TEST_F(RemoteActionTest, MissingRefFailsTheJobInSetUpBeforeAnyStep) {
+  Finished f =
+      Run("      - run: echo \"before missing\"\n      - uses: acme/greet@v9\n"
+          "      - if: always()\n        run: echo \"after missing\"\n");
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
   EXPECT_THAT(f.out, HasSubstr("acme/greet@v9"));
   EXPECT_THAT(f.out, HasSubstr("unable to find version `v9`"));
-  EXPECT_THAT(f.out, HasSubstr("after missing"));
+  EXPECT_THAT(f.out, Not(HasSubstr("before missing")));
+  EXPECT_THAT(f.out, Not(HasSubstr("after missing")));
   EXPECT_THAT(f.out, HasSubstr("independent job ran"));
   EXPECT_THAT(f.out, HasSubstr("Summary:"));
 }

@@ -280,8 +280,16 @@ TEST_F(DockerHostTest, NothingIsCreatedWhenAnImageIsMissingAndPullIsNever) {
 TEST_F(DockerHostTest, NothingIsLeftAfterACancelledStart) {
   engine::JobContainerSpec job = JobContainer();
   backend::CancelToken cancel;
+  // Cancels once both containers exist (the service then waits for its first check), however
+  // slowly a loaded engine creates them.
   std::thread canceller([&] {
-    std::this_thread::sleep_for(milliseconds(1000));
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < give_up) {
+      auto cs = client_->ListContainers("gantry.exec=" + token_);
+      if (cs.ok() && cs->size() >= 2) break;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    std::this_thread::sleep_for(milliseconds(300));
     cancel.Cancel();
   });
   // Its first check takes a minute: the service stays "starting" until the cancellation.

@@ -27,7 +27,7 @@ class DynamicLibrary {
   Status Bind(const char* name, Fn*& fn) const {
     Result<void*> symbol = Symbol(name);
     if (!symbol.ok()) return symbol.status();
-    fn = reinterpret_cast<Fn*>(*symbol);  // NOLINT: dlsym's documented use
+    fn = reinterpret_cast<Fn*>(*symbol);  // POSIX guarantees a function pointer fits void*
     return Status::Ok();
   }
 

@@ -20,6 +20,10 @@ for src in bench/*_bench.cc; do
   GANTRY_SOURCE_DIR="$ROOT" "$bin" --benchmark_counters_tabular=true "$@"
 done
 [[ $found -eq 1 ]] || echo "bench: no benchmarks"
+# Start-up (gantry --version, lint, expr) against `true` and `bash -c true`; see
+# docs/development.md.
+echo "== bench/startup.sh"
+bench/startup.sh "$BUILD"
 # gantry exec against its physical limits (bash per step, ninja for a wide DAG), composite
 # actions against plain run: steps, and --sandbox against plain host steps; see docs/exec.md.
 # Restoring an actions/cache entry against tar -x of the same files; see docs/actions.md.

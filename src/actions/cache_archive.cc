@@ -1,7 +1,5 @@
 #include "actions/cache_archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -16,6 +14,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "backend/archive_lib.h"
 #include "core/glob.h"
 
 namespace gantry::actions {
@@ -24,14 +23,17 @@ namespace {
 using core::Result;
 using core::Status;
 
+// libarchive's functions: WriteCacheArchive and ExtractCacheArchive load it before any use.
+const backend::LibArchive& Ar() { return backend::LibArchive::Get(); }
+
 struct ArchiveCloser {
   void operator()(archive* a) const {
-    if (a != nullptr) archive_free(a);  // also closes
+    if (a != nullptr) Ar().free(a);  // also closes
   }
 };
 using ArchivePtr = std::unique_ptr<archive, ArchiveCloser>;
 struct EntryFree {
-  void operator()(archive_entry* e) const { archive_entry_free(e); }
+  void operator()(archive_entry* e) const { Ar().entry_free(e); }
 };
 using EntryPtr = std::unique_ptr<archive_entry, EntryFree>;
 
@@ -108,7 +110,7 @@ std::vector<std::string> SortedNames(const std::string& dir) {
 class Writer {
  public:
   Writer(const CachePaths& paths, archive* a, std::function<void(std::string_view)> warn)
-      : paths_(paths), a_(a), warn_(std::move(warn)), entry_(archive_entry_new()) {
+      : paths_(paths), a_(a), warn_(std::move(warn)), entry_(Ar().entry_new()) {
     for (const auto& e : paths_.excludes) excludes_.push_back(Components(e));
   }
 
@@ -181,23 +183,23 @@ class Writer {
         std::to_string(root) + "/" + path.substr(base == "/" ? 1 : base.size() + 1);
 
     archive_entry* e = entry_.get();
-    archive_entry_clear(e);
-    archive_entry_set_pathname(e, member.c_str());
-    archive_entry_set_mode(e, st.st_mode);
-    archive_entry_set_mtime(e, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    Ar().entry_clear(e);
+    Ar().entry_set_pathname(e, member.c_str());
+    Ar().entry_set_mode(e, st.st_mode);
+    Ar().entry_set_mtime(e, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     if (S_ISREG(st.st_mode)) {
       Fd in(open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (in.fd < 0) {
         warn_("cannot read " + path + ": " + Errno() + "; not cached");
         return Status::Ok();
       }
-      archive_entry_set_size(e, st.st_size);
+      Ar().entry_set_size(e, st.st_size);
       GANTRY_RETURN_IF_ERROR(Header(path));
       int64_t left = st.st_size;
       while (left > 0) {
         ssize_t n = read(in.fd, buffer_.data(), std::min<int64_t>(left, buffer_.size()));
         if (n <= 0) break;  // a file that shrank meanwhile: libarchive pads it with zeros
-        if (archive_write_data(a_, buffer_.data(), n) != n) return Fail(path);
+        if (Ar().write_data(a_, buffer_.data(), n) != n) return Fail(path);
         left -= n;
       }
     } else if (S_ISLNK(st.st_mode)) {
@@ -208,7 +210,7 @@ class Writer {
         return Status::Ok();
       }
       target.resize(n);
-      archive_entry_set_symlink(e, target.c_str());
+      Ar().entry_set_symlink(e, target.c_str());
       GANTRY_RETURN_IF_ERROR(Header(path));
     } else if (S_ISDIR(st.st_mode)) {
       GANTRY_RETURN_IF_ERROR(Header(path));
@@ -222,13 +224,13 @@ class Writer {
   }
 
   Status Header(const std::string& path) {
-    if (archive_write_header(a_, entry_.get()) != ARCHIVE_OK) return Fail(path);
+    if (Ar().write_header(a_, entry_.get()) != ARCHIVE_OK) return Fail(path);
     ++members_;
     return Status::Ok();
   }
 
   Status Fail(const std::string& path) const {
-    return Status::Internal("cannot archive " + path + ": " + archive_error_string(a_));
+    return Status::Internal("cannot archive " + path + ": " + Ar().error_string(a_));
   }
 
   const CachePaths& paths_;
@@ -275,11 +277,11 @@ class Extractor {
     archive_entry* e = nullptr;
     uint64_t members = 0;
     while (true) {
-      int rc = archive_read_next_header(a_, &e);
+      int rc = Ar().read_next_header(a_, &e);
       if (rc == ARCHIVE_EOF) break;
       if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
         return Status::Internal(std::string("cannot read the cache archive: ") +
-                                archive_error_string(a_));
+                                Ar().error_string(a_));
       }
       GANTRY_RETURN_IF_ERROR(Member(e));
       ++members;
@@ -339,17 +341,17 @@ class Extractor {
   }
 
   Status Member(archive_entry* e) {
-    auto dest = Destination(archive_entry_pathname(e));
+    auto dest = Destination(Ar().entry_pathname(e));
     if (!dest.ok()) return dest.status();
     const std::string& path = *dest;
-    if (archive_entry_hardlink(e) != nullptr) return Unsafe(current_, "is a hard link");
+    if (Ar().entry_hardlink(e) != nullptr) return Unsafe(current_, "is a hard link");
     Deferred d;
     d.path = path;
-    d.mode = archive_entry_perm(e);
+    d.mode = Ar().entry_perm(e);
     d.times[0].tv_nsec = UTIME_OMIT;
-    d.times[1].tv_sec = archive_entry_mtime(e);
-    d.times[1].tv_nsec = archive_entry_mtime_nsec(e);
-    switch (archive_entry_filetype(e)) {
+    d.times[1].tv_sec = Ar().entry_mtime(e);
+    d.times[1].tv_nsec = Ar().entry_mtime_nsec(e);
+    switch (Ar().entry_filetype(e)) {
       case AE_IFREG:
         return WriteFile(d);
       case AE_IFDIR:
@@ -364,7 +366,7 @@ class Extractor {
         dirs_.push_back(std::move(d));
         return Status::Ok();
       case AE_IFLNK:
-        d.target = archive_entry_symlink(e) == nullptr ? "" : archive_entry_symlink(e);
+        d.target = Ar().entry_symlink(e) == nullptr ? "" : Ar().entry_symlink(e);
         link_names_.insert(current_);
         links_.push_back(std::move(d));
         return Status::Ok();
@@ -399,11 +401,11 @@ class Extractor {
     la_int64_t offset = 0;
     int64_t at = 0;
     while (true) {
-      int rc = archive_read_data_block(a_, &buf, &size, &offset);
+      int rc = Ar().read_data_block(a_, &buf, &size, &offset);
       if (rc == ARCHIVE_EOF) break;
       if (rc != ARCHIVE_OK) {
         return Status::Internal("cannot read " + current_ +
-                                " from the cache archive: " + archive_error_string(a_));
+                                " from the cache archive: " + Ar().error_string(a_));
       }
       if (offset != at && lseek(out.fd, offset, SEEK_SET) < 0) return WriteError(d.path);
       const char* p = static_cast<const char*>(buf);
@@ -479,19 +481,20 @@ Result<CachePaths> ResolveCachePaths(const std::vector<std::string>& patterns,
 
 Result<ArchiveStats> WriteCacheArchive(const CachePaths& paths, int fd,
                                        const std::function<void(std::string_view)>& warn) {
-  ArchivePtr a(archive_write_new());
-  archive_write_set_format_pax(a.get());  // pax keeps nanosecond mtimes and long names
-  archive_write_set_bytes_per_block(a.get(), 1 << 16);
-  archive_write_set_bytes_in_last_block(a.get(), 1);
-  if (archive_write_open_fd(a.get(), fd) != ARCHIVE_OK) {
+  GANTRY_RETURN_IF_ERROR(backend::LibArchive::Load());
+  ArchivePtr a(Ar().write_new());
+  Ar().write_set_format_pax(a.get());  // pax keeps nanosecond mtimes and long names
+  Ar().write_set_bytes_per_block(a.get(), 1 << 16);
+  Ar().write_set_bytes_in_last_block(a.get(), 1);
+  if (Ar().write_open_fd(a.get(), fd) != ARCHIVE_OK) {
     return Status::Internal(std::string("cannot write the cache archive: ") +
-                            archive_error_string(a.get()));
+                            Ar().error_string(a.get()));
   }
   Writer writer(paths, a.get(), warn);
   GANTRY_RETURN_IF_ERROR(writer.Run());
-  if (archive_write_close(a.get()) != ARCHIVE_OK) {
+  if (Ar().write_close(a.get()) != ARCHIVE_OK) {
     return Status::Internal(std::string("cannot write the cache archive: ") +
-                            archive_error_string(a.get()));
+                            Ar().error_string(a.get()));
   }
   ArchiveStats stats;
   stats.members = writer.members();
@@ -501,11 +504,12 @@ Result<ArchiveStats> WriteCacheArchive(const CachePaths& paths, int fd,
 }
 
 Result<uint64_t> ExtractCacheArchive(int fd, const std::vector<std::string>& roots) {
-  ArchivePtr a(archive_read_new());
-  archive_read_support_format_tar(a.get());
-  if (archive_read_open_fd(a.get(), fd, 1 << 20) != ARCHIVE_OK) {
+  GANTRY_RETURN_IF_ERROR(backend::LibArchive::Load());
+  ArchivePtr a(Ar().read_new());
+  Ar().read_support_format_tar(a.get());
+  if (Ar().read_open_fd(a.get(), fd, 1 << 20) != ARCHIVE_OK) {
     return Status::Internal(std::string("cannot read the cache archive: ") +
-                            archive_error_string(a.get()));
+                            Ar().error_string(a.get()));
   }
   return Extractor(a.get(), roots).Run();
 }

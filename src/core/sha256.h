@@ -1,6 +1,7 @@
 #pragma once
 
-// SHA-256 digests (hashFiles(), and later content-addressed caches), backed by OpenSSL.
+// SHA-256 digests (hashFiles(), and later content-addressed caches), backed by OpenSSL's
+// libcrypto, loaded on the first digest (core/dynamic_library.h).
 
 #include <array>
 #include <cstddef>

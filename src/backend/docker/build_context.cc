@@ -1,7 +1,5 @@
 #include "backend/docker/build_context.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,16 +11,21 @@
 #include <system_error>
 #include <vector>
 
+#include "backend/archive_lib.h"
+
 namespace gantry::backend::docker {
 namespace {
 
 namespace fs = std::filesystem;
 
+// libarchive's functions: TarDirectory loads it before any use.
+const LibArchive& Ar() { return LibArchive::Get(); }
+
 struct ArchiveDeleter {
-  void operator()(archive* a) const { archive_write_free(a); }
+  void operator()(archive* a) const { Ar().write_free(a); }
 };
 struct EntryDeleter {
-  void operator()(archive_entry* e) const { archive_entry_free(e); }
+  void operator()(archive_entry* e) const { Ar().entry_free(e); }
 };
 
 la_ssize_t AppendToString(archive* /*a*/, void* user, const void* buf, size_t n) {
@@ -33,18 +36,18 @@ la_ssize_t AppendToString(archive* /*a*/, void* user, const void* buf, size_t n)
 }  // namespace
 
 core::Result<std::string> TarDirectory(const std::string& dir) {
+  GANTRY_RETURN_IF_ERROR(LibArchive::Load());
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return core::Status::NotFound("build context '" + dir + "' is not a directory");
   }
   std::string out;
-  std::unique_ptr<archive, ArchiveDeleter> a(archive_write_new());
-  archive_write_set_format_pax_restricted(a.get());
-  archive_write_set_bytes_in_last_block(a.get(), 1);
-  if (archive_write_open2(a.get(), &out, nullptr, &AppendToString, nullptr, nullptr) !=
-      ARCHIVE_OK) {
+  std::unique_ptr<archive, ArchiveDeleter> a(Ar().write_new());
+  Ar().write_set_format_pax_restricted(a.get());
+  Ar().write_set_bytes_in_last_block(a.get(), 1);
+  if (Ar().write_open2(a.get(), &out, nullptr, &AppendToString, nullptr, nullptr) != ARCHIVE_OK) {
     return core::Status::Internal(std::string("cannot start the build context tar: ") +
-                                  archive_error_string(a.get()));
+                                  Ar().error_string(a.get()));
   }
   auto fail = [&](const std::string& path, const std::string& why) {
     return core::Status::Internal("cannot add '" + path + "' to the build context: " + why);
@@ -55,35 +58,35 @@ core::Result<std::string> TarDirectory(const std::string& dir) {
     const std::string rel = it->path().lexically_relative(dir).generic_string();
     struct stat st {};
     if (lstat(full.c_str(), &st) != 0) return fail(full, std::strerror(errno));
-    std::unique_ptr<archive_entry, EntryDeleter> e(archive_entry_new());
-    archive_entry_copy_stat(e.get(), &st);
-    archive_entry_set_pathname(e.get(), rel.c_str());
+    std::unique_ptr<archive_entry, EntryDeleter> e(Ar().entry_new());
+    Ar().entry_copy_stat(e.get(), &st);
+    Ar().entry_set_pathname(e.get(), rel.c_str());
     if (S_ISLNK(st.st_mode)) {
       std::string target = fs::read_symlink(it->path(), ec).string();
       if (ec) return fail(full, ec.message());
-      archive_entry_set_symlink(e.get(), target.c_str());
-      archive_entry_set_size(e.get(), 0);
+      Ar().entry_set_symlink(e.get(), target.c_str());
+      Ar().entry_set_size(e.get(), 0);
     } else if (!S_ISREG(st.st_mode)) {
-      archive_entry_set_size(e.get(), 0);
+      Ar().entry_set_size(e.get(), 0);
     }
-    if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK) {
-      return fail(full, archive_error_string(a.get()));
+    if (Ar().write_header(a.get(), e.get()) != ARCHIVE_OK) {
+      return fail(full, Ar().error_string(a.get()));
     }
     if (S_ISREG(st.st_mode)) {
       std::ifstream in(full, std::ios::binary);
       if (!in) return fail(full, "cannot open it");
       std::vector<char> buf(size_t{64} * 1024);
       while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
-        if (archive_write_data(a.get(), buf.data(), static_cast<size_t>(in.gcount())) < 0) {
-          return fail(full, archive_error_string(a.get()));
+        if (Ar().write_data(a.get(), buf.data(), static_cast<size_t>(in.gcount())) < 0) {
+          return fail(full, Ar().error_string(a.get()));
         }
       }
     }
   }
   if (ec) return core::Status::Internal("cannot read build context '" + dir + "': " + ec.message());
-  if (archive_write_close(a.get()) != ARCHIVE_OK) {
+  if (Ar().write_close(a.get()) != ARCHIVE_OK) {
     return core::Status::Internal(std::string("cannot finish the build context tar: ") +
-                                  archive_error_string(a.get()));
+                                  Ar().error_string(a.get()));
   }
   return out;
 }

@@ -1,8 +1,8 @@
 #include "backend/docker/docker_client.h"
 
-#include <openssl/evp.h>
-
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <thread>
 
@@ -55,6 +55,24 @@ StreamControl CancelOnly(const CancelToken& cancel) {
   return control;
 }
 
+// URL-safe base64 with padding (RFC 4648, section 5). Hand-written (libcrypto's
+// EVP_EncodeBlock could do it) so that the Docker client does not load libcrypto for one header.
+std::string Base64Url(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  out.reserve(4 * ((in.size() + 2) / 3));
+  for (size_t i = 0; i < in.size(); i += 3) {
+    size_t n = std::min<size_t>(3, in.size() - i);
+    uint32_t v = 0;
+    for (size_t k = 0; k < 3; ++k) {
+      v = (v << 8) | (k < n ? static_cast<unsigned char>(in[i + k]) : 0U);
+    }
+    for (size_t k = 0; k < 4; ++k) out += k <= n ? kAlphabet[(v >> (18 - 6 * k)) & 63] : '=';
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RegistryAuthHeader(const RegistryAuth& auth) {
@@ -63,17 +81,8 @@ std::string RegistryAuthHeader(const RegistryAuth& auth) {
       {"password", auth.password},
       {"serveraddress",
        auth.server_address}}.dump();
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()),
-                          static_cast<int>(raw.size()));
-  out.resize(static_cast<size_t>(n));
   // The engine decodes the header as URL-safe base64.
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
+  return Base64Url(raw);
 }
 
 std::string ImageRegistry(const std::string& image) {

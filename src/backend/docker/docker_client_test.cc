@@ -393,6 +393,16 @@ TEST(RegistryAuthTest, HeaderIsUrlSafeBase64OfTheCredentialsJson) {
   EXPECT_EQ(j["serveraddress"], "registry.example:5000");
 }
 
+TEST(RegistryAuthTest, HeaderDecodesForEveryPaddingLength) {
+  // Three user names one byte apart: the JSON's length takes every value modulo 3.
+  for (std::string user : {"m", "me", "mee"}) {
+    std::string header = RegistryAuthHeader(RegistryAuth{user, "pw", "r.example"});
+    EXPECT_EQ(header.size() % 4, 0U) << header;
+    auto j = nlohmann::json::parse(DecodeUrlBase64(header));
+    EXPECT_EQ(j["username"], user);
+  }
+}
+
 TEST(RegistryAuthTest, ImageRegistryIsTheHostPartOnly) {
   EXPECT_EQ(ImageRegistry("registry.example:5000/team/app:1"), "registry.example:5000");
   EXPECT_EQ(ImageRegistry("localhost/app"), "localhost");

@@ -5,29 +5,97 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <mutex>
+
+#include "core/dynamic_library.h"
 
 namespace gantry::backend::docker {
 namespace {
 
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      std::fputs("gantry: fatal: curl_global_init failed\n", stderr);
-      std::abort();
-    }
-  });
+// The libcurl functions used here. libcurl is opened on the first request rather than linked:
+// with its dependencies (TLS, HTTP/2, LDAP, Kerberos, SSH, ...) it is ~40 libraries whose loading
+// and constructors cost every start of gantry ~25 ms, and only Docker jobs talk HTTP.
+struct CurlApi {
+  decltype(&curl_global_init) global_init = nullptr;
+  decltype(&curl_easy_init) easy_init = nullptr;
+  decltype(&curl_easy_cleanup) easy_cleanup = nullptr;
+  decltype(&curl_easy_setopt) easy_setopt = nullptr;
+  decltype(&curl_easy_getinfo) easy_getinfo = nullptr;
+  decltype(&curl_easy_perform) easy_perform = nullptr;
+  decltype(&curl_easy_strerror) easy_strerror = nullptr;
+  decltype(&curl_slist_append) slist_append = nullptr;
+  decltype(&curl_slist_free_all) slist_free_all = nullptr;
+  decltype(&curl_multi_init) multi_init = nullptr;
+  decltype(&curl_multi_cleanup) multi_cleanup = nullptr;
+  decltype(&curl_multi_add_handle) multi_add_handle = nullptr;
+  decltype(&curl_multi_remove_handle) multi_remove_handle = nullptr;
+  decltype(&curl_multi_perform) multi_perform = nullptr;
+  decltype(&curl_multi_poll) multi_poll = nullptr;
+  decltype(&curl_multi_info_read) multi_info_read = nullptr;
+  decltype(&curl_multi_strerror) multi_strerror = nullptr;
+};
+
+core::Status Bind(const core::DynamicLibrary& lib, CurlApi& api) {
+  for (const core::Status& st : {
+           lib.Bind("curl_global_init", api.global_init),
+           lib.Bind("curl_easy_init", api.easy_init),
+           lib.Bind("curl_easy_cleanup", api.easy_cleanup),
+           lib.Bind("curl_easy_setopt", api.easy_setopt),
+           lib.Bind("curl_easy_getinfo", api.easy_getinfo),
+           lib.Bind("curl_easy_perform", api.easy_perform),
+           lib.Bind("curl_easy_strerror", api.easy_strerror),
+           lib.Bind("curl_slist_append", api.slist_append),
+           lib.Bind("curl_slist_free_all", api.slist_free_all),
+           lib.Bind("curl_multi_init", api.multi_init),
+           lib.Bind("curl_multi_cleanup", api.multi_cleanup),
+           lib.Bind("curl_multi_add_handle", api.multi_add_handle),
+           lib.Bind("curl_multi_remove_handle", api.multi_remove_handle),
+           lib.Bind("curl_multi_perform", api.multi_perform),
+           lib.Bind("curl_multi_poll", api.multi_poll),
+           lib.Bind("curl_multi_info_read", api.multi_info_read),
+           lib.Bind("curl_multi_strerror", api.multi_strerror),
+       }) {
+    GANTRY_RETURN_IF_ERROR(st);
+  }
+  return core::Status::Ok();
 }
 
+// libcurl, opened and globally initialised once per process (thread-safe: a function-local
+// static); `status` says whether that worked, and `api` is usable only when it did.
+struct LoadedCurl {
+  core::Status status;
+  CurlApi api;
+};
+
+const LoadedCurl& Curl() {
+  static const LoadedCurl loaded = [] {
+    LoadedCurl l;
+    core::Result<core::DynamicLibrary> lib =
+        core::DynamicLibrary::Open(GANTRY_LIBCURL_SONAME, "libcurl4");
+    if (!lib.ok()) {
+      l.status = core::Status::Unavailable("the Docker engine client needs libcurl: " +
+                                           lib.status().message());
+      return l;
+    }
+    l.status = Bind(*lib, l.api);
+    if (l.status.ok() && l.api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      l.status = core::Status::Internal("curl_global_init failed");
+    }
+    return l;
+  }();
+  return loaded;
+}
+
+// The loaded functions; only called once Curl().status is OK (every transfer checks it first).
+const CurlApi& Api() { return Curl().api; }
+
 struct EasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+  void operator()(CURL* h) const { Api().easy_cleanup(h); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const { Api().slist_free_all(l); }
 };
 struct MultiDeleter {
-  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+  void operator()(CURLM* m) const { Api().multi_cleanup(m); }
 };
 using Easy = std::unique_ptr<CURL, EasyDeleter>;
 using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
@@ -50,7 +118,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   std::string_view line(data, len);
   if (!t->headers_done && (line == "\r\n" || line == "\n")) {
     long status = 0;
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    Api().easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 200) {
       t->headers_done = true;
       if (t->on_headers != nullptr && *t->on_headers) (*t->on_headers)(status);
@@ -63,7 +131,7 @@ size_t OnWrite(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t len = size * n;
   if (!t->status_known) {
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->response.status);
+    Api().easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->response.status);
     t->status_known = true;
     t->streaming = t->sink != nullptr && t->response.ok();
   }
@@ -80,36 +148,37 @@ void Setup(CURL* easy, const std::string& socket_path, std::string_view method,
            const std::string& url, const std::string& body, std::string_view content_type,
            Slist& headers, Transfer& t, char* errbuf,
            const std::vector<std::string>& extra_headers = {}) {
-  curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, socket_path.c_str());
-  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnWrite);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
+  const CurlApi& curl = Api();
+  curl.easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, socket_path.c_str());
+  curl.easy_setopt(easy, CURLOPT_URL, url.c_str());
+  curl.easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  curl.easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
+  curl.easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnWrite);
+  curl.easy_setopt(easy, CURLOPT_WRITEDATA, &t);
+  curl.easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl.easy_setopt(easy, CURLOPT_HEADERDATA, &t);
   for (const std::string& h : extra_headers) {
-    headers.reset(curl_slist_append(headers.release(), h.c_str()));
+    headers.reset(curl.slist_append(headers.release(), h.c_str()));
   }
   std::string m(method);
   if (m == "POST" || m == "PUT" || !body.empty()) {
-    curl_easy_setopt(easy, CURLOPT_POST, 1L);
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body.data());
+    curl.easy_setopt(easy, CURLOPT_POST, 1L);
+    curl.easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl.easy_setopt(easy, CURLOPT_POSTFIELDS, body.data());
     std::string ct = "Content-Type: " + std::string(content_type);
-    headers.reset(curl_slist_append(headers.release(), ct.c_str()));
+    headers.reset(curl.slist_append(headers.release(), ct.c_str()));
     // The engine never answers 100-continue usefully; it only delays large bodies.
-    headers.reset(curl_slist_append(headers.release(), "Expect:"));
+    headers.reset(curl.slist_append(headers.release(), "Expect:"));
   }
-  if (m != "GET" && m != "POST") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, m.c_str());
-  if (m == "HEAD") curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
-  if (headers) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
+  if (m != "GET" && m != "POST") curl.easy_setopt(easy, CURLOPT_CUSTOMREQUEST, m.c_str());
+  if (m == "HEAD") curl.easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  if (headers) curl.easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
 }
 
 core::Status CurlError(CURLcode code, const char* errbuf, const std::string& socket_path,
                        std::string_view method, const std::string& path) {
-  std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(code);
+  std::string detail = errbuf[0] != '\0' ? errbuf : Api().easy_strerror(code);
   std::string where = std::string(method) + " " + path + " on " + socket_path;
   if (code == CURLE_COULDNT_CONNECT || code == CURLE_OPERATION_TIMEDOUT) {
     return core::Status::Unavailable("cannot reach " + socket_path + ": " + detail);
@@ -119,14 +188,13 @@ core::Status CurlError(CURLcode code, const char* errbuf, const std::string& soc
 
 }  // namespace
 
-HttpClient::HttpClient(std::string socket_path) : socket_path_(std::move(socket_path)) {
-  GlobalInit();
-}
+HttpClient::HttpClient(std::string socket_path) : socket_path_(std::move(socket_path)) {}
 
 core::Result<HttpResponse> HttpClient::Send(std::string_view method, const std::string& path,
                                             const std::string& body,
                                             std::string_view content_type) const {
-  Easy easy(curl_easy_init());
+  GANTRY_RETURN_IF_ERROR(Curl().status);
+  Easy easy(Api().easy_init());
   if (!easy) return core::Status::Internal("curl_easy_init failed");
   Transfer t;
   t.easy = easy.get();
@@ -134,9 +202,9 @@ core::Result<HttpResponse> HttpClient::Send(std::string_view method, const std::
   char errbuf[CURL_ERROR_SIZE] = {0};
   Setup(easy.get(), socket_path_, method, "http://localhost" + path, body, content_type, headers, t,
         errbuf);
-  CURLcode rc = curl_easy_perform(easy.get());
+  CURLcode rc = Api().easy_perform(easy.get());
   if (rc != CURLE_OK) return CurlError(rc, errbuf, socket_path_, method, path);
-  curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &t.response.status);
+  Api().easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &t.response.status);
   return std::move(t.response);
 }
 
@@ -146,8 +214,9 @@ core::Result<HttpResponse> HttpClient::Stream(std::string_view method, const std
                                               const std::function<void(std::string_view)>& sink,
                                               const StreamControl& control,
                                               const std::vector<std::string>& extra_headers) const {
-  Easy easy(curl_easy_init());
-  std::unique_ptr<CURLM, MultiDeleter> multi(curl_multi_init());
+  GANTRY_RETURN_IF_ERROR(Curl().status);
+  Easy easy(Api().easy_init());
+  std::unique_ptr<CURLM, MultiDeleter> multi(Api().multi_init());
   if (!easy || !multi) return core::Status::Internal("curl_easy_init failed");
   Transfer t;
   t.easy = easy.get();
@@ -157,12 +226,12 @@ core::Result<HttpResponse> HttpClient::Stream(std::string_view method, const std
   char errbuf[CURL_ERROR_SIZE] = {0};
   Setup(easy.get(), socket_path_, method, "http://localhost" + path, body, content_type, headers, t,
         errbuf, extra_headers);
-  curl_multi_add_handle(multi.get(), easy.get());
+  Api().multi_add_handle(multi.get(), easy.get());
   // Removes the handle before either is cleaned up, on every way out.
   struct Remover {
     CURLM* m;
     CURL* e;
-    ~Remover() { curl_multi_remove_handle(m, e); }
+    ~Remover() { Api().multi_remove_handle(m, e); }
   } remover{multi.get(), easy.get()};
 
   int wake_fd = control.wake_fd;
@@ -172,15 +241,15 @@ core::Result<HttpResponse> HttpClient::Stream(std::string_view method, const std
       return core::Status::Cancelled(std::string(method) + " " + path + " was cancelled");
     }
     int running = 0;
-    CURLMcode mc = curl_multi_perform(multi.get(), &running);
-    if (mc != CURLM_OK) return core::Status::Internal(curl_multi_strerror(mc));
+    CURLMcode mc = Api().multi_perform(multi.get(), &running);
+    if (mc != CURLM_OK) return core::Status::Internal(Api().multi_strerror(mc));
     int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &queued)) {
+    while (CURLMsg* msg = Api().multi_info_read(multi.get(), &queued)) {
       if (msg->msg != CURLMSG_DONE) continue;
       if (msg->data.result != CURLE_OK) {
         return CurlError(msg->data.result, errbuf, socket_path_, method, path);
       }
-      curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &t.response.status);
+      Api().easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &t.response.status);
       return std::move(t.response);
     }
     curl_waitfd extra{};
@@ -192,8 +261,8 @@ core::Result<HttpResponse> HttpClient::Stream(std::string_view method, const std
     }
     // curl_multi_poll caps its own wait at curl's timers; 1s also bounds a lost wake-up.
     int timeout = wait_ms < 0 || wait_ms > 1000 ? 1000 : wait_ms;
-    mc = curl_multi_poll(multi.get(), n_extra ? &extra : nullptr, n_extra, timeout, nullptr);
-    if (mc != CURLM_OK) return core::Status::Internal(curl_multi_strerror(mc));
+    mc = Api().multi_poll(multi.get(), n_extra ? &extra : nullptr, n_extra, timeout, nullptr);
+    if (mc != CURLM_OK) return core::Status::Internal(Api().multi_strerror(mc));
     // The watched descriptor is one-shot: a cancellation pipe stays readable for good.
     if (n_extra && (extra.revents & CURL_WAIT_POLLIN) != 0) wake_fd = -1;
     if (control.tick) wait_ms = control.tick();

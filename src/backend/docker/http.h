@@ -1,6 +1,7 @@
 #pragma once
 
-// A minimal HTTP/1.1 client over a unix socket (libcurl underneath), for the engine API.
+// A minimal HTTP/1.1 client over a unix socket (libcurl underneath, opened on the first
+// request), for the engine API.
 
 #include <functional>
 #include <string>

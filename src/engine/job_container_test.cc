@@ -64,9 +64,8 @@ jobs:
     }
     return false;
   };
-  for (const char* dir :
-       {"/__w/workspace", "/__w/_temp", "/__w/_temp/_runner_file_commands",
-        "/__w/_actions", "/github/home", "/github/workflow"}) {
+  for (const char* dir : {"/__w/workspace", "/__w/_temp", "/__w/_temp/_runner_file_commands",
+                          "/__w/_actions", "/github/home", "/github/workflow"}) {
     EXPECT_TRUE(mounted(dir)) << dir;
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string_view>
 #include <system_error>
 #include <vector>
@@ -38,8 +39,11 @@ core::Status ApplyUncommittedChanges(CheckoutGit& git, const std::string& top,
       git.Run({"diff", "--name-only", "--no-renames", "-z", "HEAD", "--"}, top, true));
   std::vector<std::string> paths = SplitNul(git.Output());
   GANTRY_RETURN_IF_ERROR(git.Run({"ls-files", "-z", "--others", "--exclude-standard"}, top, true));
-  for (std::string& p : SplitNul(git.Output())) paths.push_back(std::move(p));
+  std::vector<std::string> untracked = SplitNul(git.Output());
+  paths.insert(paths.end(), std::make_move_iterator(untracked.begin()),
+               std::make_move_iterator(untracked.end()));
   std::vector<std::string> skip;
+  skip.reserve(exclude.size());
   for (const std::string& e : exclude) skip.push_back(Canonical(e));
   std::size_t applied = 0;
   for (const std::string& rel : paths) {

@@ -289,9 +289,9 @@ void AddMatrixKeys(const engine::MatrixInstance& instance, std::set<std::string>
 core::Status CheckMatrixFilterKeys(const MatrixFilter& filter, const std::set<std::string>& keys) {
   for (const auto& [key, allowed] : filter) {
     // Matrix keys are looked up case-insensitively, as expressions do.
-    if (std::any_of(keys.begin(), keys.end(), [&](const std::string& k) {
-          return core::AsciiLower(k) == core::AsciiLower(key);
-        })) {
+    std::string lower = core::AsciiLower(key);
+    if (std::any_of(keys.begin(), keys.end(),
+                    [&lower](const std::string& k) { return core::AsciiLower(k) == lower; })) {
       continue;
     }
     std::string known;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <string_view>
 #include <system_error>
@@ -172,9 +171,6 @@ core::Result<LocalRepo> FindLocalRepo(CheckoutGit& git, const std::string& dir) 
     return core::Status::NotFound(dir + " has no commit yet");
   }
   repo.head = git.Output();
-  GANTRY_RETURN_IF_ERROR(git.Run({"rev-parse", "--git-path", "objects"}, dir, true));
-  fs::path objects = git.Output();
-  repo.objects = Canonical((objects.is_absolute() ? objects : fs::path(dir) / objects).string());
   return repo;
 }
 
@@ -198,37 +194,19 @@ core::Result<std::string> CloneLocal(CheckoutGit& git, const engine::BuiltinCall
   } else {
     GANTRY_RETURN_IF_ERROR(git.Run({"remote", "set-url", "origin", url}, s.dest));
   }
-  {
-    std::ofstream alternates(fs::path(s.dest) / ".git" / "objects" / "info" / "alternates");
-    alternates << repo.objects << "\n";
-    if (!alternates) return core::Status::Internal("cannot write the alternates of " + s.dest);
-  }
+  // A real fetch, not objects borrowed through alternates: steps in a job container or under
+  // --sandbox see the workspace but not this repository's path, and git must work there too.
   if (s.depth == 0) {
     GANTRY_RETURN_IF_ERROR(
         git.Run({"fetch", "--prune", "--no-recurse-submodules", "origin",
                  "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"},
                 s.dest));
   }
-  if (s.depth == 1) {
-    // What `fetch --depth=1 origin +SHA:REF` leaves, without its cost (an upload-pack and a
-    // walk of every object of the commit to check connectivity): the objects are already
-    // there through the alternates, so only the ref and the shallow boundary are written.
-    git.Log("The commit " + sha + " is in " + repo.top +
-            ": its objects are shared, not fetched (as `git fetch --depth=1 origin " + sha +
-            (target.fetch_ref.empty() ? "" : ":" + target.fetch_ref) + "`)");
-    if (!target.fetch_ref.empty()) {
-      GANTRY_RETURN_IF_ERROR(git.Run({"update-ref", target.fetch_ref, sha}, s.dest, true));
-    }
-    std::ofstream shallow(fs::path(s.dest) / ".git" / "shallow");
-    shallow << sha << "\n";
-    if (!shallow) return core::Status::Internal("cannot write the shallow file of " + s.dest);
-  } else {
-    std::vector<std::string> fetch = {"fetch", "--no-tags", "--no-recurse-submodules"};
-    if (s.depth > 0) fetch.push_back("--depth=" + std::to_string(s.depth));
-    fetch.insert(fetch.end(),
-                 {"origin", target.fetch_ref.empty() ? sha : "+" + sha + ":" + target.fetch_ref});
-    GANTRY_RETURN_IF_ERROR(git.Run(fetch, s.dest));
-  }
+  std::vector<std::string> fetch = {"fetch", "--no-tags", "--no-recurse-submodules"};
+  if (s.depth > 0) fetch.push_back("--depth=" + std::to_string(s.depth));
+  fetch.insert(fetch.end(),
+               {"origin", target.fetch_ref.empty() ? sha : "+" + sha + ":" + target.fetch_ref});
+  GANTRY_RETURN_IF_ERROR(git.Run(fetch, s.dest));
   if (!target.branch.empty()) {
     GANTRY_RETURN_IF_ERROR(
         git.Run({"checkout", "-q", "--force", "-B", target.branch, target.fetch_ref}, s.dest));

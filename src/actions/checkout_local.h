@@ -14,9 +14,8 @@ namespace gantry::actions {
 
 /// The local repository whose commit under test the default checkout clones.
 struct LocalRepo {
-  std::string top;      // its working tree (canonical)
-  std::string objects;  // its object directory (absolute), shared with the clone
-  std::string head;     // HEAD's sha
+  std::string top;   // its working tree (canonical)
+  std::string head;  // HEAD's sha
 };
 
 /// The repository at `dir` when `dir` is the root of a git working tree with a commit;
@@ -33,7 +32,7 @@ struct LocalClone {
 
 /// Clones the commit under test (GITHUB_SHA when `repo` has it, else HEAD) into `c.dest`:
 /// origin remote, the ref GITHUB_REF names (a branch checked out with -B, a pull request or a
-/// tag detached), the objects shared with `repo` through alternates, submodules when asked, and
+/// tag detached), fetched from `repo` (the clone is self-contained), submodules when asked, and
 /// the working tree's uncommitted changes applied when HEAD was cloned. Skips call.exclude.
 /// Returns the checked-out sha, or git's failure.
 core::Result<std::string> CloneLocal(CheckoutGit& git, const engine::BuiltinCall& call,

@@ -98,14 +98,16 @@ TEST_F(CheckoutTest, DefaultClonesTheCommitShallowlyWithUncommittedChangesOnTop)
   EXPECT_EQ(Output(result, "commit"), second_);
 }
 
-TEST_F(CheckoutTest, DefaultChecksOutTheBranchOfAPushLikeActionsCheckout) {
+TEST_F(CheckoutTest, DefaultChecksOutTheBranchOfAPushLikeActionsCheckoutInASelfContainedClone) {
   ASSERT_EQ(RunCheckout(Call({})).error, "");
   EXPECT_EQ(Sh("git -C " + workspace_ + " symbolic-ref HEAD"), "refs/heads/main");
   EXPECT_EQ(Sh("git -C " + workspace_ + " rev-parse refs/remotes/origin/main"), second_);
   EXPECT_EQ(Sh("git -C " + workspace_ + " remote get-url origin"),
             "file://" + fs::canonical(repo_).string());
-  // The clone borrows the repository's objects instead of copying them.
-  EXPECT_EQ(Sh("git -C " + workspace_ + " count-objects -v | sed -n 's/^in-pack: //p'"), "0");
+  // The clone is self-contained: steps in a container or a sandbox do not see the repository.
+  fs::rename(repo_, dir_ / "moved");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " log -1 --format=%s"), "second");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " fsck --connectivity-only 2>&1 && echo ok"), "ok");
 }
 
 TEST_F(CheckoutTest, DefaultDetachesHeadAtAPullRequestsMergeRef) {

@@ -124,6 +124,27 @@ jobs:
   EXPECT_THAT(f.out, HasSubstr("sub=inside s  ."));
 }
 
+TEST(ExecCheckoutTest, GitWorksInTheCloneUnderTheSandbox) {
+  // The sandbox's private /tmp hides the project (in the temp directory): the clone must not
+  // need it.
+  Project p;
+  p.Write("a.txt", "committed\n");
+  p.Workflow("ci.yml", R"yaml(on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: |
+          echo "log=$(git log -1 --format=%s) status=$(git status --porcelain | tr '\n' ,)"
+)yaml");
+  p.GitInit();
+  p.Write("a.txt", "changed\n");
+  Finished f = p.Run({"exec", "--sandbox"});
+  EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+  EXPECT_THAT(f.out, HasSubstr("log=init status= M a.txt,"));
+}
+
 TEST(ExecCheckoutTest, ASharedWorkspaceIsLeftAsItIs) {
   Project p;
   p.Workflow("ci.yml", R"yaml(on: push

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: actions/checkout with default inputs on a repository of 10,000 small files under
-# `gantry exec`: today's clone of the commit under test (git init, objects borrowed through
-# alternates, fetch --depth=1, checkout, uncommitted changes applied) against the plain copy
+# `gantry exec`: today's clone of the commit under test (git init, fetch --depth=1 from the
+# local repository, checkout, uncommitted changes applied) against the plain copy
 # of the working tree that gantry made before (still made for a folder that is not the root of
 # a git repository: the same files without .git). A run without the checkout step gives the
 # fixed cost of a run, subtracted from both. Goal: the clone at most 1.5x the copy.

@@ -26,9 +26,10 @@ echo "== bench/startup.sh"
 bench/startup.sh "$BUILD"
 # gantry exec against its physical limits (bash per step, ninja for a wide DAG), composite
 # actions against plain run: steps, and --sandbox against plain host steps; see docs/exec.md.
-# Restoring an actions/cache entry against tar -x of the same files; see docs/actions.md.
+# Restoring an actions/cache entry against tar -x of the same files, and the default
+# actions/checkout (a clone) against a copy of the working tree; see docs/actions.md.
 for script in bench/exec_steps.sh bench/exec_dag.sh bench/exec_composite.sh bench/exec_sandbox.sh \
-  bench/cache_restore.sh; do
+  bench/cache_restore.sh bench/checkout.sh; do
   echo "== $script"
   "$script" "$BUILD"
 done

@@ -9,6 +9,8 @@
 #include <system_error>
 
 #include "actions/builtins.h"
+#include "actions/checkout_git.h"
+#include "actions/checkout_local.h"
 #include "actions/paths.h"
 #include "backend/backend.h"
 
@@ -17,80 +19,6 @@ namespace gantry::actions {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Runs git for one checkout; remembers the output of the last command for error messages.
-class Git {
- public:
-  explicit Git(const engine::BuiltinCall& call)
-      : call_(call), backend_(backend::MakeHostBackend()) {
-    env_ = call.env;
-    // The step's environment may lack what git needs to find itself and its configuration.
-    for (const char* name : {"PATH", "HOME"}) {
-      const char* value = std::getenv(name);
-      if (engine::FindEnv(env_, name) == nullptr && value != nullptr) {
-        engine::SetEnv(env_, name, value);
-      }
-    }
-    engine::SetEnv(env_, "GIT_TERMINAL_PROMPT", "0");
-    if (call.cancel == nullptr) own_cancel_ = std::make_unique<backend::CancelToken>();
-  }
-
-  // Runs `git <args>` in `cwd`; Ok when it exits 0. The error names the command and git's
-  // last line of output.
-  core::Status Run(const std::vector<std::string>& args, const std::string& cwd,
-                   bool quiet = false) {
-    backend::ProcessSpec spec;
-    spec.argv = {"git"};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    spec.cwd = cwd;
-    spec.env = env_;
-    std::string command = "git";
-    for (const auto& a : args) command += " " + a;
-    if (!quiet) Log("[command]" + command);
-    output_.clear();
-    const backend::CancelToken& cancel = call_.cancel != nullptr ? *call_.cancel : *own_cancel_;
-    auto result = backend_->Run(
-        spec, [&](std::string_view chunk) { output_.append(chunk); }, cancel);
-    if (!quiet) {
-      std::size_t start = 0;
-      while (start < output_.size()) {
-        std::size_t nl = output_.find('\n', start);
-        if (nl == std::string::npos) nl = output_.size();
-        if (nl > start) Log(std::string_view(output_).substr(start, nl - start));
-        start = nl + 1;
-      }
-    }
-    if (!result.ok())
-      return core::Status::Unavailable("cannot run git: " + result.status().message());
-    if (result->cancelled) return core::Status::Cancelled("the checkout was cancelled");
-    if (!result->ok()) return core::Status::Internal(command + " failed: " + LastLine());
-    return core::Status::Ok();
-  }
-
-  // The output of the last command without its trailing newline.
-  std::string Output() const {
-    std::string out = output_;
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out;
-  }
-
-  std::string LastLine() const {
-    std::string out = Output();
-    std::size_t nl = out.rfind('\n');
-    return nl == std::string::npos ? out : out.substr(nl + 1);
-  }
-
-  void Log(std::string_view line) const {
-    if (call_.log) call_.log(line);
-  }
-
- private:
-  const engine::BuiltinCall& call_;
-  std::unique_ptr<backend::Backend> backend_;
-  std::unique_ptr<backend::CancelToken> own_cancel_;
-  engine::EnvList env_;
-  std::string output_;
-};
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -120,7 +48,6 @@ struct Settings {
   bool clean = true;
   bool submodules = false;
   bool recursive = false;
-  bool overlay = false;  // copy the local working tree over the checked-out commit
 };
 
 core::Status Clean(const engine::BuiltinCall& call, const std::string& dest) {
@@ -137,7 +64,7 @@ core::Status Clean(const engine::BuiltinCall& call, const std::string& dest) {
 
 // Fetches `s.ref` (or the default branch) of `s.url` into the git repository at s.dest and
 // checks it out, as actions/checkout does (init, remote add, fetch, checkout).
-core::Status GitCheckout(Git& git, const Settings& s) {
+core::Status GitCheckout(CheckoutGit& git, const Settings& s) {
   std::error_code ec;
   fs::create_directories(s.dest, ec);
   if (ec) return core::Status::Internal("cannot create " + s.dest + ": " + ec.message());
@@ -182,7 +109,7 @@ core::Status GitCheckout(Git& git, const Settings& s) {
   return git.Run({"checkout", "-q", "--force", "--detach", "FETCH_HEAD"}, s.dest);
 }
 
-core::Status UpdateSubmodules(Git& git, const Settings& s) {
+core::Status UpdateSubmodules(CheckoutGit& git, const Settings& s) {
   if (!fs::exists(fs::path(s.dest) / ".gitmodules")) {
     git.Log("No submodules to update (no .gitmodules)");
     return core::Status::Ok();
@@ -196,23 +123,6 @@ core::Status UpdateSubmodules(Git& git, const Settings& s) {
   if (s.recursive) update.emplace_back("--recursive");
   if (s.depth > 0) update.push_back("--depth=" + std::to_string(s.depth));
   return git.Run(update, s.dest);
-}
-
-// Makes the checked-out tree equal the local working tree: copies it over and removes the
-// files deleted there but not yet committed.
-core::Status Overlay(Git& git, const engine::BuiltinCall& call, const Settings& s) {
-  GANTRY_RETURN_IF_ERROR(CopyWorkingTree(call.repository_dir, s.dest, call.exclude));
-  GANTRY_RETURN_IF_ERROR(git.Run({"ls-files", "--deleted", "-z"}, call.repository_dir, true));
-  std::string deleted = git.Output();
-  std::size_t start = 0;
-  while (start < deleted.size()) {
-    std::size_t end = deleted.find('\0', start);
-    if (end == std::string::npos) end = deleted.size();
-    std::error_code ec;
-    if (end > start) fs::remove(fs::path(s.dest) / deleted.substr(start, end - start), ec);
-    start = end + 1;
-  }
-  return core::Status::Ok();
 }
 
 core::Result<Settings> ReadSettings(const engine::BuiltinCall& call) {
@@ -266,7 +176,7 @@ core::Status CopyWorkingTree(const std::string& from, const std::string& to,
   fs::path dest = fs::weakly_canonical(to, ec);
   fs::create_directories(dest, ec);
   if (ec) return core::Status::Internal("cannot create " + to + ": " + ec.message());
-  std::vector<fs::path> skip = {root / ".git", dest};
+  std::vector<fs::path> skip = {dest};
   for (const std::string& e : exclude) skip.push_back(fs::weakly_canonical(e, ec));
 
   fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
@@ -274,7 +184,8 @@ core::Status CopyWorkingTree(const std::string& from, const std::string& to,
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) return core::Status::Internal("cannot read " + from + ": " + ec.message());
     const fs::path& src = it->path();
-    if (std::find(skip.begin(), skip.end(), src) != skip.end()) {
+    // A nested .git (a submodule's link file, a nested repository) is meaningless in a copy.
+    if (src.filename() == ".git" || std::find(skip.begin(), skip.end(), src) != skip.end()) {
       it.disable_recursion_pending();
       continue;
     }
@@ -302,7 +213,7 @@ engine::BuiltinResult RunCheckout(const engine::BuiltinCall& call) {
   auto settings = ReadSettings(call);
   if (!settings.ok()) return Fail(settings.status().message());
   Settings s = std::move(settings).value();
-  Git git(call);
+  CheckoutGit git(call);
   engine::BuiltinResult result;
   const std::string* github_ref = engine::FindEnv(call.env, "GITHUB_REF");
   // GITHUB_REF describes the workflow's repository only.
@@ -321,28 +232,32 @@ engine::BuiltinResult RunCheckout(const engine::BuiltinCall& call) {
           "no local repository to copy (gantry exec copies the working tree of the repository "
           "it runs in)");
     }
-    if (s.ref.empty() && s.depth != 0) {
+    if (s.ref.empty()) {
       if (s.clean) {
         core::Status cleaned = Clean(call, s.dest);
         if (!cleaned.ok()) return Fail(cleaned.message());
       }
-      git.Log("Copying the working tree of " + call.repository_dir + " to " + s.dest);
-      core::Status copied = CopyWorkingTree(call.repository_dir, s.dest, call.exclude);
-      if (!copied.ok()) return Fail(copied.message());
-      if (git.Run({"rev-parse", "HEAD"}, call.repository_dir, true).ok()) {
-        engine::SetEnv(result.outputs, "ref", out_ref);
-        engine::SetEnv(result.outputs, "commit", git.Output());
+      auto repo = FindLocalRepo(git, call.repository_dir);
+      if (!repo.ok()) {
+        // Not a git working tree of its own: only its files can be given to the job.
+        git.Log(repo.status().message() + ": copying its working tree to " + s.dest +
+                " (without .git)");
+        core::Status copied = CopyWorkingTree(call.repository_dir, s.dest, call.exclude);
+        if (!copied.ok()) return Fail(copied.message());
+        if (git.Run({"rev-parse", "HEAD"}, call.repository_dir, true).ok()) {
+          engine::SetEnv(result.outputs, "ref", out_ref);
+          engine::SetEnv(result.outputs, "commit", git.Output());
+        }
+        return result;
       }
+      git.Log("Cloning the commit under test of " + repo->top + " into " + s.dest);
+      auto sha = CloneLocal(git, call, {s.dest, s.depth, s.submodules, s.recursive}, *repo);
+      if (!sha.ok()) return Fail(sha.status().message());
+      engine::SetEnv(result.outputs, "ref", out_ref);
+      engine::SetEnv(result.outputs, "commit", *sha);
       return result;
     }
     s.url = "file://" + Canonical(call.repository_dir);
-    if (s.ref.empty()) {
-      // Full history of the local repository, with its uncommitted changes on top.
-      s.overlay = true;
-      if (git.Run({"symbolic-ref", "-q", "--short", "HEAD"}, call.repository_dir, true).ok()) {
-        s.ref = git.Output();
-      }
-    }
   }
   if (s.clean) {
     core::Status cleaned = Clean(call, s.dest);
@@ -353,7 +268,6 @@ engine::BuiltinResult RunCheckout(const engine::BuiltinCall& call) {
           " into " + s.dest);
   core::Status done = GitCheckout(git, s);
   if (done.ok() && s.submodules) done = UpdateSubmodules(git, s);
-  if (done.ok() && s.overlay) done = Overlay(git, call, s);
   if (!done.ok()) return Fail(done.message());
   core::Status head = git.Run({"rev-parse", "HEAD"}, s.dest, true);
   if (!head.ok()) return Fail(head.message());

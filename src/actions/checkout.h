@@ -1,8 +1,8 @@
 #pragma once
 
-// The built-in actions/checkout of local runs: the working tree of the local repository is
-// copied into the workspace, or a ref of it (or of a repository given by URL) is checked out
-// with git.
+// The built-in actions/checkout of local runs: by default a clone of the local repository's
+// commit under test with the working tree's uncommitted changes on top; with `ref:` (or a
+// repository given by URL) that ref, checked out with git.
 
 #include <string>
 #include <vector>
@@ -13,7 +13,7 @@
 namespace gantry::actions {
 
 /// Copies the working tree at `from` into the directory `to` (created if needed): files,
-/// directories and symlinks (as symlinks), except `from`/.git and any path listed in
+/// directories and symlinks (as symlinks), except every `.git` entry and any path listed in
 /// `exclude` (e.g. the run directory when it lies inside the repository). Existing files are
 /// overwritten. NotFound when `from` is not a directory; Internal naming the path otherwise.
 core::Status CopyWorkingTree(const std::string& from, const std::string& to,

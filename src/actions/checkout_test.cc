@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "actions/test_util.h"
 
@@ -75,27 +77,96 @@ class CheckoutTest : public ::testing::Test {
   std::vector<std::string> log_;
 };
 
-TEST_F(CheckoutTest, CopiesTheWorkingTreeWithUncommittedChangesAndWithoutGit) {
+// The files of a workspace, without the clone's .git.
+std::vector<std::string> WorkTreeFiles(const std::string& dir) {
+  std::vector<std::string> files = ListFiles(dir);
+  std::erase_if(files, [](const std::string& f) { return f.starts_with(".git/"); });
+  return files;
+}
+
+TEST_F(CheckoutTest, DefaultClonesTheCommitShallowlyWithUncommittedChangesOnTop) {
   auto result = RunCheckout(Call({}));
   ASSERT_EQ(result.error, "");
-  EXPECT_EQ(ListFiles(workspace_), (std::vector<std::string>{"a.txt", "new.txt"}));
+  EXPECT_EQ(WorkTreeFiles(workspace_), (std::vector<std::string>{"a.txt", "new.txt"}));
   EXPECT_EQ(ReadFile(workspace_ + "/a.txt"), "uncommitted\n");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " rev-parse HEAD"), second_);
+  EXPECT_EQ(Sh("git -C " + workspace_ + " log --format=%s"), "second");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " rev-parse --is-shallow-repository"), "true");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " status --porcelain"),
+            " M a.txt\n D gone.txt\n?? new.txt");
   EXPECT_EQ(Output(result, "ref"), "refs/heads/main");
   EXPECT_EQ(Output(result, "commit"), second_);
 }
 
-TEST_F(CheckoutTest, CopyHonoursExcludeAndPath) {
+TEST_F(CheckoutTest, DefaultChecksOutTheBranchOfAPushLikeActionsCheckoutInASelfContainedClone) {
+  ASSERT_EQ(RunCheckout(Call({})).error, "");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " symbolic-ref HEAD"), "refs/heads/main");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " rev-parse refs/remotes/origin/main"), second_);
+  EXPECT_EQ(Sh("git -C " + workspace_ + " remote get-url origin"),
+            "file://" + fs::canonical(repo_).string());
+  // The clone is self-contained: steps in a container or a sandbox do not see the repository.
+  fs::rename(repo_, dir_ / "moved");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " log -1 --format=%s"), "second");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " fsck --connectivity-only 2>&1 && echo ok"), "ok");
+}
+
+TEST_F(CheckoutTest, DefaultDetachesHeadAtAPullRequestsMergeRef) {
+  auto call = Call({});
+  call.env = {{"GITHUB_REF", "refs/pull/7/merge"}, {"GITHUB_SHA", second_}};
+  ASSERT_EQ(RunCheckout(call).error, "");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " rev-parse --abbrev-ref HEAD"), "HEAD");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " rev-parse refs/remotes/pull/7/merge"), second_);
+}
+
+TEST_F(CheckoutTest, DefaultChecksOutGithubShaWithoutTheWorkingTreesChanges) {
+  auto call = Call({});
+  call.env = {{"GITHUB_REF", "refs/tags/v1"}, {"GITHUB_SHA", first_}};
+  auto result = RunCheckout(call);
+  ASSERT_EQ(result.error, "");
+  EXPECT_EQ(ReadFile(workspace_ + "/a.txt"), "one\n");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " describe --tags"), "v1");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " status --porcelain"), "");
+  EXPECT_EQ(Output(result, "commit"), first_);
+}
+
+TEST_F(CheckoutTest, DefaultLeavesOutIgnoredFiles) {
+  WriteFile(repo_ + "/.gitignore", "build/\n");
+  WriteFile(repo_ + "/build/out.o", "o");
+  ASSERT_EQ(RunCheckout(Call({})).error, "");
+  EXPECT_EQ(WorkTreeFiles(workspace_),
+            (std::vector<std::string>{".gitignore", "a.txt", "new.txt"}));
+}
+
+TEST_F(CheckoutTest, DefaultHonoursExcludeAndPath) {
   WriteFile(repo_ + "/run/log", "x");
   auto call = Call({{"path", "sub/dir"}});
   call.exclude = {repo_ + "/run"};
   ASSERT_EQ(RunCheckout(call).error, "");
-  EXPECT_EQ(ListFiles(workspace_), (std::vector<std::string>{"sub/dir/a.txt", "sub/dir/new.txt"}));
+  EXPECT_EQ(WorkTreeFiles(workspace_ + "/sub/dir"), (std::vector<std::string>{"a.txt", "new.txt"}));
+  EXPECT_TRUE(fs::exists(workspace_ + "/sub/dir/.git"));
+}
+
+TEST_F(CheckoutTest, AFolderOfARepositoryIsCopiedWithoutGit) {
+  WriteFile(repo_ + "/app/x.txt", "x\n");
+  auto call = Call({});
+  call.repository_dir = repo_ + "/app";
+  ASSERT_EQ(RunCheckout(call).error, "");
+  EXPECT_EQ(ListFiles(workspace_), (std::vector<std::string>{"x.txt"}));
+}
+
+TEST_F(CheckoutTest, CopyLeavesOutNestedGitEntries) {
+  std::string from = dir_ / "plain";
+  WriteFile(from + "/mod/.git", "gitdir: ../.git/modules/mod\n");
+  WriteFile(from + "/mod/s.txt", "s\n");
+  ASSERT_TRUE(CopyWorkingTree(from, workspace_, {}).ok());
+  EXPECT_EQ(ListFiles(workspace_), (std::vector<std::string>{"mod/s.txt"}));
 }
 
 TEST_F(CheckoutTest, CleanRemovesTheDestinationsContentsFirst) {
   WriteFile(workspace_ + "/stale", "s");
   ASSERT_EQ(RunCheckout(Call({{"clean", "false"}})).error, "");
   EXPECT_TRUE(fs::exists(workspace_ + "/stale"));
+  EXPECT_EQ(ReadFile(workspace_ + "/a.txt"), "uncommitted\n");
   ASSERT_EQ(RunCheckout(Call({})).error, "");
   EXPECT_FALSE(fs::exists(workspace_ + "/stale"));
 }
@@ -204,6 +275,23 @@ TEST_F(CheckoutTest, SubmodulesAreCheckedOutWhenAsked) {
      " mod 2>&1 && git -C " + repo_ + git + "commit -qm mod");
   ASSERT_EQ(RunCheckout(Call({{"ref", "main"}, {"submodules", "true"}})).error, "");
   EXPECT_EQ(ReadFile(workspace_ + "/mod/s.txt"), "sub\n");
+}
+
+TEST_F(CheckoutTest, DefaultChecksOutSubmodulesFromTheLocalCheckoutsOfThem) {
+  std::string sub = dir_ / "sub";
+  std::string git = " -c user.name=t -c user.email=t@e ";
+  Sh("git init -q -b main " + sub);
+  WriteFile(sub + "/s.txt", "sub\n");
+  Sh("git -C " + sub + git + "add -A && git -C " + sub + git + "commit -qm s");
+  Sh("git -C " + repo_ + git + "-c protocol.file.allow=always submodule add -q " + sub +
+     " mod 2>&1 && git -C " + repo_ + git + "commit -qm mod");
+  fs::remove_all(sub);  // only the repository's own checkout of the submodule is left
+  ASSERT_EQ(RunCheckout(Call({})).error, "");
+  EXPECT_FALSE(fs::exists(workspace_ + "/mod/s.txt"));  // submodules: false
+  ASSERT_EQ(RunCheckout(Call({{"submodules", "true"}})).error, "");
+  EXPECT_EQ(ReadFile(workspace_ + "/mod/s.txt"), "sub\n");
+  EXPECT_EQ(Sh("git -C " + workspace_ + "/mod log --format=%s"), "s");
+  EXPECT_EQ(Sh("git -C " + workspace_ + " submodule status | cut -c1"), " ");
 }
 
 TEST_F(CheckoutTest, InvalidFetchDepthIsRejected) {

@@ -56,9 +56,14 @@ int main(int argc, char** argv) {
   exec->add_option("-W,--workflows", exec_options.workflows,
                    "a workflow file or a folder of them, not recursive (default: "
                    ".github/workflows/ here or in the enclosing git repository)");
-  exec->add_option("-j,--job", exec_options.job,
-                   "run only this job id, and the jobs it needs unless --no-deps");
-  exec->add_flag("--no-deps", exec_options.no_deps, "with -j: do not run the jobs it needs");
+  exec->add_option("-j,--job", exec_options.jobs,
+                   "run only this job id, and the jobs it needs unless --no-deps (repeatable; "
+                   "-j a,b works too)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  exec->add_flag("--no-deps", exec_options.no_deps,
+                 "with -j: do not run the jobs they need (needs among the -j jobs still order "
+                 "them)");
   exec->add_option("--eventpath,-e", exec_options.event_path,
                    "JSON file with the event payload (github.event); default: synthesized from "
                    "git");

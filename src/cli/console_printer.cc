@@ -26,12 +26,34 @@ const char* ConclusionColor(Conclusion c) {
   return "0";
 }
 
-std::string Pad(const std::string& s, size_t width) {
-  // Width in code points, so names with non-ASCII characters still line up.
+// Width in code points, so names with non-ASCII characters still line up.
+size_t Width(const std::string& s) {
   size_t points = 0;
   for (unsigned char c : s) points += (c & 0xC0) != 0x80;
+  return points;
+}
+
+std::string Pad(const std::string& s, size_t width) {
+  size_t points = Width(s);
   return points >= width ? s : s + std::string(width - points, ' ');
 }
+
+// `text` split at \n (a \r before it dropped); at least one line.
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (true) {
+    size_t nl = text.find('\n', start);
+    std::string line = text.substr(start, nl == std::string::npos ? nl : nl - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+    if (nl == std::string::npos) return lines;
+    start = nl + 1;
+  }
+}
+
+// The summary's JOB column is at most this wide; a longer name gets a line of its own.
+constexpr size_t kMaxNameWidth = 48;
 
 }  // namespace
 
@@ -136,12 +158,18 @@ void ConsolePrinter::OnDebug(const engine::JobKey& job, int step, std::string_vi
 
 void ConsolePrinter::OnAnnotation(const engine::JobKey& job, int /*step*/,
                                   const engine::Annotation& a) {
-  std::string text = FormatAnnotation(a);
+  // A message with newlines (`%0A` in a workflow command) is several lines, as on GitHub;
+  // each gets the job's prefix so it stays readable among other jobs' lines.
+  std::vector<std::string> lines = SplitLines(FormatAnnotation(a));
   const char* color = a.level == "error" ? "31" : a.level == "warning" ? "33" : "36";
-  WriteLine(job, Paint(text, color));
+  for (size_t i = 0; i < lines.size(); ++i) {
+    WriteLine(job, Paint(i == 0 ? lines[i] : "  " + lines[i], color));
+  }
   std::lock_guard lock(mu_);
   std::string name =
       workflow_prefix_.empty() ? job.display_name : workflow_prefix_ + " / " + job.display_name;
+  std::string text = lines[0];
+  for (size_t i = 1; i < lines.size(); ++i) text += "\n    " + lines[i];
   annotations_.push_back(text + " [" + name + "]");
 }
 
@@ -192,10 +220,10 @@ void ConsolePrinter::PrintSummary(const std::vector<WorkflowRunResult>& runs,
   size_t name_width = 4;
   for (const auto& run : runs) {
     for (const auto& job : run.report.jobs) {
-      name_width = std::max(name_width, masker_.Mask(job.key.display_name).size());
+      size_t width = Width(masker_.Mask(job.key.display_name));
+      if (width <= kMaxNameWidth) name_width = std::max(name_width, width);
     }
   }
-  name_width = std::min<size_t>(name_width, 48);
   std::map<Conclusion, int> counts;
   int not_here = 0;
   out_ << '\n';
@@ -215,7 +243,13 @@ void ConsolePrinter::PrintSummary(const std::vector<WorkflowRunResult>& runs,
       std::string conclusion = engine::ConclusionName(job.conclusion);
       if (job.continued_on_error)
         failed += failed.empty() ? "(continue-on-error)" : " (continue-on-error)";
-      out_ << "  " << Pad(masker_.Mask(job.key.display_name), name_width) << "  "
+      std::string name = masker_.Mask(job.key.display_name);
+      if (Width(name) > name_width) {
+        // Whole on a line of its own, so the columns below stay aligned.
+        out_ << "  " << name << '\n';
+        name.clear();
+      }
+      out_ << "  " << Pad(name, name_width) << "  "
            << Paint(Pad(conclusion, 10), ConclusionColor(job.conclusion)) << "  "
            << Pad(job.conclusion == Conclusion::kSkipped ? "-" : FormatDuration(job.duration), 9)
            << "  " << failed << '\n';

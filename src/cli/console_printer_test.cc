@@ -130,6 +130,56 @@ TEST(ConsolePrinterTest, JobsNotRunHereShowTheirReasonAndAreCountedApart) {
       << text;
 }
 
+TEST(ConsolePrinterTest, SummaryColumnsStayAlignedWithLongAndNonAsciiJobNames) {
+  std::ostringstream out;
+  core::Masker masker;
+  ConsolePrinter p(out, masker, {});
+  WorkflowRunResult run{"CI", "ci.yml", {}};
+  std::string long_name = "build (ubuntu-latest, clang, 17, Release, sanitizers, static, lto)";
+  run.report.jobs.push_back(Report(Key("a", "Lint → format"), Conclusion::kSuccess, 100));
+  run.report.jobs.push_back(Report(Key("b", long_name), Conclusion::kFailure, 200, "Make"));
+  run.report.jobs.push_back(Report(Key("c", "Test"), Conclusion::kSuccess, 300));
+  p.PrintSummary({run}, std::chrono::milliseconds(600), false);
+  std::vector<std::string> lines = Lines(out.str());
+  // The CONCLUSION column starts at the same code point on the header and every job row.
+  auto column = [](const std::string& line, const std::string& word) {
+    size_t at = line.find(word);
+    if (at == std::string::npos) return std::string::npos;
+    size_t points = 0;
+    for (size_t i = 0; i < at; ++i) points += (static_cast<unsigned char>(line[i]) & 0xC0) != 0x80;
+    return points;
+  };
+  size_t header = std::string::npos;
+  std::vector<size_t> rows;
+  for (const std::string& line : lines) {
+    if (line.find("CONCLUSION") != std::string::npos) header = column(line, "CONCLUSION");
+    for (const char* c : {"success", "failure"}) {
+      if (line.find(c) != std::string::npos && line.find("Failed:") == std::string::npos) {
+        rows.push_back(column(line, c));
+      }
+    }
+  }
+  ASSERT_NE(header, std::string::npos) << out.str();
+  EXPECT_EQ(rows, (std::vector<size_t>{header, header, header})) << out.str();
+  EXPECT_NE(out.str().find("  " + long_name + "\n"), std::string::npos) << out.str();
+}
+
+TEST(ConsolePrinterTest, AMultiLineAnnotationKeepsTheJobPrefixOnEveryLine) {
+  std::ostringstream out;
+  core::Masker masker;
+  ConsolePrinter p(out, masker, {});
+  engine::Annotation a;
+  a.level = "warning";
+  a.message = "first\r\nsecond";
+  p.OnAnnotation(Key("a", "build"), 0, a);
+  EXPECT_EQ(Lines(out.str()),
+            (std::vector<std::string>{"[build] warning: first", "[build]   second"}));
+  WorkflowRunResult run{"CI", "ci.yml", {}};
+  p.PrintSummary({run}, std::chrono::milliseconds(1), false);
+  EXPECT_NE(out.str().find("  warning: first\n    second [build]\n"), std::string::npos)
+      << out.str();
+}
+
 TEST(ConsolePrinterTest, ConcurrentWritersNeverInterleaveWithinALine) {
   std::ostringstream out;
   core::Masker masker;

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -313,11 +314,18 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
   }
   if (!diagnostics.empty()) return report_problems();
   Prepared prepared;
-  bool job_found = options.job.empty();
+  // -j: each workflow runs the named jobs it has; every name must be in a triggered one.
+  std::set<std::string> jobs_found;
+  std::set<std::string> matrix_keys;  // what --matrix may name
   for (const auto& lw : loaded) {
     if (!TriggersMatch(lw.workflow->on, facts)) continue;
-    if (!options.job.empty() && lw.workflow->FindJob(options.job) == nullptr) continue;
-    job_found = true;
+    std::vector<std::string> only_jobs;
+    for (const std::string& job : options.jobs) {
+      if (lw.workflow->FindJob(job) == nullptr) continue;
+      only_jobs.push_back(job);
+      jobs_found.insert(job);
+    }
+    if (!options.jobs.empty() && only_jobs.empty()) continue;
     const workflow::EventTrigger* trigger = lw.workflow->on.Find(options.event);
     Value run_event = event;
     NameValues inputs;
@@ -340,7 +348,7 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
     contexts.Set("inputs", InputsContext(trigger->inputs, inputs));
 
     engine::PlanOptions plan_options;
-    plan_options.only_job = options.job;
+    plan_options.only_jobs = std::move(only_jobs);
     plan_options.no_deps = options.no_deps;
     plan_options.context.contexts = Value(contexts);
     plan_options.context.workspace = source->root.string();
@@ -349,6 +357,7 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
     for (auto& job : plan->jobs) {
       if (!job.instances || config->matrix.empty()) continue;
       auto& inst = *job.instances;
+      for (const engine::MatrixInstance& m : inst) AddMatrixKeys(m, matrix_keys);
       inst.erase(std::remove_if(inst.begin(), inst.end(),
                                 [&](const engine::MatrixInstance& m) {
                                   return !MatrixInstanceSelected(config->matrix, m);
@@ -359,16 +368,21 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
     prepared.github.push_back(github);
     prepared.inputs.push_back(std::move(inputs));
   }
-  if (!job_found) {
+  if (!config->matrix.empty() && !prepared.plans.empty()) {
+    core::Status keys = CheckMatrixFilterKeys(config->matrix, matrix_keys);
+    if (!keys.ok()) return fail(keys.message());
+  }
+  for (const std::string& job : options.jobs) {
+    if (jobs_found.contains(job)) continue;
     // Say so when the job exists but its workflow's filters (branches, paths, types) leave
     // this event out.
     for (const auto& lw : loaded) {
-      if (lw.workflow->FindJob(options.job) == nullptr) continue;
-      return fail("job '" + options.job + "' is in " + lw.display + ", which " + options.event +
+      if (lw.workflow->FindJob(job) == nullptr) continue;
+      return fail("job '" + job + "' is in " + lw.display + ", which " + options.event +
                   (id.ref.empty() ? "" : " on " + id.ref) +
                   " does not trigger (its `on:` filters leave this event out)");
     }
-    return fail("no workflow triggered by " + options.event + " has a job '" + options.job + "'");
+    return fail("no workflow triggered by " + options.event + " has a job '" + job + "'");
   }
   if (prepared.plans.empty()) {
     err << "gantry exec: no workflow in " << source->root.string() << " runs on " << options.event

@@ -19,8 +19,8 @@ struct ExecOptions {
   /// A workflow file or a folder of them (non-recursive). Empty: `.github/workflows/` of the
   /// current directory, or of the enclosing git repository.
   std::string workflows;
-  /// Run only this job id (and, unless no_deps, every job it needs).
-  std::string job;
+  /// Run only these job ids (and, unless no_deps, every job they need). Empty = every job.
+  std::vector<std::string> jobs;
   bool no_deps = false;
   /// A JSON file holding the event payload (github.event); empty = synthesized from git.
   std::string event_path;

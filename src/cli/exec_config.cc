@@ -9,6 +9,8 @@
 #include <limits>
 #include <sstream>
 
+#include "core/strings.h"
+
 namespace gantry::cli {
 namespace {
 
@@ -242,15 +244,63 @@ core::Result<MatrixFilter> ParseMatrixFilter(const std::vector<std::string>& arg
   return filter;
 }
 
+namespace {
+
+// The value at `key` of a matrix combination: the key itself, else a dotted path into nested
+// objects (`os.version` of `{os: {version: 22}}`). nullptr when there is none.
+const expr::Value* MatrixValue(const expr::Value& values, const std::string& key) {
+  if (const expr::Value* v = values.Find(key)) return v;
+  const expr::Value* at = &values;
+  size_t start = 0;
+  while (at != nullptr && at->is_object()) {
+    size_t dot = key.find('.', start);
+    at = at->Find(key.substr(start, dot == std::string::npos ? dot : dot - start));
+    if (dot == std::string::npos) return at;
+    start = dot + 1;
+  }
+  return nullptr;
+}
+
+void AddKeys(const expr::Value& values, const std::string& prefix, std::set<std::string>& keys) {
+  if (!values.is_object()) return;
+  for (const auto& [k, v] : values.object_value().entries()) {
+    keys.insert(prefix + k);
+    AddKeys(v, prefix + k + ".", keys);
+  }
+}
+
+}  // namespace
+
 bool MatrixInstanceSelected(const MatrixFilter& filter, const engine::MatrixInstance& instance) {
   if (!instance.values.is_object()) return true;
   for (const auto& [key, allowed] : filter) {
-    const expr::Value* v = instance.values.Find(key);
+    const expr::Value* v = MatrixValue(instance.values, key);
     if (v == nullptr) continue;
     std::string text = v->is_primitive() ? v->ToString() : v->ToJsonText();
     if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) return false;
   }
   return true;
+}
+
+void AddMatrixKeys(const engine::MatrixInstance& instance, std::set<std::string>& keys) {
+  AddKeys(instance.values, "", keys);
+}
+
+core::Status CheckMatrixFilterKeys(const MatrixFilter& filter, const std::set<std::string>& keys) {
+  for (const auto& [key, allowed] : filter) {
+    // Matrix keys are looked up case-insensitively, as expressions do.
+    std::string lower = core::AsciiLower(key);
+    if (std::any_of(keys.begin(), keys.end(),
+                    [&lower](const std::string& k) { return core::AsciiLower(k) == lower; })) {
+      continue;
+    }
+    std::string known;
+    for (const std::string& k : keys) known += (known.empty() ? "" : ", ") + k;
+    return Status::InvalidArgument(
+        "--matrix " + key + ":" + allowed.front() + ": no matrix of the jobs to run has a key '" +
+        key + "' (" + (known.empty() ? "none of them has a matrix" : "known keys: " + known) + ")");
+  }
+  return Status::Ok();
 }
 
 void AddSandboxFlags(CLI::App& exec, SandboxFlags& flags) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <ostream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -64,10 +65,17 @@ expr::Value InputsContext(const std::vector<workflow::TriggerInput>& inputs,
                           const NameValues& values);
 
 /// `--matrix KEY:VALUE` filters: a combination runs when, for every filtered key it has, its
-/// value (as a string) is one of the values given for that key.
+/// value (as a string) is one of the values given for that key. KEY is a top-level key of the
+/// matrix or a dotted path into an object value (`os.version`).
 using MatrixFilter = std::map<std::string, std::vector<std::string>>;
 core::Result<MatrixFilter> ParseMatrixFilter(const std::vector<std::string>& args);
 bool MatrixInstanceSelected(const MatrixFilter& filter, const engine::MatrixInstance& instance);
+/// Adds the keys a filter may name for this combination (top-level keys and dotted paths) to
+/// `keys`.
+void AddMatrixKeys(const engine::MatrixInstance& instance, std::set<std::string>& keys);
+/// InvalidArgument naming the first filtered key that is not in `keys` and listing `keys`: a
+/// filter that matches no matrix would otherwise silently run every combination.
+core::Status CheckMatrixFilterKeys(const MatrixFilter& filter, const std::set<std::string>& keys);
 
 /// The --sandbox flags of `gantry exec`, as given (docs/exec.md, "Sandboxed host steps").
 struct SandboxFlags {

@@ -124,6 +124,38 @@ TEST(MatrixFilterTest, KeepsCombinationsWhoseFilteredKeysMatch) {
   EXPECT_FALSE(ParseMatrixFilter({"nocolon"}).ok());
 }
 
+TEST(MatrixFilterTest, ADottedKeyFiltersANestedValue) {
+  auto f = ParseMatrixFilter({"os.version:22"});
+  ASSERT_TRUE(f.ok());
+  auto inst = [](const std::string& version) {
+    expr::Object os;
+    os.Set("name", "ubuntu");
+    os.Set("version", version);
+    expr::Object o;
+    o.Set("os", expr::Value(std::move(os)));
+    return engine::MatrixInstance{expr::Value(std::move(o))};
+  };
+  EXPECT_TRUE(MatrixInstanceSelected(*f, inst("22")));
+  EXPECT_FALSE(MatrixInstanceSelected(*f, inst("24")));
+  std::set<std::string> keys;
+  AddMatrixKeys(inst("22"), keys);
+  EXPECT_EQ(keys, (std::set<std::string>{"os", "os.name", "os.version"}));
+  EXPECT_TRUE(CheckMatrixFilterKeys(*f, keys).ok());
+}
+
+TEST(MatrixFilterTest, AKeyNoMatrixHasIsAnErrorListingTheKnownKeys) {
+  auto f = ParseMatrixFilter({"OS:linux", "compiler:gcc"});
+  ASSERT_TRUE(f.ok());
+  core::Status s = CheckMatrixFilterKeys(*f, {"os", "version"});
+  EXPECT_EQ(s.code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "--matrix compiler:gcc: no matrix of the jobs to run has a key 'compiler' (known keys: "
+            "os, version)");
+  EXPECT_EQ(CheckMatrixFilterKeys(*f, {}).message(),
+            "--matrix OS:linux: no matrix of the jobs to run has a key 'OS' (none of them has a "
+            "matrix)");
+}
+
 TEST(AssignmentTest, SplitsAtFirstEquals) {
   auto kv = SplitAssignment("A=b=c", "--var");
   ASSERT_TRUE(kv.ok());

@@ -169,25 +169,28 @@ core::Result<Plan> BuildPlan(std::shared_ptr<const workflow::Workflow> workflow,
     }
   }
 
-  std::vector<bool> selected(n, options.only_job.empty());
-  if (!options.only_job.empty()) {
-    int root = IndexOf(wf, options.only_job);
+  std::vector<bool> selected(n, options.only_jobs.empty());
+  std::vector<int> pending;
+  for (const std::string& id : options.only_jobs) {
+    int root = IndexOf(wf, id);
     if (root < 0) {
-      return core::Status::NotFound("Could not find any job with id '" + options.only_job +
-                                    "' in " + wf.file);
+      return core::Status::NotFound("Could not find any job with id '" + id + "' in " + wf.file);
     }
     selected[root] = true;
-    if (options.no_deps) {
-      needs[root].clear();
-    } else {
-      std::vector<int> pending{root};
-      while (!pending.empty()) {
-        int job = pending.back();
-        pending.pop_back();
-        for (int need : needs[job]) {
-          if (!selected[need]) pending.push_back(need);
-          selected[need] = true;
-        }
+    pending.push_back(root);
+  }
+  if (options.no_deps) {
+    // Needs between the chosen jobs still order them; the others are dropped.
+    for (int job : pending) {
+      std::erase_if(needs[job], [&](int need) { return !selected[need]; });
+    }
+  } else {
+    while (!pending.empty()) {
+      int job = pending.back();
+      pending.pop_back();
+      for (int need : needs[job]) {
+        if (!selected[need]) pending.push_back(need);
+        selected[need] = true;
       }
     }
   }

@@ -72,17 +72,18 @@ struct Plan {
 
 /// Which jobs to plan.
 struct PlanOptions {
-  /// Only this job (and, unless no_deps, everything it needs, transitively). Empty = all.
-  std::string only_job;
+  /// Only these jobs (and, unless no_deps, everything they need, transitively). Empty = all.
+  /// With no_deps, a chosen job keeps only its needs on other chosen jobs.
+  std::vector<std::string> only_jobs;
   bool no_deps = false;
   /// Contexts available at plan time for literal matrices (github, vars, inputs). A strategy
   /// whose expressions name a context missing here (e.g. `needs`) is left to the runner.
   expr::EvalContext context;
 };
 
-/// Builds the plan. NotFound when only_job names no job; InvalidArgument for a matrix that
-/// cannot be expanded (message says which job and why) and for needs that name no job or
-/// form a cycle (the loader reports those first).
+/// Builds the plan. NotFound when only_jobs names a job that is not there; InvalidArgument for a
+/// matrix that cannot be expanded (message says which job and why) and for needs that name no job
+/// or form a cycle (the loader reports those first).
 core::Result<Plan> BuildPlan(std::shared_ptr<const workflow::Workflow> workflow,
                              const PlanOptions& options);
 

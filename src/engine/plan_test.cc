@@ -67,7 +67,7 @@ TEST(PlanTest, JobsWithinAStageKeepFileOrder) {
 
 TEST(PlanTest, OnlyJobBringsWhatItNeedsTransitively) {
   PlanOptions options;
-  options.only_job = "test";
+  options.only_jobs = {"test"};
   auto plan = PlanOf(Job("build") + Job("lint") + Job("unit", "    needs: build\n") +
                          Job("test", "    needs: unit\n") + Job("deploy", "    needs: test\n"),
                      options);
@@ -77,7 +77,7 @@ TEST(PlanTest, OnlyJobBringsWhatItNeedsTransitively) {
 
 TEST(PlanTest, OnlyJobWithNoDepsIsPlannedAloneWithoutNeeds) {
   PlanOptions options;
-  options.only_job = "test";
+  options.only_jobs = {"test"};
   options.no_deps = true;
   auto plan = PlanOf(Job("build") + Job("test", "    needs: build\n"), options);
   ASSERT_TRUE(plan.ok());
@@ -86,9 +86,30 @@ TEST(PlanTest, OnlyJobWithNoDepsIsPlannedAloneWithoutNeeds) {
   EXPECT_EQ(plan->stage_count, 1);
 }
 
+TEST(PlanTest, SeveralOnlyJobsBringWhatEachNeeds) {
+  PlanOptions options;
+  options.only_jobs = {"lint", "test"};
+  auto plan = PlanOf(Job("build") + Job("lint") + Job("test", "    needs: build\n") +
+                         Job("deploy", "    needs: test\n"),
+                     options);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(Order(*plan), "build@0 lint@0 test@1");
+}
+
+TEST(PlanTest, SeveralOnlyJobsWithNoDepsKeepOnlyNeedsAmongThem) {
+  PlanOptions options;
+  options.only_jobs = {"deploy", "test"};
+  options.no_deps = true;
+  auto plan = PlanOf(Job("build") + Job("test", "    needs: build\n") +
+                         Job("deploy", "    needs: [build, test]\n"),
+                     options);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(Order(*plan), "test@0 deploy@1");
+}
+
 TEST(PlanTest, OnlyJobThatDoesNotExistIsNotFound) {
   PlanOptions options;
-  options.only_job = "nope";
+  options.only_jobs = {"nope"};
   auto plan = PlanOf(Job("a"), options);
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().code(), core::StatusCode::kNotFound);

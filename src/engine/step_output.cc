@@ -104,7 +104,15 @@ void StepOutput::Line(std::string_view line) {
   }
 }
 
+void StepOutput::Note(const std::string& line) { Log(line); }
+
 void StepOutput::Log(std::string_view line) {
+  if (!package_lock_busy_) {
+    package_lock_busy_ =
+        line.find("Could not get lock /var/lib/dpkg") != std::string_view::npos ||
+        line.find("Could not get lock /var/lib/apt/lists/lock") != std::string_view::npos ||
+        line.find("Unable to acquire the dpkg frontend lock") != std::string_view::npos;
+  }
   std::string masked = options_.masker->Mask(line);
   options_.observer->OnLogLine(*options_.job, options_.step, masked);
 }

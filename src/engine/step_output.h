@@ -42,6 +42,12 @@ class StepOutput {
   /// a log line).
   void Error(const std::string& message);
 
+  /// Logs a line of the runner's own (masked), e.g. a hint after a failure.
+  void Note(const std::string& line);
+  /// The step printed that the apt/dpkg lock was held by another process (two jobs installing
+  /// packages at once): "Could not get lock /var/lib/dpkg/...", ".../apt/lists/lock", "Unable
+  /// to acquire the dpkg frontend lock".
+  bool package_lock_busy() const { return package_lock_busy_; }
   /// A command could not be processed (e.g. a disabled ::set-env::): the step fails.
   bool command_failed() const { return command_failed_; }
   /// ::set-output:: values, ::set-env:: values, ::add-path:: directories, ::save-state::.
@@ -63,6 +69,7 @@ class StepOutput {
   std::string pending_;
   bool echo_ = false;
   bool command_failed_ = false;
+  bool package_lock_busy_ = false;
   EnvList outputs_, env_, state_;
   std::vector<std::string> paths_;
 };

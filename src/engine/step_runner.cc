@@ -12,6 +12,12 @@
 namespace gantry::engine {
 namespace {
 
+// After a step failed on the apt/dpkg lock: jobs run in parallel on one machine, unlike on
+// GitHub where each has a runner of its own.
+constexpr const char* kPackageLockHint =
+    "gantry: hint: another job held the apt/dpkg lock (jobs run in parallel on this machine); "
+    "run with -p 1, or make the jobs that install packages need one another";
+
 struct BuiltinShell {
   std::string_view name;
   std::string_view args;
@@ -330,8 +336,10 @@ ScriptResult RunScriptStep(const ScriptStep& step, backend::Backend& backend,
     result.timed_out = true;
     return fail(step.timeout_message.empty() ? "The step timed out." : step.timeout_message);
   }
-  if (!ran->ok())
+  if (!ran->ok()) {
+    if (output.package_lock_busy()) output.Note(kPackageLockHint);
     return fail("Process completed with exit code " + std::to_string(ExitCodeOf(*ran)) + ".");
+  }
   if (!file_error.empty()) return fail(file_error);
   if (output.command_failed()) {
     result.outcome = Conclusion::kFailure;

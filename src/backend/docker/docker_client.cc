@@ -120,8 +120,11 @@ core::Result<std::unique_ptr<DockerClient>> DockerClient::Connect(const std::str
   auto ping = http->Send("GET", "/_ping");
   if (!ping.ok() || !ping->ok()) {
     std::string why = ping.ok() ? "HTTP " + std::to_string(ping->status) : ping.status().message();
-    return core::Status::Unavailable("no Docker engine at " + path +
-                                     ": start one or run without containers (" + why + ")");
+    std::string prefix = "cannot reach " + path + ": ";
+    if (why.starts_with(prefix)) why.erase(0, prefix.size());
+    return core::Status::Unavailable("no Docker engine at " + path + " (" + why +
+                                     "): start one, set DOCKER_HOST to its unix:// socket, or "
+                                     "run without containers");
   }
   std::unique_ptr<DockerClient> client(new DockerClient(path, std::move(http)));
   auto version = client->http_->Send("GET", "/version");

@@ -122,11 +122,26 @@ TEST(DockerConnectTest, NothingListeningIsUnavailable) {
   auto c = DockerClient::Connect("unix:///nonexistent/gantry/docker.sock");
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), core::StatusCode::kUnavailable);
-  EXPECT_NE(c.status().message().find("no Docker engine at /nonexistent/gantry/docker.sock"),
-            std::string::npos)
-      << c.status().message();
+  EXPECT_EQ(c.status().message(),
+            "no Docker engine at /nonexistent/gantry/docker.sock (no such socket): start one, set "
+            "DOCKER_HOST to its unix:// socket, or run without containers");
   EXPECT_EQ(DockerClient::Connect("tcp://127.0.0.1:2375").status().code(),
             core::StatusCode::kInvalidArgument);
+}
+
+TEST(DockerConnectTest, AFileThatIsNotASocketIsSaidInOneLine) {
+  char dir[] = "/tmp/gantry-docker-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string file = std::string(dir) + "/docker.sock";
+  FILE* f = fopen(file.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fclose(f);
+  auto c = DockerClient::Connect("unix://" + file);
+  EXPECT_EQ(c.status().message(), "no Docker engine at " + file +
+                                      " (not a socket): start one, set DOCKER_HOST to its unix:// "
+                                      "socket, or run without containers");
+  std::remove(file.c_str());
+  rmdir(dir);
 }
 
 TEST_F(DockerClientTest, ExecReportsOutputExitCodeEnvCwdAndUser) {

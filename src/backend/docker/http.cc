@@ -1,6 +1,8 @@
 #include "backend/docker/http.h"
 
 #include <curl/curl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -176,11 +178,25 @@ void Setup(CURL* easy, const std::string& socket_path, std::string_view method,
   if (headers) curl.easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
 }
 
+// Why nothing answered on the socket, in words (curl only says it could not connect to
+// "localhost port 80", which is meaningless for a Unix socket).
+std::string SocketProblem(const std::string& socket_path) {
+  struct stat st {};
+  if (stat(socket_path.c_str(), &st) != 0) return "no such socket";
+  if (!S_ISSOCK(st.st_mode)) return "not a socket";
+  if (access(socket_path.c_str(), R_OK | W_OK) != 0) return "permission denied";
+  return "connection refused: nothing listens on it";
+}
+
 core::Status CurlError(CURLcode code, const char* errbuf, const std::string& socket_path,
                        std::string_view method, const std::string& path) {
   std::string detail = errbuf[0] != '\0' ? errbuf : Api().easy_strerror(code);
   std::string where = std::string(method) + " " + path + " on " + socket_path;
-  if (code == CURLE_COULDNT_CONNECT || code == CURLE_OPERATION_TIMEDOUT) {
+  if (code == CURLE_COULDNT_CONNECT) {
+    return core::Status::Unavailable("cannot reach " + socket_path + ": " +
+                                     SocketProblem(socket_path));
+  }
+  if (code == CURLE_OPERATION_TIMEDOUT) {
     return core::Status::Unavailable("cannot reach " + socket_path + ": " + detail);
   }
   return core::Status::Unavailable(where + " failed: " + detail);

@@ -75,16 +75,7 @@ core::Status GitCheckout(CheckoutGit& git, const Settings& s) {
     GANTRY_RETURN_IF_ERROR(git.Run({"remote", "set-url", "origin", s.url}, s.dest));
   }
   std::string ref = s.ref.empty() ? "HEAD" : s.ref;
-  if (s.depth == 0) {
-    GANTRY_RETURN_IF_ERROR(
-        git.Run({"fetch", "--prune", "--no-recurse-submodules", "origin",
-                 "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"},
-                s.dest));
-  }
-  std::vector<std::string> fetch = {"fetch", "--no-tags", "--no-recurse-submodules"};
-  if (s.depth > 0) fetch.push_back("--depth=" + std::to_string(s.depth));
-  fetch.insert(fetch.end(), {"origin", ref});
-  core::Status fetched = git.Run(fetch, s.dest);
+  core::Status fetched = git.FetchFromOrigin(s.dest, s.depth, ref);
   if (!fetched.ok()) {
     if (fetched.code() == core::StatusCode::kCancelled) return fetched;
     return core::Status::NotFound("A branch or tag with the name '" + ref +

@@ -64,4 +64,17 @@ void CheckoutGit::Log(std::string_view line) const {
   if (call_.log) call_.log(line);
 }
 
+core::Status CheckoutGit::FetchFromOrigin(const std::string& dest, int depth,
+                                          const std::string& refspec) {
+  if (depth == 0) {
+    GANTRY_RETURN_IF_ERROR(Run({"fetch", "--prune", "--no-recurse-submodules", "origin",
+                                "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"},
+                               dest));
+  }
+  std::vector<std::string> fetch = {"fetch", "--no-tags", "--no-recurse-submodules"};
+  if (depth > 0) fetch.push_back("--depth=" + std::to_string(depth));
+  fetch.insert(fetch.end(), {"origin", refspec});
+  return Run(fetch, dest);
+}
+
 }  // namespace gantry::actions

@@ -34,6 +34,11 @@ class CheckoutGit {
   /// Writes a line to the step's log.
   void Log(std::string_view line) const;
 
+  /// Fetches `refspec` from origin into the repository `dest` as actions/checkout does:
+  /// `--depth=N` for a positive depth; with depth 0 every branch and tag first (whole history,
+  /// tags for `git describe`). Errors as Run's.
+  core::Status FetchFromOrigin(const std::string& dest, int depth, const std::string& refspec);
+
  private:
   const engine::BuiltinCall& call_;
   std::unique_ptr<backend::Backend> backend_;

@@ -196,17 +196,8 @@ core::Result<std::string> CloneLocal(CheckoutGit& git, const engine::BuiltinCall
   }
   // A real fetch, not objects borrowed through alternates: steps in a job container or under
   // --sandbox see the workspace but not this repository's path, and git must work there too.
-  if (s.depth == 0) {
-    GANTRY_RETURN_IF_ERROR(
-        git.Run({"fetch", "--prune", "--no-recurse-submodules", "origin",
-                 "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"},
-                s.dest));
-  }
-  std::vector<std::string> fetch = {"fetch", "--no-tags", "--no-recurse-submodules"};
-  if (s.depth > 0) fetch.push_back("--depth=" + std::to_string(s.depth));
-  fetch.insert(fetch.end(),
-               {"origin", target.fetch_ref.empty() ? sha : "+" + sha + ":" + target.fetch_ref});
-  GANTRY_RETURN_IF_ERROR(git.Run(fetch, s.dest));
+  GANTRY_RETURN_IF_ERROR(git.FetchFromOrigin(
+      s.dest, s.depth, target.fetch_ref.empty() ? sha : "+" + sha + ":" + target.fetch_ref));
   if (!target.branch.empty()) {
     GANTRY_RETURN_IF_ERROR(
         git.Run({"checkout", "-q", "--force", "-B", target.branch, target.fetch_ref}, s.dest));

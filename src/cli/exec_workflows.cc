@@ -7,6 +7,7 @@
 #include "cli/git_context.h"
 #include "cli/repo_root.h"
 #include "workflow/loader.h"
+#include "workflow/steps.h"
 
 namespace gantry::cli {
 namespace {
@@ -166,7 +167,7 @@ std::vector<LoadedWorkflow> LoadWorkflows(const WorkflowSource& source,
 
 bool HasRemoteCalls(const workflow::Workflow& wf) {
   return std::any_of(wf.jobs.begin(), wf.jobs.end(), [](const workflow::Job& j) {
-    return j.uses && !j.uses->value.starts_with("./") && !j.uses->value.starts_with("$/") &&
+    return j.uses && !workflow::IsLocalReference(j.uses->value) &&
            j.uses->value.find('@') != std::string::npos;
   });
 }

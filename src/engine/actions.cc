@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/strings.h"
+#include "workflow/steps.h"
 
 namespace gantry::engine {
 namespace {
@@ -33,16 +34,11 @@ core::Result<ActionReference> ParseActionReference(std::string_view uses) {
     if (ref.image.empty()) return BadFormat(uses);
     return ref;
   }
-  if (uses == "." || uses.substr(0, 2) == "./" || uses.substr(0, 2) == ".\\") {
+  // "./path" (or ".\\path", "."), and GitHub's self-repository form "$/path": the running
+  // repository at the running commit, exactly what "./path" names in the workspace.
+  if (workflow::IsLocalReference(uses)) {
     ref.kind = ActionReference::Kind::kLocal;
-    ref.local_path = std::string(uses);
-    return ref;
-  }
-  // GitHub's self-repository form: "$/path" is the running repository at the running commit,
-  // exactly what "./path" names in the workspace.
-  if (uses.substr(0, 2) == "$/") {
-    ref.kind = ActionReference::Kind::kLocal;
-    ref.local_path = "./" + std::string(uses.substr(2));
+    ref.local_path = "./" + std::string(workflow::LocalPath(uses));
     return ref;
   }
   size_t at = uses.rfind('@');

@@ -11,6 +11,7 @@
 #include "core/strings.h"
 #include "engine/job_steps.h"
 #include "engine/reusable.h"
+#include "workflow/steps.h"
 
 namespace gantry::engine {
 namespace internal {
@@ -296,7 +297,7 @@ std::string JobRunner::ActionName(const workflow::Step& s) {
   if (s.uses) {
     std::string uses = std::string(core::TrimSpace(s.uses->value));
     // A local action (./ or $/, the same repository) is "__self" on GitHub.
-    if (uses.starts_with("./") || uses.starts_with(".\\") || uses.starts_with("$/")) uses = "self";
+    if (workflow::IsLocalReference(uses)) uses = "self";
     uses = uses.substr(0, uses.find('@'));
     for (char& c : uses) {
       if (c == '/' || c == '.' || c == '-') c = '_';
@@ -363,7 +364,7 @@ void JobRunner::JobTimedOut() {
 }
 
 const backend::CancelToken& JobRunner::Token(const StepCall& c) {
-  if (c.scope != nullptr && c.scope->lane != nullptr) return *c.scope->lane->cancel;
+  if (c.scope != nullptr && c.scope->lane != nullptr) return c.scope->lane->cancel;
   return Token(c.after_cancel);
 }
 
@@ -587,13 +588,17 @@ void JobRunner::Record(const workflow::Step& s, Scope& scope, const StepReport& 
   if (rep.conclusion == Conclusion::kFailure) {
     scope.failed = true;
     if (scope.depth == 0) {
-      failed_ = true;
-      if (report_.failed_step.empty()) report_.failed_step = rep.name;
+      MarkFailed(rep.name);
     }
   }
   if (rep.outcome == Conclusion::kCancelled) cancelled_ = true;
   if (s.id.empty()) return;
   scope.steps.push_back(StepRecord{s.id, std::move(outputs), rep.outcome, rep.conclusion});
+}
+
+void JobRunner::MarkFailed(const std::string& step) {
+  failed_ = true;
+  if (report_.failed_step.empty()) report_.failed_step = step;
 }
 
 // Post stages run in the reverse order of their main stages, each as a step of its own.

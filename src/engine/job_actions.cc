@@ -349,8 +349,7 @@ void JobRunner::FinishStage(StepReport& rep, Clock::time_point started, const St
   rep.error = sh_.masker->Mask(end.error);
   rep.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
   if (end.outcome == Conclusion::kFailure) {
-    failed_ = true;
-    if (report_.failed_step.empty()) report_.failed_step = rep.name;
+    MarkFailed(rep.name);
   }
   if (end.outcome == Conclusion::kCancelled) cancelled_ = true;
   sh_.observer->OnStepFinished(in_.key, rep);

@@ -78,10 +78,8 @@ void JobRunner::RunJobStep(const workflow::Step& s, int report) {
       // A failed step fails the job here, before the next step; a cancellation comes from the
       // job's own (which the job already sees).
       if (result == Conclusion::kFailure) {
-        failed_ = true;
         for (BackgroundStep* bg : started) {
-          if (bg->report.conclusion == Conclusion::kFailure && report_.failed_step.empty())
-            report_.failed_step = bg->report.name;
+          if (bg->report.conclusion == Conclusion::kFailure) MarkFailed(bg->report.name);
         }
       }
       return;
@@ -116,7 +114,6 @@ void JobRunner::StartBackground(const workflow::Step& s, int report) {
   bg.scope.lane = &bg.lane;
   bg.lane.env = env_;
   bg.lane.prepend_path = prepend_path_;
-  bg.lane.cancel = &bg.cancel;
   bg.lane.files_dir = in_.files_dir + "/background/" + std::to_string(background_.size());
   std::error_code ec;
   std::filesystem::create_directories(bg.lane.files_dir, ec);
@@ -138,7 +135,7 @@ void JobRunner::StartBackground(const workflow::Step& s, int report) {
         if (::poll(&fd, 1, 100) > 0) {
           std::lock_guard lock(mu_);
           for (BackgroundStep& b : background_) {
-            if (!b.after_cancel) b.cancel.Cancel();
+            if (!b.after_cancel) b.lane.cancel.Cancel();
           }
           changed_.notify_all();
           return;
@@ -147,31 +144,28 @@ void JobRunner::StartBackground(const workflow::Step& s, int report) {
     });
   }
   // A free slot is taken here, so the step shows as started before the job's next step.
-  if (HasFreeSlot()) {
-    ++running_background_;
-    bg.has_slot = true;
-    p->started = Clock::now();
-    sh_.observer->OnStepStarted(in_.key, p->report.index, p->report.name);
-  }
+  if (HasFreeSlot()) TakeSlot(bg, *p);
   bg.thread = std::thread(
       [this, &bg, prepared = std::move(*p)]() mutable { BackgroundMain(bg, std::move(prepared)); });
 }
 
+void JobRunner::TakeSlot(BackgroundStep& bg, PreparedStep& p) {
+  ++running_background_;
+  bg.has_slot = true;
+  p.started = Clock::now();
+  sh_.observer->OnStepStarted(in_.key, p.report.index, p.report.name);
+}
+
 void JobRunner::BackgroundMain(BackgroundStep& bg, PreparedStep p) {
   std::unique_lock lock(mu_);
-  changed_.wait(lock, [&] { return bg.has_slot || HasFreeSlot() || bg.cancel.cancelled(); });
-  if (!bg.has_slot && bg.cancel.cancelled()) {
+  changed_.wait(lock, [&] { return bg.has_slot || HasFreeSlot() || bg.lane.cancel.cancelled(); });
+  if (!bg.has_slot && bg.lane.cancel.cancelled()) {
     // Cancelled while it waited for a slot: it never ran.
     p.report.outcome = p.report.conclusion = Conclusion::kCancelled;
     sh_.observer->OnStepStarted(in_.key, p.report.index, p.report.name);
     sh_.observer->OnStepFinished(in_.key, p.report);
   } else {
-    if (!bg.has_slot) {
-      ++running_background_;
-      bg.has_slot = true;
-      p.started = Clock::now();
-      sh_.observer->OnStepStarted(in_.key, p.report.index, p.report.name);
-    }
+    if (!bg.has_slot) TakeSlot(bg, p);
     ExecuteStep(p, *bg.step, bg.scope, true, &bg.outputs);
     --running_background_;
   }
@@ -250,7 +244,7 @@ void JobRunner::RunControlStep(const workflow::Step& s, int report) {
     log("Cancelling background step(s): " + names());
     for (BackgroundStep* b : steps) {
       b->cancel_requested = true;
-      if (!b->done) b->cancel.Cancel();
+      if (!b->done) b->lane.cancel.Cancel();
     }
     changed_.notify_all();
     AwaitSteps(steps);
@@ -281,10 +275,7 @@ void JobRunner::RunControlStep(const workflow::Step& s, int report) {
   rep.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
   // As on GitHub, only a failed control step changes the job's result (a wait on a cancelled
   // step reports Canceled without cancelling the job).
-  if (rep.conclusion == Conclusion::kFailure) {
-    failed_ = true;
-    if (report_.failed_step.empty()) report_.failed_step = rep.name;
-  }
+  if (rep.conclusion == Conclusion::kFailure) MarkFailed(rep.name);
   if (!s.id.empty()) {
     scope_.steps.push_back(StepRecord{s.id, {}, rep.outcome, rep.conclusion});
   }
@@ -300,8 +291,7 @@ void JobRunner::DrainBackground() {
   for (BackgroundStep& b : background_) {
     Conclusion c = b.report.conclusion;
     if (c == Conclusion::kFailure) {
-      failed_ = true;
-      if (report_.failed_step.empty()) report_.failed_step = b.report.name;
+      MarkFailed(b.report.name);
     } else if (c == Conclusion::kCancelled && !b.cancel_requested) {
       cancelled_ = true;
     }

@@ -55,7 +55,7 @@ struct Lane {
     std::string summary;
   };
   std::vector<Export> exports;
-  backend::CancelToken* cancel = nullptr;  // the step's own token (job cancel, `cancel:`)
+  backend::CancelToken cancel;  // the step's own token (the job's cancellation, `cancel:`)
 };
 
 /// The steps of the job, or of one composite action: the steps context, inputs and status
@@ -80,7 +80,6 @@ struct BackgroundStep {
   std::string name;  // the display name
   Scope scope;       // a copy of the job's scope at start, on `lane`
   Lane lane;
-  backend::CancelToken cancel;
   bool after_cancel = false;  // started by an always()/cancelled() step after a cancel
   // Guarded by JobRunner::mu_ from here on.
   bool done = false;              // the thread finished (report and outputs are final)
@@ -221,6 +220,8 @@ class JobRunner {
   StepEnd RunProcess(StepCall& c, ScriptStep& ss, EnvList* state,
                      backend::Backend* backend = nullptr);
   void Record(const workflow::Step& s, Scope& scope, const StepReport& rep, EnvList outputs);
+  /// The job fails; `step` is named as its failed step unless an earlier one was.
+  void MarkFailed(const std::string& step);
   void RunPostStages();
   void EvaluateOutputs();
   JobReport Finish();
@@ -245,6 +246,8 @@ class JobRunner {
   void DrainBackground();
   /// True when one more background step may run now (RunOptions::max_background_steps).
   bool HasFreeSlot() const;
+  /// Gives `bg` one of the slots (RunOptions::max_background_steps) and reports its start.
+  void TakeSlot(BackgroundStep& bg, PreparedStep& p);
   /// The started background step with context name `id`, or nullptr.
   BackgroundStep* FindBackground(const std::string& id);
 

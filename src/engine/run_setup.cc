@@ -192,23 +192,22 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& plan
     inst.instance = instances[i];
     inst.strategy = MakeStrategyContext(launch.fail_fast, i, total,
                                         launch.max_parallel > 0 ? launch.max_parallel : total);
+    const bool check_runs_on = job.runs_on && setup.shared.options->host_labels != nullptr;
+    // The instance's name and runs-on see its own matrix and strategy.
+    expr::EvalContext instance_ctx;
+    if (job.name || check_runs_on) {
+      Object o = base;
+      o.Set("matrix", inst.matrix);
+      o.Set("strategy", inst.strategy);
+      instance_ctx.contexts = Value(std::move(o));
+    }
     std::string name = job.id;
     if (job.name) {
-      Object o = base;
-      o.Set("matrix", inst.matrix);
-      o.Set("strategy", inst.strategy);
-      expr::EvalContext name_ctx;
-      name_ctx.contexts = Value(std::move(o));
-      auto n = EvaluateString(*job.name, name_ctx, file);
+      auto n = EvaluateString(*job.name, instance_ctx, file);
       name = n.ok() ? *n : job.name->value;
     }
-    if (job.runs_on && setup.shared.options->host_labels != nullptr) {
-      Object o = base;
-      o.Set("matrix", inst.matrix);
-      o.Set("strategy", inst.strategy);
-      expr::EvalContext runs_on_ctx;
-      runs_on_ctx.contexts = Value(std::move(o));
-      auto labels = EvaluateRunsOn(*job.runs_on, runs_on_ctx, file);
+    if (check_runs_on) {
+      auto labels = EvaluateRunsOn(*job.runs_on, instance_ctx, file);
       if (!labels.ok()) return labels.status();
       inst.not_here = WhyNotHere(*labels, *setup.shared.options->host_labels);
     }

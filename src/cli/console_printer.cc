@@ -103,12 +103,16 @@ std::string ConsolePrinter::Paint(const std::string& text, const char* sgr) cons
   return std::string("\033[") + sgr + "m" + text + "\033[0m";
 }
 
+std::pair<std::string, int> ConsolePrinter::JobSlot(const engine::JobKey& job) const {
+  return {workflow_prefix_ + "\n" + job.job_id, job.instance};
+}
+
 std::string ConsolePrinter::Prefix(const engine::JobKey& job) {
   std::string name =
       workflow_prefix_.empty() ? job.display_name : workflow_prefix_ + " / " + job.display_name;
   std::string label = "[" + name + "]";
   if (!style_.color) return label;
-  auto key = std::make_pair(workflow_prefix_ + "\n" + job.job_id, job.instance);
+  auto key = JobSlot(job);
   auto it = colors_.find(key);
   if (it == colors_.end()) {
     it = colors_.emplace(key, static_cast<int>(colors_.size()) % kPaletteSize).first;
@@ -118,7 +122,7 @@ std::string ConsolePrinter::Prefix(const engine::JobKey& job) {
 
 std::string ConsolePrinter::StepLabel(const engine::JobKey& job, int step) {
   if (step < 0) return "";
-  auto it = running_.find({workflow_prefix_ + "\n" + job.job_id, job.instance});
+  auto it = running_.find(JobSlot(job));
   if (it == running_.end() || it->second.size() < 2) return "";
   auto name = it->second.find(step);
   return name == it->second.end() ? "" : Paint(name->second + " |", "2") + " ";
@@ -136,7 +140,7 @@ void ConsolePrinter::OnJobStarted(const engine::JobKey& job) {
 void ConsolePrinter::OnStepStarted(const engine::JobKey& job, int index, const std::string& name) {
   {
     std::lock_guard lock(mu_);
-    running_[{workflow_prefix_ + "\n" + job.job_id, job.instance}][index] = name;
+    running_[JobSlot(job)][index] = name;
   }
   WriteLine(job, Paint((style_.unicode ? "▶ " : "==> ") + name, "1"));
 }
@@ -176,7 +180,7 @@ void ConsolePrinter::OnAnnotation(const engine::JobKey& job, int /*step*/,
 void ConsolePrinter::OnStepFinished(const engine::JobKey& job, const engine::StepReport& step) {
   {
     std::lock_guard lock(mu_);
-    auto it = running_.find({workflow_prefix_ + "\n" + job.job_id, job.instance});
+    auto it = running_.find(JobSlot(job));
     if (it != running_.end()) {
       it->second.erase(step.index);
       if (it->second.empty()) running_.erase(it);

@@ -60,6 +60,8 @@ class ConsolePrinter : public engine::RunObserver {
                     bool cancelled);
 
  private:
+  /// The key of a job instance in colors_ and running_ (the workflow's too). REQUIRES(mu_)
+  std::pair<std::string, int> JobSlot(const engine::JobKey& job) const;
   std::string Prefix(const engine::JobKey& job);  // REQUIRES(mu_)
   /// "<step name> | " for a line of a step that runs while other steps of its job run
   /// (background steps), else "".

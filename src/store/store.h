@@ -1,0 +1,362 @@
+#pragma once
+
+// The server's source of truth: users, tokens, projects, secrets, runs, jobs, steps, logs,
+// artifacts, caches, executors, patterns and audit events. One interface, two databases
+// (SQLite by default, PostgreSQL by configuration); the SQL lives below this header only.
+// Every method is one transaction: when it returns OK the change is committed. All methods
+// are thread-safe. Times are Unix milliseconds (UTC).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace gantry::store {
+
+using Id = int64_t;
+
+struct User {
+  Id id = 0;
+  std::string username;
+  std::string email;
+  std::string password_hash;  // Argon2id string (crypto_pwhash_str)
+  bool is_admin = false;
+  int64_t created_at = 0;
+};
+
+/// A login session or a personal access token; only the SHA-256 of the secret is stored.
+struct Token {
+  Id id = 0;
+  Id user_id = 0;
+  std::string kind;  // "session" or "pat"
+  std::string name;
+  std::string hash;    // hex SHA-256 of the token text
+  std::string scopes;  // comma-separated ("repo,workflow"); "" = all of the user's rights
+  int64_t expires_at = 0;  // 0 = never
+  int64_t created_at = 0;
+  int64_t last_used_at = 0;
+};
+
+struct Project {
+  Id id = 0;
+  std::string owner;  // "alice"
+  std::string name;   // "shop" (full name owner/name)
+  std::string repository;
+  std::string default_branch;
+  std::vector<uint8_t> webhook_secret;  // encrypted (secretbox) by the server
+  int poll_interval_seconds = 0;        // 0 = no polling
+  std::string last_polled_sha;          // JSON object {"refs/heads/main":"sha",...} of the last poll
+  int64_t created_at = 0;
+};
+
+/// "owner", "maintainer", "developer", "viewer".
+struct Member {
+  Id project_id = 0;
+  Id user_id = 0;
+  std::string username;
+  std::string role;
+};
+
+struct Secret {
+  std::string name;
+  std::vector<uint8_t> ciphertext;  // secretbox(nonce || box)
+  int64_t updated_at = 0;
+};
+
+struct Variable {
+  std::string name;
+  std::string value;
+  int64_t updated_at = 0;
+};
+
+/// GitHub's words: status queued | in_progress | waiting | completed; conclusion "" (not yet),
+/// success | failure | cancelled | skipped | timed_out.
+struct Run {
+  Id id = 0;
+  Id project_id = 0;
+  int64_t number = 0;  // run_number: per project and workflow file, from 1
+  int attempt = 1;
+  std::string workflow_file;  // ".github/workflows/ci.yml"
+  std::string workflow_name;
+  std::string event;  // push, pull_request, workflow_dispatch, schedule
+  std::string ref;    // refs/heads/main
+  std::string sha;
+  std::string actor;
+  std::string title;  // display title (head commit message, PR title, "Manually run by x")
+  std::string status = "queued";
+  std::string conclusion;
+  std::string event_payload;  // JSON
+  std::string inputs;         // JSON object of dispatch inputs
+  std::string error;          // a run-level error (workflow did not load ...)
+  bool cancel_requested = false;
+  int64_t created_at = 0;
+  int64_t started_at = 0;
+  int64_t completed_at = 0;
+};
+
+/// One job instance of one attempt.
+struct Job {
+  Id id = 0;
+  Id run_id = 0;
+  int attempt = 1;
+  std::string job_id;  // the id under jobs: (for a reusable workflow call, the caller's id)
+  int instance = 0;    // matrix combination index
+  std::string name;    // display name "test (linux, 20)"
+  std::string status = "queued";
+  std::string conclusion;
+  std::string matrix;    // JSON object
+  std::string strategy;  // JSON strategy context
+  std::string needs;     // JSON needs context at start
+  std::string outputs;   // JSON object, once completed
+  std::string labels;    // JSON array of runs-on labels
+  std::string error;
+  std::string summary;  // markdown, masked
+  bool continued_on_error = false;
+  std::string executor;  // name of the executor that leased it
+  std::string lease_id;
+  int64_t lease_expires_at = 0;
+  int64_t completion_seq = 0;  // order in which the run's jobs completed (replays the run state)
+  int64_t created_at = 0;
+  int64_t started_at = 0;
+  int64_t completed_at = 0;
+};
+
+struct Step {
+  Id job_id = 0;
+  int index = 0;
+  std::string stage;  // "", "pre", "post"
+  std::string name;
+  std::string status = "queued";
+  std::string conclusion;
+  std::string outcome;
+  std::string error;
+  bool background = false;
+  int64_t started_at = 0;
+  int64_t completed_at = 0;
+};
+
+/// A batch of log text of one job (already masked). `seq` is the executor's per-job sequence
+/// number: appending a chunk whose seq is already stored does nothing (retries are harmless).
+struct LogChunk {
+  Id job_id = 0;
+  int64_t seq = 0;
+  int step = -1;
+  std::string data;  // lines, each ending in '\n'
+  int64_t offset = 0;  // byte offset of this chunk in the job's log (set by the store)
+};
+
+struct Annotation {
+  Id job_id = 0;
+  int step = -1;
+  std::string level;
+  std::string message;
+  std::string title;
+  std::string file;
+  int line = 0, end_line = 0, column = 0, end_column = 0;
+};
+
+struct Artifact {
+  Id id = 0;
+  Id run_id = 0;
+  Id job_id = 0;
+  std::string name;
+  std::string path;  // file below the data directory
+  int64_t size = 0;
+  std::string sha256;
+  int64_t created_at = 0;
+};
+
+struct CacheEntry {
+  Id project_id = 0;
+  std::string key;
+  std::string version;
+  std::string path;
+  int64_t size = 0;
+  int64_t created_at = 0;
+};
+
+struct Executor {
+  Id id = 0;
+  std::string name;
+  std::string token_hash;
+  std::string labels;  // JSON array
+  std::string version;
+  std::string state = "online";  // online | offline | disabled
+  int capacity = 1;
+  int64_t last_seen = 0;
+  int64_t created_at = 0;
+};
+
+struct Pattern {
+  std::string name;
+  std::string description;
+  std::string workflow;  // YAML
+};
+
+struct AuditEvent {
+  Id id = 0;
+  Id user_id = 0;  // 0 = the system
+  Id project_id = 0;
+  std::string action;  // "project.create", "secret.put", "run.cancel", ...
+  std::string target;
+  std::string details;  // JSON
+  int64_t created_at = 0;
+};
+
+/// Filters of ListRuns; empty fields match everything. `before` is a cursor: runs with a
+/// smaller id (newest first).
+struct RunFilter {
+  Id project_id = 0;
+  std::string status;  // a status or a conclusion
+  std::string branch;  // matches ref refs/heads/<branch>
+  std::string event;
+  std::string workflow_file;
+  std::string actor;
+  Id before = 0;
+  int limit = 30;
+};
+
+/// A job a lease may hand out: queued, with its run's project, newest attempt.
+struct LeaseRequest {
+  std::string executor;
+  std::string lease_id;
+  int64_t now = 0;
+  int64_t expires_at = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// "sqlite" or "postgres".
+  virtual std::string Dialect() const = 0;
+  /// The schema version applied (highest migration number).
+  virtual core::Result<int> SchemaVersion() = 0;
+  /// A trivial query: the database answers (for /ready).
+  virtual core::Status Ping() = 0;
+
+  // Users and tokens. AlreadyExists for a taken username.
+  virtual core::Result<User> CreateUser(const User& user) = 0;  // first user becomes admin
+  virtual core::Result<User> GetUser(Id id) = 0;
+  virtual core::Result<User> GetUserByName(const std::string& username) = 0;
+  virtual core::Result<int64_t> CountUsers() = 0;
+  virtual core::Result<Token> CreateToken(const Token& token) = 0;
+  /// NotFound when no token has this hash or it expired at `now`; updates last_used_at.
+  virtual core::Result<Token> FindToken(const std::string& hash, int64_t now) = 0;
+  virtual core::Result<std::vector<Token>> ListTokens(Id user_id, const std::string& kind) = 0;
+  virtual core::Status DeleteToken(Id user_id, Id token_id) = 0;
+  virtual core::Status DeleteTokenByHash(const std::string& hash) = 0;
+
+  // Projects, members, secrets, variables.
+  /// AlreadyExists for a taken owner/name. The creator becomes a member with role "owner".
+  virtual core::Result<Project> CreateProject(const Project& project, Id creator) = 0;
+  virtual core::Result<Project> GetProject(Id id) = 0;
+  virtual core::Result<Project> GetProjectByName(const std::string& owner,
+                                                 const std::string& name) = 0;
+  /// Projects `user_id` is a member of (every project for an admin when `all` is set).
+  virtual core::Result<std::vector<Project>> ListProjects(Id user_id, bool all) = 0;
+  virtual core::Status UpdateProjectPoll(Id project_id, const std::string& last_polled) = 0;
+  virtual core::Status DeleteProject(Id project_id) = 0;
+  /// "" when the user is not a member.
+  virtual core::Result<std::string> MemberRole(Id project_id, Id user_id) = 0;
+  virtual core::Status PutMember(Id project_id, Id user_id, const std::string& role) = 0;
+  virtual core::Status DeleteMember(Id project_id, Id user_id) = 0;
+  virtual core::Result<std::vector<Member>> ListMembers(Id project_id) = 0;
+  virtual core::Status PutSecret(Id project_id, const Secret& secret) = 0;
+  virtual core::Status DeleteSecret(Id project_id, const std::string& name) = 0;
+  /// With ciphertexts (the server decrypts them for the jobs that reference them).
+  virtual core::Result<std::vector<Secret>> ListSecrets(Id project_id) = 0;
+  virtual core::Status PutVariable(Id project_id, const Variable& variable) = 0;
+  virtual core::Status DeleteVariable(Id project_id, const std::string& name) = 0;
+  virtual core::Result<std::vector<Variable>> ListVariables(Id project_id) = 0;
+
+  /// Records a webhook delivery id; AlreadyExists when this project saw it before.
+  virtual core::Status RecordDelivery(Id project_id, const std::string& delivery_id,
+                                      int64_t now) = 0;
+
+  // Runs, jobs, steps.
+  /// Inserts a run with the next run_number for (project, workflow_file).
+  virtual core::Result<Run> CreateRun(const Run& run) = 0;
+  virtual core::Result<Run> GetRun(Id id) = 0;
+  virtual core::Result<std::vector<Run>> ListRuns(const RunFilter& filter) = 0;
+  /// Runs whose status is not completed (for the scheduler at start-up).
+  virtual core::Result<std::vector<Run>> ListActiveRuns() = 0;
+  /// Sets status, conclusion, error, started_at/completed_at (0 = unchanged) of the run.
+  virtual core::Status UpdateRun(const Run& run) = 0;
+  virtual core::Status RequestCancel(Id run_id) = 0;
+  /// Starts a new attempt: attempt+1, status queued, conclusion "", cancel_requested false.
+  virtual core::Result<Run> NewAttempt(Id run_id) = 0;
+
+  /// Inserts a job instance of (run, attempt); when one with the same (run, attempt, job_id,
+  /// instance) exists it is returned unchanged (idempotent replays).
+  virtual core::Result<Job> UpsertJob(const Job& job) = 0;
+  virtual core::Result<Job> GetJob(Id id) = 0;
+  /// Jobs of one attempt (0 = the run's newest), in insertion order.
+  virtual core::Result<std::vector<Job>> ListJobs(Id run_id, int attempt) = 0;
+  /// Writes every field of the job (status, conclusion, outputs, lease, times ...).
+  virtual core::Status UpdateJob(const Job& job) = 0;
+  /// Completes a job: status completed, conclusion, outputs, error, summary, completed_at, and
+  /// completion_seq = the run's next; clears the lease. FailedPrecondition-like InvalidArgument
+  /// when the job is already completed (the caller treats that as a duplicate).
+  virtual core::Result<Job> CompleteJob(const Job& job) = 0;
+  /// Atomically hands out the oldest queued job (of a run that is not completed) whose id is
+  /// in `candidates` (the caller's label match), setting status in_progress, executor,
+  /// lease_id, lease_expires_at, started_at. nullopt when none is free.
+  virtual core::Result<std::optional<Job>> LeaseJob(const std::vector<Id>& candidates,
+                                                    const LeaseRequest& request) = 0;
+  /// Queued jobs, oldest first (the scheduler matches labels).
+  virtual core::Result<std::vector<Job>> ListQueuedJobs(int limit) = 0;
+  /// Extends a lease; NotFound when `lease_id` no longer holds the job.
+  virtual core::Status RenewLease(Id job_id, const std::string& lease_id, int64_t expires_at) = 0;
+  /// In-progress jobs whose lease expired before `now`.
+  virtual core::Result<std::vector<Job>> ListExpiredLeases(int64_t now) = 0;
+  virtual core::Status PutStep(const Step& step) = 0;  // upsert by (job_id, stage, index)
+  virtual core::Result<std::vector<Step>> ListSteps(Id job_id) = 0;
+
+  // Logs, annotations.
+  /// Appends chunks (ignoring seqs already stored); returns the job's log size in bytes.
+  virtual core::Result<int64_t> AppendLogs(Id job_id, const std::vector<LogChunk>& chunks) = 0;
+  /// Chunks whose data ends after byte `offset`, in order, at most `limit_bytes` (at least one).
+  virtual core::Result<std::vector<LogChunk>> ReadLogs(Id job_id, int64_t offset,
+                                                       int64_t limit_bytes) = 0;
+  virtual core::Status AddAnnotations(Id job_id, const std::vector<Annotation>& annotations) = 0;
+  virtual core::Result<std::vector<Annotation>> ListAnnotations(Id job_id) = 0;
+
+  // Artifacts and caches.
+  virtual core::Result<Artifact> CreateArtifact(const Artifact& artifact) = 0;  // upsert by (run_id, name)
+  virtual core::Result<std::vector<Artifact>> ListArtifacts(Id run_id) = 0;
+  virtual core::Result<Artifact> GetArtifact(Id id) = 0;
+  virtual core::Status PutCache(const CacheEntry& entry) = 0;
+  /// Exact key first, then the newest entry whose key starts with one of `restore_keys`.
+  virtual core::Result<CacheEntry> FindCache(Id project_id, const std::string& key,
+                                             const std::vector<std::string>& restore_keys,
+                                             const std::string& version) = 0;
+
+  // Executors.
+  virtual core::Result<Executor> CreateExecutor(const Executor& executor) = 0;
+  virtual core::Result<Executor> FindExecutorByTokenHash(const std::string& hash) = 0;
+  virtual core::Result<std::vector<Executor>> ListExecutors() = 0;
+  virtual core::Status UpdateExecutor(const Executor& executor) = 0;
+
+  // Patterns and audit.
+  virtual core::Result<std::vector<Pattern>> ListPatterns() = 0;
+  virtual core::Result<Pattern> GetPattern(const std::string& name) = 0;
+  virtual core::Status Audit(const AuditEvent& event) = 0;
+  virtual core::Result<std::vector<AuditEvent>> ListAudit(Id project_id, int limit) = 0;
+};
+
+/// Opens the database named by `url`: "sqlite:///path/to/gantry.db" or a bare path (SQLite,
+/// WAL), or "postgres://user:pass@host:port/db" / "postgresql://…" (libpq, a small pool).
+/// Applies the migrations in `migrations_dir` (or the ones compiled into the binary when empty)
+/// unless `migrate` is false. FailedPrecondition-like InvalidArgument when the database's schema
+/// is newer than this binary knows ("the database is at schema version 7; this gantry knows
+/// up to 3: upgrade gantry").
+core::Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool migrate = true);
+
+/// Applies pending migrations; returns the version before and after.
+core::Result<std::pair<int, int>> Migrate(const std::string& url);
+
+}  // namespace gantry::store

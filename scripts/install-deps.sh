@@ -11,6 +11,7 @@ PKGS=(
   time hyperfine
   bubblewrap
   postgresql-client redis-tools
+  libboost1.81-dev libsodium-dev libsqlite3-dev libpq-dev postgresql redis-server wrk
   nodejs npm
 )
 

@@ -263,6 +263,7 @@ bool VerifyGithubSignature(std::string_view secret, std::string_view body,
 
 core::Result<SecretBox> SecretBox::LoadOrCreate(const std::string& key_file) {
   EnsureInit();
+  if (key_file.empty()) return core::Status::InvalidArgument("no key file given");
   // Two rounds at most: a creator that loses the race to another process reads its key.
   for (int round = 0; round < 2; ++round) {
     core::Result<std::optional<Key>> loaded = ReadKeyFile(key_file);

@@ -77,8 +77,8 @@ class SecretBox {
   /// Reads the key from `key_file`, or creates that file with a new random key (mode 0600,
   /// atomically: a concurrent creator's key wins and is the one returned). Errors:
   /// PermissionDenied when the file is accessible by group or others (the message says the
-  /// chmod to run) or cannot be read; InvalidArgument when it does not hold exactly 32 bytes
-  /// or is not a regular file; Unavailable when it cannot be created.
+  /// chmod to run) or cannot be read; InvalidArgument when it does not hold exactly 32 bytes,
+  /// is not a regular file or `key_file` is empty; Unavailable when it cannot be created.
   static core::Result<SecretBox> LoadOrCreate(const std::string& key_file);
 
   SecretBox(const SecretBox&) = default;

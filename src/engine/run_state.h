@@ -33,7 +33,10 @@ namespace gantry::engine {
 struct InstanceId {
   int job = 0;
   int instance = 0;
-  friend auto operator<=>(const InstanceId&, const InstanceId&) = default;
+  friend bool operator==(const InstanceId&, const InstanceId&) = default;
+  friend bool operator<(const InstanceId& a, const InstanceId& b) {
+    return a.job != b.job ? a.job < b.job : a.instance < b.instance;
+  }
 };
 
 /// An instance to start now with everything its runner needs (what RunOneJob takes).

@@ -77,9 +77,7 @@ std::vector<Runnable> RunState::TakeRunnable(int free_slots) {
 }
 
 core::Status RunState::Finish(InstanceId id, JobReport report) {
-  if (id.job < 0 || id.job >= static_cast<int>(jobs_.size()) || id.instance < 0 ||
-      id.instance >= static_cast<int>(jobs_[id.job].instances.size()) ||
-      jobs_[id.job].instances[id.instance].state != Instance::State::kRunning) {
+  if (!IsRunning(id)) {
     return core::Status::InvalidArgument("job instance " + std::to_string(id.job) + "/" +
                                          std::to_string(id.instance) + " is not running");
   }
@@ -127,6 +125,12 @@ std::vector<Decision> RunState::TakeDecisions() {
   std::vector<Decision> out;
   out.swap(decisions_);
   return out;
+}
+
+bool RunState::IsRunning(InstanceId id) const {
+  return id.job >= 0 && id.job < static_cast<int>(jobs_.size()) && id.instance >= 0 &&
+         id.instance < static_cast<int>(jobs_[id.job].instances.size()) &&
+         jobs_[id.job].instances[id.instance].state == Instance::State::kRunning;
 }
 
 RunReport RunState::Report() const {

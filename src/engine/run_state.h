@@ -93,6 +93,8 @@ class RunState {
   bool cancelled() const { return cancelled_; }
   /// Instances handed out by TakeRunnable and not finished yet.
   int running() const { return running_; }
+  /// Whether `id` was handed out by TakeRunnable and has not finished.
+  bool IsRunning(InstanceId id) const;
   /// Instances that may start now, were there free slots (max-parallel still applies).
   size_t queued() const { return ready_.size(); }
 

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -353,7 +354,9 @@ TEST(RunStateTest, FinishOfAnInstanceThatIsNotRunningIsRefused) {
   EXPECT_FALSE(run->Finish(InstanceId{0, 0}, JobReport{}).ok());  // not taken yet
   EXPECT_FALSE(run->Finish(InstanceId{3, 0}, JobReport{}).ok());
   EXPECT_EQ(run.Take(), "a");
+  EXPECT_TRUE(run->IsRunning(InstanceId{0, 0}));
   run.Finish("a", Conclusion::kSuccess);
+  EXPECT_FALSE(run->IsRunning(InstanceId{0, 0}));
   EXPECT_FALSE(run->Finish(InstanceId{0, 0}, JobReport{}).ok());  // twice
   EXPECT_TRUE(run->Done());
   EXPECT_EQ(run->JobIndex("a"), 0);
@@ -376,8 +379,57 @@ std::string Observe(RunState& state, std::vector<Runnable>& running) {
   return out;
 }
 
-TEST(RunStateTest, ReplayingTheSameCompletionsGivesTheSameInstancesAndDecisions) {
-  const std::string jobs = R"(  setup: {runs-on: x, steps: [{run: echo}]}
+// One entry of a run's stored history: a completion, or (without id) the run's cancellation.
+struct Event {
+  std::optional<InstanceId> id;
+  JobReport report;
+};
+
+// Drives a run to its end, picking which running instance finishes next by a fixed rule (the
+// `fail_at`-th completion fails, the run is cancelled before the `cancel_at`-th); returns
+// what the driver observed and stores the history.
+std::string Live(Driver& live, size_t fail_at, size_t cancel_at, std::vector<Event>* history) {
+  std::vector<Runnable> running;
+  std::string log = Observe(live.state(), running);
+  for (size_t step = 0; !running.empty(); ++step) {
+    if (step == cancel_at) {
+      live->CancelRun();
+      history->push_back(Event{});
+      log += "-- cancel\n" + Observe(live.state(), running);
+    }
+    size_t pick = (step * 7) % running.size();
+    Runnable r = running[pick];
+    running.erase(running.begin() + static_cast<long>(pick));
+    JobReport report;
+    report.key = JobKey{r.job.job_id, r.job.instance, r.job.display_name};
+    report.conclusion = step == fail_at ? Conclusion::kFailure : Conclusion::kSuccess;
+    if (r.job.job_id == "setup") report.outputs["list"] = "[1, 2, 3, 4]";
+    EXPECT_TRUE(live->Finish(r.id, report).ok());
+    history->push_back(Event{r.id, report});
+    log += "-- " + std::to_string(step) + "\n" + Observe(live.state(), running);
+  }
+  EXPECT_TRUE(live->Done());
+  return log;
+}
+
+// Rebuilds a run from its history as the server does after a restart.
+std::string Replay(Driver& replay, const std::vector<Event>& history) {
+  std::vector<Runnable> running;
+  std::string log = Observe(replay.state(), running);
+  size_t step = 0;
+  for (const Event& e : history) {
+    if (!e.id) {
+      replay->CancelRun();
+      log += "-- cancel\n" + Observe(replay.state(), running);
+      continue;
+    }
+    EXPECT_TRUE(replay->Finish(*e.id, e.report).ok());
+    log += "-- " + std::to_string(step++) + "\n" + Observe(replay.state(), running);
+  }
+  return log;
+}
+
+const char* const kReplayJobs = R"(  setup: {runs-on: x, steps: [{run: echo}]}
   test:
     needs: setup
     runs-on: x
@@ -389,36 +441,28 @@ TEST(RunStateTest, ReplayingTheSameCompletionsGivesTheSameInstancesAndDecisions)
   report: {needs: [test, lint], if: always(), runs-on: x, steps: [{run: echo}]}
   deploy: {needs: test, runs-on: x, steps: [{run: echo}]}
 )";
-  // The first run records its completions; which instance finishes next, and how, is
-  // arbitrary but fixed.
-  Driver live(jobs);
-  std::vector<Runnable> running;
-  std::vector<std::pair<InstanceId, JobReport>> history;
-  std::string live_log = Observe(live.state(), running);
-  for (size_t step = 0; !running.empty(); ++step) {
-    size_t pick = (step * 7) % running.size();
-    Runnable r = running[pick];
-    running.erase(running.begin() + static_cast<long>(pick));
-    JobReport report;
-    report.key = JobKey{r.job.job_id, r.job.instance, r.job.display_name};
-    report.conclusion = step == 2 ? Conclusion::kFailure : Conclusion::kSuccess;
-    if (r.job.job_id == "setup") report.outputs["list"] = "[1, 2, 3, 4]";
-    ASSERT_TRUE(live->Finish(r.id, report).ok());
-    history.emplace_back(r.id, report);
-    live_log += "-- " + std::to_string(step) + "\n" + Observe(live.state(), running);
-  }
-  ASSERT_TRUE(live->Done());
-  EXPECT_NE(live_log.find("cancel "), std::string::npos) << live_log;  // fail-fast happened
 
-  Driver replay(jobs);
-  std::vector<Runnable> replay_running;
-  std::string replay_log = Observe(replay.state(), replay_running);
-  for (size_t step = 0; step < history.size(); ++step) {
-    ASSERT_TRUE(replay->Finish(history[step].first, history[step].second).ok());
-    replay_log += "-- " + std::to_string(step) + "\n" + Observe(replay.state(), replay_running);
-  }
-  EXPECT_EQ(replay_log, live_log);
+TEST(RunStateTest, ReplayingTheSameCompletionsGivesTheSameInstancesAndDecisions) {
+  Driver live(kReplayJobs);
+  std::vector<Event> history;
+  std::string live_log = Live(live, /*fail_at=*/2, /*cancel_at=*/100, &history);
+  EXPECT_NE(live_log.find("cancel "), std::string::npos) << live_log;  // fail-fast happened
+  Driver replay(kReplayJobs);
+  EXPECT_EQ(Replay(replay, history), live_log);
   EXPECT_EQ(replay.Conclusions(), live.Conclusions());
+}
+
+TEST(RunStateTest, ReplayingACancelledRunGivesTheSameInstancesAndDecisions) {
+  Driver live(kReplayJobs);
+  std::vector<Event> history;
+  std::string live_log = Live(live, /*fail_at=*/100, /*cancel_at=*/2, &history);
+  EXPECT_NE(live_log.find("-- cancel\ncancel "), std::string::npos) << live_log;
+  EXPECT_NE(live_log.find("cancelled The run was cancelled."), std::string::npos) << live_log;
+  EXPECT_NE(live_log.find("run report"), std::string::npos) << live_log;  // its if: is always()
+  Driver replay(kReplayJobs);
+  EXPECT_EQ(Replay(replay, history), live_log);
+  EXPECT_EQ(replay.Conclusions(), live.Conclusions());
+  EXPECT_TRUE(replay->Report().cancelled);
 }
 
 }  // namespace

@@ -30,7 +30,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <condition_variable>
-#include <deque>
 #include <exception>
 #include <future>
 #include <iostream>
@@ -42,6 +41,7 @@
 #include "core/strings.h"
 #include "server/http.h"
 #include "server/http_metrics.h"
+#include "server/http_stream.h"
 #include "server/http_target.h"
 
 namespace gantry::server {
@@ -72,75 +72,6 @@ void LogFailure(std::exception_ptr error) {
     std::cerr << "gantry server: connection failed: " << e.what() << "\n";
   }
 }
-
-// The bounded queue between a streamed response's producer (BodyWriter::Write, any thread)
-// and the I/O thread that writes it out.
-class StreamChannel final : public BodyWriter {
- public:
-  enum class State { kOpen, kFinished, kClosed };
-
-  StreamChannel(asio::any_io_executor io, std::weak_ptr<asio::steady_timer> wake)
-      : io_(std::move(io)), wake_(std::move(wake)) {}
-
-  bool Write(std::string_view data) override {
-    std::unique_lock lock(mu_);
-    space_.wait(lock, [&] { return closed_ || queued_bytes_ < kStreamQueueBytes; });
-    if (closed_) return false;
-    if (data.empty()) return true;
-    queue_.emplace_back(data);
-    queued_bytes_ += data.size();
-    WakeLocked();
-    return true;
-  }
-  bool Closed() const override {
-    std::lock_guard lock(mu_);
-    return closed_;
-  }
-  /// The producer returned.
-  void Finish() {
-    std::lock_guard lock(mu_);
-    finished_ = true;
-    WakeLocked();
-  }
-  /// Fails every later Write. I/O thread; the caller wakes the writer itself.
-  void Close() {
-    std::lock_guard lock(mu_);
-    closed_ = true;
-    space_.notify_all();
-  }
-  /// Moves the queued data into `out`. I/O thread. With nothing queued and the stream open,
-  /// the next Write or Finish cancels the wake timer.
-  State Take(std::vector<std::string>* out) {
-    std::lock_guard lock(mu_);
-    for (std::string& data : queue_) out->push_back(std::move(data));
-    queue_.clear();
-    queued_bytes_ = 0;
-    space_.notify_all();
-    if (out->empty() && !closed_ && !finished_) waiting_ = true;
-    return closed_ ? State::kClosed : finished_ ? State::kFinished : State::kOpen;
-  }
-
- private:
-  // Posted rather than run here: the timer belongs to the I/O thread. Never after Close, so
-  // nothing is posted once the server has closed every stream on its way down.
-  void WakeLocked() {
-    if (!waiting_ || closed_) return;
-    waiting_ = false;
-    asio::post(io_, [wake = wake_] {
-      if (auto timer = wake.lock()) timer->cancel();
-    });
-  }
-
-  const asio::any_io_executor io_;
-  const std::weak_ptr<asio::steady_timer> wake_;
-  mutable std::mutex mu_;
-  std::condition_variable space_;
-  std::deque<std::string> queue_;  // GUARDED_BY(mu_)
-  size_t queued_bytes_ = 0;        // GUARDED_BY(mu_)
-  bool closed_ = false;            // GUARDED_BY(mu_)
-  bool finished_ = false;          // GUARDED_BY(mu_)
-  bool waiting_ = false;           // GUARDED_BY(mu_)
-};
 
 // Producer threads still running, so Shutdown can wait for them.
 struct Producers {
@@ -590,7 +521,13 @@ asio::awaitable<void> ServerImpl::WriteStream(Stream& stream, Response response,
   if (ec) co_return;
 
   auto wake = std::make_shared<asio::steady_timer>(io_);
-  auto channel = std::make_shared<StreamChannel>(io_.get_executor(), wake);
+  // The timer belongs to the I/O thread: a producer posts its cancel there.
+  auto channel = std::make_shared<StreamChannel>(
+      kStreamQueueBytes, [io = io_.get_executor(), weak = std::weak_ptr(wake)] {
+        asio::post(io, [weak] {
+          if (auto timer = weak.lock()) timer->cancel();
+        });
+      });
   try {
     std::lock_guard lock(producers_->mu);
     std::thread([produce = std::move(response.stream), channel, producers = producers_] {

@@ -378,7 +378,13 @@ TEST_F(HttpServerTest, ConcurrentRequestsFromSeveralThreads) {
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(ok, kThreads * kRequests);
-  std::string metrics = server_->MetricsText();
+  // A request is counted once its response is written: the client may read it a moment before.
+  std::string metrics;
+  for (int i = 0; i < 100; ++i) {
+    metrics = server_->MetricsText();
+    if (metrics.find("code=\"200\"} 400\n") != std::string::npos) break;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
   EXPECT_NE(metrics.find("gantry_http_requests_total{route=\"/runs/{id}/jobs/{job}\","
                          "method=\"GET\",code=\"200\"} 400\n"),
             std::string::npos)

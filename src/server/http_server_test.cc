@@ -365,6 +365,7 @@ TEST_F(HttpServerTest, ConcurrentRequestsFromSeveralThreads) {
   constexpr int kRequests = 50;
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       Client client(server_->url());

@@ -11,7 +11,7 @@
 namespace gantry::server {
 namespace {
 
-Handler Named(std::string name) {
+Handler Named(const std::string& name) {
   return [name](Request&) { return Response::Text(200, name); };
 }
 

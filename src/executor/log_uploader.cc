@@ -127,12 +127,14 @@ void LogUploader::AppendLines(std::unique_lock<std::mutex>& lock, int step, std:
   }
   WaitForRoom(lock, data.size());
   if (Dropping()) return;
-  // Lines of the same step go into one chunk until it is a batch's size.
-  if (!queue_.empty() && queue_.back().kind == Item::Kind::kChunk &&
-      queue_.back().chunk.step == step &&
-      queue_.back().chunk.data.size() + data.size() <= options_.batch_bytes) {
-    queue_.back().chunk.data += data;
-    queue_.back().bytes += data.size();
+  // Lines of the same step go into the last chunk until it is a batch's size; step and
+  // annotation items queued after it do not split it (they are sent in calls of their own).
+  auto last = std::find_if(queue_.rbegin(), queue_.rend(),
+                           [](const Item& i) { return i.kind == Item::Kind::kChunk; });
+  if (last != queue_.rend() && last->chunk.step == step &&
+      last->chunk.data.size() + data.size() <= options_.batch_bytes) {
+    last->chunk.data += data;
+    last->bytes += data.size();
     queued_log_bytes_ += data.size();
     unsent_bytes_ += data.size();
     if (queued_log_bytes_ >= options_.batch_bytes) work_cv_.notify_one();

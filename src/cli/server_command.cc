@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "core/dynamic_library.h"
+#include "backend/docker/http.h"
 #include "server/crypto.h"
 #include "store/store.h"
 
@@ -203,14 +203,21 @@ int ServerCommands::RunHook() {
     std::string body = payload.dump();
     std::string signature = "sha256=" + server::crypto::HmacSha256Hex(hook_secret_, body);
     std::string delivery = server::crypto::RandomHex(16);
-    auto r = server::PostJson(hook_url_, body,
-                              {"X-GitHub-Event: push", "X-GitHub-Delivery: " + delivery,
-                               "X-Hub-Signature-256: " + signature});
+    std::string answer;
+    auto client = backend::docker::HttpClient::ForBaseUrl(hook_url_);
+    auto r = client.Stream("POST", "", body, "application/json",
+                           [&answer](std::string_view data) { answer.append(data); }, {},
+                           {"X-GitHub-Event: push", "X-GitHub-Delivery: " + delivery,
+                            "X-Hub-Signature-256: " + signature});
     if (!r.ok()) {
       std::cerr << "gantry hook: " << ref << ": " << r.status().message() << "\n";
       ++failures;
+    } else if (!r.value().ok()) {
+      std::cerr << "gantry hook: " << ref << ": HTTP " << r.value().status << ": "
+                << r.value().body << "\n";
+      ++failures;
     } else {
-      std::cerr << "gantry: " << ref << ": " << r.value() << "\n";
+      std::cerr << "gantry: " << ref << ": " << answer << "\n";
     }
   }
   return failures == 0 ? 0 : 1;

@@ -52,10 +52,13 @@ class App : public ServerApp {
     store_ = std::move(store).value();
     notifier_ = std::make_unique<queue::MemoryNotifier>();
     mirrors_ = std::make_unique<GitMirrors>(config.data_dir + "/git");
-    login_by_user_ = std::make_unique<RateLimiter>(config.login_attempts,
-                                                   std::chrono::seconds(300), NowMs);
-    login_by_address_ = std::make_unique<RateLimiter>(config.login_attempts * 5,
-                                                      std::chrono::seconds(300), NowMs);
+    RateLimiterOptions per_user;
+    per_user.max_attempts = config.login_attempts;
+    per_user.window_ms = 300000;
+    RateLimiterOptions per_address = per_user;
+    per_address.max_attempts = config.login_attempts * 5;
+    login_by_user_ = std::make_unique<RateLimiter>(per_user);
+    login_by_address_ = std::make_unique<RateLimiter>(per_address);
     ctx_.store = store_.get();
     ctx_.box = box_.get();
     ctx_.notifier = notifier_.get();

@@ -69,8 +69,10 @@ struct Scheduler::ActiveRun {
   NoObserver observer;
   std::unique_ptr<engine::RunSetup> setup;
   std::unique_ptr<engine::RunState> state;
-  /// (job id, instance) → the job's row of this attempt.
-  std::map<std::pair<std::string, int>, store::Id> rows;
+  /// Instance → the job's row of this attempt.
+  std::map<engine::InstanceId, store::Id> rows;
+  /// Instances handed out by the state and not finished.
+  std::set<engine::InstanceId> running;
   bool in_progress = false;
   bool done = false;
 };
@@ -179,50 +181,36 @@ core::Status Scheduler::Advance(ActiveRun& r) {
   bool queued = false;
   for (;;) {
     bool progress = false;
-    // Instances that ended without running (skipped, cancelled before start, a bad if:).
-    for (engine::JobReport& report : r.state->TakeFinishedWithoutRunning()) {
+    for (engine::Decision& d : r.state->TakeDecisions()) {
       progress = true;
-      store::Job row;
-      row.run_id = r.run.id;
-      row.attempt = r.run.attempt;
-      row.job_id = report.key.job_id;
-      row.instance = report.key.instance;
-      row.name = report.key.display_name;
-      row.created_at = ctx_.now_ms();
-      auto stored = ctx_.store->UpsertJob(row);
-      if (!stored.ok()) return stored.status();
-      r.rows[{row.job_id, row.instance}] = stored.value().id;
-      if (stored.value().status != "completed") {
-        store::Job done = stored.value();
-        done.conclusion = engine::ConclusionName(report.conclusion);
-        done.error = report.error;
-        done.completed_at = ctx_.now_ms();
-        auto completed = ctx_.store->CompleteJob(done);
-        if (!completed.ok() && completed.status().code() != core::StatusCode::kInvalidArgument) {
-          return completed.status();
+      if (d.kind == engine::Decision::Kind::kFinished) {
+        // An instance that ended without running (skipped, cancelled before start, bad if:).
+        store::Job row;
+        row.run_id = r.run.id;
+        row.attempt = r.run.attempt;
+        row.job_id = d.report.key.job_id;
+        row.instance = d.report.key.instance;
+        row.name = d.report.key.display_name;
+        row.created_at = ctx_.now_ms();
+        auto stored = ctx_.store->UpsertJob(row);
+        if (!stored.ok()) return stored.status();
+        r.rows[d.id] = stored.value().id;
+        if (stored.value().status != "completed") {
+          store::Job done = stored.value();
+          done.conclusion = engine::ConclusionName(d.report.conclusion);
+          done.error = d.report.error;
+          done.completed_at = ctx_.now_ms();
+          auto completed = ctx_.store->CompleteJob(done);
+          if (!completed.ok() &&
+              completed.status().code() != core::StatusCode::kInvalidArgument) {
+            return completed.status();
+          }
         }
+        continue;
       }
-    }
-    for (const engine::OneJob& one : r.state->TakeRunnable(-1)) {
-      progress = true;
-      store::Job row;
-      row.run_id = r.run.id;
-      row.attempt = r.run.attempt;
-      row.job_id = one.job_id;
-      row.instance = one.instance;
-      row.name = one.display_name;
-      row.matrix = JsonText(one.matrix);
-      row.strategy = JsonText(one.strategy);
-      row.needs = JsonText(one.needs);
-      row.created_at = ctx_.now_ms();
-      auto stored = ctx_.store->UpsertJob(row);
-      if (!stored.ok()) return stored.status();
-      r.rows[{row.job_id, row.instance}] = stored.value().id;
-      queued = true;
-    }
-    // Instances to stop: queued ones end cancelled here; running ones hear it in heartbeats.
-    for (const auto& [job_id, instance] : r.state->TakeCancellations()) {
-      auto it = r.rows.find({job_id, instance});
+      // A running instance must stop: a queued one ends cancelled here; one an executor runs
+      // hears it in its next heartbeat.
+      auto it = r.rows.find(d.id);
       if (it == r.rows.end()) continue;
       auto row = ctx_.store->GetJob(it->second);
       if (!row.ok()) return row.status();
@@ -233,13 +221,31 @@ core::Status Scheduler::Advance(ActiveRun& r) {
         done.completed_at = ctx_.now_ms();
         auto completed = ctx_.store->CompleteJob(done);
         if (completed.ok()) {
-          r.state->Finish(job_id, instance, ReportOf(completed.value()));
-          progress = true;
+          r.running.erase(d.id);
+          (void)r.state->Finish(d.id, ReportOf(completed.value()));
         }
       } else if (row.value().status == "in_progress") {
         std::lock_guard<std::mutex> g(mu_);
         cancel_jobs_.insert(it->second);
       }
+    }
+    for (const engine::Runnable& one : r.state->TakeRunnable(-1)) {
+      progress = true;
+      store::Job row;
+      row.run_id = r.run.id;
+      row.attempt = r.run.attempt;
+      row.job_id = one.job.job_id;
+      row.instance = one.job.instance;
+      row.name = one.job.display_name;
+      row.matrix = JsonText(one.job.matrix);
+      row.strategy = JsonText(one.job.strategy);
+      row.needs = JsonText(one.job.needs);
+      row.created_at = ctx_.now_ms();
+      auto stored = ctx_.store->UpsertJob(row);
+      if (!stored.ok()) return stored.status();
+      r.rows[one.id] = stored.value().id;
+      r.running.insert(one.id);
+      queued = true;
     }
     if (!progress) break;
   }
@@ -272,7 +278,9 @@ std::shared_ptr<Scheduler::ActiveRun> Scheduler::Find(store::Id run_id) {
 }
 
 core::Status Scheduler::FinishRow(ActiveRun& r, const store::Job& row) {
-  r.state->Finish(row.job_id, row.instance, ReportOf(row));
+  engine::InstanceId id{r.state->JobIndex(row.job_id), row.instance};
+  if (r.running.erase(id) == 0) return core::Status::Ok();  // finished already
+  if (auto s = r.state->Finish(id, ReportOf(row)); !s.ok()) return s;
   {
     std::lock_guard<std::mutex> g(mu_);
     cancel_jobs_.erase(row.id);
@@ -315,13 +323,12 @@ core::Status Scheduler::Recover(const store::Run& run) {
   r->state->Begin();
   if (auto s = Advance(*r); !s.ok()) return s;
   if (run.cancel_requested) r->state->CancelRun();
-  std::set<std::pair<std::string, int>> taken;
-  for (const auto& [key, id] : r->rows) taken.insert(key);
   for (const store::Job* row : completed) {
     // Rows the state itself ended (skipped ...) come back from Advance; the rest are
-    // completions an executor (or the restart above) reported.
-    if (!r->state->IsRunning(row->job_id, row->instance)) continue;
-    r->state->Finish(row->job_id, row->instance, ReportOf(*row));
+    // completions an executor (or the restart above) reported, replayed in their order.
+    engine::InstanceId id{r->state->JobIndex(row->job_id), row->instance};
+    if (r->running.erase(id) == 0) continue;
+    if (auto s = r->state->Finish(id, ReportOf(*row)); !s.ok()) return s;
     if (auto s = Advance(*r); !s.ok()) return s;
   }
   return Advance(*r);
@@ -370,10 +377,9 @@ core::Result<store::Run> Scheduler::Rerun(store::Id run_id, bool failed_only) {
     for (bool carried = true; carried;) {
       carried = false;
       for (const store::Job& prev : previous.value()) {
-        if (prev.conclusion != "success" || !r->state->IsRunning(prev.job_id, prev.instance)) {
-          continue;
-        }
-        auto it = r->rows.find({prev.job_id, prev.instance});
+        engine::InstanceId id{r->state->JobIndex(prev.job_id), prev.instance};
+        if (prev.conclusion != "success" || r->running.count(id) == 0) continue;
+        auto it = r->rows.find(id);
         if (it == r->rows.end()) continue;
         auto row = ctx_.store->GetJob(it->second);
         if (!row.ok() || row.value().status != "queued") continue;
@@ -386,7 +392,8 @@ core::Result<store::Run> Scheduler::Rerun(store::Id run_id, bool failed_only) {
         done.executor = prev.executor;
         auto completed = ctx_.store->CompleteJob(done);
         if (!completed.ok()) continue;
-        r->state->Finish(prev.job_id, prev.instance, ReportOf(completed.value()));
+        r->running.erase(id);
+        if (auto s = r->state->Finish(id, ReportOf(completed.value())); !s.ok()) return s;
         if (auto s = Advance(*r); !s.ok()) return s;
         carried = true;
       }

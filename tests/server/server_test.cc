@@ -4,7 +4,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/hmac.h>
 
 #include "server_fixture.h"
 
@@ -13,113 +12,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string TempDir(const std::string& name) {
-  std::string tmpl = (fs::temp_directory_path() / ("gantry-server-" + name + "-XXXXXX")).string();
-  char* made = ::mkdtemp(tmpl.data());
-  return made != nullptr ? std::string(made) : tmpl;
-}
-
-std::string Hmac(const std::string& key, const std::string& body) {
-  unsigned char out[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), out, &len);
-  static const char* hex = "0123456789abcdef";
-  std::string s = "sha256=";
-  for (unsigned i = 0; i < len; ++i) {
-    s += hex[out[i] >> 4];
-    s += hex[out[i] & 15];
-  }
-  return s;
-}
-
-class Env : public ::testing::Environment {
- public:
-  void SetUp() override {
-    dir = TempDir("shared");
-    server.Start(dir + "/data", TestDatabase("gantry_server_test"),
-                 {"--max-body", "1048576", "--executor-capacity", "4"});
-    admin = SignUp(server.url(), "admin");
-  }
-  void TearDown() override {
-    server.Stop();
-    std::error_code ec;
-    if (!HasFailure()) fs::remove_all(dir, ec);
-  }
-  static bool HasFailure() { return ::testing::UnitTest::GetInstance()->failed_test_count() > 0; }
-  std::string dir;
-  ServerProcess server;
-  User admin;
-};
-
-Env* g_env = nullptr;
-
-std::string Url() { return g_env->server.url(); }
-
-int g_counter = 0;
-std::string Unique(const std::string& base) { return base + std::to_string(++g_counter); }
-
-struct Project {
-  std::string name;  // owner/name
-  std::string secret;
-  std::unique_ptr<GitRepo> repo;
-};
-
-Project MakeProject(const User& user, const std::string& name,
-                    const std::map<std::string, std::string>& files) {
-  Project p;
-  p.name = user.name + "/" + name;
-  p.repo = std::make_unique<GitRepo>(TempDir(name));
-  for (const auto& [path, content] : files) p.repo->Write(path, content);
-  p.repo->Commit("initial");
-  HttpReply r = Http("POST", Url() + "/api/v1/projects",
-                     json{{"name", p.name}, {"repository", p.repo->remote()}, {"default_branch", "main"}}.dump(),
-                     user.Auth());
-  EXPECT_EQ(r.status, 201) << r.body;
-  p.secret = r.Json().value("webhook_secret", "");
-  EXPECT_EQ(r.Json().value("webhook_url", ""), Url() + "/api/v1/hooks/" + p.name);
-  return p;
-}
-
-HttpReply Push(const Project& p, const std::string& sha, const std::string& delivery,
-               const std::string& before = "0000000000000000000000000000000000000000") {
-  std::string body = json{{"ref", "refs/heads/main"},
-                          {"before", before},
-                          {"after", sha},
-                          {"head_commit", {{"id", sha}, {"message", "a change\n\nmore"}}},
-                          {"sender", {{"login", "alice"}}}}
-                         .dump();
-  return Http("POST", Url() + "/api/v1/hooks/" + p.name, body,
-              {"X-GitHub-Event: push", "X-GitHub-Delivery: " + delivery,
-               "X-Hub-Signature-256: " + Hmac(p.secret, body), "Content-Type: application/json"});
-}
-
-json WaitRun(const User& u, int64_t run, int seconds = 60, const std::string& url = "") {
-  std::string base = url.empty() ? Url() : url;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  json j;
-  while (std::chrono::steady_clock::now() < deadline) {
-    j = Http("GET", base + "/api/v1/runs/" + std::to_string(run), "", u.Auth()).Json();
-    if (j.value("status", "") == "completed") return j;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ADD_FAILURE() << "run " << run << " did not complete: " << j.dump(2);
-  return j;
-}
-
-const json* JobNamed(const json& run, const std::string& name) {
-  for (const json& j : run["jobs"]) {
-    if (j.value("name", "") == name) return &j;
-  }
-  return nullptr;
-}
-
-std::string JobLog(const User& u, const json& job) {
-  return Http("GET", Url() + "/api/v1/jobs/" + std::to_string(job["id"].get<int64_t>()) + "/logs", "",
-              u.Auth())
-      .body;
-}
 
 const char kPipeline[] = R"(name: CI
 on: push
@@ -509,7 +401,7 @@ TEST(ServerTest, PatternsAreSeeded) {
 }  // namespace
 }  // namespace gantry::testing
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   ::testing::InitGoogleTest(&argc, argv);
   curl_global_init(CURL_GLOBAL_ALL);
   gantry::testing::g_env = new gantry::testing::Env();

@@ -110,7 +110,7 @@ struct ServerOptions {
   std::string tls_cert;
   std::string tls_key;
   /// Requests with a larger body get 413 with a JSON error.
-  size_t max_body_bytes = 64 * 1024 * 1024;
+  size_t max_body_bytes = size_t{64} * 1024 * 1024;
   /// Threads that run handlers (blocking store calls happen there); streams get their own.
   int worker_threads = 4;
   /// A connection that sends nothing for this long is closed; a request must arrive whole

@@ -7,7 +7,7 @@
 namespace gantry::server {
 namespace http_internal {
 
-void LogFailure(std::exception_ptr error) {
+void LogFailure(const std::exception_ptr& error) {
   if (!error) return;
   try {
     std::rethrow_exception(error);

@@ -57,15 +57,15 @@ using Clock = std::chrono::steady_clock;
 
 inline constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 // How far a stream's producer may run ahead of its client before Write blocks.
-inline constexpr size_t kStreamQueueBytes = 256 * 1024;
+inline constexpr size_t kStreamQueueBytes = size_t{256} * 1024;
 inline constexpr uint32_t kHeaderLimit = 16 * 1024;
 // After a final response: how long to wait for the client's side of the close (TLS
 // close_notify, or the rest of a request we refused) so our answer is not lost to a reset.
 inline constexpr std::chrono::seconds kCloseTimeout{1};
-inline constexpr size_t kMaxDrainBytes = 1024 * 1024;
+inline constexpr size_t kMaxDrainBytes = size_t{1024} * 1024;
 
 /// Logs an exception that ended a connection's coroutine.
-void LogFailure(std::exception_ptr error);
+void LogFailure(const std::exception_ptr& error);
 
 // Producer threads still running, so Shutdown can wait for them.
 struct Producers {

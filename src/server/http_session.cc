@@ -108,7 +108,7 @@ asio::awaitable<Ending> ServerImpl::Serve(Stream& stream, Connection& connection
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
     connection.idle = false;
     Clock::time_point start = Clock::now();
-    if (!ec && parser.get()[http::field::expect] == "100-continue") {
+    if (!ec && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
       std::tie(ec, n) = co_await http::async_write(stream, go_on, kTuple);
     }
@@ -164,17 +164,17 @@ asio::awaitable<Ending> ServerImpl::Serve(Stream& stream, Connection& connection
       }
     }
     std::string_view method_label = HttpMethodLabel(request.method);
-    int status = response.status;
     if (response.stream && !head) {
       if (stopping_) {
         response = Response::Error(503, "unavailable", "the server is shutting down");
       } else {
-        metrics_.Record(route, method_label, status, Clock::now() - start);
+        metrics_.Record(route, method_label, response.status, Clock::now() - start);
         co_await WriteStream(stream, std::move(response), version, connection);
         co_return Ending::kAbort;
       }
     }
     keep_alive = keep_alive && !stopping_;
+    int status = response.status;
     bool written = co_await WriteResponse(stream, std::move(response), version, keep_alive, head);
     metrics_.Record(route, method_label, status, Clock::now() - start);
     if (!written) co_return Ending::kAbort;

@@ -78,10 +78,28 @@ core::Result<Job> SqlStore::UpsertJob(const Job& job) {
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
         "$18, $19, $20, $21, $22) ON CONFLICT (run_id, attempt, job_id, instance) DO NOTHING "
         "RETURNING id",
-        {job.run_id, job.attempt, job.job_id, job.instance, job.name, job.status, job.conclusion,
-         job.matrix, job.strategy, job.needs, job.outputs, job.labels, job.error, job.summary,
-         job.continued_on_error, job.executor, job.lease_id, job.lease_expires_at,
-         job.completion_seq, sql::OrNow(job.created_at), job.started_at, job.completed_at});
+        {job.run_id,
+         job.attempt,
+         job.job_id,
+         job.instance,
+         job.name,
+         job.status,
+         job.conclusion,
+         job.matrix,
+         job.strategy,
+         job.needs,
+         job.outputs,
+         job.labels,
+         job.error,
+         job.summary,
+         job.continued_on_error,
+         job.executor,
+         job.lease_id,
+         job.lease_expires_at,
+         job.completion_seq,
+         sql::OrNow(job.created_at),
+         job.started_at,
+         job.completed_at});
     if (!inserted.ok()) return inserted.status();
     core::Result<Row> row =
         inserted->empty()
@@ -90,10 +108,10 @@ core::Result<Job> SqlStore::UpsertJob(const Job& job) {
                                       "job_id = $3 AND instance = $4",
                                   {job.run_id, job.attempt, job.job_id, job.instance}),
                        "job " + job.job_id)
-            : sql::One(conn.Query(std::string("SELECT ") + sql::kJobColumns +
-                                      " FROM jobs WHERE id = $1",
-                                  {inserted->front().Int(0)}),
-                       "job " + job.job_id);
+            : sql::One(
+                  conn.Query(std::string("SELECT ") + sql::kJobColumns + " FROM jobs WHERE id = $1",
+                             {inserted->front().Int(0)}),
+                  "job " + job.job_id);
     if (!row.ok()) return row.status();
     out = sql::JobFrom(*row);
     return core::Status::Ok();
@@ -257,15 +275,16 @@ core::Result<std::vector<Job>> SqlStore::ListExpiredLeases(int64_t now) {
 core::Status SqlStore::PutStep(const Step& step) {
   return Write([&](Connection& conn) {
     return conn
-        .Exec("INSERT INTO steps (job_id, stage, idx, name, status, conclusion, outcome, error, "
-              "background, started_at, completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-              "$9, $10, $11) ON CONFLICT (job_id, stage, idx) DO UPDATE SET name = excluded.name, "
-              "status = excluded.status, conclusion = excluded.conclusion, "
-              "outcome = excluded.outcome, error = excluded.error, "
-              "background = excluded.background, started_at = excluded.started_at, "
-              "completed_at = excluded.completed_at",
-              {step.job_id, step.stage, step.index, step.name, step.status, step.conclusion,
-               step.outcome, step.error, step.background, step.started_at, step.completed_at})
+        .Exec(
+            "INSERT INTO steps (job_id, stage, idx, name, status, conclusion, outcome, error, "
+            "background, started_at, completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+            "$9, $10, $11) ON CONFLICT (job_id, stage, idx) DO UPDATE SET name = excluded.name, "
+            "status = excluded.status, conclusion = excluded.conclusion, "
+            "outcome = excluded.outcome, error = excluded.error, "
+            "background = excluded.background, started_at = excluded.started_at, "
+            "completed_at = excluded.completed_at",
+            {step.job_id, step.stage, step.index, step.name, step.status, step.conclusion,
+             step.outcome, step.error, step.background, step.started_at, step.completed_at})
         .status();
   });
 }

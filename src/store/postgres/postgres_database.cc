@@ -135,8 +135,8 @@ class PgConnection final : public Connection {
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
       return core::Status::Ok();
     }
-    std::string message = TrimEnd(r != nullptr ? pq_.result_error_message(r)
-                                               : pq_.error_message(conn_));
+    std::string message =
+        TrimEnd(r != nullptr ? pq_.result_error_message(r) : pq_.error_message(conn_));
     const char* code = r != nullptr ? pq_.result_error_field(r, PG_DIAG_SQLSTATE) : nullptr;
     std::string sqlstate = code != nullptr ? code : "";
     std::string text = "PostgreSQL: " + message + " [in: " + Excerpt(sql) + "]";

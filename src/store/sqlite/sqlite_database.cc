@@ -38,9 +38,9 @@ class SqliteConnection final : public Connection {
 
   static core::Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path) {
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     auto conn = std::make_unique<SqliteConnection>(db, path);
     if (rc != SQLITE_OK) {
       return core::Status::Unavailable("cannot open the SQLite database " + path + ": " +
@@ -244,8 +244,7 @@ class SqliteDatabase final : public Database {
 core::Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path) {
   core::Result<std::unique_ptr<SqliteConnection>> writer = SqliteConnection::Open(path);
   if (!writer.ok()) return writer.status();
-  return std::unique_ptr<Database>(
-      std::make_unique<SqliteDatabase>(path, std::move(*writer)));
+  return std::unique_ptr<Database>(std::make_unique<SqliteDatabase>(path, std::move(*writer)));
 }
 
 }  // namespace gantry::store

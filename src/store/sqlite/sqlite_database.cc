@@ -98,6 +98,14 @@ class SqliteConnection final : public Connection {
                                 SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
     if (rc != SQLITE_OK) return Error(rc, sqlite3_errmsg(db_), sql);
     if (stmt == nullptr) return core::Status::Internal("empty SQL statement: " + Excerpt(sql));
+    // Query and Exec run one statement; a second one would be silently ignored.
+    for (; tail != nullptr && *tail != '\0'; ++tail) {
+      if (*tail != ' ' && *tail != '\n' && *tail != ';') {
+        sqlite3_finalize(stmt);
+        return core::Status::Internal("more than one SQL statement (use ExecScript): " +
+                                      Excerpt(sql));
+      }
+    }
     cache_.emplace(std::move(key), stmt);
     return stmt;
   }

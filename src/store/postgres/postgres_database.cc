@@ -87,6 +87,9 @@ class PgConnection final : public Connection {
     }
     // CREATE TABLE IF NOT EXISTS and friends send notices libpq would print on stderr.
     pq.set_notice_processor(conn->conn_, IgnoreNotice, nullptr);
+    // What the decoding below assumes, whatever the server's or role's defaults.
+    GANTRY_RETURN_IF_ERROR(
+        conn->ExecScript("SET bytea_output = 'hex'; SET client_encoding = 'UTF8'"));
     return conn;
   }
 

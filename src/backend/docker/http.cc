@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -118,7 +119,21 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t len = size * n;
   std::string_view line(data, len);
-  if (!t->headers_done && (line == "\r\n" || line == "\n")) {
+  if (t->headers_done) return len;  // trailers
+  if (line.rfind("HTTP/", 0) == 0) {
+    t->response.headers.clear();  // a new response (after a 1xx or a redirect)
+    return len;
+  }
+  if (size_t colon = line.find(':'); colon != std::string_view::npos) {
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' '))
+      value.remove_suffix(1);
+    t->response.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+    return len;
+  }
+  if (line == "\r\n" || line == "\n") {
     long status = 0;
     Api().easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 200) {
@@ -151,7 +166,7 @@ void Setup(CURL* easy, const std::string& socket_path, std::string_view method,
            Slist& headers, Transfer& t, char* errbuf,
            const std::vector<std::string>& extra_headers = {}) {
   const CurlApi& curl = Api();
-  curl.easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, socket_path.c_str());
+  if (!socket_path.empty()) curl.easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, socket_path.c_str());
   curl.easy_setopt(easy, CURLOPT_URL, url.c_str());
   curl.easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl.easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
@@ -189,8 +204,13 @@ std::string SocketProblem(const std::string& socket_path) {
 }
 
 core::Status CurlError(CURLcode code, const char* errbuf, const std::string& socket_path,
-                       std::string_view method, const std::string& path) {
+                       const std::string& base_url, std::string_view method,
+                       const std::string& path) {
   std::string detail = errbuf[0] != '\0' ? errbuf : Api().easy_strerror(code);
+  if (socket_path.empty()) {
+    return core::Status::Unavailable(std::string(method) + " " + base_url + path +
+                                     " failed: " + detail);
+  }
   std::string where = std::string(method) + " " + path + " on " + socket_path;
   if (code == CURLE_COULDNT_CONNECT) {
     return core::Status::Unavailable("cannot reach " + socket_path + ": " +
@@ -206,6 +226,26 @@ core::Status CurlError(CURLcode code, const char* errbuf, const std::string& soc
 
 HttpClient::HttpClient(std::string socket_path) : socket_path_(std::move(socket_path)) {}
 
+HttpClient HttpClient::ForBaseUrl(std::string base_url) {
+  HttpClient client("");
+  while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+  client.base_url_ = std::move(base_url);
+  return client;
+}
+
+std::string HttpResponse::Header(std::string_view name) const {
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  std::string wanted = lower(name);
+  for (const auto& [n, v] : headers) {
+    if (lower(n) == wanted) return v;
+  }
+  return "";
+}
+
 core::Result<HttpResponse> HttpClient::Send(std::string_view method, const std::string& path,
                                             const std::string& body,
                                             std::string_view content_type) const {
@@ -216,10 +256,9 @@ core::Result<HttpResponse> HttpClient::Send(std::string_view method, const std::
   t.easy = easy.get();
   Slist headers;
   char errbuf[CURL_ERROR_SIZE] = {0};
-  Setup(easy.get(), socket_path_, method, "http://localhost" + path, body, content_type, headers, t,
-        errbuf);
+  Setup(easy.get(), socket_path_, method, base_url_ + path, body, content_type, headers, t, errbuf);
   CURLcode rc = Api().easy_perform(easy.get());
-  if (rc != CURLE_OK) return CurlError(rc, errbuf, socket_path_, method, path);
+  if (rc != CURLE_OK) return CurlError(rc, errbuf, socket_path_, base_url_, method, path);
   Api().easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &t.response.status);
   return std::move(t.response);
 }
@@ -240,8 +279,8 @@ core::Result<HttpResponse> HttpClient::Stream(std::string_view method, const std
   t.on_headers = &control.on_headers;
   Slist headers;
   char errbuf[CURL_ERROR_SIZE] = {0};
-  Setup(easy.get(), socket_path_, method, "http://localhost" + path, body, content_type, headers, t,
-        errbuf, extra_headers);
+  Setup(easy.get(), socket_path_, method, base_url_ + path, body, content_type, headers, t, errbuf,
+        extra_headers);
   Api().multi_add_handle(multi.get(), easy.get());
   // Removes the handle before either is cleaned up, on every way out.
   struct Remover {
@@ -263,7 +302,7 @@ core::Result<HttpResponse> HttpClient::Stream(std::string_view method, const std
     while (CURLMsg* msg = Api().multi_info_read(multi.get(), &queued)) {
       if (msg->msg != CURLMSG_DONE) continue;
       if (msg->data.result != CURLE_OK) {
-        return CurlError(msg->data.result, errbuf, socket_path_, method, path);
+        return CurlError(msg->data.result, errbuf, socket_path_, base_url_, method, path);
       }
       Api().easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &t.response.status);
       return std::move(t.response);

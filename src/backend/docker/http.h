@@ -1,11 +1,12 @@
 #pragma once
 
-// A minimal HTTP/1.1 client over a unix socket (libcurl underneath, opened on the first
-// request), for the engine API.
+// A minimal HTTP/1.1 client over a unix socket (the Docker engine API) or TCP to a base URL
+// (the executor protocol); libcurl underneath, opened on the first request.
 
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -16,7 +17,11 @@ namespace gantry::backend::docker {
 struct HttpResponse {
   long status = 0;
   std::string body;
+  /// The final response's headers in arrival order (names as sent).
+  std::vector<std::pair<std::string, std::string>> headers;
   bool ok() const { return status >= 200 && status < 300; }
+  /// The value of the first header named `name` (case-insensitive), "" when absent.
+  std::string Header(std::string_view name) const;
 };
 
 /// How a streaming request is driven while it runs.
@@ -34,11 +39,15 @@ struct StreamControl {
   static constexpr int kAbort = -2;
 };
 
-/// Sends requests to the HTTP server listening on a unix socket. Thread-safe: each request
-/// uses its own connection.
+/// Sends requests to the HTTP server listening on a unix socket, or to one at a base URL.
+/// Thread-safe: each request uses its own connection.
 class HttpClient {
  public:
   explicit HttpClient(std::string socket_path);
+
+  /// A client for the server at `base_url` ("http://host:port" or "https://host[/prefix]",
+  /// without a trailing '/'): request paths are appended to it.
+  static HttpClient ForBaseUrl(std::string base_url);
 
   /// Sends `method path` with `body` (sent when non-empty or for POST/PUT) and collects the
   /// response. Unavailable when the socket does not answer.
@@ -55,10 +64,12 @@ class HttpClient {
                                     const StreamControl& control,
                                     const std::vector<std::string>& headers = {}) const;
 
+  /// The unix socket requests go to ("" for a client made by ForBaseUrl).
   const std::string& socket_path() const { return socket_path_; }
 
  private:
   std::string socket_path_;
+  std::string base_url_ = "http://localhost";
 };
 
 /// Percent-encodes `s` for a URL query value or path segment.

@@ -1,0 +1,268 @@
+#include "executor/agent.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "actions/builtins.h"
+#include "actions/docker_host.h"
+#include "core/masker.h"
+#include "executor/artifact_zip.h"
+#include "executor/heartbeat.h"
+#include "executor/job_setup.h"
+
+namespace gantry::executor {
+
+namespace fs = std::filesystem;
+using core::Status;
+
+/// A job being run, as Run's stop reaches it.
+struct Agent::ActiveJob {
+  backend::CancelToken cancel;
+};
+
+namespace {
+
+engine::JobReport FailedReport(const JobSpec& spec, std::string error) {
+  engine::JobReport r;
+  r.key = {spec.job_id, spec.instance, spec.display_name};
+  r.conclusion = engine::Conclusion::kFailure;
+  r.error = std::move(error);
+  return r;
+}
+
+void MaskReport(engine::JobReport& job, const core::Masker& masker) {
+  job.failed_step = masker.Mask(job.failed_step);
+  job.error = masker.Mask(job.error);
+  job.summary = masker.Mask(job.summary);
+  for (auto& [k, v] : job.outputs) v = masker.Mask(v);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+Agent::Agent(AgentOptions options, AgentDeps deps)
+    : options_(std::move(options)), deps_(std::move(deps)) {
+  options_.capacity = std::max(1, options_.capacity);
+  if (options_.action_cache_dir.empty())
+    options_.action_cache_dir = options_.work_dir + "/_actions";
+  if (options_.cache_dir.empty()) options_.cache_dir = options_.work_dir + "/_cache";
+  client_ = std::make_unique<ProtocolClient>(*deps_.transport, options_.token, options_.retry);
+}
+
+Agent::~Agent() = default;
+
+core::Status Agent::Run(const backend::CancelToken& stop) {
+  std::error_code ec;
+  fs::create_directories(options_.work_dir, ec);
+  if (ec) return Status::Internal("cannot create the work dir " + options_.work_dir);
+  std::list<std::thread> threads;
+  std::list<std::thread::id> finished;  // GUARDED_BY(mu_)
+  Status error;
+  int failures = 0;
+  while (!stop.cancelled()) {
+    int free = 0;
+    {
+      std::unique_lock lock(mu_);
+      // A full executor waits for a slot (and sees `stop` within 200 ms).
+      while (running_ >= options_.capacity && !stop.cancelled()) {
+        cv_.wait_for(lock, std::chrono::milliseconds(200));
+      }
+      free = options_.capacity - running_;
+      for (auto id : finished) {
+        auto it = std::find_if(threads.begin(), threads.end(),
+                               [&](const std::thread& t) { return t.get_id() == id; });
+        if (it != threads.end()) {
+          it->join();
+          threads.erase(it);
+        }
+      }
+      finished.clear();
+    }
+    if (stop.cancelled()) break;
+    auto lease = client_->LeaseJob(free, options_.labels, options_.wait_seconds, &stop);
+    if (!lease.ok()) {
+      if (lease.status().code() == core::StatusCode::kCancelled) break;
+      if (lease.status().code() == core::StatusCode::kPermissionDenied) {
+        error = lease.status();
+        break;
+      }
+      // The server is away: ask again later, less and less often.
+      std::cerr << "gantry executor: " << lease.status().message() << '\n';
+      RetryPolicy pause = options_.retry;
+      pause.max_backoff = std::chrono::milliseconds(30000);
+      auto wait = BackoffFor(pause, ++failures);
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, wait, [&] { return stop.cancelled(); });
+      continue;
+    }
+    failures = 0;
+    if (!lease->has_value()) continue;
+    std::lock_guard lock(mu_);
+    ++running_;
+    threads.emplace_back([this, l = std::move(**lease), &finished]() {
+      RunLease(l);
+      std::lock_guard done(mu_);
+      --running_;
+      finished.push_back(std::this_thread::get_id());
+      cv_.notify_all();
+    });
+  }
+  CancelAll();
+  for (std::thread& t : threads) t.join();
+  return error;
+}
+
+void Agent::CancelAll() {
+  std::lock_guard lock(mu_);
+  stopping_ = true;
+  for (ActiveJob* job : active_) job->cancel.Cancel();
+}
+
+void Agent::RunLease(const Lease& lease) {
+  ActiveJob active;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) active.cancel.Cancel();
+    active_.push_back(&active);
+  }
+  struct Unregister {
+    Agent* agent;
+    ActiveJob* job;
+    ~Unregister() {
+      std::lock_guard lock(agent->mu_);
+      agent->active_.remove(job);
+    }
+  } unregister{this, &active};
+
+  if (!lease.spec) {
+    // A job we cannot even read: the server learns why it failed.
+    Completion c;
+    c.conclusion = engine::Conclusion::kFailure;
+    c.error = "the executor could not read the job: " + lease.spec_error;
+    if (lease.job_id > 0) (void)client_->Complete(lease.job_id, lease.lease_id, c);
+    return;
+  }
+  const JobSpec& spec = *lease.spec;
+  core::Masker masker;
+  for (const auto& [name, value] : spec.secrets) masker.Add(value);
+  LogUploaderOptions log_options = options_.logs;
+  log_options.debug = options_.verbose || IsTrueIn(spec.secrets, "ACTIONS_STEP_DEBUG") ||
+                      IsTrueIn(spec.vars, "ACTIONS_STEP_DEBUG");
+  LogUploader uploader(*client_, spec.id, lease.lease_id, log_options,
+                       [&active] { active.cancel.Cancel(); });
+  auto say = [&](std::string_view line) { uploader.WriteLine(-1, masker.Mask(line)); };
+
+  engine::JobReport report;
+  bool lost = false;
+  std::optional<JobDirs> dirs;
+  {
+    Heartbeat heartbeat(*client_, spec.id, lease.lease_id, lease.lease_seconds, active.cancel);
+    auto made = MakeJobDirs(options_.work_dir, spec.id);
+    if (!made.ok()) {
+      report = FailedReport(spec, made.status().message());
+    } else {
+      dirs = *made;
+      report = RunJob(spec, *dirs, masker, uploader, active.cancel);
+    }
+    lost = heartbeat.lease_lost() || uploader.lease_lost();
+  }
+  MaskReport(report, masker);
+  if (report.conclusion != engine::Conclusion::kSuccess && !report.error.empty()) {
+    say("##[error]" + report.error);
+  }
+  if (!lost && dirs) {
+    for (const StoredArtifact& artifact : FindArtifacts(dirs->artifacts)) {
+      std::string zip = dirs->root + "/artifact.zip";
+      Status st = ZipDirectory(artifact.files_dir, zip);
+      if (st.ok())
+        st = client_->UploadArtifact(spec.id, lease.lease_id, artifact.name, ReadFile(zip));
+      fs::remove(zip);
+      if (IsLeaseLost(st)) {
+        lost = true;
+        break;
+      }
+      if (!st.ok())
+        say("##[warning]artifact " + artifact.name + " was not uploaded: " + st.message());
+    }
+  }
+  if (lost) {
+    uploader.Abandon();
+  } else {
+    Status drained = uploader.Finish(options_.log_drain_timeout);
+    if (IsLeaseLost(drained)) lost = true;
+    if (!lost && !drained.ok()) {
+      std::cerr << "gantry executor: job " << spec.id << ": " << drained.message() << '\n';
+    }
+  }
+  if (!lost) {
+    Completion c;
+    c.conclusion = report.conclusion;
+    c.outputs = report.outputs;
+    c.error = report.error;
+    c.summary = report.summary;
+    c.continued_on_error = report.continued_on_error;
+    c.failed_step = report.failed_step;
+    Status st = client_->Complete(spec.id, lease.lease_id, c);
+    if (!st.ok()) std::cerr << "gantry executor: job " << spec.id << ": " << st.message() << '\n';
+  } else {
+    std::cerr << "gantry executor: job " << spec.id << ": the lease was lost; the job stopped\n";
+  }
+  bool keep = options_.keep_failed && (lost || report.conclusion == engine::Conclusion::kFailure);
+  if (dirs && !keep) {
+    std::error_code ec;
+    fs::remove_all(dirs->root, ec);
+  }
+}
+
+engine::JobReport Agent::RunJob(const JobSpec& spec, const JobDirs& dirs, core::Masker& masker,
+                                LogUploader& uploader, const backend::CancelToken& cancel) {
+  auto say = [&](std::string_view line) { uploader.WriteLine(-1, masker.Mask(line)); };
+  Status cloned = CloneRepository(*deps_.backend, spec, dirs.src, say, cancel);
+  if (!cloned.ok()) {
+    engine::JobReport r =
+        FailedReport(spec, "cannot check out the repository: " + cloned.message());
+    if (cloned.code() == core::StatusCode::kCancelled)
+      r.conclusion = engine::Conclusion::kCancelled;
+    return r;
+  }
+  auto plan = PlanJob(spec, dirs.src, deps_.fetcher.get());
+  if (!plan.ok()) return FailedReport(spec, plan.status().message());
+
+  actions::BuiltinOptions builtin_options;
+  builtin_options.artifact_dir = dirs.artifacts;
+  builtin_options.cache.dir = options_.cache_dir;
+  std::unique_ptr<engine::BuiltinActions> builtins = actions::MakeBuiltinActions(builtin_options);
+  // Containers of this job carry its own label, so the sweep below removes only its leftovers.
+  actions::DockerContainerHost containers(
+      "", actions::PullPolicy::kMissing,
+      "executor-job-" + std::to_string(spec.id) + "-" + fs::path(dirs.root).filename().string());
+
+  engine::RunOptions run;
+  run.parallelism = 1;
+  run.repository_dir = dirs.src;
+  run.run_dir = dirs.run;
+  run.github = spec.github;
+  run.secrets = spec.secrets;
+  run.vars = spec.vars;
+  run.inputs = spec.inputs;
+  run.base_env = BaseEnvironment();
+  run.artifact_dir = dirs.artifacts;
+  run.fetcher = deps_.fetcher.get();
+  run.builtins = builtins.get();
+  run.container_host = &containers;
+  run.verbose = options_.verbose;
+  run.masker = &masker;
+  run.host_labels = nullptr;
+  run.cancel = &cancel;
+  engine::JobReport report = deps_.run_job(*plan, run, OneJobOf(spec), *deps_.backend, uploader);
+  containers.Sweep([&](std::string_view line) { say(line); });
+  return report;
+}
+
+}  // namespace gantry::executor

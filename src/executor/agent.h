@@ -1,0 +1,111 @@
+#pragma once
+
+// The job executor: leases jobs from the server, runs each with the engine (RunOneJob) in a
+// workspace of its own, streams its logs and step transitions, uploads its artifacts and
+// reports its completion. `gantry server` embeds one; `gantry executor` runs one elsewhere.
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backend/backend.h"
+#include "core/masker.h"
+#include "core/status.h"
+#include "engine/actions.h"
+#include "engine/plan.h"
+#include "engine/run_observer.h"
+#include "engine/run_one.h"
+#include "engine/runner.h"
+#include "executor/client.h"
+#include "executor/job_setup.h"
+#include "executor/log_uploader.h"
+#include "executor/transport.h"
+
+namespace gantry::executor {
+
+/// Where jobs' processes run.
+enum class BackendKind { kHost };
+
+/// How an Agent works.
+struct AgentOptions {
+  std::string server_url;  // "http://127.0.0.1:8080"
+  std::string token;       // the executor token
+  std::vector<std::string> labels = {"self-hosted", "linux", "x64"};
+  int capacity = 1;      // jobs at once (>= 1)
+  std::string work_dir;  // jobs' workspaces are made under it (created when missing)
+  BackendKind backend = BackendKind::kHost;
+  bool keep_failed = false;      // keep the workspace of a job that did not succeed
+  int wait_seconds = 30;         // lease long-poll
+  std::string action_cache_dir;  // remote actions; "" = <work_dir>/_actions
+  std::string cache_dir;         // actions/cache; "" = <work_dir>/_cache
+  std::string actions_url;       // base URL of remote actions; "" = the fetcher's default
+  bool verbose = false;          // ::debug:: lines for every job
+  /// How long a finished job may take to deliver its remaining logs.
+  std::chrono::milliseconds log_drain_timeout{60000};
+  RetryPolicy retry;
+  LogUploaderOptions logs;
+};
+
+/// Runs one job instance: engine::RunOneJob, or a fake in tests.
+using RunJobFn = std::function<engine::JobReport(const engine::Plan&, const engine::RunOptions&,
+                                                 const engine::OneJob&, backend::Backend&,
+                                                 engine::RunObserver&)>;
+
+/// What an Agent uses besides its options (replaceable in tests).
+struct AgentDeps {
+  std::unique_ptr<Transport> transport;
+  RunJobFn run_job;
+  std::unique_ptr<backend::Backend> backend;
+  /// Fetches remote actions (shared by the jobs); nullptr: remote actions fail their step.
+  std::unique_ptr<engine::ActionFetcher> fetcher;
+};
+
+/// The agent. Run may be called once; the other members are for Run's threads.
+class Agent {
+ public:
+  Agent(AgentOptions options, AgentDeps deps);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  /// An agent talking to options.server_url over HTTP, running jobs with engine::RunOneJob on
+  /// the host backend. InvalidArgument for unusable options (no URL, capacity < 1, no work dir).
+  static core::Result<std::unique_ptr<Agent>> Make(AgentOptions options);
+
+  /// Leases and runs jobs, up to `capacity` at once, until `stop` fires; then cancels the
+  /// running jobs (their always() steps still run), reports them and returns. Errors: a
+  /// rejected token (PermissionDenied) or an unusable work dir; a server that cannot be
+  /// reached is waited for.
+  core::Status Run(const backend::CancelToken& stop);
+
+  /// Runs one leased job to its completion call (what Run's job threads do); a job still
+  /// running when Run's `stop` fires is cancelled.
+  void RunLease(const Lease& lease);
+
+ private:
+  struct ActiveJob;
+
+  /// Cancels every running job and those that start later (stop).
+  void CancelAll();
+  /// Clones, plans and runs the job in `dirs`; set-up failures become a failed report.
+  engine::JobReport RunJob(const JobSpec& spec, const JobDirs& dirs, core::Masker& masker,
+                           LogUploader& uploader, const backend::CancelToken& cancel);
+
+  AgentOptions options_;
+  AgentDeps deps_;
+  std::unique_ptr<ProtocolClient> client_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::list<ActiveJob*> active_;  // GUARDED_BY(mu_)
+  int running_ = 0;               // GUARDED_BY(mu_)
+  bool stopping_ = false;         // GUARDED_BY(mu_)
+};
+
+}  // namespace gantry::executor

@@ -1,0 +1,32 @@
+// Agent::Make lives apart from agent.cc so that tests, which give an Agent fakes, do not link
+// the engine's RunOneJob, libcurl's transport or the git fetcher.
+
+#include "actions/fetcher.h"
+#include "executor/agent.h"
+
+namespace gantry::executor {
+
+core::Result<std::unique_ptr<Agent>> Agent::Make(AgentOptions options) {
+  if (options.server_url.empty()) {
+    return core::Status::InvalidArgument("the executor needs the server's URL");
+  }
+  if (options.capacity < 1) {
+    return core::Status::InvalidArgument("capacity must be at least 1, not " +
+                                         std::to_string(options.capacity));
+  }
+  if (options.work_dir.empty()) {
+    return core::Status::InvalidArgument("the executor needs a work directory");
+  }
+  AgentDeps deps;
+  deps.transport = MakeCurlTransport(options.server_url);
+  deps.run_job = engine::RunOneJob;
+  deps.backend = backend::MakeHostBackend();
+  actions::FetcherOptions fetch;
+  fetch.cache_dir =
+      options.action_cache_dir.empty() ? options.work_dir + "/_actions" : options.action_cache_dir;
+  if (!options.actions_url.empty()) fetch.base_url = options.actions_url;
+  deps.fetcher = actions::MakeGitFetcher(fetch);
+  return std::make_unique<Agent>(std::move(options), std::move(deps));
+}
+
+}  // namespace gantry::executor

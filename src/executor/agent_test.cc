@@ -1,0 +1,312 @@
+#include "executor/agent.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "executor/test_util.h"
+
+namespace gantry::executor {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using testing::Body;
+using testing::FakeTransport;
+using testing::RecordingPolicy;
+
+constexpr const char* kWorkflow =
+    "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n";
+
+class AgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/gantry-agent-test-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  JobSpec Spec(int64_t id = 17) {
+    JobSpec s;
+    s.id = id;
+    s.run_id = 5;
+    s.workflow_file = ".github/workflows/ci.yml";
+    s.workflow_yaml = kWorkflow;
+    s.job_id = "test";
+    s.display_name = "test";
+    s.matrix = s.strategy = s.needs = s.inputs_context = expr::Value(expr::Object());
+    expr::Object github;
+    github.Set("run_id", expr::Value("5"));
+    s.github = expr::Value(std::move(github));
+    s.secrets = {{"TOKEN", "s3cret"}};
+    return s;
+  }
+  Lease LeaseOf(const JobSpec& spec, int lease_seconds = 60) {
+    Lease l;
+    l.lease_id = "L" + std::to_string(spec.id);
+    l.lease_seconds = lease_seconds;
+    l.job_id = spec.id;
+    l.spec = spec;
+    l.spec_error.clear();
+    return l;
+  }
+  AgentOptions Options() {
+    AgentOptions o;
+    o.server_url = "http://unused";
+    o.token = "tok";
+    o.work_dir = dir_ + "/work";
+    o.retry = RecordingPolicy(nullptr, 2);
+    o.logs.flush_after = milliseconds(20);
+    o.logs.retry_wait = milliseconds(10);
+    o.log_drain_timeout = milliseconds(5000);
+    return o;
+  }
+  // An agent whose transport is `handler` and whose jobs run `run_job`.
+  std::unique_ptr<Agent> MakeAgent(AgentOptions o, FakeTransport::Handler handler,
+                                   RunJobFn run_job) {
+    auto transport = std::make_unique<FakeTransport>(std::move(handler));
+    transport_ = transport.get();
+    AgentDeps deps;
+    deps.transport = std::move(transport);
+    deps.run_job = std::move(run_job);
+    deps.backend = backend::MakeHostBackend();
+    return std::make_unique<Agent>(std::move(o), std::move(deps));
+  }
+  std::vector<HttpRequest> Completes() const { return transport_->RequestsTo("/complete"); }
+
+  std::string dir_;
+  FakeTransport* transport_ = nullptr;
+};
+
+// A job that runs until it is cancelled (at most 10 s).
+engine::JobReport WaitForCancel(const engine::OneJob& job, const engine::RunOptions& options) {
+  for (int i = 0; i < 1000 && !options.cancel->cancelled(); ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  engine::JobReport r;
+  r.key = {job.job_id, job.instance, job.display_name};
+  r.conclusion =
+      options.cancel->cancelled() ? engine::Conclusion::kCancelled : engine::Conclusion::kSuccess;
+  return r;
+}
+
+TEST_F(AgentTest, HeartbeatCancelCancelsTheJobAndCompletesItCancelled) {
+  auto agent = MakeAgent(
+      Options(),
+      [](const HttpRequest& r) -> core::Result<HttpReply> {
+        if (r.path.find("/heartbeat") != std::string::npos) {
+          return FakeTransport::Reply(200, R"({"cancel":true,"lease_seconds":1})");
+        }
+        return FakeTransport::Reply(200, "{}");
+      },
+      [](const engine::Plan& plan, const engine::RunOptions& options, const engine::OneJob& job,
+         backend::Backend&, engine::RunObserver& observer) {
+        EXPECT_NE(plan.Find("test"), nullptr);
+        observer.OnStepStarted({job.job_id, 0, job.display_name}, 0, "Run echo hi");
+        observer.OnLogLine({job.job_id, 0, job.display_name}, 0, "hi");
+        return WaitForCancel(job, options);
+      });
+  auto started = std::chrono::steady_clock::now();
+  agent->RunLease(LeaseOf(Spec(), /*lease_seconds=*/1));
+  // A heartbeat every lease_seconds/3.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(3000));
+  ASSERT_EQ(Completes().size(), 1u);
+  nlohmann::json done = Body(Completes()[0]);
+  EXPECT_EQ(done["conclusion"], "cancelled");
+  EXPECT_EQ(done["lease_id"], "L17");
+  // Every log was sent before the completion.
+  std::vector<HttpRequest> all = transport_->requests();
+  EXPECT_NE(all.back().path.find("/complete"), std::string::npos);
+  EXPECT_FALSE(transport_->RequestsTo("/logs").empty());
+  // The workspace is gone.
+  EXPECT_TRUE(fs::is_empty(dir_ + "/work"));
+}
+
+TEST_F(AgentTest, ALostLeaseStopsTheJobAndSendsNothingMore) {
+  auto agent = MakeAgent(
+      Options(),
+      [](const HttpRequest& r) -> core::Result<HttpReply> {
+        if (r.path.find("/heartbeat") != std::string::npos) {
+          return FakeTransport::Reply(409, R"({"error":{"code":"lease_lost","message":"x"}})");
+        }
+        return FakeTransport::Reply(200, "{}");
+      },
+      [](const engine::Plan&, const engine::RunOptions& options, const engine::OneJob& job,
+         backend::Backend&, engine::RunObserver&) { return WaitForCancel(job, options); });
+  agent->RunLease(LeaseOf(Spec(), 1));
+  EXPECT_TRUE(Completes().empty());
+}
+
+TEST_F(AgentTest, AMalformedSpecCompletesTheJobAsFailed) {
+  auto agent = MakeAgent(Options(), nullptr, nullptr);
+  Lease l;
+  l.lease_id = "L9";
+  l.job_id = 9;
+  l.spec_error = "job.workflow.yaml: missing";
+  agent->RunLease(l);
+  ASSERT_EQ(Completes().size(), 1u);
+  nlohmann::json done = Body(Completes()[0]);
+  EXPECT_EQ(Completes()[0].path, "/api/v1/executor/jobs/9/complete");
+  EXPECT_EQ(done["conclusion"], "failure");
+  EXPECT_NE(done["error"].get<std::string>().find("job.workflow.yaml: missing"), std::string::npos);
+}
+
+TEST_F(AgentTest, AWorkflowThatDoesNotLoadFailsTheJobWithItsDiagnostics) {
+  std::atomic<bool> ran{false};
+  auto agent = MakeAgent(Options(), nullptr,
+                         [&](const engine::Plan&, const engine::RunOptions&, const engine::OneJob&,
+                             backend::Backend&, engine::RunObserver&) {
+                           ran = true;
+                           return engine::JobReport{};
+                         });
+  JobSpec spec = Spec();
+  spec.workflow_yaml = "on: push\njobs:\n  test:\n    steps: 3\n";
+  agent->RunLease(LeaseOf(spec));
+  EXPECT_FALSE(ran);
+  ASSERT_EQ(Completes().size(), 1u);
+  nlohmann::json done = Body(Completes()[0]);
+  EXPECT_EQ(done["conclusion"], "failure");
+  EXPECT_NE(done["error"].get<std::string>().find(".github/workflows/ci.yml:"), std::string::npos)
+      << done["error"];
+}
+
+// Runs `script` with sh in `dir`; true when it exits 0.
+bool Shell(const std::string& dir, const std::string& script) {
+  return std::system(("cd '" + dir + "' && (" + script + ") >/dev/null 2>&1").c_str()) == 0;
+}
+
+TEST_F(AgentTest, ClonesTheCommitRunsTheJobUploadsArtifactsAndCompletes) {
+  std::string repo = dir_ + "/repo";
+  fs::create_directories(repo);
+  ASSERT_TRUE(Shell(repo,
+                    "git init -q -b main . && git config user.email t@e && git config user.name t"
+                    " && echo one > f.txt && git add f.txt && git commit -qm one"
+                    " && echo two > f.txt && git commit -qam two"))
+      << "git is needed";
+  ASSERT_TRUE(Shell(dir_, "git clone -q --bare repo repo.git"));
+  FILE* p = popen(("git -C '" + repo + "' rev-parse HEAD~1").c_str(), "r");
+  char sha[64] = {0};
+  ASSERT_NE(fgets(sha, sizeof(sha), p), nullptr);
+  pclose(p);
+  JobSpec spec = Spec();
+  spec.repository_url = dir_ + "/repo.git";
+  spec.repository_sha = std::string(sha, 40);
+  spec.repository_ref = "refs/heads/main";
+
+  std::string seen_file;
+  std::string seen_secret;
+  auto agent = MakeAgent(Options(), nullptr,
+                         [&](const engine::Plan&, const engine::RunOptions& options,
+                             const engine::OneJob& job, backend::Backend&, engine::RunObserver&) {
+                           std::ifstream in(options.repository_dir + "/f.txt");
+                           std::getline(in, seen_file);
+                           seen_secret = options.masker->Mask("it is s3cret");
+                           fs::create_directories(options.artifact_dir + "/5/report/files/sub");
+                           std::ofstream(options.artifact_dir + "/5/report/files/sub/a.txt")
+                               << "artifact text";
+                           engine::JobReport r;
+                           r.key = {job.job_id, job.instance, job.display_name};
+                           r.conclusion = engine::Conclusion::kSuccess;
+                           r.outputs = {{"out", "value s3cret"}};
+                           return r;
+                         });
+  agent->RunLease(LeaseOf(spec));
+  EXPECT_EQ(seen_file, "one");  // the commit of the spec, not the branch head
+  EXPECT_EQ(seen_secret, "it is ***");
+  std::vector<HttpRequest> uploads = transport_->RequestsTo("/artifacts/");
+  ASSERT_EQ(uploads.size(), 1u);
+  EXPECT_EQ(uploads[0].path, "/api/v1/executor/jobs/17/artifacts/report?lease_id=L17");
+  EXPECT_EQ(uploads[0].body.rfind("PK", 0), 0u);
+  EXPECT_NE(uploads[0].body.find("sub/a.txt"), std::string::npos);
+  ASSERT_EQ(Completes().size(), 1u);
+  nlohmann::json done = Body(Completes()[0]);
+  EXPECT_EQ(done["conclusion"], "success");
+  EXPECT_EQ(done["outputs"]["out"], "value ***");
+  EXPECT_TRUE(fs::is_empty(dir_ + "/work"));
+}
+
+TEST_F(AgentTest, KeepFailedKeepsTheWorkspaceOfAFailedJob) {
+  AgentOptions o = Options();
+  o.keep_failed = true;
+  auto agent = MakeAgent(o, nullptr,
+                         [](const engine::Plan&, const engine::RunOptions&, const engine::OneJob&,
+                            backend::Backend&, engine::RunObserver&) {
+                           engine::JobReport r;
+                           r.conclusion = engine::Conclusion::kFailure;
+                           return r;
+                         });
+  agent->RunLease(LeaseOf(Spec()));
+  EXPECT_FALSE(fs::is_empty(dir_ + "/work"));
+}
+
+TEST_F(AgentTest, RunLeasesUpToCapacityAndCancelsRunningJobsOnStop) {
+  std::atomic<int> next_id{1};
+  std::atomic<int> running{0}, most{0};
+  AgentOptions o = Options();
+  o.capacity = 2;
+  JobSpec base = Spec();
+  auto agent = MakeAgent(
+      o,
+      [&](const HttpRequest& r) -> core::Result<HttpReply> {
+        if (r.path.find("/lease") != std::string::npos) {
+          JobSpec s = base;
+          s.id = next_id++;
+          nlohmann::ordered_json j = {{"lease_id", "L" + std::to_string(s.id)},
+                                      {"lease_seconds", 60},
+                                      {"job", JobSpecToJson(s)}};
+          return FakeTransport::Reply(200, j.dump());
+        }
+        return FakeTransport::Reply(200, "{}");
+      },
+      [&](const engine::Plan&, const engine::RunOptions& options, const engine::OneJob& job,
+          backend::Backend&, engine::RunObserver&) {
+        int now = ++running;
+        int prev = most.load();
+        while (now > prev && !most.compare_exchange_weak(prev, now)) {
+        }
+        engine::JobReport r = WaitForCancel(job, options);
+        --running;
+        return r;
+      });
+  backend::CancelToken stop;
+  core::Status result;
+  std::thread runner([&] { result = agent->Run(stop); });
+  ASSERT_TRUE(transport_->WaitFor(
+      [](const auto& rs) {
+        int leases = 0;
+        for (const auto& r : rs) leases += r.path.find("/lease") != std::string::npos;
+        return leases >= 2;
+      },
+      milliseconds(5000)));
+  std::this_thread::sleep_for(milliseconds(300));
+  stop.Cancel();
+  runner.join();
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  EXPECT_EQ(most.load(), 2);
+  std::vector<HttpRequest> leases = transport_->RequestsTo("/lease");
+  EXPECT_EQ(leases.size(), 2u);  // the third waits for a free slot
+  EXPECT_EQ(Body(leases[0])["capacity"], 2);
+  EXPECT_EQ(Body(leases[1])["capacity"], 1);
+  ASSERT_EQ(Completes().size(), 2u);
+  for (const HttpRequest& c : Completes()) EXPECT_EQ(Body(c)["conclusion"], "cancelled");
+}
+
+TEST_F(AgentTest, RunStopsOnARejectedToken) {
+  auto agent = MakeAgent(
+      Options(),
+      [](const HttpRequest&) {
+        return FakeTransport::Reply(401, R"({"error":{"message":"unknown executor token"}})");
+      },
+      nullptr);
+  backend::CancelToken stop;
+  core::Status st = agent->Run(stop);
+  EXPECT_EQ(st.code(), core::StatusCode::kPermissionDenied);
+  EXPECT_NE(st.message().find("unknown executor token"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gantry::executor

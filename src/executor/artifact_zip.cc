@@ -1,0 +1,138 @@
+#include "executor/artifact_zip.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+#include "backend/archive_lib.h"
+#include "core/dynamic_library.h"
+
+namespace gantry::executor {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The zip writer is not among backend::LibArchive's functions (tar only): it is bound from the
+// very library backend loaded, found through the address of one of its functions.
+using SetFormatZip = decltype(&archive_write_set_format_zip);
+
+core::Result<SetFormatZip> ZipFormat() {
+  static const core::Result<SetFormatZip> fn = []() -> core::Result<SetFormatZip> {
+    GANTRY_RETURN_IF_ERROR(backend::LibArchive::Load());
+    Dl_info info{};
+    // NOLINTNEXTLINE(bugprone-casting-through-void): dladdr takes any address
+    if (dladdr(reinterpret_cast<void*>(backend::LibArchive::Get().write_new), &info) == 0 ||
+        info.dli_fname == nullptr) {
+      return core::Status::Unavailable("cannot locate the loaded libarchive");
+    }
+    auto lib = core::DynamicLibrary::Open(info.dli_fname, "libarchive13");
+    if (!lib.ok()) return lib.status();
+    SetFormatZip f = nullptr;
+    GANTRY_RETURN_IF_ERROR(lib->Bind("archive_write_set_format_zip", f));
+    return f;
+  }();
+  return fn;
+}
+
+struct ArchiveCloser {
+  void operator()(archive* a) const { backend::LibArchive::Get().write_free(a); }
+};
+struct EntryFreer {
+  void operator()(archive_entry* e) const { backend::LibArchive::Get().entry_free(e); }
+};
+
+core::Status AddFile(archive* a, archive_entry* entry, const fs::path& path,
+                     const std::string& rel) {
+  const backend::LibArchive& ar = backend::LibArchive::Get();
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0) return core::Status::Internal("cannot stat " + path.string());
+  ar.entry_clear(entry);
+  ar.entry_copy_stat(entry, &st);
+  ar.entry_set_pathname(entry, rel.c_str());
+  std::string target;
+  if (S_ISLNK(st.st_mode)) {
+    std::error_code ec;
+    target = fs::read_symlink(path, ec).string();
+    ar.entry_set_symlink(entry, target.c_str());
+    ar.entry_set_size(entry, 0);
+  }
+  if (ar.write_header(a, entry) != ARCHIVE_OK) {
+    return core::Status::Internal("zip " + rel + ": " + ar.error_string(a));
+  }
+  if (!S_ISREG(st.st_mode)) return core::Status::Ok();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return core::Status::Internal("cannot read " + path.string());
+  char buf[65536];
+  ssize_t n = 0;
+  core::Status st_out;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) {
+    if (ar.write_data(a, buf, static_cast<size_t>(n)) < 0) {
+      st_out = core::Status::Internal("zip " + rel + ": " + ar.error_string(a));
+      break;
+    }
+  }
+  if (n < 0) st_out = core::Status::Internal("cannot read " + path.string());
+  close(fd);
+  return st_out;
+}
+
+}  // namespace
+
+std::vector<StoredArtifact> FindArtifacts(const std::string& artifact_dir) {
+  std::vector<StoredArtifact> found;
+  std::error_code ec;
+  for (const auto& run : fs::directory_iterator(artifact_dir, ec)) {
+    if (!run.is_directory(ec) || run.path().filename().string().front() == '.') continue;
+    for (const auto& art : fs::directory_iterator(run.path(), ec)) {
+      fs::path files = art.path() / "files";
+      if (fs::is_directory(files, ec)) {
+        found.push_back({art.path().filename().string(), files.string()});
+      }
+    }
+  }
+  std::sort(found.begin(), found.end(),
+            [](const StoredArtifact& a, const StoredArtifact& b) { return a.name < b.name; });
+  return found;
+}
+
+core::Status ZipDirectory(const std::string& dir, const std::string& zip_path) {
+  auto set_zip = ZipFormat();
+  if (!set_zip.ok()) return set_zip.status();
+  const backend::LibArchive& ar = backend::LibArchive::Get();
+  std::unique_ptr<archive, ArchiveCloser> a(ar.write_new());
+  std::unique_ptr<archive_entry, EntryFreer> entry(ar.entry_new());
+  if (!a || !entry || (*set_zip)(a.get()) != ARCHIVE_OK) {
+    return core::Status::Internal("cannot set up a zip writer");
+  }
+  int fd = open(zip_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return core::Status::Internal("cannot create " + zip_path);
+  core::Status st;
+  if (ar.write_open_fd(a.get(), fd) != ARCHIVE_OK) {
+    st = core::Status::Internal("cannot write " + zip_path + ": " + ar.error_string(a.get()));
+  }
+  std::vector<fs::path> paths;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); st.ok() && !ec && it != end(it);
+       it.increment(ec)) {
+    if (it->is_symlink(ec) || it->is_regular_file(ec)) paths.push_back(it->path());
+  }
+  if (ec) st = core::Status::Internal("cannot list " + dir + ": " + ec.message());
+  std::sort(paths.begin(), paths.end());
+  for (const fs::path& p : paths) {
+    if (!st.ok()) break;
+    st = AddFile(a.get(), entry.get(), p, p.lexically_relative(dir).generic_string());
+  }
+  if (st.ok() && ar.write_close(a.get()) != ARCHIVE_OK) {
+    st = core::Status::Internal("cannot finish " + zip_path + ": " + ar.error_string(a.get()));
+  }
+  a.reset();
+  close(fd);
+  return st;
+}
+
+}  // namespace gantry::executor

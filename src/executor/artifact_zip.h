@@ -1,0 +1,28 @@
+#pragma once
+
+// The artifacts a job stored with the built-in upload-artifact (actions/artifacts.h) and the
+// zip of one of them, as the protocol's artifact upload sends it.
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace gantry::executor {
+
+/// An artifact found under an artifact directory.
+struct StoredArtifact {
+  std::string name;
+  std::string files_dir;  // <artifact_dir>/<run_id>/<name>/files
+};
+
+/// Every artifact under `artifact_dir` (<run_id>/<name>/files/), sorted by name; none when the
+/// directory does not exist.
+std::vector<StoredArtifact> FindArtifacts(const std::string& artifact_dir);
+
+/// Writes a zip (deflate, libarchive) of the regular files and symlinks under `dir`, paths
+/// relative to it, to `zip_path`. Unavailable when libarchive cannot be loaded; Internal when a
+/// file cannot be read or the zip written (naming it).
+core::Status ZipDirectory(const std::string& dir, const std::string& zip_path);
+
+}  // namespace gantry::executor

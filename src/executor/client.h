@@ -1,0 +1,155 @@
+#pragma once
+
+// The client side of the executor protocol (docs/executor-protocol.md): one method per call,
+// each retried with bounded exponential backoff.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+#include "core/status.h"
+#include "engine/run_observer.h"
+#include "executor/job_spec.h"
+#include "executor/transport.h"
+
+namespace gantry::executor {
+
+/// How calls are retried. A transport error, a 5xx, 408 and 429 are retried; any other 4xx
+/// is not.
+struct RetryPolicy {
+  int max_attempts = 8;                            // attempts in all (>= 1)
+  std::chrono::milliseconds initial_backoff{200};  // before the 2nd attempt
+  std::chrono::milliseconds max_backoff{10000};    // cap of one wait (also of a Retry-After)
+  double multiplier = 2.0;
+  /// Sleeps `d` unless `cancel` (may be nullptr) fires first; returns false when it fired.
+  /// Unset: a real wait. Tests record the waits instead.
+  std::function<bool(std::chrono::milliseconds d, const backend::CancelToken* cancel)> sleep;
+};
+
+/// The wait before attempt `attempt` + 1 (attempt >= 1): initial * multiplier^(attempt-1),
+/// capped at max_backoff.
+std::chrono::milliseconds BackoffFor(const RetryPolicy& policy, int attempt);
+
+/// True when `status` came from `409 lease_lost`: the lease no longer holds the job (stop it
+/// and drop what is left to send). The code is NotFound; no other answer maps to NotFound.
+bool IsLeaseLost(const core::Status& status);
+
+/// A job the server leased to this executor.
+struct Lease {
+  std::string lease_id;
+  int lease_seconds = 60;
+  int64_t job_id = 0;  // the SPEC's id (0 when even that was unreadable)
+  /// The parsed SPEC; unset when it is malformed, `spec_error` saying why (the agent then
+  /// fails the job with that error).
+  std::optional<JobSpec> spec;
+  std::string spec_error = "job: missing";
+};
+
+/// The answer to a heartbeat.
+struct HeartbeatReply {
+  bool cancel = false;
+  int lease_seconds = 60;
+};
+
+/// One chunk of log lines (each "<timestamp> <text>\n").
+struct LogChunk {
+  int64_t seq = 0;
+  int step = 0;
+  std::string data;
+};
+
+/// An annotation with the step it belongs to (-1: the job).
+struct StepAnnotation {
+  int step = -1;
+  engine::Annotation annotation;
+};
+
+/// A step transition for the steps call.
+struct StepUpdate {
+  int index = 0;
+  std::string stage;  // "", "pre", "post"
+  std::string name;
+  bool completed = false;  // false: in_progress
+  std::optional<engine::Conclusion> conclusion, outcome;
+  std::string error;
+  bool background = false;
+  int64_t started_at_ms = 0;    // Unix ms; 0 = unknown
+  int64_t completed_at_ms = 0;  // Unix ms; 0 = not completed
+};
+
+/// The complete call's content.
+struct Completion {
+  engine::Conclusion conclusion = engine::Conclusion::kSuccess;
+  std::map<std::string, std::string> outputs;
+  std::string error;
+  std::string summary;
+  bool continued_on_error = false;
+  std::string failed_step;
+};
+
+/// A cache hit: the key that matched and the archive.
+struct CacheHit {
+  std::string key;
+  std::string archive;
+};
+
+/// The registration's answer.
+struct Registration {
+  std::string id;
+  std::string token;  // the executor token for every later call
+};
+
+/// The protocol calls. Thread-safe (state is the transport's). Errors: Unavailable after the
+/// retries were used up; NotFound for lease_lost (IsLeaseLost); PermissionDenied for 401/403;
+/// InvalidArgument for another 4xx (the server's message, naming the field); Cancelled when
+/// `cancel` fired.
+class ProtocolClient {
+ public:
+  /// `transport` must outlive the client; `token` is the executor token ("" before register).
+  ProtocolClient(Transport& transport, std::string token, RetryPolicy policy = {});
+
+  /// Long-polls for a job: nullopt when none came within `wait_seconds`.
+  core::Result<std::optional<Lease>> LeaseJob(int capacity, const std::vector<std::string>& labels,
+                                              int wait_seconds,
+                                              const backend::CancelToken* cancel = nullptr);
+  core::Result<HeartbeatReply> Heartbeat(int64_t job, const std::string& lease_id);
+  core::Status SendLogs(int64_t job, const std::string& lease_id,
+                        const std::vector<LogChunk>& chunks,
+                        const std::vector<StepAnnotation>& annotations);
+  core::Status SendSteps(int64_t job, const std::string& lease_id,
+                         const std::vector<StepUpdate>& steps);
+  /// Uploads the zip of artifact `name`.
+  core::Status UploadArtifact(int64_t job, const std::string& lease_id, const std::string& name,
+                              const std::string& zip);
+  /// nullopt when no cache entry matched.
+  core::Result<std::optional<CacheHit>> GetCache(int64_t job, const std::string& lease_id,
+                                                 const std::string& key,
+                                                 const std::vector<std::string>& restore_keys,
+                                                 const std::string& version);
+  core::Status PutCache(int64_t job, const std::string& lease_id, const std::string& key,
+                        const std::string& version, const std::string& archive);
+  core::Status Complete(int64_t job, const std::string& lease_id, const Completion& completion);
+  /// Exchanges a one-time registration token for an executor token.
+  core::Result<Registration> Register(const std::string& registration_token,
+                                      const std::string& name,
+                                      const std::vector<std::string>& labels,
+                                      const std::string& version, int capacity);
+
+ private:
+  /// Sends `request` with retries; returns the first 2xx reply or the error.
+  core::Result<HttpReply> Call(HttpRequest request, const backend::CancelToken* cancel);
+
+  Transport& transport_;
+  std::string token_;
+  RetryPolicy policy_;
+};
+
+/// The RFC 3339 UTC timestamp with milliseconds of `t` ("2026-12-05T21:59:03.123Z").
+std::string Rfc3339Millis(std::chrono::system_clock::time_point t);
+
+}  // namespace gantry::executor

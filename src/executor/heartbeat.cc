@@ -1,0 +1,47 @@
+#include "executor/heartbeat.h"
+
+#include <algorithm>
+
+namespace gantry::executor {
+
+Heartbeat::Heartbeat(ProtocolClient& client, int64_t job, std::string lease_id, int lease_seconds,
+                     backend::CancelToken& cancel)
+    : client_(client), job_(job), lease_id_(std::move(lease_id)), cancel_(cancel) {
+  thread_ = std::thread([this, lease_seconds] { Loop(lease_seconds); });
+}
+
+Heartbeat::~Heartbeat() {
+  {
+    std::lock_guard lock(mu_);
+    done_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Heartbeat::Loop(int lease_seconds) {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_ok = Clock::now();
+  std::unique_lock lock(mu_);
+  for (;;) {
+    auto period = std::chrono::milliseconds(std::max(1, lease_seconds) * 1000);
+    if (cv_.wait_for(lock, period / 3, [this] { return done_; })) return;
+    lock.unlock();
+    auto reply = client_.Heartbeat(job_, lease_id_);
+    lock.lock();
+    if (reply.ok()) {
+      last_ok = Clock::now();
+      lease_seconds = reply->lease_seconds;
+      if (reply->cancel && !cancel_requested_.exchange(true)) cancel_.Cancel();
+      continue;
+    }
+    // Without a heartbeat for a whole period the server has let the lease expire.
+    if (IsLeaseLost(reply.status()) || Clock::now() - last_ok >= period) {
+      lost_ = true;
+      cancel_.Cancel();
+      return;
+    }
+  }
+}
+
+}  // namespace gantry::executor

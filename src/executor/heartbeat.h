@@ -1,0 +1,51 @@
+#pragma once
+
+// Keeps a job's lease alive while the job runs, and turns the server's answers into
+// cancellation: `cancel: true` (the run was cancelled) or a lost lease.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "backend/backend.h"
+#include "executor/client.h"
+
+namespace gantry::executor {
+
+/// Sends a heartbeat every lease_seconds/3 on a thread of its own from construction until
+/// destruction. On `cancel: true` it fires `cancel`; on lease_lost, or when no heartbeat got
+/// through for a whole lease period, it sets lease_lost() and fires `cancel`. `client` and
+/// `cancel` must outlive it.
+class Heartbeat {
+ public:
+  Heartbeat(ProtocolClient& client, int64_t job, std::string lease_id, int lease_seconds,
+            backend::CancelToken& cancel);
+  ~Heartbeat();
+  Heartbeat(const Heartbeat&) = delete;
+  Heartbeat& operator=(const Heartbeat&) = delete;
+
+  /// The lease no longer holds the job: stop it, send nothing more.
+  bool lease_lost() const { return lost_.load(); }
+  /// The server asked to cancel the job.
+  bool cancel_requested() const { return cancel_requested_.load(); }
+
+ private:
+  void Loop(int lease_seconds);
+
+  ProtocolClient& client_;
+  const int64_t job_;
+  const std::string lease_id_;
+  backend::CancelToken& cancel_;
+  std::atomic<bool> lost_{false};
+  std::atomic<bool> cancel_requested_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace gantry::executor

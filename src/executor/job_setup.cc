@@ -1,0 +1,191 @@
+#include "executor/job_setup.h"
+
+#include <strings.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "workflow/loader.h"
+
+extern char** environ;  // NOLINT(readability-redundant-declaration)
+
+namespace gantry::executor {
+namespace {
+
+namespace fs = std::filesystem;
+using core::Status;
+
+std::optional<std::string> ReadText(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+// git with no user or system configuration and no prompts: a job's clone must not depend on
+// who runs the executor.
+backend::ProcessSpec GitSpec(std::vector<std::string> args, const std::string& cwd) {
+  backend::ProcessSpec spec;
+  spec.argv = {"git"};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.cwd = cwd;
+  const char* path = std::getenv("PATH");
+  spec.env = {{"PATH", path != nullptr ? path : "/usr/bin:/bin"},
+              {"HOME", cwd},
+              {"GIT_CONFIG_NOSYSTEM", "1"},
+              {"GIT_TERMINAL_PROMPT", "0"},
+              {"LC_ALL", "C"}};
+  return spec;
+}
+
+Status Git(backend::Backend& backend, std::vector<std::string> args, const std::string& cwd,
+           const backend::CancelToken& cancel) {
+  std::string output;
+  std::string shown = "git";
+  for (const std::string& a : args) shown += " " + a;
+  auto result = backend.Run(
+      GitSpec(std::move(args), cwd), [&](std::string_view chunk) { output.append(chunk); }, cancel);
+  if (!result.ok()) return Status::Unavailable(shown + ": " + result.status().message());
+  if (result->cancelled) return Status::Cancelled(shown + ": cancelled");
+  if (!result->ok()) {
+    while (!output.empty() && output.back() == '\n') output.pop_back();
+    return Status::Internal(shown + " failed (exit code " + std::to_string(result->exit_code) +
+                            "): " + output);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+core::Result<JobDirs> MakeJobDirs(const std::string& work_dir, int64_t job_id) {
+  std::error_code ec;
+  fs::create_directories(work_dir, ec);
+  std::string pattern =
+      (fs::absolute(work_dir, ec) / ("job-" + std::to_string(job_id) + "-XXXXXX")).string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return Status::Internal("cannot create a job directory in " + work_dir);
+  }
+  JobDirs dirs{pattern, pattern + "/src", pattern + "/run", pattern + "/artifacts"};
+  fs::create_directories(dirs.run, ec);
+  fs::create_directories(dirs.artifacts, ec);
+  if (ec)
+    return Status::Internal("cannot create the directories of " + pattern + ": " + ec.message());
+  return dirs;
+}
+
+core::Status CloneRepository(backend::Backend& backend, const JobSpec& spec,
+                             const std::string& dest, const LineFn& log,
+                             const backend::CancelToken& cancel) {
+  std::error_code ec;
+  if (spec.repository_url.empty()) {
+    fs::create_directories(dest, ec);
+    if (ec) return Status::Internal("cannot create " + dest + ": " + ec.message());
+    return Status::Ok();
+  }
+  std::string parent = fs::path(dest).parent_path().string();
+  log("Cloning " + spec.repository_url + " at " + spec.repository_sha);
+  // A local repository is cloned with hard links: no object is copied.
+  GANTRY_RETURN_IF_ERROR(Git(
+      backend, {"clone", "-q", "--no-checkout", "--", spec.repository_url, dest}, parent, cancel));
+  Status checkout =
+      Git(backend, {"-C", dest, "checkout", "-q", "--detach", spec.repository_sha}, parent, cancel);
+  if (checkout.ok() || spec.repository_ref.empty() ||
+      checkout.code() == core::StatusCode::kCancelled) {
+    return checkout;
+  }
+  // The commit is not on a branch the clone copied (a pull request's ref): fetch the ref.
+  log("Fetching " + spec.repository_ref);
+  GANTRY_RETURN_IF_ERROR(
+      Git(backend, {"-C", dest, "fetch", "-q", "origin", spec.repository_ref}, parent, cancel));
+  return Git(backend, {"-C", dest, "checkout", "-q", "--detach", spec.repository_sha}, parent,
+             cancel);
+}
+
+core::Result<engine::Plan> PlanJob(const JobSpec& spec, const std::string& repo_dir,
+                                   engine::ActionFetcher* fetcher) {
+  workflow::Diagnostics fetch_problems;
+  workflow::LoadOptions load;
+  load.repository_root = repo_dir;
+  load.read_file = [&](const std::string& path) -> std::optional<std::string> {
+    if (path.find('@') == std::string::npos) return ReadText(fs::path(repo_dir) / path);
+    if (fetcher == nullptr) return std::nullopt;
+    auto ref = engine::ParseActionReference(path);
+    if (!ref.ok() || ref->kind != engine::ActionReference::Kind::kRemote || ref->path.empty()) {
+      return std::nullopt;
+    }
+    backend::CancelToken never;
+    auto fetched = fetcher->Fetch(
+        *ref, [](std::string_view) {}, never);
+    if (!fetched.ok()) {
+      fetch_problems.push_back({spec.workflow_file,
+                                {},
+                                "uses: " + path + ": " + fetched.status().message(),
+                                "workflow-call"});
+      return std::nullopt;
+    }
+    return ReadText(fs::path(fetched->dir) / ref->path);
+  };
+  workflow::LoadResult loaded =
+      workflow::LoadWorkflow(spec.workflow_yaml, spec.workflow_file, load);
+  workflow::Diagnostics problems = fetch_problems;
+  for (auto& d : loaded.diagnostics) {
+    if (d.IsError()) problems.push_back(std::move(d));
+  }
+  if (!loaded.ok() || !problems.empty()) {
+    std::string text;
+    for (const auto& d : problems) text += (text.empty() ? "" : "\n") + d.ToString();
+    if (text.empty()) text = spec.workflow_file + ": not a workflow";
+    return Status::InvalidArgument(text);
+  }
+  expr::Object contexts;
+  contexts.Set("github", spec.github);
+  expr::Object vars;
+  for (const auto& [k, v] : spec.vars) vars.Set(k, expr::Value(v));
+  contexts.Set("vars", expr::Value(std::move(vars)));
+  contexts.Set("inputs", spec.inputs_context);
+  engine::PlanOptions options;
+  options.only_jobs = {spec.job_id};
+  options.no_deps = true;
+  options.context.contexts = expr::Value(std::move(contexts));
+  options.context.workspace = repo_dir;
+  auto plan = engine::BuildPlan(loaded.workflow, options);
+  if (!plan.ok())
+    return Status::InvalidArgument(spec.workflow_file + ": " + plan.status().message());
+  return plan;
+}
+
+engine::OneJob OneJobOf(const JobSpec& spec) {
+  engine::OneJob one;
+  one.job_id = spec.job_id;
+  one.instance = spec.instance;
+  one.display_name = spec.display_name;
+  one.matrix = spec.matrix;
+  one.strategy = spec.strategy;
+  one.needs = spec.needs;
+  return one;
+}
+
+std::vector<std::pair<std::string, std::string>> BaseEnvironment() {
+  std::vector<std::pair<std::string, std::string>> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    size_t eq = entry.find('=');
+    if (eq == std::string_view::npos || entry.rfind("GITHUB_", 0) == 0) continue;
+    env.emplace_back(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return env;
+}
+
+bool IsTrueIn(const NameValues& values, std::string_view name) {
+  for (const auto& [k, v] : values) {
+    if (k == name) return strcasecmp(v.c_str(), "true") == 0;
+  }
+  return false;
+}
+
+}  // namespace gantry::executor

@@ -189,9 +189,12 @@ core::Result<Job> SqlStore::CompleteJob(const Job& job) {
     GANTRY_RETURN_IF_ERROR(
         conn.Exec("UPDATE jobs SET status = 'completed', conclusion = $2, outputs = $3, "
                   "error = $4, summary = $5, continued_on_error = $6, completed_at = $7, "
-                  "completion_seq = $8, lease_id = '', lease_expires_at = 0 WHERE id = $1",
+                  "completion_seq = $8, lease_id = '', lease_expires_at = 0, "
+                  "started_at = CASE WHEN $9 = 0 THEN started_at ELSE $9 END, "
+                  "executor = CASE WHEN $10 = '' THEN executor ELSE $10 END WHERE id = $1",
                   {job.id, job.conclusion, job.outputs, job.error, job.summary,
-                   job.continued_on_error, sql::OrNow(job.completed_at), seq->Int(0)})
+                   job.continued_on_error, sql::OrNow(job.completed_at), seq->Int(0),
+                   job.started_at, job.executor})
             .status());
     core::Result<Job> done = SelectJob(conn, job.id);
     if (!done.ok()) return done.status();

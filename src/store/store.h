@@ -300,8 +300,10 @@ class Store {
   /// Writes every field of the job (status, conclusion, outputs, lease, times ...).
   virtual core::Status UpdateJob(const Job& job) = 0;
   /// Completes a job: status completed, conclusion, outputs, error, summary, completed_at, and
-  /// completion_seq = the run's next; clears the lease. FailedPrecondition-like InvalidArgument
-  /// when the job is already completed (the caller treats that as a duplicate).
+  /// completion_seq = the run's next; clears the lease. started_at and executor are written
+  /// when given (non-zero, non-empty: a rerun carrying a result over), else kept.
+  /// FailedPrecondition-like InvalidArgument when the job is already completed (the caller treats
+  /// that as a duplicate).
   virtual core::Result<Job> CompleteJob(const Job& job) = 0;
   /// Atomically hands out the oldest queued job (of a run that is not completed) whose id is
   /// in `candidates` (the caller's label match), setting status in_progress, executor,

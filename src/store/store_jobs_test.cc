@@ -150,7 +150,7 @@ TEST_P(StoreTest, CompleteJobNumbersCompletionsAndRejectsDuplicates) {
   Job a = MakeJob(run.id, "a");
   Job b = MakeJob(run.id, "b");
   Job c = MakeJob(run.id, "c");
-  ASSERT_TRUE(store().LeaseJob({b.id}, {"e1", "lb", 0, 1000})->has_value());
+  ASSERT_TRUE(store().LeaseJob({b.id}, {"e1", "lb", 77, 1000})->has_value());
 
   b.conclusion = "success";
   b.outputs = R"({"v":"1"})";
@@ -164,8 +164,16 @@ TEST_P(StoreTest, CompleteJobNumbersCompletionsAndRejectsDuplicates) {
   EXPECT_EQ(done_b->lease_expires_at, 0);
   EXPECT_EQ(done_b->completed_at, 500);
 
+  EXPECT_EQ(done_b->started_at, 77);  // kept from the lease: b.started_at is 0
+  EXPECT_EQ(done_b->executor, "e1");
   c.conclusion = "failure";
-  EXPECT_EQ(store().CompleteJob(c)->completion_seq, 2);
+  c.started_at = 42;  // carried over from an earlier attempt
+  c.executor = "old-executor";
+  core::Result<Job> done_c = store().CompleteJob(c);
+  ASSERT_TRUE(done_c.ok());
+  EXPECT_EQ(done_c->completion_seq, 2);
+  EXPECT_EQ(done_c->started_at, 42);
+  EXPECT_EQ(done_c->executor, "old-executor");
   a.conclusion = "skipped";
   EXPECT_EQ(store().CompleteJob(a)->completion_seq, 3);
   EXPECT_EQ(store().CompleteJob(a).status().code(), core::StatusCode::kInvalidArgument);

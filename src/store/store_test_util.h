@@ -34,7 +34,8 @@ class PostgresEnvironment : public ::testing::Environment {
     if (Skipped() || !PostgresCasesSelected()) return;
     std::filesystem::path root = std::filesystem::path(GANTRY_MIGRATIONS_DIR).parent_path();
     db_name_ = "gantry_test_" + std::to_string(getpid());
-    std::string command = (root / "scripts" / "pg-up.sh").string() + " " + db_name_ + " 2>&1";
+    std::string command =
+        (root / "scripts" / "pg-up.sh").string() + " --fresh " + db_name_ + " 2>&1";
     std::string output;
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) {

@@ -3,10 +3,11 @@
 # Only the machine's PostgreSQL binaries are needed (Debian's postgresql package, see
 # scripts/install-deps.sh); the cluster lives in a state dir and listens on 127.0.0.1 only.
 #
-#   scripts/pg-up.sh [DBNAME]   # progress on stderr, then on stdout exactly
-#                               #   postgres://postgres@127.0.0.1:<port>/<DBNAME>
+#   scripts/pg-up.sh [--fresh] [DBNAME]   # progress on stderr, then on stdout exactly
+#                                         #   postgres://postgres@127.0.0.1:<port>/<DBNAME>
 #
-# DBNAME (default gantry) is created when missing. fsync is off: for tests only.
+# DBNAME (default gantry) is created when missing; --fresh drops it first (a test's clean
+# database; its connections are ended). fsync is off: for tests only.
 # Environment:
 #   GANTRY_PG_PORT   port (default 55432)
 #   GANTRY_PG_DIR    state dir (data, socket, log); default /tmp/gantry-pg-<port>
@@ -16,6 +17,11 @@
 # printed); any other non-zero: a real failure. scripts/pg-down.sh stops it.
 set -euo pipefail
 
+fresh=""
+if [[ ${1:-} == --fresh ]]; then
+  fresh=1
+  shift
+fi
 DB=${1:-gantry}
 PORT=${GANTRY_PG_PORT:-55432}
 DIR=${GANTRY_PG_DIR:-/tmp/gantry-pg-$PORT}
@@ -78,6 +84,10 @@ else
   answers || die "PostgreSQL started but does not answer on 127.0.0.1:$PORT"
 fi
 
+if [[ -n $fresh ]]; then
+  psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
+    >/dev/null || die "cannot drop the database $DB"
+fi
 if [[ -z $(psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -Atqc \
   "SELECT 1 FROM pg_database WHERE datname = '$DB'") ]]; then
   psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qc "CREATE DATABASE $DB" >/dev/null ||

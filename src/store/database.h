@@ -30,15 +30,15 @@ class Value {
   using Data = std::variant<std::monostate, int64_t, std::string, Bytes>;
 
   Value() = default;
-  Value(std::nullptr_t) {}                                   // NOLINT(google-explicit-constructor)
-  Value(int v) : data_(int64_t{v}) {}                        // NOLINT(google-explicit-constructor)
-  Value(int64_t v) : data_(v) {}                             // NOLINT(google-explicit-constructor)
-  Value(bool v) : data_(int64_t{v ? 1 : 0}) {}               // NOLINT(google-explicit-constructor)
-  Value(std::string v) : data_(std::move(v)) {}              // NOLINT(google-explicit-constructor)
-  Value(std::string_view v) : data_(std::string(v)) {}       // NOLINT(google-explicit-constructor)
-  Value(const char* v) : data_(std::string(v)) {}            // NOLINT(google-explicit-constructor)
-  Value(Bytes v) : data_(std::move(v)) {}                    // NOLINT(google-explicit-constructor)
-  Value(const std::vector<uint8_t>& v)                       // NOLINT(google-explicit-constructor)
+  Value(std::nullptr_t) {}                              // NOLINT(google-explicit-constructor)
+  Value(int v) : data_(int64_t{v}) {}                   // NOLINT(google-explicit-constructor)
+  Value(int64_t v) : data_(v) {}                        // NOLINT(google-explicit-constructor)
+  Value(bool v) : data_(int64_t{v ? 1 : 0}) {}          // NOLINT(google-explicit-constructor)
+  Value(std::string v) : data_(std::move(v)) {}         // NOLINT(google-explicit-constructor)
+  Value(std::string_view v) : data_(std::string(v)) {}  // NOLINT(google-explicit-constructor)
+  Value(const char* v) : data_(std::string(v)) {}       // NOLINT(google-explicit-constructor)
+  Value(Bytes v) : data_(std::move(v)) {}               // NOLINT(google-explicit-constructor)
+  Value(const std::vector<uint8_t>& v)                  // NOLINT(google-explicit-constructor)
       : data_(Bytes{std::string(v.begin(), v.end())}) {}
 
   const Data& data() const { return data_; }
@@ -102,7 +102,8 @@ class Database {
   /// Runs `body` in one transaction: commits when it returns OK, rolls back otherwise and
   /// returns its error. PostgreSQL retries the whole body a few times on serialization
   /// failures and deadlocks, so `body` must not have effects outside the database.
-  virtual core::Status Transact(TxMode mode, const std::function<core::Status(Connection&)>& body) = 0;
+  virtual core::Status Transact(TxMode mode,
+                                const std::function<core::Status(Connection&)>& body) = 0;
 };
 
 /// Opens a SQLite database file (created when missing) in WAL mode with foreign keys on.

@@ -85,8 +85,8 @@ core::Result<MigrationSet> LoadMigrations(Dialect dialect, const std::string& di
     for (const MigrationFile& file : EmbeddedMigrations()) {
       if (file.path == "seed_base.sql") {
         set.seed = file.text;
-      } else if (file.path.rfind(prefix, 0) == 0 && file.path.find('/', prefix.size()) ==
-                                                          std::string::npos) {
+      } else if (file.path.rfind(prefix, 0) == 0 &&
+                 file.path.find('/', prefix.size()) == std::string::npos) {
         GANTRY_RETURN_IF_ERROR(
             AddMigration(set, file.path, file.path.substr(prefix.size()), file.text));
       }
@@ -120,8 +120,9 @@ core::Result<MigrationSet> LoadMigrations(Dialect dialect, const std::string& di
 core::Status CheckNotNewer(int current, int latest) {
   if (current <= latest) return core::Status::Ok();
   return core::Status::InvalidArgument(
-      "the database is at schema version " + std::to_string(current) + "; this gantry knows up to " +
-      std::to_string(latest) + ": upgrade gantry (or point it at a database of its version)");
+      "the database is at schema version " + std::to_string(current) +
+      "; this gantry knows up to " + std::to_string(latest) +
+      ": upgrade gantry (or point it at a database of its version)");
 }
 
 core::Result<int> SchemaVersion(Database& db) {

@@ -33,7 +33,8 @@ core::Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url) {
     return core::Status::InvalidArgument("unsupported database URL '" + url +
                                          "': use sqlite:///path/to/gantry.db or postgres://…");
   }
-  if (path.empty()) return core::Status::InvalidArgument("the database URL '" + url + "' has no path");
+  if (path.empty())
+    return core::Status::InvalidArgument("the database URL '" + url + "' has no path");
   return OpenSqlite(path);
 }
 

@@ -49,8 +49,7 @@ class SqlStore final : public Store {
   core::Status PutVariable(Id project_id, const Variable& variable) override;
   core::Status DeleteVariable(Id project_id, const std::string& name) override;
   core::Result<std::vector<Variable>> ListVariables(Id project_id) override;
-  core::Status RecordDelivery(Id project_id, const std::string& delivery_id,
-                              int64_t now) override;
+  core::Status RecordDelivery(Id project_id, const std::string& delivery_id, int64_t now) override;
 
   core::Result<Run> CreateRun(const Run& run) override;
   core::Result<Run> GetRun(Id id) override;

@@ -78,10 +78,28 @@ core::Result<Job> SqlStore::UpsertJob(const Job& job) {
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
         "$18, $19, $20, $21, $22) ON CONFLICT (run_id, attempt, job_id, instance) DO NOTHING "
         "RETURNING id",
-        {job.run_id, job.attempt, job.job_id, job.instance, job.name, job.status, job.conclusion,
-         job.matrix, job.strategy, job.needs, job.outputs, job.labels, job.error, job.summary,
-         job.continued_on_error, job.executor, job.lease_id, job.lease_expires_at,
-         job.completion_seq, sql::OrNow(job.created_at), job.started_at, job.completed_at});
+        {job.run_id,
+         job.attempt,
+         job.job_id,
+         job.instance,
+         job.name,
+         job.status,
+         job.conclusion,
+         job.matrix,
+         job.strategy,
+         job.needs,
+         job.outputs,
+         job.labels,
+         job.error,
+         job.summary,
+         job.continued_on_error,
+         job.executor,
+         job.lease_id,
+         job.lease_expires_at,
+         job.completion_seq,
+         sql::OrNow(job.created_at),
+         job.started_at,
+         job.completed_at});
     if (!inserted.ok()) return inserted.status();
     core::Result<Row> row =
         inserted->empty()
@@ -90,10 +108,10 @@ core::Result<Job> SqlStore::UpsertJob(const Job& job) {
                                       "job_id = $3 AND instance = $4",
                                   {job.run_id, job.attempt, job.job_id, job.instance}),
                        "job " + job.job_id)
-            : sql::One(conn.Query(std::string("SELECT ") + sql::kJobColumns +
-                                      " FROM jobs WHERE id = $1",
-                                  {inserted->front().Int(0)}),
-                       "job " + job.job_id);
+            : sql::One(
+                  conn.Query(std::string("SELECT ") + sql::kJobColumns + " FROM jobs WHERE id = $1",
+                             {inserted->front().Int(0)}),
+                  "job " + job.job_id);
     if (!row.ok()) return row.status();
     out = sql::JobFrom(*row);
     return core::Status::Ok();
@@ -171,9 +189,12 @@ core::Result<Job> SqlStore::CompleteJob(const Job& job) {
     GANTRY_RETURN_IF_ERROR(
         conn.Exec("UPDATE jobs SET status = 'completed', conclusion = $2, outputs = $3, "
                   "error = $4, summary = $5, continued_on_error = $6, completed_at = $7, "
-                  "completion_seq = $8, lease_id = '', lease_expires_at = 0 WHERE id = $1",
+                  "completion_seq = $8, lease_id = '', lease_expires_at = 0, "
+                  "started_at = CASE WHEN $9 = 0 THEN started_at ELSE $9 END, "
+                  "executor = CASE WHEN $10 = '' THEN executor ELSE $10 END WHERE id = $1",
                   {job.id, job.conclusion, job.outputs, job.error, job.summary,
-                   job.continued_on_error, sql::OrNow(job.completed_at), seq->Int(0)})
+                   job.continued_on_error, sql::OrNow(job.completed_at), seq->Int(0),
+                   job.started_at, job.executor})
             .status());
     core::Result<Job> done = SelectJob(conn, job.id);
     if (!done.ok()) return done.status();
@@ -257,15 +278,16 @@ core::Result<std::vector<Job>> SqlStore::ListExpiredLeases(int64_t now) {
 core::Status SqlStore::PutStep(const Step& step) {
   return Write([&](Connection& conn) {
     return conn
-        .Exec("INSERT INTO steps (job_id, stage, idx, name, status, conclusion, outcome, error, "
-              "background, started_at, completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-              "$9, $10, $11) ON CONFLICT (job_id, stage, idx) DO UPDATE SET name = excluded.name, "
-              "status = excluded.status, conclusion = excluded.conclusion, "
-              "outcome = excluded.outcome, error = excluded.error, "
-              "background = excluded.background, started_at = excluded.started_at, "
-              "completed_at = excluded.completed_at",
-              {step.job_id, step.stage, step.index, step.name, step.status, step.conclusion,
-               step.outcome, step.error, step.background, step.started_at, step.completed_at})
+        .Exec(
+            "INSERT INTO steps (job_id, stage, idx, name, status, conclusion, outcome, error, "
+            "background, started_at, completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+            "$9, $10, $11) ON CONFLICT (job_id, stage, idx) DO UPDATE SET name = excluded.name, "
+            "status = excluded.status, conclusion = excluded.conclusion, "
+            "outcome = excluded.outcome, error = excluded.error, "
+            "background = excluded.background, started_at = excluded.started_at, "
+            "completed_at = excluded.completed_at",
+            {step.job_id, step.stage, step.index, step.name, step.status, step.conclusion,
+             step.outcome, step.error, step.background, step.started_at, step.completed_at})
         .status();
   });
 }

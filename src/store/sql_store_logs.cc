@@ -50,7 +50,6 @@ core::Result<std::vector<LogChunk>> SqlStore::ReadLogs(Id job_id, int64_t offset
     if (!rows.ok()) return rows.status();
     int64_t total = 0;
     for (const Row& r : *rows) {
-      if (!out.empty() && total >= limit_bytes) break;
       LogChunk chunk;
       chunk.job_id = job_id;
       chunk.seq = r.Int(0);

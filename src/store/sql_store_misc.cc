@@ -5,8 +5,7 @@
 namespace gantry::store {
 namespace {
 
-constexpr const char* kArtifactColumns =
-    "id, run_id, job_id, name, path, size, sha256, created_at";
+constexpr const char* kArtifactColumns = "id, run_id, job_id, name, path, size, sha256, created_at";
 
 Artifact ArtifactFrom(const Row& r) {
   Artifact a;
@@ -57,12 +56,12 @@ core::Result<Artifact> SqlStore::CreateArtifact(const Artifact& artifact) {
   out.created_at = sql::OrNow(artifact.created_at);
   GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
     core::Result<Row> id = sql::One(
-        conn.Query("INSERT INTO artifacts (run_id, job_id, name, path, size, sha256, created_at) "
-                   "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, name) DO UPDATE SET "
-                   "job_id = excluded.job_id, path = excluded.path, size = excluded.size, "
-                   "sha256 = excluded.sha256, created_at = excluded.created_at RETURNING id",
-                   {out.run_id, out.job_id, out.name, out.path, out.size, out.sha256,
-                    out.created_at}),
+        conn.Query(
+            "INSERT INTO artifacts (run_id, job_id, name, path, size, sha256, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, name) DO UPDATE SET "
+            "job_id = excluded.job_id, path = excluded.path, size = excluded.size, "
+            "sha256 = excluded.sha256, created_at = excluded.created_at RETURNING id",
+            {out.run_id, out.job_id, out.name, out.path, out.size, out.sha256, out.created_at}),
         "artifact");
     if (!id.ok()) return id.status();
     out.id = id->Int(0);
@@ -99,11 +98,12 @@ core::Result<Artifact> SqlStore::GetArtifact(Id id) {
 core::Status SqlStore::PutCache(const CacheEntry& entry) {
   return Write([&](Connection& conn) {
     return conn
-        .Exec("INSERT INTO caches (project_id, key, version, path, size, created_at) "
-              "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, key, version) DO UPDATE "
-              "SET path = excluded.path, size = excluded.size, created_at = excluded.created_at",
-              {entry.project_id, entry.key, entry.version, entry.path, entry.size,
-               sql::OrNow(entry.created_at)})
+        .Exec(
+            "INSERT INTO caches (project_id, key, version, path, size, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, key, version) DO UPDATE "
+            "SET path = excluded.path, size = excluded.size, created_at = excluded.created_at",
+            {entry.project_id, entry.key, entry.version, entry.path, entry.size,
+             sql::OrNow(entry.created_at)})
         .status();
   });
 }
@@ -161,11 +161,10 @@ core::Result<Executor> SqlStore::CreateExecutor(const Executor& executor) {
 core::Result<Executor> SqlStore::FindExecutorByTokenHash(const std::string& hash) {
   Executor out;
   GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
-    core::Result<Row> row = sql::One(
-        conn.Query(std::string("SELECT ") + kExecutorColumns +
-                       " FROM executors WHERE token_hash = $1",
-                   {hash}),
-        "executor");
+    core::Result<Row> row = sql::One(conn.Query(std::string("SELECT ") + kExecutorColumns +
+                                                    " FROM executors WHERE token_hash = $1",
+                                                {hash}),
+                                     "executor");
     if (!row.ok()) return row.status();
     out = ExecutorFrom(*row);
     return core::Status::Ok();
@@ -219,10 +218,11 @@ core::Result<Pattern> SqlStore::GetPattern(const std::string& name) {
 core::Status SqlStore::Audit(const AuditEvent& event) {
   return Write([&](Connection& conn) {
     return conn
-        .Exec("INSERT INTO audit_events (user_id, project_id, action, target, details, "
-              "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-              {event.user_id, event.project_id, event.action, event.target, event.details,
-               sql::OrNow(event.created_at)})
+        .Exec(
+            "INSERT INTO audit_events (user_id, project_id, action, target, details, "
+            "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            {event.user_id, event.project_id, event.action, event.target, event.details,
+             sql::OrNow(event.created_at)})
         .status();
   });
 }

@@ -59,8 +59,7 @@ core::Result<Project> SqlStore::GetProject(Id id) {
   Project out;
   GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
     core::Result<Row> row = sql::One(
-        conn.Query(std::string("SELECT ") + kProjectColumns + " FROM projects WHERE id = $1",
-                   {id}),
+        conn.Query(std::string("SELECT ") + kProjectColumns + " FROM projects WHERE id = $1", {id}),
         ProjectName(id));
     if (!row.ok()) return row.status();
     out = ProjectFrom(*row);
@@ -73,11 +72,10 @@ core::Result<Project> SqlStore::GetProjectByName(const std::string& owner,
                                                  const std::string& name) {
   Project out;
   GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
-    core::Result<Row> row =
-        sql::One(conn.Query(std::string("SELECT ") + kProjectColumns +
-                                " FROM projects WHERE owner = $1 AND name = $2",
-                            {owner, name}),
-                 "project " + owner + "/" + name);
+    core::Result<Row> row = sql::One(conn.Query(std::string("SELECT ") + kProjectColumns +
+                                                    " FROM projects WHERE owner = $1 AND name = $2",
+                                                {owner, name}),
+                                     "project " + owner + "/" + name);
     if (!row.ok()) return row.status();
     out = ProjectFrom(*row);
     return core::Status::Ok();
@@ -89,10 +87,9 @@ core::Result<std::vector<Project>> SqlStore::ListProjects(Id user_id, bool all) 
   std::vector<Project> out;
   GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
     if (all) {
-      return sql::Collect(conn,
-                          std::string("SELECT ") + kProjectColumns +
-                              " FROM projects ORDER BY owner, name",
-                          {}, ProjectFrom, &out);
+      return sql::Collect(
+          conn, std::string("SELECT ") + kProjectColumns + " FROM projects ORDER BY owner, name",
+          {}, ProjectFrom, &out);
     }
     return sql::Collect(conn,
                         std::string("SELECT ") + kProjectColumns +
@@ -121,9 +118,8 @@ core::Status SqlStore::DeleteProject(Id project_id) {
 core::Result<std::string> SqlStore::MemberRole(Id project_id, Id user_id) {
   std::string role;
   GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
-    core::Result<Rows> rows =
-        conn.Query("SELECT role FROM members WHERE project_id = $1 AND user_id = $2",
-                   {project_id, user_id});
+    core::Result<Rows> rows = conn.Query(
+        "SELECT role FROM members WHERE project_id = $1 AND user_id = $2", {project_id, user_id});
     if (!rows.ok()) return rows.status();
     if (!rows->empty()) role = rows->front().Text(0);
     return core::Status::Ok();
@@ -134,9 +130,10 @@ core::Result<std::string> SqlStore::MemberRole(Id project_id, Id user_id) {
 core::Status SqlStore::PutMember(Id project_id, Id user_id, const std::string& role) {
   return Write([&](Connection& conn) {
     return conn
-        .Exec("INSERT INTO members (project_id, user_id, role) VALUES ($1, $2, $3) "
-              "ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
-              {project_id, user_id, role})
+        .Exec(
+            "INSERT INTO members (project_id, user_id, role) VALUES ($1, $2, $3) "
+            "ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
+            {project_id, user_id, role})
         .status();
   });
 }
@@ -168,10 +165,11 @@ core::Result<std::vector<Member>> SqlStore::ListMembers(Id project_id) {
 core::Status SqlStore::PutSecret(Id project_id, const Secret& secret) {
   return Write([&](Connection& conn) {
     return conn
-        .Exec("INSERT INTO secrets (project_id, name, ciphertext, updated_at) "
-              "VALUES ($1, $2, $3, $4) ON CONFLICT (project_id, name) DO UPDATE SET "
-              "ciphertext = excluded.ciphertext, updated_at = excluded.updated_at",
-              {project_id, secret.name, secret.ciphertext, sql::OrNow(secret.updated_at)})
+        .Exec(
+            "INSERT INTO secrets (project_id, name, ciphertext, updated_at) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (project_id, name) DO UPDATE SET "
+            "ciphertext = excluded.ciphertext, updated_at = excluded.updated_at",
+            {project_id, secret.name, secret.ciphertext, sql::OrNow(secret.updated_at)})
         .status();
   });
 }
@@ -190,7 +188,10 @@ core::Result<std::vector<Secret>> SqlStore::ListSecrets(Id project_id) {
     return sql::Collect(
         conn,
         "SELECT name, ciphertext, updated_at FROM secrets WHERE project_id = $1 ORDER BY name",
-        {project_id}, [](const Row& r) { return Secret{r.Text(0), r.Blob(1), r.Int(2)}; },
+        {project_id},
+        [](const Row& r) {
+          return Secret{r.Text(0), r.Blob(1), r.Int(2)};
+        },
         &out);
   }));
   return out;
@@ -199,10 +200,11 @@ core::Result<std::vector<Secret>> SqlStore::ListSecrets(Id project_id) {
 core::Status SqlStore::PutVariable(Id project_id, const Variable& variable) {
   return Write([&](Connection& conn) {
     return conn
-        .Exec("INSERT INTO variables (project_id, name, value, updated_at) "
-              "VALUES ($1, $2, $3, $4) ON CONFLICT (project_id, name) DO UPDATE SET "
-              "value = excluded.value, updated_at = excluded.updated_at",
-              {project_id, variable.name, variable.value, sql::OrNow(variable.updated_at)})
+        .Exec(
+            "INSERT INTO variables (project_id, name, value, updated_at) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (project_id, name) DO UPDATE SET "
+            "value = excluded.value, updated_at = excluded.updated_at",
+            {project_id, variable.name, variable.value, sql::OrNow(variable.updated_at)})
         .status();
   });
 }
@@ -219,21 +221,22 @@ core::Result<std::vector<Variable>> SqlStore::ListVariables(Id project_id) {
   std::vector<Variable> out;
   GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
     return sql::Collect(
-        conn,
-        "SELECT name, value, updated_at FROM variables WHERE project_id = $1 ORDER BY name",
-        {project_id}, [](const Row& r) { return Variable{r.Text(0), r.Text(1), r.Int(2)}; },
+        conn, "SELECT name, value, updated_at FROM variables WHERE project_id = $1 ORDER BY name",
+        {project_id},
+        [](const Row& r) {
+          return Variable{r.Text(0), r.Text(1), r.Int(2)};
+        },
         &out);
   }));
   return out;
 }
 
-core::Status SqlStore::RecordDelivery(Id project_id, const std::string& delivery_id,
-                                      int64_t now) {
+core::Status SqlStore::RecordDelivery(Id project_id, const std::string& delivery_id, int64_t now) {
   return Write([&](Connection& conn) {
-    core::Result<int64_t> inserted =
-        conn.Exec("INSERT INTO deliveries (project_id, delivery_id, received_at) "
-                  "VALUES ($1, $2, $3) ON CONFLICT (project_id, delivery_id) DO NOTHING",
-                  {project_id, delivery_id, now});
+    core::Result<int64_t> inserted = conn.Exec(
+        "INSERT INTO deliveries (project_id, delivery_id, received_at) "
+        "VALUES ($1, $2, $3) ON CONFLICT (project_id, delivery_id) DO NOTHING",
+        {project_id, delivery_id, now});
     if (!inserted.ok()) return inserted.status();
     if (*inserted == 0) {
       return core::Status::AlreadyExists("delivery " + delivery_id + " was already received");

@@ -57,13 +57,13 @@ core::Result<Run> SqlStore::CreateRun(const Run& run) {
   GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
     // The upsert locks the counter row, so concurrent runs of one workflow (PostgreSQL) get
     // consecutive numbers instead of a unique violation.
-    core::Result<Row> number = sql::One(
-        conn.Query("INSERT INTO run_numbers (project_id, workflow_file, last_number) "
-                   "VALUES ($1, $2, 1) ON CONFLICT (project_id, workflow_file) "
-                   "DO UPDATE SET last_number = run_numbers.last_number + 1 "
-                   "RETURNING last_number",
-                   {run.project_id, run.workflow_file}),
-        "run number");
+    core::Result<Row> number =
+        sql::One(conn.Query("INSERT INTO run_numbers (project_id, workflow_file, last_number) "
+                            "VALUES ($1, $2, 1) ON CONFLICT (project_id, workflow_file) "
+                            "DO UPDATE SET last_number = run_numbers.last_number + 1 "
+                            "RETURNING last_number",
+                            {run.project_id, run.workflow_file}),
+                 "run number");
     if (!number.ok()) return number.status();
     out.number = number->Int(0);
     core::Result<Row> id = sql::One(
@@ -73,9 +73,9 @@ core::Result<Run> SqlStore::CreateRun(const Run& run) {
                    "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
                    "$19) RETURNING id",
                    {out.project_id, out.number, out.attempt, out.workflow_file, out.workflow_name,
-                    out.event, out.ref, out.sha, out.actor, out.title, out.status,
-                    out.conclusion, out.event_payload, out.inputs, out.error,
-                    out.cancel_requested, out.created_at, out.started_at, out.completed_at}),
+                    out.event, out.ref, out.sha, out.actor, out.title, out.status, out.conclusion,
+                    out.event_payload, out.inputs, out.error, out.cancel_requested, out.created_at,
+                    out.started_at, out.completed_at}),
         "run");
     if (!id.ok()) return id.status();
     out.id = id->Int(0);
@@ -119,9 +119,8 @@ core::Result<std::vector<Run>> SqlStore::ListRuns(const RunFilter& filter) {
   params.emplace_back(static_cast<int64_t>(filter.limit > 0 ? filter.limit : 30));
   query += " ORDER BY id DESC LIMIT $" + std::to_string(params.size());
   std::vector<Run> out;
-  GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
-    return sql::Collect(conn, query, params, sql::RunFrom, &out);
-  }));
+  GANTRY_RETURN_IF_ERROR(Read(
+      [&](Connection& conn) { return sql::Collect(conn, query, params, sql::RunFrom, &out); }));
   return out;
 }
 
@@ -139,11 +138,11 @@ core::Result<std::vector<Run>> SqlStore::ListActiveRuns() {
 core::Status SqlStore::UpdateRun(const Run& run) {
   return Write([&](Connection& conn) {
     return sql::Affected(
-        conn.Exec("UPDATE runs SET status = $2, conclusion = $3, error = $4, "
-                  "started_at = CASE WHEN $5 = 0 THEN started_at ELSE $5 END, "
-                  "completed_at = CASE WHEN $6 = 0 THEN completed_at ELSE $6 END WHERE id = $1",
-                  {run.id, run.status, run.conclusion, run.error, run.started_at,
-                   run.completed_at}),
+        conn.Exec(
+            "UPDATE runs SET status = $2, conclusion = $3, error = $4, "
+            "started_at = CASE WHEN $5 = 0 THEN started_at ELSE $5 END, "
+            "completed_at = CASE WHEN $6 = 0 THEN completed_at ELSE $6 END WHERE id = $1",
+            {run.id, run.status, run.conclusion, run.error, run.started_at, run.completed_at}),
         RunName(run.id));
   });
 }

@@ -137,13 +137,13 @@ core::Result<Token> SqlStore::CreateToken(const Token& token) {
   Token out = token;
   out.created_at = sql::OrNow(token.created_at);
   GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
-    core::Result<Row> id = sql::One(
-        conn.Query("INSERT INTO tokens (user_id, kind, name, hash, scopes, expires_at, "
-                   "created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                   "RETURNING id",
-                   {out.user_id, out.kind, out.name, out.hash, out.scopes, out.expires_at,
-                    out.created_at, out.last_used_at}),
-        "token");
+    core::Result<Row> id =
+        sql::One(conn.Query("INSERT INTO tokens (user_id, kind, name, hash, scopes, expires_at, "
+                            "created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                            "RETURNING id",
+                            {out.user_id, out.kind, out.name, out.hash, out.scopes, out.expires_at,
+                             out.created_at, out.last_used_at}),
+                 "token");
     if (!id.ok()) return id.status();
     out.id = id->Int(0);
     return core::Status::Ok();
@@ -155,8 +155,7 @@ core::Result<Token> SqlStore::FindToken(const std::string& hash, int64_t now) {
   Token out;
   GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
     core::Result<Row> row = sql::One(
-        conn.Query(std::string("SELECT ") + kTokenColumns + " FROM tokens WHERE hash = $1",
-                   {hash}),
+        conn.Query(std::string("SELECT ") + kTokenColumns + " FROM tokens WHERE hash = $1", {hash}),
         "token");
     if (!row.ok()) return row.status();
     out = TokenFrom(*row);
@@ -173,9 +172,11 @@ core::Result<std::vector<Token>> SqlStore::ListTokens(Id user_id, const std::str
   std::vector<Token> out;
   GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
     if (kind.empty()) {
-      return sql::Collect(
-          conn, std::string("SELECT ") + kTokenColumns + " FROM tokens WHERE user_id = $1 "
-                "ORDER BY id", {user_id}, TokenFrom, &out);
+      return sql::Collect(conn,
+                          std::string("SELECT ") + kTokenColumns +
+                              " FROM tokens WHERE user_id = $1 "
+                              "ORDER BY id",
+                          {user_id}, TokenFrom, &out);
     }
     return sql::Collect(conn,
                         std::string("SELECT ") + kTokenColumns +

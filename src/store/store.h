@@ -10,8 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include "core/status.h"
 
@@ -34,8 +34,8 @@ struct Token {
   Id user_id = 0;
   std::string kind;  // "session" or "pat"
   std::string name;
-  std::string hash;    // hex SHA-256 of the token text
-  std::string scopes;  // comma-separated ("repo,workflow"); "" = all of the user's rights
+  std::string hash;        // hex SHA-256 of the token text
+  std::string scopes;      // comma-separated ("repo,workflow"); "" = all of the user's rights
   int64_t expires_at = 0;  // 0 = never
   int64_t created_at = 0;
   int64_t last_used_at = 0;
@@ -49,7 +49,7 @@ struct Project {
   std::string default_branch;
   std::vector<uint8_t> webhook_secret;  // encrypted (secretbox) by the server
   int poll_interval_seconds = 0;        // 0 = no polling
-  std::string last_polled_sha;          // JSON object {"refs/heads/main":"sha",...} of the last poll
+  std::string last_polled_sha;  // JSON object {"refs/heads/main":"sha",...} of the last poll
   int64_t created_at = 0;
 };
 
@@ -145,7 +145,7 @@ struct LogChunk {
   Id job_id = 0;
   int64_t seq = 0;
   int step = -1;
-  std::string data;  // lines, each ending in '\n'
+  std::string data;    // lines, each ending in '\n'
   int64_t offset = 0;  // byte offset of this chunk in the job's log (set by the store)
 };
 
@@ -300,8 +300,10 @@ class Store {
   /// Writes every field of the job (status, conclusion, outputs, lease, times ...).
   virtual core::Status UpdateJob(const Job& job) = 0;
   /// Completes a job: status completed, conclusion, outputs, error, summary, completed_at, and
-  /// completion_seq = the run's next; clears the lease. FailedPrecondition-like InvalidArgument
-  /// when the job is already completed (the caller treats that as a duplicate).
+  /// completion_seq = the run's next; clears the lease. started_at and executor are written
+  /// when given (non-zero, non-empty: a rerun carrying a result over), else kept.
+  /// FailedPrecondition-like InvalidArgument when the job is already completed (the caller treats
+  /// that as a duplicate).
   virtual core::Result<Job> CompleteJob(const Job& job) = 0;
   /// Atomically hands out the oldest queued job (of a run that is not completed) whose id is
   /// in `candidates` (the caller's label match), setting status in_progress, executor,
@@ -327,7 +329,8 @@ class Store {
   virtual core::Result<std::vector<Annotation>> ListAnnotations(Id job_id) = 0;
 
   // Artifacts and caches.
-  virtual core::Result<Artifact> CreateArtifact(const Artifact& artifact) = 0;  // upsert by (run_id, name)
+  /// Upsert by (run_id, name).
+  virtual core::Result<Artifact> CreateArtifact(const Artifact& artifact) = 0;
   virtual core::Result<std::vector<Artifact>> ListArtifacts(Id run_id) = 0;
   virtual core::Result<Artifact> GetArtifact(Id id) = 0;
   virtual core::Status PutCache(const CacheEntry& entry) = 0;

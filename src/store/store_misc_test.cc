@@ -149,7 +149,8 @@ TEST_P(StoreTest, MigrationsFromADirectoryApplyInOrderOnce) {
   };
   write(GetParam() + "/002_more.sql", "ALTER TABLE t ADD COLUMN note TEXT NOT NULL DEFAULT '';");
   write(GetParam() + "/001_first.sql", "CREATE TABLE t (id BIGINT PRIMARY KEY);");
-  write("seed_base.sql", "INSERT INTO t (id, note) VALUES (1, 'seed') ON CONFLICT (id) DO NOTHING;");
+  write("seed_base.sql",
+        "INSERT INTO t (id, note) VALUES (1, 'seed') ON CONFLICT (id) DO NOTHING;");
 
   core::Result<std::pair<int, int>> first = Migrate(url_, dir.string());
   ASSERT_TRUE(first.ok()) << first.status().ToString();
@@ -182,9 +183,10 @@ TEST_P(StoreTest, NewerSchemaIsRefused) {
   std::unique_ptr<Database> db = OpenDb();
   ASSERT_TRUE(db->Transact(TxMode::kWrite, [](Connection& conn) {
                   return conn
-                      .Exec("INSERT INTO schema_version (version, name, applied_at) "
-                            "VALUES (7, '007_future.sql', 0)",
-                            {})
+                      .Exec(
+                          "INSERT INTO schema_version (version, name, applied_at) "
+                          "VALUES (7, '007_future.sql', 0)",
+                          {})
                       .status();
                 }).ok());
   core::Result<std::unique_ptr<Store>> opened = OpenStore(url_);

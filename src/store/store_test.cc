@@ -77,8 +77,7 @@ TEST_P(StoreTest, TokensExpireAndRecordTheirLastUse) {
   ASSERT_EQ(pats->size(), 1u);
   EXPECT_EQ(pats->front().last_used_at, 1'000'000'000'000);
 
-  Token dup = pat;
-  EXPECT_EQ(store().CreateToken(dup).status().code(), core::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store().CreateToken(pat).status().code(), core::StatusCode::kAlreadyExists);
   EXPECT_EQ(store().DeleteToken(alice.id + 1, created->id).code(), core::StatusCode::kNotFound);
   EXPECT_TRUE(store().DeleteToken(alice.id, created->id).ok());
   EXPECT_TRUE(store().DeleteTokenByHash("hash-session").ok());
@@ -96,8 +95,7 @@ TEST_P(StoreTest, ProjectsHaveMembersWithRoles) {
   Project dup;
   dup.owner = "alice";
   dup.name = "shop";
-  EXPECT_EQ(store().CreateProject(dup, alice.id).status().code(),
-            core::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store().CreateProject(dup, alice.id).status().code(), core::StatusCode::kAlreadyExists);
 
   EXPECT_EQ(*store().MemberRole(shop.id, alice.id), "owner");
   EXPECT_EQ(*store().MemberRole(shop.id, bob.id), "");
@@ -202,6 +200,7 @@ TEST_P(StoreTest, ConcurrentRunsGetDistinctNumbers) {
   std::mutex mu;
   std::set<int64_t> numbers;
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {

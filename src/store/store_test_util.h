@@ -31,10 +31,11 @@ class PostgresEnvironment : public ::testing::Environment {
   static const std::string& error() { return error_; }
 
   void SetUp() override {
-    if (Skipped()) return;
+    if (Skipped() || !PostgresCasesSelected()) return;
     std::filesystem::path root = std::filesystem::path(GANTRY_MIGRATIONS_DIR).parent_path();
     db_name_ = "gantry_test_" + std::to_string(getpid());
-    std::string command = (root / "scripts" / "pg-up.sh").string() + " " + db_name_ + " 2>&1";
+    std::string command =
+        (root / "scripts" / "pg-up.sh").string() + " --fresh " + db_name_ + " 2>&1";
     std::string output;
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) {
@@ -49,11 +50,30 @@ class PostgresEnvironment : public ::testing::Environment {
     size_t last_line = output.rfind('\n');
     std::string last = last_line == std::string::npos ? output : output.substr(last_line + 1);
     if (rc != 0 || last.rfind("postgres://", 0) != 0) {
-      error_ = "scripts/pg-up.sh failed (set GANTRY_SKIP_POSTGRES=1 to skip the PostgreSQL "
-               "cases):\n" + output;
+      error_ =
+          "scripts/pg-up.sh failed (set GANTRY_SKIP_POSTGRES=1 to skip the PostgreSQL "
+          "cases):\n" +
+          output;
       return;
     }
     url_ = last;
+  }
+
+  // Whether the run includes a PostgreSQL case (a --gtest_filter may leave only SQLite ones,
+  // and ctest runs each case in a process of its own).
+  static bool PostgresCasesSelected() {
+    const ::testing::UnitTest& unit = *::testing::UnitTest::GetInstance();
+    for (int i = 0; i < unit.total_test_suite_count(); ++i) {
+      const ::testing::TestSuite& suite = *unit.GetTestSuite(i);
+      for (int j = 0; j < suite.total_test_count(); ++j) {
+        const ::testing::TestInfo& info = *suite.GetTestInfo(j);
+        const char* param = info.value_param();
+        if (info.should_run() && param != nullptr && std::string(param) == "\"postgres\"") {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   void TearDown() override {

@@ -87,6 +87,9 @@ class PgConnection final : public Connection {
     }
     // CREATE TABLE IF NOT EXISTS and friends send notices libpq would print on stderr.
     pq.set_notice_processor(conn->conn_, IgnoreNotice, nullptr);
+    // What the decoding below assumes, whatever the server's or role's defaults.
+    GANTRY_RETURN_IF_ERROR(
+        conn->ExecScript("SET bytea_output = 'hex'; SET client_encoding = 'UTF8'"));
     return conn;
   }
 
@@ -135,8 +138,8 @@ class PgConnection final : public Connection {
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
       return core::Status::Ok();
     }
-    std::string message = TrimEnd(r != nullptr ? pq_.result_error_message(r)
-                                               : pq_.error_message(conn_));
+    std::string message =
+        TrimEnd(r != nullptr ? pq_.result_error_message(r) : pq_.error_message(conn_));
     const char* code = r != nullptr ? pq_.result_error_field(r, PG_DIAG_SQLSTATE) : nullptr;
     std::string sqlstate = code != nullptr ? code : "";
     std::string text = "PostgreSQL: " + message + " [in: " + Excerpt(sql) + "]";

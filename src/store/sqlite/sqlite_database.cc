@@ -38,9 +38,9 @@ class SqliteConnection final : public Connection {
 
   static core::Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path) {
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     auto conn = std::make_unique<SqliteConnection>(db, path);
     if (rc != SQLITE_OK) {
       return core::Status::Unavailable("cannot open the SQLite database " + path + ": " +
@@ -98,6 +98,14 @@ class SqliteConnection final : public Connection {
                                 SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
     if (rc != SQLITE_OK) return Error(rc, sqlite3_errmsg(db_), sql);
     if (stmt == nullptr) return core::Status::Internal("empty SQL statement: " + Excerpt(sql));
+    // Query and Exec run one statement; a second one would be silently ignored.
+    for (; tail != nullptr && *tail != '\0'; ++tail) {
+      if (*tail != ' ' && *tail != '\n' && *tail != ';') {
+        sqlite3_finalize(stmt);
+        return core::Status::Internal("more than one SQL statement (use ExecScript): " +
+                                      Excerpt(sql));
+      }
+    }
     cache_.emplace(std::move(key), stmt);
     return stmt;
   }
@@ -244,8 +252,7 @@ class SqliteDatabase final : public Database {
 core::Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path) {
   core::Result<std::unique_ptr<SqliteConnection>> writer = SqliteConnection::Open(path);
   if (!writer.ok()) return writer.status();
-  return std::unique_ptr<Database>(
-      std::make_unique<SqliteDatabase>(path, std::move(*writer)));
+  return std::unique_ptr<Database>(std::make_unique<SqliteDatabase>(path, std::move(*writer)));
 }
 
 }  // namespace gantry::store

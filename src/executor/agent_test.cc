@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -292,7 +294,10 @@ TEST_F(AgentTest, RunLeasesUpToCapacityAndCancelsRunningJobsOnStop) {
   EXPECT_EQ(Body(leases[0])["capacity"], 2);
   EXPECT_EQ(Body(leases[1])["capacity"], 1);
   ASSERT_EQ(Completes().size(), 2u);
-  for (const HttpRequest& c : Completes()) EXPECT_EQ(Body(c)["conclusion"], "cancelled");
+  for (const HttpRequest& c : Completes()) {
+    EXPECT_EQ(Body(c)["conclusion"], "cancelled");
+    EXPECT_EQ(Body(c)["error"], "the executor was stopped while the job ran");
+  }
 }
 
 TEST_F(AgentTest, RunStopsOnARejectedToken) {
@@ -306,6 +311,20 @@ TEST_F(AgentTest, RunStopsOnARejectedToken) {
   core::Status st = agent->Run(stop);
   EXPECT_EQ(st.code(), core::StatusCode::kPermissionDenied);
   EXPECT_NE(st.message().find("unknown executor token"), std::string::npos);
+}
+
+TEST(JobSetupTest, StepsDoNotInheritTheProcessSecrets) {
+  setenv("GANTRY_TEST_DATABASE_URL", "postgres://u:pw@db/x", 1);
+  setenv("LC_TEST_KEPT", "1", 1);
+  auto env = BaseEnvironment();
+  unsetenv("GANTRY_TEST_DATABASE_URL");
+  unsetenv("LC_TEST_KEPT");
+  auto has = [&](const std::string& name) {
+    return std::any_of(env.begin(), env.end(), [&](const auto& kv) { return kv.first == name; });
+  };
+  EXPECT_FALSE(has("GANTRY_TEST_DATABASE_URL"));
+  EXPECT_TRUE(has("LC_TEST_KEPT"));
+  EXPECT_EQ(has("PATH"), std::getenv("PATH") != nullptr);
 }
 
 }  // namespace

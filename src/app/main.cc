@@ -8,6 +8,7 @@
 #include "cli/exec_config.h"
 #include "cli/expr_command.h"
 #include "cli/lint_command.h"
+#include "cli/server_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -138,6 +139,8 @@ int main(int argc, char** argv) {
                  "also print ::debug:: messages and every finished step");
   gantry::cli::SandboxFlags sandbox;
   gantry::cli::AddSandboxFlags(*exec, sandbox);
+  gantry::cli::ServerCommands server_commands;
+  server_commands.Register(app);
 
   try {
     app.parse(argc, argv);
@@ -156,5 +159,6 @@ int main(int argc, char** argv) {
   }
   if (*lint) return gantry::cli::RunLintCommand(lint_options, std::cout, std::cerr);
   if (*exec) return gantry::cli::RunExecCommand(exec_options, sandbox, std::cout, std::cerr);
+  if (server_commands.Parsed()) return server_commands.Run();
   return 2;
 }

@@ -17,7 +17,6 @@
 #include "backend/backend.h"
 #include "backend/sandbox/sandbox_backend.h"
 #include "cli/console_printer.h"
-#include "cli/event_filter.h"
 #include "cli/exec_config.h"
 #include "cli/exec_plan_print.h"
 #include "cli/exec_workflows.h"
@@ -30,6 +29,7 @@
 #include "engine/runner.h"
 #include "engine/runs_on.h"
 #include "engine/services.h"
+#include "workflow/event_filter.h"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
 
@@ -292,7 +292,7 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
   RunIdentity id = ResolveIdentity(git, options.event, event, source->root, env);
   if (options.event_path.empty()) event = SynthesizeEvent(options.event, git, id);
 
-  EventFacts facts;
+  workflow::EventFacts facts;
   facts.name = options.event;
   facts.ref = id.ref;
   facts.base_ref = id.base_ref;
@@ -309,7 +309,7 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
   }
   // Remote reusable workflows are fetched only for the workflows this event runs.
   for (auto& lw : loaded) {
-    if (HasRemoteCalls(*lw.workflow) && TriggersMatch(lw.workflow->on, facts))
+    if (HasRemoteCalls(*lw.workflow) && workflow::TriggersMatch(lw.workflow->on, facts))
       LoadRemoteCalls(*source, lw, diagnostics, *fetcher);
   }
   if (!diagnostics.empty()) return report_problems();
@@ -318,7 +318,7 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
   std::set<std::string> jobs_found;
   std::set<std::string> matrix_keys;  // what --matrix may name
   for (const auto& lw : loaded) {
-    if (!TriggersMatch(lw.workflow->on, facts)) continue;
+    if (!workflow::TriggersMatch(lw.workflow->on, facts)) continue;
     std::vector<std::string> only_jobs;
     for (const std::string& job : options.jobs) {
       if (lw.workflow->FindJob(job) == nullptr) continue;

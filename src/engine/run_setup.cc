@@ -233,4 +233,17 @@ std::string SkippedDisplayName(const RunSetup& setup, const PlannedJob& job) {
   return n.ok() ? setup.shared.masker->Mask(*n) : job.job->name->value;
 }
 
+JobInstance MakeJobInstance(const RunSetup& setup, const PlannedJob& planned, const OneJob& job,
+                            int slot) {
+  JobInstance spec;
+  spec.job = planned.job;
+  spec.key = JobKey{job.job_id, job.instance, job.display_name};
+  spec.matrix = job.matrix;
+  spec.strategy = job.strategy;
+  spec.needs = job.needs;
+  spec.dir = setup.shared.run_dir + "/" + planned.id + "-" + std::to_string(job.instance);
+  spec.files_dir = setup.shared.run_dir + "/_runner_files/" + std::to_string(slot);
+  return spec;
+}
+
 }  // namespace gantry::engine

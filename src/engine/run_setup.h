@@ -11,6 +11,7 @@
 #include "core/status.h"
 #include "engine/job_runner.h"
 #include "engine/plan.h"
+#include "engine/run_one.h"
 #include "engine/runner.h"
 #include "expr/expression.h"
 
@@ -61,5 +62,11 @@ bool KeepAfterCancel(const RunSetup& setup, const PlannedJob& job, const expr::V
 /// The name a job that never ran is reported under: its `name:` (evaluated without matrix),
 /// else its id.
 std::string SkippedDisplayName(const RunSetup& setup, const PlannedJob& job);
+
+/// What RunJob runs for `job`, an instance of `planned` that a RunState handed out: its
+/// directory is run_dir/<job id>-<instance>, its file-command directory
+/// run_dir/_runner_files/<slot> (a slot is used by one running instance at a time).
+JobInstance MakeJobInstance(const RunSetup& setup, const PlannedJob& planned, const OneJob& job,
+                            int slot);
 
 }  // namespace gantry::engine

@@ -79,13 +79,18 @@ using Handler = std::function<Response(Request&)>;
 /// added; Find is safe afterwards.
 class Router {
  public:
+  /// Registers `handler`. A pattern not starting with '/', an empty `{}`, a `{name...}` that is
+  /// not last or a duplicate (method, pattern) is a bug and aborts with a message.
   void Add(std::string method, std::string pattern, Handler handler);
   struct Match {
     const Handler* handler = nullptr;
     std::string pattern;  // for metrics labels
     std::map<std::string, std::string> params;
-    bool path_matched = false;  // a route matched the path, but not the method (405)
+    bool path_matched = false;         // a route matched the path, but not the method (405)
+    std::vector<std::string> allowed;  // with path_matched: the path's methods, sorted (Allow)
   };
+  /// The most specific route for `path` (already percent-decoded) and `method`; a HEAD
+  /// request falls back to the GET route when no HEAD route matches.
   Match Find(std::string_view method, std::string_view path) const;
 
  private:

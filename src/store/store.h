@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include <utility>
 
 #include "core/status.h"
 
@@ -356,7 +357,15 @@ class Store {
 /// up to 3: upgrade gantry").
 core::Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool migrate = true);
 
+/// As above, with the migrations read from `migrations_dir` (a folder laid out like the source
+/// tree's migrations/: <dialect>/NNN_name.sql and seed_base.sql); "" = the compiled-in ones.
+core::Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool migrate,
+                                               const std::string& migrations_dir);
+
 /// Applies pending migrations; returns the version before and after.
 core::Result<std::pair<int, int>> Migrate(const std::string& url);
+/// As above, with the migrations of `migrations_dir` ("" = the compiled-in ones).
+core::Result<std::pair<int, int>> Migrate(const std::string& url,
+                                          const std::string& migrations_dir);
 
 }  // namespace gantry::store

@@ -1,9 +1,9 @@
-#include "cli/event_filter.h"
+#include "workflow/event_filter.h"
 
 #include <algorithm>
 #include <regex>
 
-namespace gantry::cli {
+namespace gantry::workflow {
 namespace {
 
 // Translates a filter pattern into an ECMAScript regular expression. `**/` also matches no
@@ -57,8 +57,7 @@ bool PassesRefFilter(const std::vector<std::string>& include,
   return true;
 }
 
-bool PassesPathFilter(const workflow::EventTrigger& t,
-                      const std::optional<std::vector<std::string>>& files) {
+bool PassesPathFilter(const EventTrigger& t, const std::optional<std::vector<std::string>>& files) {
   if (t.paths.empty() && t.paths_ignore.empty()) return true;
   if (!files) return true;
   if (!t.paths.empty()) {
@@ -96,8 +95,8 @@ bool MatchFilterList(const std::vector<std::string>& patterns, std::string_view 
   return matched;
 }
 
-bool TriggersMatch(const workflow::Triggers& triggers, const EventFacts& facts) {
-  const workflow::EventTrigger* t = triggers.Find(facts.name);
+bool TriggersMatch(const Triggers& triggers, const EventFacts& facts) {
+  const EventTrigger* t = triggers.Find(facts.name);
   if (t == nullptr) return false;
 
   std::vector<std::string> types = t->types;
@@ -132,4 +131,4 @@ bool TriggersMatch(const workflow::Triggers& triggers, const EventFacts& facts) 
   return true;
 }
 
-}  // namespace gantry::cli
+}  // namespace gantry::workflow

@@ -10,7 +10,7 @@
 
 #include "workflow/events.h"
 
-namespace gantry::cli {
+namespace gantry::workflow {
 
 /// GitHub's filter pattern syntax: `*` (any characters but '/'), `**` (any characters), `?`
 /// and `+` (zero-or-one / one-or-more of the preceding character), `[a-z0-9]` (one character
@@ -37,6 +37,6 @@ struct EventFacts {
 /// (branches and tags of push against the ref — a ref kind with no filter of its own does not
 /// match when only the other kind is filtered; branches of pull_request against the base
 /// branch; paths against the changed files).
-bool TriggersMatch(const workflow::Triggers& triggers, const EventFacts& facts);
+bool TriggersMatch(const Triggers& triggers, const EventFacts& facts);
 
-}  // namespace gantry::cli
+}  // namespace gantry::workflow

@@ -1,18 +1,18 @@
-#include "cli/event_filter.h"
+#include "workflow/event_filter.h"
 
 #include <gtest/gtest.h>
 
 #include "workflow/loader.h"
 
-namespace gantry::cli {
+namespace gantry::workflow {
 namespace {
 
-workflow::Triggers On(const std::string& on_yaml) {
+Triggers On(const std::string& on_yaml) {
   std::string text =
       "on:\n" + on_yaml + "jobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo\n";
-  auto r = workflow::LoadWorkflow(text, "w.yml");
+  auto r = LoadWorkflow(text, "w.yml");
   EXPECT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].ToString());
-  return r.workflow ? r.workflow->on : workflow::Triggers{};
+  return r.workflow ? r.workflow->on : Triggers{};
 }
 
 EventFacts Push(const std::string& ref, std::vector<std::string> files = {}) {
@@ -121,4 +121,4 @@ TEST(TriggersMatchTest, PullRequestTypesDefaultToOpenedSynchronizeReopened) {
 }
 
 }  // namespace
-}  // namespace gantry::cli
+}  // namespace gantry::workflow

@@ -1,0 +1,163 @@
+#include "server/app.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "queue/notifier.h"
+#include "server/api.h"
+#include "server/auth_api.h"
+#include "server/embedded_executor.h"
+#include "server/git_mirrors.h"
+#include "server/hooks_api.h"
+#include "server/projects_api.h"
+#include "server/protocol_api.h"
+#include "server/runs_api.h"
+#include "server/scheduler.h"
+
+namespace gantry::server {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class App : public ServerApp {
+ public:
+  ~App() override { Shutdown(); }
+
+  core::Status Init(const ServerConfig& config) {
+    config_ = config;
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    if (ec) {
+      return core::Status::InvalidArgument("cannot create --data-dir '" + config.data_dir +
+                                           "': " + ec.message());
+    }
+    if (auto s = crypto::Init(); !s.ok()) return s;
+    auto box = crypto::SecretBox::LoadOrCreate(config.data_dir + "/server.key");
+    if (!box.ok()) return box.status();
+    box_ = std::make_unique<crypto::SecretBox>(std::move(box).value());
+    std::string db = config.database.empty() ? "sqlite://" + config.data_dir + "/gantry.db"
+                                             : config.database;
+    auto store = store::OpenStore(db);
+    if (!store.ok()) {
+      return core::Status(store.status().code(),
+                          "--database: " + store.status().message());
+    }
+    store_ = std::move(store).value();
+    notifier_ = std::make_unique<queue::MemoryNotifier>();
+    mirrors_ = std::make_unique<GitMirrors>(config.data_dir + "/git");
+    login_by_user_ = std::make_unique<RateLimiter>(config.login_attempts,
+                                                   std::chrono::seconds(300), NowMs);
+    login_by_address_ = std::make_unique<RateLimiter>(config.login_attempts * 5,
+                                                      std::chrono::seconds(300), NowMs);
+    ctx_.store = store_.get();
+    ctx_.box = box_.get();
+    ctx_.notifier = notifier_.get();
+    ctx_.mirrors = mirrors_.get();
+    ctx_.login_by_user = login_by_user_.get();
+    ctx_.login_by_address = login_by_address_.get();
+    ctx_.config.data_dir = config.data_dir;
+    ctx_.config.signup_open = config.signup_open;
+    ctx_.now_ms = NowMs;
+    SchedulerOptions so;
+    so.lease_seconds = config.lease_seconds;
+    scheduler_ = std::make_unique<Scheduler>(ctx_, so);
+    ctx_.scheduler = scheduler_.get();
+    triggerer_ = std::make_unique<Triggerer>(ctx_);
+
+    AddAuthRoutes(router_, ctx_);
+    AddProjectRoutes(router_, ctx_);
+    AddHookRoutes(router_, ctx_);
+    AddRunRoutes(router_, ctx_);
+    AddProtocolRoutes(router_, ctx_);
+    router_.Add("GET", "/health", [](Request&) {
+      return Response::Json(200, Dump({{"status", "ok"}, {"version", GANTRY_SERVER_VERSION}}));
+    });
+    router_.Add("GET", "/ready", [this](Request&) {
+      if (auto s = store_->Ping(); !s.ok()) {
+        return Response::Error(503, "not_ready", "the database does not answer: " + s.message());
+      }
+      return Response::Json(200, Dump({{"status", "ready"}, {"database", store_->Dialect()}}));
+    });
+    router_.Add("GET", "/metrics", [this](Request&) { return Metrics(); });
+
+    ServerOptions http;
+    http.listen = config.listen;
+    http.tls_cert = config.tls_cert;
+    http.tls_key = config.tls_key;
+    http.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
+    http.worker_threads = config.http_workers;
+    auto server = HttpServer::Start(http, router_);
+    if (!server.ok()) return core::Status(server.status().code(), "--listen: " + server.status().message());
+    http_ = std::move(server).value();
+    ctx_.config.base_url = config.external_url.empty() ? http_->url() : config.external_url;
+    while (!ctx_.config.base_url.empty() && ctx_.config.base_url.back() == '/') {
+      ctx_.config.base_url.pop_back();
+    }
+    if (auto s = scheduler_->Start(); !s.ok()) return s;
+    triggerer_->Start();
+    if (config.embedded_executor) {
+      auto executor = StartEmbeddedExecutor(ctx_, http_->url(), config);
+      if (!executor.ok()) return executor.status();
+      executor_ = std::move(executor).value();
+    }
+    std::cerr << "gantry server listening on " << http_->url() << std::endl;
+    return core::Status::Ok();
+  }
+
+  std::string url() const override { return http_ ? http_->url() : ""; }
+
+  void Shutdown() override {
+    if (shut_down_) return;
+    shut_down_ = true;
+    if (executor_) executor_->Stop();
+    if (triggerer_) triggerer_->Stop();
+    if (notifier_) notifier_->Shutdown();
+    if (http_) http_->Shutdown(std::chrono::seconds(5));
+    if (scheduler_) scheduler_->Stop();
+    executor_.reset();
+  }
+
+ private:
+  Response Metrics() {
+    std::string text = http_->MetricsText();
+    auto queued = store_->ListQueuedJobs(100000);
+    text += "# HELP gantry_queue_depth Jobs queued and not yet leased.\n";
+    text += "# TYPE gantry_queue_depth gauge\n";
+    text += "gantry_queue_depth " + std::to_string(queued.ok() ? queued.value().size() : 0) + "\n";
+    text += "# HELP gantry_active_runs Runs the scheduler drives now.\n";
+    text += "# TYPE gantry_active_runs gauge\n";
+    text += "gantry_active_runs " + std::to_string(scheduler_->active_runs()) + "\n";
+    return Response::Text(200, std::move(text));
+  }
+
+  ServerConfig config_;
+  ApiContext ctx_;
+  std::unique_ptr<crypto::SecretBox> box_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<queue::MemoryNotifier> notifier_;
+  std::unique_ptr<GitMirrors> mirrors_;
+  std::unique_ptr<RateLimiter> login_by_user_, login_by_address_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<Triggerer> triggerer_;
+  Router router_;
+  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<EmbeddedExecutor> executor_;
+  bool shut_down_ = false;
+};
+
+}  // namespace
+
+core::Result<std::unique_ptr<ServerApp>> ServerApp::Start(const ServerConfig& config) {
+  auto app = std::make_unique<App>();
+  if (auto s = app->Init(config); !s.ok()) return s;
+  return std::unique_ptr<ServerApp>(std::move(app));
+}
+
+}  // namespace gantry::server

@@ -1,0 +1,43 @@
+#pragma once
+
+// `gantry server` assembled: store, secret box, notifier, git mirrors, scheduler, triggers,
+// HTTP routes, and the embedded executor, which talks to this server through the executor
+// protocol over loopback like any remote executor would.
+
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+
+namespace gantry::server {
+
+/// Every setting of the server (flags > GANTRY_* environment > config file; see
+/// `gantry server --help` and docs/server.md).
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir;  // default: $XDG_DATA_HOME/gantry or ~/.local/share/gantry
+  std::string database;  // default: sqlite in data_dir; or postgres://…
+  std::string external_url;  // default: the listening URL
+  bool signup_open = true;
+  std::string tls_cert, tls_key;
+  bool embedded_executor = true;
+  int executor_capacity = 0;  // 0 = the number of CPUs
+  int lease_seconds = 60;
+  int64_t max_body_bytes = int64_t{256} * 1024 * 1024;
+  int http_workers = 16;
+  int login_attempts = 10;  // per account and per address, per 5 minutes
+  std::string executor_work_dir;  // default: data_dir/work
+};
+
+class ServerApp {
+ public:
+  virtual ~ServerApp() = default;
+  /// Opens everything and starts serving; prints "gantry server listening on URL" to stderr
+  /// once the socket accepts. Errors name the setting to fix.
+  static core::Result<std::unique_ptr<ServerApp>> Start(const ServerConfig& config);
+  virtual std::string url() const = 0;
+  /// Graceful stop: no new requests or leases, running jobs are cancelled, streams end.
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace gantry::server

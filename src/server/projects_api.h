@@ -1,0 +1,18 @@
+#pragma once
+
+// Projects, members and roles, secrets and variables (/api/v1/projects/...).
+
+#include "server/api.h"
+
+namespace gantry::server {
+
+/// Adds the routes; `ctx` must outlive the router.
+void AddProjectRoutes(Router& router, ApiContext& ctx);
+
+/// `{"id","name","repository","default_branch","webhook_url",...}` of a project.
+nlohmann::json ProjectJson(const ApiContext& ctx, const store::Project& p);
+
+/// Secret and variable names: letters, digits and '_', not starting with a digit or GITHUB_.
+bool ValidConfigName(std::string_view name);
+
+}  // namespace gantry::server

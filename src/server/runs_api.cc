@@ -1,0 +1,444 @@
+#include "server/runs_api.h"
+
+#include <fstream>
+#include <map>
+
+#include "queue/notifier.h"
+#include "server/scheduler.h"
+
+namespace gantry::server {
+namespace {
+
+nlohmann::json StepJson(const store::Step& s) {
+  return {{"number", s.index + 1},
+          {"index", s.index},
+          {"stage", s.stage},
+          {"name", s.name},
+          {"status", s.status},
+          {"conclusion", s.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.conclusion)},
+          {"outcome", s.outcome.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.outcome)},
+          {"error", s.error},
+          {"background", s.background},
+          {"started_at", TimeJson(s.started_at)},
+          {"completed_at", TimeJson(s.completed_at)}};
+}
+
+nlohmann::json Parsed(const std::string& text) {
+  nlohmann::json j = nlohmann::json::parse(text.empty() ? "{}" : text, nullptr, false);
+  return j.is_discarded() ? nlohmann::json::object() : j;
+}
+
+// The run named by {id} with the caller's access, or the error answer.
+std::optional<Response> RunFor(ApiContext& ctx, const Request& r, const Principal& who,
+                               std::string_view role, store::Run* run, ProjectAccess* access) {
+  auto id = ParseId(r.Param("id"));
+  if (!id) return Response::Error(404, "not_found", "no such run");
+  auto got = ctx.store->GetRun(*id);
+  if (!got.ok()) return Response::Error(404, "not_found", "no such run");
+  if (auto e = RequireProjectId(ctx, who, got.value().project_id, role, access)) {
+    if (e->status == 404) return Response::Error(404, "not_found", "no such run");
+    return e;
+  }
+  *run = got.value();
+  return std::nullopt;
+}
+
+std::optional<Response> JobFor(ApiContext& ctx, const Request& r, const Principal& who,
+                               store::Job* job, store::Run* run) {
+  auto id = ParseId(r.Param("id"));
+  if (!id) return Response::Error(404, "not_found", "no such job");
+  auto got = ctx.store->GetJob(*id);
+  if (!got.ok()) return Response::Error(404, "not_found", "no such job");
+  auto rr = ctx.store->GetRun(got.value().run_id);
+  if (!rr.ok()) return Response::Error(404, "not_found", "no such job");
+  ProjectAccess access;
+  if (auto e = RequireProjectId(ctx, who, rr.value().project_id, "viewer", &access)) {
+    return Response::Error(404, "not_found", "no such job");
+  }
+  *job = got.value();
+  *run = rr.value();
+  return std::nullopt;
+}
+
+Response ListRuns(ApiContext& ctx, Request& r, const Principal& who) {
+  ProjectAccess access;
+  if (auto e = RequireProject(ctx, who, r.Param("owner"), r.Param("name"), "viewer", &access)) {
+    return *e;
+  }
+  store::RunFilter f;
+  f.project_id = access.project.id;
+  f.status = r.Query("status").value_or("");
+  f.branch = r.Query("branch").value_or("");
+  f.event = r.Query("event").value_or("");
+  f.workflow_file = r.Query("workflow").value_or("");
+  if (!f.workflow_file.empty() && f.workflow_file.find('/') == std::string::npos) {
+    f.workflow_file = ".github/workflows/" + f.workflow_file;
+  }
+  f.actor = r.Query("actor").value_or("");
+  if (auto before = r.Query("before")) {
+    auto id = ParseId(*before);
+    if (!id) return Response::Error(400, "invalid", "before must be a run id (the 'next' cursor)", "before");
+    f.before = *id;
+  }
+  if (auto limit = r.Query("limit")) {
+    auto n = ParseId(*limit);
+    if (!n || *n > 100) return Response::Error(400, "invalid", "limit must be 1 to 100", "limit");
+    f.limit = static_cast<int>(*n);
+  }
+  auto runs = ctx.store->ListRuns(f);
+  if (!runs.ok()) return StoreError(runs.status());
+  nlohmann::json arr = nlohmann::json::array();
+  for (const store::Run& run : runs.value()) arr.push_back(RunJson(ctx, run, access.project));
+  nlohmann::json next = nullptr;
+  if (static_cast<int>(runs.value().size()) == f.limit) next = runs.value().back().id;
+  return Response::Json(200, Dump({{"runs", arr}, {"next", next}}));
+}
+
+Response GetRun(ApiContext& ctx, Request& r, const Principal& who) {
+  store::Run run;
+  ProjectAccess access;
+  if (auto e = RunFor(ctx, r, who, "viewer", &run, &access)) return *e;
+  int attempt = run.attempt;
+  if (auto a = r.Query("attempt")) {
+    auto n = ParseId(*a);
+    if (!n || *n > run.attempt) return Response::Error(400, "invalid", "no such attempt", "attempt");
+    attempt = static_cast<int>(*n);
+  }
+  auto jobs = ctx.store->ListJobs(run.id, attempt);
+  if (!jobs.ok()) return StoreError(jobs.status());
+  nlohmann::json j = RunJson(ctx, run, access.project);
+  nlohmann::json arr = nlohmann::json::array();
+  for (const store::Job& job : jobs.value()) {
+    auto steps = ctx.store->ListSteps(job.id);
+    arr.push_back(JobJson(job, steps.ok() ? steps.value() : std::vector<store::Step>{}));
+  }
+  j["jobs"] = arr;
+  return Response::Json(200, Dump(j));
+}
+
+Response GetJob(ApiContext& ctx, Request& r, const Principal& who) {
+  store::Job job;
+  store::Run run;
+  if (auto e = JobFor(ctx, r, who, &job, &run)) return *e;
+  auto steps = ctx.store->ListSteps(job.id);
+  nlohmann::json j = JobJson(job, steps.ok() ? steps.value() : std::vector<store::Step>{});
+  j["summary"] = job.summary;
+  nlohmann::json anns = nlohmann::json::array();
+  if (auto list = ctx.store->ListAnnotations(job.id); list.ok()) {
+    for (const store::Annotation& a : list.value()) {
+      anns.push_back({{"step", a.step},
+                      {"level", a.level},
+                      {"message", a.message},
+                      {"title", a.title},
+                      {"file", a.file},
+                      {"line", a.line},
+                      {"end_line", a.end_line},
+                      {"column", a.column},
+                      {"end_column", a.end_column}});
+    }
+  }
+  j["annotations"] = anns;
+  return Response::Json(200, Dump(j));
+}
+
+// `data:` lines of one SSE event for a chunk of log text.
+std::string SseData(std::string_view text) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    out += "data: ";
+    out.append(text.substr(pos, end - pos));
+    out += '\n';
+    pos = end + 1;
+  }
+  return out;
+}
+
+Response Logs(ApiContext& ctx, Request& r, const Principal& who) {
+  store::Job job;
+  store::Run run;
+  if (auto e = JobFor(ctx, r, who, &job, &run)) return *e;
+  int64_t offset = 0;
+  std::string from = r.Header("last-event-id");
+  if (from.empty()) from = r.Query("offset").value_or("");
+  if (!from.empty()) {
+    char* end = nullptr;
+    offset = std::strtoll(from.c_str(), &end, 10);
+    if (end == from.c_str() || *end != '\0' || offset < 0) {
+      return Response::Error(400, "invalid", "offset must be a byte offset", "offset");
+    }
+  }
+  bool follow = r.Query("follow").value_or("") == "1" || r.Query("follow").value_or("") == "true";
+  if (!follow) {
+    std::string text;
+    for (;;) {
+      auto chunks = ctx.store->ReadLogs(job.id, offset, 4 << 20);
+      if (!chunks.ok()) return StoreError(chunks.status());
+      if (chunks.value().empty()) break;
+      for (const store::LogChunk& c : chunks.value()) {
+        int64_t skip = std::max<int64_t>(0, offset - c.offset);
+        if (skip < static_cast<int64_t>(c.data.size())) text.append(c.data, static_cast<size_t>(skip));
+        offset = c.offset + static_cast<int64_t>(c.data.size());
+      }
+    }
+    return Response::Text(200, std::move(text));
+  }
+  Response resp;
+  resp.content_type = "text/event-stream";
+  resp.headers.emplace_back("Cache-Control", "no-cache");
+  resp.headers.emplace_back("X-Accel-Buffering", "no");
+  store::Id job_id = job.id;
+  resp.stream = [&ctx, job_id, offset](BodyWriter& out) mutable {
+    std::string topic = "job:" + std::to_string(job_id);
+    auto last_write = std::chrono::steady_clock::now();
+    for (;;) {
+      uint64_t version = ctx.notifier->Version(topic);
+      auto job = ctx.store->GetJob(job_id);
+      bool completed = job.ok() && job.value().status == "completed";
+      for (;;) {
+        auto chunks = ctx.store->ReadLogs(job_id, offset, 1 << 20);
+        if (!chunks.ok() || chunks.value().empty()) break;
+        for (const store::LogChunk& c : chunks.value()) {
+          int64_t skip = std::max<int64_t>(0, offset - c.offset);
+          if (skip >= static_cast<int64_t>(c.data.size())) continue;
+          offset = c.offset + static_cast<int64_t>(c.data.size());
+          std::string event = "id: " + std::to_string(offset) + "\n" +
+                              SseData(std::string_view(c.data).substr(static_cast<size_t>(skip))) +
+                              "\n";
+          if (!out.Write(event)) return;
+          last_write = std::chrono::steady_clock::now();
+        }
+      }
+      if (completed) {
+        out.Write("event: end\ndata: " +
+                  Dump({{"status", "completed"}, {"conclusion", job.value().conclusion}}) + "\n\n");
+        return;
+      }
+      if (out.Closed() || ctx.notifier->shut_down()) return;
+      ctx.notifier->Wait(topic, version, std::chrono::seconds(5));
+      if (std::chrono::steady_clock::now() - last_write > std::chrono::seconds(15)) {
+        if (!out.Write(": keep-alive\n\n")) return;
+        last_write = std::chrono::steady_clock::now();
+      }
+    }
+  };
+  return resp;
+}
+
+Response RunEvents(ApiContext& ctx, Request& r, const Principal& who) {
+  store::Run run;
+  ProjectAccess access;
+  if (auto e = RunFor(ctx, r, who, "viewer", &run, &access)) return *e;
+  Response resp;
+  resp.content_type = "text/event-stream";
+  resp.headers.emplace_back("Cache-Control", "no-cache");
+  store::Id run_id = run.id;
+  resp.stream = [&ctx, run_id](BodyWriter& out) {
+    std::string topic = "run:" + std::to_string(run_id);
+    std::map<std::string, std::string> seen;  // entity → last JSON sent
+    int64_t seq = 0;
+    auto send = [&](const std::string& key, const std::string& kind, const nlohmann::json& j) {
+      std::string text = Dump(j);
+      auto it = seen.find(key);
+      if (it != seen.end() && it->second == text) return true;
+      seen[key] = text;
+      return out.Write("id: " + std::to_string(++seq) + "\nevent: " + kind + "\ndata: " + text +
+                       "\n\n");
+    };
+    for (;;) {
+      uint64_t version = ctx.notifier->Version(topic);
+      auto cur = ctx.store->GetRun(run_id);
+      if (!cur.ok()) return;
+      const store::Run& rr = cur.value();
+      nlohmann::json rj = {{"id", rr.id},         {"status", rr.status},
+                           {"conclusion", rr.conclusion.empty() ? nlohmann::json(nullptr)
+                                                                : nlohmann::json(rr.conclusion)},
+                           {"attempt", rr.attempt}};
+      if (!send("run", "run", rj)) return;
+      auto jobs = ctx.store->ListJobs(run_id, rr.attempt);
+      if (jobs.ok()) {
+        for (const store::Job& job : jobs.value()) {
+          nlohmann::json jj = {{"id", job.id},         {"name", job.name},
+                               {"status", job.status}, {"conclusion", job.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.conclusion)}};
+          if (!send("job:" + std::to_string(job.id), "job", jj)) return;
+          auto steps = ctx.store->ListSteps(job.id);
+          if (!steps.ok()) continue;
+          for (const store::Step& s : steps.value()) {
+            nlohmann::json sj = StepJson(s);
+            sj["job_id"] = job.id;
+            if (!send("step:" + std::to_string(job.id) + ":" + s.stage + std::to_string(s.index),
+                      "step", sj)) {
+              return;
+            }
+          }
+        }
+      }
+      if (rr.status == "completed") {
+        out.Write("event: end\ndata: " + Dump(rj) + "\n\n");
+        return;
+      }
+      if (out.Closed() || ctx.notifier->shut_down()) return;
+      ctx.notifier->Wait(topic, version, std::chrono::seconds(15));
+      if (!out.Write(": keep-alive\n\n")) return;
+    }
+  };
+  return resp;
+}
+
+Response Artifacts(ApiContext& ctx, Request& r, const Principal& who) {
+  store::Run run;
+  ProjectAccess access;
+  if (auto e = RunFor(ctx, r, who, "viewer", &run, &access)) return *e;
+  auto list = ctx.store->ListArtifacts(run.id);
+  if (!list.ok()) return StoreError(list.status());
+  nlohmann::json arr = nlohmann::json::array();
+  for (const store::Artifact& a : list.value()) {
+    arr.push_back({{"id", a.id},
+                   {"name", a.name},
+                   {"size_in_bytes", a.size},
+                   {"sha256", a.sha256},
+                   {"job_id", a.job_id},
+                   {"created_at", TimeJson(a.created_at)},
+                   {"archive_download_url",
+                    ctx.config.base_url + "/api/v1/artifacts/" + std::to_string(a.id) + "/zip"}});
+  }
+  return Response::Json(200, Dump({{"artifacts", arr}, {"total_count", arr.size()}}));
+}
+
+Response ArtifactZip(ApiContext& ctx, Request& r, const Principal& who) {
+  auto id = ParseId(r.Param("id"));
+  if (!id) return Response::Error(404, "not_found", "no such artifact");
+  auto a = ctx.store->GetArtifact(*id);
+  if (!a.ok()) return Response::Error(404, "not_found", "no such artifact");
+  auto run = ctx.store->GetRun(a.value().run_id);
+  if (!run.ok()) return Response::Error(404, "not_found", "no such artifact");
+  ProjectAccess access;
+  if (RequireProjectId(ctx, who, run.value().project_id, "viewer", &access)) {
+    return Response::Error(404, "not_found", "no such artifact");
+  }
+  std::ifstream in(ctx.config.data_dir + "/" + a.value().path, std::ios::binary);
+  if (!in) return Response::Error(410, "gone", "the artifact's file is gone");
+  Response resp;
+  resp.content_type = "application/zip";
+  resp.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  resp.headers.emplace_back("Content-Disposition",
+                            "attachment; filename=\"" + a.value().name + ".zip\"");
+  return resp;
+}
+
+Response Cancel(ApiContext& ctx, Request& r, const Principal& who) {
+  store::Run run;
+  ProjectAccess access;
+  if (auto e = RunFor(ctx, r, who, "developer", &run, &access)) return *e;
+  if (run.status == "completed") {
+    return Response::Error(409, "completed", "the run is already completed");
+  }
+  if (auto s = ctx.scheduler->Cancel(run.id); !s.ok()) return StoreError(s);
+  (void)ctx.store->Audit({0, who.user.id, run.project_id, "run.cancel", std::to_string(run.id), "{}", ctx.now_ms()});
+  return Response::Json(202, Dump({{"id", run.id}, {"status", "cancelling"}}));
+}
+
+Response Rerun(ApiContext& ctx, Request& r, const Principal& who) {
+  store::Run run;
+  ProjectAccess access;
+  if (auto e = RunFor(ctx, r, who, "developer", &run, &access)) return *e;
+  nlohmann::json body;
+  if (auto e = ParseBody(r, {{"failed_only", FieldType::kBool, false}}, &body)) return *e;
+  auto again = ctx.scheduler->Rerun(run.id, body.value("failed_only", false));
+  if (!again.ok()) {
+    if (again.status().code() == core::StatusCode::kInvalidArgument) {
+      return Response::Error(409, "in_progress", again.status().message());
+    }
+    return StoreError(again.status());
+  }
+  (void)ctx.store->Audit({0, who.user.id, run.project_id, "run.rerun", std::to_string(run.id), Dump(body), ctx.now_ms()});
+  return Response::Json(202, Dump({{"id", run.id}, {"attempt", again.value().attempt}}));
+}
+
+Response Patterns(ApiContext& ctx) {
+  auto list = ctx.store->ListPatterns();
+  if (!list.ok()) return StoreError(list.status());
+  nlohmann::json arr = nlohmann::json::array();
+  for (const store::Pattern& p : list.value()) {
+    arr.push_back({{"name", p.name}, {"description", p.description}, {"workflow", p.workflow}});
+  }
+  return Response::Json(200, Dump({{"patterns", arr}}));
+}
+
+}  // namespace
+
+nlohmann::json RunJson(const ApiContext& ctx, const store::Run& run, const store::Project& p) {
+  std::string branch = run.ref.rfind("refs/heads/", 0) == 0 ? run.ref.substr(11) : "";
+  return {{"id", run.id},
+          {"project", p.owner + "/" + p.name},
+          {"run_number", run.number},
+          {"attempt", run.attempt},
+          {"workflow", run.workflow_file},
+          {"name", run.workflow_name},
+          {"display_title", run.title},
+          {"event", run.event},
+          {"ref", run.ref},
+          {"head_branch", branch},
+          {"head_sha", run.sha},
+          {"actor", run.actor},
+          {"status", run.status},
+          {"conclusion", run.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.conclusion)},
+          {"error", run.error},
+          {"inputs", Parsed(run.inputs)},
+          {"created_at", TimeJson(run.created_at)},
+          {"started_at", TimeJson(run.started_at)},
+          {"completed_at", TimeJson(run.completed_at)},
+          {"html_url", ctx.config.base_url + "/" + p.owner + "/" + p.name + "/runs/" + std::to_string(run.id)}};
+}
+
+nlohmann::json JobJson(const store::Job& job, const std::vector<store::Step>& steps) {
+  nlohmann::json s = nlohmann::json::array();
+  for (const store::Step& st : steps) s.push_back(StepJson(st));
+  return {{"id", job.id},
+          {"run_id", job.run_id},
+          {"attempt", job.attempt},
+          {"job_id", job.job_id},
+          {"instance", job.instance},
+          {"name", job.name},
+          {"status", job.status},
+          {"conclusion", job.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.conclusion)},
+          {"matrix", Parsed(job.matrix)},
+          {"outputs", Parsed(job.outputs)},
+          {"error", job.error},
+          {"continued_on_error", job.continued_on_error},
+          {"executor", job.executor},
+          {"created_at", TimeJson(job.created_at)},
+          {"started_at", TimeJson(job.started_at)},
+          {"completed_at", TimeJson(job.completed_at)},
+          {"steps", s}};
+}
+
+void AddRunRoutes(Router& router, ApiContext& ctx) {
+  auto add = [&](const char* method, const char* path,
+                 Response (*fn)(ApiContext&, Request&, const Principal&)) {
+    router.Add(method, path,
+               Authed(ctx, [&ctx, fn](Request& r, const Principal& w) { return fn(ctx, r, w); }));
+  };
+  add("GET", "/api/v1/projects/{owner}/{name}/runs", ListRuns);
+  add("GET", "/api/v1/runs/{id}", GetRun);
+  add("GET", "/api/v1/runs/{id}/events", RunEvents);
+  add("GET", "/api/v1/runs/{id}/artifacts", Artifacts);
+  add("POST", "/api/v1/runs/{id}/cancel", Cancel);
+  add("POST", "/api/v1/runs/{id}/rerun", Rerun);
+  add("GET", "/api/v1/jobs/{id}", GetJob);
+  add("GET", "/api/v1/jobs/{id}/logs", Logs);
+  add("GET", "/api/v1/artifacts/{id}/zip", ArtifactZip);
+  router.Add("GET", "/api/v1/patterns",
+             Authed(ctx, [&ctx](Request&, const Principal&) { return Patterns(ctx); }));
+  router.Add("GET", "/api/v1/patterns/{name}", Authed(ctx, [&ctx](Request& r, const Principal&) {
+               auto p = ctx.store->GetPattern(r.Param("name"));
+               if (!p.ok()) return Response::Error(404, "not_found", "no pattern '" + r.Param("name") + "'");
+               return Response::Json(200, Dump({{"name", p.value().name},
+                                                {"description", p.value().description},
+                                                {"workflow", p.value().workflow}}));
+             }));
+}
+
+}  // namespace gantry::server

@@ -1,0 +1,547 @@
+#include "server/scheduler.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <regex>
+
+#include "backend/backend.h"
+#include "core/masker.h"
+#include "engine/plan.h"
+#include "engine/run_setup.h"
+#include "engine/run_state.h"
+#include "queue/notifier.h"
+#include "server/git_mirrors.h"
+#include "server/run_context.h"
+#include "workflow/loader.h"
+
+namespace gantry::server {
+namespace {
+
+// The scheduler only evaluates conditions and matrices; it never runs a process.
+class NoProcesses : public backend::Backend {
+ public:
+  core::Result<backend::ProcessResult> Run(const backend::ProcessSpec&,
+                                           const backend::OutputSink&,
+                                           const backend::CancelToken&) override {
+    return core::Status::Internal("the scheduler runs no process");
+  }
+};
+
+class NoObserver : public engine::RunObserver {};
+
+engine::Conclusion ConclusionOf(const std::string& c) {
+  if (c == "success") return engine::Conclusion::kSuccess;
+  if (c == "cancelled") return engine::Conclusion::kCancelled;
+  if (c == "skipped") return engine::Conclusion::kSkipped;
+  return engine::Conclusion::kFailure;
+}
+
+engine::JobReport ReportOf(const store::Job& row) {
+  engine::JobReport report;
+  report.key = engine::JobKey{row.job_id, row.instance, row.name};
+  report.conclusion = ConclusionOf(row.conclusion);
+  report.error = row.error;
+  report.summary = row.summary;
+  report.continued_on_error = row.continued_on_error;
+  nlohmann::json outputs = nlohmann::json::parse(row.outputs, nullptr, false);
+  if (outputs.is_object()) {
+    for (const auto& [k, v] : outputs.items()) {
+      if (v.is_string()) report.outputs[k] = v.get<std::string>();
+    }
+  }
+  return report;
+}
+
+std::string JsonText(const expr::Value& v) { return v.ToJsonText(); }
+
+}  // namespace
+
+struct Scheduler::ActiveRun {
+  std::mutex mu;
+  store::Run run;
+  store::Project project;
+  std::shared_ptr<const workflow::Workflow> workflow;
+  engine::Plan plan;
+  engine::RunOptions options;
+  core::Masker masker;
+  NoProcesses backend;
+  NoObserver observer;
+  std::unique_ptr<engine::RunSetup> setup;
+  std::unique_ptr<engine::RunState> state;
+  /// (job id, instance) → the job's row of this attempt.
+  std::map<std::pair<std::string, int>, store::Id> rows;
+  bool in_progress = false;
+  bool done = false;
+};
+
+Scheduler::Scheduler(ApiContext& ctx, SchedulerOptions options)
+    : ctx_(ctx), options_(options) {}
+
+Scheduler::~Scheduler() { Stop(); }
+
+core::Status Scheduler::Start() {
+  auto active = ctx_.store->ListActiveRuns();
+  if (!active.ok()) return active.status();
+  for (const store::Run& run : active.value()) {
+    if (auto s = Recover(run); !s.ok()) {
+      std::cerr << "gantry server: run " << run.id << " cannot be resumed: " << s.message()
+                << "\n";
+      store::Run failed = run;
+      failed.status = "completed";
+      failed.conclusion = "failure";
+      failed.error = "the run could not be resumed after a restart: " + s.message();
+      failed.completed_at = ctx_.now_ms();
+      (void)ctx_.store->UpdateRun(failed);
+    }
+  }
+  expire_thread_ = std::thread([this] { ExpireLoop(); });
+  return core::Status::Ok();
+}
+
+void Scheduler::Stop() {
+  stop_ = true;
+  if (expire_thread_.joinable()) expire_thread_.join();
+}
+
+size_t Scheduler::active_runs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return runs_.size();
+}
+
+core::Result<std::shared_ptr<const workflow::Workflow>> Scheduler::LoadWorkflow(
+    const store::Project& p, const store::Run& run) {
+  auto yaml = ctx_.mirrors->ReadFile(p.owner, p.name, run.sha, run.workflow_file);
+  if (!yaml.ok()) return yaml.status();
+  workflow::LoadOptions options;
+  options.read_file = [&](const std::string& path) -> std::optional<std::string> {
+    auto text = ctx_.mirrors->ReadFile(p.owner, p.name, run.sha, path);
+    if (!text.ok()) return std::nullopt;
+    return std::move(text).value();
+  };
+  workflow::LoadResult loaded = workflow::LoadWorkflow(yaml.value(), run.workflow_file, options);
+  if (!loaded.ok()) return core::Status::InvalidArgument("the workflow file no longer loads");
+  return loaded.workflow;
+}
+
+core::Status Scheduler::Build(const store::Run& run,
+                              std::shared_ptr<const workflow::Workflow> workflow,
+                              std::unique_ptr<ActiveRun>* out) {
+  auto r = std::make_unique<ActiveRun>();
+  r->run = run;
+  auto project = ctx_.store->GetProject(run.project_id);
+  if (!project.ok()) return project.status();
+  r->project = std::move(project).value();
+  r->workflow = std::move(workflow);
+  auto vars = ctx_.store->ListVariables(run.project_id);
+  if (!vars.ok()) return vars.status();
+  RunContext rc = MakeRunContext(ctx_, r->project, run, vars.value());
+  r->options.github = rc.github;
+  r->options.vars = rc.vars;
+  r->options.inputs = rc.inputs;
+  r->options.masker = &r->masker;
+  r->options.run_dir = ctx_.config.data_dir + "/runs/" + std::to_string(run.id);
+  engine::PlanOptions plan_options;
+  plan_options.context = rc.plan_context;
+  auto plan = engine::BuildPlan(r->workflow, plan_options);
+  if (!plan.ok()) return plan.status();
+  r->plan = std::move(plan).value();
+  r->setup = engine::PrepareRun(r->plan, r->options, r->backend, r->observer, &r->masker);
+  r->state = std::make_unique<engine::RunState>(r->plan, *r->setup);
+  *out = std::move(r);
+  return core::Status::Ok();
+}
+
+core::Status Scheduler::Launch(const store::Run& run,
+                               std::shared_ptr<const workflow::Workflow> workflow) {
+  std::unique_ptr<ActiveRun> built;
+  if (auto s = Build(run, std::move(workflow), &built); !s.ok()) {
+    store::Run failed = run;
+    failed.status = "completed";
+    failed.conclusion = "failure";
+    failed.error = s.message();
+    failed.completed_at = ctx_.now_ms();
+    (void)ctx_.store->UpdateRun(failed);
+    ctx_.notifier->Publish("run:" + std::to_string(run.id));
+    return core::Status::Ok();
+  }
+  std::shared_ptr<ActiveRun> r(std::move(built));
+  std::lock_guard<std::mutex> lock(r->mu);
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    runs_[run.id] = r;
+  }
+  r->state->Begin();
+  return Advance(*r);
+}
+
+core::Status Scheduler::Advance(ActiveRun& r) {
+  bool queued = false;
+  for (;;) {
+    bool progress = false;
+    // Instances that ended without running (skipped, cancelled before start, a bad if:).
+    for (engine::JobReport& report : r.state->TakeFinishedWithoutRunning()) {
+      progress = true;
+      store::Job row;
+      row.run_id = r.run.id;
+      row.attempt = r.run.attempt;
+      row.job_id = report.key.job_id;
+      row.instance = report.key.instance;
+      row.name = report.key.display_name;
+      row.created_at = ctx_.now_ms();
+      auto stored = ctx_.store->UpsertJob(row);
+      if (!stored.ok()) return stored.status();
+      r.rows[{row.job_id, row.instance}] = stored.value().id;
+      if (stored.value().status != "completed") {
+        store::Job done = stored.value();
+        done.conclusion = engine::ConclusionName(report.conclusion);
+        done.error = report.error;
+        done.completed_at = ctx_.now_ms();
+        auto completed = ctx_.store->CompleteJob(done);
+        if (!completed.ok() && completed.status().code() != core::StatusCode::kInvalidArgument) {
+          return completed.status();
+        }
+      }
+    }
+    for (const engine::OneJob& one : r.state->TakeRunnable(-1)) {
+      progress = true;
+      store::Job row;
+      row.run_id = r.run.id;
+      row.attempt = r.run.attempt;
+      row.job_id = one.job_id;
+      row.instance = one.instance;
+      row.name = one.display_name;
+      row.matrix = JsonText(one.matrix);
+      row.strategy = JsonText(one.strategy);
+      row.needs = JsonText(one.needs);
+      row.created_at = ctx_.now_ms();
+      auto stored = ctx_.store->UpsertJob(row);
+      if (!stored.ok()) return stored.status();
+      r.rows[{row.job_id, row.instance}] = stored.value().id;
+      queued = true;
+    }
+    // Instances to stop: queued ones end cancelled here; running ones hear it in heartbeats.
+    for (const auto& [job_id, instance] : r.state->TakeCancellations()) {
+      auto it = r.rows.find({job_id, instance});
+      if (it == r.rows.end()) continue;
+      auto row = ctx_.store->GetJob(it->second);
+      if (!row.ok()) return row.status();
+      if (row.value().status == "queued") {
+        store::Job done = row.value();
+        done.conclusion = "cancelled";
+        done.error = r.run.cancel_requested ? "The run was cancelled." : "";
+        done.completed_at = ctx_.now_ms();
+        auto completed = ctx_.store->CompleteJob(done);
+        if (completed.ok()) {
+          r.state->Finish(job_id, instance, ReportOf(completed.value()));
+          progress = true;
+        }
+      } else if (row.value().status == "in_progress") {
+        std::lock_guard<std::mutex> g(mu_);
+        cancel_jobs_.insert(it->second);
+      }
+    }
+    if (!progress) break;
+  }
+  if (queued) ctx_.notifier->Publish("queue");
+  if (r.state->Done() && !r.done) {
+    r.done = true;
+    engine::RunReport report = r.state->Report();
+    store::Run run = r.run;
+    run.status = "completed";
+    run.conclusion = report.cancelled || run.cancel_requested ? "cancelled"
+                     : report.success()                      ? "success"
+                                                             : "failure";
+    if (run.started_at == 0) run.started_at = ctx_.now_ms();
+    run.completed_at = ctx_.now_ms();
+    if (auto s = ctx_.store->UpdateRun(run); !s.ok()) return s;
+    r.run = run;
+    std::error_code ec;
+    std::filesystem::remove_all(r.options.run_dir, ec);
+    std::lock_guard<std::mutex> g(mu_);
+    runs_.erase(r.run.id);
+  }
+  ctx_.notifier->Publish("run:" + std::to_string(r.run.id));
+  return core::Status::Ok();
+}
+
+std::shared_ptr<Scheduler::ActiveRun> Scheduler::Find(store::Id run_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = runs_.find(run_id);
+  return it == runs_.end() ? nullptr : it->second;
+}
+
+core::Status Scheduler::FinishRow(ActiveRun& r, const store::Job& row) {
+  r.state->Finish(row.job_id, row.instance, ReportOf(row));
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    cancel_jobs_.erase(row.id);
+  }
+  return Advance(r);
+}
+
+core::Status Scheduler::Recover(const store::Run& run) {
+  auto project = ctx_.store->GetProject(run.project_id);
+  if (!project.ok()) return project.status();
+  auto workflow = LoadWorkflow(project.value(), run);
+  if (!workflow.ok()) return workflow.status();
+  std::unique_ptr<ActiveRun> built;
+  if (auto s = Build(run, std::move(workflow).value(), &built); !s.ok()) return s;
+  std::shared_ptr<ActiveRun> r(std::move(built));
+  std::lock_guard<std::mutex> lock(r->mu);
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    runs_[run.id] = r;
+  }
+  auto jobs = ctx_.store->ListJobs(run.id, run.attempt);
+  if (!jobs.ok()) return jobs.status();
+  std::vector<store::Job> rows = std::move(jobs).value();
+  // Jobs that were running when the server stopped: their processes are gone.
+  for (store::Job& row : rows) {
+    if (row.status != "in_progress") continue;
+    row.conclusion = "failure";
+    row.error = "the server stopped while the job ran";
+    row.completed_at = ctx_.now_ms();
+    auto done = ctx_.store->CompleteJob(row);
+    if (done.ok()) row = done.value();
+  }
+  std::vector<const store::Job*> completed;
+  for (const store::Job& row : rows) {
+    if (row.status == "completed" && row.completion_seq > 0) completed.push_back(&row);
+  }
+  std::sort(completed.begin(), completed.end(), [](const store::Job* a, const store::Job* b) {
+    return a->completion_seq < b->completion_seq;
+  });
+  r->state->Begin();
+  if (auto s = Advance(*r); !s.ok()) return s;
+  if (run.cancel_requested) r->state->CancelRun();
+  std::set<std::pair<std::string, int>> taken;
+  for (const auto& [key, id] : r->rows) taken.insert(key);
+  for (const store::Job* row : completed) {
+    // Rows the state itself ended (skipped ...) come back from Advance; the rest are
+    // completions an executor (or the restart above) reported.
+    if (!r->state->IsRunning(row->job_id, row->instance)) continue;
+    r->state->Finish(row->job_id, row->instance, ReportOf(*row));
+    if (auto s = Advance(*r); !s.ok()) return s;
+  }
+  return Advance(*r);
+}
+
+core::Status Scheduler::Cancel(store::Id run_id) {
+  if (auto s = ctx_.store->RequestCancel(run_id); !s.ok()) return s;
+  auto r = Find(run_id);
+  if (!r) return core::Status::Ok();  // already completed
+  std::lock_guard<std::mutex> lock(r->mu);
+  r->run.cancel_requested = true;
+  r->state->CancelRun();
+  return Advance(*r);
+}
+
+core::Result<store::Run> Scheduler::Rerun(store::Id run_id, bool failed_only) {
+  if (Find(run_id)) {
+    return core::Status::InvalidArgument("the run is still in progress: cancel it first");
+  }
+  auto old = ctx_.store->GetRun(run_id);
+  if (!old.ok()) return old.status();
+  if (old.value().status != "completed") {
+    return core::Status::InvalidArgument("the run is still in progress: cancel it first");
+  }
+  auto previous = ctx_.store->ListJobs(run_id, old.value().attempt);
+  if (!previous.ok()) return previous.status();
+  auto project = ctx_.store->GetProject(old.value().project_id);
+  if (!project.ok()) return project.status();
+  auto workflow = LoadWorkflow(project.value(), old.value());
+  if (!workflow.ok()) return workflow.status();
+  auto run = ctx_.store->NewAttempt(run_id);
+  if (!run.ok()) return run.status();
+  std::unique_ptr<ActiveRun> built;
+  if (auto s = Build(run.value(), std::move(workflow).value(), &built); !s.ok()) return s;
+  std::shared_ptr<ActiveRun> r(std::move(built));
+  std::lock_guard<std::mutex> lock(r->mu);
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    runs_[run_id] = r;
+  }
+  r->state->Begin();
+  if (auto s = Advance(*r); !s.ok()) return s;
+  if (failed_only) {
+    // Successful instances of the previous attempt keep their results: they are carried into
+    // this attempt as completed as soon as the state would run them again.
+    for (bool carried = true; carried;) {
+      carried = false;
+      for (const store::Job& prev : previous.value()) {
+        if (prev.conclusion != "success" || !r->state->IsRunning(prev.job_id, prev.instance)) {
+          continue;
+        }
+        auto it = r->rows.find({prev.job_id, prev.instance});
+        if (it == r->rows.end()) continue;
+        auto row = ctx_.store->GetJob(it->second);
+        if (!row.ok() || row.value().status != "queued") continue;
+        store::Job done = row.value();
+        done.conclusion = prev.conclusion;
+        done.outputs = prev.outputs;
+        done.summary = prev.summary;
+        done.started_at = prev.started_at;
+        done.completed_at = prev.completed_at;
+        done.executor = prev.executor;
+        auto completed = ctx_.store->CompleteJob(done);
+        if (!completed.ok()) continue;
+        r->state->Finish(prev.job_id, prev.instance, ReportOf(completed.value()));
+        if (auto s = Advance(*r); !s.ok()) return s;
+        carried = true;
+      }
+    }
+  }
+  return r->run;
+}
+
+core::Result<std::optional<LeasedJob>> Scheduler::Lease(const store::Executor& executor,
+                                                        std::chrono::milliseconds wait) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    uint64_t version = ctx_.notifier->Version("queue");
+    auto queued = ctx_.store->ListQueuedJobs(64);
+    if (!queued.ok()) return queued.status();
+    std::vector<store::Id> candidates;
+    for (const store::Job& j : queued.value()) candidates.push_back(j.id);
+    if (!candidates.empty()) {
+      store::LeaseRequest request;
+      request.executor = executor.name;
+      request.lease_id = crypto::RandomHex(16);
+      request.now = ctx_.now_ms();
+      request.expires_at = request.now + int64_t{options_.lease_seconds} * 1000;
+      auto leased = ctx_.store->LeaseJob(candidates, request);
+      if (!leased.ok()) return leased.status();
+      if (leased.value()) {
+        store::Job job = *leased.value();
+        auto r = Find(job.run_id);
+        if (!r) {
+          // A job of a run this server does not drive (cannot happen); fail it loudly.
+          (void)CompleteRow(job, "failure", "the server lost the job's run");
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(r->mu);
+        if (!r->in_progress && r->run.status == "queued") {
+          r->in_progress = true;
+          r->run.status = "in_progress";
+          r->run.started_at = ctx_.now_ms();
+          (void)ctx_.store->UpdateRun(r->run);
+        }
+        LeasedJob out{job, Spec(*r, job)};
+        ctx_.notifier->Publish("run:" + std::to_string(job.run_id));
+        return std::optional<LeasedJob>(std::move(out));
+      }
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || ctx_.notifier->shut_down() || stop_) {
+      return std::optional<LeasedJob>();
+    }
+    ctx_.notifier->Wait("queue", version, left);
+  }
+}
+
+core::Result<bool> Scheduler::Heartbeat(store::Id job_id, const std::string& lease_id) {
+  int64_t expires = ctx_.now_ms() + int64_t{options_.lease_seconds} * 1000;
+  if (auto s = ctx_.store->RenewLease(job_id, lease_id, expires); !s.ok()) return s;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (cancel_jobs_.count(job_id) != 0) return true;
+  }
+  auto job = ctx_.store->GetJob(job_id);
+  if (!job.ok()) return job.status();
+  auto run = ctx_.store->GetRun(job.value().run_id);
+  if (!run.ok()) return run.status();
+  return run.value().cancel_requested;
+}
+
+core::Status Scheduler::CompleteRow(store::Job row, const std::string& conclusion,
+                                    const std::string& error) {
+  row.conclusion = conclusion;
+  row.error = error;
+  row.completed_at = ctx_.now_ms();
+  auto done = ctx_.store->CompleteJob(row);
+  if (!done.ok()) return done.status();
+  auto r = Find(row.run_id);
+  if (!r) return core::Status::Ok();
+  std::lock_guard<std::mutex> lock(r->mu);
+  return FinishRow(*r, done.value());
+}
+
+core::Status Scheduler::Complete(store::Id job_id, const std::string& lease_id,
+                                 store::Job result) {
+  auto job = ctx_.store->GetJob(job_id);
+  if (!job.ok()) return job.status();
+  if (job.value().status == "completed") return core::Status::Ok();  // a retried call
+  if (job.value().lease_id != lease_id) {
+    return core::Status::NotFound("the lease no longer holds the job");
+  }
+  store::Job row = job.value();
+  row.conclusion = result.conclusion;
+  row.outputs = result.outputs;
+  row.error = result.error;
+  row.summary = result.summary;
+  row.continued_on_error = result.continued_on_error;
+  row.completed_at = ctx_.now_ms();
+  auto done = ctx_.store->CompleteJob(row);
+  if (!done.ok()) {
+    if (done.status().code() == core::StatusCode::kInvalidArgument) return core::Status::Ok();
+    return done.status();
+  }
+  ctx_.notifier->Publish("job:" + std::to_string(job_id));
+  auto r = Find(row.run_id);
+  if (!r) return core::Status::Ok();
+  std::lock_guard<std::mutex> lock(r->mu);
+  return FinishRow(*r, done.value());
+}
+
+void Scheduler::ExpireLoop() {
+  while (!stop_) {
+    for (int i = 0; i < 10 && !stop_; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (stop_) break;
+    auto expired = ctx_.store->ListExpiredLeases(ctx_.now_ms());
+    if (!expired.ok()) continue;
+    for (const store::Job& job : expired.value()) {
+      (void)CompleteRow(job, "failure",
+                        "the executor '" + job.executor +
+                            "' stopped answering: its lease on the job expired");
+    }
+  }
+}
+
+nlohmann::json Scheduler::Spec(ActiveRun& r, const store::Job& job) {
+  nlohmann::json spec;
+  spec["id"] = job.id;
+  spec["run_id"] = job.run_id;
+  spec["attempt"] = job.attempt;
+  spec["project"] = r.project.owner + "/" + r.project.name;
+  auto read = ctx_.mirrors->ReadFile(r.project.owner, r.project.name, r.run.sha,
+                                     r.run.workflow_file);
+  std::string yaml = read.ok() ? read.value() : "";
+  spec["workflow"] = {{"file", r.run.workflow_file}, {"yaml", yaml}};
+  spec["job_id"] = job.job_id;
+  spec["instance"] = job.instance;
+  spec["display_name"] = job.name;
+  auto parse = [](const std::string& text) {
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    return j.is_discarded() ? nlohmann::json::object() : j;
+  };
+  spec["matrix"] = parse(job.matrix);
+  spec["strategy"] = parse(job.strategy);
+  spec["needs"] = parse(job.needs);
+  nlohmann::json github = nlohmann::json::parse(r.options.github.ToJsonText(), nullptr, false);
+  spec["github"] = github;
+  nlohmann::json vars = nlohmann::json::object();
+  for (const auto& [k, v] : r.options.vars) vars[k] = v;
+  spec["vars"] = vars;
+  spec["inputs"] = parse(r.run.inputs);
+  spec["secrets"] = JobSecrets(ctx_, r.project.id, yaml, *r.workflow, job.job_id);
+  spec["repository"] = {{"url", ctx_.mirrors->PathFor(r.project.owner, r.project.name)},
+                        {"sha", r.run.sha},
+                        {"ref", r.run.ref}};
+  return spec;
+}
+
+}  // namespace gantry::server

@@ -1,0 +1,175 @@
+// SqlStore: runs.
+
+#include "store/sql_store.h"
+
+namespace gantry::store {
+namespace sql {
+
+const char* const kRunColumns =
+    "id, project_id, number, attempt, workflow_file, workflow_name, event, ref, sha, actor, "
+    "title, status, conclusion, event_payload, inputs, error, cancel_requested, created_at, "
+    "started_at, completed_at";
+
+Run RunFrom(const Row& r) {
+  Run run;
+  run.id = r.Int(0);
+  run.project_id = r.Int(1);
+  run.number = r.Int(2);
+  run.attempt = static_cast<int>(r.Int(3));
+  run.workflow_file = r.Text(4);
+  run.workflow_name = r.Text(5);
+  run.event = r.Text(6);
+  run.ref = r.Text(7);
+  run.sha = r.Text(8);
+  run.actor = r.Text(9);
+  run.title = r.Text(10);
+  run.status = r.Text(11);
+  run.conclusion = r.Text(12);
+  run.event_payload = r.Text(13);
+  run.inputs = r.Text(14);
+  run.error = r.Text(15);
+  run.cancel_requested = r.Int(16) != 0;
+  run.created_at = r.Int(17);
+  run.started_at = r.Int(18);
+  run.completed_at = r.Int(19);
+  return run;
+}
+
+}  // namespace sql
+
+namespace {
+
+std::string RunName(Id id) { return "run " + std::to_string(id); }
+
+core::Result<Run> SelectRun(Connection& conn, Id id) {
+  core::Result<Row> row = sql::One(
+      conn.Query(std::string("SELECT ") + sql::kRunColumns + " FROM runs WHERE id = $1", {id}),
+      RunName(id));
+  if (!row.ok()) return row.status();
+  return sql::RunFrom(*row);
+}
+
+}  // namespace
+
+core::Result<Run> SqlStore::CreateRun(const Run& run) {
+  Run out = run;
+  out.created_at = sql::OrNow(run.created_at);
+  GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
+    // The upsert locks the counter row, so concurrent runs of one workflow (PostgreSQL) get
+    // consecutive numbers instead of a unique violation.
+    core::Result<Row> number = sql::One(
+        conn.Query("INSERT INTO run_numbers (project_id, workflow_file, last_number) "
+                   "VALUES ($1, $2, 1) ON CONFLICT (project_id, workflow_file) "
+                   "DO UPDATE SET last_number = run_numbers.last_number + 1 "
+                   "RETURNING last_number",
+                   {run.project_id, run.workflow_file}),
+        "run number");
+    if (!number.ok()) return number.status();
+    out.number = number->Int(0);
+    core::Result<Row> id = sql::One(
+        conn.Query("INSERT INTO runs (project_id, number, attempt, workflow_file, workflow_name, "
+                   "event, ref, sha, actor, title, status, conclusion, event_payload, inputs, "
+                   "error, cancel_requested, created_at, started_at, completed_at) VALUES ($1, "
+                   "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
+                   "$19) RETURNING id",
+                   {out.project_id, out.number, out.attempt, out.workflow_file, out.workflow_name,
+                    out.event, out.ref, out.sha, out.actor, out.title, out.status,
+                    out.conclusion, out.event_payload, out.inputs, out.error,
+                    out.cancel_requested, out.created_at, out.started_at, out.completed_at}),
+        "run");
+    if (!id.ok()) return id.status();
+    out.id = id->Int(0);
+    return core::Status::Ok();
+  }));
+  return out;
+}
+
+core::Result<Run> SqlStore::GetRun(Id id) {
+  Run out;
+  GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
+    core::Result<Run> run = SelectRun(conn, id);
+    if (!run.ok()) return run.status();
+    out = std::move(*run);
+    return core::Status::Ok();
+  }));
+  return out;
+}
+
+core::Result<std::vector<Run>> SqlStore::ListRuns(const RunFilter& filter) {
+  // Only the filters in use go into the SQL, so each combination gets a plan that uses the
+  // (project_id, id DESC) index; there are few combinations, each prepared once.
+  std::string query = std::string("SELECT ") + sql::kRunColumns + " FROM runs WHERE 1 = 1";
+  Params params;
+  auto add = [&](const std::string& condition, Value value) {
+    params.push_back(std::move(value));
+    std::string n = "$" + std::to_string(params.size());
+    std::string c = condition;
+    for (size_t at = c.find('?'); at != std::string::npos; at = c.find('?', at + n.size())) {
+      c.replace(at, 1, n);
+    }
+    query += " AND " + c;
+  };
+  if (filter.project_id != 0) add("project_id = ?", filter.project_id);
+  if (!filter.status.empty()) add("(status = ? OR conclusion = ?)", filter.status);
+  if (!filter.branch.empty()) add("ref = ?", "refs/heads/" + filter.branch);
+  if (!filter.event.empty()) add("event = ?", filter.event);
+  if (!filter.workflow_file.empty()) add("workflow_file = ?", filter.workflow_file);
+  if (!filter.actor.empty()) add("actor = ?", filter.actor);
+  if (filter.before != 0) add("id < ?", filter.before);
+  params.emplace_back(static_cast<int64_t>(filter.limit > 0 ? filter.limit : 30));
+  query += " ORDER BY id DESC LIMIT $" + std::to_string(params.size());
+  std::vector<Run> out;
+  GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
+    return sql::Collect(conn, query, params, sql::RunFrom, &out);
+  }));
+  return out;
+}
+
+core::Result<std::vector<Run>> SqlStore::ListActiveRuns() {
+  std::vector<Run> out;
+  GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
+    return sql::Collect(conn,
+                        std::string("SELECT ") + sql::kRunColumns +
+                            " FROM runs WHERE status <> 'completed' ORDER BY id",
+                        {}, sql::RunFrom, &out);
+  }));
+  return out;
+}
+
+core::Status SqlStore::UpdateRun(const Run& run) {
+  return Write([&](Connection& conn) {
+    return sql::Affected(
+        conn.Exec("UPDATE runs SET status = $2, conclusion = $3, error = $4, "
+                  "started_at = CASE WHEN $5 = 0 THEN started_at ELSE $5 END, "
+                  "completed_at = CASE WHEN $6 = 0 THEN completed_at ELSE $6 END WHERE id = $1",
+                  {run.id, run.status, run.conclusion, run.error, run.started_at,
+                   run.completed_at}),
+        RunName(run.id));
+  });
+}
+
+core::Status SqlStore::RequestCancel(Id run_id) {
+  return Write([&](Connection& conn) {
+    return sql::Affected(conn.Exec("UPDATE runs SET cancel_requested = 1 WHERE id = $1", {run_id}),
+                         RunName(run_id));
+  });
+}
+
+core::Result<Run> SqlStore::NewAttempt(Id run_id) {
+  Run out;
+  GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
+    GANTRY_RETURN_IF_ERROR(sql::Affected(
+        conn.Exec("UPDATE runs SET attempt = attempt + 1, status = 'queued', conclusion = '', "
+                  "error = '', cancel_requested = 0, started_at = 0, completed_at = 0 "
+                  "WHERE id = $1",
+                  {run_id}),
+        RunName(run_id)));
+    core::Result<Run> run = SelectRun(conn, run_id);
+    if (!run.ok()) return run.status();
+    out = std::move(*run);
+    return core::Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace gantry::store

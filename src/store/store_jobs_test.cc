@@ -1,0 +1,281 @@
+// The Store contract for jobs, leases, steps, logs and annotations, on both dialects.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "store/store.h"
+#include "store/store_test_util.h"
+
+namespace gantry::store {
+namespace {
+
+TEST_P(StoreTest, UpsertJobIsIdempotent) {
+  User alice = MakeUser("alice");
+  store::Run run = MakeRun(MakeProject("shop", alice.id).id);
+  Job first = MakeJob(run.id, "test", 0);
+  Job second = MakeJob(run.id, "test", 1);
+  EXPECT_NE(first.id, second.id);
+  Job replay;
+  replay.run_id = run.id;
+  replay.job_id = "test";
+  replay.instance = 0;
+  replay.name = "changed";
+  core::Result<Job> again = store().UpsertJob(replay);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->id, first.id);
+  EXPECT_EQ(again->name, "test");  // unchanged
+  EXPECT_EQ(again->labels, R"(["ubuntu-latest"])");
+  core::Result<std::vector<Job>> jobs = store().ListJobs(run.id, 0);
+  ASSERT_EQ(jobs->size(), 2u);
+  EXPECT_EQ(jobs->at(0).id, first.id);
+  EXPECT_EQ(jobs->at(1).id, second.id);
+  EXPECT_EQ(store().GetJob(9999).status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(StoreTest, UpdateJobWritesEveryField) {
+  User alice = MakeUser("alice");
+  store::Run run = MakeRun(MakeProject("shop", alice.id).id);
+  Job job = MakeJob(run.id, "build");
+  job.status = "waiting";
+  job.matrix = R"({"os":"linux"})";
+  job.needs = "{}";
+  job.summary = "# done";
+  job.continued_on_error = true;
+  job.started_at = 7;
+  ASSERT_TRUE(store().UpdateJob(job).ok());
+  core::Result<Job> got = store().GetJob(job.id);
+  EXPECT_EQ(got->status, "waiting");
+  EXPECT_EQ(got->matrix, R"({"os":"linux"})");
+  EXPECT_EQ(got->summary, "# done");
+  EXPECT_TRUE(got->continued_on_error);
+  EXPECT_EQ(got->started_at, 7);
+  job.id = 9999;
+  EXPECT_EQ(store().UpdateJob(job).code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(StoreTest, LeaseJobHandsOutEachQueuedJobOnceAcrossThreads) {
+  User alice = MakeUser("alice");
+  Project shop = MakeProject("shop", alice.id);
+  std::vector<Id> ids;
+  for (int r = 0; r < 5; ++r) {
+    store::Run run = MakeRun(shop.id);
+    for (int j = 0; j < 8; ++j) ids.push_back(MakeJob(run.id, "job" + std::to_string(j)).id);
+  }
+  std::mutex mu;
+  std::map<Id, int> leased;
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 0;; ++n) {
+        LeaseRequest req{"exec-" + std::to_string(t), "lease-" + std::to_string(t) + "-" +
+                         std::to_string(n), 1000, 61000};
+        core::Result<std::optional<Job>> job = store().LeaseJob(ids, req);
+        if (!job.ok()) {
+          ADD_FAILURE() << job.status().ToString();
+          ++errors;
+          return;
+        }
+        if (!job->has_value()) return;
+        EXPECT_EQ((*job)->status, "in_progress");
+        EXPECT_EQ((*job)->lease_id, req.lease_id);
+        EXPECT_EQ((*job)->executor, req.executor);
+        std::lock_guard<std::mutex> lock(mu);
+        ++leased[(*job)->id];
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(leased.size(), ids.size());
+  for (const auto& [id, count] : leased) EXPECT_EQ(count, 1) << "job " << id;
+  EXPECT_TRUE(store().ListQueuedJobs(100)->empty());
+}
+
+TEST_P(StoreTest, LeaseJobTakesOldestCandidateOfActiveRuns) {
+  User alice = MakeUser("alice");
+  Project shop = MakeProject("shop", alice.id);
+  store::Run done = MakeRun(shop.id);
+  Job orphan = MakeJob(done.id, "build");
+  done.status = "completed";
+  ASSERT_TRUE(store().UpdateRun(done).ok());
+  store::Run run = MakeRun(shop.id);
+  Job a = MakeJob(run.id, "a");
+  Job b = MakeJob(run.id, "b");
+  Job c = MakeJob(run.id, "c");
+
+  core::Result<std::vector<Job>> queued = store().ListQueuedJobs(10);
+  ASSERT_EQ(queued->size(), 3u);
+  EXPECT_EQ(queued->at(0).id, a.id);
+
+  LeaseRequest req{"e1", "l1", 100, 200};
+  EXPECT_FALSE(store().LeaseJob({orphan.id}, req)->has_value());
+  EXPECT_FALSE(store().LeaseJob({}, req)->has_value());
+  core::Result<std::optional<Job>> got = store().LeaseJob({c.id, b.id}, req);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->id, b.id);
+  EXPECT_EQ((*got)->started_at, 100);
+  EXPECT_EQ((*got)->lease_expires_at, 200);
+  EXPECT_EQ(store().ListQueuedJobs(10)->size(), 2u);
+}
+
+TEST_P(StoreTest, LeasesRenewAndExpire) {
+  User alice = MakeUser("alice");
+  store::Run run = MakeRun(MakeProject("shop", alice.id).id);
+  Job a = MakeJob(run.id, "a");
+  Job b = MakeJob(run.id, "b");
+  ASSERT_TRUE(store().LeaseJob({a.id}, {"e1", "la", 0, 1000})->has_value());
+  ASSERT_TRUE(store().LeaseJob({b.id}, {"e2", "lb", 0, 1000})->has_value());
+  ASSERT_TRUE(store().RenewLease(b.id, "lb", 5000).ok());
+  EXPECT_EQ(store().RenewLease(b.id, "wrong", 5000).code(), core::StatusCode::kNotFound);
+
+  EXPECT_TRUE(store().ListExpiredLeases(1000)->empty());
+  core::Result<std::vector<Job>> expired = store().ListExpiredLeases(1001);
+  ASSERT_EQ(expired->size(), 1u);
+  EXPECT_EQ(expired->at(0).id, a.id);
+  EXPECT_EQ(store().ListExpiredLeases(6000)->size(), 2u);
+}
+
+TEST_P(StoreTest, CompleteJobNumbersCompletionsAndRejectsDuplicates) {
+  User alice = MakeUser("alice");
+  store::Run run = MakeRun(MakeProject("shop", alice.id).id);
+  Job a = MakeJob(run.id, "a");
+  Job b = MakeJob(run.id, "b");
+  Job c = MakeJob(run.id, "c");
+  ASSERT_TRUE(store().LeaseJob({b.id}, {"e1", "lb", 0, 1000})->has_value());
+
+  b.conclusion = "success";
+  b.outputs = R"({"v":"1"})";
+  b.completed_at = 500;
+  core::Result<Job> done_b = store().CompleteJob(b);
+  ASSERT_TRUE(done_b.ok()) << done_b.status().ToString();
+  EXPECT_EQ(done_b->completion_seq, 1);
+  EXPECT_EQ(done_b->status, "completed");
+  EXPECT_EQ(done_b->outputs, R"({"v":"1"})");
+  EXPECT_EQ(done_b->lease_id, "");
+  EXPECT_EQ(done_b->lease_expires_at, 0);
+  EXPECT_EQ(done_b->completed_at, 500);
+
+  c.conclusion = "failure";
+  EXPECT_EQ(store().CompleteJob(c)->completion_seq, 2);
+  a.conclusion = "skipped";
+  EXPECT_EQ(store().CompleteJob(a)->completion_seq, 3);
+  EXPECT_EQ(store().CompleteJob(a).status().code(), core::StatusCode::kInvalidArgument);
+  Job missing;
+  missing.id = 9999;
+  EXPECT_EQ(store().CompleteJob(missing).status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(StoreTest, ConcurrentCompletionsGetDistinctSequenceNumbers) {
+  User alice = MakeUser("alice");
+  store::Run run = MakeRun(MakeProject("shop", alice.id).id);
+  std::vector<Job> jobs;
+  for (int i = 0; i < 12; ++i) jobs.push_back(MakeJob(run.id, "j" + std::to_string(i)));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = t; i < jobs.size(); i += 4) {
+        Job j = jobs[i];
+        j.conclusion = "success";
+        core::Result<Job> done = store().CompleteJob(j);
+        EXPECT_TRUE(done.ok()) << done.status().ToString();
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::set<int64_t> seqs;
+  core::Result<std::vector<Job>> done = store().ListJobs(run.id, 0);
+  ASSERT_TRUE(done.ok());
+  for (const Job& j : *done) seqs.insert(j.completion_seq);
+  EXPECT_EQ(seqs.size(), 12u);
+  EXPECT_EQ(*seqs.begin(), 1);
+  EXPECT_EQ(*seqs.rbegin(), 12);
+}
+
+TEST_P(StoreTest, StepsAreUpsertedAndListedInStageOrder) {
+  User alice = MakeUser("alice");
+  Job job = MakeJob(MakeRun(MakeProject("shop", alice.id).id).id, "build");
+  Step post{job.id, 0, "post", "Post checkout", "completed", "success", "success", "", false, 9,
+            10};
+  Step main1{job.id, 1, "", "Test", "in_progress", "", "", "", false, 5, 0};
+  Step main0{job.id, 0, "", "Checkout", "completed", "success", "success", "", false, 1, 4};
+  Step pre{job.id, 0, "pre", "Pre", "completed", "success", "success", "", true, 0, 1};
+  for (const Step& s : {post, main1, main0, pre}) ASSERT_TRUE(store().PutStep(s).ok());
+  main1.status = "completed";
+  main1.conclusion = "failure";
+  main1.completed_at = 8;
+  ASSERT_TRUE(store().PutStep(main1).ok());
+  core::Result<std::vector<Step>> steps = store().ListSteps(job.id);
+  ASSERT_EQ(steps->size(), 4u);
+  EXPECT_EQ(steps->at(0).stage, "pre");
+  EXPECT_TRUE(steps->at(0).background);
+  EXPECT_EQ(steps->at(1).name, "Checkout");
+  EXPECT_EQ(steps->at(2).name, "Test");
+  EXPECT_EQ(steps->at(2).conclusion, "failure");
+  EXPECT_EQ(steps->at(2).completed_at, 8);
+  EXPECT_EQ(steps->at(3).stage, "post");
+}
+
+TEST_P(StoreTest, AppendLogsIgnoresRepeatedSeqsAndReadsFromOffsets) {
+  User alice = MakeUser("alice");
+  Job job = MakeJob(MakeRun(MakeProject("shop", alice.id).id).id, "build");
+  core::Result<int64_t> size =
+      store().AppendLogs(job.id, {{job.id, 1, 0, "hello\n", 0}, {job.id, 2, 0, "world\n", 0}});
+  ASSERT_TRUE(size.ok()) << size.status().ToString();
+  EXPECT_EQ(*size, 12);
+  // A retry of seq 2 with seq 3: only seq 3 is new.
+  size = store().AppendLogs(job.id, {{job.id, 2, 0, "world\n", 0}, {job.id, 3, 1, "é\n", 0}});
+  EXPECT_EQ(*size, 15);
+  EXPECT_EQ(*store().AppendLogs(job.id, {}), 15);
+
+  core::Result<std::vector<LogChunk>> all = store().ReadLogs(job.id, 0, 1 << 20);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ(all->at(0).offset, 0);
+  EXPECT_EQ(all->at(1).offset, 6);
+  EXPECT_EQ(all->at(2).offset, 12);
+  EXPECT_EQ(all->at(2).data, "é\n");
+  EXPECT_EQ(all->at(2).step, 1);
+  EXPECT_EQ(all->at(2).seq, 3);
+
+  core::Result<std::vector<LogChunk>> mid = store().ReadLogs(job.id, 8, 1 << 20);
+  ASSERT_EQ(mid->size(), 2u);  // the chunk holding byte 8, then the rest
+  EXPECT_EQ(mid->at(0).seq, 2);
+  EXPECT_EQ(store().ReadLogs(job.id, 6, 1 << 20)->front().seq, 2);
+  EXPECT_TRUE(store().ReadLogs(job.id, 15, 1 << 20)->empty());
+  core::Result<std::vector<LogChunk>> small = store().ReadLogs(job.id, 0, 1);
+  ASSERT_EQ(small->size(), 1u);  // at least one chunk even past the limit
+  EXPECT_EQ(store().ReadLogs(job.id, 0, 12)->size(), 2u);
+}
+
+TEST_P(StoreTest, LogsKeepArbitraryBytes) {
+  User alice = MakeUser("alice");
+  Job job = MakeJob(MakeRun(MakeProject("shop", alice.id).id).id, "build");
+  std::string bytes("a\0b\xff\xfe\\x00\n", 9);
+  ASSERT_TRUE(store().AppendLogs(job.id, {{job.id, 1, 0, bytes, 0}}).ok());
+  core::Result<std::vector<LogChunk>> read = store().ReadLogs(job.id, 0, 100);
+  ASSERT_EQ(read->size(), 1u);
+  EXPECT_EQ(read->at(0).data, bytes);
+}
+
+TEST_P(StoreTest, AnnotationsKeepTheirOrder) {
+  User alice = MakeUser("alice");
+  Job job = MakeJob(MakeRun(MakeProject("shop", alice.id).id).id, "build");
+  Annotation a{job.id, 1, "error", "boom", "Build", "src/a.cc", 3, 4, 5, 6};
+  Annotation b{job.id, 2, "warning", "hmm", "", "", 0, 0, 0, 0};
+  ASSERT_TRUE(store().AddAnnotations(job.id, {a, b}).ok());
+  core::Result<std::vector<Annotation>> got = store().ListAnnotations(job.id);
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ(got->at(0).message, "boom");
+  EXPECT_EQ(got->at(0).file, "src/a.cc");
+  EXPECT_EQ(got->at(0).end_column, 6);
+  EXPECT_EQ(got->at(1).level, "warning");
+}
+
+}  // namespace
+}  // namespace gantry::store

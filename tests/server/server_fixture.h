@@ -1,0 +1,247 @@
+#pragma once
+
+// Integration-test fixture for `gantry server`: boots the real binary on port 0 (SQLite in a
+// temp data directory, or PostgreSQL from scripts/pg-up.sh when GANTRY_TEST_DATABASE=postgres),
+// talks to it over HTTP with libcurl, and builds git repositories to push.
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gantry::testing {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+struct HttpReply {
+  long status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-cased names
+  json Json() const {
+    json j = json::parse(body, nullptr, false);
+    return j.is_discarded() ? json() : j;
+  }
+};
+
+inline size_t CollectBody(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+inline size_t CollectHeader(char* data, size_t size, size_t n, void* out) {
+  std::string line(data, size * n);
+  size_t colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+    (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
+  }
+  return size * n;
+}
+
+/// One HTTP request; `headers` are "Name: value" lines.
+inline HttpReply Http(const std::string& method, const std::string& url,
+                      const std::string& body = "", std::vector<std::string> headers = {},
+                      long timeout_ms = 30000) {
+  HttpReply reply;
+  CURL* c = curl_easy_init();
+  curl_slist* list = nullptr;
+  for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, CollectBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, CollectHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &reply.headers);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (curl_easy_perform(c) == CURLE_OK) {
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply.status);
+  }
+  curl_slist_free_all(list);
+  curl_easy_cleanup(c);
+  return reply;
+}
+
+/// Runs a shell command; returns its stdout (fails the test when it exits non-zero).
+inline std::string Sh(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int rc = ::pclose(p);
+  EXPECT_EQ(rc, 0) << command << "\n" << out;
+  return out;
+}
+
+inline std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+/// A real `gantry server` process.
+class ServerProcess {
+ public:
+  /// Starts it with `args` added to --listen 127.0.0.1:0 --data-dir DIR [--database DB].
+  void Start(const std::string& data_dir, const std::string& database,
+             const std::vector<std::string>& args = {}) {
+    data_dir_ = data_dir;
+    database_ = database;
+    fs::create_directories(data_dir);
+    log_ = data_dir + "/server.log";
+    std::vector<std::string> argv = {GANTRY_BINARY, "server", "--listen", "127.0.0.1:0",
+                                     "--data-dir", data_dir};
+    if (!database.empty()) {
+      argv.push_back("--database");
+      argv.push_back(database);
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    args_ = args;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 2);
+      ::dup2(fd, 1);
+      std::vector<char*> v;
+      for (auto& a : argv) v.push_back(a.data());
+      v.push_back(nullptr);
+      ::execv(v[0], v.data());
+      ::_exit(127);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::ifstream in(log_);
+      std::string line;
+      std::string last;
+      while (std::getline(in, line)) {
+        size_t at = line.find("gantry server listening on ");
+        if (at != std::string::npos) last = line.substr(at + 27);
+      }
+      if (!last.empty() && last != url_) {
+        url_ = last;
+        return;
+      }
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        FAIL() << "gantry server exited:\n" << Log();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL() << "gantry server did not print its URL:\n" << Log();
+  }
+  void Restart() {
+    std::string old = url_;
+    Start(data_dir_, database_, args_);
+  }
+  /// SIGKILL, as a crash.
+  void Kill9() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+  /// SIGTERM and wait; the exit status.
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  ~ServerProcess() { Kill9(); }
+  std::string Log() const {
+    std::ifstream in(log_);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  const std::string& url() const { return url_; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  std::string data_dir_, database_, log_, url_;
+  std::vector<std::string> args_;
+  pid_t pid_ = -1;
+};
+
+/// A fresh database URL for this test binary: "" (SQLite in the data dir) or a new PostgreSQL
+/// database from scripts/pg-up.sh when GANTRY_TEST_DATABASE=postgres.
+inline std::string TestDatabase(const std::string& name) {
+  const char* which = std::getenv("GANTRY_TEST_DATABASE");
+  if (which == nullptr || std::string(which) != "postgres") return "";
+  std::string url = Sh(std::string(GANTRY_SOURCE_DIR) + "/scripts/pg-up.sh " + name);
+  while (!url.empty() && (url.back() == '\n' || url.back() == ' ')) url.pop_back();
+  size_t nl = url.rfind('\n');
+  return nl == std::string::npos ? url : url.substr(nl + 1);
+}
+
+/// A user signed in on `server`.
+struct User {
+  std::string name, token;
+  std::vector<std::string> Auth() const { return {"Authorization: Bearer " + token}; }
+};
+
+inline User SignUp(const std::string& url, const std::string& name) {
+  HttpReply r = Http("POST", url + "/api/v1/auth/signup",
+                     json{{"username", name}, {"password", "correct horse"}, {"email", name + "@x.org"}}.dump());
+  EXPECT_EQ(r.status, 201) << r.body;
+  HttpReply l = Http("POST", url + "/api/v1/auth/login",
+                     json{{"username", name}, {"password", "correct horse"}}.dump());
+  EXPECT_EQ(l.status, 200) << l.body;
+  return User{name, l.Json().value("token", "")};
+}
+
+/// A git repository with a bare remote: write files, commit, push.
+class GitRepo {
+ public:
+  explicit GitRepo(const std::string& dir) : dir_(dir) {
+    fs::create_directories(dir + "/work");
+    Sh("git init -q --bare -b main " + Quote(dir + "/remote.git"));
+    Sh("git -C " + Quote(dir + "/work") + " init -q -b main && git -C " + Quote(dir + "/work") +
+       " remote add origin " + Quote(dir + "/remote.git"));
+  }
+  void Write(const std::string& path, const std::string& content) {
+    fs::path p = dir_ + "/work/" + path;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << content;
+  }
+  /// Commits everything and pushes `branch`; returns the new sha.
+  std::string Commit(const std::string& message, const std::string& branch = "main") {
+    std::string w = Quote(dir_ + "/work");
+    Sh("git -C " + w + " add -A && git -C " + w +
+       " -c user.name=Alice -c user.email=a@x.org commit -q --allow-empty -m " + Quote(message));
+    std::string sha = Sh("git -C " + w + " rev-parse HEAD").substr(0, 40);
+    Sh("git -C " + w + " push -q origin HEAD:refs/heads/" + branch);
+    return sha;
+  }
+  std::string remote() const { return dir_ + "/remote.git"; }
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace gantry::testing

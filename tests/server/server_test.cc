@@ -1,0 +1,518 @@
+// Integration tests of `gantry server`: the real binary on port 0, driven over HTTP, against
+// SQLite (default) or PostgreSQL (GANTRY_TEST_DATABASE=postgres). One server serves the whole
+// binary; tests that kill or restart a server start their own.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <openssl/hmac.h>
+
+#include "server_fixture.h"
+
+namespace gantry::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string TempDir(const std::string& name) {
+  std::string tmpl = (fs::temp_directory_path() / ("gantry-server-" + name + "-XXXXXX")).string();
+  char* made = ::mkdtemp(tmpl.data());
+  return made != nullptr ? std::string(made) : tmpl;
+}
+
+std::string Hmac(const std::string& key, const std::string& body) {
+  unsigned char out[32];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), out, &len);
+  static const char* hex = "0123456789abcdef";
+  std::string s = "sha256=";
+  for (unsigned i = 0; i < len; ++i) {
+    s += hex[out[i] >> 4];
+    s += hex[out[i] & 15];
+  }
+  return s;
+}
+
+class Env : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    dir = TempDir("shared");
+    server.Start(dir + "/data", TestDatabase("gantry_server_test"),
+                 {"--max-body", "1048576", "--executor-capacity", "4"});
+    admin = SignUp(server.url(), "admin");
+  }
+  void TearDown() override {
+    server.Stop();
+    std::error_code ec;
+    if (!HasFailure()) fs::remove_all(dir, ec);
+  }
+  static bool HasFailure() { return ::testing::UnitTest::GetInstance()->failed_test_count() > 0; }
+  std::string dir;
+  ServerProcess server;
+  User admin;
+};
+
+Env* g_env = nullptr;
+
+std::string Url() { return g_env->server.url(); }
+
+int g_counter = 0;
+std::string Unique(const std::string& base) { return base + std::to_string(++g_counter); }
+
+struct Project {
+  std::string name;  // owner/name
+  std::string secret;
+  std::unique_ptr<GitRepo> repo;
+};
+
+Project MakeProject(const User& user, const std::string& name,
+                    const std::map<std::string, std::string>& files) {
+  Project p;
+  p.name = user.name + "/" + name;
+  p.repo = std::make_unique<GitRepo>(TempDir(name));
+  for (const auto& [path, content] : files) p.repo->Write(path, content);
+  p.repo->Commit("initial");
+  HttpReply r = Http("POST", Url() + "/api/v1/projects",
+                     json{{"name", p.name}, {"repository", p.repo->remote()}, {"default_branch", "main"}}.dump(),
+                     user.Auth());
+  EXPECT_EQ(r.status, 201) << r.body;
+  p.secret = r.Json().value("webhook_secret", "");
+  EXPECT_EQ(r.Json().value("webhook_url", ""), Url() + "/api/v1/hooks/" + p.name);
+  return p;
+}
+
+HttpReply Push(const Project& p, const std::string& sha, const std::string& delivery,
+               const std::string& before = "0000000000000000000000000000000000000000") {
+  std::string body = json{{"ref", "refs/heads/main"},
+                          {"before", before},
+                          {"after", sha},
+                          {"head_commit", {{"id", sha}, {"message", "a change\n\nmore"}}},
+                          {"sender", {{"login", "alice"}}}}
+                         .dump();
+  return Http("POST", Url() + "/api/v1/hooks/" + p.name, body,
+              {"X-GitHub-Event: push", "X-GitHub-Delivery: " + delivery,
+               "X-Hub-Signature-256: " + Hmac(p.secret, body), "Content-Type: application/json"});
+}
+
+json WaitRun(const User& u, int64_t run, int seconds = 60, const std::string& url = "") {
+  std::string base = url.empty() ? Url() : url;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  json j;
+  while (std::chrono::steady_clock::now() < deadline) {
+    j = Http("GET", base + "/api/v1/runs/" + std::to_string(run), "", u.Auth()).Json();
+    if (j.value("status", "") == "completed") return j;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ADD_FAILURE() << "run " << run << " did not complete: " << j.dump(2);
+  return j;
+}
+
+const json* JobNamed(const json& run, const std::string& name) {
+  for (const json& j : run["jobs"]) {
+    if (j.value("name", "") == name) return &j;
+  }
+  return nullptr;
+}
+
+std::string JobLog(const User& u, const json& job) {
+  return Http("GET", Url() + "/api/v1/jobs/" + std::to_string(job["id"].get<int64_t>()) + "/logs", "",
+              u.Auth())
+      .body;
+}
+
+const char kPipeline[] = R"(name: CI
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    outputs:
+      version: ${{ steps.v.outputs.version }}
+    steps:
+      - id: v
+        run: echo "version=1.2.3" >> "$GITHUB_OUTPUT"
+      - run: echo "token is ${{ secrets.DEPLOY_TOKEN }}"
+      - run: echo "::warning file=src/app.c,line=7::check this"
+      - run: echo "## Built 1.2.3" >> "$GITHUB_STEP_SUMMARY"
+      - run: mkdir -p out && echo hello > out/a.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: bundle
+          path: out/
+  test:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - run: test "${{ needs.build.outputs.version }}" = 1.2.3
+      - run: echo "tested ${{ needs.build.outputs.version }} with ${{ vars.LEVEL }}"
+)";
+
+TEST(ServerTest, HealthReadyAndMetrics) {
+  HttpReply h = Http("GET", Url() + "/health");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.Json().value("status", ""), "ok");
+  EXPECT_FALSE(h.Json().value("version", "").empty());
+  EXPECT_EQ(Http("GET", Url() + "/ready").status, 200);
+  HttpReply m = Http("GET", Url() + "/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_THAT(m.body, HasSubstr("gantry_http_requests_total"));
+  EXPECT_THAT(m.body, HasSubstr("gantry_queue_depth"));
+}
+
+TEST(ServerTest, SignupLoginTokensAndLogout) {
+  std::string name = Unique("bob");
+  HttpReply s = Http("POST", Url() + "/api/v1/auth/signup",
+                     json{{"username", name}, {"password", "a long password"}, {"email", "b@x.org"}}.dump());
+  ASSERT_EQ(s.status, 201) << s.body;
+  EXPECT_EQ(s.Json()["user"].value("username", ""), name);
+  EXPECT_GT(s.Json()["user"].value("id", 0), 0);
+  EXPECT_FALSE(s.Json()["user"].value("is_admin", true));  // only the first user is admin
+  HttpReply dup = Http("POST", Url() + "/api/v1/auth/signup",
+                       json{{"username", name}, {"password", "a long password"}}.dump());
+  EXPECT_EQ(dup.status, 409);
+  EXPECT_EQ(dup.Json()["error"].value("field", ""), "username");
+  EXPECT_EQ(Http("POST", Url() + "/api/v1/auth/login",
+                 json{{"username", name}, {"password", "wrong password"}}.dump())
+                .status,
+            401);
+  HttpReply l = Http("POST", Url() + "/api/v1/auth/login",
+                     json{{"username", name}, {"password", "a long password"}}.dump());
+  ASSERT_EQ(l.status, 200) << l.body;
+  std::string token = l.Json().value("token", "");
+  User u{name, token};
+  EXPECT_EQ(Http("GET", Url() + "/api/v1/user", "", u.Auth()).Json().value("username", ""), name);
+  EXPECT_EQ(Http("GET", Url() + "/api/v1/user").status, 401);
+  // A personal access token works with both schemes, is listed without its value, and dies
+  // when deleted.
+  HttpReply pat = Http("POST", Url() + "/api/v1/user/tokens",
+                       json{{"name", "ci"}, {"scopes", {"repo"}}, {"expires_in_days", 30}}.dump(), u.Auth());
+  ASSERT_EQ(pat.status, 201) << pat.body;
+  std::string pat_token = pat.Json().value("token", "");
+  EXPECT_EQ(Http("GET", Url() + "/api/v1/user", "", {"Authorization: token " + pat_token}).status, 200);
+  HttpReply list = Http("GET", Url() + "/api/v1/user/tokens", "", u.Auth());
+  EXPECT_THAT(list.body, HasSubstr("\"ci\""));
+  EXPECT_THAT(list.body, Not(HasSubstr(pat_token)));
+  int64_t id = pat.Json().value("id", int64_t{0});
+  EXPECT_EQ(Http("DELETE", Url() + "/api/v1/user/tokens/" + std::to_string(id), "", u.Auth()).status, 204);
+  EXPECT_EQ(Http("GET", Url() + "/api/v1/user", "", {"Authorization: Bearer " + pat_token}).status, 401);
+  EXPECT_EQ(Http("POST", Url() + "/api/v1/auth/logout", "", u.Auth()).status, 204);
+  EXPECT_EQ(Http("GET", Url() + "/api/v1/user", "", u.Auth()).status, 401);
+}
+
+TEST(ServerTest, BadRequestsGetPreciseJsonErrors) {
+  auto err = [](const HttpReply& r) { return r.Json()["error"]; };
+  HttpReply bad = Http("POST", Url() + "/api/v1/auth/signup", "{not json");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(err(bad).value("code", ""), "invalid_json");
+  HttpReply unknown = Http("POST", Url() + "/api/v1/auth/signup",
+                           json{{"username", "x"}, {"password", "12345678"}, {"admin", true}}.dump());
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(err(unknown).value("field", ""), "admin");
+  HttpReply type = Http("POST", Url() + "/api/v1/auth/login", json{{"username", 5}, {"password", "x"}}.dump());
+  EXPECT_EQ(type.status, 400);
+  EXPECT_EQ(err(type).value("field", ""), "username");
+  HttpReply missing = Http("POST", Url() + "/api/v1/auth/login", json{{"username", "x"}}.dump());
+  EXPECT_EQ(missing.status, 422);
+  EXPECT_EQ(err(missing).value("field", ""), "password");
+  HttpReply big = Http("POST", Url() + "/api/v1/auth/login", std::string(2 * 1024 * 1024, 'x'));
+  EXPECT_EQ(big.status, 413);
+  HttpReply nowhere = Http("GET", Url() + "/api/v1/nowhere");
+  EXPECT_EQ(nowhere.status, 404);
+  EXPECT_FALSE(err(nowhere).value("message", "").empty());
+  EXPECT_EQ(Http("DELETE", Url() + "/health").status, 405);
+}
+
+TEST(ServerTest, RolesAreCheckedOnEveryEndpointClass) {
+  User owner = SignUp(Url(), Unique("owner"));
+  Project p = MakeProject(owner, "roles", {{".github/workflows/ci.yml", "on: [push, workflow_dispatch]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n"}});
+  std::map<std::string, User> users;
+  for (std::string role : {"viewer", "developer", "maintainer"}) {
+    users[role] = SignUp(Url(), Unique(role));
+    EXPECT_EQ(Http("PUT", Url() + "/api/v1/projects/" + p.name + "/members/" + users[role].name,
+                   json{{"role", role}}.dump(), owner.Auth())
+                  .status,
+              204);
+  }
+  users["stranger"] = SignUp(Url(), Unique("stranger"));
+  users["owner"] = owner;
+  struct Call {
+    std::string method, path, body;
+    std::string min_role;
+    int ok_status;
+  };
+  std::string base = "/api/v1/projects/" + p.name;
+  std::vector<Call> calls = {
+      {"GET", base, "", "viewer", 200},
+      {"GET", base + "/runs", "", "viewer", 200},
+      {"GET", base + "/variables", "", "viewer", 200},
+      {"GET", base + "/secrets", "", "developer", 200},
+      {"POST", base + "/workflows/ci.yml/dispatches", R"({"ref":"main"})", "developer", 201},
+      {"PUT", base + "/secrets/TOKEN", R"({"value":"s3cret-value"})", "maintainer", 204},
+      {"PUT", base + "/variables/LEVEL", R"({"value":"3"})", "maintainer", 204},
+      {"GET", base + "/members", "", "viewer", 200},
+  };
+  auto rank = [](const std::string& r) {
+    return r == "viewer" ? 1 : r == "developer" ? 2 : r == "maintainer" ? 3 : r == "owner" ? 4 : 0;
+  };
+  for (const auto& [role, user] : users) {
+    for (const Call& c : calls) {
+      HttpReply r = Http(c.method, Url() + c.path, c.body, user.Auth());
+      int want = rank(role) >= rank(c.min_role) ? c.ok_status : role == "stranger" ? 404 : 403;
+      EXPECT_EQ(r.status, want) << role << " " << c.method << " " << c.path << ": " << r.body;
+    }
+  }
+  // A stranger cannot tell a project exists from one that does not.
+  HttpReply none = Http("GET", Url() + "/api/v1/projects/" + owner.name + "/nothing", "", users["stranger"].Auth());
+  HttpReply hidden = Http("GET", Url() + base, "", users["stranger"].Auth());
+  EXPECT_EQ(none.status, hidden.status);
+  // Run-level endpoints follow the project's roles too.
+  json runs = Http("GET", Url() + base + "/runs", "", owner.Auth()).Json();
+  ASSERT_FALSE(runs["runs"].empty()) << runs.dump();
+  std::string run = "/api/v1/runs/" + std::to_string(runs["runs"][0]["id"].get<int64_t>());
+  EXPECT_EQ(Http("GET", Url() + run, "", users["stranger"].Auth()).status, 404);
+  EXPECT_EQ(Http("GET", Url() + run, "", users["viewer"].Auth()).status, 200);
+  EXPECT_EQ(Http("POST", Url() + run + "/rerun", "{}", users["viewer"].Auth()).status, 403);
+}
+
+TEST(ServerTest, WebhookSignaturesReplayAndMalformedPayloads) {
+  User u = SignUp(Url(), Unique("hooks"));
+  Project p = MakeProject(u, "hooks", {{".github/workflows/ci.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n"}});
+  std::string sha = p.repo->Commit("second");
+  std::string body = json{{"ref", "refs/heads/main"}, {"after", sha}}.dump();
+  HttpReply forged = Http("POST", Url() + "/api/v1/hooks/" + p.name, body,
+                          {"X-GitHub-Event: push", "X-GitHub-Delivery: d1",
+                           "X-Hub-Signature-256: " + Hmac("wrong secret", body)});
+  EXPECT_EQ(forged.status, 401);
+  HttpReply unsigned_ = Http("POST", Url() + "/api/v1/hooks/" + p.name, body, {"X-GitHub-Event: push"});
+  EXPECT_EQ(unsigned_.status, 401);
+  HttpReply ok = Push(p, sha, "delivery-1");
+  ASSERT_EQ(ok.status, 202) << ok.body;
+  ASSERT_EQ(ok.Json()["runs"].size(), 1u);
+  HttpReply replay = Push(p, sha, "delivery-1");
+  EXPECT_LT(replay.status, 300);
+  EXPECT_TRUE(replay.Json()["runs"].empty()) << replay.body;
+  std::string garbage = "{\"ref\": ";
+  HttpReply malformed = Http("POST", Url() + "/api/v1/hooks/" + p.name, garbage,
+                             {"X-GitHub-Event: push", "X-GitHub-Delivery: d2",
+                              "X-Hub-Signature-256: " + Hmac(p.secret, garbage)});
+  EXPECT_EQ(malformed.status, 400);
+  // Gitea's header names work too.
+  std::string sha2 = p.repo->Commit("third");
+  std::string gbody = json{{"ref", "refs/heads/main"}, {"after", sha2}}.dump();
+  std::string gsig = Hmac(p.secret, gbody).substr(7);
+  HttpReply gitea = Http("POST", Url() + "/api/v1/hooks/" + p.name, gbody,
+                         {"X-Gitea-Event: push", "X-Gitea-Delivery: g1", "X-Gitea-Signature: " + gsig});
+  EXPECT_EQ(gitea.status, 202) << gitea.body;
+  json run = WaitRun(u, ok.Json()["runs"][0].get<int64_t>());
+  EXPECT_EQ(run.value("conclusion", ""), "success") << run.dump(2);
+}
+
+TEST(ServerTest, PushRunsToCompletionWithLogsSummariesAnnotationsArtifacts) {
+  User u = SignUp(Url(), Unique("alice"));
+  Project p = MakeProject(u, "shop", {{".github/workflows/ci.yml", kPipeline}});
+  std::string base = "/api/v1/projects/" + p.name;
+  ASSERT_EQ(Http("PUT", Url() + base + "/secrets/DEPLOY_TOKEN", R"({"value":"hunter2-secret"})", u.Auth()).status, 204);
+  ASSERT_EQ(Http("PUT", Url() + base + "/variables/LEVEL", R"({"value":"three"})", u.Auth()).status, 204);
+  std::string sha = p.repo->Commit("feature");
+  HttpReply hook = Push(p, sha, Unique("push"));
+  ASSERT_EQ(hook.status, 202) << hook.body;
+  int64_t id = hook.Json()["runs"][0];
+  json run = WaitRun(u, id);
+  ASSERT_EQ(run.value("conclusion", ""), "success") << run.dump(2);
+  EXPECT_EQ(run.value("head_sha", ""), sha);
+  EXPECT_EQ(run.value("event", ""), "push");
+  EXPECT_EQ(run.value("display_title", ""), "a change");
+  const json* build = JobNamed(run, "build");
+  const json* test = JobNamed(run, "test");
+  ASSERT_TRUE(build && test) << run.dump(2);
+  EXPECT_EQ((*build)["outputs"].value("version", ""), "1.2.3");
+  EXPECT_GE((*build)["steps"].size(), 6u);
+  std::string log = JobLog(u, *build);
+  EXPECT_THAT(log, HasSubstr("token is ***"));
+  EXPECT_THAT(log, Not(HasSubstr("hunter2-secret")));
+  EXPECT_THAT(JobLog(u, *test), HasSubstr("tested 1.2.3 with three"));
+  json job = Http("GET", Url() + "/api/v1/jobs/" + std::to_string((*build)["id"].get<int64_t>()), "", u.Auth()).Json();
+  EXPECT_THAT(job.value("summary", ""), HasSubstr("## Built 1.2.3"));
+  ASSERT_FALSE(job["annotations"].empty()) << job.dump(2);
+  EXPECT_EQ(job["annotations"][0].value("file", ""), "src/app.c");
+  EXPECT_EQ(job["annotations"][0].value("line", 0), 7);
+  json arts = Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "/artifacts", "", u.Auth()).Json();
+  ASSERT_EQ(arts["artifacts"].size(), 1u) << arts.dump();
+  EXPECT_EQ(arts["artifacts"][0].value("name", ""), "bundle");
+  HttpReply zip = Http("GET", arts["artifacts"][0].value("archive_download_url", ""), "", u.Auth());
+  EXPECT_EQ(zip.status, 200);
+  EXPECT_EQ(zip.body.substr(0, 2), "PK");
+  // The runs list, filtered.
+  json list = Http("GET", Url() + base + "/runs?status=success&branch=main&event=push", "", u.Auth()).Json();
+  ASSERT_FALSE(list["runs"].empty());
+  EXPECT_EQ(list["runs"][0].value("id", 0), id);
+  EXPECT_TRUE(Http("GET", Url() + base + "/runs?event=pull_request", "", u.Auth()).Json()["runs"].empty());
+}
+
+TEST(ServerTest, DispatchValidatesInputsFieldByField) {
+  User u = SignUp(Url(), Unique("carol"));
+  Project p = MakeProject(u, "dispatch", {{".github/workflows/deploy.yml", R"(on:
+  workflow_dispatch:
+    inputs:
+      env:
+        type: choice
+        options: [staging, production]
+        required: true
+      dry:
+        type: boolean
+        default: true
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "deploying to ${{ inputs.env }} dry=${{ inputs.dry }}"
+)"}});
+  std::string url = Url() + "/api/v1/projects/" + p.name + "/workflows/deploy.yml/dispatches";
+  HttpReply missing = Http("POST", url, R"({"ref":"main","inputs":{}})", u.Auth());
+  EXPECT_EQ(missing.status, 422);
+  EXPECT_EQ(missing.Json()["error"].value("field", ""), "inputs.env");
+  HttpReply bad = Http("POST", url, R"({"ref":"main","inputs":{"env":"moon"}})", u.Auth());
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_THAT(bad.body, HasSubstr("staging"));
+  HttpReply unknown = Http("POST", url, R"({"ref":"main","inputs":{"env":"staging","x":"1"}})", u.Auth());
+  EXPECT_EQ(unknown.Json()["error"].value("field", ""), "inputs.x");
+  EXPECT_EQ(Http("POST", url, R"({"ref":"nope","inputs":{"env":"staging"}})", u.Auth()).status, 422);
+  HttpReply ok = Http("POST", url, R"({"ref":"main","inputs":{"env":"staging","dry":false}})", u.Auth());
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  json run = WaitRun(u, ok.Json()["runs"][0].get<int64_t>());
+  EXPECT_EQ(run.value("conclusion", ""), "success") << run.dump(2);
+  EXPECT_EQ(run.value("event", ""), "workflow_dispatch");
+  EXPECT_THAT(JobLog(u, run["jobs"][0]), HasSubstr("deploying to staging dry=false"));
+}
+
+TEST(ServerTest, CancelStopsARunningJobAndConcludesCancelled) {
+  User u = SignUp(Url(), Unique("dave"));
+  Project p = MakeProject(u, "cancel", {{".github/workflows/long.yml", R"(on: workflow_dispatch
+jobs:
+  long:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo started; sleep 120
+      - if: always()
+        run: echo cleanup ran
+  after:
+    needs: long
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo never
+)"}});
+  HttpReply d = Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/long.yml/dispatches", "{}", u.Auth());
+  ASSERT_EQ(d.status, 201) << d.body;
+  int64_t id = d.Json()["runs"][0];
+  std::string run_url = Url() + "/api/v1/runs/" + std::to_string(id);
+  // Wait until the step runs, then cancel.
+  for (int i = 0; i < 400; ++i) {
+    json r = Http("GET", run_url, "", u.Auth()).Json();
+    if (!r["jobs"].empty() && JobLog(u, r["jobs"][0]).find("started") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Http("POST", run_url + "/cancel", "", u.Auth()).status, 202);
+  json run = WaitRun(u, id, 30);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  EXPECT_EQ(run.value("conclusion", ""), "cancelled") << run.dump(2);
+  const json* long_job = JobNamed(run, "long");
+  ASSERT_TRUE(long_job);
+  EXPECT_EQ(long_job->value("conclusion", ""), "cancelled");
+  EXPECT_THAT(JobLog(u, *long_job), HasSubstr("cleanup ran"));
+  const json* after = JobNamed(run, "after");
+  ASSERT_TRUE(after);
+  EXPECT_NE(after->value("conclusion", ""), "success");
+}
+
+TEST(ServerTest, RerunFailedJobsKeepsSuccessfulOnesAsANewAttempt) {
+  User u = SignUp(Url(), Unique("erin"));
+  std::string flag = TempDir("flag") + "/ran-once";
+  Project p = MakeProject(u, "rerun", {{".github/workflows/flaky.yml", std::string(R"(on: workflow_dispatch
+jobs:
+  stable:
+    runs-on: ubuntu-latest
+    outputs:
+      stamp: ${{ steps.s.outputs.stamp }}
+    steps:
+      - id: s
+        run: echo "stamp=$(date +%s%N)" >> "$GITHUB_OUTPUT"
+  flaky:
+    needs: stable
+    runs-on: ubuntu-latest
+    steps:
+      - run: test -f )") + flag + " || { touch " + flag + R"(; exit 1; }
+)"}});
+  HttpReply d = Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/flaky.yml/dispatches", "{}", u.Auth());
+  ASSERT_EQ(d.status, 201) << d.body;
+  int64_t id = d.Json()["runs"][0];
+  json first = WaitRun(u, id);
+  ASSERT_EQ(first.value("conclusion", ""), "failure") << first.dump(2);
+  std::string stamp = (*JobNamed(first, "stable"))["outputs"].value("stamp", "");
+  HttpReply re = Http("POST", Url() + "/api/v1/runs/" + std::to_string(id) + "/rerun", R"({"failed_only":true})", u.Auth());
+  ASSERT_EQ(re.status, 202) << re.body;
+  EXPECT_EQ(re.Json().value("attempt", 0), 2);
+  json second = WaitRun(u, id);
+  EXPECT_EQ(second.value("attempt", 0), 2);
+  EXPECT_EQ(second.value("conclusion", ""), "success") << second.dump(2);
+  // The successful job was carried over, not run again.
+  EXPECT_EQ((*JobNamed(second, "stable"))["outputs"].value("stamp", ""), stamp);
+  // The first attempt stays readable.
+  json old = Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "?attempt=1", "", u.Auth()).Json();
+  EXPECT_EQ((*JobNamed(old, "flaky")).value("conclusion", ""), "failure");
+}
+
+TEST(ServerTest, FollowedLogsStreamLiveAndEnd) {
+  User u = SignUp(Url(), Unique("frank"));
+  Project p = MakeProject(u, "follow", {{".github/workflows/slow.yml", R"(on: workflow_dispatch
+jobs:
+  slow:
+    runs-on: ubuntu-latest
+    steps:
+      - run: for i in 1 2 3; do echo "line $i"; sleep 0.3; done
+)"}});
+  HttpReply d = Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/slow.yml/dispatches", "{}", u.Auth());
+  ASSERT_EQ(d.status, 201);
+  int64_t id = d.Json()["runs"][0];
+  json run;
+  for (int i = 0; i < 200 && (run["jobs"].is_null() || run["jobs"].empty()); ++i) {
+    run = Http("GET", Url() + "/api/v1/runs/" + std::to_string(id), "", u.Auth()).Json();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_FALSE(run["jobs"].empty());
+  std::string job = std::to_string(run["jobs"][0]["id"].get<int64_t>());
+  HttpReply sse = Http("GET", Url() + "/api/v1/jobs/" + job + "/logs?follow=1", "", u.Auth(), 30000);
+  EXPECT_EQ(sse.status, 200);
+  EXPECT_THAT(sse.headers["content-type"], HasSubstr("text/event-stream"));
+  EXPECT_THAT(sse.body, HasSubstr("line 1"));
+  EXPECT_THAT(sse.body, HasSubstr("line 3"));
+  EXPECT_THAT(sse.body, HasSubstr("event: end"));
+  HttpReply events = Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "/events", "", u.Auth(), 30000);
+  EXPECT_THAT(events.body, HasSubstr("event: run"));
+  EXPECT_THAT(events.body, HasSubstr("event: end"));
+}
+
+TEST(ServerTest, PatternsAreSeeded) {
+  HttpReply list = Http("GET", Url() + "/api/v1/patterns", "", g_env->admin.Auth());
+  ASSERT_EQ(list.status, 200);
+  std::set<std::string> names;
+  for (const json& p : list.Json()["patterns"]) {
+    names.insert(p.value("name", ""));
+    EXPECT_FALSE(p.value("description", "").empty());
+    EXPECT_THAT(p.value("workflow", ""), HasSubstr("jobs:"));
+  }
+  for (const char* n : {"pr-validation", "full-cicd"}) EXPECT_TRUE(names.count(n)) << n;
+  EXPECT_EQ(Http("GET", Url() + "/api/v1/patterns/full-cicd", "", g_env->admin.Auth()).status, 200);
+  EXPECT_EQ(Http("GET", Url() + "/api/v1/patterns/nope", "", g_env->admin.Auth()).status, 404);
+}
+
+}  // namespace
+}  // namespace gantry::testing
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  curl_global_init(CURL_GLOBAL_ALL);
+  gantry::testing::g_env = new gantry::testing::Env();
+  ::testing::AddGlobalTestEnvironment(gantry::testing::g_env);
+  return RUN_ALL_TESTS();
+}

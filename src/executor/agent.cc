@@ -85,6 +85,7 @@ core::Status Agent::Run(const backend::CancelToken& stop) {
       finished.clear();
     }
     if (stop.cancelled()) break;
+    const auto asked = std::chrono::steady_clock::now();
     auto lease = client_->LeaseJob(free, options_.labels, options_.wait_seconds, &stop);
     if (!lease.ok()) {
       if (lease.status().code() == core::StatusCode::kCancelled) break;
@@ -102,7 +103,15 @@ core::Status Agent::Run(const backend::CancelToken& stop) {
       continue;
     }
     failures = 0;
-    if (!lease->has_value()) continue;
+    if (!lease->has_value()) {
+      // A server that answers "no job" without holding the request is not asked in a hot loop.
+      if (options_.wait_seconds > 0 &&
+          std::chrono::steady_clock::now() - asked < std::chrono::milliseconds(500)) {
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stop.cancelled(); });
+      }
+      continue;
+    }
     std::lock_guard lock(mu_);
     ++running_;
     threads.emplace_back([this, l = std::move(**lease), &finished]() {
@@ -207,8 +216,18 @@ bool Agent::Report(const JobSpec& spec, const std::string& lease_id,
     if (!st.ok())
       say("##[warning]artifact " + artifact.name + " was not uploaded: " + st.message());
   }
+  // A stopping agent (e.g. `gantry server` shutting down) bounds its last calls, so that a
+  // server that is going away does not hold the shutdown for the whole retry policy.
+  bool stopping = false;
+  {
+    std::lock_guard lock(mu_);
+    stopping = stopping_;
+  }
+  const std::chrono::milliseconds budget =
+      stopping ? std::chrono::milliseconds(5000) : std::chrono::milliseconds(0);
   // Every log chunk goes before the completion.
-  Status drained = uploader.Finish(options_.log_drain_timeout);
+  Status drained = uploader.Finish(stopping ? std::min(budget, options_.log_drain_timeout)
+                                            : options_.log_drain_timeout);
   if (IsLeaseLost(drained)) return false;
   if (!drained.ok()) Log(job + drained.message());
   Completion c;
@@ -218,7 +237,7 @@ bool Agent::Report(const JobSpec& spec, const std::string& lease_id,
   c.summary = report.summary;
   c.continued_on_error = report.continued_on_error;
   c.failed_step = report.failed_step;
-  Status st = client_->Complete(spec.id, lease_id, c);
+  Status st = client_->Complete(spec.id, lease_id, c, budget);
   if (IsLeaseLost(st)) return false;
   if (!st.ok()) Log(job + "the completion was not delivered: " + st.message());
   return true;

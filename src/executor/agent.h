@@ -84,7 +84,8 @@ class Agent {
   static core::Result<std::unique_ptr<Agent>> Make(AgentOptions options);
 
   /// Leases and runs jobs, up to `capacity` at once, until `stop` fires; then cancels the
-  /// running jobs (their always() steps still run), reports them and returns. Errors: a
+  /// running jobs (their always() steps still run), reports them (their last logs and the
+  /// completion get 5 s each) and returns. Errors: a
   /// rejected token (PermissionDenied) or an unusable work dir; a server that cannot be
   /// reached is waited for.
   core::Status Run(const backend::CancelToken& stop);

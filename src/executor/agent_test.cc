@@ -300,6 +300,37 @@ TEST_F(AgentTest, RunLeasesUpToCapacityAndCancelsRunningJobsOnStop) {
   }
 }
 
+TEST_F(AgentTest, AStoppingAgentBoundsItsLastCallsToAServerGoingAway) {
+  AgentOptions o = Options();
+  o.retry = RetryPolicy();  // real waits, many attempts: minutes without the stop budget
+  o.retry.max_attempts = 1000;
+  o.retry.initial_backoff = milliseconds(100);
+  o.retry.max_backoff = milliseconds(500);
+  std::atomic<bool> leased{false};
+  auto agent = MakeAgent(
+      o,
+      [&](const HttpRequest& r) -> core::Result<HttpReply> {
+        if (r.path.find("/lease") != std::string::npos) {
+          if (leased.exchange(true)) return FakeTransport::Reply(204);
+          nlohmann::ordered_json j = {{"lease_id", "L"}, {"job", JobSpecToJson(Spec())}};
+          return FakeTransport::Reply(200, j.dump());
+        }
+        if (r.path.find("/complete") != std::string::npos) return FakeTransport::Reply(503);
+        return FakeTransport::Reply(200, "{}");
+      },
+      [](const engine::Plan&, const engine::RunOptions& options, const engine::OneJob& job,
+         backend::Backend&, engine::RunObserver&) { return WaitForCancel(job, options); });
+  backend::CancelToken stop;
+  std::thread runner([&] { (void)agent->Run(stop); });
+  ASSERT_TRUE(transport_->WaitFor([](const auto& rs) { return !rs.empty(); }));
+  std::this_thread::sleep_for(milliseconds(200));
+  auto stopped = std::chrono::steady_clock::now();
+  stop.Cancel();
+  runner.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped, std::chrono::seconds(8));
+  EXPECT_GE(Completes().size(), 2u);  // tried, within the budget
+}
+
 TEST_F(AgentTest, RunStopsOnARejectedToken) {
   auto agent = MakeAgent(
       Options(),

@@ -316,8 +316,8 @@ core::Status ProtocolClient::PutCache(int64_t job, const std::string& lease_id,
   return Call(std::move(req), nullptr).status();
 }
 
-core::Status ProtocolClient::Complete(int64_t job, const std::string& lease_id,
-                                      const Completion& c) {
+core::Status ProtocolClient::Complete(int64_t job, const std::string& lease_id, const Completion& c,
+                                      milliseconds budget) {
   json outputs = json::object();
   for (const auto& [k, v] : c.outputs) outputs[k] = v;
   HttpRequest req;
@@ -329,7 +329,7 @@ core::Status ProtocolClient::Complete(int64_t job, const std::string& lease_id,
                   {"failed_step", c.failed_step}}
                  .dump(-1, ' ', false, json::error_handler_t::replace);
   req.timeout = milliseconds(30000);
-  return Call(std::move(req), nullptr).status();
+  return Call(std::move(req), nullptr, budget).status();
 }
 
 core::Result<Registration> ProtocolClient::Register(const std::string& registration_token,

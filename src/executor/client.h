@@ -136,7 +136,9 @@ class ProtocolClient {
                                                  const std::string& version);
   core::Status PutCache(int64_t job, const std::string& lease_id, const std::string& key,
                         const std::string& version, const std::string& archive);
-  core::Status Complete(int64_t job, const std::string& lease_id, const Completion& completion);
+  /// `budget` as for Heartbeat (0 = the retry policy alone).
+  core::Status Complete(int64_t job, const std::string& lease_id, const Completion& completion,
+                        std::chrono::milliseconds budget = {});
   /// Exchanges a one-time registration token for an executor token.
   core::Result<Registration> Register(const std::string& registration_token,
                                       const std::string& name,

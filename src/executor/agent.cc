@@ -85,6 +85,7 @@ core::Status Agent::Run(const backend::CancelToken& stop) {
       finished.clear();
     }
     if (stop.cancelled()) break;
+    const auto asked = std::chrono::steady_clock::now();
     auto lease = client_->LeaseJob(free, options_.labels, options_.wait_seconds, &stop);
     if (!lease.ok()) {
       if (lease.status().code() == core::StatusCode::kCancelled) break;
@@ -93,7 +94,7 @@ core::Status Agent::Run(const backend::CancelToken& stop) {
         break;
       }
       // The server is away: ask again later, less and less often.
-      std::cerr << "gantry executor: " << lease.status().message() << '\n';
+      Log(lease.status().message());
       RetryPolicy pause = options_.retry;
       pause.max_backoff = std::chrono::milliseconds(30000);
       auto wait = BackoffFor(pause, ++failures);
@@ -102,7 +103,15 @@ core::Status Agent::Run(const backend::CancelToken& stop) {
       continue;
     }
     failures = 0;
-    if (!lease->has_value()) continue;
+    if (!lease->has_value()) {
+      // A server that answers "no job" without holding the request is not asked in a hot loop.
+      if (options_.wait_seconds > 0 &&
+          std::chrono::steady_clock::now() - asked < std::chrono::milliseconds(500)) {
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stop.cancelled(); });
+      }
+      continue;
+    }
     std::lock_guard lock(mu_);
     ++running_;
     threads.emplace_back([this, l = std::move(**lease), &finished]() {
@@ -156,67 +165,89 @@ void Agent::RunLease(const Lease& lease) {
                       IsTrueIn(spec.vars, "ACTIONS_STEP_DEBUG");
   LogUploader uploader(*client_, spec.id, lease.lease_id, log_options,
                        [&active] { active.cancel.Cancel(); });
-  auto say = [&](std::string_view line) { uploader.WriteLine(-1, masker.Mask(line)); };
+  // The lease is kept until the completion call: artifact uploads and the last logs may take
+  // longer than a lease period.
+  Heartbeat heartbeat(*client_, spec.id, lease.lease_id, lease.lease_seconds, active.cancel);
 
   engine::JobReport report;
-  bool lost = false;
   std::optional<JobDirs> dirs;
-  {
-    Heartbeat heartbeat(*client_, spec.id, lease.lease_id, lease.lease_seconds, active.cancel);
-    auto made = MakeJobDirs(options_.work_dir, spec.id);
-    if (!made.ok()) {
-      report = FailedReport(spec, made.status().message());
-    } else {
-      dirs = *made;
-      report = RunJob(spec, *dirs, masker, uploader, active.cancel);
-    }
-    lost = heartbeat.lease_lost() || uploader.lease_lost();
+  auto made = MakeJobDirs(options_.work_dir, spec.id);
+  if (!made.ok()) {
+    report = FailedReport(spec, made.status().message());
+  } else {
+    dirs = *made;
+    report = RunJob(spec, *dirs, masker, uploader, active.cancel);
+  }
+  if (report.conclusion == engine::Conclusion::kCancelled && !heartbeat.cancel_requested() &&
+      report.error.empty()) {
+    std::lock_guard lock(mu_);
+    if (stopping_) report.error = "the executor was stopped while the job ran";
   }
   MaskReport(report, masker);
-  if (report.conclusion != engine::Conclusion::kSuccess && !report.error.empty()) {
-    say("##[error]" + report.error);
-  }
-  if (!lost && dirs) {
-    for (const StoredArtifact& artifact : FindArtifacts(dirs->artifacts)) {
-      std::string zip = dirs->root + "/artifact.zip";
-      Status st = ZipDirectory(artifact.files_dir, zip);
-      if (st.ok())
-        st = client_->UploadArtifact(spec.id, lease.lease_id, artifact.name, ReadFile(zip));
-      fs::remove(zip);
-      if (IsLeaseLost(st)) {
-        lost = true;
-        break;
-      }
-      if (!st.ok())
-        say("##[warning]artifact " + artifact.name + " was not uploaded: " + st.message());
-    }
-  }
+  bool lost = heartbeat.lease_lost() || uploader.lease_lost();
+  if (!lost) lost = !Report(spec, lease.lease_id, report, dirs, masker, uploader);
   if (lost) {
     uploader.Abandon();
-  } else {
-    Status drained = uploader.Finish(options_.log_drain_timeout);
-    if (IsLeaseLost(drained)) lost = true;
-    if (!lost && !drained.ok()) {
-      std::cerr << "gantry executor: job " << spec.id << ": " << drained.message() << '\n';
-    }
-  }
-  if (!lost) {
-    Completion c;
-    c.conclusion = report.conclusion;
-    c.outputs = report.outputs;
-    c.error = report.error;
-    c.summary = report.summary;
-    c.continued_on_error = report.continued_on_error;
-    c.failed_step = report.failed_step;
-    Status st = client_->Complete(spec.id, lease.lease_id, c);
-    if (!st.ok()) std::cerr << "gantry executor: job " << spec.id << ": " << st.message() << '\n';
-  } else {
-    std::cerr << "gantry executor: job " << spec.id << ": the lease was lost; the job stopped\n";
+    Log("job " + std::to_string(spec.id) + ": the lease was lost; the job was stopped");
   }
   bool keep = options_.keep_failed && (lost || report.conclusion == engine::Conclusion::kFailure);
   if (dirs && !keep) {
     std::error_code ec;
     fs::remove_all(dirs->root, ec);
+  }
+}
+
+bool Agent::Report(const JobSpec& spec, const std::string& lease_id,
+                   const engine::JobReport& report, const std::optional<JobDirs>& dirs,
+                   const core::Masker& masker, LogUploader& uploader) {
+  auto say = [&](std::string_view line) { uploader.WriteLine(-1, masker.Mask(line)); };
+  const std::string job = "job " + std::to_string(spec.id) + ": ";
+  if (report.conclusion != engine::Conclusion::kSuccess && !report.error.empty()) {
+    say("##[error]" + report.error);
+  }
+  for (const StoredArtifact& artifact :
+       dirs ? FindArtifacts(dirs->artifacts) : std::vector<StoredArtifact>()) {
+    std::string zip = dirs->root + "/artifact.zip";
+    Status st = ZipDirectory(artifact.files_dir, zip);
+    if (st.ok()) st = client_->UploadArtifact(spec.id, lease_id, artifact.name, ReadFile(zip));
+    std::error_code ec;
+    fs::remove(zip, ec);
+    if (IsLeaseLost(st)) return false;
+    if (!st.ok())
+      say("##[warning]artifact " + artifact.name + " was not uploaded: " + st.message());
+  }
+  // A stopping agent (e.g. `gantry server` shutting down) bounds its last calls, so that a
+  // server that is going away does not hold the shutdown for the whole retry policy.
+  bool stopping = false;
+  {
+    std::lock_guard lock(mu_);
+    stopping = stopping_;
+  }
+  const std::chrono::milliseconds budget =
+      stopping ? std::chrono::milliseconds(5000) : std::chrono::milliseconds(0);
+  // Every log chunk goes before the completion.
+  Status drained = uploader.Finish(stopping ? std::min(budget, options_.log_drain_timeout)
+                                            : options_.log_drain_timeout);
+  if (IsLeaseLost(drained)) return false;
+  if (!drained.ok()) Log(job + drained.message());
+  Completion c;
+  c.conclusion = report.conclusion;
+  c.outputs = report.outputs;
+  c.error = report.error;
+  c.summary = report.summary;
+  c.continued_on_error = report.continued_on_error;
+  c.failed_step = report.failed_step;
+  Status st = client_->Complete(spec.id, lease_id, c, budget);
+  if (IsLeaseLost(st)) return false;
+  if (!st.ok()) Log(job + "the completion was not delivered: " + st.message());
+  return true;
+}
+
+void Agent::Log(const std::string& line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::cerr << "gantry executor: " << line << '\n';
   }
 }
 

@@ -10,7 +10,9 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -50,6 +52,9 @@ struct AgentOptions {
   std::chrono::milliseconds log_drain_timeout{60000};
   RetryPolicy retry;
   LogUploaderOptions logs;
+  /// Receives the agent's own messages (server unreachable, a completion not delivered...);
+  /// unset: standard error. Called from several threads.
+  std::function<void(std::string_view)> log;
 };
 
 /// Runs one job instance: engine::RunOneJob, or a fake in tests.
@@ -79,7 +84,8 @@ class Agent {
   static core::Result<std::unique_ptr<Agent>> Make(AgentOptions options);
 
   /// Leases and runs jobs, up to `capacity` at once, until `stop` fires; then cancels the
-  /// running jobs (their always() steps still run), reports them and returns. Errors: a
+  /// running jobs (their always() steps still run), reports them (their last logs and the
+  /// completion get 5 s each) and returns. Errors: a
   /// rejected token (PermissionDenied) or an unusable work dir; a server that cannot be
   /// reached is waited for.
   core::Status Run(const backend::CancelToken& stop);
@@ -93,6 +99,12 @@ class Agent {
 
   /// Cancels every running job and those that start later (stop).
   void CancelAll();
+  /// Uploads the job's artifacts, delivers its logs and completes it; false when the lease
+  /// was lost on the way.
+  bool Report(const JobSpec& spec, const std::string& lease_id, const engine::JobReport& report,
+              const std::optional<JobDirs>& dirs, const core::Masker& masker,
+              LogUploader& uploader);
+  void Log(const std::string& line) const;
   /// Clones, plans and runs the job in `dirs`; set-up failures become a failed report.
   engine::JobReport RunJob(const JobSpec& spec, const JobDirs& dirs, core::Masker& masker,
                            LogUploader& uploader, const backend::CancelToken& cancel);

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -292,7 +294,41 @@ TEST_F(AgentTest, RunLeasesUpToCapacityAndCancelsRunningJobsOnStop) {
   EXPECT_EQ(Body(leases[0])["capacity"], 2);
   EXPECT_EQ(Body(leases[1])["capacity"], 1);
   ASSERT_EQ(Completes().size(), 2u);
-  for (const HttpRequest& c : Completes()) EXPECT_EQ(Body(c)["conclusion"], "cancelled");
+  for (const HttpRequest& c : Completes()) {
+    EXPECT_EQ(Body(c)["conclusion"], "cancelled");
+    EXPECT_EQ(Body(c)["error"], "the executor was stopped while the job ran");
+  }
+}
+
+TEST_F(AgentTest, AStoppingAgentBoundsItsLastCallsToAServerGoingAway) {
+  AgentOptions o = Options();
+  o.retry = RetryPolicy();  // real waits, many attempts: minutes without the stop budget
+  o.retry.max_attempts = 1000;
+  o.retry.initial_backoff = milliseconds(100);
+  o.retry.max_backoff = milliseconds(500);
+  std::atomic<bool> leased{false};
+  auto agent = MakeAgent(
+      o,
+      [&](const HttpRequest& r) -> core::Result<HttpReply> {
+        if (r.path.find("/lease") != std::string::npos) {
+          if (leased.exchange(true)) return FakeTransport::Reply(204);
+          nlohmann::ordered_json j = {{"lease_id", "L"}, {"job", JobSpecToJson(Spec())}};
+          return FakeTransport::Reply(200, j.dump());
+        }
+        if (r.path.find("/complete") != std::string::npos) return FakeTransport::Reply(503);
+        return FakeTransport::Reply(200, "{}");
+      },
+      [](const engine::Plan&, const engine::RunOptions& options, const engine::OneJob& job,
+         backend::Backend&, engine::RunObserver&) { return WaitForCancel(job, options); });
+  backend::CancelToken stop;
+  std::thread runner([&] { (void)agent->Run(stop); });
+  ASSERT_TRUE(transport_->WaitFor([](const auto& rs) { return !rs.empty(); }));
+  std::this_thread::sleep_for(milliseconds(200));
+  auto stopped = std::chrono::steady_clock::now();
+  stop.Cancel();
+  runner.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped, std::chrono::seconds(8));
+  EXPECT_GE(Completes().size(), 2u);  // tried, within the budget
 }
 
 TEST_F(AgentTest, RunStopsOnARejectedToken) {
@@ -306,6 +342,20 @@ TEST_F(AgentTest, RunStopsOnARejectedToken) {
   core::Status st = agent->Run(stop);
   EXPECT_EQ(st.code(), core::StatusCode::kPermissionDenied);
   EXPECT_NE(st.message().find("unknown executor token"), std::string::npos);
+}
+
+TEST(JobSetupTest, StepsDoNotInheritTheProcessSecrets) {
+  setenv("GANTRY_TEST_DATABASE_URL", "postgres://u:pw@db/x", 1);
+  setenv("LC_TEST_KEPT", "1", 1);
+  auto env = BaseEnvironment();
+  unsetenv("GANTRY_TEST_DATABASE_URL");
+  unsetenv("LC_TEST_KEPT");
+  auto has = [&](const std::string& name) {
+    return std::any_of(env.begin(), env.end(), [&](const auto& kv) { return kv.first == name; });
+  };
+  EXPECT_FALSE(has("GANTRY_TEST_DATABASE_URL"));
+  EXPECT_TRUE(has("LC_TEST_KEPT"));
+  EXPECT_EQ(has("PATH"), std::getenv("PATH") != nullptr);
 }
 
 }  // namespace

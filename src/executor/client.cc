@@ -104,7 +104,14 @@ ProtocolClient::ProtocolClient(Transport& transport, std::string token, RetryPol
 }
 
 core::Result<HttpReply> ProtocolClient::Call(HttpRequest request,
-                                             const backend::CancelToken* cancel) {
+                                             const backend::CancelToken* cancel,
+                                             milliseconds budget) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point end =
+      budget.count() > 0 ? Clock::now() + budget : Clock::time_point::max();
+  if (budget.count() > 0 && (request.timeout.count() == 0 || request.timeout > budget)) {
+    request.timeout = budget;
+  }
   if (!token_.empty()) request.headers.emplace_back("Authorization", "Bearer " + token_);
   const std::string what = request.method + " " + request.path.substr(0, request.path.find('?'));
   Status last;
@@ -137,6 +144,15 @@ core::Result<HttpReply> ProtocolClient::Call(HttpRequest request,
                                  " attempts)");
     }
     milliseconds d = wait ? std::min(*wait, policy_.max_backoff) : BackoffFor(policy_, attempt);
+    if (end != Clock::time_point::max()) {
+      if (Clock::now() + d >= end) {
+        return Status::Unavailable(last.message() + " (gave up after " + std::to_string(attempt) +
+                                   " attempts: no time left)");
+      }
+      // Later attempts get what is left of the budget.
+      request.timeout = std::max(milliseconds(1),
+                                 std::chrono::duration_cast<milliseconds>(end - Clock::now() - d));
+    }
     if (!policy_.sleep(d, cancel)) return Status::Cancelled(what + " was cancelled");
   }
 }
@@ -181,13 +197,14 @@ core::Result<std::optional<Lease>> ProtocolClient::LeaseJob(int capacity,
   return std::optional<Lease>(std::move(lease));
 }
 
-core::Result<HeartbeatReply> ProtocolClient::Heartbeat(int64_t job, const std::string& lease_id) {
+core::Result<HeartbeatReply> ProtocolClient::Heartbeat(int64_t job, const std::string& lease_id,
+                                                       milliseconds budget) {
   HttpRequest req;
   req.method = "POST";
   req.path = JobPath(job, "heartbeat");
   req.body = json{{"lease_id", lease_id}}.dump();
   req.timeout = milliseconds(30000);
-  auto reply = Call(std::move(req), nullptr);
+  auto reply = Call(std::move(req), nullptr, budget);
   if (!reply.ok()) return reply.status();
   HeartbeatReply hb;
   json j = ParseBody(*reply);
@@ -299,8 +316,8 @@ core::Status ProtocolClient::PutCache(int64_t job, const std::string& lease_id,
   return Call(std::move(req), nullptr).status();
 }
 
-core::Status ProtocolClient::Complete(int64_t job, const std::string& lease_id,
-                                      const Completion& c) {
+core::Status ProtocolClient::Complete(int64_t job, const std::string& lease_id, const Completion& c,
+                                      milliseconds budget) {
   json outputs = json::object();
   for (const auto& [k, v] : c.outputs) outputs[k] = v;
   HttpRequest req;
@@ -312,7 +329,7 @@ core::Status ProtocolClient::Complete(int64_t job, const std::string& lease_id,
                   {"failed_step", c.failed_step}}
                  .dump(-1, ' ', false, json::error_handler_t::replace);
   req.timeout = milliseconds(30000);
-  return Call(std::move(req), nullptr).status();
+  return Call(std::move(req), nullptr, budget).status();
 }
 
 core::Result<Registration> ProtocolClient::Register(const std::string& registration_token,

@@ -117,7 +117,10 @@ class ProtocolClient {
   core::Result<std::optional<Lease>> LeaseJob(int capacity, const std::vector<std::string>& labels,
                                               int wait_seconds,
                                               const backend::CancelToken* cancel = nullptr);
-  core::Result<HeartbeatReply> Heartbeat(int64_t job, const std::string& lease_id);
+  /// `budget` (0 = none) bounds the call with its retries: a heartbeat must not outlast the
+  /// next one.
+  core::Result<HeartbeatReply> Heartbeat(int64_t job, const std::string& lease_id,
+                                         std::chrono::milliseconds budget = {});
   core::Status SendLogs(int64_t job, const std::string& lease_id,
                         const std::vector<LogChunk>& chunks,
                         const std::vector<StepAnnotation>& annotations);
@@ -133,7 +136,9 @@ class ProtocolClient {
                                                  const std::string& version);
   core::Status PutCache(int64_t job, const std::string& lease_id, const std::string& key,
                         const std::string& version, const std::string& archive);
-  core::Status Complete(int64_t job, const std::string& lease_id, const Completion& completion);
+  /// `budget` as for Heartbeat (0 = the retry policy alone).
+  core::Status Complete(int64_t job, const std::string& lease_id, const Completion& completion,
+                        std::chrono::milliseconds budget = {});
   /// Exchanges a one-time registration token for an executor token.
   core::Result<Registration> Register(const std::string& registration_token,
                                       const std::string& name,
@@ -141,8 +146,10 @@ class ProtocolClient {
                                       const std::string& version, int capacity);
 
  private:
-  /// Sends `request` with retries; returns the first 2xx reply or the error.
-  core::Result<HttpReply> Call(HttpRequest request, const backend::CancelToken* cancel);
+  /// Sends `request` with retries; returns the first 2xx reply or the error. `budget` (0 =
+  /// none) bounds the whole call: attempts end within it and no wait runs past it.
+  core::Result<HttpReply> Call(HttpRequest request, const backend::CancelToken* cancel,
+                               std::chrono::milliseconds budget = {});
 
   Transport& transport_;
   std::string token_;

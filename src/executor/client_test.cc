@@ -57,6 +57,17 @@ TEST(ProtocolClientTest, GivesUpAfterMaxAttempts) {
   EXPECT_EQ(waits.size(), 2u);
 }
 
+TEST(ProtocolClientTest, AHeartbeatsRetriesStayWithinItsBudget) {
+  FakeTransport t(Script({FakeTransport::Reply(503)}));
+  std::vector<milliseconds> waits;
+  ProtocolClient client(t, "tok", RecordingPolicy(&waits, 100));
+  auto hb = client.Heartbeat(3, "L", milliseconds(250));
+  EXPECT_EQ(hb.status().code(), core::StatusCode::kUnavailable);
+  // Waits of 100 and 200 ms fit in 250 ms, one of 400 would not.
+  EXPECT_EQ(t.requests().size(), 3u);
+  for (const HttpRequest& r : t.requests()) EXPECT_LE(r.timeout, milliseconds(250));
+}
+
 TEST(ProtocolClientTest, RetriesRequestTimeoutAndTooManyRequests) {
   FakeTransport t(Script(
       {FakeTransport::Reply(408), FakeTransport::Reply(429), FakeTransport::Reply(200, "{}")}));

@@ -27,7 +27,7 @@ void Heartbeat::Loop(int lease_seconds) {
     auto period = std::chrono::milliseconds(std::max(1, lease_seconds) * 1000);
     if (cv_.wait_for(lock, period / 3, [this] { return done_; })) return;
     lock.unlock();
-    auto reply = client_.Heartbeat(job_, lease_id_);
+    auto reply = client_.Heartbeat(job_, lease_id_, period / 3);
     lock.lock();
     if (reply.ok()) {
       last_ok = Clock::now();

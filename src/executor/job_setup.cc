@@ -3,9 +3,11 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 
@@ -171,12 +173,23 @@ engine::OneJob OneJobOf(const JobSpec& spec) {
 }
 
 std::vector<std::pair<std::string, std::string>> BaseEnvironment() {
+  // The executor may run inside `gantry server`, whose environment holds its own secrets
+  // (database URL, webhook secrets): steps only get what a runner's machine provides.
+  static const char* const kPassed[] = {
+      "PATH",        "HOME",     "USER",       "LOGNAME",     "SHELL",       "LANG",
+      "LANGUAGE",    "TZ",       "TMPDIR",     "TERM",        "DOCKER_HOST", "http_proxy",
+      "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+  };
   std::vector<std::pair<std::string, std::string>> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view entry(*e);
     size_t eq = entry.find('=');
-    if (eq == std::string_view::npos || entry.rfind("GITHUB_", 0) == 0) continue;
-    env.emplace_back(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+    if (eq == std::string_view::npos) continue;
+    std::string_view name = entry.substr(0, eq);
+    bool passed =
+        name.rfind("LC_", 0) == 0 || std::any_of(std::begin(kPassed), std::end(kPassed),
+                                                 [&](const char* p) { return name == p; });
+    if (passed) env.emplace_back(std::string(name), std::string(entry.substr(eq + 1)));
   }
   return env;
 }

@@ -52,7 +52,9 @@ core::Result<engine::Plan> PlanJob(const JobSpec& spec, const std::string& repo_
 /// The job instance the server decided.
 engine::OneJob OneJobOf(const JobSpec& spec);
 
-/// This process's environment without GITHUB_* (what steps start from, as gantry exec).
+/// What steps start from: the variables of this process's environment a runner machine would
+/// have (PATH, HOME, USER, SHELL, LANG, LC_*, TZ, TMPDIR, TERM, DOCKER_HOST, proxies) and no
+/// other: the process may be `gantry server`, whose environment holds its own secrets.
 std::vector<std::pair<std::string, std::string>> BaseEnvironment();
 
 /// "true" (any case) in `values` under `name`.

@@ -28,7 +28,7 @@ struct LogUploaderOptions {
   /// A line is sent at most this long after it was written (while the server answers).
   std::chrono::milliseconds flush_after{250};
   /// A batch is sent as soon as this much log text is waiting; no batch carries much more.
-  size_t batch_bytes = 64 * 1024;
+  size_t batch_bytes = size_t{64} * 1024;
   /// Writers block while more than this is unsent (back-pressure on a slow server).
   size_t max_unsent_bytes = 4u << 20;
   /// Pass ::debug:: messages on as "##[debug]" lines.

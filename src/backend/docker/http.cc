@@ -16,7 +16,7 @@ namespace {
 
 // The libcurl functions used here. libcurl is opened on the first request rather than linked:
 // with its dependencies (TLS, HTTP/2, LDAP, Kerberos, SSH, ...) it is ~40 libraries whose loading
-// and constructors cost every start of gantry ~25 ms, and only Docker jobs talk HTTP.
+// and constructors cost every start of gantry ~25 ms, and only Docker jobs and executors talk HTTP.
 struct CurlApi {
   decltype(&curl_global_init) global_init = nullptr;
   decltype(&curl_easy_init) easy_init = nullptr;
@@ -75,8 +75,9 @@ const LoadedCurl& Curl() {
     core::Result<core::DynamicLibrary> lib =
         core::DynamicLibrary::Open(GANTRY_LIBCURL_SONAME, "libcurl4");
     if (!lib.ok()) {
-      l.status = core::Status::Unavailable("the Docker engine client needs libcurl: " +
-                                           lib.status().message());
+      l.status = core::Status::Unavailable(
+          "the HTTP client (Docker engine, executor protocol) needs libcurl: " +
+          lib.status().message());
       return l;
     }
     l.status = Bind(*lib, l.api);

@@ -34,20 +34,33 @@ struct Setting {
 };
 
 constexpr Setting kSettings[] = {
-    {"listen", "GANTRY_LISTEN", "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)"},
-    {"data-dir", "GANTRY_DATA_DIR", "where the database, mirrors, logs, artifacts and the server key live (default ~/.local/share/gantry)"},
-    {"database", "GANTRY_DATABASE", "sqlite:///path.db (default: gantry.db in --data-dir) or postgres://user:pass@host:port/db"},
-    {"external-url", "GANTRY_EXTERNAL_URL", "the URL users and webhooks reach the server at (default: the listening URL)"},
-    {"signup", "GANTRY_SIGNUP", "open (default) or closed: whether anyone may sign up (the first user, the admin, always may)"},
+    {"listen", "GANTRY_LISTEN",
+     "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)"},
+    {"data-dir", "GANTRY_DATA_DIR",
+     "where the database, mirrors, logs, artifacts and the server key live (default "
+     "~/.local/share/gantry)"},
+    {"database", "GANTRY_DATABASE",
+     "sqlite:///path.db (default: gantry.db in --data-dir) or postgres://user:pass@host:port/db"},
+    {"external-url", "GANTRY_EXTERNAL_URL",
+     "the URL users and webhooks reach the server at (default: the listening URL)"},
+    {"signup", "GANTRY_SIGNUP",
+     "open (default) or closed: whether anyone may sign up (the first user, the admin, always "
+     "may)"},
     {"tls-cert", "GANTRY_TLS_CERT", "PEM certificate (chain): serve HTTPS"},
     {"tls-key", "GANTRY_TLS_KEY", "PEM private key of --tls-cert"},
-    {"embedded-executor", "GANTRY_EMBEDDED_EXECUTOR", "true (default): run jobs in this process; false: only on registered executors"},
-    {"executor-capacity", "GANTRY_EXECUTOR_CAPACITY", "jobs the embedded executor runs at once (default: the number of CPUs)"},
-    {"executor-work-dir", "GANTRY_EXECUTOR_WORK_DIR", "where the embedded executor's jobs get their workspaces (default DATA/work)"},
-    {"lease-seconds", "GANTRY_LEASE_SECONDS", "a job whose executor sends no heartbeat for this long fails (default 60)"},
+    {"embedded-executor", "GANTRY_EMBEDDED_EXECUTOR",
+     "true (default): run jobs in this process; false: only on registered executors"},
+    {"executor-capacity", "GANTRY_EXECUTOR_CAPACITY",
+     "jobs the embedded executor runs at once (default: the number of CPUs)"},
+    {"executor-work-dir", "GANTRY_EXECUTOR_WORK_DIR",
+     "where the embedded executor's jobs get their workspaces (default DATA/work)"},
+    {"lease-seconds", "GANTRY_LEASE_SECONDS",
+     "a job whose executor sends no heartbeat for this long fails (default 60)"},
     {"max-body", "GANTRY_MAX_BODY", "largest request body in bytes (default 268435456)"},
     {"http-workers", "GANTRY_HTTP_WORKERS", "threads that serve requests (default 16)"},
-    {"login-attempts", "GANTRY_LOGIN_ATTEMPTS", "failed logins allowed per account per 5 minutes (an address gets 5 times as many; default 10)"},
+    {"login-attempts", "GANTRY_LOGIN_ATTEMPTS",
+     "failed logins allowed per account per 5 minutes (an address gets 5 times as many; default "
+     "10)"},
 };
 
 volatile sig_atomic_t g_signal = 0;
@@ -91,9 +104,10 @@ void ServerCommands::Register(CLI::App& app) {
       "migrate",
       "Apply the database migrations (the server also applies them when it starts) and print "
       "the schema version.\nExample: gantry migrate --database postgres://gantry@db/gantry");
-  migrate_->add_option("--database", migrate_db_,
-                       "sqlite:///path.db or postgres://… (default: gantry.db in the default "
-                       "data directory)")
+  migrate_
+      ->add_option("--database", migrate_db_,
+                   "sqlite:///path.db or postgres://… (default: gantry.db in the default "
+                   "data directory)")
       ->envname("GANTRY_DATABASE");
 
   hook_ = app.add_subcommand(
@@ -131,7 +145,8 @@ int ServerCommands::RunServer() {
       return 2;
     }
     if (!file.IsMap()) {
-      std::cerr << "gantry server: --config " << config_file_ << ": expected a mapping of settings\n";
+      std::cerr << "gantry server: --config " << config_file_
+                << ": expected a mapping of settings\n";
       return 2;
     }
     for (const auto& entry : file) {
@@ -177,7 +192,8 @@ int ServerCommands::RunServer() {
 }
 
 int ServerCommands::RunMigrate() {
-  std::string db = migrate_db_.empty() ? "sqlite://" + DefaultDataDir() + "/gantry.db" : migrate_db_;
+  std::string db =
+      migrate_db_.empty() ? "sqlite://" + DefaultDataDir() + "/gantry.db" : migrate_db_;
   auto r = store::Migrate(db);
   if (!r.ok()) {
     std::cerr << "gantry migrate: " << r.status().message() << "\n";
@@ -198,8 +214,11 @@ int ServerCommands::RunHook() {
     std::istringstream in(line);
     std::string before, after, ref;
     if (!(in >> before >> after >> ref)) continue;
-    nlohmann::json payload = {{"ref", ref}, {"before", before}, {"after", after},
-                              {"pusher", {{"name", std::getenv("USER") ? std::getenv("USER") : "git"}}}};
+    nlohmann::json payload = {
+        {"ref", ref},
+        {"before", before},
+        {"after", after},
+        {"pusher", {{"name", std::getenv("USER") ? std::getenv("USER") : "git"}}}};
     std::string body = payload.dump();
     std::string signature = "sha256=" + server::crypto::HmacSha256Hex(hook_secret_, body);
     std::string delivery = server::crypto::RandomHex(16);
@@ -213,8 +232,8 @@ int ServerCommands::RunHook() {
       std::cerr << "gantry hook: " << ref << ": " << r.status().message() << "\n";
       ++failures;
     } else if (!r.value().ok()) {
-      std::cerr << "gantry hook: " << ref << ": HTTP " << r.value().status << ": "
-                << r.value().body << "\n";
+      std::cerr << "gantry hook: " << ref << ": HTTP " << r.value().status << ": " << r.value().body
+                << "\n";
       ++failures;
     } else {
       std::cerr << "gantry: " << ref << ": " << answer << "\n";

@@ -167,7 +167,8 @@ void Agent::RunLease(const Lease& lease) {
                        [&active] { active.cancel.Cancel(); });
   // The lease is kept until the completion call: artifact uploads and the last logs may take
   // longer than a lease period.
-  Heartbeat heartbeat(*client_, spec.id, lease.lease_id, lease.lease_seconds, active.cancel);
+  Heartbeat heartbeat(*client_, spec.id, lease.lease_id, lease.lease_seconds,
+                      lease.heartbeat_seconds, active.cancel);
 
   engine::JobReport report;
   std::optional<JobDirs> dirs;
@@ -237,6 +238,7 @@ bool Agent::Report(const JobSpec& spec, const std::string& lease_id,
   c.summary = report.summary;
   c.continued_on_error = report.continued_on_error;
   c.failed_step = report.failed_step;
+  c.nested_jobs = uploader.nested_jobs();
   Status st = client_->Complete(spec.id, lease_id, c, budget);
   if (IsLeaseLost(st)) return false;
   if (!st.ok()) Log(job + "the completion was not delivered: " + st.message());

@@ -182,6 +182,9 @@ core::Result<std::optional<Lease>> ProtocolClient::LeaseJob(int capacity,
   if (j.contains("lease_seconds") && j["lease_seconds"].is_number_integer()) {
     lease.lease_seconds = std::max(1, j["lease_seconds"].get<int>());
   }
+  if (j.contains("heartbeat_seconds") && j["heartbeat_seconds"].is_number_integer()) {
+    lease.heartbeat_seconds = std::max(0, j["heartbeat_seconds"].get<int>());
+  }
   if (j.contains("job") && j["job"].is_object()) {
     const json& job = j["job"];
     if (job.contains("id") && job["id"].is_number_integer())
@@ -212,6 +215,9 @@ core::Result<HeartbeatReply> ProtocolClient::Heartbeat(int64_t job, const std::s
     if (j.contains("cancel") && j["cancel"].is_boolean()) hb.cancel = j["cancel"].get<bool>();
     if (j.contains("lease_seconds") && j["lease_seconds"].is_number_integer()) {
       hb.lease_seconds = std::max(1, j["lease_seconds"].get<int>());
+    }
+    if (j.contains("heartbeat_seconds") && j["heartbeat_seconds"].is_number_integer()) {
+      hb.heartbeat_seconds = std::max(0, j["heartbeat_seconds"].get<int>());
     }
   }
   return hb;
@@ -320,14 +326,26 @@ core::Status ProtocolClient::Complete(int64_t job, const std::string& lease_id, 
                                       milliseconds budget) {
   json outputs = json::object();
   for (const auto& [k, v] : c.outputs) outputs[k] = v;
+  json nested = json::array();
+  for (const engine::JobReport& r : c.nested_jobs) {
+    json o = json::object();
+    for (const auto& [k, v] : r.outputs) o[k] = v;
+    nested.push_back({{"job_id", r.key.job_id},
+                      {"instance", r.key.instance},
+                      {"name", r.key.display_name},
+                      {"conclusion", ConclusionText(r.conclusion)},
+                      {"outputs", o},
+                      {"error", r.error}});
+  }
   HttpRequest req;
   req.method = "POST";
   req.path = JobPath(job, "complete");
-  req.body = json{{"lease_id", lease_id},        {"conclusion", ConclusionText(c.conclusion)},
-                  {"outputs", outputs},          {"error", c.error},
-                  {"summary", c.summary},        {"continued_on_error", c.continued_on_error},
-                  {"failed_step", c.failed_step}}
-                 .dump(-1, ' ', false, json::error_handler_t::replace);
+  json body = {{"lease_id", lease_id},        {"conclusion", ConclusionText(c.conclusion)},
+               {"outputs", outputs},          {"error", c.error},
+               {"summary", c.summary},        {"continued_on_error", c.continued_on_error},
+               {"failed_step", c.failed_step}};
+  if (!nested.empty()) body["jobs"] = nested;
+  req.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   req.timeout = milliseconds(30000);
   return Call(std::move(req), nullptr, budget).status();
 }

@@ -43,6 +43,8 @@ bool IsLeaseLost(const core::Status& status);
 struct Lease {
   std::string lease_id;
   int lease_seconds = 60;
+  /// How often to send heartbeats (the server's "heartbeat_seconds"; 0 = lease_seconds / 3).
+  int heartbeat_seconds = 0;
   int64_t job_id = 0;  // the SPEC's id (0 when even that was unreadable)
   /// The parsed SPEC; unset when it is malformed, `spec_error` saying why (the agent then
   /// fails the job with that error).
@@ -54,6 +56,7 @@ struct Lease {
 struct HeartbeatReply {
   bool cancel = false;
   int lease_seconds = 60;
+  int heartbeat_seconds = 0;  // 0 = lease_seconds / 3
 };
 
 /// One chunk of log lines (each "<timestamp> <text>\n").
@@ -90,6 +93,8 @@ struct Completion {
   std::string summary;
   bool continued_on_error = false;
   std::string failed_step;
+  /// The jobs of a workflow this job called (`jobs.<id>.uses`), as the server lists them.
+  std::vector<engine::JobReport> nested_jobs;
 };
 
 /// A cache hit: the key that matched and the archive.

@@ -5,9 +5,10 @@
 namespace gantry::executor {
 
 Heartbeat::Heartbeat(ProtocolClient& client, int64_t job, std::string lease_id, int lease_seconds,
-                     backend::CancelToken& cancel)
+                     int heartbeat_seconds, backend::CancelToken& cancel)
     : client_(client), job_(job), lease_id_(std::move(lease_id)), cancel_(cancel) {
-  thread_ = std::thread([this, lease_seconds] { Loop(lease_seconds); });
+  thread_ = std::thread(
+      [this, lease_seconds, heartbeat_seconds] { Loop(lease_seconds, heartbeat_seconds); });
 }
 
 Heartbeat::~Heartbeat() {
@@ -19,19 +20,23 @@ Heartbeat::~Heartbeat() {
   thread_.join();
 }
 
-void Heartbeat::Loop(int lease_seconds) {
+void Heartbeat::Loop(int lease_seconds, int heartbeat_seconds) {
   using Clock = std::chrono::steady_clock;
   Clock::time_point last_ok = Clock::now();
   std::unique_lock lock(mu_);
   for (;;) {
     auto period = std::chrono::milliseconds(std::max(1, lease_seconds) * 1000);
-    if (cv_.wait_for(lock, period / 3, [this] { return done_; })) return;
+    auto beat = heartbeat_seconds > 0
+                    ? std::min(period / 3, std::chrono::milliseconds(heartbeat_seconds * 1000))
+                    : period / 3;
+    if (cv_.wait_for(lock, beat, [this] { return done_; })) return;
     lock.unlock();
     auto reply = client_.Heartbeat(job_, lease_id_, period / 3);
     lock.lock();
     if (reply.ok()) {
       last_ok = Clock::now();
       lease_seconds = reply->lease_seconds;
+      heartbeat_seconds = reply->heartbeat_seconds;
       if (reply->cancel && !cancel_requested_.exchange(true)) cancel_.Cancel();
       continue;
     }

@@ -22,8 +22,10 @@ namespace gantry::executor {
 /// `cancel` must outlive it.
 class Heartbeat {
  public:
+  /// `heartbeat_seconds` > 0 sets the beat interval (the server's choice, so that a
+  /// cancellation reaches the job within it); 0 beats every lease_seconds / 3.
   Heartbeat(ProtocolClient& client, int64_t job, std::string lease_id, int lease_seconds,
-            backend::CancelToken& cancel);
+            int heartbeat_seconds, backend::CancelToken& cancel);
   ~Heartbeat();
   Heartbeat(const Heartbeat&) = delete;
   Heartbeat& operator=(const Heartbeat&) = delete;
@@ -34,7 +36,7 @@ class Heartbeat {
   bool cancel_requested() const { return cancel_requested_.load(); }
 
  private:
-  void Loop(int lease_seconds);
+  void Loop(int lease_seconds, int heartbeat_seconds);
 
   ProtocolClient& client_;
   const int64_t job_;

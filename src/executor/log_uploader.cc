@@ -276,4 +276,15 @@ bool LogUploader::lease_lost() const {
   return lost_;
 }
 
+void LogUploader::OnJobFinished(const engine::JobReport& job) {
+  if (job.key.job_id.find('/') == std::string::npos) return;
+  std::lock_guard lock(mu_);
+  nested_.push_back(job);
+}
+
+std::vector<engine::JobReport> LogUploader::nested_jobs() const {
+  std::lock_guard lock(mu_);
+  return nested_;
+}
+
 }  // namespace gantry::executor

@@ -59,6 +59,11 @@ class LogUploader : public engine::RunObserver {
   void OnDebug(const engine::JobKey& job, int step, std::string_view message) override;
   void OnAnnotation(const engine::JobKey& job, int step, const engine::Annotation& a) override;
   void OnStepFinished(const engine::JobKey& job, const engine::StepReport& step) override;
+  /// Keeps the reports of a called workflow's jobs ("call/hello"), which the server shows as
+  /// jobs of their own; the job's own report is the engine's return value.
+  void OnJobFinished(const engine::JobReport& job) override;
+  /// The called workflows' job reports seen so far.
+  std::vector<engine::JobReport> nested_jobs() const;
 
   /// Writes one line of the executor's own (set-up messages; step -1 for the job).
   void WriteLine(int step, std::string_view text);
@@ -108,6 +113,7 @@ class LogUploader : public engine::RunObserver {
   const std::string lease_id_;
   const LogUploaderOptions options_;
   std::function<void()> on_lease_lost_;
+  std::vector<engine::JobReport> nested_;  // GUARDED_BY(mu_)
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;   // the sender waits for items, time or stop

@@ -77,9 +77,9 @@ std::optional<Response> Access(ApiContext& ctx, const Principal& who, store::Pro
     return Response::Error(404, "not_found", "project '" + full + "' not found");
   }
   if (RoleRank(role) < RoleRank(min_role)) {
-    return Response::Error(403, "forbidden",
-                           "this needs the " + std::string(min_role) + " role on '" + full +
-                               "'; you are " + role);
+    return Response::Error(
+        403, "forbidden",
+        "this needs the " + std::string(min_role) + " role on '" + full + "'; you are " + role);
   }
   if (out != nullptr) *out = ProjectAccess{std::move(project), role};
   return std::nullopt;

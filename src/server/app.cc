@@ -42,12 +42,11 @@ class App : public ServerApp {
     auto box = crypto::SecretBox::LoadOrCreate(config.data_dir + "/server.key");
     if (!box.ok()) return box.status();
     box_ = std::make_unique<crypto::SecretBox>(std::move(box).value());
-    std::string db = config.database.empty() ? "sqlite://" + config.data_dir + "/gantry.db"
-                                             : config.database;
+    std::string db =
+        config.database.empty() ? "sqlite://" + config.data_dir + "/gantry.db" : config.database;
     auto store = store::OpenStore(db);
     if (!store.ok()) {
-      return core::Status(store.status().code(),
-                          "--database: " + store.status().message());
+      return core::Status(store.status().code(), "--database: " + store.status().message());
     }
     store_ = std::move(store).value();
     notifier_ = std::make_unique<queue::MemoryNotifier>();
@@ -97,7 +96,8 @@ class App : public ServerApp {
     http.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
     http.worker_threads = config.http_workers;
     auto server = HttpServer::Start(http, router_);
-    if (!server.ok()) return core::Status(server.status().code(), "--listen: " + server.status().message());
+    if (!server.ok())
+      return core::Status(server.status().code(), "--listen: " + server.status().message());
     http_ = std::move(server).value();
     ctx_.config.base_url = config.external_url.empty() ? http_->url() : config.external_url;
     while (!ctx_.config.base_url.empty() && ctx_.config.base_url.back() == '/') {

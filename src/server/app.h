@@ -15,8 +15,8 @@ namespace gantry::server {
 /// `gantry server --help` and docs/server.md).
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";
-  std::string data_dir;  // default: $XDG_DATA_HOME/gantry or ~/.local/share/gantry
-  std::string database;  // default: sqlite in data_dir; or postgres://…
+  std::string data_dir;      // default: $XDG_DATA_HOME/gantry or ~/.local/share/gantry
+  std::string database;      // default: sqlite in data_dir; or postgres://…
   std::string external_url;  // default: the listening URL
   bool signup_open = true;
   std::string tls_cert, tls_key;
@@ -25,7 +25,7 @@ struct ServerConfig {
   int lease_seconds = 60;
   int64_t max_body_bytes = int64_t{256} * 1024 * 1024;
   int http_workers = 16;
-  int login_attempts = 10;  // per account and per address, per 5 minutes
+  int login_attempts = 10;        // per account and per address, per 5 minutes
   std::string executor_work_dir;  // default: data_dir/work
 };
 

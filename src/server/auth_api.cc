@@ -90,10 +90,9 @@ Response Signup(ApiContext& ctx, Request& request) {
 
 Response Login(ApiContext& ctx, Request& request) {
   nlohmann::json body;
-  if (auto e = ParseBody(request,
-                         {{"username", FieldType::kString, true},
-                          {"password", FieldType::kString, true}},
-                         &body)) {
+  if (auto e = ParseBody(
+          request, {{"username", FieldType::kString, true}, {"password", FieldType::kString, true}},
+          &body)) {
     return *e;
   }
   std::string username = body["username"];
@@ -103,9 +102,9 @@ Response Login(ApiContext& ctx, Request& request) {
   if (!ctx.login_by_user->Allow(user_key) || !ctx.login_by_address->Allow(address_key)) {
     int64_t wait = std::max(ctx.login_by_user->RetryAfterMs(user_key),
                             ctx.login_by_address->RetryAfterMs(address_key));
-    Response r = Response::Error(429, "rate_limited",
-                                 "too many login attempts: try again in " +
-                                     std::to_string((wait + 999) / 1000) + " s");
+    Response r = Response::Error(
+        429, "rate_limited",
+        "too many login attempts: try again in " + std::to_string((wait + 999) / 1000) + " s");
     r.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
     return r;
   }
@@ -127,9 +126,9 @@ Response Login(ApiContext& ctx, Request& request) {
   t.expires_at = t.created_at + ctx.config.session_ttl_ms;
   auto stored = ctx.store->CreateToken(t);
   if (!stored.ok()) return StoreError(stored.status());
-  Response r = Response::Json(
-      200, Dump({{"token", token}, {"expires_at", TimeJson(t.expires_at)},
-                 {"user", UserJson(user.value())}}));
+  Response r = Response::Json(200, Dump({{"token", token},
+                                         {"expires_at", TimeJson(t.expires_at)},
+                                         {"user", UserJson(user.value())}}));
   r.headers.emplace_back("Set-Cookie", "gantry_session=" + token +
                                            "; Path=/; HttpOnly; SameSite=Lax" +
                                            (request.tls ? "; Secure" : ""));
@@ -185,8 +184,7 @@ Response CreatePat(ApiContext& ctx, Request& request, const Principal& who) {
 void AddAuthRoutes(Router& router, ApiContext& ctx) {
   router.Add("POST", "/api/v1/auth/signup", [&ctx](Request& r) { return Signup(ctx, r); });
   router.Add("POST", "/api/v1/auth/login", [&ctx](Request& r) { return Login(ctx, r); });
-  router.Add("POST", "/api/v1/auth/logout",
-             Authed(ctx, [&ctx](Request&, const Principal& who) {
+  router.Add("POST", "/api/v1/auth/logout", Authed(ctx, [&ctx](Request&, const Principal& who) {
                auto s = ctx.store->DeleteTokenByHash(who.token.hash);
                if (!s.ok()) return StoreError(s);
                Response r = Response::NoContent();
@@ -203,8 +201,9 @@ void AddAuthRoutes(Router& router, ApiContext& ctx) {
                for (const auto& t : tokens.value()) list.push_back(TokenJson(t));
                return Response::Json(200, Dump({{"tokens", list}}));
              }));
-  router.Add("POST", "/api/v1/user/tokens",
-             Authed(ctx, [&ctx](Request& r, const Principal& who) { return CreatePat(ctx, r, who); }));
+  router.Add("POST", "/api/v1/user/tokens", Authed(ctx, [&ctx](Request& r, const Principal& who) {
+               return CreatePat(ctx, r, who);
+             }));
   router.Add("DELETE", "/api/v1/user/tokens/{id}",
              Authed(ctx, [&ctx](Request& r, const Principal& who) {
                auto id = ParseId(r.Param("id"));

@@ -24,8 +24,8 @@ void EmbeddedExecutor::Stop() {
 }
 
 core::Result<std::unique_ptr<EmbeddedExecutor>> StartEmbeddedExecutor(ApiContext& ctx,
-                                                                       const std::string& url,
-                                                                       const ServerConfig& config) {
+                                                                      const std::string& url,
+                                                                      const ServerConfig& config) {
   std::string token = crypto::RandomToken("gne_");
   int capacity = config.executor_capacity;
   if (capacity <= 0) capacity = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
@@ -57,8 +57,8 @@ core::Result<std::unique_ptr<EmbeddedExecutor>> StartEmbeddedExecutor(ApiContext
   options.server_url = url;
   options.token = token;
   options.capacity = capacity;
-  options.work_dir = config.executor_work_dir.empty() ? config.data_dir + "/work"
-                                                      : config.executor_work_dir;
+  options.work_dir =
+      config.executor_work_dir.empty() ? config.data_dir + "/work" : config.executor_work_dir;
   auto agent = executor::Agent::Make(options);
   if (!agent.ok()) return agent.status();
   return std::make_unique<EmbeddedExecutor>(std::move(agent).value());

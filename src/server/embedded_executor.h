@@ -32,7 +32,7 @@ class EmbeddedExecutor {
 /// Registers (or re-keys) the executor "embedded" in the store and starts its agent against
 /// `url`.
 core::Result<std::unique_ptr<EmbeddedExecutor>> StartEmbeddedExecutor(ApiContext& ctx,
-                                                                       const std::string& url,
-                                                                       const ServerConfig& config);
+                                                                      const std::string& url,
+                                                                      const ServerConfig& config);
 
 }  // namespace gantry::server

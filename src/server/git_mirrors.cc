@@ -37,8 +37,7 @@ void ReadAll(int fd, std::string* out) {
 
 }  // namespace
 
-core::Result<std::string> RunProgram(const std::vector<std::string>& args,
-                                     const std::string& cwd) {
+core::Result<std::string> RunProgram(const std::vector<std::string>& args, const std::string& cwd) {
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0) return core::Status::Unavailable("pipe failed");
   if (::pipe2(err, O_CLOEXEC) != 0) {
@@ -133,9 +132,9 @@ core::Result<std::string> GitMirrors::Resolve(const std::string& owner, const st
 
 core::Result<std::map<std::string, std::string>> GitMirrors::Refs(const std::string& owner,
                                                                   const std::string& name) {
-  auto r = RunProgram({"git", "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads",
-                       "refs/tags"},
-                      PathFor(owner, name));
+  auto r = RunProgram(
+      {"git", "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"},
+      PathFor(owner, name));
   if (!r.ok()) return r.status();
   std::map<std::string, std::string> refs;
   size_t pos = 0;
@@ -198,8 +197,9 @@ core::Result<std::vector<std::string>> GitMirrors::ChangedFiles(const std::strin
   return files;
 }
 
-core::Result<std::pair<std::string, std::string>> GitMirrors::CommitInfo(
-    const std::string& owner, const std::string& name, const std::string& sha) {
+core::Result<std::pair<std::string, std::string>> GitMirrors::CommitInfo(const std::string& owner,
+                                                                         const std::string& name,
+                                                                         const std::string& sha) {
   auto r = RunProgram({"git", "log", "-1", "--format=%an%n%s", sha}, PathFor(owner, name));
   if (!r.ok()) return r.status();
   const std::string& text = r.value();

@@ -39,8 +39,7 @@ class GitMirrors {
                                                         const std::string& name);
   /// `.github/workflows/*.yml|*.yaml` at `sha`, sorted.
   core::Result<std::vector<std::string>> Workflows(const std::string& owner,
-                                                   const std::string& name,
-                                                   const std::string& sha);
+                                                   const std::string& name, const std::string& sha);
   /// The content of `path` at `sha`. NotFound when it is not there.
   core::Result<std::string> ReadFile(const std::string& owner, const std::string& name,
                                      const std::string& sha, const std::string& path);

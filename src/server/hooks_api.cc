@@ -47,7 +47,8 @@ Response Hook(ApiContext& ctx, Request& request) {
   if (!project.ok()) return bad_signature;
   auto secret = ctx.box->Open(project.value().webhook_secret);
   if (!secret.ok()) return StoreError(secret.status());
-  if (signature.empty() || !crypto::VerifyGithubSignature(secret.value(), request.body, signature)) {
+  if (signature.empty() ||
+      !crypto::VerifyGithubSignature(secret.value(), request.body, signature)) {
     return bad_signature;
   }
   if (event.empty()) {
@@ -110,8 +111,9 @@ Response Hook(ApiContext& ctx, Request& request) {
   if (event == "pull_request") {
     // The pull request's head may live in a fork: fetch the ref GitHub offers for it.
     std::string number = ev.ref.substr(10, ev.ref.size() - 15);
-    (void)RunProgram({"git", "fetch", "--quiet", "origin", "+refs/pull/" + number + "/head:" + ev.ref},
-                     ctx.mirrors->PathFor(p.owner, p.name));
+    (void)RunProgram(
+        {"git", "fetch", "--quiet", "origin", "+refs/pull/" + number + "/head:" + ev.ref},
+        ctx.mirrors->PathFor(p.owner, p.name));
   }
   auto ids = TriggerRuns(ctx, p, ev);
   if (!ids.ok()) return Response::Error(422, "unreadable_commit", ids.status().message());
@@ -120,15 +122,14 @@ Response Hook(ApiContext& ctx, Request& request) {
 
 Response Dispatch(ApiContext& ctx, Request& request, const Principal& who) {
   ProjectAccess access;
-  if (auto e = RequireProject(ctx, who, request.Param("owner"), request.Param("name"),
-                              "developer", &access)) {
+  if (auto e = RequireProject(ctx, who, request.Param("owner"), request.Param("name"), "developer",
+                              &access)) {
     return *e;
   }
   nlohmann::json body;
-  if (auto e = ParseBody(request,
-                         {{"ref", FieldType::kString, false},
-                          {"inputs", FieldType::kObject, false}},
-                         &body)) {
+  if (auto e = ParseBody(
+          request, {{"ref", FieldType::kString, false}, {"inputs", FieldType::kObject, false}},
+          &body)) {
     return *e;
   }
   const store::Project& p = access.project;
@@ -136,7 +137,8 @@ Response Dispatch(ApiContext& ctx, Request& request, const Principal& who) {
   if (ref.empty()) ref = p.default_branch;
   (void)ctx.mirrors->Fetch(p.owner, p.name);
   auto sha = ctx.mirrors->Resolve(p.owner, p.name, ref);
-  if (!sha.ok()) return Response::Error(422, "invalid", "no branch, tag or commit '" + ref + "'", "ref");
+  if (!sha.ok())
+    return Response::Error(422, "invalid", "no branch, tag or commit '" + ref + "'", "ref");
   std::string file = request.Param("file");
   if (file.find('/') == std::string::npos) file = ".github/workflows/" + file;
   auto yaml = ctx.mirrors->ReadFile(p.owner, p.name, sha.value(), file);
@@ -164,8 +166,10 @@ Response Dispatch(ApiContext& ctx, Request& request, const Principal& who) {
   ev.event = "workflow_dispatch";
   std::string full_ref = ref;
   if (auto refs = ctx.mirrors->Refs(p.owner, p.name); refs.ok()) {
-    if (refs.value().count("refs/heads/" + ref)) full_ref = "refs/heads/" + ref;
-    else if (refs.value().count("refs/tags/" + ref)) full_ref = "refs/tags/" + ref;
+    if (refs.value().count("refs/heads/" + ref))
+      full_ref = "refs/heads/" + ref;
+    else if (refs.value().count("refs/tags/" + ref))
+      full_ref = "refs/tags/" + ref;
   }
   ev.ref = full_ref;
   ev.sha = sha.value();
@@ -180,7 +184,8 @@ Response Dispatch(ApiContext& ctx, Request& request, const Principal& who) {
   ev.only_workflow = file;
   auto ids = TriggerRuns(ctx, p, ev);
   if (!ids.ok()) return StoreError(ids.status());
-  (void)ctx.store->Audit({0, who.user.id, p.id, "workflow.dispatch", file, Dump(inputs), ctx.now_ms()});
+  (void)ctx.store->Audit(
+      {0, who.user.id, p.id, "workflow.dispatch", file, Dump(inputs), ctx.now_ms()});
   return Response::Json(201, Dump({{"runs", ids.value()}}));
 }
 
@@ -200,7 +205,8 @@ void Triggerer::Start() {
   thread_ = std::thread([this] {
     while (!stop_) {
       Tick(ctx_.now_ms());
-      for (int i = 0; i < 10 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      for (int i = 0; i < 10 && !stop_; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
 }

@@ -36,10 +36,9 @@ Response CreateProject(ApiContext& ctx, Request& request, const Principal& who) 
                            "name must be 'owner/name' (letters, digits, '-', '_', '.')", "name");
   }
   if (owner != who.user.username && !who.user.is_admin) {
-    return Response::Error(403, "forbidden",
-                           "you can create projects under your own name ('" + who.user.username +
-                               "/…') only",
-                           "name");
+    return Response::Error(
+        403, "forbidden",
+        "you can create projects under your own name ('" + who.user.username + "/…') only", "name");
   }
   std::string repository = body["repository"];
   if (repository.empty()) {
@@ -91,8 +90,8 @@ Response ListProjects(ApiContext& ctx, const Principal& who) {
 
 Response PutMember(ApiContext& ctx, Request& request, const Principal& who) {
   ProjectAccess access;
-  if (auto e = RequireProject(ctx, who, request.Param("owner"), request.Param("name"),
-                              "maintainer", &access)) {
+  if (auto e = RequireProject(ctx, who, request.Param("owner"), request.Param("name"), "maintainer",
+                              &access)) {
     return *e;
   }
   nlohmann::json body;
@@ -103,8 +102,8 @@ Response PutMember(ApiContext& ctx, Request& request, const Principal& who) {
                            "role");
   }
   if (RoleRank(role) > RoleRank(access.role)) {
-    return Response::Error(403, "forbidden", "you cannot grant a role above your own (" +
-                                                 access.role + ")");
+    return Response::Error(403, "forbidden",
+                           "you cannot grant a role above your own (" + access.role + ")");
   }
   auto user = ctx.store->GetUserByName(request.Param("username"));
   if (!user.ok()) {
@@ -113,15 +112,15 @@ Response PutMember(ApiContext& ctx, Request& request, const Principal& who) {
   if (auto s = ctx.store->PutMember(access.project.id, user.value().id, role); !s.ok()) {
     return StoreError(s);
   }
-  (void)ctx.store->Audit({0, who.user.id, access.project.id, "member.put",
-                          user.value().username, Dump({{"role", role}}), ctx.now_ms()});
+  (void)ctx.store->Audit({0, who.user.id, access.project.id, "member.put", user.value().username,
+                          Dump({{"role", role}}), ctx.now_ms()});
   return Response::NoContent();
 }
 
 Response DeleteMember(ApiContext& ctx, Request& request, const Principal& who) {
   ProjectAccess access;
-  if (auto e = RequireProject(ctx, who, request.Param("owner"), request.Param("name"),
-                              "maintainer", &access)) {
+  if (auto e = RequireProject(ctx, who, request.Param("owner"), request.Param("name"), "maintainer",
+                              &access)) {
     return *e;
   }
   auto user = ctx.store->GetUserByName(request.Param("username"));
@@ -156,8 +155,8 @@ Response ListMembers(ApiContext& ctx, Request& request, const Principal& who) {
 // PUT/DELETE/GET of secrets (values never returned) and variables (values returned).
 Response PutConfig(ApiContext& ctx, Request& request, const Principal& who, bool secret) {
   ProjectAccess access;
-  if (auto e = RequireProject(ctx, who, request.Param("owner"), request.Param("name"),
-                              "maintainer", &access)) {
+  if (auto e = RequireProject(ctx, who, request.Param("owner"), request.Param("name"), "maintainer",
+                              &access)) {
     return *e;
   }
   std::string key = request.Param("key");
@@ -181,15 +180,15 @@ Response PutConfig(ApiContext& ctx, Request& request, const Principal& who, bool
     s = ctx.store->PutVariable(access.project.id, {key, value, ctx.now_ms()});
   }
   if (!s.ok()) return StoreError(s);
-  (void)ctx.store->Audit({0, who.user.id, access.project.id,
-                          secret ? "secret.put" : "variable.put", key, "{}", ctx.now_ms()});
+  (void)ctx.store->Audit({0, who.user.id, access.project.id, secret ? "secret.put" : "variable.put",
+                          key, "{}", ctx.now_ms()});
   return Response::NoContent();
 }
 
 Response DeleteConfig(ApiContext& ctx, Request& request, const Principal& who, bool secret) {
   ProjectAccess access;
-  if (auto e = RequireProject(ctx, who, request.Param("owner"), request.Param("name"),
-                              "maintainer", &access)) {
+  if (auto e = RequireProject(ctx, who, request.Param("owner"), request.Param("name"), "maintainer",
+                              &access)) {
     return *e;
   }
   std::string key = request.Param("key");
@@ -252,37 +251,36 @@ void AddProjectRoutes(Router& router, ApiContext& ctx) {
   router.Add("POST", "/api/v1/projects", Authed(ctx, [&ctx](Request& r, const Principal& w) {
                return CreateProject(ctx, r, w);
              }));
-  router.Add("GET", "/api/v1/projects", Authed(ctx, [&ctx](Request&, const Principal& w) {
-               return ListProjects(ctx, w);
-             }));
-  router.Add("GET", "/api/v1/projects/{owner}/{name}",
-             Authed(ctx, [&ctx](Request& r, const Principal& w) {
-               ProjectAccess a;
-               if (auto e = RequireProject(ctx, w, r.Param("owner"), r.Param("name"), "viewer",
-                                           &a)) {
-                 return *e;
-               }
-               nlohmann::json j = ProjectJson(ctx, a.project);
-               j["role"] = a.role;
-               return Response::Json(200, Dump(j));
-             }));
-  router.Add("DELETE", "/api/v1/projects/{owner}/{name}",
-             Authed(ctx, [&ctx](Request& r, const Principal& w) {
-               ProjectAccess a;
-               if (auto e = RequireProject(ctx, w, r.Param("owner"), r.Param("name"), "owner",
-                                           &a)) {
-                 return *e;
-               }
-               if (auto s = ctx.store->DeleteProject(a.project.id); !s.ok()) return StoreError(s);
-               return Response::NoContent();
-             }));
-  router.Add("GET", "/api/v1/projects/{owner}/{name}/members",
-             Authed(ctx, [&ctx](Request& r, const Principal& w) { return ListMembers(ctx, r, w); }));
+  router.Add("GET", "/api/v1/projects",
+             Authed(ctx, [&ctx](Request&, const Principal& w) { return ListProjects(ctx, w); }));
+  router.Add(
+      "GET", "/api/v1/projects/{owner}/{name}", Authed(ctx, [&ctx](Request& r, const Principal& w) {
+        ProjectAccess a;
+        if (auto e = RequireProject(ctx, w, r.Param("owner"), r.Param("name"), "viewer", &a)) {
+          return *e;
+        }
+        nlohmann::json j = ProjectJson(ctx, a.project);
+        j["role"] = a.role;
+        return Response::Json(200, Dump(j));
+      }));
+  router.Add(
+      "DELETE", "/api/v1/projects/{owner}/{name}",
+      Authed(ctx, [&ctx](Request& r, const Principal& w) {
+        ProjectAccess a;
+        if (auto e = RequireProject(ctx, w, r.Param("owner"), r.Param("name"), "owner", &a)) {
+          return *e;
+        }
+        if (auto s = ctx.store->DeleteProject(a.project.id); !s.ok()) return StoreError(s);
+        return Response::NoContent();
+      }));
+  router.Add(
+      "GET", "/api/v1/projects/{owner}/{name}/members",
+      Authed(ctx, [&ctx](Request& r, const Principal& w) { return ListMembers(ctx, r, w); }));
   router.Add("PUT", "/api/v1/projects/{owner}/{name}/members/{username}",
              Authed(ctx, [&ctx](Request& r, const Principal& w) { return PutMember(ctx, r, w); }));
-  router.Add("DELETE", "/api/v1/projects/{owner}/{name}/members/{username}",
-             Authed(ctx,
-                    [&ctx](Request& r, const Principal& w) { return DeleteMember(ctx, r, w); }));
+  router.Add(
+      "DELETE", "/api/v1/projects/{owner}/{name}/members/{username}",
+      Authed(ctx, [&ctx](Request& r, const Principal& w) { return DeleteMember(ctx, r, w); }));
   for (bool secret : {true, false}) {
     std::string base =
         std::string("/api/v1/projects/{owner}/{name}/") + (secret ? "secrets" : "variables");

@@ -10,6 +10,10 @@
 namespace gantry::server {
 namespace {
 
+// Heartbeats come this often, so a cancellation (a cancelled run, fail-fast) reaches a
+// running job within about a second; a heartbeat is one small transaction.
+constexpr int kHeartbeatSeconds = 1;
+
 using ExecutorHandler = std::function<Response(Request&, const store::Executor&)>;
 
 Handler ForExecutor(ApiContext& ctx, ExecutorHandler handler) {
@@ -17,7 +21,8 @@ Handler ForExecutor(ApiContext& ctx, ExecutorHandler handler) {
     std::string auth = request.Header("authorization");
     std::string token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
     if (token.empty()) {
-      return Response::Error(401, "unauthenticated", "send 'Authorization: Bearer <executor token>'");
+      return Response::Error(401, "unauthenticated",
+                             "send 'Authorization: Bearer <executor token>'");
     }
     auto executor = ctx.store->FindExecutorByTokenHash(crypto::Sha256Hex(token));
     if (!executor.ok()) {
@@ -77,6 +82,7 @@ Response Lease(ApiContext& ctx, Request& request, const store::Executor& executo
   if (!leased.value()) return Response::NoContent();
   return Response::Json(200, Dump({{"lease_id", leased.value()->job.lease_id},
                                    {"lease_seconds", ctx.scheduler->lease_seconds()},
+                                   {"heartbeat_seconds", kHeartbeatSeconds},
                                    {"job", leased.value()->spec}}));
 }
 
@@ -90,8 +96,9 @@ Response Heartbeat(ApiContext& ctx, Request& request) {
     return Response::Error(409, "lease_lost",
                            "the lease no longer holds this job (it expired or the job ended)");
   }
-  return Response::Json(
-      200, Dump({{"cancel", cancel.value()}, {"lease_seconds", ctx.scheduler->lease_seconds()}}));
+  return Response::Json(200, Dump({{"cancel", cancel.value()},
+                                   {"lease_seconds", ctx.scheduler->lease_seconds()},
+                                   {"heartbeat_seconds", kHeartbeatSeconds}}));
 }
 
 Response Logs(ApiContext& ctx, Request& request) {
@@ -120,10 +127,9 @@ Response Logs(ApiContext& ctx, Request& request) {
 
 Response Steps(ApiContext& ctx, Request& request) {
   nlohmann::json body;
-  if (auto e = ParseBody(request,
-                         {{"lease_id", FieldType::kString, true},
-                          {"steps", FieldType::kArray, true}},
-                         &body)) {
+  if (auto e = ParseBody(
+          request, {{"lease_id", FieldType::kString, true}, {"steps", FieldType::kArray, true}},
+          &body)) {
     return *e;
   }
   store::Job job;
@@ -227,8 +233,12 @@ Response CachePut(ApiContext& ctx, Request& request) {
     if (!out) return Response::Error(507, "storage", "cannot write the cache");
   }
   std::filesystem::rename(path + ".tmp", path, ec);
-  store::CacheEntry e{run.value().project_id, key, version, rel,
-                      static_cast<int64_t>(request.body.size()), ctx.now_ms()};
+  store::CacheEntry e{run.value().project_id,
+                      key,
+                      version,
+                      rel,
+                      static_cast<int64_t>(request.body.size()),
+                      ctx.now_ms()};
   if (auto s = ctx.store->PutCache(e); !s.ok()) return StoreError(s);
   return Response::Json(201, "{}");
 }
@@ -242,16 +252,16 @@ Response Complete(ApiContext& ctx, Request& request) {
                           {"error", FieldType::kString, false},
                           {"summary", FieldType::kString, false},
                           {"continued_on_error", FieldType::kBool, false},
-                          {"failed_step", FieldType::kString, false}},
+                          {"failed_step", FieldType::kString, false},
+                          {"jobs", FieldType::kArray, false}},
                          &body)) {
     return *e;
   }
   std::string conclusion = body["conclusion"];
   if (conclusion != "success" && conclusion != "failure" && conclusion != "cancelled" &&
       conclusion != "skipped") {
-    return Response::Error(422, "invalid",
-                           "conclusion must be success, failure, cancelled or skipped",
-                           "conclusion");
+    return Response::Error(
+        422, "invalid", "conclusion must be success, failure, cancelled or skipped", "conclusion");
   }
   auto id = ParseId(request.Param("id"));
   if (!id) return Response::Error(404, "not_found", "no such job");
@@ -269,6 +279,37 @@ Response Complete(ApiContext& ctx, Request& request) {
   result.error = masker.Mask(body.value("error", ""));
   result.summary = masker.Mask(body.value("summary", ""));
   result.continued_on_error = body.value("continued_on_error", false);
+  // The jobs of a called workflow ("call/hello") become rows of their own, as GitHub lists
+  // them, before the caller completes (and with it, perhaps, the run).
+  if (job.value().status == "in_progress" && job.value().lease_id == body["lease_id"]) {
+    for (const auto& n : body.value("jobs", nlohmann::json::array())) {
+      if (!n.is_object() || !n.contains("job_id") || !n["job_id"].is_string()) {
+        return Response::Error(400, "invalid_type", "each of jobs needs a string 'job_id'", "jobs");
+      }
+      store::Job row;
+      row.run_id = job.value().run_id;
+      row.attempt = job.value().attempt;
+      row.job_id = n["job_id"];
+      row.instance = n.value("instance", 0);
+      row.name = n.value("name", row.job_id);
+      row.created_at = ctx.now_ms();
+      row.started_at = job.value().started_at;
+      row.executor = job.value().executor;
+      auto stored = ctx.store->UpsertJob(row);
+      if (!stored.ok()) return StoreError(stored.status());
+      if (stored.value().status == "completed") continue;
+      store::Job done = stored.value();
+      done.conclusion = n.value("conclusion", "failure");
+      nlohmann::json outputs = n.value("outputs", nlohmann::json::object());
+      for (auto& [k, v] : outputs.items()) {
+        if (v.is_string()) v = masker.Mask(v.get<std::string>());
+      }
+      done.outputs = Dump(outputs);
+      done.error = masker.Mask(n.value("error", ""));
+      done.completed_at = ctx.now_ms();
+      (void)ctx.store->CompleteJob(done);
+    }
+  }
   auto s = ctx.scheduler->Complete(*id, body["lease_id"], result);
   if (!s.ok()) {
     if (s.code() == core::StatusCode::kNotFound) {
@@ -340,34 +381,29 @@ core::Status StoreLogs(ApiContext& ctx, store::Id job_id, const nlohmann::json& 
 }
 
 void AddProtocolRoutes(Router& router, ApiContext& ctx) {
-  router.Add("POST", "/api/v1/executor/lease",
-             ForExecutor(ctx, [&ctx](Request& r, const store::Executor& e) {
-               return Lease(ctx, r, e);
-             }));
-  router.Add("POST", "/api/v1/executor/jobs/{id}/heartbeat",
-             ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) {
-               return Heartbeat(ctx, r);
-             }));
+  router.Add(
+      "POST", "/api/v1/executor/lease",
+      ForExecutor(ctx, [&ctx](Request& r, const store::Executor& e) { return Lease(ctx, r, e); }));
+  router.Add(
+      "POST", "/api/v1/executor/jobs/{id}/heartbeat",
+      ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return Heartbeat(ctx, r); }));
   router.Add("POST", "/api/v1/executor/jobs/{id}/logs",
              ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return Logs(ctx, r); }));
-  router.Add("POST", "/api/v1/executor/jobs/{id}/steps",
-             ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return Steps(ctx, r); }));
-  router.Add("PUT", "/api/v1/executor/jobs/{id}/artifacts/{name}",
-             ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) {
-               return Artifact(ctx, r);
-             }));
-  router.Add("GET", "/api/v1/executor/jobs/{id}/cache",
-             ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) {
-               return CacheGet(ctx, r);
-             }));
-  router.Add("PUT", "/api/v1/executor/jobs/{id}/cache",
-             ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) {
-               return CachePut(ctx, r);
-             }));
-  router.Add("POST", "/api/v1/executor/jobs/{id}/complete",
-             ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) {
-               return Complete(ctx, r);
-             }));
+  router.Add(
+      "POST", "/api/v1/executor/jobs/{id}/steps",
+      ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return Steps(ctx, r); }));
+  router.Add(
+      "PUT", "/api/v1/executor/jobs/{id}/artifacts/{name}",
+      ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return Artifact(ctx, r); }));
+  router.Add(
+      "GET", "/api/v1/executor/jobs/{id}/cache",
+      ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return CacheGet(ctx, r); }));
+  router.Add(
+      "PUT", "/api/v1/executor/jobs/{id}/cache",
+      ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return CachePut(ctx, r); }));
+  router.Add(
+      "POST", "/api/v1/executor/jobs/{id}/complete",
+      ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return Complete(ctx, r); }));
 }
 
 }  // namespace gantry::server

@@ -143,8 +143,8 @@ std::vector<std::string> ReferencedSecrets(const std::string& yaml,
       continue;
     }
     size_t e = name_start;
-    while (e < text.size() &&
-           (std::isalnum(static_cast<unsigned char>(text[e])) || text[e] == '_' || text[e] == '-')) {
+    while (e < text.size() && (std::isalnum(static_cast<unsigned char>(text[e])) ||
+                               text[e] == '_' || text[e] == '-')) {
       ++e;
     }
     if (e > name_start) names.insert(Lower(text.substr(name_start, e - name_start)));
@@ -161,13 +161,12 @@ nlohmann::json JobSecrets(ApiContext& ctx, store::Id project_id, const std::stri
   if (!secrets.ok()) return out;
   for (const store::Secret& s : secrets.value()) {
     // Secret names are case-insensitive, as on GitHub.
-    bool needed =
-        all || std::find(wanted.begin(), wanted.end(), Lower(s.name)) != wanted.end();
+    bool needed = all || std::find(wanted.begin(), wanted.end(), Lower(s.name)) != wanted.end();
     if (!needed) continue;
     auto value = ctx.box->Open(s.ciphertext);
     if (!value.ok()) {
-      std::cerr << "gantry server: secret " << s.name << " cannot be decrypted: "
-                << value.status().message() << "\n";
+      std::cerr << "gantry server: secret " << s.name
+                << " cannot be decrypted: " << value.status().message() << "\n";
       continue;
     }
     out[s.name] = value.value();

@@ -21,7 +21,7 @@ struct RunContext {
   expr::Value github;
   std::vector<std::pair<std::string, std::string>> vars;
   std::vector<std::pair<std::string, std::string>> inputs;  // as text, typed by the engine
-  expr::EvalContext plan_context;                            // github, vars, inputs
+  expr::EvalContext plan_context;                           // github, vars, inputs
 };
 
 RunContext MakeRunContext(const ApiContext& ctx, const store::Project& project,

@@ -10,17 +10,18 @@ namespace gantry::server {
 namespace {
 
 nlohmann::json StepJson(const store::Step& s) {
-  return {{"number", s.index + 1},
-          {"index", s.index},
-          {"stage", s.stage},
-          {"name", s.name},
-          {"status", s.status},
-          {"conclusion", s.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.conclusion)},
-          {"outcome", s.outcome.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.outcome)},
-          {"error", s.error},
-          {"background", s.background},
-          {"started_at", TimeJson(s.started_at)},
-          {"completed_at", TimeJson(s.completed_at)}};
+  return {
+      {"number", s.index + 1},
+      {"index", s.index},
+      {"stage", s.stage},
+      {"name", s.name},
+      {"status", s.status},
+      {"conclusion", s.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.conclusion)},
+      {"outcome", s.outcome.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.outcome)},
+      {"error", s.error},
+      {"background", s.background},
+      {"started_at", TimeJson(s.started_at)},
+      {"completed_at", TimeJson(s.completed_at)}};
 }
 
 nlohmann::json Parsed(const std::string& text) {
@@ -77,7 +78,9 @@ Response ListRuns(ApiContext& ctx, Request& r, const Principal& who) {
   f.actor = r.Query("actor").value_or("");
   if (auto before = r.Query("before")) {
     auto id = ParseId(*before);
-    if (!id) return Response::Error(400, "invalid", "before must be a run id (the 'next' cursor)", "before");
+    if (!id)
+      return Response::Error(400, "invalid", "before must be a run id (the 'next' cursor)",
+                             "before");
     f.before = *id;
   }
   if (auto limit = r.Query("limit")) {
@@ -101,7 +104,8 @@ Response GetRun(ApiContext& ctx, Request& r, const Principal& who) {
   int attempt = run.attempt;
   if (auto a = r.Query("attempt")) {
     auto n = ParseId(*a);
-    if (!n || *n > run.attempt) return Response::Error(400, "invalid", "no such attempt", "attempt");
+    if (!n || *n > run.attempt)
+      return Response::Error(400, "invalid", "no such attempt", "attempt");
     attempt = static_cast<int>(*n);
   }
   auto jobs = ctx.store->ListJobs(run.id, attempt);
@@ -179,7 +183,8 @@ Response Logs(ApiContext& ctx, Request& r, const Principal& who) {
       if (chunks.value().empty()) break;
       for (const store::LogChunk& c : chunks.value()) {
         int64_t skip = std::max<int64_t>(0, offset - c.offset);
-        if (skip < static_cast<int64_t>(c.data.size())) text.append(c.data, static_cast<size_t>(skip));
+        if (skip < static_cast<int64_t>(c.data.size()))
+          text.append(c.data, static_cast<size_t>(skip));
         offset = c.offset + static_cast<int64_t>(c.data.size());
       }
     }
@@ -252,7 +257,8 @@ Response RunEvents(ApiContext& ctx, Request& r, const Principal& who) {
       auto cur = ctx.store->GetRun(run_id);
       if (!cur.ok()) return;
       const store::Run& rr = cur.value();
-      nlohmann::json rj = {{"id", rr.id},         {"status", rr.status},
+      nlohmann::json rj = {{"id", rr.id},
+                           {"status", rr.status},
                            {"conclusion", rr.conclusion.empty() ? nlohmann::json(nullptr)
                                                                 : nlohmann::json(rr.conclusion)},
                            {"attempt", rr.attempt}};
@@ -260,8 +266,12 @@ Response RunEvents(ApiContext& ctx, Request& r, const Principal& who) {
       auto jobs = ctx.store->ListJobs(run_id, rr.attempt);
       if (jobs.ok()) {
         for (const store::Job& job : jobs.value()) {
-          nlohmann::json jj = {{"id", job.id},         {"name", job.name},
-                               {"status", job.status}, {"conclusion", job.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.conclusion)}};
+          nlohmann::json jj = {
+              {"id", job.id},
+              {"name", job.name},
+              {"status", job.status},
+              {"conclusion",
+               job.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.conclusion)}};
           if (!send("job:" + std::to_string(job.id), "job", jj)) return;
           auto steps = ctx.store->ListSteps(job.id);
           if (!steps.ok()) continue;
@@ -336,7 +346,8 @@ Response Cancel(ApiContext& ctx, Request& r, const Principal& who) {
     return Response::Error(409, "completed", "the run is already completed");
   }
   if (auto s = ctx.scheduler->Cancel(run.id); !s.ok()) return StoreError(s);
-  (void)ctx.store->Audit({0, who.user.id, run.project_id, "run.cancel", std::to_string(run.id), "{}", ctx.now_ms()});
+  (void)ctx.store->Audit(
+      {0, who.user.id, run.project_id, "run.cancel", std::to_string(run.id), "{}", ctx.now_ms()});
   return Response::Json(202, Dump({{"id", run.id}, {"status", "cancelling"}}));
 }
 
@@ -353,7 +364,8 @@ Response Rerun(ApiContext& ctx, Request& r, const Principal& who) {
     }
     return StoreError(again.status());
   }
-  (void)ctx.store->Audit({0, who.user.id, run.project_id, "run.rerun", std::to_string(run.id), Dump(body), ctx.now_ms()});
+  (void)ctx.store->Audit({0, who.user.id, run.project_id, "run.rerun", std::to_string(run.id),
+                          Dump(body), ctx.now_ms()});
   return Response::Json(202, Dump({{"id", run.id}, {"attempt", again.value().attempt}}));
 }
 
@@ -384,13 +396,15 @@ nlohmann::json RunJson(const ApiContext& ctx, const store::Run& run, const store
           {"head_sha", run.sha},
           {"actor", run.actor},
           {"status", run.status},
-          {"conclusion", run.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.conclusion)},
+          {"conclusion",
+           run.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.conclusion)},
           {"error", run.error},
           {"inputs", Parsed(run.inputs)},
           {"created_at", TimeJson(run.created_at)},
           {"started_at", TimeJson(run.started_at)},
           {"completed_at", TimeJson(run.completed_at)},
-          {"html_url", ctx.config.base_url + "/" + p.owner + "/" + p.name + "/runs/" + std::to_string(run.id)}};
+          {"html_url",
+           ctx.config.base_url + "/" + p.owner + "/" + p.name + "/runs/" + std::to_string(run.id)}};
 }
 
 nlohmann::json JobJson(const store::Job& job, const std::vector<store::Step>& steps) {
@@ -403,7 +417,8 @@ nlohmann::json JobJson(const store::Job& job, const std::vector<store::Step>& st
           {"instance", job.instance},
           {"name", job.name},
           {"status", job.status},
-          {"conclusion", job.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.conclusion)},
+          {"conclusion",
+           job.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.conclusion)},
           {"matrix", Parsed(job.matrix)},
           {"outputs", Parsed(job.outputs)},
           {"error", job.error},
@@ -434,7 +449,8 @@ void AddRunRoutes(Router& router, ApiContext& ctx) {
              Authed(ctx, [&ctx](Request&, const Principal&) { return Patterns(ctx); }));
   router.Add("GET", "/api/v1/patterns/{name}", Authed(ctx, [&ctx](Request& r, const Principal&) {
                auto p = ctx.store->GetPattern(r.Param("name"));
-               if (!p.ok()) return Response::Error(404, "not_found", "no pattern '" + r.Param("name") + "'");
+               if (!p.ok())
+                 return Response::Error(404, "not_found", "no pattern '" + r.Param("name") + "'");
                return Response::Json(200, Dump({{"name", p.value().name},
                                                 {"description", p.value().description},
                                                 {"workflow", p.value().workflow}}));

@@ -21,8 +21,7 @@ namespace {
 // The scheduler only evaluates conditions and matrices; it never runs a process.
 class NoProcesses : public backend::Backend {
  public:
-  core::Result<backend::ProcessResult> Run(const backend::ProcessSpec&,
-                                           const backend::OutputSink&,
+  core::Result<backend::ProcessResult> Run(const backend::ProcessSpec&, const backend::OutputSink&,
                                            const backend::CancelToken&) override {
     return core::Status::Internal("the scheduler runs no process");
   }
@@ -73,12 +72,14 @@ struct Scheduler::ActiveRun {
   std::map<engine::InstanceId, store::Id> rows;
   /// Instances handed out by the state and not finished.
   std::set<engine::InstanceId> running;
+  /// A re-run of failed jobs: the previous attempt's successful instances, by (job id,
+  /// instance), carried into this attempt instead of running again.
+  std::map<std::pair<std::string, int>, store::Job> carry;
   bool in_progress = false;
   bool done = false;
 };
 
-Scheduler::Scheduler(ApiContext& ctx, SchedulerOptions options)
-    : ctx_(ctx), options_(options) {}
+Scheduler::Scheduler(ApiContext& ctx, SchedulerOptions options) : ctx_(ctx), options_(options) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -87,8 +88,7 @@ core::Status Scheduler::Start() {
   if (!active.ok()) return active.status();
   for (const store::Run& run : active.value()) {
     if (auto s = Recover(run); !s.ok()) {
-      std::cerr << "gantry server: run " << run.id << " cannot be resumed: " << s.message()
-                << "\n";
+      std::cerr << "gantry server: run " << run.id << " cannot be resumed: " << s.message() << "\n";
       store::Run failed = run;
       failed.status = "completed";
       failed.conclusion = "failure";
@@ -201,8 +201,7 @@ core::Status Scheduler::Advance(ActiveRun& r) {
           done.error = d.report.error;
           done.completed_at = ctx_.now_ms();
           auto completed = ctx_.store->CompleteJob(done);
-          if (!completed.ok() &&
-              completed.status().code() != core::StatusCode::kInvalidArgument) {
+          if (!completed.ok() && completed.status().code() != core::StatusCode::kInvalidArgument) {
             return completed.status();
           }
         }
@@ -241,9 +240,28 @@ core::Status Scheduler::Advance(ActiveRun& r) {
       row.strategy = JsonText(one.job.strategy);
       row.needs = JsonText(one.job.needs);
       row.created_at = ctx_.now_ms();
+      auto carried = r.carry.find({row.job_id, row.instance});
+      if (carried != r.carry.end()) {
+        const store::Job& prev = carried->second;
+        row.started_at = prev.started_at;
+        row.executor = prev.executor;
+      }
       auto stored = ctx_.store->UpsertJob(row);
       if (!stored.ok()) return stored.status();
       r.rows[one.id] = stored.value().id;
+      if (carried != r.carry.end() && stored.value().status == "queued") {
+        store::Job done = stored.value();
+        done.conclusion = carried->second.conclusion;
+        done.outputs = carried->second.outputs;
+        done.summary = carried->second.summary;
+        done.started_at = carried->second.started_at;
+        done.completed_at = carried->second.completed_at;
+        done.executor = carried->second.executor;
+        auto completed = ctx_.store->CompleteJob(done);
+        if (!completed.ok()) return completed.status();
+        if (auto s = r.state->Finish(one.id, ReportOf(completed.value())); !s.ok()) return s;
+        continue;
+      }
       r.running.insert(one.id);
       queued = true;
     }
@@ -256,8 +274,8 @@ core::Status Scheduler::Advance(ActiveRun& r) {
     store::Run run = r.run;
     run.status = "completed";
     run.conclusion = report.cancelled || run.cancel_requested ? "cancelled"
-                     : report.success()                      ? "success"
-                                                             : "failure";
+                     : report.success()                       ? "success"
+                                                              : "failure";
     if (run.started_at == 0) run.started_at = ctx_.now_ms();
     run.completed_at = ctx_.now_ms();
     if (auto s = ctx_.store->UpdateRun(run); !s.ok()) return s;
@@ -369,36 +387,13 @@ core::Result<store::Run> Scheduler::Rerun(store::Id run_id, bool failed_only) {
     std::lock_guard<std::mutex> g(mu_);
     runs_[run_id] = r;
   }
-  r->state->Begin();
-  if (auto s = Advance(*r); !s.ok()) return s;
   if (failed_only) {
-    // Successful instances of the previous attempt keep their results: they are carried into
-    // this attempt as completed as soon as the state would run them again.
-    for (bool carried = true; carried;) {
-      carried = false;
-      for (const store::Job& prev : previous.value()) {
-        engine::InstanceId id{r->state->JobIndex(prev.job_id), prev.instance};
-        if (prev.conclusion != "success" || r->running.count(id) == 0) continue;
-        auto it = r->rows.find(id);
-        if (it == r->rows.end()) continue;
-        auto row = ctx_.store->GetJob(it->second);
-        if (!row.ok() || row.value().status != "queued") continue;
-        store::Job done = row.value();
-        done.conclusion = prev.conclusion;
-        done.outputs = prev.outputs;
-        done.summary = prev.summary;
-        done.started_at = prev.started_at;
-        done.completed_at = prev.completed_at;
-        done.executor = prev.executor;
-        auto completed = ctx_.store->CompleteJob(done);
-        if (!completed.ok()) continue;
-        r->running.erase(id);
-        if (auto s = r->state->Finish(id, ReportOf(completed.value())); !s.ok()) return s;
-        if (auto s = Advance(*r); !s.ok()) return s;
-        carried = true;
-      }
+    for (const store::Job& prev : previous.value()) {
+      if (prev.conclusion == "success") r->carry[{prev.job_id, prev.instance}] = prev;
     }
   }
+  r->state->Begin();
+  if (auto s = Advance(*r); !s.ok()) return s;
   return r->run;
 }
 
@@ -475,8 +470,7 @@ core::Status Scheduler::CompleteRow(store::Job row, const std::string& conclusio
   return FinishRow(*r, done.value());
 }
 
-core::Status Scheduler::Complete(store::Id job_id, const std::string& lease_id,
-                                 store::Job result) {
+core::Status Scheduler::Complete(store::Id job_id, const std::string& lease_id, store::Job result) {
   auto job = ctx_.store->GetJob(job_id);
   if (!job.ok()) return job.status();
   if (job.value().status == "completed") return core::Status::Ok();  // a retried call
@@ -511,9 +505,9 @@ void Scheduler::ExpireLoop() {
     auto expired = ctx_.store->ListExpiredLeases(ctx_.now_ms());
     if (!expired.ok()) continue;
     for (const store::Job& job : expired.value()) {
-      (void)CompleteRow(job, "failure",
-                        "the executor '" + job.executor +
-                            "' stopped answering: its lease on the job expired");
+      (void)CompleteRow(
+          job, "failure",
+          "the executor '" + job.executor + "' stopped answering: its lease on the job expired");
     }
   }
 }
@@ -524,8 +518,8 @@ nlohmann::json Scheduler::Spec(ActiveRun& r, const store::Job& job) {
   spec["run_id"] = job.run_id;
   spec["attempt"] = job.attempt;
   spec["project"] = r.project.owner + "/" + r.project.name;
-  auto read = ctx_.mirrors->ReadFile(r.project.owner, r.project.name, r.run.sha,
-                                     r.run.workflow_file);
+  auto read =
+      ctx_.mirrors->ReadFile(r.project.owner, r.project.name, r.run.sha, r.run.workflow_file);
   std::string yaml = read.ok() ? read.value() : "";
   spec["workflow"] = {{"file", r.run.workflow_file}, {"yaml", yaml}};
   spec["job_id"] = job.job_id;

@@ -78,8 +78,7 @@ class Scheduler {
                                                                        const store::Run& run);
   std::shared_ptr<ActiveRun> Find(store::Id run_id);
   core::Status Recover(const store::Run& run);
-  core::Status CompleteRow(store::Job row, const std::string& conclusion,
-                           const std::string& error);
+  core::Status CompleteRow(store::Job row, const std::string& conclusion, const std::string& error);
   void ExpireLoop();
   nlohmann::json Spec(ActiveRun& r, const store::Job& job);
 

@@ -37,8 +37,7 @@ bool IsNumber(const std::string& s) {
 }  // namespace
 
 nlohmann::json ValidateDispatchInputs(const std::vector<workflow::TriggerInput>& declared,
-                                      const nlohmann::json& given,
-                                      std::optional<Response>* error) {
+                                      const nlohmann::json& given, std::optional<Response>* error) {
   nlohmann::json out = nlohmann::json::object();
   auto fail = [&](const std::string& name, const std::string& message) {
     *error = Response::Error(422, "invalid_input", message, "inputs." + name);
@@ -70,8 +69,8 @@ nlohmann::json ValidateDispatchInputs(const std::vector<workflow::TriggerInput>&
     }
     if (in.type == "boolean") {
       if (text != "true" && text != "false") {
-        return fail(in.name, "input '" + in.name + "' is a boolean: give true or false, not '" +
-                                 text + "'");
+        return fail(in.name,
+                    "input '" + in.name + "' is a boolean: give true or false, not '" + text + "'");
       }
       out[in.name] = text == "true";
     } else if (in.type == "number") {
@@ -83,8 +82,8 @@ nlohmann::json ValidateDispatchInputs(const std::vector<workflow::TriggerInput>&
       if (std::find(in.options.begin(), in.options.end(), text) == in.options.end()) {
         std::string options;
         for (const auto& o : in.options) options += (options.empty() ? "" : ", ") + o;
-        return fail(in.name, "input '" + in.name + "' must be one of " + options + ", not '" +
-                                 text + "'");
+        return fail(in.name,
+                    "input '" + in.name + "' must be one of " + options + ", not '" + text + "'");
       }
       out[in.name] = text;
     } else {

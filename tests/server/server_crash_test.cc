@@ -27,11 +27,15 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: echo b ran
-)"}}, server.url());
-  HttpReply d = Http("POST", server.url() + "/api/v1/projects/" + p.name + "/workflows/two.yml/dispatches", "{}", u.Auth());
+)"}},
+                          server.url());
+  HttpReply d =
+      Http("POST", server.url() + "/api/v1/projects/" + p.name + "/workflows/two.yml/dispatches",
+           "{}", u.Auth());
   ASSERT_EQ(d.status, 201) << d.body;
   int64_t id = d.Json()["runs"][0];
-  for (int i = 0; i < 600 && !fs::exists(pidfile); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 600 && !fs::exists(pidfile); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_TRUE(fs::exists(pidfile)) << server.Log();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // "started" reaches the server
   int step_pid = 0;
@@ -62,7 +66,7 @@ jobs:
 // Workflows whose every job conclusion and output must be the same with `gantry exec` and
 // through the server (one scheduler, two front ends).
 const std::vector<std::pair<std::string, std::string>> kCorpus = {
-    {"needs-outputs.yml", R"(on: workflow_dispatch
+    {"needs-outputs.yml", R"Y(on: workflow_dispatch
 jobs:
   build:
     runs-on: ubuntu-latest
@@ -79,7 +83,7 @@ jobs:
     steps:
       - id: d
         run: echo "d=$(( ${{ needs.build.outputs.v }} * 2 ))" >> "$GITHUB_OUTPUT"
-)"},
+)Y"},
     {"failure-paths.yml", R"(on: workflow_dispatch
 jobs:
   test:
@@ -240,12 +244,15 @@ TEST(ServerDifferentialTest, JobsConcludeAsWithGantryExec) {
     SCOPED_TRACE(file);
     std::map<std::string, std::string> want = ExecResults(repo, file);
     ASSERT_FALSE(want.empty());
-    HttpReply d = Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/" + file + "/dispatches", "{}", u.Auth());
+    HttpReply d =
+        Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/" + file + "/dispatches",
+             "{}", u.Auth());
     ASSERT_EQ(d.status, 201) << d.body;
     json run = WaitRun(u, d.Json()["runs"][0].get<int64_t>());
     std::map<std::string, std::string> got;
     for (const json& j : run["jobs"]) {
-      json outputs = j.contains("outputs") && j["outputs"].is_object() ? j["outputs"] : json::object();
+      json outputs =
+          j.contains("outputs") && j["outputs"].is_object() ? j["outputs"] : json::object();
       got[j.value("name", "")] = j.value("conclusion", "") + " " + outputs.dump();
     }
     EXPECT_EQ(got, want) << run.dump(2);

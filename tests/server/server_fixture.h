@@ -5,9 +5,9 @@
 // talks to it over HTTP with libcurl, and builds git repositories to push.
 
 #include <curl/curl.h>
-#include <openssl/hmac.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <openssl/hmac.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -113,8 +113,8 @@ class ServerProcess {
     database_ = database;
     fs::create_directories(data_dir);
     log_ = data_dir + "/server.log";
-    std::vector<std::string> argv = {GANTRY_BINARY, "server", "--listen", "127.0.0.1:0",
-                                     "--data-dir", data_dir};
+    std::vector<std::string> argv = {GANTRY_BINARY, "server",     "--listen",
+                                     "127.0.0.1:0", "--data-dir", data_dir};
     if (!database.empty()) {
       argv.push_back("--database");
       argv.push_back(database);
@@ -194,7 +194,7 @@ class ServerProcess {
 inline std::string TestDatabase(const std::string& name) {
   const char* which = std::getenv("GANTRY_TEST_DATABASE");
   if (which == nullptr || std::string(which) != "postgres") return "";
-  std::string url = Sh(std::string(GANTRY_SOURCE_DIR) + "/scripts/pg-up.sh " + name);
+  std::string url = Sh(std::string(GANTRY_SOURCE_DIR) + "/scripts/pg-up.sh --fresh " + name);
   while (!url.empty() && (url.back() == '\n' || url.back() == ' ')) url.pop_back();
   size_t nl = url.rfind('\n');
   return nl == std::string::npos ? url : url.substr(nl + 1);
@@ -207,8 +207,9 @@ struct User {
 };
 
 inline User SignUp(const std::string& url, const std::string& name) {
-  HttpReply r = Http("POST", url + "/api/v1/auth/signup",
-                     json{{"username", name}, {"password", "correct horse"}, {"email", name + "@x.org"}}.dump());
+  HttpReply r = Http(
+      "POST", url + "/api/v1/auth/signup",
+      json{{"username", name}, {"password", "correct horse"}, {"email", name + "@x.org"}}.dump());
   EXPECT_EQ(r.status, 201) << r.body;
   HttpReply l = Http("POST", url + "/api/v1/auth/login",
                      json{{"username", name}, {"password", "correct horse"}}.dump());
@@ -298,17 +299,17 @@ struct Project {
 };
 
 inline Project MakeProject(const User& user, const std::string& name,
-                           const std::map<std::string, std::string>& files,
-                           std::string url = "") {
+                           const std::map<std::string, std::string>& files, std::string url = "") {
   if (url.empty()) url = Url();
   Project p;
   p.name = user.name + "/" + name;
   p.repo = std::make_unique<GitRepo>(TempDir(name));
   for (const auto& [path, content] : files) p.repo->Write(path, content);
   p.repo->Commit("initial");
-  HttpReply r = Http("POST", url + "/api/v1/projects",
-                     json{{"name", p.name}, {"repository", p.repo->remote()}, {"default_branch", "main"}}.dump(),
-                     user.Auth());
+  HttpReply r = Http(
+      "POST", url + "/api/v1/projects",
+      json{{"name", p.name}, {"repository", p.repo->remote()}, {"default_branch", "main"}}.dump(),
+      user.Auth());
   EXPECT_EQ(r.status, 201) << r.body;
   p.secret = r.Json().value("webhook_secret", "");
   EXPECT_EQ(r.Json().value("webhook_url", ""), url + "/api/v1/hooks/" + p.name);
@@ -316,7 +317,7 @@ inline Project MakeProject(const User& user, const std::string& name,
 }
 
 inline HttpReply Push(const Project& p, const std::string& sha, const std::string& delivery,
-               const std::string& before = "0000000000000000000000000000000000000000") {
+                      const std::string& before = "0000000000000000000000000000000000000000") {
   std::string body = json{{"ref", "refs/heads/main"},
                           {"before", before},
                           {"after", sha},

@@ -53,8 +53,9 @@ TEST(ServerTest, HealthReadyAndMetrics) {
 
 TEST(ServerTest, SignupLoginTokensAndLogout) {
   std::string name = Unique("bob");
-  HttpReply s = Http("POST", Url() + "/api/v1/auth/signup",
-                     json{{"username", name}, {"password", "a long password"}, {"email", "b@x.org"}}.dump());
+  HttpReply s =
+      Http("POST", Url() + "/api/v1/auth/signup",
+           json{{"username", name}, {"password", "a long password"}, {"email", "b@x.org"}}.dump());
   ASSERT_EQ(s.status, 201) << s.body;
   EXPECT_EQ(s.Json()["user"].value("username", ""), name);
   EXPECT_GT(s.Json()["user"].value("id", 0), 0);
@@ -76,17 +77,22 @@ TEST(ServerTest, SignupLoginTokensAndLogout) {
   EXPECT_EQ(Http("GET", Url() + "/api/v1/user").status, 401);
   // A personal access token works with both schemes, is listed without its value, and dies
   // when deleted.
-  HttpReply pat = Http("POST", Url() + "/api/v1/user/tokens",
-                       json{{"name", "ci"}, {"scopes", {"repo"}}, {"expires_in_days", 30}}.dump(), u.Auth());
+  HttpReply pat =
+      Http("POST", Url() + "/api/v1/user/tokens",
+           json{{"name", "ci"}, {"scopes", {"repo"}}, {"expires_in_days", 30}}.dump(), u.Auth());
   ASSERT_EQ(pat.status, 201) << pat.body;
   std::string pat_token = pat.Json().value("token", "");
-  EXPECT_EQ(Http("GET", Url() + "/api/v1/user", "", {"Authorization: token " + pat_token}).status, 200);
+  EXPECT_EQ(Http("GET", Url() + "/api/v1/user", "", {"Authorization: token " + pat_token}).status,
+            200);
   HttpReply list = Http("GET", Url() + "/api/v1/user/tokens", "", u.Auth());
   EXPECT_THAT(list.body, HasSubstr("\"ci\""));
   EXPECT_THAT(list.body, Not(HasSubstr(pat_token)));
   int64_t id = pat.Json().value("id", int64_t{0});
-  EXPECT_EQ(Http("DELETE", Url() + "/api/v1/user/tokens/" + std::to_string(id), "", u.Auth()).status, 204);
-  EXPECT_EQ(Http("GET", Url() + "/api/v1/user", "", {"Authorization: Bearer " + pat_token}).status, 401);
+  EXPECT_EQ(
+      Http("DELETE", Url() + "/api/v1/user/tokens/" + std::to_string(id), "", u.Auth()).status,
+      204);
+  EXPECT_EQ(Http("GET", Url() + "/api/v1/user", "", {"Authorization: Bearer " + pat_token}).status,
+            401);
   EXPECT_EQ(Http("POST", Url() + "/api/v1/auth/logout", "", u.Auth()).status, 204);
   EXPECT_EQ(Http("GET", Url() + "/api/v1/user", "", u.Auth()).status, 401);
 }
@@ -96,11 +102,13 @@ TEST(ServerTest, BadRequestsGetPreciseJsonErrors) {
   HttpReply bad = Http("POST", Url() + "/api/v1/auth/signup", "{not json");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(err(bad).value("code", ""), "invalid_json");
-  HttpReply unknown = Http("POST", Url() + "/api/v1/auth/signup",
-                           json{{"username", "x"}, {"password", "12345678"}, {"admin", true}}.dump());
+  HttpReply unknown =
+      Http("POST", Url() + "/api/v1/auth/signup",
+           json{{"username", "x"}, {"password", "12345678"}, {"admin", true}}.dump());
   EXPECT_EQ(unknown.status, 400);
   EXPECT_EQ(err(unknown).value("field", ""), "admin");
-  HttpReply type = Http("POST", Url() + "/api/v1/auth/login", json{{"username", 5}, {"password", "x"}}.dump());
+  HttpReply type =
+      Http("POST", Url() + "/api/v1/auth/login", json{{"username", 5}, {"password", "x"}}.dump());
   EXPECT_EQ(type.status, 400);
   EXPECT_EQ(err(type).value("field", ""), "username");
   HttpReply missing = Http("POST", Url() + "/api/v1/auth/login", json{{"username", "x"}}.dump());
@@ -116,7 +124,10 @@ TEST(ServerTest, BadRequestsGetPreciseJsonErrors) {
 
 TEST(ServerTest, RolesAreCheckedOnEveryEndpointClass) {
   User owner = SignUp(Url(), Unique("owner"));
-  Project p = MakeProject(owner, "roles", {{".github/workflows/ci.yml", "on: [push, workflow_dispatch]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n"}});
+  Project p = MakeProject(owner, "roles",
+                          {{".github/workflows/ci.yml",
+                            "on: [push, workflow_dispatch]\njobs:\n  a:\n    runs-on: "
+                            "ubuntu-latest\n    steps:\n      - run: true\n"}});
   std::map<std::string, User> users;
   for (std::string role : {"viewer", "developer", "maintainer"}) {
     users[role] = SignUp(Url(), Unique(role));
@@ -154,7 +165,8 @@ TEST(ServerTest, RolesAreCheckedOnEveryEndpointClass) {
     }
   }
   // A stranger cannot tell a project exists from one that does not.
-  HttpReply none = Http("GET", Url() + "/api/v1/projects/" + owner.name + "/nothing", "", users["stranger"].Auth());
+  HttpReply none = Http("GET", Url() + "/api/v1/projects/" + owner.name + "/nothing", "",
+                        users["stranger"].Auth());
   HttpReply hidden = Http("GET", Url() + base, "", users["stranger"].Auth());
   EXPECT_EQ(none.status, hidden.status);
   // Run-level endpoints follow the project's roles too.
@@ -168,14 +180,18 @@ TEST(ServerTest, RolesAreCheckedOnEveryEndpointClass) {
 
 TEST(ServerTest, WebhookSignaturesReplayAndMalformedPayloads) {
   User u = SignUp(Url(), Unique("hooks"));
-  Project p = MakeProject(u, "hooks", {{".github/workflows/ci.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n"}});
+  Project p = MakeProject(
+      u, "hooks",
+      {{".github/workflows/ci.yml",
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n"}});
   std::string sha = p.repo->Commit("second");
   std::string body = json{{"ref", "refs/heads/main"}, {"after", sha}}.dump();
   HttpReply forged = Http("POST", Url() + "/api/v1/hooks/" + p.name, body,
                           {"X-GitHub-Event: push", "X-GitHub-Delivery: d1",
                            "X-Hub-Signature-256: " + Hmac("wrong secret", body)});
   EXPECT_EQ(forged.status, 401);
-  HttpReply unsigned_ = Http("POST", Url() + "/api/v1/hooks/" + p.name, body, {"X-GitHub-Event: push"});
+  HttpReply unsigned_ =
+      Http("POST", Url() + "/api/v1/hooks/" + p.name, body, {"X-GitHub-Event: push"});
   EXPECT_EQ(unsigned_.status, 401);
   HttpReply ok = Push(p, sha, "delivery-1");
   ASSERT_EQ(ok.status, 202) << ok.body;
@@ -192,8 +208,9 @@ TEST(ServerTest, WebhookSignaturesReplayAndMalformedPayloads) {
   std::string sha2 = p.repo->Commit("third");
   std::string gbody = json{{"ref", "refs/heads/main"}, {"after", sha2}}.dump();
   std::string gsig = Hmac(p.secret, gbody).substr(7);
-  HttpReply gitea = Http("POST", Url() + "/api/v1/hooks/" + p.name, gbody,
-                         {"X-Gitea-Event: push", "X-Gitea-Delivery: g1", "X-Gitea-Signature: " + gsig});
+  HttpReply gitea =
+      Http("POST", Url() + "/api/v1/hooks/" + p.name, gbody,
+           {"X-Gitea-Event: push", "X-Gitea-Delivery: g1", "X-Gitea-Signature: " + gsig});
   EXPECT_EQ(gitea.status, 202) << gitea.body;
   json run = WaitRun(u, ok.Json()["runs"][0].get<int64_t>());
   EXPECT_EQ(run.value("conclusion", ""), "success") << run.dump(2);
@@ -203,8 +220,12 @@ TEST(ServerTest, PushRunsToCompletionWithLogsSummariesAnnotationsArtifacts) {
   User u = SignUp(Url(), Unique("alice"));
   Project p = MakeProject(u, "shop", {{".github/workflows/ci.yml", kPipeline}});
   std::string base = "/api/v1/projects/" + p.name;
-  ASSERT_EQ(Http("PUT", Url() + base + "/secrets/DEPLOY_TOKEN", R"({"value":"hunter2-secret"})", u.Auth()).status, 204);
-  ASSERT_EQ(Http("PUT", Url() + base + "/variables/LEVEL", R"({"value":"three"})", u.Auth()).status, 204);
+  ASSERT_EQ(
+      Http("PUT", Url() + base + "/secrets/DEPLOY_TOKEN", R"({"value":"hunter2-secret"})", u.Auth())
+          .status,
+      204);
+  ASSERT_EQ(Http("PUT", Url() + base + "/variables/LEVEL", R"({"value":"three"})", u.Auth()).status,
+            204);
   std::string sha = p.repo->Commit("feature");
   HttpReply hook = Push(p, sha, Unique("push"));
   ASSERT_EQ(hook.status, 202) << hook.body;
@@ -223,22 +244,28 @@ TEST(ServerTest, PushRunsToCompletionWithLogsSummariesAnnotationsArtifacts) {
   EXPECT_THAT(log, HasSubstr("token is ***"));
   EXPECT_THAT(log, Not(HasSubstr("hunter2-secret")));
   EXPECT_THAT(JobLog(u, *test), HasSubstr("tested 1.2.3 with three"));
-  json job = Http("GET", Url() + "/api/v1/jobs/" + std::to_string((*build)["id"].get<int64_t>()), "", u.Auth()).Json();
+  json job = Http("GET", Url() + "/api/v1/jobs/" + std::to_string((*build)["id"].get<int64_t>()),
+                  "", u.Auth())
+                 .Json();
   EXPECT_THAT(job.value("summary", ""), HasSubstr("## Built 1.2.3"));
   ASSERT_FALSE(job["annotations"].empty()) << job.dump(2);
   EXPECT_EQ(job["annotations"][0].value("file", ""), "src/app.c");
   EXPECT_EQ(job["annotations"][0].value("line", 0), 7);
-  json arts = Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "/artifacts", "", u.Auth()).Json();
+  json arts =
+      Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "/artifacts", "", u.Auth()).Json();
   ASSERT_EQ(arts["artifacts"].size(), 1u) << arts.dump();
   EXPECT_EQ(arts["artifacts"][0].value("name", ""), "bundle");
   HttpReply zip = Http("GET", arts["artifacts"][0].value("archive_download_url", ""), "", u.Auth());
   EXPECT_EQ(zip.status, 200);
   EXPECT_EQ(zip.body.substr(0, 2), "PK");
   // The runs list, filtered.
-  json list = Http("GET", Url() + base + "/runs?status=success&branch=main&event=push", "", u.Auth()).Json();
+  json list =
+      Http("GET", Url() + base + "/runs?status=success&branch=main&event=push", "", u.Auth())
+          .Json();
   ASSERT_FALSE(list["runs"].empty());
   EXPECT_EQ(list["runs"][0].value("id", 0), id);
-  EXPECT_TRUE(Http("GET", Url() + base + "/runs?event=pull_request", "", u.Auth()).Json()["runs"].empty());
+  EXPECT_TRUE(
+      Http("GET", Url() + base + "/runs?event=pull_request", "", u.Auth()).Json()["runs"].empty());
 }
 
 TEST(ServerTest, DispatchValidatesInputsFieldByField) {
@@ -266,10 +293,13 @@ jobs:
   HttpReply bad = Http("POST", url, R"({"ref":"main","inputs":{"env":"moon"}})", u.Auth());
   EXPECT_EQ(bad.status, 422);
   EXPECT_THAT(bad.body, HasSubstr("staging"));
-  HttpReply unknown = Http("POST", url, R"({"ref":"main","inputs":{"env":"staging","x":"1"}})", u.Auth());
+  HttpReply unknown =
+      Http("POST", url, R"({"ref":"main","inputs":{"env":"staging","x":"1"}})", u.Auth());
   EXPECT_EQ(unknown.Json()["error"].value("field", ""), "inputs.x");
-  EXPECT_EQ(Http("POST", url, R"({"ref":"nope","inputs":{"env":"staging"}})", u.Auth()).status, 422);
-  HttpReply ok = Http("POST", url, R"({"ref":"main","inputs":{"env":"staging","dry":false}})", u.Auth());
+  EXPECT_EQ(Http("POST", url, R"({"ref":"nope","inputs":{"env":"staging"}})", u.Auth()).status,
+            422);
+  HttpReply ok =
+      Http("POST", url, R"({"ref":"main","inputs":{"env":"staging","dry":false}})", u.Auth());
   ASSERT_EQ(ok.status, 201) << ok.body;
   json run = WaitRun(u, ok.Json()["runs"][0].get<int64_t>());
   EXPECT_EQ(run.value("conclusion", ""), "success") << run.dump(2);
@@ -293,7 +323,9 @@ jobs:
     steps:
       - run: echo never
 )"}});
-  HttpReply d = Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/long.yml/dispatches", "{}", u.Auth());
+  HttpReply d =
+      Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/long.yml/dispatches", "{}",
+           u.Auth());
   ASSERT_EQ(d.status, 201) << d.body;
   int64_t id = d.Json()["runs"][0];
   std::string run_url = Url() + "/api/v1/runs/" + std::to_string(id);
@@ -320,7 +352,8 @@ jobs:
 TEST(ServerTest, RerunFailedJobsKeepsSuccessfulOnesAsANewAttempt) {
   User u = SignUp(Url(), Unique("erin"));
   std::string flag = TempDir("flag") + "/ran-once";
-  Project p = MakeProject(u, "rerun", {{".github/workflows/flaky.yml", std::string(R"(on: workflow_dispatch
+  Project p =
+      MakeProject(u, "rerun", {{".github/workflows/flaky.yml", std::string(R"Y(on: workflow_dispatch
 jobs:
   stable:
     runs-on: ubuntu-latest
@@ -333,15 +366,18 @@ jobs:
     needs: stable
     runs-on: ubuntu-latest
     steps:
-      - run: test -f )") + flag + " || { touch " + flag + R"(; exit 1; }
+      - run: test -f )Y") + flag + " || { touch " + flag + R"(; exit 1; }
 )"}});
-  HttpReply d = Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/flaky.yml/dispatches", "{}", u.Auth());
+  HttpReply d =
+      Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/flaky.yml/dispatches", "{}",
+           u.Auth());
   ASSERT_EQ(d.status, 201) << d.body;
   int64_t id = d.Json()["runs"][0];
   json first = WaitRun(u, id);
   ASSERT_EQ(first.value("conclusion", ""), "failure") << first.dump(2);
   std::string stamp = (*JobNamed(first, "stable"))["outputs"].value("stamp", "");
-  HttpReply re = Http("POST", Url() + "/api/v1/runs/" + std::to_string(id) + "/rerun", R"({"failed_only":true})", u.Auth());
+  HttpReply re = Http("POST", Url() + "/api/v1/runs/" + std::to_string(id) + "/rerun",
+                      R"({"failed_only":true})", u.Auth());
   ASSERT_EQ(re.status, 202) << re.body;
   EXPECT_EQ(re.Json().value("attempt", 0), 2);
   json second = WaitRun(u, id);
@@ -350,7 +386,8 @@ jobs:
   // The successful job was carried over, not run again.
   EXPECT_EQ((*JobNamed(second, "stable"))["outputs"].value("stamp", ""), stamp);
   // The first attempt stays readable.
-  json old = Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "?attempt=1", "", u.Auth()).Json();
+  json old =
+      Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "?attempt=1", "", u.Auth()).Json();
   EXPECT_EQ((*JobNamed(old, "flaky")).value("conclusion", ""), "failure");
 }
 
@@ -363,7 +400,9 @@ jobs:
     steps:
       - run: for i in 1 2 3; do echo "line $i"; sleep 0.3; done
 )"}});
-  HttpReply d = Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/slow.yml/dispatches", "{}", u.Auth());
+  HttpReply d =
+      Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/slow.yml/dispatches", "{}",
+           u.Auth());
   ASSERT_EQ(d.status, 201);
   int64_t id = d.Json()["runs"][0];
   json run;
@@ -373,13 +412,15 @@ jobs:
   }
   ASSERT_FALSE(run["jobs"].empty());
   std::string job = std::to_string(run["jobs"][0]["id"].get<int64_t>());
-  HttpReply sse = Http("GET", Url() + "/api/v1/jobs/" + job + "/logs?follow=1", "", u.Auth(), 30000);
+  HttpReply sse =
+      Http("GET", Url() + "/api/v1/jobs/" + job + "/logs?follow=1", "", u.Auth(), 30000);
   EXPECT_EQ(sse.status, 200);
   EXPECT_THAT(sse.headers["content-type"], HasSubstr("text/event-stream"));
   EXPECT_THAT(sse.body, HasSubstr("line 1"));
   EXPECT_THAT(sse.body, HasSubstr("line 3"));
   EXPECT_THAT(sse.body, HasSubstr("event: end"));
-  HttpReply events = Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "/events", "", u.Auth(), 30000);
+  HttpReply events =
+      Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "/events", "", u.Auth(), 30000);
   EXPECT_THAT(events.body, HasSubstr("event: run"));
   EXPECT_THAT(events.body, HasSubstr("event: end"));
 }
@@ -388,7 +429,8 @@ TEST(ServerTest, PatternsAreSeeded) {
   HttpReply list = Http("GET", Url() + "/api/v1/patterns", "", g_env->admin.Auth());
   ASSERT_EQ(list.status, 200);
   std::set<std::string> names;
-  for (const json& p : list.Json()["patterns"]) {
+  json patterns = list.Json()["patterns"];
+  for (const json& p : patterns) {
     names.insert(p.value("name", ""));
     EXPECT_FALSE(p.value("description", "").empty());
     EXPECT_THAT(p.value("workflow", ""), HasSubstr("jobs:"));

@@ -50,7 +50,8 @@ format:
 bench: build
 	@bench/run.sh $(BUILD)
 
-## demo: build, lint the example workflows, evaluate an expression.
+## demo: build, lint the example workflows, evaluate expressions, run the PR pipeline with
+## gantry exec, then with gantry server (scripts/demo-server.sh).
 demo: deps
 	@$(MAKE) --no-print-directory build
 	@scripts/demo.sh $(BUILD)

@@ -59,3 +59,6 @@ step "gantry exec pull_request: lint and test in parallel (a local composite act
 step "gantry exec workflow_dispatch --input coverage-floor=80 (the same pipeline, started by hand)"
 (cd "$ROOT/examples" && "$G" exec workflow_dispatch -W .github/workflows/pr-validation.yml \
   --input coverage-floor=80)
+
+step "gantry server: the same pipeline run by the server (scripts/demo-server.sh)"
+"$ROOT/scripts/demo-server.sh" "$BUILD"

@@ -12,6 +12,7 @@ PKGS=(
   bubblewrap
   postgresql-client redis-tools
   libboost1.81-dev libsodium-dev libsqlite3-dev libpq-dev postgresql redis-server wrk
+  curl python3 openssl sqlite3
   nodejs npm
 )
 

@@ -194,8 +194,33 @@ Handler Authed(ApiContext& ctx, AuthedHandler handler) {
   return [&ctx, handler = std::move(handler)](Request& request) {
     auto who = Authenticate(ctx, request);
     if (!who) return Unauthenticated();
+    if (auto denied = CheckScopes(*who, request)) return *denied;
     return handler(request, *who);
   };
+}
+
+std::optional<Response> CheckScopes(const Principal& who, const Request& request) {
+  const std::string& scopes = who.token.scopes;
+  if (who.token.kind != "pat" || scopes.empty()) return std::nullopt;
+  auto has = [&scopes](std::string_view s) {
+    size_t pos = 0;
+    while (pos <= scopes.size()) {
+      size_t comma = scopes.find(',', pos);
+      if (comma == std::string::npos) comma = scopes.size();
+      if (std::string_view(scopes).substr(pos, comma - pos) == s) return true;
+      pos = comma + 1;
+    }
+    return false;
+  };
+  bool read_only = request.method == "GET" || request.method == "HEAD";
+  if (has("admin") || has("repo") || read_only) return std::nullopt;
+  // "workflow" may start, cancel and re-run runs; "read" may only read.
+  bool run_control = request.path.find("/dispatches") != std::string::npos ||
+                     request.path.rfind("/api/v1/runs/", 0) == 0;
+  if (has("workflow") && run_control) return std::nullopt;
+  return Response::Error(403, "insufficient_scope",
+                         "this token's scopes (" + scopes +
+                             ") do not allow this request: use a token with the repo scope");
 }
 
 std::optional<store::Id> ParseId(std::string_view text) {

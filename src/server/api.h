@@ -101,6 +101,11 @@ Response Unauthenticated();
 using AuthedHandler = std::function<Response(Request&, const Principal&)>;
 Handler Authed(ApiContext& ctx, AuthedHandler handler);
 
+/// Personal access token scopes: none = the user's full rights; "repo" or "admin" = every
+/// request; "workflow" = reads plus dispatch, cancel and re-run; "read" = GET only. A 403
+/// naming the scopes otherwise.
+std::optional<Response> CheckScopes(const Principal& who, const Request& request);
+
 /// Parses a positive integer path parameter; nullopt when it is not one.
 std::optional<store::Id> ParseId(std::string_view text);
 

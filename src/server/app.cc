@@ -137,6 +137,10 @@ class App : public ServerApp {
     text += "# HELP gantry_active_runs Runs the scheduler drives now.\n";
     text += "# TYPE gantry_active_runs gauge\n";
     text += "gantry_active_runs " + std::to_string(scheduler_->active_runs()) + "\n";
+    text += scheduler_->MetricsText();
+    text += "# HELP gantry_log_bytes_total Bytes of job logs stored.\n";
+    text += "# TYPE gantry_log_bytes_total counter\n";
+    text += "gantry_log_bytes_total " + std::to_string(LogBytesReceived()) + "\n";
     return Response::Text(200, std::move(text));
   }
 

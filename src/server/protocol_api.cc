@@ -1,5 +1,6 @@
 #include "server/protocol_api.h"
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -13,6 +14,8 @@ namespace {
 // Heartbeats come this often, so a cancellation (a cancelled run, fail-fast) reaches a
 // running job within about a second; a heartbeat is one small transaction.
 constexpr int kHeartbeatSeconds = 1;
+
+std::atomic<int64_t> g_log_bytes{0};
 
 using ExecutorHandler = std::function<Response(Request&, const store::Executor&)>;
 
@@ -369,6 +372,7 @@ core::Status StoreLogs(ApiContext& ctx, store::Id job_id, const nlohmann::json& 
     annotations.push_back(std::move(an));
   }
   if (!chunks.empty()) {
+    for (const store::LogChunk& c : chunks) g_log_bytes += static_cast<int64_t>(c.data.size());
     auto stored = ctx.store->AppendLogs(job_id, chunks);
     if (!stored.ok()) return stored.status();
     *size = stored.value();
@@ -379,6 +383,8 @@ core::Status StoreLogs(ApiContext& ctx, store::Id job_id, const nlohmann::json& 
   ctx.notifier->Publish("job:" + std::to_string(job_id));
   return core::Status::Ok();
 }
+
+int64_t LogBytesReceived() { return g_log_bytes.load(); }
 
 void AddProtocolRoutes(Router& router, ApiContext& ctx) {
   router.Add(

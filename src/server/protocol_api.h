@@ -14,4 +14,7 @@ void AddProtocolRoutes(Router& router, ApiContext& ctx);
 core::Status StoreLogs(ApiContext& ctx, store::Id job_id, const nlohmann::json& body,
                        int64_t* size);
 
+/// Bytes of log text stored since the server started (for /metrics).
+int64_t LogBytesReceived();
+
 }  // namespace gantry::server

@@ -295,6 +295,22 @@ std::shared_ptr<Scheduler::ActiveRun> Scheduler::Find(store::Id run_id) {
   return it == runs_.end() ? nullptr : it->second;
 }
 
+std::string Scheduler::MetricsText() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string text =
+      "# HELP gantry_jobs_completed_total Jobs that ran and completed, by conclusion.\n"
+      "# TYPE gantry_jobs_completed_total counter\n";
+  for (const char* c : {"success", "failure", "cancelled", "skipped"}) {
+    auto it = completed_.find(c);
+    text += std::string("gantry_jobs_completed_total{conclusion=\"") + c + "\"} " +
+            std::to_string(it == completed_.end() ? 0 : it->second) + "\n";
+  }
+  text += "# HELP gantry_leases_total Jobs handed to executors.\n";
+  text += "# TYPE gantry_leases_total counter\n";
+  text += "gantry_leases_total " + std::to_string(leases_) + "\n";
+  return text;
+}
+
 core::Status Scheduler::FinishRow(ActiveRun& r, const store::Job& row) {
   engine::InstanceId id{r.state->JobIndex(row.job_id), row.instance};
   if (r.running.erase(id) == 0) return core::Status::Ok();  // finished already
@@ -302,6 +318,7 @@ core::Status Scheduler::FinishRow(ActiveRun& r, const store::Job& row) {
   {
     std::lock_guard<std::mutex> g(mu_);
     cancel_jobs_.erase(row.id);
+    ++completed_[row.conclusion];
   }
   return Advance(r);
 }
@@ -428,6 +445,10 @@ core::Result<std::optional<LeasedJob>> Scheduler::Lease(const store::Executor& e
           r->run.status = "in_progress";
           r->run.started_at = ctx_.now_ms();
           (void)ctx_.store->UpdateRun(r->run);
+        }
+        {
+          std::lock_guard<std::mutex> g(mu_);
+          ++leases_;
         }
         LeasedJob out{job, Spec(*r, job)};
         ctx_.notifier->Publish("run:" + std::to_string(job.run_id));

@@ -63,8 +63,10 @@ class Scheduler {
   core::Status Complete(store::Id job_id, const std::string& lease_id, store::Job result);
 
   int lease_seconds() const { return options_.lease_seconds; }
-  /// Jobs queued right now (for /metrics).
+  /// Runs being driven right now (for /metrics).
   size_t active_runs() const;
+  /// Prometheus lines: jobs completed by conclusion, leases handed out.
+  std::string MetricsText() const;
 
  private:
   struct ActiveRun;
@@ -87,6 +89,8 @@ class Scheduler {
   mutable std::mutex mu_;
   std::map<store::Id, std::shared_ptr<ActiveRun>> runs_;  // guarded by mu_
   std::set<store::Id> cancel_jobs_;                       // guarded by mu_ (fail-fast)
+  std::map<std::string, int64_t> completed_;              // guarded by mu_: by conclusion
+  int64_t leases_ = 0;                                    // guarded by mu_
   std::atomic<bool> stop_{false};
   std::thread expire_thread_;
 };

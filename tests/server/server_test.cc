@@ -87,6 +87,14 @@ TEST(ServerTest, SignupLoginTokensAndLogout) {
   HttpReply list = Http("GET", Url() + "/api/v1/user/tokens", "", u.Auth());
   EXPECT_THAT(list.body, HasSubstr("\"ci\""));
   EXPECT_THAT(list.body, Not(HasSubstr(pat_token)));
+  // A read-only token reads but cannot write.
+  HttpReply ro = Http("POST", Url() + "/api/v1/user/tokens", json{{"name", "ro"}, {"scopes", {"read"}}}.dump(), u.Auth());
+  ASSERT_EQ(ro.status, 201) << ro.body;
+  User ro_user{name, ro.Json().value("token", "")};
+  EXPECT_EQ(Http("GET", Url() + "/api/v1/user", "", ro_user.Auth()).status, 200);
+  HttpReply denied = Http("POST", Url() + "/api/v1/user/tokens", json{{"name", "x"}}.dump(), ro_user.Auth());
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_THAT(denied.body, HasSubstr("read"));
   int64_t id = pat.Json().value("id", int64_t{0});
   EXPECT_EQ(
       Http("DELETE", Url() + "/api/v1/user/tokens/" + std::to_string(id), "", u.Auth()).status,

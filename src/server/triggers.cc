@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "expr/expression.h"
 #include "server/git_mirrors.h"
+#include "server/run_context.h"
 #include "server/scheduler.h"
 #include "workflow/event_filter.h"
 #include "workflow/loader.h"
@@ -25,6 +27,21 @@ std::string Diagnostics(const workflow::LoadResult& loaded) {
 std::string WorkflowName(const workflow::LoadResult& loaded, const std::string& file) {
   if (loaded.workflow && loaded.workflow->name) return loaded.workflow->name->value;
   return file;
+}
+
+// `run-name:` evaluated against github and inputs (GitHub's display title); `fallback` when
+// the workflow has none or it does not evaluate.
+std::string DisplayTitle(const ApiContext& ctx, const store::Project& project,
+                         const store::Run& run, const workflow::Workflow& wf,
+                         const std::string& fallback) {
+  if (!wf.run_name) return fallback;
+  auto tmpl = expr::Template::Parse(wf.run_name->value);
+  if (!tmpl.ok()) return fallback;
+  RunContext rc = MakeRunContext(ctx, project, run, {});
+  auto value = tmpl.value().Evaluate(rc.plan_context);
+  if (!value.ok()) return fallback;
+  std::string title = value.value().ToString();
+  return title.empty() ? fallback : title;
 }
 
 bool IsNumber(const std::string& s) {
@@ -154,6 +171,7 @@ core::Result<std::vector<store::Id>> TriggerRuns(ApiContext& ctx, const store::P
         !workflow::TriggersMatch(loaded.workflow->on, facts)) {
       continue;
     }
+    run.title = DisplayTitle(ctx, project, run, *loaded.workflow, event.title);
     auto created = ctx.store->CreateRun(run);
     if (!created.ok()) return created.status();
     ids.push_back(created.value().id);

@@ -39,7 +39,7 @@ Response Hook(ApiContext& ctx, Request& request) {
   std::string signature = request.Header("x-hub-signature-256");
   if (signature.empty()) signature = request.Header("x-gitea-signature");
   if (signature.empty()) signature = request.Header("x-forgejo-signature");
-  const Response bad_signature = Response::Error(
+  Response bad_signature = Response::Error(
       401, "bad_signature",
       "the X-Hub-Signature-256 header does not match the project's webhook secret (or there is "
       "no such project)");

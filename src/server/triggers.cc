@@ -60,7 +60,9 @@ nlohmann::json ValidateDispatchInputs(const std::vector<workflow::TriggerInput>&
     *error = Response::Error(422, "invalid_input", message, "inputs." + name);
     return nlohmann::json::object();
   };
-  for (const auto& [name, value] : given.items()) {
+  for (const auto& item : given.items()) {
+    const std::string name = item.key();
+    const nlohmann::json& value = item.value();
     bool known = std::any_of(declared.begin(), declared.end(),
                              [&](const workflow::TriggerInput& in) { return in.name == name; });
     if (!known) return fail(name, "the workflow declares no input '" + name + "'");

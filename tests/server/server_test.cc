@@ -88,11 +88,13 @@ TEST(ServerTest, SignupLoginTokensAndLogout) {
   EXPECT_THAT(list.body, HasSubstr("\"ci\""));
   EXPECT_THAT(list.body, Not(HasSubstr(pat_token)));
   // A read-only token reads but cannot write.
-  HttpReply ro = Http("POST", Url() + "/api/v1/user/tokens", json{{"name", "ro"}, {"scopes", {"read"}}}.dump(), u.Auth());
+  HttpReply ro = Http("POST", Url() + "/api/v1/user/tokens",
+                      json{{"name", "ro"}, {"scopes", {"read"}}}.dump(), u.Auth());
   ASSERT_EQ(ro.status, 201) << ro.body;
   User ro_user{name, ro.Json().value("token", "")};
   EXPECT_EQ(Http("GET", Url() + "/api/v1/user", "", ro_user.Auth()).status, 200);
-  HttpReply denied = Http("POST", Url() + "/api/v1/user/tokens", json{{"name", "x"}}.dump(), ro_user.Auth());
+  HttpReply denied =
+      Http("POST", Url() + "/api/v1/user/tokens", json{{"name", "x"}}.dump(), ro_user.Auth());
   EXPECT_EQ(denied.status, 403);
   EXPECT_THAT(denied.body, HasSubstr("read"));
   int64_t id = pat.Json().value("id", int64_t{0});
@@ -274,6 +276,33 @@ TEST(ServerTest, PushRunsToCompletionWithLogsSummariesAnnotationsArtifacts) {
   EXPECT_EQ(list["runs"][0].value("id", 0), id);
   EXPECT_TRUE(
       Http("GET", Url() + base + "/runs?event=pull_request", "", u.Auth()).Json()["runs"].empty());
+}
+
+TEST(ServerTest, PollingStartsRunsForProjectsWithoutWebhooks) {
+  User u = SignUp(Url(), Unique("poll"));
+  auto repo = std::make_unique<GitRepo>(TempDir("poll"));
+  repo->Write(
+      ".github/workflows/ci.yml",
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo polled\n");
+  repo->Commit("initial");
+  std::string name = u.name + "/polled";
+  HttpReply r = Http(
+      "POST", Url() + "/api/v1/projects",
+      json{{"name", name}, {"repository", repo->remote()}, {"poll_interval", 1}}.dump(), u.Auth());
+  ASSERT_EQ(r.status, 201) << r.body;
+  // What was there when the project was created starts nothing; a new commit does.
+  std::string sha = repo->Commit("polled change");
+  json runs;
+  for (int i = 0; i < 200; ++i) {
+    runs = Http("GET", Url() + "/api/v1/projects/" + name + "/runs", "", u.Auth()).Json();
+    if (!runs["runs"].empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(runs["runs"].size(), 1u) << runs.dump(2);
+  EXPECT_EQ(runs["runs"][0].value("head_sha", ""), sha);
+  EXPECT_EQ(runs["runs"][0].value("display_title", ""), "polled change");
+  json run = WaitRun(u, runs["runs"][0]["id"].get<int64_t>());
+  EXPECT_EQ(run.value("conclusion", ""), "success") << run.dump(2);
 }
 
 TEST(ServerTest, DispatchValidatesInputsFieldByField) {

@@ -170,7 +170,7 @@ Response PutConfig(ApiContext& ctx, Request& request, const Principal& who, bool
   nlohmann::json body;
   if (auto e = ParseBody(request, {{"value", FieldType::kString, true}}, &body)) return *e;
   std::string value = body["value"];
-  if (value.size() > 48 * 1024) {
+  if (value.size() > size_t{48} * 1024) {
     return Response::Error(422, "invalid", "value must be at most 48 KB", "value");
   }
   core::Status s;

@@ -491,7 +491,8 @@ core::Status Scheduler::CompleteRow(store::Job row, const std::string& conclusio
   return FinishRow(*r, done.value());
 }
 
-core::Status Scheduler::Complete(store::Id job_id, const std::string& lease_id, store::Job result) {
+core::Status Scheduler::Complete(store::Id job_id, const std::string& lease_id,
+                                 const store::Job& result) {
   auto job = ctx_.store->GetJob(job_id);
   if (!job.ok()) return job.status();
   if (job.value().status == "completed") return core::Status::Ok();  // a retried call

@@ -60,7 +60,7 @@ class Scheduler {
   core::Result<bool> Heartbeat(store::Id job_id, const std::string& lease_id);
   /// Completes a leased job with what its executor reported (idempotent: a second call for a
   /// completed job is OK and changes nothing).
-  core::Status Complete(store::Id job_id, const std::string& lease_id, store::Job result);
+  core::Status Complete(store::Id job_id, const std::string& lease_id, const store::Job& result);
 
   int lease_seconds() const { return options_.lease_seconds; }
   /// Runs being driven right now (for /metrics).

@@ -61,7 +61,7 @@ nlohmann::json ValidateDispatchInputs(const std::vector<workflow::TriggerInput>&
     return nlohmann::json::object();
   };
   for (const auto& item : given.items()) {
-    const std::string name = item.key();
+    const std::string& name = item.key();
     const nlohmann::json& value = item.value();
     bool known = std::any_of(declared.begin(), declared.end(),
                              [&](const workflow::TriggerInput& in) { return in.name == name; });

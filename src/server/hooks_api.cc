@@ -39,7 +39,7 @@ Response Hook(ApiContext& ctx, Request& request) {
   std::string signature = request.Header("x-hub-signature-256");
   if (signature.empty()) signature = request.Header("x-gitea-signature");
   if (signature.empty()) signature = request.Header("x-forgejo-signature");
-  const Response bad_signature = Response::Error(
+  Response bad_signature = Response::Error(
       401, "bad_signature",
       "the X-Hub-Signature-256 header does not match the project's webhook secret (or there is "
       "no such project)");
@@ -105,8 +105,13 @@ Response Hook(ApiContext& ctx, Request& request) {
   }
   if (event == "push" && ev.sha == kZeroSha) return Accepted({});  // a deleted branch
   const store::Project& p = project.value();
-  if (auto s = ctx.mirrors->Fetch(p.owner, p.name); !s.ok()) {
-    return Response::Error(502, "fetch_failed", s.message());
+  // A push the mirror already has (a redelivery, or the ref moved there by an earlier fetch)
+  // needs no fetch: a fetch is a handful of processes.
+  bool have = event == "push" && ctx.mirrors->RefIs(p.owner, p.name, ev.ref, ev.sha);
+  if (!have) {
+    if (auto s = ctx.mirrors->Fetch(p.owner, p.name); !s.ok()) {
+      return Response::Error(502, "fetch_failed", s.message());
+    }
   }
   if (event == "pull_request") {
     // The pull request's head may live in a fork: fetch the ref GitHub offers for it.

@@ -39,3 +39,7 @@ for script in bench/services_ready.sh bench/container_exec.sh; do
   echo "== $script"
   "$script" "$BUILD"
 done
+# gantry server: webhook -> step started, no-op runs/s on SQLite and PostgreSQL, GET run with
+# 100,000 runs (wrk), idle RSS; see docs/server.md ("Speed").
+echo "== bench/server.sh"
+bench/server.sh "$BUILD"

@@ -91,9 +91,13 @@ core::Status CloneRepository(backend::Backend& backend, const JobSpec& spec,
   }
   std::string parent = fs::path(dest).parent_path().string();
   log("Cloning " + spec.repository_url + " at " + spec.repository_sha);
-  // A local repository is cloned with hard links: no object is copied.
-  GANTRY_RETURN_IF_ERROR(Git(
-      backend, {"clone", "-q", "--no-checkout", "--", spec.repository_url, dest}, parent, cancel));
+  // A local repository (the server's mirror) is borrowed with --shared: its objects are used
+  // where they are (objects/info/alternates), none is copied or linked, however many loose
+  // objects the mirror has. Others are cloned as usual.
+  std::vector<std::string> clone = {"clone", "-q", "--no-checkout"};
+  if (fs::is_directory(spec.repository_url, ec)) clone.emplace_back("--shared");
+  clone.insert(clone.end(), {"--", spec.repository_url, dest});
+  GANTRY_RETURN_IF_ERROR(Git(backend, clone, parent, cancel));
   Status checkout =
       Git(backend, {"-C", dest, "checkout", "-q", "--detach", spec.repository_sha}, parent, cancel);
   if (checkout.ok() || spec.repository_ref.empty() ||

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
@@ -35,19 +37,48 @@ void ReadAll(int fd, std::string* out) {
   }
 }
 
+// Writes all of `text` to `fd` (a pipe; a reader that went away ends it early).
+void WriteAll(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+    } else if (n < 0 && errno != EINTR) {
+      break;
+    }
+  }
+}
+
+bool IsFullSha(const std::string& s) {
+  return s.size() == 40 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 }  // namespace
 
-core::Result<std::string> RunProgram(const std::vector<std::string>& args, const std::string& cwd) {
+core::Result<std::string> RunProgram(const std::vector<std::string>& args, const std::string& cwd,
+                                     const std::string* input) {
   int out[2], err[2];
+  int in[2] = {-1, -1};
   if (::pipe2(out, O_CLOEXEC) != 0) return core::Status::Unavailable("pipe failed");
   if (::pipe2(err, O_CLOEXEC) != 0) {
     ::close(out[0]);
     ::close(out[1]);
     return core::Status::Unavailable("pipe failed");
   }
+  if (input != nullptr && ::pipe2(in, O_CLOEXEC) != 0) {
+    for (int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
+    return core::Status::Unavailable("pipe failed");
+  }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (input != nullptr) {
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  } else {
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
@@ -60,15 +91,25 @@ core::Result<std::string> RunProgram(const std::vector<std::string>& args, const
   posix_spawn_file_actions_destroy(&fa);
   ::close(out[1]);
   ::close(err[1]);
+  if (in[0] >= 0) ::close(in[0]);
   if (rc != 0) {
     ::close(out[0]);
     ::close(err[0]);
+    if (in[1] >= 0) ::close(in[1]);
     return core::Status::Unavailable("cannot run " + args[0] + ": " + std::strerror(rc));
   }
   std::string stdout_text, stderr_text;
   std::thread reader(ReadAll, err[0], &stderr_text);
+  std::thread writer;
+  if (input != nullptr) {
+    writer = std::thread([fd = in[1], input] {
+      WriteAll(fd, *input);
+      ::close(fd);
+    });
+  }
   ReadAll(out[0], &stdout_text);
   reader.join();
+  if (writer.joinable()) writer.join();
   ::close(out[0]);
   ::close(err[0]);
   int status = 0;
@@ -114,10 +155,47 @@ core::Status GitMirrors::Create(const std::string& owner, const std::string& nam
 
 core::Status GitMirrors::Fetch(const std::string& owner, const std::string& name) {
   std::string path = PathFor(owner, name);
-  std::lock_guard<std::mutex> lock(LockFor(path));
-  auto r = RunProgram({"git", "fetch", "--quiet", "--prune", "origin"}, path);
+  std::mutex& mirror = LockFor(path);
+  std::lock_guard<std::mutex> lock(mirror);
+  // git's own `maintenance run --auto` after every fetch is one more process on the webhook's
+  // path; it runs here after every kMaintenanceEvery-th fetch of the mirror instead (it only
+  // acts past git's thresholds, thousands of loose objects, and detaches when it does).
+  auto r = RunProgram(
+      {"git", "-c", "maintenance.auto=false", "fetch", "--quiet", "--prune", "origin"}, path);
   if (!r.ok()) return core::Status::Unavailable("git fetch failed: " + r.status().message());
+  bool maintain = false;
+  {
+    std::lock_guard<std::mutex> counts(mu_);
+    maintain = ++fetches_[path] % kMaintenanceEvery == 1;
+  }
+  if (maintain) (void)RunProgram({"git", "maintenance", "run", "--auto", "--quiet"}, path);
   return core::Status::Ok();
+}
+
+bool GitMirrors::RefIs(const std::string& owner, const std::string& name, const std::string& ref,
+                       const std::string& sha) {
+  if (!IsFullSha(sha) || ref.rfind("refs/", 0) != 0 || ref.find("..") != std::string::npos) {
+    return false;
+  }
+  std::ifstream in(PathFor(owner, name) + "/" + ref);
+  std::string line;
+  return in && std::getline(in, line) && line == sha;
+}
+
+std::optional<std::string> GitMirrors::Cached(const std::string& key) {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return std::nullopt;
+  return it->second;
+}
+
+void GitMirrors::Keep(const std::string& key, const std::string& content) {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  if (cache_bytes_ + key.size() + content.size() > kCacheBytes) {
+    cache_.clear();
+    cache_bytes_ = 0;
+  }
+  if (cache_.emplace(key, content).second) cache_bytes_ += key.size() + content.size();
 }
 
 core::Result<std::string> GitMirrors::Resolve(const std::string& owner, const std::string& name,
@@ -152,30 +230,88 @@ core::Result<std::map<std::string, std::string>> GitMirrors::Refs(const std::str
 core::Result<std::vector<std::string>> GitMirrors::Workflows(const std::string& owner,
                                                              const std::string& name,
                                                              const std::string& sha) {
-  auto r = RunProgram({"git", "ls-tree", "--name-only", sha, ".github/workflows/"},
-                      PathFor(owner, name));
+  const std::string path = PathFor(owner, name);
+  const bool full = IsFullSha(sha);
+  const std::string list_key = path + "\n" + sha + "\n";
+  auto split = [](const std::string& text) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t end = text.find('\n', pos);
+      if (end == std::string::npos) end = text.size();
+      if (end > pos) out.push_back(text.substr(pos, end - pos));
+      pos = end + 1;
+    }
+    return out;
+  };
+  if (full) {
+    if (auto listed = Cached(list_key)) return split(*listed);
+  }
+  // "<mode> <type> <oid>\t<path>\0" for each entry of the directory.
+  auto r = RunProgram({"git", "ls-tree", "-z", sha, ".github/workflows/"}, path);
   if (!r.ok()) return r.status();
-  std::vector<std::string> files;
-  size_t pos = 0;
+  std::vector<std::pair<std::string, std::string>> blobs;  // path, oid
   const std::string& text = r.value();
+  size_t pos = 0;
   while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
+    size_t end = text.find('\0', pos);
     if (end == std::string::npos) end = text.size();
-    std::string f = text.substr(pos, end - pos);
+    std::string entry = text.substr(pos, end - pos);
+    pos = end + 1;
+    size_t tab = entry.find('\t');
+    if (tab == std::string::npos) continue;
+    std::string f = entry.substr(tab + 1);
+    std::string head = entry.substr(0, tab);
+    size_t sp1 = head.find(' ');
+    size_t sp2 = sp1 == std::string::npos ? sp1 : head.find(' ', sp1 + 1);
+    if (sp2 == std::string::npos || head.compare(sp1 + 1, sp2 - sp1 - 1, "blob") != 0) continue;
     auto ends = [&f](std::string_view s) {
       return f.size() >= s.size() && f.compare(f.size() - s.size(), s.size(), s) == 0;
     };
-    if (ends(".yml") || ends(".yaml")) files.push_back(f);
-    pos = end + 1;
+    if (ends(".yml") || ends(".yaml")) blobs.emplace_back(f, head.substr(sp2 + 1));
   }
-  std::sort(files.begin(), files.end());
+  std::sort(blobs.begin(), blobs.end());
+  std::vector<std::string> files;
+  std::string list;
+  for (const auto& [f, oid] : blobs) {
+    files.push_back(f);
+    list += f + "\n";
+  }
+  if (!full) return files;
+  // Every file's content in one process: "<oid> blob <size>\n<content>\n" each.
+  std::string request;
+  for (const auto& [f, oid] : blobs) request += oid + "\n";
+  if (!blobs.empty()) {
+    auto contents = RunProgram({"git", "cat-file", "--batch"}, path, &request);
+    if (!contents.ok()) return files;  // ReadFile reads them one by one
+    const std::string& out = contents.value();
+    size_t at = 0;
+    for (const auto& [f, oid] : blobs) {
+      size_t nl = out.find('\n', at);
+      if (nl == std::string::npos) break;
+      std::string header = out.substr(at, nl - at);
+      size_t last = header.rfind(' ');
+      if (header.rfind(oid + " blob ", 0) != 0 || last == std::string::npos) break;
+      size_t size = std::strtoull(header.c_str() + last + 1, nullptr, 10);
+      if (nl + 1 + size > out.size()) break;
+      Keep(path + "\n" + sha + "\n" + f, out.substr(nl + 1, size));
+      at = nl + 1 + size + 1;
+    }
+  }
+  Keep(list_key, list);
   return files;
 }
 
 core::Result<std::string> GitMirrors::ReadFile(const std::string& owner, const std::string& name,
                                                const std::string& sha, const std::string& path) {
+  const std::string key = PathFor(owner, name) + "\n" + sha + "\n" + path;
+  const bool full = IsFullSha(sha);
+  if (full) {
+    if (auto hit = Cached(key)) return std::move(*hit);
+  }
   auto r = RunProgram({"git", "cat-file", "blob", sha + ":" + path}, PathFor(owner, name));
   if (!r.ok()) return core::Status::NotFound("no file '" + path + "' at " + sha.substr(0, 12));
+  if (full) Keep(key, r.value());
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,7 +18,9 @@ namespace gantry::server {
 
 /// Runs `args` (args[0] looked up in PATH) in `cwd` with stdin from /dev/null; returns its
 /// stdout, or Unavailable with its stderr's last lines when it exits non-zero.
-core::Result<std::string> RunProgram(const std::vector<std::string>& args, const std::string& cwd);
+/// With `input`, that text is its stdin instead.
+core::Result<std::string> RunProgram(const std::vector<std::string>& args, const std::string& cwd,
+                                     const std::string* input = nullptr);
 
 /// Thread-safe; one fetch at a time per mirror.
 class GitMirrors {
@@ -31,16 +34,22 @@ class GitMirrors {
   core::Status Create(const std::string& owner, const std::string& name, const std::string& url);
   /// Fetches every branch and tag from the remote (prunes deleted ones).
   core::Status Fetch(const std::string& owner, const std::string& name);
+  /// Whether the mirror's `ref` (a full ref name, stored as a loose ref) already points at
+  /// `sha`: a push the mirror already has needs no fetch. Reads the ref file; runs nothing.
+  bool RefIs(const std::string& owner, const std::string& name, const std::string& ref,
+             const std::string& sha);
   /// The commit `ref` names ("main", "refs/heads/main", a sha, a tag). NotFound when none.
   core::Result<std::string> Resolve(const std::string& owner, const std::string& name,
                                     const std::string& ref);
   /// Every branch and tag: full ref name → sha.
   core::Result<std::map<std::string, std::string>> Refs(const std::string& owner,
                                                         const std::string& name);
-  /// `.github/workflows/*.yml|*.yaml` at `sha`, sorted.
+  /// `.github/workflows/*.yml|*.yaml` at `sha`, sorted. Reads their contents too (one
+  /// `git cat-file --batch` for all of them), so ReadFile of each at a full sha runs nothing.
   core::Result<std::vector<std::string>> Workflows(const std::string& owner,
                                                    const std::string& name, const std::string& sha);
-  /// The content of `path` at `sha`. NotFound when it is not there.
+  /// The content of `path` at `sha`. NotFound when it is not there. Contents at a full sha
+  /// are kept in memory (they cannot change; at most kCacheBytes).
   core::Result<std::string> ReadFile(const std::string& owner, const std::string& name,
                                      const std::string& sha, const std::string& path);
   /// Files changed between `before` and `after` (nullopt-like error when before is unknown).
@@ -54,11 +63,21 @@ class GitMirrors {
                                                                const std::string& sha);
 
  private:
+  static constexpr size_t kCacheBytes = size_t{32} << 20;
+  static constexpr int kMaintenanceEvery = 16;
   std::mutex& LockFor(const std::string& path);
+  std::optional<std::string> Cached(const std::string& key);
+  void Keep(const std::string& key, const std::string& content);
 
   std::string root_;
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<std::mutex>> locks_;  // guarded by mu_
+  std::map<std::string, int> fetches_;                        // guarded by mu_
+  std::mutex cache_mu_;
+  // "<mirror>\n<sha>\n<path>" → content; "<mirror>\n<sha>\n" → the workflow list (one
+  // name a line). Guarded by cache_mu_.
+  std::map<std::string, std::string> cache_;
+  size_t cache_bytes_ = 0;  // guarded by cache_mu_
 };
 
 }  // namespace gantry::server

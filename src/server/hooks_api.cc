@@ -105,8 +105,13 @@ Response Hook(ApiContext& ctx, Request& request) {
   }
   if (event == "push" && ev.sha == kZeroSha) return Accepted({});  // a deleted branch
   const store::Project& p = project.value();
-  if (auto s = ctx.mirrors->Fetch(p.owner, p.name); !s.ok()) {
-    return Response::Error(502, "fetch_failed", s.message());
+  // A push the mirror already has (a redelivery, or the ref moved there by an earlier fetch)
+  // needs no fetch: a fetch is a handful of processes.
+  bool have = event == "push" && ctx.mirrors->RefIs(p.owner, p.name, ev.ref, ev.sha);
+  if (!have) {
+    if (auto s = ctx.mirrors->Fetch(p.owner, p.name); !s.ok()) {
+      return Response::Error(502, "fetch_failed", s.message());
+    }
   }
   if (event == "pull_request") {
     // The pull request's head may live in a fork: fetch the ref GitHub offers for it.

@@ -129,10 +129,18 @@ core::Result<std::vector<store::Id>> TriggerRuns(ApiContext& ctx, const store::P
   facts.ref = event.ref;
   facts.base_ref = event.base_ref;
   facts.action = event.action;
-  if (event.event == "push" && !event.before.empty() && event.before != kZeroSha) {
+  // The changed files (a `git diff`) only when a workflow filters on paths.
+  bool diffed = false;
+  auto need_changed_files = [&](const workflow::Workflow& wf) {
+    if (diffed || event.event != "push" || event.before.empty() || event.before == kZeroSha) {
+      return;
+    }
+    const workflow::EventTrigger* t = wf.on.Find(event.event);
+    if (t == nullptr || (t->paths.empty() && t->paths_ignore.empty())) return;
+    diffed = true;
     auto changed = ctx.mirrors->ChangedFiles(owner, name, event.before, event.sha);
     if (changed.ok()) facts.changed_files = std::move(changed).value();
-  }
+  };
   std::vector<store::Id> ids;
   for (const std::string& file : files) {
     auto yaml = ctx.mirrors->ReadFile(owner, name, event.sha, file);
@@ -168,6 +176,9 @@ core::Result<std::vector<store::Id>> TriggerRuns(ApiContext& ctx, const store::P
       if (!created.ok()) return created.status();
       ids.push_back(created.value().id);
       continue;
+    }
+    if (event.event != "workflow_dispatch" && event.event != "schedule") {
+      need_changed_files(*loaded.workflow);
     }
     if (event.event != "workflow_dispatch" && event.event != "schedule" &&
         !workflow::TriggersMatch(loaded.workflow->on, facts)) {

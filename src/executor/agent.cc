@@ -256,7 +256,10 @@ void Agent::Log(const std::string& line) const {
 engine::JobReport Agent::RunJob(const JobSpec& spec, const JobDirs& dirs, core::Masker& masker,
                                 LogUploader& uploader, const backend::CancelToken& cancel) {
   auto say = [&](std::string_view line) { uploader.WriteLine(-1, masker.Mask(line)); };
-  Status cloned = CloneRepository(*deps_.backend, spec, dirs.src, say, cancel);
+  std::error_code ec;
+  Status cloned = JobNeedsRepository(spec)
+                      ? CloneRepository(*deps_.backend, spec, dirs.src, say, cancel)
+                      : (fs::create_directories(dirs.src, ec), Status::Ok());
   if (!cloned.ok()) {
     engine::JobReport r =
         FailedReport(spec, "cannot check out the repository: " + cloned.message());

@@ -80,6 +80,40 @@ core::Result<JobDirs> MakeJobDirs(const std::string& work_dir, int64_t job_id) {
   return dirs;
 }
 
+bool JobNeedsRepository(const JobSpec& spec) {
+  workflow::LoadResult loaded = workflow::LoadWorkflow(spec.workflow_yaml, spec.workflow_file);
+  if (!loaded.workflow) return true;
+  const workflow::Job* job = nullptr;
+  for (const workflow::Job& j : loaded.workflow->jobs) {
+    if (j.uses) return true;  // reusable workflows are read from the repository
+    if (j.id == spec.job_id) job = &j;
+  }
+  if (job == nullptr) return true;
+  for (const workflow::Step& step : job->steps) {
+    switch (step.kind) {
+      case workflow::StepKind::kRun:
+      case workflow::StepKind::kWait:
+      case workflow::StepKind::kWaitAll:
+      case workflow::StepKind::kCancel:
+        continue;
+      case workflow::StepKind::kUses: {
+        std::string_view uses = step.uses ? std::string_view(step.uses->value) : "";
+        bool builtin = false;
+        for (std::string_view name :
+             {"actions/upload-artifact@", "actions/download-artifact@", "actions/cache@",
+              "actions/cache/restore@", "actions/cache/save@"}) {
+          builtin = builtin || uses.rfind(name, 0) == 0;
+        }
+        if (builtin) continue;
+        return true;
+      }
+      case workflow::StepKind::kParallel:
+        return true;
+    }
+  }
+  return false;
+}
+
 core::Status CloneRepository(backend::Backend& backend, const JobSpec& spec,
                              const std::string& dest, const LineFn& log,
                              const backend::CancelToken& cancel) {

@@ -39,6 +39,12 @@ using LineFn = std::function<void(std::string_view)>;
 /// Clones spec's repository into `dest` (which must not exist) and checks out its sha,
 /// fetching the ref when the sha is not on a branch. With no repository URL, creates `dest`
 /// empty. Errors name the command and quote git's output.
+/// False when the job can run without the repository: no job of its workflow calls a reusable
+/// workflow, and its own steps are `run:` steps, waits and cancels, or uses of the built-in
+/// artifact and cache actions — a job that never checks the code out starts in an empty
+/// workspace on GitHub too, so the clone (several processes) is skipped.
+bool JobNeedsRepository(const JobSpec& spec);
+
 core::Status CloneRepository(backend::Backend& backend, const JobSpec& spec,
                              const std::string& dest, const LineFn& log,
                              const backend::CancelToken& cancel);

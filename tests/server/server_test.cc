@@ -391,6 +391,54 @@ jobs:
   EXPECT_EQ((*JobNamed(old, "flaky")).value("conclusion", ""), "failure");
 }
 
+TEST(ServerTest, ALaterJobDownloadsTheArtifactsOfEarlierJobs) {
+  User u = SignUp(Url(), Unique("frank"));
+  Project p = MakeProject(u, "artifacts", {{".github/workflows/pass.yml", R"Y(on: workflow_dispatch
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: mkdir -p out/sub && echo "image v7" > out/image.txt && echo deep > out/sub/d.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: image
+          path: out
+  use:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with:
+          name: image
+          path: got
+      - run: test "$(cat got/image.txt)" = "image v7" && test "$(cat got/sub/d.txt)" = deep
+      - run: echo ok > report.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: report
+          path: report.txt
+)Y"}});
+  HttpReply d =
+      Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/pass.yml/dispatches", "{}",
+           u.Auth());
+  ASSERT_EQ(d.status, 201) << d.body;
+  int64_t id = d.Json()["runs"][0];
+  json run = WaitRun(u, id);
+  ASSERT_EQ(run.value("conclusion", ""), "success") << run.dump(2);
+  const json* build = JobNamed(run, "build");
+  const json* use = JobNamed(run, "use");
+  ASSERT_TRUE(build && use) << run.dump(2);
+  EXPECT_THAT(JobLog(u, *use), HasSubstr("Fetched 1 artifact(s) of this run from the server"));
+  json arts =
+      Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "/artifacts", "", u.Auth()).Json();
+  ASSERT_EQ(arts["artifacts"].size(), 2u) << arts.dump();
+  // `use` uploaded only what it made: the image is still the one `build` uploaded.
+  EXPECT_EQ(arts["artifacts"][0].value("name", ""), "image");
+  EXPECT_EQ(arts["artifacts"][0].value("job_id", int64_t{0}), (*build)["id"].get<int64_t>());
+  EXPECT_EQ(arts["artifacts"][1].value("name", ""), "report");
+  EXPECT_EQ(arts["artifacts"][1].value("job_id", int64_t{0}), (*use)["id"].get<int64_t>());
+}
+
 TEST(ServerTest, FollowedLogsStreamLiveAndEnd) {
   User u = SignUp(Url(), Unique("frank"));
   Project p = MakeProject(u, "follow", {{".github/workflows/slow.yml", R"(on: workflow_dispatch

@@ -114,7 +114,8 @@ TEST(ServerTest, BadRequestsGetPreciseJsonErrors) {
   HttpReply missing = Http("POST", Url() + "/api/v1/auth/login", json{{"username", "x"}}.dump());
   EXPECT_EQ(missing.status, 422);
   EXPECT_EQ(err(missing).value("field", ""), "password");
-  HttpReply big = Http("POST", Url() + "/api/v1/auth/login", std::string(2 * 1024 * 1024, 'x'));
+  HttpReply big =
+      Http("POST", Url() + "/api/v1/auth/login", std::string(size_t{2} * 1024 * 1024, 'x'));
   EXPECT_EQ(big.status, 413);
   HttpReply nowhere = Http("GET", Url() + "/api/v1/nowhere");
   EXPECT_EQ(nowhere.status, 404);

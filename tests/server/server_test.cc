@@ -440,6 +440,45 @@ jobs:
   EXPECT_EQ(arts["artifacts"][1].value("job_id", int64_t{0}), (*use)["id"].get<int64_t>());
 }
 
+TEST(ServerTest, ARerunAttemptDownloadsTheArtifactsOfEarlierAttempts) {
+  User u = SignUp(Url(), Unique("gina"));
+  std::string flag = TempDir("flag") + "/ran-once";
+  Project p = MakeProject(u, "artifacts-rerun",
+                          {{".github/workflows/flaky.yml", std::string(R"Y(on: workflow_dispatch
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo built > image.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: image
+          path: image.txt
+  use:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - run: test -f )Y") + flag + " || { touch " + flag + R"Y(; exit 1; }
+      - uses: actions/download-artifact@v4
+        with:
+          name: image
+      - run: test "$(cat image.txt)" = built
+)Y"}});
+  HttpReply d =
+      Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/flaky.yml/dispatches", "{}",
+           u.Auth());
+  ASSERT_EQ(d.status, 201) << d.body;
+  int64_t id = d.Json()["runs"][0];
+  ASSERT_EQ(WaitRun(u, id).value("conclusion", ""), "failure");
+  HttpReply re = Http("POST", Url() + "/api/v1/runs/" + std::to_string(id) + "/rerun",
+                      R"({"failed_only":true})", u.Auth());
+  ASSERT_EQ(re.status, 202) << re.body;
+  json second = WaitRun(u, id);
+  EXPECT_EQ(second.value("attempt", 0), 2);
+  // `build` was carried over: `use` found the image its first attempt uploaded.
+  EXPECT_EQ(second.value("conclusion", ""), "success") << second.dump(2);
+}
+
 TEST(ServerTest, FollowedLogsStreamLiveAndEnd) {
   User u = SignUp(Url(), Unique("frank"));
   Project p = MakeProject(u, "follow", {{".github/workflows/slow.yml", R"(on: workflow_dispatch

@@ -21,7 +21,7 @@ struct BuiltinOptions {
   CacheOptions cache;
   /// Called before each actions/download-artifact runs (unset: nothing), e.g. to bring the
   /// run's artifacts from elsewhere into artifact_dir; an error fails the step with it.
-  std::function<core::Status(const engine::BuiltinCall&)> before_download;
+  std::function<core::Status(const engine::BuiltinCall&)> before_download = nullptr;
 };
 
 /// The built-in actions. The result is thread-safe (several jobs call Run at once).

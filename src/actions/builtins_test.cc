@@ -131,7 +131,7 @@ TEST(BuiltinsTest, InputsAreTrimmedAndBooleansFollowTheToolkit) {
   EXPECT_TRUE(*GetBooleanInput(call, "missing", true));
   auto bad = GetBooleanInput(call, "c", false);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("c"), std::string::npos);
+  EXPECT_NE(bad.status().message().find('c'), std::string::npos);
 }
 
 }  // namespace

@@ -279,11 +279,12 @@ engine::JobReport Agent::RunJob(const JobSpec& spec, const JobDirs& dirs, core::
   builtin_options.artifact_dir = dirs.artifacts;
   builtin_options.cache.dir = options_.cache_dir;
   if (artifacts != nullptr) {
-    // Only a download of this run's artifacts needs those of the server, fetched once.
+    // Only a download of this run's artifacts needs those of the server, each fetched once.
     builtin_options.before_download = [artifacts](const engine::BuiltinCall& call) {
       std::string run_id = actions::GetInput(call, "run-id");
       if (!run_id.empty() && run_id != call.run_id) return Status::Ok();
-      return artifacts->FetchAll(call.run_id, call.log);
+      // A download by name needs that artifact only; by pattern or of all, every one.
+      return artifacts->Fetch(call.run_id, actions::GetInput(call, "name"), call.log);
     };
   }
   std::unique_ptr<engine::BuiltinActions> builtins = actions::MakeBuiltinActions(builtin_options);

@@ -67,11 +67,40 @@ RunArtifactFetcher::RunArtifactFetcher(ProtocolClient& client, int64_t job, std:
       lease_id_(std::move(lease_id)),
       artifact_dir_(std::move(artifact_dir)) {}
 
-core::Status RunArtifactFetcher::FetchAll(const std::string& run_id,
-                                          const std::function<void(std::string_view)>& log) {
+core::Status RunArtifactFetcher::Fetch(const std::string& run_id, const std::string& only,
+                                       const std::function<void(std::string_view)>& log) {
+  if (run_id.empty() || run_id[0] == '.' || run_id.find('/') != std::string::npos) {
+    return core::Status::InvalidArgument("'" + run_id + "' is not a run id");
+  }
   std::lock_guard lock(mu_);
-  if (!outcome_) outcome_ = Fetch(run_id, log);
-  return *outcome_;
+  if (!listed_) {
+    auto listed = client_.ListArtifacts(job_, lease_id_);
+    if (!listed.ok()) return listed.status();
+    listed_ = std::move(*listed);
+  }
+  const fs::path run_dir = fs::path(artifact_dir_) / run_id;
+  int64_t id = 0;
+  int fetched = 0;
+  for (const RemoteArtifact& artifact : *listed_) {
+    ++id;
+    if (!only.empty() && artifact.name != only) continue;
+    if (artifact.name.empty() || artifact.name.find('/') != std::string::npos ||
+        artifact.name == "." || artifact.name == ".." || tried_.count(artifact.name) != 0) {
+      continue;
+    }
+    std::error_code ec;
+    if (fs::exists(run_dir / artifact.name, ec)) {
+      tried_.insert(artifact.name);  // a job's own upload of that name wins
+      continue;
+    }
+    auto zip = client_.DownloadArtifact(job_, lease_id_, artifact.name);
+    if (!zip.ok()) return zip.status();
+    GANTRY_RETURN_IF_ERROR(Store(run_id, id, artifact.name, *zip));
+    tried_.insert(artifact.name);
+    ++fetched;
+  }
+  if (log) log("Fetched " + std::to_string(fetched) + " artifact(s) of this run from the server");
+  return core::Status::Ok();
 }
 
 bool RunArtifactFetcher::Unchanged(const StoredArtifact& artifact) const {
@@ -81,66 +110,44 @@ bool RunArtifactFetcher::Unchanged(const StoredArtifact& artifact) const {
          ReadAll(fs::path(artifact.files_dir).parent_path() / "artifact.json") == it->second;
 }
 
-core::Status RunArtifactFetcher::Fetch(const std::string& run_id,
-                                       const std::function<void(std::string_view)>& log) {
-  auto say = [&](std::string_view line) {
-    if (log) log(line);
-  };
-  if (run_id.empty() || run_id[0] == '.' || run_id.find('/') != std::string::npos) {
-    return core::Status::InvalidArgument("'" + run_id + "' is not a run id");
-  }
-  auto listed = client_.ListArtifacts(job_, lease_id_);
-  if (!listed.ok()) return listed.status();
-  const fs::path run_dir = fs::path(artifact_dir_) / run_id;
+core::Status RunArtifactFetcher::Store(const std::string& run_id, int64_t id,
+                                       const std::string& name, const std::string& zip) {
+  const fs::path dest = fs::path(artifact_dir_) / run_id / name;
   const fs::path staging_parent = fs::path(artifact_dir_) / ".staging";
   std::error_code ec;
-  fs::create_directories(run_dir, ec);
+  fs::create_directories(dest.parent_path(), ec);
   fs::create_directories(staging_parent, ec);
-  if (ec) return core::Status::Internal("cannot create " + run_dir.string() + ": " + ec.message());
-  int64_t id = 0;
-  int fetched = 0;
-  for (const RemoteArtifact& artifact : *listed) {
-    ++id;
-    const fs::path dest = run_dir / artifact.name;
-    if (artifact.name.empty() || artifact.name.find('/') != std::string::npos ||
-        artifact.name == "." || artifact.name == ".." || fs::exists(dest, ec)) {
-      continue;  // a job's own upload of that name wins
-    }
-    auto zip = client_.DownloadArtifact(job_, lease_id_, artifact.name);
-    if (!zip.ok()) return zip.status();
-    std::string staging = (staging_parent / "fetch-XXXXXX").string();
-    if (mkdtemp(staging.data()) == nullptr) {
-      return core::Status::Internal("cannot create a staging directory in " +
-                                    staging_parent.string());
-    }
-    const fs::path zip_path = fs::path(staging) / "artifact.zip";
-    core::Status st;
-    {
-      std::ofstream out(zip_path, std::ios::binary | std::ios::trunc);
-      out.write(zip->data(), static_cast<std::streamsize>(zip->size()));
-      if (!out) st = core::Status::Internal("cannot write " + zip_path.string());
-    }
-    if (st.ok()) st = UnzipToDirectory(zip_path.string(), (fs::path(staging) / "files").string());
-    fs::remove(zip_path, ec);
-    std::string meta;
-    if (st.ok()) {
-      meta = Metadata(fs::path(staging) / "files", id, artifact.name, run_id).dump(2) + "\n";
-      std::ofstream out(fs::path(staging) / "artifact.json");
-      out << meta;
-      if (!out) st = core::Status::Internal("cannot write the metadata of " + artifact.name);
-    }
-    if (st.ok()) {
-      fs::rename(staging, dest, ec);
-      if (ec) st = core::Status::Internal("cannot store " + dest.string() + ": " + ec.message());
-    }
-    if (!st.ok()) {
-      fs::remove_all(staging, ec);
-      return core::Status(st.code(), "artifact " + artifact.name + ": " + st.message());
-    }
-    fetched_[(dest / "files").string()] = meta;
-    ++fetched;
+  if (ec) return core::Status::Internal("cannot create " + dest.parent_path().string());
+  std::string staging = (staging_parent / "fetch-XXXXXX").string();
+  if (mkdtemp(staging.data()) == nullptr) {
+    return core::Status::Internal("cannot create a staging directory in " +
+                                  staging_parent.string());
   }
-  say("Fetched " + std::to_string(fetched) + " artifact(s) of this run from the server");
+  const fs::path zip_path = fs::path(staging) / "artifact.zip";
+  core::Status st;
+  {
+    std::ofstream out(zip_path, std::ios::binary | std::ios::trunc);
+    out.write(zip.data(), static_cast<std::streamsize>(zip.size()));
+    if (!out) st = core::Status::Internal("cannot write " + zip_path.string());
+  }
+  if (st.ok()) st = UnzipToDirectory(zip_path.string(), (fs::path(staging) / "files").string());
+  fs::remove(zip_path, ec);
+  std::string meta;
+  if (st.ok()) {
+    meta = Metadata(fs::path(staging) / "files", id, name, run_id).dump(2) + "\n";
+    std::ofstream out(fs::path(staging) / "artifact.json");
+    out << meta;
+    if (!out) st = core::Status::Internal("cannot write the metadata of " + name);
+  }
+  if (st.ok()) {
+    fs::rename(staging, dest, ec);
+    if (ec) st = core::Status::Internal("cannot store " + dest.string() + ": " + ec.message());
+  }
+  if (!st.ok()) {
+    fs::remove_all(staging, ec);
+    return core::Status(st.code(), "artifact " + name + ": " + st.message());
+  }
+  fetched_[(dest / "files").string()] = meta;
   return core::Status::Ok();
 }
 

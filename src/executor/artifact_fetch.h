@@ -10,8 +10,10 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "executor/artifact_zip.h"
@@ -25,26 +27,29 @@ class RunArtifactFetcher {
   RunArtifactFetcher(ProtocolClient& client, int64_t job, std::string lease_id,
                      std::string artifact_dir);
 
-  /// Lists the run's artifacts on the server and stores each one that `artifact_dir` does not
-  /// hold yet as <artifact_dir>/<run_id>/<name>/{files/,artifact.json}. Done once: later
-  /// calls return the first outcome. Errors of the protocol calls (IsLeaseLost among them),
-  /// or Internal naming the artifact that could not be unpacked. Thread-safe.
-  core::Status FetchAll(const std::string& run_id,
-                        const std::function<void(std::string_view)>& log = {});
+  /// Stores the run's artifacts on the server (listed once) as
+  /// <artifact_dir>/<run_id>/<name>/{files/,artifact.json}: only the one named `only` when it
+  /// is not empty, else all; each at most once, and none that `artifact_dir` already holds (the
+  /// job's own upload of that name wins). Errors of the protocol calls (IsLeaseLost among
+  /// them), or an error naming the artifact that could not be unpacked. Thread-safe.
+  core::Status Fetch(const std::string& run_id, const std::string& only,
+                     const std::function<void(std::string_view)>& log = {});
 
   /// True when `artifact` is one this fetcher stored and the job has not replaced it since
   /// (so it need not be uploaded again).
   bool Unchanged(const StoredArtifact& artifact) const;
 
  private:
-  core::Status Fetch(const std::string& run_id, const std::function<void(std::string_view)>& log);
+  core::Status Store(const std::string& run_id, int64_t id, const std::string& name,
+                     const std::string& zip);
 
   ProtocolClient& client_;
   const int64_t job_;
   const std::string lease_id_;
   const std::string artifact_dir_;
   mutable std::mutex mu_;
-  std::optional<core::Status> outcome_;         // GUARDED_BY(mu_)
+  std::optional<std::vector<RemoteArtifact>> listed_;  // GUARDED_BY(mu_)
+  std::set<std::string> tried_;                 // names fetched or found at hand; GUARDED_BY(mu_)
   std::map<std::string, std::string> fetched_;  // files dir -> its artifact.json; GUARDED_BY(mu_)
 };
 

@@ -115,7 +115,7 @@ TEST_F(ArtifactFetchTest, FetchesOnceInTheUploadLayoutAndKnowsWhatItFetched) {
   Write(fs::path(store) / "8/mine/artifact.json", R"({"id":1})");
   RunArtifactFetcher fetcher(client, 5, "L", store);
   std::vector<std::string> lines;
-  core::Status st = fetcher.FetchAll("8", [&](std::string_view l) { lines.emplace_back(l); });
+  core::Status st = fetcher.Fetch("8", "", [&](std::string_view l) { lines.emplace_back(l); });
   ASSERT_TRUE(st.ok()) << st.ToString();
   EXPECT_EQ(Read(fs::path(store) / "8/image/files/image.txt"), "v7\n");
   EXPECT_EQ(Read(fs::path(store) / "8/image/files/sub/d.txt"), "deep");
@@ -131,7 +131,8 @@ TEST_F(ArtifactFetchTest, FetchesOnceInTheUploadLayoutAndKnowsWhatItFetched) {
   EXPECT_EQ(lines[0], "Fetched 2 artifact(s) of this run from the server");
   // Once only.
   size_t calls = t.requests().size();
-  EXPECT_TRUE(fetcher.FetchAll("8").ok());
+  EXPECT_TRUE(fetcher.Fetch("8", "").ok());
+  EXPECT_TRUE(fetcher.Fetch("8", "image").ok());
   EXPECT_EQ(t.requests().size(), calls);
 
   std::vector<StoredArtifact> stored = FindArtifacts(store);
@@ -144,6 +145,29 @@ TEST_F(ArtifactFetchTest, FetchesOnceInTheUploadLayoutAndKnowsWhatItFetched) {
   EXPECT_FALSE(fetcher.Unchanged(stored[1]));
 }
 
+TEST_F(ArtifactFetchTest, ADownloadByNameFetchesThatArtifactOnly) {
+  const std::string image = Zip({{"image.txt", "v7\n"}});
+  FakeTransport t([&](const HttpRequest& r) -> core::Result<HttpReply> {
+    if (r.path.find("/artifacts?") != std::string::npos) {
+      return FakeTransport::Reply(200, R"({"artifacts":[{"name":"big"},{"name":"image"}]})");
+    }
+    return FakeTransport::Reply(200, image);
+  });
+  ProtocolClient client(t, "tok", RecordingPolicy(nullptr, 2));
+  const std::string store = dir_ + "/artifacts";
+  RunArtifactFetcher fetcher(client, 5, "L", store);
+  ASSERT_TRUE(fetcher.Fetch("8", "image").ok());
+  EXPECT_EQ(Read(fs::path(store) / "8/image/files/image.txt"), "v7\n");
+  EXPECT_TRUE(t.RequestsTo("/artifacts/big").empty());
+  EXPECT_FALSE(fs::exists(fs::path(store) / "8/big"));
+  ASSERT_TRUE(fetcher.Fetch("8", "nothing-of-that-name").ok());  // the step then says why
+  // A later download of all fetches the rest, listing once and the image not again.
+  ASSERT_TRUE(fetcher.Fetch("8", "").ok());
+  EXPECT_EQ(t.RequestsTo("/artifacts?").size(), 1u);
+  EXPECT_EQ(t.RequestsTo("/artifacts/image").size(), 1u);
+  EXPECT_EQ(t.RequestsTo("/artifacts/big").size(), 1u);
+}
+
 TEST_F(ArtifactFetchTest, AFailedFetchIsReportedAndLeavesNothingHalfStored) {
   FakeTransport t([&](const HttpRequest& r) -> core::Result<HttpReply> {
     if (r.path.find("/artifacts?") != std::string::npos) {
@@ -153,7 +177,7 @@ TEST_F(ArtifactFetchTest, AFailedFetchIsReportedAndLeavesNothingHalfStored) {
   });
   ProtocolClient client(t, "tok", RecordingPolicy(nullptr, 2));
   RunArtifactFetcher fetcher(client, 5, "L", dir_ + "/artifacts");
-  core::Status st = fetcher.FetchAll("8");
+  core::Status st = fetcher.Fetch("8", "");
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("artifact broken"), std::string::npos) << st.message();
   EXPECT_FALSE(fs::exists(fs::path(dir_) / "artifacts/8/broken"));
@@ -166,7 +190,7 @@ TEST_F(ArtifactFetchTest, ALostLeaseStopsTheFetch) {
   });
   ProtocolClient client(t, "tok", RecordingPolicy(nullptr, 2));
   RunArtifactFetcher fetcher(client, 5, "L", dir_ + "/artifacts");
-  EXPECT_TRUE(IsLeaseLost(fetcher.FetchAll("8")));
+  EXPECT_TRUE(IsLeaseLost(fetcher.Fetch("8", "")));
 }
 
 }  // namespace

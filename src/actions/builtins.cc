@@ -43,7 +43,17 @@ class Builtins final : public engine::BuiltinActions {
     std::string key = call.action.name();
     if (key == kCheckout) return call.post ? engine::BuiltinResult{} : RunCheckout(call);
     if (key == kUpload) return RunUploadArtifact(call, options_.artifact_dir);
-    if (key == kDownload) return RunDownloadArtifact(call, options_.artifact_dir);
+    if (key == kDownload) {
+      if (options_.before_download) {
+        core::Status ready = options_.before_download(call);
+        if (!ready.ok()) {
+          engine::BuiltinResult failed;
+          failed.error = "Unable to download artifact(s): " + ready.message();
+          return failed;
+        }
+      }
+      return RunDownloadArtifact(call, options_.artifact_dir);
+    }
     if (key == kCache || key == kCacheRestore || key == kCacheSave) {
       return RunCacheAction(call, options_.cache);
     }

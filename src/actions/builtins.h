@@ -4,6 +4,7 @@
 // actions/upload-artifact, actions/download-artifact and actions/cache (with /restore and
 // /save). docs/actions.md lists their inputs and outputs.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,6 +19,9 @@ namespace gantry::actions {
 struct BuiltinOptions {
   std::string artifact_dir;  // artifacts live in <artifact_dir>/<run_id>/<name>/ ("" = default)
   CacheOptions cache;
+  /// Called before each actions/download-artifact runs (unset: nothing), e.g. to bring the
+  /// run's artifacts from elsewhere into artifact_dir; an error fails the step with it.
+  std::function<core::Status(const engine::BuiltinCall&)> before_download = nullptr;
 };
 
 /// The built-in actions. The result is thread-safe (several jobs call Run at once).

@@ -58,6 +58,37 @@ TEST(BuiltinsTest, RunDispatchesUploadAndDownloadToTheConfiguredStore) {
   EXPECT_EQ(ReadFile(dir / "ws2/f.txt"), "content");
 }
 
+TEST(BuiltinsTest, BeforeDownloadRunsBeforeEachDownloadOnlyAndItsErrorFailsTheStep) {
+  TempDir dir;
+  WriteFile(dir / "ws/f.txt", "content");
+  int calls = 0;
+  core::Status answer;
+  BuiltinOptions options;
+  options.artifact_dir = dir / "store";
+  options.before_download = [&](const engine::BuiltinCall& c) {
+    ++calls;
+    // What the hook brings is there for the download that follows.
+    WriteFile(dir / ("store/" + c.run_id + "/late/files/g.txt"), "late");
+    WriteFile(dir / ("store/" + c.run_id + "/late/artifact.json"), "{}");
+    return answer;
+  };
+  auto builtins = MakeBuiltinActions(options);
+  engine::BuiltinCall call;
+  call.action = Remote("actions", "upload-artifact", "", "v4");
+  call.inputs = {{"name", "n"}, {"path", "f.txt"}};
+  call.workspace = dir / "ws";
+  call.run_id = "3";
+  ASSERT_EQ(builtins->Run(call).error, "");
+  EXPECT_EQ(calls, 0);
+  call.action = Remote("actions", "download-artifact", "", "v4");
+  call.inputs = {{"name", "late"}, {"path", "got"}};
+  ASSERT_EQ(builtins->Run(call).error, "");
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(ReadFile(dir / "ws/got/g.txt"), "late");
+  answer = core::Status::Unavailable("the server is away");
+  EXPECT_EQ(builtins->Run(call).error, "Unable to download artifact(s): the server is away");
+}
+
 TEST(BuiltinsTest, RunDispatchesCheckout) {
   TempDir dir;
   WriteFile(dir / "repo/x", "x");
@@ -100,7 +131,7 @@ TEST(BuiltinsTest, InputsAreTrimmedAndBooleansFollowTheToolkit) {
   EXPECT_TRUE(*GetBooleanInput(call, "missing", true));
   auto bad = GetBooleanInput(call, "c", false);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("c"), std::string::npos);
+  EXPECT_NE(bad.status().message().find('c'), std::string::npos);
 }
 
 }  // namespace

@@ -172,12 +172,14 @@ void Agent::RunLease(const Lease& lease) {
 
   engine::JobReport report;
   std::optional<JobDirs> dirs;
+  std::optional<RunArtifactFetcher> artifacts;
   auto made = MakeJobDirs(options_.work_dir, spec.id);
   if (!made.ok()) {
     report = FailedReport(spec, made.status().message());
   } else {
     dirs = *made;
-    report = RunJob(spec, *dirs, masker, uploader, active.cancel);
+    artifacts.emplace(*client_, spec.id, lease.lease_id, dirs->artifacts);
+    report = RunJob(spec, *dirs, masker, uploader, active.cancel, &*artifacts);
   }
   if (report.conclusion == engine::Conclusion::kCancelled && !heartbeat.cancel_requested() &&
       report.error.empty()) {
@@ -186,7 +188,10 @@ void Agent::RunLease(const Lease& lease) {
   }
   MaskReport(report, masker);
   bool lost = heartbeat.lease_lost() || uploader.lease_lost();
-  if (!lost) lost = !Report(spec, lease.lease_id, report, dirs, masker, uploader);
+  if (!lost) {
+    lost = !Report(spec, lease.lease_id, report, dirs, masker, uploader,
+                   artifacts ? &*artifacts : nullptr);
+  }
   if (lost) {
     uploader.Abandon();
     Log("job " + std::to_string(spec.id) + ": the lease was lost; the job was stopped");
@@ -200,7 +205,8 @@ void Agent::RunLease(const Lease& lease) {
 
 bool Agent::Report(const JobSpec& spec, const std::string& lease_id,
                    const engine::JobReport& report, const std::optional<JobDirs>& dirs,
-                   const core::Masker& masker, LogUploader& uploader) {
+                   const core::Masker& masker, LogUploader& uploader,
+                   const RunArtifactFetcher* fetched) {
   auto say = [&](std::string_view line) { uploader.WriteLine(-1, masker.Mask(line)); };
   const std::string job = "job " + std::to_string(spec.id) + ": ";
   if (report.conclusion != engine::Conclusion::kSuccess && !report.error.empty()) {
@@ -208,6 +214,7 @@ bool Agent::Report(const JobSpec& spec, const std::string& lease_id,
   }
   for (const StoredArtifact& artifact :
        dirs ? FindArtifacts(dirs->artifacts) : std::vector<StoredArtifact>()) {
+    if (fetched != nullptr && fetched->Unchanged(artifact)) continue;  // the server has it
     std::string zip = dirs->root + "/artifact.zip";
     Status st = ZipDirectory(artifact.files_dir, zip);
     if (st.ok()) st = client_->UploadArtifact(spec.id, lease_id, artifact.name, ReadFile(zip));
@@ -254,7 +261,8 @@ void Agent::Log(const std::string& line) const {
 }
 
 engine::JobReport Agent::RunJob(const JobSpec& spec, const JobDirs& dirs, core::Masker& masker,
-                                LogUploader& uploader, const backend::CancelToken& cancel) {
+                                LogUploader& uploader, const backend::CancelToken& cancel,
+                                RunArtifactFetcher* artifacts) {
   auto say = [&](std::string_view line) { uploader.WriteLine(-1, masker.Mask(line)); };
   std::error_code ec;
   Status cloned = JobNeedsRepository(spec)
@@ -273,6 +281,15 @@ engine::JobReport Agent::RunJob(const JobSpec& spec, const JobDirs& dirs, core::
   actions::BuiltinOptions builtin_options;
   builtin_options.artifact_dir = dirs.artifacts;
   builtin_options.cache.dir = options_.cache_dir;
+  if (artifacts != nullptr) {
+    // Only a download of this run's artifacts needs those of the server, each fetched once.
+    builtin_options.before_download = [artifacts](const engine::BuiltinCall& call) {
+      std::string run_id = actions::GetInput(call, "run-id");
+      if (!run_id.empty() && run_id != call.run_id) return Status::Ok();
+      // A download by name needs that artifact only; by pattern or of all, every one.
+      return artifacts->Fetch(call.run_id, actions::GetInput(call, "name"), call.log);
+    };
+  }
   std::unique_ptr<engine::BuiltinActions> builtins = actions::MakeBuiltinActions(builtin_options);
   // Containers of this job carry its own label, so the sweep below removes only its leftovers.
   actions::DockerContainerHost containers(

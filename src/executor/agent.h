@@ -24,6 +24,7 @@
 #include "engine/run_observer.h"
 #include "engine/run_one.h"
 #include "engine/runner.h"
+#include "executor/artifact_fetch.h"
 #include "executor/client.h"
 #include "executor/job_setup.h"
 #include "executor/log_uploader.h"
@@ -99,15 +100,17 @@ class Agent {
 
   /// Cancels every running job and those that start later (stop).
   void CancelAll();
-  /// Uploads the job's artifacts, delivers its logs and completes it; false when the lease
-  /// was lost on the way.
+  /// Uploads the job's artifacts (not those `fetched` brought from the server unchanged),
+  /// delivers its logs and completes it; false when the lease was lost on the way.
   bool Report(const JobSpec& spec, const std::string& lease_id, const engine::JobReport& report,
-              const std::optional<JobDirs>& dirs, const core::Masker& masker,
-              LogUploader& uploader);
+              const std::optional<JobDirs>& dirs, const core::Masker& masker, LogUploader& uploader,
+              const RunArtifactFetcher* fetched);
   void Log(const std::string& line) const;
   /// Clones, plans and runs the job in `dirs`; set-up failures become a failed report.
+  /// `artifacts` (may be nullptr) brings the run's artifacts when a download-artifact asks.
   engine::JobReport RunJob(const JobSpec& spec, const JobDirs& dirs, core::Masker& masker,
-                           LogUploader& uploader, const backend::CancelToken& cancel);
+                           LogUploader& uploader, const backend::CancelToken& cancel,
+                           RunArtifactFetcher* artifacts);
 
   AgentOptions options_;
   AgentDeps deps_;

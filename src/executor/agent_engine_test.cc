@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "executor/agent.h"
+#include "executor/artifact_zip.h"
 #include "executor/test_util.h"
 
 namespace gantry::executor {
@@ -145,6 +147,61 @@ jobs:
   ASSERT_EQ(transport_->RequestsTo("/complete").size(), 1u);
   EXPECT_EQ(Body(transport_->RequestsTo("/complete")[0])["conclusion"], "cancelled");
   EXPECT_NE(Logs().find(" cleanup\n"), std::string::npos) << Logs();  // always() still ran
+}
+
+TEST_F(AgentEngineTest, DownloadArtifactFetchesTheRunsArtifactsAndOnlyNewOnesAreUploaded) {
+  fs::create_directories(dir_ + "/tree");
+  { std::ofstream(dir_ + "/tree/image.txt") << "image v7\n"; }
+  ASSERT_TRUE(ZipDirectory(dir_ + "/tree", dir_ + "/image.zip").ok());
+  std::ifstream in(dir_ + "/image.zip", std::ios::binary);
+  const std::string zip((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  RunJob(R"Y(on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with:
+          name: image
+          path: got
+      - run: test "$(cat got/image.txt)" = "image v7"
+      - run: echo ok > report.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: report
+          path: report.txt
+)Y",
+         [zip](const HttpRequest& r) -> core::Result<HttpReply> {
+           if (r.method == "GET" && r.path.find("/artifacts?") != std::string::npos) {
+             return FakeTransport::Reply(200, R"({"artifacts":[{"name":"image","size":1}]})");
+           }
+           if (r.method == "GET" && r.path.find("/artifacts/image?") != std::string::npos) {
+             return FakeTransport::Reply(200, zip);
+           }
+           if (r.method == "PUT") return FakeTransport::Reply(201, "{}");
+           return FakeTransport::Reply(200, "{}");
+         });
+  ASSERT_EQ(transport_->RequestsTo("/complete").size(), 1u);
+  EXPECT_EQ(Body(transport_->RequestsTo("/complete")[0])["conclusion"], "success") << Logs();
+  std::vector<HttpRequest> puts;
+  for (const HttpRequest& r : transport_->RequestsTo("/artifacts/")) {
+    if (r.method == "PUT") puts.push_back(r);
+  }
+  ASSERT_EQ(puts.size(), 1u);  // the downloaded image is not sent back
+  EXPECT_NE(puts[0].path.find("/artifacts/report?"), std::string::npos);
+}
+
+TEST_F(AgentEngineTest, AJobThatDownloadsNothingFetchesNothing) {
+  RunJob(R"(on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo hi
+)",
+         nullptr);
+  EXPECT_TRUE(transport_->RequestsTo("/artifacts").empty());
+  ASSERT_EQ(transport_->RequestsTo("/complete").size(), 1u);
 }
 
 }  // namespace

@@ -39,6 +39,68 @@ core::Result<SetFormatZip> ZipFormat() {
   return fn;
 }
 
+// The zip reader, bound the same way.
+using ReadFormatZip = decltype(&archive_read_support_format_zip);
+
+core::Result<ReadFormatZip> ZipReadFormat() {
+  static const core::Result<ReadFormatZip> fn = []() -> core::Result<ReadFormatZip> {
+    GANTRY_RETURN_IF_ERROR(backend::LibArchive::Load());
+    Dl_info info{};
+    // NOLINTNEXTLINE(bugprone-casting-through-void): dladdr takes any address
+    if (dladdr(reinterpret_cast<void*>(backend::LibArchive::Get().read_new), &info) == 0 ||
+        info.dli_fname == nullptr) {
+      return core::Status::Unavailable("cannot locate the loaded libarchive");
+    }
+    auto lib = core::DynamicLibrary::Open(info.dli_fname, "libarchive13");
+    if (!lib.ok()) return lib.status();
+    ReadFormatZip f = nullptr;
+    GANTRY_RETURN_IF_ERROR(lib->Bind("archive_read_support_format_zip", f));
+    return f;
+  }();
+  return fn;
+}
+
+struct ReaderCloser {
+  void operator()(archive* a) const { backend::LibArchive::Get().free(a); }
+};
+
+// Writes the data of the current entry of `a` to `path`.
+core::Status ExtractEntry(archive* a, const fs::path& path, const std::string& rel) {
+  const backend::LibArchive& ar = backend::LibArchive::Get();
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return core::Status::Internal("cannot create " + path.parent_path().string());
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return core::Status::Internal("cannot write " + path.string());
+  core::Status st;
+  const void* block = nullptr;
+  size_t size = 0;
+  la_int64_t offset = 0;
+  int r = ARCHIVE_OK;
+  while ((r = ar.read_data_block(a, &block, &size, &offset)) == ARCHIVE_OK) {
+    if (lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
+      st = core::Status::Internal("cannot write " + path.string());
+      break;
+    }
+    const char* p = static_cast<const char*>(block);
+    while (size > 0) {
+      ssize_t n = write(fd, p, size);
+      if (n <= 0) {
+        st = core::Status::Internal("cannot write " + path.string());
+        break;
+      }
+      p += n;
+      size -= static_cast<size_t>(n);
+    }
+    if (!st.ok()) break;
+  }
+  if (st.ok() && r != ARCHIVE_EOF) {
+    st = core::Status::Internal("unzip " + rel + ": " + ar.error_string(a));
+  }
+  close(fd);
+  return st;
+}
+
 struct ArchiveCloser {
   void operator()(archive* a) const { backend::LibArchive::Get().write_free(a); }
 };
@@ -129,6 +191,46 @@ core::Status ZipDirectory(const std::string& dir, const std::string& zip_path) {
   }
   if (st.ok() && ar.write_close(a.get()) != ARCHIVE_OK) {
     st = core::Status::Internal("cannot finish " + zip_path + ": " + ar.error_string(a.get()));
+  }
+  a.reset();
+  close(fd);
+  return st;
+}
+
+core::Status UnzipToDirectory(const std::string& zip_path, const std::string& dir) {
+  auto support_zip = ZipReadFormat();
+  if (!support_zip.ok()) return support_zip.status();
+  const backend::LibArchive& ar = backend::LibArchive::Get();
+  std::unique_ptr<archive, ReaderCloser> a(ar.read_new());
+  if (!a || (*support_zip)(a.get()) != ARCHIVE_OK) {
+    return core::Status::Internal("cannot set up a zip reader");
+  }
+  int fd = open(zip_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return core::Status::Internal("cannot read " + zip_path);
+  core::Status st;
+  if (ar.read_open_fd(a.get(), fd, 65536) != ARCHIVE_OK) {
+    st = core::Status::Internal("cannot read " + zip_path + ": " + ar.error_string(a.get()));
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  archive_entry* entry = nullptr;
+  while (st.ok()) {
+    int r = ar.read_next_header(a.get(), &entry);
+    if (r == ARCHIVE_EOF) break;
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+      st = core::Status::Internal("cannot read " + zip_path + ": " + ar.error_string(a.get()));
+      break;
+    }
+    const char* name = ar.entry_pathname(entry);
+    std::string rel = name != nullptr ? name : "";
+    fs::path normal = fs::path(rel).lexically_normal();
+    if (rel.empty() || normal.is_absolute() || normal.empty() || *normal.begin() == "..") {
+      st = core::Status::InvalidArgument("the zip " + zip_path + " holds the path '" + rel +
+                                         "', outside its root");
+      break;
+    }
+    if (ar.entry_filetype(entry) != AE_IFREG) continue;
+    st = ExtractEntry(a.get(), fs::path(dir) / normal, rel);
   }
   a.reset();
   close(fd);

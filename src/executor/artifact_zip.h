@@ -25,4 +25,10 @@ std::vector<StoredArtifact> FindArtifacts(const std::string& artifact_dir);
 /// file cannot be read or the zip written (naming it).
 core::Status ZipDirectory(const std::string& dir, const std::string& zip_path);
 
+/// Extracts the regular files of the zip `zip_path` into `dir` (created as needed), the inverse
+/// of ZipDirectory. Entries whose path is absolute or climbs out with `..` are refused
+/// (InvalidArgument); symlinks and other special entries are skipped. Unavailable when
+/// libarchive cannot be loaded; Internal when the zip cannot be read or a file written.
+core::Status UnzipToDirectory(const std::string& zip_path, const std::string& dir);
+
 }  // namespace gantry::executor

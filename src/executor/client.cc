@@ -291,6 +291,43 @@ core::Status ProtocolClient::UploadArtifact(int64_t job, const std::string& leas
   return Call(std::move(req), nullptr).status();
 }
 
+core::Result<std::vector<RemoteArtifact>> ProtocolClient::ListArtifacts(
+    int64_t job, const std::string& lease_id) {
+  using backend::docker::UrlEncode;
+  HttpRequest req;
+  req.method = "GET";
+  req.path = JobPath(job, "artifacts") + "?lease_id=" + UrlEncode(lease_id);
+  req.timeout = milliseconds(60 * 1000);
+  auto reply = Call(std::move(req), nullptr);
+  if (!reply.ok()) return reply.status();
+  json j = ParseBody(*reply);
+  if (!j.is_object() || !j.contains("artifacts") || !j["artifacts"].is_array()) {
+    return Status::Internal("the artifact list is not {\"artifacts\":[…]}");
+  }
+  std::vector<RemoteArtifact> out;
+  for (const json& a : j["artifacts"]) {
+    if (!a.is_object() || !a.contains("name") || !a["name"].is_string()) continue;
+    RemoteArtifact r;
+    r.name = a["name"].get<std::string>();
+    if (a.contains("size") && a["size"].is_number_integer()) r.size = a["size"].get<int64_t>();
+    if (a.contains("sha256") && a["sha256"].is_string()) r.sha256 = a["sha256"].get<std::string>();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+core::Result<std::string> ProtocolClient::DownloadArtifact(int64_t job, const std::string& lease_id,
+                                                           const std::string& name) {
+  using backend::docker::UrlEncode;
+  HttpRequest req;
+  req.method = "GET";
+  req.path = JobPath(job, "artifacts/") + UrlEncode(name) + "?lease_id=" + UrlEncode(lease_id);
+  req.timeout = milliseconds(30 * 60 * 1000);
+  auto reply = Call(std::move(req), nullptr);
+  if (!reply.ok()) return reply.status();
+  return std::move(reply->body);
+}
+
 core::Result<std::optional<CacheHit>> ProtocolClient::GetCache(
     int64_t job, const std::string& lease_id, const std::string& key,
     const std::vector<std::string>& restore_keys, const std::string& version) {

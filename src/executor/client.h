@@ -97,6 +97,13 @@ struct Completion {
   std::vector<engine::JobReport> nested_jobs;
 };
 
+/// An artifact of the job's run, as the server lists it.
+struct RemoteArtifact {
+  std::string name;
+  int64_t size = 0;
+  std::string sha256;  // of the zip
+};
+
 /// A cache hit: the key that matched and the archive.
 struct CacheHit {
   std::string key;
@@ -134,6 +141,11 @@ class ProtocolClient {
   /// Uploads the zip of artifact `name`.
   core::Status UploadArtifact(int64_t job, const std::string& lease_id, const std::string& name,
                               const std::string& zip);
+  /// The artifacts of the job's run uploaded so far (this attempt or an earlier one).
+  core::Result<std::vector<RemoteArtifact>> ListArtifacts(int64_t job, const std::string& lease_id);
+  /// The zip of artifact `name` of the job's run (InvalidArgument when the server has none).
+  core::Result<std::string> DownloadArtifact(int64_t job, const std::string& lease_id,
+                                             const std::string& name);
   /// nullopt when no cache entry matched.
   core::Result<std::optional<CacheHit>> GetCache(int64_t job, const std::string& lease_id,
                                                  const std::string& key,

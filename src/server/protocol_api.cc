@@ -1,5 +1,6 @@
 #include "server/protocol_api.h"
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -188,6 +189,53 @@ Response Artifact(ApiContext& ctx, Request& request) {
   auto stored = ctx.store->CreateArtifact(a);
   if (!stored.ok()) return StoreError(stored.status());
   return Response::Json(201, Dump({{"id", stored.value().id}, {"size", a.size}}));
+}
+
+// The artifacts a job may download: those of its run uploaded by jobs of its attempt or an
+// earlier one (GitHub keeps a run's artifacts across re-run attempts).
+core::Result<std::vector<store::Artifact>> RunArtifactsFor(ApiContext& ctx, const store::Job& job) {
+  auto list = ctx.store->ListArtifacts(job.run_id);
+  if (!list.ok()) return list.status();
+  std::vector<store::Artifact> out;
+  for (store::Artifact& a : list.value()) {
+    auto owner = ctx.store->GetJob(a.job_id);
+    if (owner.ok() && owner.value().attempt > job.attempt) continue;
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+Response ArtifactList(ApiContext& ctx, Request& request) {
+  std::string lease = request.Query("lease_id").value_or("");
+  store::Job job;
+  if (auto e = HeldJob(ctx, request, lease, &job)) return *e;
+  auto list = RunArtifactsFor(ctx, job);
+  if (!list.ok()) return StoreError(list.status());
+  nlohmann::json arr = nlohmann::json::array();
+  for (const store::Artifact& a : list.value()) {
+    arr.push_back({{"name", a.name}, {"size", a.size}, {"sha256", a.sha256}});
+  }
+  return Response::Json(200, Dump({{"artifacts", arr}}));
+}
+
+Response ArtifactGet(ApiContext& ctx, Request& request) {
+  std::string lease = request.Query("lease_id").value_or("");
+  store::Job job;
+  if (auto e = HeldJob(ctx, request, lease, &job)) return *e;
+  std::string name = request.Param("name");
+  auto list = RunArtifactsFor(ctx, job);
+  if (!list.ok()) return StoreError(list.status());
+  auto it = std::find_if(list.value().begin(), list.value().end(),
+                         [&](const store::Artifact& a) { return a.name == name; });
+  if (it == list.value().end()) {
+    return Response::Error(404, "not_found", "no artifact named '" + name + "' in this run");
+  }
+  std::ifstream in(ctx.config.data_dir + "/" + it->path, std::ios::binary);
+  if (!in) return Response::Error(404, "not_found", "the artifact's file is gone");
+  Response r;
+  r.content_type = "application/zip";
+  r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return r;
 }
 
 Response CacheGet(ApiContext& ctx, Request& request) {
@@ -401,6 +449,12 @@ void AddProtocolRoutes(Router& router, ApiContext& ctx) {
   router.Add(
       "PUT", "/api/v1/executor/jobs/{id}/artifacts/{name}",
       ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return Artifact(ctx, r); }));
+  router.Add("GET", "/api/v1/executor/jobs/{id}/artifacts",
+             ForExecutor(
+                 ctx, [&ctx](Request& r, const store::Executor&) { return ArtifactList(ctx, r); }));
+  router.Add(
+      "GET", "/api/v1/executor/jobs/{id}/artifacts/{name}",
+      ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return ArtifactGet(ctx, r); }));
   router.Add(
       "GET", "/api/v1/executor/jobs/{id}/cache",
       ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return CacheGet(ctx, r); }));

@@ -124,7 +124,8 @@ TEST(ServerTest, BadRequestsGetPreciseJsonErrors) {
   HttpReply missing = Http("POST", Url() + "/api/v1/auth/login", json{{"username", "x"}}.dump());
   EXPECT_EQ(missing.status, 422);
   EXPECT_EQ(err(missing).value("field", ""), "password");
-  HttpReply big = Http("POST", Url() + "/api/v1/auth/login", std::string(2 * 1024 * 1024, 'x'));
+  HttpReply big =
+      Http("POST", Url() + "/api/v1/auth/login", std::string(size_t{2} * 1024 * 1024, 'x'));
   EXPECT_EQ(big.status, 413);
   HttpReply nowhere = Http("GET", Url() + "/api/v1/nowhere");
   EXPECT_EQ(nowhere.status, 404);
@@ -426,6 +427,93 @@ jobs:
   json old =
       Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "?attempt=1", "", u.Auth()).Json();
   EXPECT_EQ((*JobNamed(old, "flaky")).value("conclusion", ""), "failure");
+}
+
+TEST(ServerTest, ALaterJobDownloadsTheArtifactsOfEarlierJobs) {
+  User u = SignUp(Url(), Unique("frank"));
+  Project p = MakeProject(u, "artifacts", {{".github/workflows/pass.yml", R"Y(on: workflow_dispatch
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: mkdir -p out/sub && echo "image v7" > out/image.txt && echo deep > out/sub/d.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: image
+          path: out
+  use:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with:
+          name: image
+          path: got
+      - run: test "$(cat got/image.txt)" = "image v7" && test "$(cat got/sub/d.txt)" = deep
+      - run: echo ok > report.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: report
+          path: report.txt
+)Y"}});
+  HttpReply d =
+      Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/pass.yml/dispatches", "{}",
+           u.Auth());
+  ASSERT_EQ(d.status, 201) << d.body;
+  int64_t id = d.Json()["runs"][0];
+  json run = WaitRun(u, id);
+  ASSERT_EQ(run.value("conclusion", ""), "success") << run.dump(2);
+  const json* build = JobNamed(run, "build");
+  const json* use = JobNamed(run, "use");
+  ASSERT_TRUE(build && use) << run.dump(2);
+  EXPECT_THAT(JobLog(u, *use), HasSubstr("Fetched 1 artifact(s) of this run from the server"));
+  json arts =
+      Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "/artifacts", "", u.Auth()).Json();
+  ASSERT_EQ(arts["artifacts"].size(), 2u) << arts.dump();
+  // `use` uploaded only what it made: the image is still the one `build` uploaded.
+  EXPECT_EQ(arts["artifacts"][0].value("name", ""), "image");
+  EXPECT_EQ(arts["artifacts"][0].value("job_id", int64_t{0}), (*build)["id"].get<int64_t>());
+  EXPECT_EQ(arts["artifacts"][1].value("name", ""), "report");
+  EXPECT_EQ(arts["artifacts"][1].value("job_id", int64_t{0}), (*use)["id"].get<int64_t>());
+}
+
+TEST(ServerTest, ARerunAttemptDownloadsTheArtifactsOfEarlierAttempts) {
+  User u = SignUp(Url(), Unique("gina"));
+  std::string flag = TempDir("flag") + "/ran-once";
+  Project p = MakeProject(u, "artifacts-rerun",
+                          {{".github/workflows/flaky.yml", std::string(R"Y(on: workflow_dispatch
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo built > image.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: image
+          path: image.txt
+  use:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - run: test -f )Y") + flag + " || { touch " + flag + R"Y(; exit 1; }
+      - uses: actions/download-artifact@v4
+        with:
+          name: image
+      - run: test "$(cat image.txt)" = built
+)Y"}});
+  HttpReply d =
+      Http("POST", Url() + "/api/v1/projects/" + p.name + "/workflows/flaky.yml/dispatches", "{}",
+           u.Auth());
+  ASSERT_EQ(d.status, 201) << d.body;
+  int64_t id = d.Json()["runs"][0];
+  ASSERT_EQ(WaitRun(u, id).value("conclusion", ""), "failure");
+  HttpReply re = Http("POST", Url() + "/api/v1/runs/" + std::to_string(id) + "/rerun",
+                      R"({"failed_only":true})", u.Auth());
+  ASSERT_EQ(re.status, 202) << re.body;
+  json second = WaitRun(u, id);
+  EXPECT_EQ(second.value("attempt", 0), 2);
+  // `build` was carried over: `use` found the image its first attempt uploaded.
+  EXPECT_EQ(second.value("conclusion", ""), "success") << second.dump(2);
 }
 
 TEST(ServerTest, FollowedLogsStreamLiveAndEnd) {

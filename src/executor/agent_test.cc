@@ -195,6 +195,9 @@ TEST_F(AgentTest, ClonesTheCommitRunsTheJobUploadsArtifactsAndCompletes) {
   ASSERT_NE(fgets(sha, sizeof(sha), p), nullptr);
   pclose(p);
   JobSpec spec = Spec();
+  spec.workflow_yaml =
+      "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n"
+      "      - uses: actions/checkout@v4\n      - run: echo hi\n";
   spec.repository_url = dir_ + "/repo.git";
   spec.repository_sha = std::string(sha, 40);
   spec.repository_ref = "refs/heads/main";
@@ -356,6 +359,23 @@ TEST(JobSetupTest, StepsDoNotInheritTheProcessSecrets) {
   EXPECT_FALSE(has("GANTRY_TEST_DATABASE_URL"));
   EXPECT_TRUE(has("LC_TEST_KEPT"));
   EXPECT_EQ(has("PATH"), std::getenv("PATH") != nullptr);
+}
+
+TEST(JobNeedsRepositoryTest, OnlyJobsThatCheckOutOrCallWorkflowsNeedTheClone) {
+  JobSpec spec;
+  spec.workflow_file = ".github/workflows/ci.yml";
+  spec.job_id = "a";
+  auto needs = [&](const std::string& yaml) {
+    spec.workflow_yaml = yaml;
+    return JobNeedsRepository(spec);
+  };
+  std::string head = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n";
+  EXPECT_FALSE(needs(head + "      - run: echo hi\n      - uses: actions/upload-artifact@v4\n"
+                            "        with: {name: x, path: .}\n"));
+  EXPECT_TRUE(needs(head + "      - uses: actions/checkout@v4\n"));
+  EXPECT_TRUE(needs(head + "      - uses: ./.github/actions/setup\n"));
+  EXPECT_TRUE(needs(head + "      - uses: owner/action@v1\n"));
+  EXPECT_TRUE(needs(head + "      - run: true\n  b:\n    uses: ./.github/workflows/c.yml\n"));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/files.h"
 #include "core/strings.h"
 
 namespace gantry::actions {
@@ -112,31 +113,6 @@ bool SaysRefMissing(std::string_view output) {
   return output.find("not our ref") != std::string_view::npos ||
          output.find("couldn't find remote ref") != std::string_view::npos ||
          output.find("upload-pack: not our") != std::string_view::npos;
-}
-
-// Writes `content` to `path` atomically (a temp file beside it, then rename).
-Status WriteFileAtomically(const fs::path& path, const std::string& content) {
-  // Unique among the threads of this process; the pid makes it unique among processes.
-  static std::atomic<uint64_t> counter{0};
-  const uint64_t unique = counter++;
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  if (ec)
-    return Status::Unavailable("cannot create " + path.parent_path().string() + ": " +
-                               ec.message());
-  const fs::path tmp =
-      path.string() + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(unique);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out.flush()) return Status::Unavailable("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return Status::Unavailable("cannot write " + path.string());
-  }
-  return Status::Ok();
 }
 
 // Removes a directory when it goes out of scope, unless released.
@@ -477,7 +453,7 @@ Result<engine::FetchedAction> GitFetcher::Fetch(const engine::ActionReference& r
     auto resolved = Resolve(ref, &url, cancel);
     if (!resolved.ok()) return with_help(resolved.status());
     sha = *resolved;
-    GANTRY_RETURN_IF_ERROR(WriteFileAtomically(RefRecord(ref), sha + "\n"));
+    GANTRY_RETURN_IF_ERROR(core::WriteFileAtomically(RefRecord(ref), sha + "\n"));
   }
 
   const fs::path target = RepoCacheDir(ref) / sha;

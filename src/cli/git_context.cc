@@ -1,15 +1,9 @@
 #include "cli/git_context.h"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 
-extern char** environ;  // NOLINT(readability-redundant-declaration)
+#include "core/subprocess.h"
 
 namespace gantry::cli {
 namespace {
@@ -100,42 +94,14 @@ Value PullRequestSide(const std::string& ref, const std::string& sha, const RunI
 core::Result<std::string> RunGit(const fs::path& dir, const std::vector<std::string>& args) {
   std::vector<std::string> argv = {"git", "-C", dir.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> cargv;
-  cargv.reserve(argv.size() + 1);
-  for (auto& a : argv) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return core::Status::Unavailable("pipe failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, "git", &actions, nullptr, cargv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    return core::Status::Unavailable("git is not installed");
-  }
-  std::string output;
-  char buf[4096];
-  while (true) {
-    ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    output.append(buf, static_cast<size_t>(n));
-  }
-  close(fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  auto output = core::RunProgram(argv, "");
+  if (!output.ok()) {
+    if (output.status().code() == core::StatusCode::kNotFound) {
+      return core::Status::Unavailable("git is not installed");
+    }
     return core::Status::Unavailable("git " + args.front() + " failed");
   }
-  return Trim(std::move(output));
+  return Trim(std::move(output).value());
 }
 
 GitInfo ReadGitInfo(const fs::path& dir) {

@@ -1,8 +1,6 @@
 #include "server/git_mirrors.h"
 
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,43 +10,8 @@
 #include <fstream>
 #include <thread>
 
-extern char** environ;  // NOLINT(readability-redundant-declaration)
-
 namespace gantry::server {
 namespace {
-
-std::string Tail(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
-  size_t cut = t.size() > 400 ? t.size() - 400 : 0;
-  return t.substr(cut);
-}
-
-// Reads `fd` to the end on a thread of its own (stderr), so neither pipe can fill up.
-void ReadAll(int fd, std::string* out) {
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n > 0) {
-      out->append(buf, static_cast<size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      break;
-    }
-  }
-}
-
-// Writes all of `text` to `fd` (a pipe; a reader that went away ends it early).
-void WriteAll(int fd, const std::string& text) {
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n > 0) {
-      done += static_cast<size_t>(n);
-    } else if (n < 0 && errno != EINTR) {
-      break;
-    }
-  }
-}
 
 bool IsFullSha(const std::string& s) {
   return s.size() == 40 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -57,69 +20,6 @@ bool IsFullSha(const std::string& s) {
 }
 
 }  // namespace
-
-core::Result<std::string> RunProgram(const std::vector<std::string>& args, const std::string& cwd,
-                                     const std::string* input) {
-  int out[2], err[2];
-  int in[2] = {-1, -1};
-  if (::pipe2(out, O_CLOEXEC) != 0) return core::Status::Unavailable("pipe failed");
-  if (::pipe2(err, O_CLOEXEC) != 0) {
-    ::close(out[0]);
-    ::close(out[1]);
-    return core::Status::Unavailable("pipe failed");
-  }
-  if (input != nullptr && ::pipe2(in, O_CLOEXEC) != 0) {
-    for (int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
-    return core::Status::Unavailable("pipe failed");
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (input != nullptr) {
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  } else {
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  }
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
-  std::vector<char*> argv;
-  argv.reserve(args.size() + 1);
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(out[1]);
-  ::close(err[1]);
-  if (in[0] >= 0) ::close(in[0]);
-  if (rc != 0) {
-    ::close(out[0]);
-    ::close(err[0]);
-    if (in[1] >= 0) ::close(in[1]);
-    return core::Status::Unavailable("cannot run " + args[0] + ": " + std::strerror(rc));
-  }
-  std::string stdout_text, stderr_text;
-  std::thread reader(ReadAll, err[0], &stderr_text);
-  std::thread writer;
-  if (input != nullptr) {
-    writer = std::thread([fd = in[1], input] {
-      WriteAll(fd, *input);
-      ::close(fd);
-    });
-  }
-  ReadAll(out[0], &stdout_text);
-  reader.join();
-  if (writer.joinable()) writer.join();
-  ::close(out[0]);
-  ::close(err[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return core::Status::Unavailable(Tail(stderr_text.empty() ? stdout_text : stderr_text));
-  }
-  return stdout_text;
-}
 
 GitMirrors::GitMirrors(std::string root) : root_(std::move(root)) {}
 
@@ -142,7 +42,7 @@ core::Status GitMirrors::Create(const std::string& owner, const std::string& nam
   std::filesystem::create_directories(root_ + "/" + owner, ec);
   std::string tmp = path + ".new";
   std::filesystem::remove_all(tmp, ec);
-  auto r = RunProgram({"git", "clone", "--quiet", "--mirror", "--", url, tmp}, "");
+  auto r = core::RunProgram({"git", "clone", "--quiet", "--mirror", "--", url, tmp}, "");
   if (!r.ok()) {
     std::filesystem::remove_all(tmp, ec);
     return core::Status::InvalidArgument("cannot clone '" + url + "': " + r.status().message());
@@ -160,7 +60,7 @@ core::Status GitMirrors::Fetch(const std::string& owner, const std::string& name
   // git's own `maintenance run --auto` after every fetch is one more process on the webhook's
   // path; it runs here after every kMaintenanceEvery-th fetch of the mirror instead (it only
   // acts past git's thresholds, thousands of loose objects, and detaches when it does).
-  auto r = RunProgram(
+  auto r = core::RunProgram(
       {"git", "-c", "maintenance.auto=false", "fetch", "--quiet", "--prune", "origin"}, path);
   if (!r.ok()) return core::Status::Unavailable("git fetch failed: " + r.status().message());
   bool maintain = false;
@@ -168,7 +68,7 @@ core::Status GitMirrors::Fetch(const std::string& owner, const std::string& name
     std::lock_guard<std::mutex> counts(mu_);
     maintain = ++fetches_[path] % kMaintenanceEvery == 1;
   }
-  if (maintain) (void)RunProgram({"git", "maintenance", "run", "--auto", "--quiet"}, path);
+  if (maintain) (void)core::RunProgram({"git", "maintenance", "run", "--auto", "--quiet"}, path);
   return core::Status::Ok();
 }
 
@@ -200,8 +100,8 @@ void GitMirrors::Keep(const std::string& key, const std::string& content) {
 
 core::Result<std::string> GitMirrors::Resolve(const std::string& owner, const std::string& name,
                                               const std::string& ref) {
-  auto r = RunProgram({"git", "rev-parse", "--verify", "--quiet", ref + "^{commit}"},
-                      PathFor(owner, name));
+  auto r = core::RunProgram({"git", "rev-parse", "--verify", "--quiet", ref + "^{commit}"},
+                            PathFor(owner, name));
   if (!r.ok() || r.value().size() < 40) {
     return core::Status::NotFound("no commit '" + ref + "' in the repository");
   }
@@ -210,7 +110,7 @@ core::Result<std::string> GitMirrors::Resolve(const std::string& owner, const st
 
 core::Result<std::map<std::string, std::string>> GitMirrors::Refs(const std::string& owner,
                                                                   const std::string& name) {
-  auto r = RunProgram(
+  auto r = core::RunProgram(
       {"git", "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"},
       PathFor(owner, name));
   if (!r.ok()) return r.status();
@@ -248,7 +148,7 @@ core::Result<std::vector<std::string>> GitMirrors::Workflows(const std::string& 
     if (auto listed = Cached(list_key)) return split(*listed);
   }
   // "<mode> <type> <oid>\t<path>\0" for each entry of the directory.
-  auto r = RunProgram({"git", "ls-tree", "-z", sha, ".github/workflows/"}, path);
+  auto r = core::RunProgram({"git", "ls-tree", "-z", sha, ".github/workflows/"}, path);
   if (!r.ok()) return r.status();
   std::vector<std::pair<std::string, std::string>> blobs;  // path, oid
   const std::string& text = r.value();
@@ -282,7 +182,7 @@ core::Result<std::vector<std::string>> GitMirrors::Workflows(const std::string& 
   std::string request;
   for (const auto& [f, oid] : blobs) request += oid + "\n";
   if (!blobs.empty()) {
-    auto contents = RunProgram({"git", "cat-file", "--batch"}, path, &request);
+    auto contents = core::RunProgram({"git", "cat-file", "--batch"}, path, &request);
     if (!contents.ok()) return files;  // ReadFile reads them one by one
     const std::string& out = contents.value();
     size_t at = 0;
@@ -309,7 +209,7 @@ core::Result<std::string> GitMirrors::ReadFile(const std::string& owner, const s
   if (full) {
     if (auto hit = Cached(key)) return std::move(*hit);
   }
-  auto r = RunProgram({"git", "cat-file", "blob", sha + ":" + path}, PathFor(owner, name));
+  auto r = core::RunProgram({"git", "cat-file", "blob", sha + ":" + path}, PathFor(owner, name));
   if (!r.ok()) return core::Status::NotFound("no file '" + path + "' at " + sha.substr(0, 12));
   if (full) Keep(key, r.value());
   return r;
@@ -319,7 +219,7 @@ core::Result<std::vector<std::string>> GitMirrors::ChangedFiles(const std::strin
                                                                 const std::string& name,
                                                                 const std::string& before,
                                                                 const std::string& after) {
-  auto r = RunProgram({"git", "diff", "--name-only", before, after}, PathFor(owner, name));
+  auto r = core::RunProgram({"git", "diff", "--name-only", before, after}, PathFor(owner, name));
   if (!r.ok()) return r.status();
   std::vector<std::string> files;
   size_t pos = 0;
@@ -336,7 +236,7 @@ core::Result<std::vector<std::string>> GitMirrors::ChangedFiles(const std::strin
 core::Result<std::pair<std::string, std::string>> GitMirrors::CommitInfo(const std::string& owner,
                                                                          const std::string& name,
                                                                          const std::string& sha) {
-  auto r = RunProgram({"git", "log", "-1", "--format=%an%n%s", sha}, PathFor(owner, name));
+  auto r = core::RunProgram({"git", "log", "-1", "--format=%an%n%s", sha}, PathFor(owner, name));
   if (!r.ok()) return r.status();
   const std::string& text = r.value();
   size_t nl = text.find('\n');

@@ -13,14 +13,9 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/subprocess.h"
 
 namespace gantry::server {
-
-/// Runs `args` (args[0] looked up in PATH) in `cwd` with stdin from /dev/null; returns its
-/// stdout, or Unavailable with its stderr's last lines when it exits non-zero.
-/// With `input`, that text is its stdin instead.
-core::Result<std::string> RunProgram(const std::vector<std::string>& args, const std::string& cwd,
-                                     const std::string* input = nullptr);
 
 /// Thread-safe; one fetch at a time per mirror.
 class GitMirrors {

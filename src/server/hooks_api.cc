@@ -116,7 +116,7 @@ Response Hook(ApiContext& ctx, Request& request) {
   if (event == "pull_request") {
     // The pull request's head may live in a fork: fetch the ref GitHub offers for it.
     std::string number = ev.ref.substr(10, ev.ref.size() - 15);
-    (void)RunProgram(
+    (void)core::RunProgram(
         {"git", "fetch", "--quiet", "origin", "+refs/pull/" + number + "/head:" + ev.ref},
         ctx.mirrors->PathFor(p.owner, p.name));
   }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/files.h"
 #include "core/masker.h"
 #include "queue/notifier.h"
 #include "server/scheduler.h"
@@ -65,6 +66,15 @@ void AddProjectSecrets(ApiContext& ctx, const store::Job& job, core::Masker& mas
     auto v = ctx.box->Open(s.ciphertext);
     if (v.ok()) masker.Add(v.value());
   }
+}
+
+// The "outputs" object of `report`, every string value masked.
+nlohmann::json MaskedOutputs(const core::Masker& masker, const nlohmann::json& report) {
+  nlohmann::json outputs = report.value("outputs", nlohmann::json::object());
+  for (auto& [k, v] : outputs.items()) {
+    if (v.is_string()) v = masker.Mask(v.get<std::string>());
+  }
+  return outputs;
 }
 
 Response Lease(ApiContext& ctx, Request& request, const store::Executor& executor) {
@@ -169,15 +179,9 @@ Response Artifact(ApiContext& ctx, Request& request) {
     return Response::Error(422, "invalid", "artifact name must not contain '/' or '..'", "name");
   }
   std::string rel = "artifacts/" + std::to_string(job.run_id) + "/" + name + ".zip";
-  std::string path = ctx.config.data_dir + "/" + rel;
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  {
-    std::ofstream out(path + ".tmp", std::ios::binary | std::ios::trunc);
-    out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
-    if (!out) return Response::Error(507, "storage", "cannot write the artifact");
+  if (auto s = core::WriteFileAtomically(ctx.config.data_dir + "/" + rel, request.body); !s.ok()) {
+    return Response::Error(507, "storage", "cannot write the artifact: " + s.message());
   }
-  std::filesystem::rename(path + ".tmp", path, ec);
   store::Artifact a;
   a.run_id = job.run_id;
   a.job_id = job.id;
@@ -275,15 +279,9 @@ Response CachePut(ApiContext& ctx, Request& request) {
   std::string version = request.Query("version").value_or("");
   std::string rel = "caches/" + std::to_string(run.value().project_id) + "/" +
                     crypto::Sha256Hex(key + "\n" + version);
-  std::string path = ctx.config.data_dir + "/" + rel;
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  {
-    std::ofstream out(path + ".tmp", std::ios::binary | std::ios::trunc);
-    out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
-    if (!out) return Response::Error(507, "storage", "cannot write the cache");
+  if (auto s = core::WriteFileAtomically(ctx.config.data_dir + "/" + rel, request.body); !s.ok()) {
+    return Response::Error(507, "storage", "cannot write the cache: " + s.message());
   }
-  std::filesystem::rename(path + ".tmp", path, ec);
   store::CacheEntry e{run.value().project_id,
                       key,
                       version,
@@ -322,10 +320,7 @@ Response Complete(ApiContext& ctx, Request& request) {
   AddProjectSecrets(ctx, job.value(), masker);
   store::Job result;
   result.conclusion = conclusion;
-  nlohmann::json outputs = body.value("outputs", nlohmann::json::object());
-  for (auto& [k, v] : outputs.items()) {
-    if (v.is_string()) v = masker.Mask(v.get<std::string>());
-  }
+  nlohmann::json outputs = MaskedOutputs(masker, body);
   result.outputs = Dump(outputs);
   result.error = masker.Mask(body.value("error", ""));
   result.summary = masker.Mask(body.value("summary", ""));
@@ -351,10 +346,7 @@ Response Complete(ApiContext& ctx, Request& request) {
       if (stored.value().status == "completed") continue;
       store::Job done = stored.value();
       done.conclusion = n.value("conclusion", "failure");
-      nlohmann::json outputs = n.value("outputs", nlohmann::json::object());
-      for (auto& [k, v] : outputs.items()) {
-        if (v.is_string()) v = masker.Mask(v.get<std::string>());
-      }
+      nlohmann::json outputs = MaskedOutputs(masker, n);
       done.outputs = Dump(outputs);
       done.error = masker.Mask(n.value("error", ""));
       done.completed_at = ctx.now_ms();

@@ -1,6 +1,7 @@
 #include "server/runs_api.h"
 
 #include <fstream>
+#include <functional>
 #include <map>
 
 #include "queue/notifier.h"
@@ -160,6 +161,27 @@ std::string SseData(std::string_view text) {
   return out;
 }
 
+// Calls `piece` with each part of the job's stored log after `*offset` and the offset after
+// that part, advancing `*offset`, until the stored log is read or `piece` returns false.
+core::Status ReadLogFrom(ApiContext& ctx, store::Id job_id, int64_t* offset, int64_t batch,
+                         const std::function<bool(std::string_view, int64_t)>& piece) {
+  for (;;) {
+    auto chunks = ctx.store->ReadLogs(job_id, *offset, batch);
+    if (!chunks.ok()) return chunks.status();
+    int64_t before = *offset;
+    for (const store::LogChunk& c : chunks.value()) {
+      int64_t skip = std::max<int64_t>(0, *offset - c.offset);
+      int64_t end = c.offset + static_cast<int64_t>(c.data.size());
+      if (skip >= static_cast<int64_t>(c.data.size())) continue;
+      *offset = end;
+      if (!piece(std::string_view(c.data).substr(static_cast<size_t>(skip)), end)) {
+        return core::Status::Cancelled("the reader stopped");
+      }
+    }
+    if (*offset == before) return core::Status::Ok();
+  }
+}
+
 Response Logs(ApiContext& ctx, Request& r, const Principal& who) {
   store::Job job;
   store::Run run;
@@ -177,17 +199,11 @@ Response Logs(ApiContext& ctx, Request& r, const Principal& who) {
   bool follow = r.Query("follow").value_or("") == "1" || r.Query("follow").value_or("") == "true";
   if (!follow) {
     std::string text;
-    for (;;) {
-      auto chunks = ctx.store->ReadLogs(job.id, offset, 4 << 20);
-      if (!chunks.ok()) return StoreError(chunks.status());
-      if (chunks.value().empty()) break;
-      for (const store::LogChunk& c : chunks.value()) {
-        int64_t skip = std::max<int64_t>(0, offset - c.offset);
-        if (skip < static_cast<int64_t>(c.data.size()))
-          text.append(c.data, static_cast<size_t>(skip));
-        offset = c.offset + static_cast<int64_t>(c.data.size());
-      }
-    }
+    auto read = ReadLogFrom(ctx, job.id, &offset, 4 << 20, [&text](std::string_view part, int64_t) {
+      text.append(part);
+      return true;
+    });
+    if (!read.ok()) return StoreError(read);
     return Response::Text(200, std::move(text));
   }
   Response resp;
@@ -202,20 +218,14 @@ Response Logs(ApiContext& ctx, Request& r, const Principal& who) {
       uint64_t version = ctx.notifier->Version(topic);
       auto job = ctx.store->GetJob(job_id);
       bool completed = job.ok() && job.value().status == "completed";
-      for (;;) {
-        auto chunks = ctx.store->ReadLogs(job_id, offset, 1 << 20);
-        if (!chunks.ok() || chunks.value().empty()) break;
-        for (const store::LogChunk& c : chunks.value()) {
-          int64_t skip = std::max<int64_t>(0, offset - c.offset);
-          if (skip >= static_cast<int64_t>(c.data.size())) continue;
-          offset = c.offset + static_cast<int64_t>(c.data.size());
-          std::string event = "id: " + std::to_string(offset) + "\n" +
-                              SseData(std::string_view(c.data).substr(static_cast<size_t>(skip))) +
-                              "\n";
-          if (!out.Write(event)) return;
-          last_write = std::chrono::steady_clock::now();
-        }
-      }
+      auto read =
+          ReadLogFrom(ctx, job_id, &offset, 1 << 20, [&](std::string_view part, int64_t end) {
+            if (!out.Write("id: " + std::to_string(end) + "\n" + SseData(part) + "\n"))
+              return false;
+            last_write = std::chrono::steady_clock::now();
+            return true;
+          });
+      if (read.code() == core::StatusCode::kCancelled) return;
       if (completed) {
         out.Write("event: end\ndata: " +
                   Dump({{"status", "completed"}, {"conclusion", job.value().conclusion}}) + "\n\n");

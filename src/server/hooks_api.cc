@@ -113,6 +113,13 @@ Response Hook(ApiContext& ctx, Request& request) {
       return Response::Error(502, "fetch_failed", s.message());
     }
   }
+  if (event == "push" && (ev.title.empty() || ev.actor.empty())) {
+    // A minimal payload (`gantry hook post-receive`, scripts): the commit says what it is.
+    if (auto info = ctx.mirrors->CommitInfo(p.owner, p.name, ev.sha); info.ok()) {
+      if (ev.title.empty()) ev.title = info.value().first;
+      if (ev.actor.empty()) ev.actor = info.value().second;
+    }
+  }
   if (event == "pull_request") {
     // The pull request's head may live in a fork: fetch the ref GitHub offers for it.
     std::string number = ev.ref.substr(10, ev.ref.size() - 15);

@@ -225,6 +225,9 @@ TEST(ServerTest, WebhookSignaturesReplayAndMalformedPayloads) {
   EXPECT_EQ(gitea.status, 202) << gitea.body;
   json run = WaitRun(u, ok.Json()["runs"][0].get<int64_t>());
   EXPECT_EQ(run.value("conclusion", ""), "success") << run.dump(2);
+  // A payload without head_commit (as `gantry hook post-receive` sends) takes the commit's
+  // subject as the run's title.
+  EXPECT_EQ(run.value("display_title", ""), "second");
 }
 
 TEST(ServerTest, PushRunsToCompletionWithLogsSummariesAnnotationsArtifacts) {

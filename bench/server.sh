@@ -110,6 +110,13 @@ project lat "$STAMP_WF"
 out=$(python3 "$DRIVER" latency "$url" "$token" bench/lat "$secret" "$bare" "$STAMP" "$PUSHES")
 echo "$out" | sed "s/^/$PUSHES pushes one at a time, webhook -> step /; s/step completed/run completed/"
 start_med=$(echo "$out" | awk '/^started/ { sub("median_ms=", "", $2); print $2 }')
+# The step's own `bash -e` and `date` starting, measured the same way without a server: what is
+# left of the median is the server's share (webhook in, run stored, job leased, process spawned).
+floor_out=$(python3 "$DRIVER" floor "$STAMP" 50)
+floor_med=$(echo "$floor_out" | awk '{ sub("median_ms=", "", $2); print $2 }')
+echo "the step's shell and date alone (bash -e script, no server): $floor_out"
+printf 'webhook -> step started, less the step'"'"'s own start: %.2f ms (goal < 10 ms)\n' \
+  "$(awk -v a="$start_med" -v b="$floor_med" 'BEGIN { print a - b }')"
 done_med=$(echo "$out" | awk '/^completed/ { sub("median_ms=", "", $2); print $2 }')
 
 # 2a. Throughput on SQLite.

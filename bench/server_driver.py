@@ -4,11 +4,15 @@
   server_driver.py latency URL TOKEN PROJECT SECRET BARE STAMP N
       N pushes one at a time (a new commit each, a signed GitHub push payload): prints the
       webhook -> first step started latency (from just before the POST to the step's
-      `date +%s%N`) and webhook -> run completed (GET /api/v1/runs/{id} polled every 0.5 ms).
+      `date +%s%N`) and webhook -> run completed (the end of the run's event stream).
   server_driver.py throughput URL TOKEN PROJECT SECRET BARE N CLIENTS
       N pushes of one new commit (distinct delivery ids) sent by CLIENTS connections at once;
-      waits until every run completed; prints runs/s from the first POST to the last
-      completed_at.
+      waits until every run completed (polled every 5 ms); prints runs/s from the first POST
+      to the last completion seen.
+  server_driver.py floor STAMP N
+      the same step without a server: `bash -e` of a script running `date +%s%N > STAMP`,
+      started N times from here; prints the median from before the start to the stamp (the
+      part of "webhook -> step started" that is the step's own shell and `date` starting).
 """
 import hashlib, hmac, http.client, json, subprocess, sys, threading, time, urllib.parse
 
@@ -35,6 +39,7 @@ def new_commit(bare, n):
 class Conn:
     def __init__(self, url, token):
         u = urllib.parse.urlparse(url)
+        self.url = url
         self.c = http.client.HTTPConnection(u.hostname, u.port)
         self.auth = {"Authorization": "Bearer " + token}
 
@@ -59,17 +64,31 @@ class Conn:
             raise SystemExit(f"webhook answered {status}: {data!r}")
         return json.loads(data)["runs"]
 
+    def wait(self, rid):
+        """Follows the run's events (server-sent) until it completes; returns its last state.
+        A blocking read, so the driver takes no CPU from the server while it waits."""
+        u = urllib.parse.urlparse(self.url)
+        sse = http.client.HTTPConnection(u.hostname, u.port)
+        sse.request("GET", f"/api/v1/runs/{rid}/events", headers=self.auth)
+        r = sse.getresponse()
+        if r.status != 200:
+            raise SystemExit(f"GET run {rid} events answered {r.status}")
+        ended = False
+        while True:
+            line = r.fp.readline()
+            if not line:
+                raise SystemExit(f"run {rid}: the event stream ended before the run")
+            if line.startswith(b"event: end"):
+                ended = True
+            elif ended and line.startswith(b"data: "):
+                sse.close()
+                return json.loads(line[6:])
+
     def run(self, rid):
         status, data = self.req("GET", f"/api/v1/runs/{rid}")
         if status != 200:
             raise SystemExit(f"GET run {rid} answered {status}: {data!r}")
         return json.loads(data)
-
-
-def rfc3339_ms(text):
-    import datetime
-    t = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return int(t.timestamp() * 1000)
 
 
 def pct(values, p):
@@ -87,12 +106,8 @@ def latency(url, token, project, secret, bare, stamp, n):
         runs = c.push(project, secret, before, sha, f"lat-{i}-{sha[:8]}")
         if len(runs) != 1:
             raise SystemExit(f"push started {runs}")
-        while True:
-            r = c.run(runs[0])
-            if r["status"] == "completed":
-                t2 = time.time_ns()
-                break
-            time.sleep(0.0005)
+        r = c.wait(runs[0])
+        t2 = time.time_ns()
         if r.get("conclusion") != "success":
             raise SystemExit(f"run {runs[0]} concluded {r.get('conclusion')}: {json.dumps(r)[:2000]}")
         with open(stamp) as f:
@@ -124,23 +139,38 @@ def throughput(url, token, project, secret, bare, n, clients):
         t.join()
     t_queued = time.time_ns()
     c = Conn(url, token)
-    last_ms, failed = 0, 0
+    failed = 0
     for rid in sorted(ids):
         while True:
             r = c.run(rid)
             if r["status"] == "completed":
                 break
-            time.sleep(0.02)
+            time.sleep(0.005)
         failed += r.get("conclusion") != "success"
-        last_ms = max(last_ms, rfc3339_ms(r["completed_at"]))
-    elapsed = last_ms / 1e3 - t0 / 1e9
+    elapsed = (time.time_ns() - t0) / 1e9
     print(f"runs={len(ids)} failed={failed} queued_s={(t_queued - t0) / 1e9:.2f} "
           f"all_completed_s={elapsed:.2f} runs_per_s={len(ids) / elapsed:.1f}")
 
 
+def floor(stamp, n):
+    import os, tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as f:
+        f.write(f"date +%s%N > {stamp}\n")
+    v = []
+    for _ in range(n):
+        t0 = time.time_ns()
+        subprocess.run(["bash", "-e", f.name], check=True)
+        with open(stamp) as s:
+            v.append((int(s.read().strip()) - t0) / 1e6)
+    os.unlink(f.name)
+    print(f"floor median_ms={pct(v, 50):.2f} p99_ms={pct(v, 99):.2f} min_ms={min(v):.2f}")
+
+
 if __name__ == "__main__":
     mode, a = sys.argv[1], sys.argv[2:]
-    if mode == "latency":
+    if mode == "floor":
+        floor(a[0], int(a[1]))
+    elif mode == "latency":
         latency(a[0], a[1], a[2], a[3], a[4], a[5], int(a[6]))
     else:
         throughput(a[0], a[1], a[2], a[3], a[4], int(a[5]), int(a[6]))

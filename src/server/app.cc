@@ -50,7 +50,7 @@ class App : public ServerApp {
     }
     store_ = std::move(store).value();
     notifier_ = std::make_unique<queue::MemoryNotifier>();
-    mirrors_ = std::make_unique<GitMirrors>(config.data_dir + "/git");
+    mirrors_ = std::make_unique<GitMirrors>(config.data_dir + "/git", MakeGitBackend);
     RateLimiterOptions per_user;
     per_user.max_attempts = config.login_attempts;
     per_user.window_ms = 300000;

@@ -21,7 +21,18 @@ bool IsFullSha(const std::string& s) {
 
 }  // namespace
 
-GitMirrors::GitMirrors(std::string root) : root_(std::move(root)) {}
+GitMirrors::GitMirrors(std::string root, std::function<std::unique_ptr<GitBackend>()> make)
+    : root_(std::move(root)), make_backend_(std::move(make)) {}
+
+GitBackend& GitMirrors::Backend() {
+  std::call_once(backend_once_, [this] { backend_ = make_backend_(); });
+  return *backend_;
+}
+
+GitMirrors::~GitMirrors() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (maintenance_.joinable()) maintenance_.join();
+}
 
 std::string GitMirrors::PathFor(const std::string& owner, const std::string& name) const {
   return root_ + "/" + owner + "/" + name + ".git";
@@ -55,21 +66,25 @@ core::Status GitMirrors::Create(const std::string& owner, const std::string& nam
 
 core::Status GitMirrors::Fetch(const std::string& owner, const std::string& name) {
   std::string path = PathFor(owner, name);
-  std::mutex& mirror = LockFor(path);
-  std::lock_guard<std::mutex> lock(mirror);
-  // git's own `maintenance run --auto` after every fetch is one more process on the webhook's
-  // path; it runs here after every kMaintenanceEvery-th fetch of the mirror instead (it only
-  // acts past git's thresholds, thousands of loose objects, and detaches when it does).
-  auto r = core::RunProgram(
-      {"git", "-c", "maintenance.auto=false", "fetch", "--quiet", "--prune", "origin"}, path);
-  if (!r.ok()) return core::Status::Unavailable("git fetch failed: " + r.status().message());
   bool maintain = false;
   {
+    std::lock_guard<std::mutex> lock(LockFor(path));
+    GANTRY_RETURN_IF_ERROR(Backend().Fetch(path));
     std::lock_guard<std::mutex> counts(mu_);
-    maintain = ++fetches_[path] % kMaintenanceEvery == 1;
+    maintain = ++fetches_[path] % kMaintenanceEvery == 0;
   }
-  if (maintain) (void)core::RunProgram({"git", "maintenance", "run", "--auto", "--quiet"}, path);
+  if (maintain) Maintain(path);
   return core::Status::Ok();
+}
+
+void GitMirrors::Maintain(const std::string& path) {
+  if (maintaining_.exchange(true)) return;  // one at a time; the next fetches will ask again
+  std::lock_guard<std::mutex> lock(mu_);
+  if (maintenance_.joinable()) maintenance_.join();  // finished: maintaining_ was false
+  maintenance_ = std::thread([this, path] {
+    (void)core::RunProgram({"git", "maintenance", "run", "--auto", "--quiet"}, path);
+    maintaining_ = false;
+  });
 }
 
 bool GitMirrors::RefIs(const std::string& owner, const std::string& name, const std::string& ref,
@@ -100,31 +115,12 @@ void GitMirrors::Keep(const std::string& key, const std::string& content) {
 
 core::Result<std::string> GitMirrors::Resolve(const std::string& owner, const std::string& name,
                                               const std::string& ref) {
-  auto r = core::RunProgram({"git", "rev-parse", "--verify", "--quiet", ref + "^{commit}"},
-                            PathFor(owner, name));
-  if (!r.ok() || r.value().size() < 40) {
-    return core::Status::NotFound("no commit '" + ref + "' in the repository");
-  }
-  return r.value().substr(0, 40);
+  return Backend().Resolve(PathFor(owner, name), ref);
 }
 
 core::Result<std::map<std::string, std::string>> GitMirrors::Refs(const std::string& owner,
                                                                   const std::string& name) {
-  auto r = core::RunProgram(
-      {"git", "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"},
-      PathFor(owner, name));
-  if (!r.ok()) return r.status();
-  std::map<std::string, std::string> refs;
-  size_t pos = 0;
-  const std::string& text = r.value();
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(pos, end - pos);
-    if (line.size() > 41) refs[line.substr(41)] = line.substr(0, 40);
-    pos = end + 1;
-  }
-  return refs;
+  return Backend().Refs(PathFor(owner, name));
 }
 
 core::Result<std::vector<std::string>> GitMirrors::Workflows(const std::string& owner,
@@ -133,72 +129,28 @@ core::Result<std::vector<std::string>> GitMirrors::Workflows(const std::string& 
   const std::string path = PathFor(owner, name);
   const bool full = IsFullSha(sha);
   const std::string list_key = path + "\n" + sha + "\n";
-  auto split = [](const std::string& text) {
-    std::vector<std::string> out;
-    size_t pos = 0;
-    while (pos < text.size()) {
-      size_t end = text.find('\n', pos);
-      if (end == std::string::npos) end = text.size();
-      if (end > pos) out.push_back(text.substr(pos, end - pos));
-      pos = end + 1;
-    }
-    return out;
-  };
   if (full) {
-    if (auto listed = Cached(list_key)) return split(*listed);
+    if (auto listed = Cached(list_key)) {
+      std::vector<std::string> files;
+      size_t pos = 0;
+      while (pos < listed->size()) {
+        size_t end = listed->find('\n', pos);
+        files.push_back(listed->substr(pos, end - pos));
+        pos = end + 1;
+      }
+      return files;
+    }
   }
-  // "<mode> <type> <oid>\t<path>\0" for each entry of the directory.
-  auto r = core::RunProgram({"git", "ls-tree", "-z", sha, ".github/workflows/"}, path);
-  if (!r.ok()) return r.status();
-  std::vector<std::pair<std::string, std::string>> blobs;  // path, oid
-  const std::string& text = r.value();
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\0', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string entry = text.substr(pos, end - pos);
-    pos = end + 1;
-    size_t tab = entry.find('\t');
-    if (tab == std::string::npos) continue;
-    std::string f = entry.substr(tab + 1);
-    std::string head = entry.substr(0, tab);
-    size_t sp1 = head.find(' ');
-    size_t sp2 = sp1 == std::string::npos ? sp1 : head.find(' ', sp1 + 1);
-    if (sp2 == std::string::npos || head.compare(sp1 + 1, sp2 - sp1 - 1, "blob") != 0) continue;
-    auto ends = [&f](std::string_view s) {
-      return f.size() >= s.size() && f.compare(f.size() - s.size(), s.size(), s) == 0;
-    };
-    if (ends(".yml") || ends(".yaml")) blobs.emplace_back(f, head.substr(sp2 + 1));
-  }
-  std::sort(blobs.begin(), blobs.end());
+  auto found = Backend().YamlFiles(path, sha, ".github/workflows");
+  if (!found.ok()) return found.status();
   std::vector<std::string> files;
   std::string list;
-  for (const auto& [f, oid] : blobs) {
-    files.push_back(f);
-    list += f + "\n";
+  for (const auto& [file, content] : found.value()) {
+    files.push_back(file);
+    list += file + "\n";
+    if (full) Keep(path + "\n" + sha + "\n" + file, content);
   }
-  if (!full) return files;
-  // Every file's content in one process: "<oid> blob <size>\n<content>\n" each.
-  std::string request;
-  for (const auto& [f, oid] : blobs) request += oid + "\n";
-  if (!blobs.empty()) {
-    auto contents = core::RunProgram({"git", "cat-file", "--batch"}, path, &request);
-    if (!contents.ok()) return files;  // ReadFile reads them one by one
-    const std::string& out = contents.value();
-    size_t at = 0;
-    for (const auto& [f, oid] : blobs) {
-      size_t nl = out.find('\n', at);
-      if (nl == std::string::npos) break;
-      std::string header = out.substr(at, nl - at);
-      size_t last = header.rfind(' ');
-      if (header.rfind(oid + " blob ", 0) != 0 || last == std::string::npos) break;
-      size_t size = std::strtoull(header.c_str() + last + 1, nullptr, 10);
-      if (nl + 1 + size > out.size()) break;
-      Keep(path + "\n" + sha + "\n" + f, out.substr(nl + 1, size));
-      at = nl + 1 + size + 1;
-    }
-  }
-  Keep(list_key, list);
+  if (full) Keep(list_key, list);
   return files;
 }
 
@@ -209,9 +161,8 @@ core::Result<std::string> GitMirrors::ReadFile(const std::string& owner, const s
   if (full) {
     if (auto hit = Cached(key)) return std::move(*hit);
   }
-  auto r = core::RunProgram({"git", "cat-file", "blob", sha + ":" + path}, PathFor(owner, name));
-  if (!r.ok()) return core::Status::NotFound("no file '" + path + "' at " + sha.substr(0, 12));
-  if (full) Keep(key, r.value());
+  auto r = Backend().ReadFile(PathFor(owner, name), sha, path);
+  if (r.ok() && full) Keep(key, r.value());
   return r;
 }
 
@@ -219,31 +170,13 @@ core::Result<std::vector<std::string>> GitMirrors::ChangedFiles(const std::strin
                                                                 const std::string& name,
                                                                 const std::string& before,
                                                                 const std::string& after) {
-  auto r = core::RunProgram({"git", "diff", "--name-only", before, after}, PathFor(owner, name));
-  if (!r.ok()) return r.status();
-  std::vector<std::string> files;
-  size_t pos = 0;
-  const std::string& text = r.value();
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    if (end > pos) files.push_back(text.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return files;
+  return Backend().ChangedFiles(PathFor(owner, name), before, after);
 }
 
 core::Result<std::pair<std::string, std::string>> GitMirrors::CommitInfo(const std::string& owner,
                                                                          const std::string& name,
                                                                          const std::string& sha) {
-  auto r = core::RunProgram({"git", "log", "-1", "--format=%an%n%s", sha}, PathFor(owner, name));
-  if (!r.ok()) return r.status();
-  const std::string& text = r.value();
-  size_t nl = text.find('\n');
-  std::string author = text.substr(0, nl);
-  std::string subject = nl == std::string::npos ? "" : text.substr(nl + 1);
-  while (!subject.empty() && subject.back() == '\n') subject.pop_back();
-  return std::make_pair(subject, author);
+  return Backend().CommitInfo(PathFor(owner, name), sha);
 }
 
 }  // namespace gantry::server

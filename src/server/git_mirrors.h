@@ -2,25 +2,39 @@
 
 // The server's bare mirrors of project repositories (DATA/git/<owner>/<name>.git): created
 // when a project is created, fetched when a webhook or a poll says the remote moved, and read
-// at exact commits (workflow files, commit messages, changed files). Runs the `git` program.
+// at exact commits (workflow files, commit messages, changed files) through a GitBackend
+// (libgit2 in-process when installed, else the `git` program).
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "core/status.h"
 #include "core/subprocess.h"
+#include "server/git_backend.h"
 
 namespace gantry::server {
 
 /// Thread-safe; one fetch at a time per mirror.
 class GitMirrors {
  public:
-  explicit GitMirrors(std::string root);
+  /// Mirrors under `root`, read and fetched through the backend `make` returns, called on
+  /// first use (libgit2 and its libraries load only once a project is touched).
+  GitMirrors(std::string root, std::function<std::unique_ptr<GitBackend>()> make);
+  /// Waits for a running `git maintenance`.
+  ~GitMirrors();
+  GitMirrors(const GitMirrors&) = delete;
+  GitMirrors& operator=(const GitMirrors&) = delete;
+
+  /// What reads the mirrors: "libgit2" or "git".
+  const char* backend_name() { return Backend().name(); }
 
   /// DATA/git/<owner>/<name>.git
   std::string PathFor(const std::string& owner, const std::string& name) const;
@@ -39,8 +53,8 @@ class GitMirrors {
   /// Every branch and tag: full ref name → sha.
   core::Result<std::map<std::string, std::string>> Refs(const std::string& owner,
                                                         const std::string& name);
-  /// `.github/workflows/*.yml|*.yaml` at `sha`, sorted. Reads their contents too (one
-  /// `git cat-file --batch` for all of them), so ReadFile of each at a full sha runs nothing.
+  /// `.github/workflows/*.yml|*.yaml` at `sha`, sorted. Reads their contents too, so ReadFile
+  /// of each at a full sha reads nothing more.
   core::Result<std::vector<std::string>> Workflows(const std::string& owner,
                                                    const std::string& name, const std::string& sha);
   /// The content of `path` at `sha`. NotFound when it is not there. Contents at a full sha
@@ -64,7 +78,19 @@ class GitMirrors {
   std::optional<std::string> Cached(const std::string& key);
   void Keep(const std::string& key, const std::string& content);
 
+  /// Runs `git maintenance run --auto` on `path` in the background (one at a time): git's
+  /// own, after a fetch, would be on the webhook's path; it only acts past git's thresholds
+  /// (e.g. gc.autoPackLimit packs, as many small fetches leave).
+  void Maintain(const std::string& path);
+
   std::string root_;
+  GitBackend& Backend();
+
+  std::function<std::unique_ptr<GitBackend>()> make_backend_;
+  std::once_flag backend_once_;
+  std::unique_ptr<GitBackend> backend_;  // set once by Backend()
+  std::atomic<bool> maintaining_{false};
+  std::thread maintenance_;  // guarded by mu_
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<std::mutex>> locks_;  // guarded by mu_
   std::map<std::string, int> fetches_;                        // guarded by mu_

@@ -106,7 +106,7 @@ Response Hook(ApiContext& ctx, Request& request) {
   if (event == "push" && ev.sha == kZeroSha) return Accepted({});  // a deleted branch
   const store::Project& p = project.value();
   // A push the mirror already has (a redelivery, or the ref moved there by an earlier fetch)
-  // needs no fetch: a fetch is a handful of processes.
+  // needs no fetch.
   bool have = event == "push" && ctx.mirrors->RefIs(p.owner, p.name, ev.ref, ev.sha);
   if (!have) {
     if (auto s = ctx.mirrors->Fetch(p.owner, p.name); !s.ok()) {
@@ -120,8 +120,9 @@ Response Hook(ApiContext& ctx, Request& request) {
       if (ev.actor.empty()) ev.actor = info.value().second;
     }
   }
-  if (event == "pull_request") {
-    // The pull request's head may live in a fork: fetch the ref GitHub offers for it.
+  if (event == "pull_request" && !ctx.mirrors->RefIs(p.owner, p.name, ev.ref, ev.sha)) {
+    // The mirror's fetch (every ref) brought refs/pull/N/head when the forge has it; when not,
+    // fetch the ref GitHub offers for it (the head may live in a fork).
     std::string number = ev.ref.substr(10, ev.ref.size() - 15);
     (void)core::RunProgram(
         {"git", "fetch", "--quiet", "origin", "+refs/pull/" + number + "/head:" + ev.ref},

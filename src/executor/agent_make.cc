@@ -1,5 +1,5 @@
 // Agent::Make lives apart from agent.cc so that tests, which give an Agent fakes, do not link
-// the engine's RunOneJob, libcurl's transport or the git fetcher.
+// the engine's RunOneJob, the HTTP transports or the git fetcher.
 
 #include "actions/fetcher.h"
 #include "executor/agent.h"
@@ -18,7 +18,7 @@ core::Result<std::unique_ptr<Agent>> Agent::Make(AgentOptions options) {
     return core::Status::InvalidArgument("the executor needs a work directory");
   }
   AgentDeps deps;
-  deps.transport = MakeCurlTransport(options.server_url);
+  deps.transport = MakeTransport(options.server_url);
   deps.run_job = engine::RunOneJob;
   deps.backend = backend::MakeHostBackend();
   actions::FetcherOptions fetch;

@@ -1,18 +1,9 @@
-#include <strings.h>
-
 #include <chrono>
 
 #include "backend/docker/http.h"
 #include "executor/transport.h"
 
 namespace gantry::executor {
-
-std::string HttpReply::Header(std::string_view name) const {
-  for (const auto& [n, v] : headers) {
-    if (n.size() == name.size() && strncasecmp(n.data(), name.data(), n.size()) == 0) return v;
-  }
-  return "";
-}
 
 namespace {
 

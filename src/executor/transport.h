@@ -1,7 +1,8 @@
 #pragma once
 
 // The HTTP boundary of the executor (ninja's CommandRunner): the protocol client sends every
-// request through a Transport, so tests use a fake one and the agent a libcurl one.
+// request through a Transport, so tests use a fake one and the agent a Beast one (http://) or a
+// libcurl one (https://).
 
 #include <chrono>
 #include <memory>
@@ -47,7 +48,16 @@ class Transport {
 };
 
 /// A Transport to the server at `base_url` ("http://127.0.0.1:8080", "https://ci.example"),
-/// over libcurl (backend/docker/http.h). Thread-safe.
+/// over libcurl (backend/docker/http.h), opened on the first request. Thread-safe.
 std::unique_ptr<Transport> MakeCurlTransport(std::string base_url);
+
+/// A Transport to the server at the http:// `base_url` ("http://127.0.0.1:8080[/prefix]")
+/// over Boost.Beast on plain TCP, keeping a few idle connections alive for the next requests;
+/// loads no shared library (no libcurl, no TLS). Thread-safe. A malformed URL makes every
+/// Send fail with InvalidArgument.
+std::unique_ptr<Transport> MakeBeastTransport(std::string base_url);
+
+/// The Transport for `base_url`: Beast for http://, libcurl for anything else (https://).
+std::unique_ptr<Transport> MakeTransport(std::string base_url);
 
 }  // namespace gantry::executor

@@ -123,6 +123,13 @@ done_med=$(echo "$out" | awk '/^completed/ { sub("median_ms=", "", $2); print $2
 project tp "$NOOP_WF"
 tp_sqlite=$(python3 "$DRIVER" throughput "$url" "$token" bench/tp "$secret" "$bare" "$RUNS" 4)
 echo "no-op runs, $RUNS queued by 4 connections, SQLite: $tp_sqlite (goal >= 200/s)"
+# The physical limit: each no-op run is one `bash -e` of its step; how many of those this
+# machine starts per second, as many at once as the executor's capacity, without a server.
+spawn_out=$(python3 "$DRIVER" spawns "$RUNS" "$CORES")
+echo "the steps' processes alone (bash -e, $CORES at a time, no server): $spawn_out"
+tp_rate=$(echo "$tp_sqlite" | sed -n 's/.*runs_per_s=\([0-9.]*\).*/\1/p')
+spawn_rate=$(echo "$spawn_out" | sed -n 's/.*per_s=\([0-9.]*\).*/\1/p')
+echo "no-op runs/s on SQLite over the processes' own limit: $(ratio "$tp_rate" "$spawn_rate")x"
 busy_kb=$(rss_kb "$pid")
 printf 'RSS after the runs: %.1f MB\n' "$(awk -v k="$busy_kb" 'BEGIN { print k / 1024 }')"
 

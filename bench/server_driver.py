@@ -9,6 +9,9 @@
       N pushes of one new commit (distinct delivery ids) sent by CLIENTS connections at once;
       waits until every run completed (polled every 5 ms); prints runs/s from the first POST
       to the last completion seen.
+  server_driver.py spawns N CLIENTS
+      the physical limit of no-op runs/s: N `bash -e` of a script running `true` (what each
+      no-op run's step is), CLIENTS at a time, started from here; prints processes/s.
   server_driver.py floor STAMP N
       the same step without a server: `bash -e` of a script running `date +%s%N > STAMP`,
       started N times from here; prints the median from before the start to the stamp (the
@@ -166,9 +169,32 @@ def floor(stamp, n):
     print(f"floor median_ms={pct(v, 50):.2f} p99_ms={pct(v, 99):.2f} min_ms={min(v):.2f}")
 
 
+def spawns(n, clients):
+    import os, tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as f:
+        f.write("true\n")
+    per = [n // clients + (k < n % clients) for k in range(clients)]
+
+    def run(count):
+        for _ in range(count):
+            subprocess.run(["bash", "-e", f.name], check=True)
+
+    t0 = time.time_ns()
+    threads = [threading.Thread(target=run, args=(c,)) for c in per]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = (time.time_ns() - t0) / 1e9
+    os.unlink(f.name)
+    print(f"processes={n} clients={clients} elapsed_s={elapsed:.2f} per_s={n / elapsed:.1f}")
+
+
 if __name__ == "__main__":
     mode, a = sys.argv[1], sys.argv[2:]
-    if mode == "floor":
+    if mode == "spawns":
+        spawns(int(a[0]), int(a[1]))
+    elif mode == "floor":
         floor(a[0], int(a[1]))
     elif mode == "latency":
         latency(a[0], a[1], a[2], a[3], a[4], a[5], int(a[6]))

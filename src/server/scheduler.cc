@@ -1,5 +1,7 @@
 #include "server/scheduler.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -284,6 +286,7 @@ core::Status Scheduler::Advance(ActiveRun& r) {
     std::filesystem::remove_all(r.options.run_dir, ec);
     std::lock_guard<std::mutex> g(mu_);
     runs_.erase(r.run.id);
+    trim_pending_ = true;
   }
   ctx_.notifier->Publish("run:" + std::to_string(r.run.id));
   return core::Status::Ok();
@@ -531,6 +534,15 @@ void Scheduler::ExpireLoop() {
           job, "failure",
           "the executor '" + job.executor + "' stopped answering: its lease on the job expired");
     }
+    // Once no run is active, what the runs allocated goes back to the system: glibc keeps
+    // freed memory in each thread's arena (a burst of 1,000 runs left ~20 MB held, 5 MB used).
+    bool idle = false;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      idle = runs_.empty() && trim_pending_;
+      if (idle) trim_pending_ = false;
+    }
+    if (idle) malloc_trim(0);
   }
 }
 

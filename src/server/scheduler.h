@@ -91,6 +91,7 @@ class Scheduler {
   std::set<store::Id> cancel_jobs_;                       // guarded by mu_ (fail-fast)
   std::map<std::string, int64_t> completed_;              // guarded by mu_: by conclusion
   int64_t leases_ = 0;                                    // guarded by mu_
+  bool trim_pending_ = false;  // a run ended since the last malloc_trim; guarded by mu_
   std::atomic<bool> stop_{false};
   std::thread expire_thread_;
 };

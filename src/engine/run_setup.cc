@@ -195,7 +195,7 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& plan
     const bool check_runs_on = job.runs_on && setup.shared.options->host_labels != nullptr;
     // The instance's name and runs-on see its own matrix and strategy.
     expr::EvalContext instance_ctx;
-    if (job.name || check_runs_on) {
+    if (job.name || job.runs_on) {
       Object o = base;
       o.Set("matrix", inst.matrix);
       o.Set("strategy", inst.strategy);
@@ -206,10 +206,13 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& plan
       auto n = EvaluateString(*job.name, instance_ctx, file);
       name = n.ok() ? *n : job.name->value;
     }
-    if (check_runs_on) {
+    if (job.runs_on) {
       auto labels = EvaluateRunsOn(*job.runs_on, instance_ctx, file);
-      if (!labels.ok()) return labels.status();
-      inst.not_here = WhyNotHere(*labels, *setup.shared.options->host_labels);
+      if (!labels.ok() && check_runs_on) return labels.status();
+      if (labels.ok()) {
+        if (check_runs_on) inst.not_here = WhyNotHere(*labels, *setup.shared.options->host_labels);
+        inst.runs_on = std::move(labels).value();
+      }
     }
     bool has_matrix = job.strategy && !inst.matrix.object_value().empty();
     inst.key = JobKey{

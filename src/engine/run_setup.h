@@ -38,6 +38,9 @@ struct InstanceLaunch {
   expr::Value strategy;
   /// Why this instance cannot run on this machine (its runs-on); "" = it runs.
   std::string not_here;
+  /// Its runs-on labels, evaluated with its matrix (empty without runs-on or when the
+  /// expression failed and no host check asked for it): what a server's executor must match.
+  std::vector<std::string> runs_on;
 };
 
 /// What the scheduler needs to start a job's instances.

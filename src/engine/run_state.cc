@@ -71,6 +71,7 @@ std::vector<Runnable> RunState::TakeRunnable(int free_slots) {
     r.job.matrix = inst.matrix;
     r.job.strategy = inst.strategy;
     r.job.needs = j.launch.needs;
+    r.runs_on = j.launch.instances[id.instance].runs_on;
     out.push_back(std::move(r));
   }
   return out;

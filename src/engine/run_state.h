@@ -43,6 +43,7 @@ struct InstanceId {
 struct Runnable {
   InstanceId id;
   OneJob job;
+  std::vector<std::string> runs_on;  // its evaluated runs-on labels (InstanceLaunch::runs_on)
 };
 
 /// Something the driver of a RunState must act on, in the order the state machine decided it.

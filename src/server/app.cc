@@ -12,6 +12,7 @@
 #include "server/api.h"
 #include "server/auth_api.h"
 #include "server/embedded_executor.h"
+#include "server/executors_api.h"
 #include "server/git_mirrors.h"
 #include "server/hooks_api.h"
 #include "server/projects_api.h"
@@ -84,6 +85,7 @@ class App : public ServerApp {
     AddHookRoutes(router_, ctx_);
     AddRunRoutes(router_, ctx_);
     AddProtocolRoutes(router_, ctx_);
+    AddExecutorRoutes(router_, ctx_);
     router_.Add("GET", "/health", [](Request&) {
       return Response::Json(200, Dump({{"status", "ok"}, {"version", GANTRY_SERVER_VERSION}}));
     });

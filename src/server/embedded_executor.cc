@@ -5,6 +5,8 @@
 #include <iostream>
 #include <thread>
 
+#include "server/labels.h"
+
 namespace gantry::server {
 
 EmbeddedExecutor::EmbeddedExecutor(std::unique_ptr<executor::Agent> agent)
@@ -41,7 +43,8 @@ core::Result<std::unique_ptr<EmbeddedExecutor>> StartEmbeddedExecutor(ApiContext
   }
   row.name = "embedded";
   row.token_hash = crypto::Sha256Hex(token);
-  row.labels = R"(["self-hosted","linux","x64"])";
+  const std::vector<std::string> labels = {"self-hosted", "linux", MachineArchLabel()};
+  row.labels = nlohmann::json(labels).dump();
   row.version = GANTRY_SERVER_VERSION;
   row.state = "online";
   row.capacity = capacity;
@@ -56,6 +59,7 @@ core::Result<std::unique_ptr<EmbeddedExecutor>> StartEmbeddedExecutor(ApiContext
   executor::AgentOptions options;
   options.server_url = url;
   options.token = token;
+  options.labels = labels;
   options.capacity = capacity;
   options.work_dir =
       config.executor_work_dir.empty() ? config.data_dir + "/work" : config.executor_work_dir;

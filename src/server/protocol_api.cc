@@ -33,9 +33,7 @@ Handler ForExecutor(ApiContext& ctx, ExecutorHandler handler) {
     if (!executor.ok()) {
       return Response::Error(401, "unauthenticated", "unknown executor token: register again");
     }
-    if (executor.value().state == "disabled") {
-      return Response::Error(403, "forbidden", "this executor is disabled by an admin");
-    }
+    // A disabled executor still finishes and reports the jobs it holds; its leases get none.
     return handler(request, executor.value());
   };
 }
@@ -89,9 +87,23 @@ Response Lease(ApiContext& ctx, Request& request, const store::Executor& executo
   int64_t wait = std::clamp<int64_t>(body.value("wait_seconds", int64_t{30}), 0, 60);
   store::Executor seen = executor;
   seen.last_seen = ctx.now_ms();
-  seen.state = "online";
+  if (seen.state != "disabled") seen.state = "online";
+  // The labels it serves with now (e.g. `gantry executor run` after an edit of its config).
+  if (body.contains("labels")) {
+    nlohmann::json labels = nlohmann::json::array();
+    for (const auto& l : body["labels"]) {
+      if (l.is_string() && !l.get<std::string>().empty()) labels.push_back(l);
+    }
+    seen.labels = Dump(labels);
+  }
   (void)ctx.store->UpdateExecutor(seen);
-  auto leased = ctx.scheduler->Lease(executor, std::chrono::seconds(wait));
+  if (seen.state == "disabled") {
+    // Held like an empty lease (no hot loop), answered early when an admin enables it.
+    uint64_t version = ctx.notifier->Version("queue");
+    ctx.notifier->Wait("queue", version, std::chrono::seconds(wait));
+    return Response::NoContent();
+  }
+  auto leased = ctx.scheduler->Lease(seen, std::chrono::seconds(wait));
   if (!leased.ok()) return StoreError(leased.status());
   if (!leased.value()) return Response::NoContent();
   return Response::Json(200, Dump({{"lease_id", leased.value()->job.lease_id},

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "queue/notifier.h"
+#include "server/labels.h"
 #include "server/scheduler.h"
 
 namespace gantry::server {
@@ -98,6 +99,25 @@ Response ListRuns(ApiContext& ctx, Request& r, const Principal& who) {
   return Response::Json(200, Dump({{"runs", arr}, {"next", next}}));
 }
 
+// "waiting_reason" of the queued jobs no enabled executor can take (read once per request).
+class WaitingReasons {
+ public:
+  explicit WaitingReasons(ApiContext& ctx) : ctx_(ctx) {}
+  void Add(const store::Job& job, nlohmann::json& j) {
+    if (job.status != "queued") return;
+    if (!executors_) {
+      auto list = ctx_.store->ListExecutors();
+      executors_ = list.ok() ? std::move(list).value() : std::vector<store::Executor>();
+    }
+    std::string why = WaitingReason(*executors_, LabelsFromJson(job.labels));
+    if (!why.empty()) j["waiting_reason"] = why;
+  }
+
+ private:
+  ApiContext& ctx_;
+  std::optional<std::vector<store::Executor>> executors_;
+};
+
 Response GetRun(ApiContext& ctx, Request& r, const Principal& who) {
   store::Run run;
   ProjectAccess access;
@@ -113,9 +133,11 @@ Response GetRun(ApiContext& ctx, Request& r, const Principal& who) {
   if (!jobs.ok()) return StoreError(jobs.status());
   nlohmann::json j = RunJson(ctx, run, access.project);
   nlohmann::json arr = nlohmann::json::array();
+  WaitingReasons waiting(ctx);
   for (const store::Job& job : jobs.value()) {
     auto steps = ctx.store->ListSteps(job.id);
     arr.push_back(JobJson(job, steps.ok() ? steps.value() : std::vector<store::Step>{}));
+    waiting.Add(job, arr.back());
   }
   j["jobs"] = arr;
   return Response::Json(200, Dump(j));
@@ -127,6 +149,7 @@ Response GetJob(ApiContext& ctx, Request& r, const Principal& who) {
   if (auto e = JobFor(ctx, r, who, &job, &run)) return *e;
   auto steps = ctx.store->ListSteps(job.id);
   nlohmann::json j = JobJson(job, steps.ok() ? steps.value() : std::vector<store::Step>{});
+  WaitingReasons(ctx).Add(job, j);
   j["summary"] = job.summary;
   nlohmann::json anns = nlohmann::json::array();
   if (auto list = ctx.store->ListAnnotations(job.id); list.ok()) {
@@ -434,6 +457,7 @@ nlohmann::json JobJson(const store::Job& job, const std::vector<store::Step>& st
           {"error", job.error},
           {"continued_on_error", job.continued_on_error},
           {"executor", job.executor},
+          {"labels", LabelsFromJson(job.labels)},
           {"created_at", TimeJson(job.created_at)},
           {"started_at", TimeJson(job.started_at)},
           {"completed_at", TimeJson(job.completed_at)},

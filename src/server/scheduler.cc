@@ -14,6 +14,7 @@
 #include "engine/run_state.h"
 #include "queue/notifier.h"
 #include "server/git_mirrors.h"
+#include "server/labels.h"
 #include "server/run_context.h"
 #include "workflow/loader.h"
 
@@ -241,6 +242,7 @@ core::Status Scheduler::Advance(ActiveRun& r) {
       row.matrix = JsonText(one.job.matrix);
       row.strategy = JsonText(one.job.strategy);
       row.needs = JsonText(one.job.needs);
+      row.labels = nlohmann::json(one.runs_on).dump();
       row.created_at = ctx_.now_ms();
       auto carried = r.carry.find({row.job_id, row.instance});
       if (carried != r.carry.end()) {
@@ -425,7 +427,10 @@ core::Result<std::optional<LeasedJob>> Scheduler::Lease(const store::Executor& e
     auto queued = ctx_.store->ListQueuedJobs(64);
     if (!queued.ok()) return queued.status();
     std::vector<store::Id> candidates;
-    for (const store::Job& j : queued.value()) candidates.push_back(j.id);
+    const std::vector<std::string> mine = LabelsFromJson(executor.labels);
+    for (const store::Job& j : queued.value()) {
+      if (ExecutorTakes(mine, LabelsFromJson(j.labels))) candidates.push_back(j.id);
+    }
     if (!candidates.empty()) {
       store::LeaseRequest request;
       request.executor = executor.name;

@@ -90,6 +90,9 @@ class SqlStore final : public Store {
   core::Result<Executor> FindExecutorByTokenHash(const std::string& hash) override;
   core::Result<std::vector<Executor>> ListExecutors() override;
   core::Status UpdateExecutor(const Executor& executor) override;
+  core::Status DeleteExecutor(Id id) override;
+  core::Result<RegistrationToken> CreateRegistrationToken(const RegistrationToken& token) override;
+  core::Status UseRegistrationToken(const std::string& hash, int64_t now) override;
 
   core::Result<std::vector<Pattern>> ListPatterns() override;
   core::Result<Pattern> GetPattern(const std::string& name) override;

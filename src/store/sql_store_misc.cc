@@ -193,6 +193,49 @@ core::Status SqlStore::UpdateExecutor(const Executor& executor) {
   });
 }
 
+core::Status SqlStore::DeleteExecutor(Id id) {
+  return Write([&](Connection& conn) {
+    return sql::Affected(conn.Exec("DELETE FROM executors WHERE id = $1", {id}),
+                         "executor " + std::to_string(id));
+  });
+}
+
+core::Result<RegistrationToken> SqlStore::CreateRegistrationToken(const RegistrationToken& token) {
+  RegistrationToken out = token;
+  out.created_at = sql::OrNow(token.created_at);
+  GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
+    core::Result<Row> id = sql::One(
+        conn.Query("INSERT INTO registration_tokens (token_hash, created_by, uses_left, "
+                   "expires_at, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                   {out.token_hash, out.created_by, out.uses_left, out.expires_at, out.created_at}),
+        "registration token");
+    if (!id.ok()) return id.status();
+    out.id = id->Int(0);
+    return core::Status::Ok();
+  }));
+  return out;
+}
+
+core::Status SqlStore::UseRegistrationToken(const std::string& hash, int64_t now) {
+  return Write([&](Connection& conn) -> core::Status {
+    core::Result<Row> row = sql::One(
+        conn.Query("SELECT uses_left, expires_at FROM registration_tokens WHERE token_hash = $1",
+                   {hash}),
+        "registration token");
+    if (!row.ok()) return row.status();
+    if (row->Int(1) <= now) {
+      return core::Status::PermissionDenied("the registration token expired");
+    }
+    if (row->Int(0) <= 0) {
+      return core::Status::PermissionDenied("the registration token was used up");
+    }
+    return sql::Affected(conn.Exec("UPDATE registration_tokens SET uses_left = uses_left - 1 "
+                                   "WHERE token_hash = $1 AND uses_left > 0",
+                                   {hash}),
+                         "registration token");
+  });
+}
+
 core::Result<std::vector<Pattern>> SqlStore::ListPatterns() {
   std::vector<Pattern> out;
   GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {

@@ -191,6 +191,16 @@ struct Executor {
   int64_t created_at = 0;
 };
 
+/// A token an admin hands to `gantry executor register` (stored as its hash).
+struct RegistrationToken {
+  Id id = 0;
+  std::string token_hash;
+  Id created_by = 0;
+  int uses_left = 1;
+  int64_t expires_at = 0;  // ms
+  int64_t created_at = 0;
+};
+
 struct Pattern {
   std::string name;
   std::string description;
@@ -344,6 +354,13 @@ class Store {
   virtual core::Result<Executor> FindExecutorByTokenHash(const std::string& hash) = 0;
   virtual core::Result<std::vector<Executor>> ListExecutors() = 0;
   virtual core::Status UpdateExecutor(const Executor& executor) = 0;
+  /// NotFound when there is no executor `id`.
+  virtual core::Status DeleteExecutor(Id id) = 0;
+  virtual core::Result<RegistrationToken> CreateRegistrationToken(
+      const RegistrationToken& token) = 0;
+  /// Takes one use of the token whose hash is `hash`, atomically. NotFound when there is no
+  /// such token, PermissionDenied when it expired before `now` or has no use left.
+  virtual core::Status UseRegistrationToken(const std::string& hash, int64_t now) = 0;
 
   // Patterns and audit.
   virtual core::Result<std::vector<Pattern>> ListPatterns() = 0;

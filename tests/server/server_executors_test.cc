@@ -1,0 +1,151 @@
+// Executors through the API of the shared server: registration tokens, registering, the list,
+// disable/enable/remove, who may do what, and runs-on labels deciding which executor leases
+// which job (a job no executor can take says why on the run).
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "server_fixture.h"
+
+namespace gantry::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string RegistrationToken(int uses = 1) {
+  HttpReply r = Http("POST", Url() + "/api/v1/executors/registration-tokens",
+                     json{{"uses", uses}}.dump(), g_env->admin.Auth());
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.Json().value("token", "");
+}
+
+HttpReply Register(const std::string& token, const std::string& name, const json& labels) {
+  return Http("POST", Url() + "/api/v1/executor/register",
+              json{{"token", token},
+                   {"name", name},
+                   {"labels", labels},
+                   {"capacity", 2},
+                   {"version", "test"}}
+                  .dump());
+}
+
+// The executor called `name` in the list (null when there is none).
+json ExecutorNamed(const std::string& name) {
+  json list = Http("GET", Url() + "/api/v1/executors", "", g_env->admin.Auth()).Json();
+  for (const json& e : list["executors"]) {
+    if (e.value("name", "") == name) return e;
+  }
+  return nullptr;
+}
+
+TEST(ServerExecutorsTest, RegistrationTokensAreForAdminsAndRunOut) {
+  User bob = SignUp(Url(), Unique("bob"));
+  HttpReply denied =
+      Http("POST", Url() + "/api/v1/executors/registration-tokens", "{}", bob.Auth());
+  EXPECT_EQ(denied.status, 403) << denied.body;
+  HttpReply bad = Http("POST", Url() + "/api/v1/executors/registration-tokens",
+                       R"({"expires_in":5})", g_env->admin.Auth());
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.Json()["error"].value("field", ""), "expires_in");
+
+  std::string token = RegistrationToken();
+  EXPECT_THAT(token, ::testing::StartsWith("gnr_"));
+  std::string name = Unique("builder");
+  HttpReply ok = Register(token, name, {"self-hosted", "linux", "x64"});
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  EXPECT_THAT(ok.Json().value("token", ""), ::testing::StartsWith("gne_"));
+  // Used up, unknown, a taken name, a bad name.
+  HttpReply again = Register(token, Unique("other"), json::array());
+  EXPECT_EQ(again.status, 401);
+  EXPECT_THAT(again.Json()["error"].value("message", ""), HasSubstr("used up"));
+  EXPECT_EQ(Register("gnr_nope", Unique("x"), json::array()).status, 401);
+  EXPECT_EQ(Register(RegistrationToken(), name, json::array()).status, 409);
+  HttpReply named = Register(RegistrationToken(), "embedded", json::array());
+  EXPECT_EQ(named.status, 422);
+  EXPECT_EQ(named.Json()["error"].value("field", ""), "name");
+  EXPECT_EQ(Http("POST", Url() + "/api/v1/executor/register", R"({"name":"x"})")
+                .Json()["error"]
+                .value("field", ""),
+            "token");
+
+  json e = ExecutorNamed(name);
+  ASSERT_TRUE(e.is_object());
+  EXPECT_EQ(e["labels"], json({"self-hosted", "linux", "x64"}));
+  EXPECT_EQ(e.value("state", ""), "online");
+  EXPECT_EQ(e.value("capacity", 0), 2);
+  EXPECT_TRUE(ExecutorNamed("embedded").is_object());
+  std::string path = "/api/v1/executors/" + std::to_string(e.value("id", 0));
+  EXPECT_EQ(Http("POST", Url() + path + "/disable", "", bob.Auth()).status, 403);
+  HttpReply off = Http("POST", Url() + path + "/disable", "", g_env->admin.Auth());
+  ASSERT_EQ(off.status, 200) << off.body;
+  EXPECT_EQ(off.Json().value("state", ""), "disabled");
+  EXPECT_EQ(
+      Http("POST", Url() + path + "/enable", "", g_env->admin.Auth()).Json().value("state", ""),
+      "online");
+  EXPECT_EQ(Http("DELETE", Url() + path, "", bob.Auth()).status, 403);
+  EXPECT_EQ(Http("DELETE", Url() + path, "", g_env->admin.Auth()).status, 204);
+  EXPECT_TRUE(ExecutorNamed(name).is_null());
+  EXPECT_EQ(Http("DELETE", Url() + path, "", g_env->admin.Auth()).status, 404);
+  // Its token is gone with it.
+  HttpReply gone = Http("POST", Url() + "/api/v1/executor/lease", R"({"wait_seconds":0})",
+                        {"Authorization: Bearer " + ok.Json().value("token", "")});
+  EXPECT_EQ(gone.status, 401);
+}
+
+TEST(ServerExecutorsTest, RunsOnLabelsChooseTheExecutorAndAWaitingJobSaysWhy) {
+  User u = SignUp(Url(), Unique("carol"));
+  std::string gpu = Unique("gpu");
+  Project p = MakeProject(u, "labels", {{".github/workflows/ci.yml", R"(on: push
+jobs:
+  train:
+    runs-on: [self-hosted, )" + gpu + R"(]
+    steps:
+      - run: echo trained
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo linted
+)"}});
+  HttpReply hook = Push(p, p.repo->Commit("labels"), Unique("push"));
+  ASSERT_EQ(hook.status, 202) << hook.body;
+  std::string run_url =
+      Url() + "/api/v1/runs/" + std::to_string(hook.Json()["runs"][0].get<int64_t>());
+  // The embedded executor runs `lint` (ubuntu-latest) but never `train`.
+  json run;
+  for (int i = 0; i < 300; ++i) {
+    run = Http("GET", run_url, "", u.Auth()).Json();
+    const json* lint = JobNamed(run, "lint");
+    if (lint && lint->value("status", "") == "completed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(JobNamed(run, "train") && JobNamed(run, "lint")) << run.dump(2);
+  const json train = *JobNamed(run, "train");
+  EXPECT_EQ(JobNamed(run, "lint")->value("conclusion", ""), "success") << run.dump(2);
+  EXPECT_EQ(train.value("status", ""), "queued");
+  EXPECT_EQ(train["labels"], json({"self-hosted", gpu}));
+  EXPECT_THAT(train.value("waiting_reason", ""),
+              HasSubstr("no executor has the labels [self-hosted, " + gpu + "]"));
+
+  // An executor with that label: the reason goes, and its lease gets the job.
+  HttpReply reg = Register(RegistrationToken(), Unique("gpu-box"), {"self-hosted", "linux", gpu});
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  std::vector<std::string> auth = {"Authorization: Bearer " + reg.Json().value("token", "")};
+  run = Http("GET", run_url, "", u.Auth()).Json();
+  EXPECT_FALSE(JobNamed(run, "train")->contains("waiting_reason")) << run.dump(2);
+  HttpReply lease = Http(
+      "POST", Url() + "/api/v1/executor/lease",
+      json{{"capacity", 1}, {"labels", {"self-hosted", "linux", gpu}}, {"wait_seconds", 5}}.dump(),
+      auth);
+  ASSERT_EQ(lease.status, 200) << lease.body;
+  json job = lease.Json()["job"];
+  EXPECT_EQ(job.value("id", 0), train.value("id", 0)) << lease.body;
+  std::string lease_id = lease.Json().value("lease_id", "");
+  HttpReply done = Http(
+      "POST", Url() + "/api/v1/executor/jobs/" + std::to_string(job.value("id", 0)) + "/complete",
+      json{{"lease_id", lease_id}, {"conclusion", "success"}}.dump(), auth);
+  EXPECT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(WaitRun(u, run["id"].get<int64_t>()).value("conclusion", ""), "success");
+}
+
+}  // namespace
+}  // namespace gantry::testing

@@ -6,6 +6,7 @@
 
 #include "cli/exec_command.h"
 #include "cli/exec_config.h"
+#include "cli/executor_command.h"
 #include "cli/expr_command.h"
 #include "cli/lint_command.h"
 #include "cli/server_command.h"
@@ -141,6 +142,8 @@ int main(int argc, char** argv) {
   gantry::cli::AddSandboxFlags(*exec, sandbox);
   gantry::cli::ServerCommands server_commands;
   server_commands.Register(app);
+  gantry::cli::ExecutorCommands executor_commands(GANTRY_VERSION);
+  executor_commands.Register(app);
 
   try {
     app.parse(argc, argv);
@@ -160,5 +163,6 @@ int main(int argc, char** argv) {
   if (*lint) return gantry::cli::RunLintCommand(lint_options, std::cout, std::cerr);
   if (*exec) return gantry::cli::RunExecCommand(exec_options, sandbox, std::cout, std::cerr);
   if (server_commands.Parsed()) return server_commands.Run();
+  if (executor_commands.Parsed()) return executor_commands.Run();
   return 2;
 }

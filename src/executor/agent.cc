@@ -1,6 +1,9 @@
 #include "executor/agent.h"
 
+#include <poll.h>
+
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -61,18 +64,20 @@ core::Status Agent::Run(const backend::CancelToken& stop) {
   std::error_code ec;
   fs::create_directories(options_.work_dir, ec);
   if (ec) return Status::Internal("cannot create the work dir " + options_.work_dir);
+  // `stop` and Drain() both end the leasing through halt_, which also interrupts a lease
+  // long-poll in flight; the watcher turns `stop` into halt_.
+  backend::CancelToken run_done;
+  std::thread watcher([&] { WatchStop(stop, run_done); });
   std::list<std::thread> threads;
   std::list<std::thread::id> finished;  // GUARDED_BY(mu_)
   Status error;
   int failures = 0;
-  while (!stop.cancelled()) {
+  while (!halt_.cancelled()) {
     int free = 0;
     {
       std::unique_lock lock(mu_);
-      // A full executor waits for a slot (and sees `stop` within 200 ms).
-      while (running_ >= options_.capacity && !stop.cancelled()) {
-        cv_.wait_for(lock, std::chrono::milliseconds(200));
-      }
+      // A full executor waits for a slot; a finishing job, Drain() and `stop` wake it.
+      cv_.wait(lock, [&] { return running_ < options_.capacity || halt_.cancelled(); });
       free = options_.capacity - running_;
       for (auto id : finished) {
         auto it = std::find_if(threads.begin(), threads.end(),
@@ -84,9 +89,9 @@ core::Status Agent::Run(const backend::CancelToken& stop) {
       }
       finished.clear();
     }
-    if (stop.cancelled()) break;
+    if (halt_.cancelled()) break;
     const auto asked = std::chrono::steady_clock::now();
-    auto lease = client_->LeaseJob(free, options_.labels, options_.wait_seconds, &stop);
+    auto lease = client_->LeaseJob(free, options_.labels, options_.wait_seconds, &halt_);
     if (!lease.ok()) {
       if (lease.status().code() == core::StatusCode::kCancelled) break;
       if (lease.status().code() == core::StatusCode::kPermissionDenied) {
@@ -99,7 +104,7 @@ core::Status Agent::Run(const backend::CancelToken& stop) {
       pause.max_backoff = std::chrono::milliseconds(30000);
       auto wait = BackoffFor(pause, ++failures);
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, wait, [&] { return stop.cancelled(); });
+      cv_.wait_for(lock, wait, [&] { return halt_.cancelled(); });
       continue;
     }
     failures = 0;
@@ -108,10 +113,11 @@ core::Status Agent::Run(const backend::CancelToken& stop) {
       if (options_.wait_seconds > 0 &&
           std::chrono::steady_clock::now() - asked < std::chrono::milliseconds(500)) {
         std::unique_lock lock(mu_);
-        cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stop.cancelled(); });
+        cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return halt_.cancelled(); });
       }
       continue;
     }
+    // A job leased as the drain began is run like the others: the server gave it to us.
     std::lock_guard lock(mu_);
     ++running_;
     threads.emplace_back([this, l = std::move(**lease), &finished]() {
@@ -122,9 +128,33 @@ core::Status Agent::Run(const backend::CancelToken& stop) {
       cv_.notify_all();
     });
   }
-  CancelAll();
+  if (error.ok() && drain_.cancelled()) {
+    std::unique_lock lock(mu_);
+    if (running_ > 0) Log("draining: waiting for " + std::to_string(running_) + " job(s)");
+    cv_.wait(lock, [&] { return running_ == 0 || stop.cancelled(); });
+  }
+  CancelAll();  // after a drain, only the jobs a `stop` interrupted are left
   for (std::thread& t : threads) t.join();
+  run_done.Cancel();
+  watcher.join();
   return error;
+}
+
+void Agent::Drain() {
+  drain_.Cancel();
+  halt_.Cancel();
+  // Under mu_: a waiter checks halt_ with mu_ held, so it either sees it or gets this wake-up.
+  std::lock_guard lock(mu_);
+  cv_.notify_all();
+}
+
+void Agent::WatchStop(const backend::CancelToken& stop, const backend::CancelToken& done) {
+  std::array<pollfd, 2> fds{pollfd{stop.wait_fd(), POLLIN, 0}, pollfd{done.wait_fd(), POLLIN, 0}};
+  while (!stop.cancelled() && !done.cancelled()) (void)poll(fds.data(), fds.size(), -1);
+  if (!stop.cancelled()) return;
+  halt_.Cancel();
+  std::lock_guard lock(mu_);
+  cv_.notify_all();
 }
 
 void Agent::CancelAll() {

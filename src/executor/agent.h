@@ -33,7 +33,10 @@
 namespace gantry::executor {
 
 /// Where jobs' processes run.
-enum class BackendKind { kHost };
+enum class BackendKind {
+  kHost,     // directly on this machine
+  kSandbox,  // under bubblewrap (backend/sandbox): the host read-only but the work dir
+};
 
 /// How an Agent works.
 struct AgentOptions {
@@ -81,15 +84,24 @@ class Agent {
   Agent& operator=(const Agent&) = delete;
 
   /// An agent talking to options.server_url over HTTP, running jobs with engine::RunOneJob on
-  /// the host backend. InvalidArgument for unusable options (no URL, capacity < 1, no work dir).
+  /// options.backend. InvalidArgument for unusable options (no URL, capacity < 1, no work
+  /// dir); for kSandbox, MakeSandboxBackend's errors (Unavailable without bubblewrap).
   static core::Result<std::unique_ptr<Agent>> Make(AgentOptions options);
 
-  /// Leases and runs jobs, up to `capacity` at once, until `stop` fires; then cancels the
-  /// running jobs (their always() steps still run), reports them (their last logs and the
-  /// completion get 5 s each) and returns. Errors: a
-  /// rejected token (PermissionDenied) or an unusable work dir; a server that cannot be
-  /// reached is waited for.
+  /// Leases and runs jobs, up to `capacity` at once, until `stop` fires or Drain() is called.
+  /// On `stop`: cancels the running jobs (their always() steps still run), reports them
+  /// (their last logs and the completion get 5 s each) and returns. On Drain(): leases no
+  /// more, lets the running jobs finish and report normally, and returns once they have (a
+  /// `stop` while they run cancels them as above). Errors: a rejected token
+  /// (PermissionDenied) or an unusable work dir; a server that cannot be reached is waited for.
   core::Status Run(const backend::CancelToken& stop);
+
+  /// Asks Run to drain: no new lease (a lease long-poll in flight is abandoned at once), the
+  /// running jobs finish, then Run returns. Idempotent; thread-safe (not async-signal-safe:
+  /// call it from a thread, not a signal handler). Before Run, Run then returns at once.
+  void Drain();
+  /// True once Drain() was called.
+  bool draining() const { return drain_.cancelled(); }
 
   /// Runs one leased job to its completion call (what Run's job threads do); a job still
   /// running when Run's `stop` fires is cancelled.
@@ -100,6 +112,8 @@ class Agent {
 
   /// Cancels every running job and those that start later (stop).
   void CancelAll();
+  /// Watches `stop` for Run until `done` fires: fires halt_ and wakes cv_ when it does.
+  void WatchStop(const backend::CancelToken& stop, const backend::CancelToken& done);
   /// Uploads the job's artifacts (not those `fetched` brought from the server unchanged),
   /// delivers its logs and completes it; false when the lease was lost on the way.
   bool Report(const JobSpec& spec, const std::string& lease_id, const engine::JobReport& report,
@@ -115,6 +129,9 @@ class Agent {
   AgentOptions options_;
   AgentDeps deps_;
   std::unique_ptr<ProtocolClient> client_;
+  backend::CancelToken drain_;  // Drain() was called
+  /// Fires on Drain() or Run's `stop`: no more leases; interrupts a lease long-poll.
+  backend::CancelToken halt_;
 
   std::mutex mu_;
   std::condition_variable cv_;

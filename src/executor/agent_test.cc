@@ -1,6 +1,7 @@
 #include "executor/agent.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -77,6 +78,40 @@ class AgentTest : public ::testing::Test {
     deps.run_job = std::move(run_job);
     deps.backend = backend::MakeHostBackend();
     return std::make_unique<Agent>(std::move(o), std::move(deps));
+  }
+  // An agent over `transport` whose jobs run `run_job`.
+  std::unique_ptr<Agent> MakeAgentOver(AgentOptions o, std::unique_ptr<FakeTransport> transport,
+                                       RunJobFn run_job) {
+    transport_ = transport.get();
+    AgentDeps deps;
+    deps.transport = std::move(transport);
+    deps.run_job = std::move(run_job);
+    deps.backend = backend::MakeHostBackend();
+    return std::make_unique<Agent>(std::move(o), std::move(deps));
+  }
+  // A transport whose first `jobs` leases get a job each (ids 1, 2, ...) and whose later
+  // leases are held like a server's 30 s long-poll until the lease is cancelled.
+  std::unique_ptr<FakeTransport> LeasingThenHolding(int jobs) {
+    auto leased = std::make_shared<std::atomic<int>>(0);
+    JobSpec base = Spec();
+    return FakeTransport::WithCancel(
+        [leased, jobs, base](const HttpRequest& r,
+                             const backend::CancelToken* cancel) -> core::Result<HttpReply> {
+          if (r.path.find("/lease") == std::string::npos) return FakeTransport::Reply(200, "{}");
+          int n = ++*leased;
+          if (n <= jobs) {
+            JobSpec s = base;
+            s.id = n;
+            nlohmann::ordered_json j = {{"lease_id", "L" + std::to_string(n)},
+                                        {"lease_seconds", 60},
+                                        {"job", JobSpecToJson(s)}};
+            return FakeTransport::Reply(200, j.dump());
+          }
+          pollfd p{cancel != nullptr ? cancel->wait_fd() : -1, POLLIN, 0};
+          (void)poll(&p, 1, 30000);
+          if (cancel != nullptr && cancel->cancelled()) return core::Status::Cancelled("lease");
+          return FakeTransport::Reply(204);
+        });
   }
   std::vector<HttpRequest> Completes() const { return transport_->RequestsTo("/complete"); }
 
@@ -345,6 +380,110 @@ TEST_F(AgentTest, RunStopsOnARejectedToken) {
   core::Status st = agent->Run(stop);
   EXPECT_EQ(st.code(), core::StatusCode::kPermissionDenied);
   EXPECT_NE(st.message().find("unknown executor token"), std::string::npos);
+}
+
+TEST_F(AgentTest, DrainStopsLeasingAndReturnsOnceTheRunningJobSucceeded) {
+  std::atomic<bool> started{false}, finished{false};
+  AgentOptions o = Options();
+  o.capacity = 2;  // a free slot: the next lease is held while the job runs
+  auto agent =
+      MakeAgentOver(o, LeasingThenHolding(1),
+                    [&](const engine::Plan&, const engine::RunOptions& options,
+                        const engine::OneJob& job, backend::Backend&, engine::RunObserver&) {
+                      started = true;
+                      std::this_thread::sleep_for(milliseconds(300));
+                      engine::JobReport r;
+                      r.key = {job.job_id, job.instance, job.display_name};
+                      r.conclusion = options.cancel->cancelled() ? engine::Conclusion::kCancelled
+                                                                 : engine::Conclusion::kSuccess;
+                      finished = true;
+                      return r;
+                    });
+  backend::CancelToken stop;
+  core::Status result;
+  std::thread runner([&] { result = agent->Run(stop); });
+  // The job runs and the next lease is being held.
+  ASSERT_TRUE(transport_->WaitFor(
+      [](const auto& rs) {
+        return std::count_if(rs.begin(), rs.end(), [](const HttpRequest& r) {
+                 return r.path.find("/lease") != std::string::npos;
+               }) >= 2;
+      },
+      milliseconds(5000)));
+  for (int i = 0; i < 500 && !started; ++i) std::this_thread::sleep_for(milliseconds(10));
+  ASSERT_TRUE(started);
+  ASSERT_FALSE(finished);
+  auto drained = std::chrono::steady_clock::now();
+  agent->Drain();
+  EXPECT_TRUE(agent->draining());
+  runner.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - drained, milliseconds(5000));
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(transport_->RequestsTo("/lease").size(), 2u);  // none after the drain
+  ASSERT_EQ(Completes().size(), 1u);
+  EXPECT_EQ(Body(Completes()[0])["conclusion"], "success");
+  EXPECT_EQ(Body(Completes()[0])["error"], "");
+}
+
+TEST_F(AgentTest, DrainWithoutJobsInterruptsTheLeaseLongPollAndReturnsAtOnce) {
+  auto agent = MakeAgentOver(Options(), LeasingThenHolding(0), nullptr);
+  backend::CancelToken stop;
+  core::Status result;
+  std::thread runner([&] { result = agent->Run(stop); });
+  ASSERT_TRUE(transport_->WaitFor([](const auto& rs) { return !rs.empty(); }));
+  auto drained = std::chrono::steady_clock::now();
+  agent->Drain();
+  runner.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - drained, milliseconds(1000));
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  EXPECT_EQ(transport_->RequestsTo("/lease").size(), 1u);
+}
+
+TEST_F(AgentTest, DrainBeforeRunLeasesNothing) {
+  auto agent = MakeAgentOver(Options(), LeasingThenHolding(1), nullptr);
+  agent->Drain();
+  backend::CancelToken stop;
+  EXPECT_TRUE(agent->Run(stop).ok());
+  EXPECT_TRUE(transport_->requests().empty());
+}
+
+TEST_F(AgentTest, StopDuringADrainCancelsTheRemainingJob) {
+  std::atomic<bool> started{false};
+  AgentOptions o = Options();
+  o.capacity = 2;
+  auto agent =
+      MakeAgentOver(o, LeasingThenHolding(1),
+                    [&](const engine::Plan&, const engine::RunOptions& options,
+                        const engine::OneJob& job, backend::Backend&, engine::RunObserver&) {
+                      started = true;
+                      return WaitForCancel(job, options);
+                    });
+  backend::CancelToken stop;
+  std::atomic<bool> returned{false};
+  std::thread runner([&] {
+    (void)agent->Run(stop);
+    returned = true;
+  });
+  ASSERT_TRUE(transport_->WaitFor(
+      [](const auto& rs) {
+        return std::count_if(rs.begin(), rs.end(), [](const HttpRequest& r) {
+                 return r.path.find("/lease") != std::string::npos;
+               }) >= 2;
+      },
+      milliseconds(5000)));
+  for (int i = 0; i < 500 && !started; ++i) std::this_thread::sleep_for(milliseconds(10));
+  ASSERT_TRUE(started);
+  agent->Drain();
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_FALSE(returned);  // the drain waits for the job
+  auto stopped = std::chrono::steady_clock::now();
+  stop.Cancel();
+  runner.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped, milliseconds(5000));
+  ASSERT_EQ(Completes().size(), 1u);
+  EXPECT_EQ(Body(Completes()[0])["conclusion"], "cancelled");
+  EXPECT_EQ(Body(Completes()[0])["error"], "the executor was stopped while the job ran");
 }
 
 TEST(JobSetupTest, StepsDoNotInheritTheProcessSecrets) {

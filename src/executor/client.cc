@@ -105,14 +105,15 @@ ProtocolClient::ProtocolClient(Transport& transport, std::string token, RetryPol
 
 core::Result<HttpReply> ProtocolClient::Call(HttpRequest request,
                                              const backend::CancelToken* cancel,
-                                             milliseconds budget) {
+                                             milliseconds budget, bool authorize) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point end =
       budget.count() > 0 ? Clock::now() + budget : Clock::time_point::max();
   if (budget.count() > 0 && (request.timeout.count() == 0 || request.timeout > budget)) {
     request.timeout = budget;
   }
-  if (!token_.empty()) request.headers.emplace_back("Authorization", "Bearer " + token_);
+  if (authorize && !token_.empty())
+    request.headers.emplace_back("Authorization", "Bearer " + token_);
   const std::string what = request.method + " " + request.path.substr(0, request.path.find('?'));
   Status last;
   for (int attempt = 1;; ++attempt) {
@@ -387,30 +388,30 @@ core::Status ProtocolClient::Complete(int64_t job, const std::string& lease_id, 
   return Call(std::move(req), nullptr, budget).status();
 }
 
-core::Result<Registration> ProtocolClient::Register(const std::string& registration_token,
-                                                    const std::string& name,
-                                                    const std::vector<std::string>& labels,
-                                                    const std::string& version, int capacity) {
+core::Result<Registration> ProtocolClient::Register(const RegisterRequest& request) {
   HttpRequest req;
   req.method = "POST";
   req.path = std::string(kPrefix) + "/register";
-  req.body = json{
-      {"token", registration_token},
-      {"name", name},
-      {"labels", labels},
-      {"version", version},
-      {"capacity",
-       capacity}}.dump();
+  req.body = json{{"token", request.registration_token},
+                  {"name", request.name},
+                  {"labels", request.labels},
+                  {"version", request.version},
+                  {"capacity", request.capacity}}
+                 .dump(-1, ' ', false, json::error_handler_t::replace);
   req.timeout = milliseconds(30000);
-  auto reply = Call(std::move(req), nullptr);
+  // The registration token is the credential here; an executor token from an earlier
+  // registration must not go along.
+  auto reply = Call(std::move(req), nullptr, {}, /*authorize=*/false);
   if (!reply.ok()) return reply.status();
   json j = ParseBody(*reply);
-  if (!j.is_object() || !j.contains("token") || !j["token"].is_string()) {
-    return Status::Internal("POST /register: the answer has no token");
+  if (!j.is_object() || !j.contains("token") || !j["token"].is_string() ||
+      j["token"].get<std::string>().empty()) {
+    return Status::Internal("POST /api/v1/executor/register: the answer has no token: " +
+                            reply->body.substr(0, 200));
   }
   Registration r;
   r.token = j["token"].get<std::string>();
-  if (j.contains("id")) r.id = j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump();
+  if (j.contains("id") && j["id"].is_number_integer()) r.id = j["id"].get<int64_t>();
   return r;
 }
 

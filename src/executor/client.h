@@ -110,10 +110,19 @@ struct CacheHit {
   std::string archive;
 };
 
+/// What an executor tells the server when it registers (POST /api/v1/executor/register).
+struct RegisterRequest {
+  std::string registration_token;   // the one-time token an admin created; sent in the body
+  std::string name;                 // shown in GET /api/v1/executors, e.g. the host name
+  std::vector<std::string> labels;  // what `runs-on` is matched against
+  std::string version;              // the executor's gantry version
+  int capacity = 1;                 // jobs it runs at once
+};
+
 /// The registration's answer.
 struct Registration {
-  std::string id;
-  std::string token;  // the executor token for every later call
+  int64_t id = 0;     // the executor's id on the server
+  std::string token;  // the executor token ("gne_..."), the bearer of every later call
 };
 
 /// The protocol calls. Thread-safe (state is the transport's). Errors: Unavailable after the
@@ -156,17 +165,18 @@ class ProtocolClient {
   /// `budget` as for Heartbeat (0 = the retry policy alone).
   core::Status Complete(int64_t job, const std::string& lease_id, const Completion& completion,
                         std::chrono::milliseconds budget = {});
-  /// Exchanges a one-time registration token for an executor token.
-  core::Result<Registration> Register(const std::string& registration_token,
-                                      const std::string& name,
-                                      const std::vector<std::string>& labels,
-                                      const std::string& version, int capacity);
+  /// Exchanges a one-time registration token for an executor token. Sends no bearer token
+  /// even when the client has one. PermissionDenied for 401/403 (an unknown, expired or used
+  /// registration token), InvalidArgument for 422 (e.g. no name), each carrying the server's
+  /// message; Internal when a 2xx answer has no token.
+  core::Result<Registration> Register(const RegisterRequest& request);
 
  private:
   /// Sends `request` with retries; returns the first 2xx reply or the error. `budget` (0 =
   /// none) bounds the whole call: attempts end within it and no wait runs past it.
+  /// `authorize`: send the executor token as the bearer.
   core::Result<HttpReply> Call(HttpRequest request, const backend::CancelToken* cancel,
-                               std::chrono::milliseconds budget = {});
+                               std::chrono::milliseconds budget = {}, bool authorize = true);
 
   Transport& transport_;
   std::string token_;

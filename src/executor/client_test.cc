@@ -248,15 +248,65 @@ TEST(ProtocolClientTest, CacheAndArtifactCalls) {
   EXPECT_EQ(t.requests()[3].content_type, "application/zip");
 }
 
-TEST(ProtocolClientTest, RegisterExchangesTheToken) {
-  FakeTransport t(Script({FakeTransport::Reply(201, R"({"id":4,"token":"exec-token"})")}));
-  ProtocolClient client(t, "", RecordingPolicy(nullptr));
-  auto reg = client.Register("reg-token", "box", {"linux"}, "0.1.0", 2);
+RegisterRequest GpuBox() {
+  RegisterRequest r;
+  r.registration_token = "reg-token";
+  r.name = "box";
+  r.labels = {"self-hosted", "linux", "x64", "gpu"};
+  r.version = "0.1.0";
+  r.capacity = 2;
+  return r;
+}
+
+TEST(ProtocolClientTest, RegisterSendsTheRegistrationTokenInTheBodyAndReadsTheExecutorToken) {
+  FakeTransport t(Script({FakeTransport::Reply(201, R"({"id":4,"token":"gne_exec"})")}));
+  // A client that already holds an executor token must not send it along.
+  ProtocolClient client(t, "gne_old", RecordingPolicy(nullptr));
+  auto reg = client.Register(GpuBox());
   ASSERT_TRUE(reg.ok()) << reg.status().ToString();
-  EXPECT_EQ(reg->token, "exec-token");
-  EXPECT_EQ(reg->id, "4");
-  EXPECT_TRUE(t.requests()[0].headers.empty());
-  EXPECT_EQ(Body(t.requests()[0])["token"], "reg-token");
+  EXPECT_EQ(reg->token, "gne_exec");
+  EXPECT_EQ(reg->id, 4);
+  ASSERT_EQ(t.requests().size(), 1u);
+  const HttpRequest sent = t.requests()[0];
+  EXPECT_EQ(sent.method, "POST");
+  EXPECT_EQ(sent.path, "/api/v1/executor/register");
+  EXPECT_EQ(sent.content_type, "application/json");
+  EXPECT_TRUE(sent.headers.empty());
+  EXPECT_EQ(Body(sent), nlohmann::json::parse(R"({"token":"reg-token","name":"box",
+      "labels":["self-hosted","linux","x64","gpu"],"version":"0.1.0","capacity":2})"));
+}
+
+TEST(ProtocolClientTest, ARejectedRegistrationCarriesTheServersMessageAndIsNotRetried) {
+  FakeTransport t(Script({FakeTransport::Reply(
+      401, R"({"error":{"code":"unauthorized","message":"the registration token expired"}})")}));
+  ProtocolClient client(t, "", RecordingPolicy(nullptr));
+  auto reg = client.Register(GpuBox());
+  ASSERT_FALSE(reg.ok());
+  EXPECT_EQ(reg.status().code(), core::StatusCode::kPermissionDenied);
+  EXPECT_NE(reg.status().message().find("the registration token expired"), std::string::npos)
+      << reg.status().message();
+  EXPECT_EQ(t.requests().size(), 1u);
+}
+
+TEST(ProtocolClientTest, AnInvalidRegistrationNamesTheField) {
+  FakeTransport t(Script({FakeTransport::Reply(
+      422, R"({"error":{"code":"invalid","message":"name is required","field":"name"}})")}));
+  ProtocolClient client(t, "", RecordingPolicy(nullptr));
+  RegisterRequest request = GpuBox();
+  request.name.clear();
+  auto reg = client.Register(request);
+  ASSERT_FALSE(reg.ok());
+  EXPECT_EQ(reg.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_NE(reg.status().message().find("name is required (field name)"), std::string::npos)
+      << reg.status().message();
+}
+
+TEST(ProtocolClientTest, ARegistrationAnswerWithoutATokenIsAnError) {
+  FakeTransport t(Script({FakeTransport::Reply(201, R"({"id":4})")}));
+  ProtocolClient client(t, "", RecordingPolicy(nullptr));
+  auto reg = client.Register(GpuBox());
+  ASSERT_FALSE(reg.ok());
+  EXPECT_EQ(reg.status().code(), core::StatusCode::kInternal);
 }
 
 TEST(ProtocolClientTest, TimestampsAreRfc3339WithMilliseconds) {

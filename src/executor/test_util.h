@@ -22,8 +22,18 @@ namespace gantry::executor::testing {
 class FakeTransport : public Transport {
  public:
   using Handler = std::function<core::Result<HttpReply>(const HttpRequest&)>;
+  /// A handler that also sees the request's cancel token (may be nullptr), e.g. to hold a
+  /// lease long-poll until it fires, as the real transports do.
+  using CancellableHandler =
+      std::function<core::Result<HttpReply>(const HttpRequest&, const backend::CancelToken*)>;
 
   explicit FakeTransport(Handler handler = nullptr) : handler_(std::move(handler)) {}
+  /// A transport answering with `handler`.
+  static std::unique_ptr<FakeTransport> WithCancel(CancellableHandler handler) {
+    auto t = std::make_unique<FakeTransport>();
+    t->cancellable_ = std::move(handler);
+    return t;
+  }
 
   core::Result<HttpReply> Send(const HttpRequest& request,
                                const backend::CancelToken* cancel) override {
@@ -33,6 +43,7 @@ class FakeTransport : public Transport {
     }
     cv_.notify_all();
     if (cancel != nullptr && cancel->cancelled()) return core::Status::Cancelled("cancelled");
+    if (cancellable_) return cancellable_(request, cancel);
     if (!handler_) return Reply(200, "{}");
     return handler_(request);
   }
@@ -69,6 +80,7 @@ class FakeTransport : public Transport {
 
  private:
   Handler handler_;
+  CancellableHandler cancellable_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<HttpRequest> requests_;

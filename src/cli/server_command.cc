@@ -56,6 +56,9 @@ constexpr Setting kSettings[] = {
      "where the embedded executor's jobs get their workspaces (default DATA/work)"},
     {"lease-seconds", "GANTRY_LEASE_SECONDS",
      "a job whose executor sends no heartbeat for this long fails (default 60)"},
+    {"lease-ack-seconds", "GANTRY_LEASE_ACK_SECONDS",
+     "a job whose executor never acknowledges its lease within this long is queued again "
+     "(default 15)"},
     {"max-body", "GANTRY_MAX_BODY", "largest request body in bytes (default 268435456)"},
     {"http-workers", "GANTRY_HTTP_WORKERS", "threads that serve requests (default 16)"},
     {"login-attempts", "GANTRY_LOGIN_ATTEMPTS",
@@ -96,6 +99,7 @@ void ServerCommands::Register(CLI::App& app) {
   opt("executor-capacity", config_.executor_capacity)->check(CLI::NonNegativeNumber);
   opt("executor-work-dir", config_.executor_work_dir);
   opt("lease-seconds", config_.lease_seconds)->check(CLI::Range(5, 3600));
+  opt("lease-ack-seconds", config_.lease_ack_seconds)->check(CLI::Range(1, 3600));
   opt("max-body", config_.max_body_bytes)->check(CLI::Range(int64_t{1024}, int64_t{1} << 40));
   opt("http-workers", config_.http_workers)->check(CLI::Range(2, 1024));
   opt("login-attempts", config_.login_attempts)->check(CLI::Range(1, 100000));

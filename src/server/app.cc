@@ -76,6 +76,7 @@ class App : public ServerApp {
     ctx_.now_ms = NowMs;
     SchedulerOptions so;
     so.lease_seconds = config.lease_seconds;
+    so.lease_ack_seconds = config.lease_ack_seconds;
     scheduler_ = std::make_unique<Scheduler>(ctx_, so);
     ctx_.scheduler = scheduler_.get();
     triggerer_ = std::make_unique<Triggerer>(ctx_);

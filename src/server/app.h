@@ -23,6 +23,7 @@ struct ServerConfig {
   bool embedded_executor = true;
   int executor_capacity = 0;  // 0 = the number of CPUs
   int lease_seconds = 60;
+  int lease_ack_seconds = 15;
   int64_t max_body_bytes = int64_t{256} * 1024 * 1024;
   int http_workers = 16;
   int login_attempts = 10;        // per account and per address, per 5 minutes

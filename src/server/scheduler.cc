@@ -436,7 +436,11 @@ core::Result<std::optional<LeasedJob>> Scheduler::Lease(const store::Executor& e
       request.executor = executor.name;
       request.lease_id = crypto::RandomHex(16);
       request.now = ctx_.now_ms();
-      request.expires_at = request.now + int64_t{options_.lease_seconds} * 1000;
+      // Until its first heartbeat the lease lasts the acknowledgement window only, and an
+      // expiry at exactly started_at + that window means it was never acknowledged.
+      request.expires_at =
+          request.now +
+          int64_t{std::min(options_.lease_ack_seconds, options_.lease_seconds)} * 1000;
       auto leased = ctx_.store->LeaseJob(candidates, request);
       if (!leased.ok()) return leased.status();
       if (leased.value()) {
@@ -534,7 +538,25 @@ void Scheduler::ExpireLoop() {
     if (stop_) break;
     auto expired = ctx_.store->ListExpiredLeases(ctx_.now_ms());
     if (!expired.ok()) continue;
+    const int64_t ack_ms =
+        int64_t{std::min(options_.lease_ack_seconds, options_.lease_seconds)} * 1000;
     for (const store::Job& job : expired.value()) {
+      if (job.lease_expires_at == job.started_at + ack_ms) {
+        // Never acknowledged: nothing of it ran. Back to the queue for any executor.
+        store::Job again = job;
+        again.status = "queued";
+        again.executor.clear();
+        again.lease_id.clear();
+        again.lease_expires_at = 0;
+        again.started_at = 0;
+        if (ctx_.store->UpdateJob(again).ok()) {
+          std::cerr << "gantry server: job " << job.id << " was leased to '" << job.executor
+                    << "', which never acknowledged it: queued again\n";
+          ctx_.notifier->Publish("queue");
+          ctx_.notifier->Publish("run:" + std::to_string(job.run_id));
+        }
+        continue;
+      }
       (void)CompleteRow(
           job, "failure",
           "the executor '" + job.executor + "' stopped answering: its lease on the job expired");

@@ -26,6 +26,10 @@ namespace gantry::server {
 struct SchedulerOptions {
   /// A lease not renewed within this time expires and its job fails.
   int lease_seconds = 60;
+  /// A new lease must be acknowledged (its first heartbeat) within this time; one that is not
+  /// (the executor went away while its long-poll was being answered) puts the job back in the
+  /// queue instead of failing it.
+  int lease_ack_seconds = 15;
 };
 
 /// A job handed to an executor.

@@ -147,5 +147,125 @@ jobs:
   EXPECT_EQ(WaitRun(u, run["id"].get<int64_t>()).value("conclusion", ""), "success");
 }
 
+TEST(ServerExecutorsTest, ALeaseNeverAcknowledgedIsQueuedAgain) {
+  std::string dir = TempDir("ack");
+  ServerProcess server;
+  server.Start(dir + "/data", TestDatabase("gantry_ack_test"),
+               {"--embedded-executor=false", "--lease-ack-seconds", "2"});
+  std::string url = server.url();
+  User admin = SignUp(url, "ack");  // the first user: an admin
+  Project p = MakeProject(admin, "ack", {{".github/workflows/one.yml", R"(on: workflow_dispatch
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo one
+)"}},
+                          url);
+  HttpReply d = Http("POST", url + "/api/v1/projects/" + p.name + "/workflows/one.yml/dispatches",
+                     "{}", admin.Auth());
+  ASSERT_EQ(d.status, 201) << d.body;
+  HttpReply rt = Http("POST", url + "/api/v1/executors/registration-tokens", "{}", admin.Auth());
+  HttpReply reg = Http("POST", url + "/api/v1/executor/register",
+                       json{{"token", rt.Json().value("token", "")},
+                            {"name", "away"},
+                            {"labels", {"self-hosted", "linux", "x64"}}}
+                           .dump());
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  std::vector<std::string> auth = {"Authorization: Bearer " + reg.Json().value("token", "")};
+  std::string ask = json{{"capacity", 1}, {"wait_seconds", 5}}.dump();
+  HttpReply first = Http("POST", url + "/api/v1/executor/lease", ask, auth);
+  ASSERT_EQ(first.status, 200) << first.body;
+  int64_t job = first.Json()["job"].value("id", 0);
+  // No heartbeat: the executor went away. The job is queued again, not failed...
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  HttpReply second = Http("POST", url + "/api/v1/executor/lease", ask, auth);
+  ASSERT_EQ(second.status, 200) << second.body << "\n" << Sh("cat " + dir + "/data/server.log");
+  EXPECT_EQ(second.Json()["job"].value("id", 0), job);
+  std::string lease = second.Json().value("lease_id", "");
+  EXPECT_NE(lease, first.Json().value("lease_id", ""));
+  // ...and the old lease is no longer good, the new one is.
+  std::string jobs = url + "/api/v1/executor/jobs/" + std::to_string(job);
+  EXPECT_EQ(Http("POST", jobs + "/heartbeat",
+                 json{{"lease_id", first.Json().value("lease_id", "")}}.dump(), auth)
+                .status,
+            409);
+  EXPECT_EQ(Http("POST", jobs + "/heartbeat", json{{"lease_id", lease}}.dump(), auth).status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // acknowledged: it stays leased
+  EXPECT_EQ(Http("POST", jobs + "/complete",
+                 json{{"lease_id", lease}, {"conclusion", "success"}}.dump(), auth)
+                .status,
+            200);
+  EXPECT_EQ(WaitRun(admin, d.Json()["runs"][0].get<int64_t>(), 30, url).value("conclusion", ""),
+            "success");
+  server.Stop();
+}
+
+TEST(ServerExecutorsTest, GantryExecutorRegistersRunsLabelledJobsAndDrainsOnSigterm) {
+  std::string dir = TempDir("remote");
+  ServerProcess server;
+  server.Start(dir + "/data", TestDatabase("gantry_remote_test"), {"--embedded-executor=false"});
+  std::string url = server.url();
+  User admin = SignUp(url, "remote");
+  std::string marker = dir + "/started";
+  Project p = MakeProject(admin, "remote", {{".github/workflows/gpu.yml", R"(on: workflow_dispatch
+jobs:
+  train:
+    runs-on: [self-hosted, gpu]
+    steps:
+      - run: touch )" + marker + R"(; sleep 2; echo "trained on $RUNNER_OS"
+)"}},
+                          url);
+  std::string token =
+      Http("POST", url + "/api/v1/executors/registration-tokens", "{}", admin.Auth())
+          .Json()
+          .value("token", "");
+  std::string config = dir + "/executor.yml";
+  std::string registered =
+      Sh(std::string(GANTRY_BINARY) + " executor register --url " + url + " --token " + token +
+         " --name box-1 --labels gpu --config " + config + " 2>&1");
+  EXPECT_THAT(registered, HasSubstr("box-1"));
+  EXPECT_THAT(registered, ::testing::Not(HasSubstr("gne_")));  // the token is never printed
+  ASSERT_TRUE(fs::exists(config)) << registered;
+  EXPECT_EQ(fs::status(config).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::string log = dir + "/executor.log";
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::string work = dir + "/work";
+    ::execl(GANTRY_BINARY, GANTRY_BINARY, "executor", "run", "--config", config.c_str(),
+            "--work-dir", work.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  HttpReply d = Http("POST", url + "/api/v1/projects/" + p.name + "/workflows/gpu.yml/dispatches",
+                     "{}", admin.Auth());
+  ASSERT_EQ(d.status, 201) << d.body;
+  for (int i = 0; i < 600 && !fs::exists(marker); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(fs::exists(marker)) << Sh("cat " + dir + "/executor.log");
+  // The list shows it online with its job; SIGTERM lets the job finish, then it exits 0.
+  json list = Http("GET", url + "/api/v1/executors", "", admin.Auth()).Json();
+  ASSERT_EQ(list["executors"].size(), 1u) << list.dump();
+  EXPECT_EQ(list["executors"][0].value("state", ""), "online");
+  EXPECT_EQ(list["executors"][0]["jobs"].size(), 1u) << list.dump();
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n"
+                                                             << Sh("cat " + dir + "/executor.log");
+  json run = WaitRun(admin, d.Json()["runs"][0].get<int64_t>(), 30, url);
+  EXPECT_EQ(run.value("conclusion", ""), "success") << run.dump(2);
+  const json* train = JobNamed(run, "train");
+  ASSERT_NE(train, nullptr);
+  EXPECT_EQ(train->value("executor", ""), "box-1");
+  EXPECT_THAT(JobLog(admin, *train, url), HasSubstr("trained on Linux"));
+  server.Stop();
+}
+
 }  // namespace
 }  // namespace gantry::testing

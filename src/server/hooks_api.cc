@@ -218,14 +218,18 @@ void Triggerer::Start() {
   thread_ = std::thread([this] {
     while (!stop_) {
       Tick(ctx_.now_ms());
-      for (int i = 0; i < 10 && !stop_; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::unique_lock<std::mutex> lock(stop_mu_);
+      stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_.load(); });
     }
   });
 }
 
 void Triggerer::Stop() {
-  stop_ = true;
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 

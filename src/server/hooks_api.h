@@ -5,7 +5,9 @@
 // projects without webhooks and fires `schedule:` crons.
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "server/api.h"
@@ -31,6 +33,8 @@ class Triggerer {
 
   ApiContext& ctx_;
   std::atomic<bool> stop_{false};
+  std::mutex stop_mu_;  // with stop_cv_: Stop() wakes the once-a-second tick at once
+  std::condition_variable stop_cv_;
   std::thread thread_;
   int64_t last_minute_ = 0;
   std::map<store::Id, int64_t> next_poll_;

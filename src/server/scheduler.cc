@@ -105,7 +105,11 @@ core::Status Scheduler::Start() {
 }
 
 void Scheduler::Stop() {
-  stop_ = true;
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
   if (expire_thread_.joinable()) expire_thread_.join();
 }
 
@@ -532,8 +536,9 @@ core::Status Scheduler::Complete(store::Id job_id, const std::string& lease_id,
 
 void Scheduler::ExpireLoop() {
   while (!stop_) {
-    for (int i = 0; i < 10 && !stop_; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    {
+      std::unique_lock<std::mutex> lock(stop_mu_);
+      stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_.load(); });
     }
     if (stop_) break;
     auto expired = ctx_.store->ListExpiredLeases(ctx_.now_ms());

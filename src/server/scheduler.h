@@ -8,6 +8,7 @@
 // ("the server stopped while the job ran") and the run goes on.
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -97,6 +98,8 @@ class Scheduler {
   int64_t leases_ = 0;                                    // guarded by mu_
   bool trim_pending_ = false;  // a run ended since the last malloc_trim; guarded by mu_
   std::atomic<bool> stop_{false};
+  std::mutex stop_mu_;  // with stop_cv_: Stop() wakes the once-a-second expiry check at once
+  std::condition_variable stop_cv_;
   std::thread expire_thread_;
 };
 

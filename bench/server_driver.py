@@ -17,7 +17,7 @@
       started N times from here; prints the median from before the start to the stamp (the
       part of "webhook -> step started" that is the step's own shell and `date` starting).
 """
-import hashlib, hmac, http.client, json, subprocess, sys, threading, time, urllib.parse
+import hashlib, hmac, http.client, json, os, subprocess, sys, threading, time, urllib.parse
 
 ZERO = "0" * 40
 
@@ -135,11 +135,7 @@ def throughput(url, token, project, secret, bare, n, clients):
                 ids.extend(got)
 
     t0 = time.time_ns()
-    threads = [threading.Thread(target=send, args=(p,)) for p in per]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_parallel(send, per)
     t_queued = time.time_ns()
     c = Conn(url, token)
     failed = 0
@@ -155,38 +151,46 @@ def throughput(url, token, project, secret, bare, n, clients):
           f"all_completed_s={elapsed:.2f} runs_per_s={len(ids) / elapsed:.1f}")
 
 
-def floor(stamp, n):
-    import os, tempfile
-    with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as f:
-        f.write(f"date +%s%N > {stamp}\n")
-    v = []
-    for _ in range(n):
-        t0 = time.time_ns()
-        subprocess.run(["bash", "-e", f.name], check=True)
-        with open(stamp) as s:
-            v.append((int(s.read().strip()) - t0) / 1e6)
-    os.unlink(f.name)
-    print(f"floor median_ms={pct(v, 50):.2f} p99_ms={pct(v, 99):.2f} min_ms={min(v):.2f}")
-
-
-def spawns(n, clients):
-    import os, tempfile
-    with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as f:
-        f.write("true\n")
-    per = [n // clients + (k < n % clients) for k in range(clients)]
-
-    def run(count):
-        for _ in range(count):
-            subprocess.run(["bash", "-e", f.name], check=True)
-
-    t0 = time.time_ns()
-    threads = [threading.Thread(target=run, args=(c,)) for c in per]
+def in_parallel(work, parts):
+    """Runs work(part) for each of `parts` on a thread of its own; waits for all."""
+    threads = [threading.Thread(target=work, args=(p,)) for p in parts]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+
+
+def step_script(text):
+    """A step's script file (the caller removes it): `bash -e` runs it as the executor would."""
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as f:
+        f.write(text)
+    return f.name
+
+
+def floor(stamp, n):
+    script = step_script(f"date +%s%N > {stamp}\n")
+    v = []
+    for _ in range(n):
+        t0 = time.time_ns()
+        subprocess.run(["bash", "-e", script], check=True)
+        with open(stamp) as s:
+            v.append((int(s.read().strip()) - t0) / 1e6)
+    os.unlink(script)
+    print(f"floor median_ms={pct(v, 50):.2f} p99_ms={pct(v, 99):.2f} min_ms={min(v):.2f}")
+
+
+def spawns(n, clients):
+    script = step_script("true\n")
+
+    def run(count):
+        for _ in range(count):
+            subprocess.run(["bash", "-e", script], check=True)
+
+    t0 = time.time_ns()
+    in_parallel(run, [n // clients + (k < n % clients) for k in range(clients)])
     elapsed = (time.time_ns() - t0) / 1e9
-    os.unlink(f.name)
+    os.unlink(script)
     print(f"processes={n} clients={clients} elapsed_s={elapsed:.2f} per_s={n / elapsed:.1f}")
 
 

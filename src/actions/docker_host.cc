@@ -1,6 +1,5 @@
 #include "actions/docker_host.h"
 
-#include <poll.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -35,9 +34,7 @@ core::Result<std::string> LocalPort(const std::string& spec) {
 
 // Waits `ms` or until `cancel` fires; false when cancelled.
 bool Sleep(int ms, const backend::CancelToken& cancel) {
-  pollfd fd{cancel.wait_fd(), POLLIN, 0};
-  poll(&fd, 1, ms);
-  return !cancel.cancelled();
+  return cancel.SleepFor(std::chrono::milliseconds(ms));
 }
 
 // The last lines of a container's output, after `what` ("service 'db'") failed.

@@ -30,6 +30,8 @@ class CancelToken {
   bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
   /// A file descriptor that becomes readable once Cancel() was called (for poll()).
   int wait_fd() const { return pipe_[0]; }
+  /// Waits `d` or until Cancel() (a signal may end the wait early); false when cancelled.
+  bool SleepFor(std::chrono::milliseconds d) const;
 
  private:
   std::atomic<bool> cancelled_{false};

@@ -1,7 +1,10 @@
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
@@ -29,6 +32,12 @@ void CancelToken::Cancel() {
   ssize_t n = write(pipe_[1], "x", 1);
   (void)n;
   errno = saved_errno;
+}
+
+bool CancelToken::SleepFor(std::chrono::milliseconds d) const {
+  pollfd fd{wait_fd(), POLLIN, 0};
+  (void)poll(&fd, 1, static_cast<int>(std::min<int64_t>(d.count(), INT32_MAX)));
+  return !cancelled();
 }
 
 }  // namespace gantry::backend

@@ -1,7 +1,5 @@
 #include "executor/client.h"
 
-#include <poll.h>
-
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -31,9 +29,7 @@ bool RealSleep(milliseconds d, const backend::CancelToken* cancel) {
     }
     return true;
   }
-  pollfd p{cancel->wait_fd(), POLLIN, 0};
-  (void)poll(&p, 1, static_cast<int>(d.count()));
-  return !cancel->cancelled();
+  return cancel->SleepFor(d);
 }
 
 // The server's {"error":{"code","message","field"}}, as one line.

@@ -5,7 +5,8 @@
 #include <iostream>
 #include <thread>
 
-#include "server/labels.h"
+#include "core/strings.h"
+#include "engine/contexts.h"
 
 namespace gantry::server {
 
@@ -43,7 +44,10 @@ core::Result<std::unique_ptr<EmbeddedExecutor>> StartEmbeddedExecutor(ApiContext
   }
   row.name = "embedded";
   row.token_hash = crypto::Sha256Hex(token);
-  const std::vector<std::string> labels = {"self-hosted", "linux", MachineArchLabel()};
+  // The architecture label is runner.arch in lower case (x64, arm64, x86, arm), as GitHub
+  // labels its runners.
+  const std::vector<std::string> labels = {"self-hosted", "linux",
+                                           core::AsciiLower(engine::DetectRunner().arch)};
   row.labels = nlohmann::json(labels).dump();
   row.version = GANTRY_SERVER_VERSION;
   row.state = "online";

@@ -13,19 +13,13 @@
 #include "core/files.h"
 #include "server/git_backend.h"
 #include "server/libgit2.h"
+#include "workflow/reusable.h"
 
 namespace gantry::server {
 namespace {
 
 template <typename T>
 using Owned = std::unique_ptr<T, void (*)(T*)>;
-
-bool IsYaml(std::string_view f) {
-  auto ends = [&f](std::string_view s) {
-    return f.size() >= s.size() && f.compare(f.size() - s.size(), s.size(), s) == 0;
-  };
-  return ends(".yml") || ends(".yaml");
-}
 
 class Libgit2Backend : public GitBackend {
  public:
@@ -138,7 +132,8 @@ class Libgit2Backend : public GitBackend {
     for (size_t i = 0, n = git_->tree_entrycount(tree.get()); i < n; ++i) {
       const git_tree_entry* e = git_->tree_entry_byindex(tree.get(), i);
       std::string_view file = git_->tree_entry_name(e);
-      if (git_->tree_entry_type(e) != GIT_OBJECT_BLOB || !IsYaml(file)) continue;
+      if (git_->tree_entry_type(e) != GIT_OBJECT_BLOB || !workflow::IsWorkflowFileName(file))
+        continue;
       auto content = Blob(r, git_->tree_entry_id(e));
       if (!content.ok()) return content.status();
       files.emplace_back(dir + "/" + std::string(file), std::move(content).value());

@@ -5,6 +5,7 @@
 
 #include "core/subprocess.h"
 #include "server/git_backend.h"
+#include "workflow/reusable.h"
 
 namespace gantry::server {
 namespace {
@@ -19,13 +20,6 @@ std::vector<std::string> Lines(const std::string& text, char sep = '\n') {
     pos = end + 1;
   }
   return out;
-}
-
-bool IsYaml(const std::string& f) {
-  auto ends = [&f](std::string_view s) {
-    return f.size() >= s.size() && f.compare(f.size() - s.size(), s.size(), s) == 0;
-  };
-  return ends(".yml") || ends(".yaml");
 }
 
 class ProcessGitBackend : public GitBackend {
@@ -75,7 +69,7 @@ class ProcessGitBackend : public GitBackend {
       size_t sp1 = head.find(' ');
       size_t sp2 = sp1 == std::string::npos ? sp1 : head.find(' ', sp1 + 1);
       if (sp2 == std::string::npos || head.compare(sp1 + 1, sp2 - sp1 - 1, "blob") != 0) continue;
-      if (IsYaml(f)) blobs.emplace_back(f, head.substr(sp2 + 1));
+      if (workflow::IsWorkflowFileName(f)) blobs.emplace_back(f, head.substr(sp2 + 1));
     }
     std::sort(blobs.begin(), blobs.end());
     std::vector<std::pair<std::string, std::string>> files;

@@ -216,20 +216,15 @@ Triggerer::~Triggerer() { Stop(); }
 
 void Triggerer::Start() {
   thread_ = std::thread([this] {
-    while (!stop_) {
+    while (!stop_.cancelled()) {
       Tick(ctx_.now_ms());
-      std::unique_lock<std::mutex> lock(stop_mu_);
-      stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_.load(); });
+      stop_.SleepFor(std::chrono::seconds(1));
     }
   });
 }
 
 void Triggerer::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(stop_mu_);
-    stop_ = true;
-  }
-  stop_cv_.notify_all();
+  stop_.Cancel();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -4,12 +4,10 @@
 // HMAC-checked, replay-safe), manual dispatch, and the Triggerer thread that polls remotes of
 // projects without webhooks and fires `schedule:` crons.
 
-#include <atomic>
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <thread>
 
+#include "backend/backend.h"
 #include "server/api.h"
 
 namespace gantry::server {
@@ -32,9 +30,7 @@ class Triggerer {
   void Schedules(const store::Project& project, int64_t minute_ms);
 
   ApiContext& ctx_;
-  std::atomic<bool> stop_{false};
-  std::mutex stop_mu_;  // with stop_cv_: Stop() wakes the once-a-second tick at once
-  std::condition_variable stop_cv_;
+  backend::CancelToken stop_;  // Stop() also wakes the once-a-second tick
   std::thread thread_;
   int64_t last_minute_ = 0;
   std::map<store::Id, int64_t> next_poll_;

@@ -1,7 +1,5 @@
 #include "server/labels.h"
 
-#include <sys/utsname.h>
-
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -20,23 +18,17 @@ std::string List(const std::vector<std::string>& labels) {
 
 }  // namespace
 
-std::string MachineArchLabel() {
-  utsname u{};
-  std::string m = uname(&u) == 0 ? u.machine : "";
-  if (m == "aarch64" || m == "arm64") return "arm64";
-  if (m.rfind("arm", 0) == 0) return "arm";
-  if (m == "i386" || m == "i686") return "x86";
-  return "x64";
-}
-
-std::vector<std::string> LabelsFromJson(const std::string& json) {
+std::vector<std::string> LabelsOf(const nlohmann::json& array) {
   std::vector<std::string> out;
-  nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
-  if (!j.is_array()) return out;
-  for (const auto& v : j) {
+  if (!array.is_array()) return out;
+  for (const auto& v : array) {
     if (v.is_string() && !v.get<std::string>().empty()) out.push_back(v.get<std::string>());
   }
   return out;
+}
+
+std::vector<std::string> LabelsFromJson(const std::string& json) {
+  return LabelsOf(nlohmann::json::parse(json, nullptr, false));
 }
 
 bool ExecutorTakes(const std::vector<std::string>& executor_labels,

@@ -6,6 +6,7 @@
 // Linux labels (`ubuntu-latest`, `ubuntu-24.04`; `ubuntu-*-arm` on arm64 only), since it runs
 // such jobs the way a hosted runner would.
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -13,8 +14,8 @@
 
 namespace gantry::server {
 
-/// This machine's architecture as runner labels spell it: "x64", "arm64", "arm", "x86".
-std::string MachineArchLabel();
+/// The non-empty strings of `array` (anything else in it, or a non-array, gives none).
+std::vector<std::string> LabelsOf(const nlohmann::json& array);
 
 /// The labels of `json` (a JSON array of strings as stored in jobs.labels and
 /// executors.labels); malformed or empty text gives none.

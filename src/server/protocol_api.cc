@@ -8,6 +8,7 @@
 #include "core/files.h"
 #include "core/masker.h"
 #include "queue/notifier.h"
+#include "server/labels.h"
 #include "server/scheduler.h"
 
 namespace gantry::server {
@@ -89,13 +90,7 @@ Response Lease(ApiContext& ctx, Request& request, const store::Executor& executo
   seen.last_seen = ctx.now_ms();
   if (seen.state != "disabled") seen.state = "online";
   // The labels it serves with now (e.g. `gantry executor run` after an edit of its config).
-  if (body.contains("labels")) {
-    nlohmann::json labels = nlohmann::json::array();
-    for (const auto& l : body["labels"]) {
-      if (l.is_string() && !l.get<std::string>().empty()) labels.push_back(l);
-    }
-    seen.labels = Dump(labels);
-  }
+  if (body.contains("labels")) seen.labels = nlohmann::json(LabelsOf(body["labels"])).dump();
   (void)ctx.store->UpdateExecutor(seen);
   if (seen.state == "disabled") {
     // Held like an empty lease (no hot loop), answered early when an admin enables it.

@@ -105,11 +105,7 @@ core::Status Scheduler::Start() {
 }
 
 void Scheduler::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(stop_mu_);
-    stop_ = true;
-  }
-  stop_cv_.notify_all();
+  stop_.Cancel();
   if (expire_thread_.joinable()) expire_thread_.join();
 }
 
@@ -442,9 +438,7 @@ core::Result<std::optional<LeasedJob>> Scheduler::Lease(const store::Executor& e
       request.now = ctx_.now_ms();
       // Until its first heartbeat the lease lasts the acknowledgement window only, and an
       // expiry at exactly started_at + that window means it was never acknowledged.
-      request.expires_at =
-          request.now +
-          int64_t{std::min(options_.lease_ack_seconds, options_.lease_seconds)} * 1000;
+      request.expires_at = request.now + AckWindowMs();
       auto leased = ctx_.store->LeaseJob(candidates, request);
       if (!leased.ok()) return leased.status();
       if (leased.value()) {
@@ -473,7 +467,7 @@ core::Result<std::optional<LeasedJob>> Scheduler::Lease(const store::Executor& e
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || ctx_.notifier->shut_down() || stop_) {
+    if (left.count() <= 0 || ctx_.notifier->shut_down() || stop_.cancelled()) {
       return std::optional<LeasedJob>();
     }
     ctx_.notifier->Wait("queue", version, left);
@@ -535,16 +529,10 @@ core::Status Scheduler::Complete(store::Id job_id, const std::string& lease_id,
 }
 
 void Scheduler::ExpireLoop() {
-  while (!stop_) {
-    {
-      std::unique_lock<std::mutex> lock(stop_mu_);
-      stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_.load(); });
-    }
-    if (stop_) break;
+  while (stop_.SleepFor(std::chrono::seconds(1))) {
     auto expired = ctx_.store->ListExpiredLeases(ctx_.now_ms());
     if (!expired.ok()) continue;
-    const int64_t ack_ms =
-        int64_t{std::min(options_.lease_ack_seconds, options_.lease_seconds)} * 1000;
+    const int64_t ack_ms = AckWindowMs();
     for (const store::Job& job : expired.value()) {
       if (job.lease_expires_at == job.started_at + ack_ms) {
         // Never acknowledged: nothing of it ran. Back to the queue for any executor.

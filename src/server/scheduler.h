@@ -7,8 +7,7 @@
 // rebuilt by replaying its stored completions in order; jobs that were running are failed
 // ("the server stopped while the job ran") and the run goes on.
 
-#include <atomic>
-#include <condition_variable>
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "backend/backend.h"
 #include "server/api.h"
 #include "workflow/model.h"
 
@@ -87,6 +87,11 @@ class Scheduler {
   core::Status Recover(const store::Run& run);
   core::Status CompleteRow(store::Job row, const std::string& conclusion, const std::string& error);
   void ExpireLoop();
+  /// How long a new lease lasts until its first heartbeat (the lease's end then tells an
+  /// acknowledged lease from one that never was).
+  int64_t AckWindowMs() const {
+    return int64_t{std::min(options_.lease_ack_seconds, options_.lease_seconds)} * 1000;
+  }
   nlohmann::json Spec(ActiveRun& r, const store::Job& job);
 
   ApiContext& ctx_;
@@ -97,9 +102,7 @@ class Scheduler {
   std::map<std::string, int64_t> completed_;              // guarded by mu_: by conclusion
   int64_t leases_ = 0;                                    // guarded by mu_
   bool trim_pending_ = false;  // a run ended since the last malloc_trim; guarded by mu_
-  std::atomic<bool> stop_{false};
-  std::mutex stop_mu_;  // with stop_cv_: Stop() wakes the once-a-second expiry check at once
-  std::condition_variable stop_cv_;
+  backend::CancelToken stop_;  // Stop() also wakes the once-a-second expiry check
   std::thread expire_thread_;
 };
 

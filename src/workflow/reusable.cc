@@ -226,12 +226,9 @@ bool CheckWorkflowRef(const Text& uses, Reader& reader) {
                  "workflow-call");
     return false;
   }
-  auto yaml_file = [](std::string_view path) {
-    return path.ends_with(".yml") || path.ends_with(".yaml");
-  };
   bool ok = false;
   if (s.starts_with("./") || s.starts_with("$/")) {  // "$/": this repository, like "./"
-    ok = s.find('@') == std::string::npos && yaml_file(s);
+    ok = s.find('@') == std::string::npos && IsWorkflowFileName(s);
   } else {
     auto at = s.rfind('@');
     if (at != std::string::npos && at + 1 < s.size()) {
@@ -240,7 +237,7 @@ bool CheckWorkflowRef(const Text& uses, Reader& reader) {
       size_t first = path.find('/');
       size_t second = first == std::string_view::npos ? first : path.find('/', first + 1);
       ok = first != std::string_view::npos && first > 0 && second != std::string_view::npos &&
-           second > first + 1 && second + 1 < path.size() && yaml_file(path);
+           second > first + 1 && second + 1 < path.size() && IsWorkflowFileName(path);
     }
   }
   if (!ok) {

@@ -15,6 +15,12 @@
 
 namespace gantry::workflow {
 
+/// Whether `path` names a workflow file: it ends in ".yml" or ".yaml" (what GitHub reads in
+/// .github/workflows and accepts in a `uses:` call of a workflow).
+inline bool IsWorkflowFileName(std::string_view path) {
+  return path.ends_with(".yml") || path.ends_with(".yaml");
+}
+
 /// A GITHUB_TOKEN access level, ordered: none < read < write.
 enum class PermissionLevel { kNone, kRead, kWrite };
 

@@ -59,6 +59,19 @@ constexpr Setting kSettings[] = {
     {"lease-ack-seconds", "GANTRY_LEASE_ACK_SECONDS",
      "a job whose executor never acknowledges its lease within this long is queued again "
      "(default 15)"},
+    {"replica-id", "GANTRY_REPLICA_ID",
+     "this server's name among replicas sharing one database (default: made once and kept in "
+     "DATA/replica-id)"},
+    {"replica-claim-seconds", "GANTRY_REPLICA_CLAIM_SECONDS",
+     "a replica renews its claim on the runs it drives every third of this; runs of a replica "
+     "silent this long are taken over by another (default 15)"},
+    {"key-file", "GANTRY_KEY_FILE",
+     "the key that encrypts secrets (default DATA/server.key; replicas must share one)"},
+    {"storage-dir", "GANTRY_STORAGE_DIR",
+     "where artifacts and caches are stored (default DATA; replicas must share one)"},
+    {"requeue-labels", "GANTRY_REQUEUE_LABELS",
+     "comma-separated runs-on labels (e.g. spot) whose jobs are queued again, up to twice, when "
+     "their executor is lost, instead of failing"},
     {"max-body", "GANTRY_MAX_BODY", "largest request body in bytes (default 268435456)"},
     {"http-workers", "GANTRY_HTTP_WORKERS", "threads that serve requests (default 16)"},
     {"login-attempts", "GANTRY_LOGIN_ATTEMPTS",
@@ -100,6 +113,11 @@ void ServerCommands::Register(CLI::App& app) {
   opt("executor-work-dir", config_.executor_work_dir);
   opt("lease-seconds", config_.lease_seconds)->check(CLI::Range(5, 3600));
   opt("lease-ack-seconds", config_.lease_ack_seconds)->check(CLI::Range(1, 3600));
+  opt("replica-id", config_.replica_id);
+  opt("replica-claim-seconds", config_.replica_claim_seconds)->check(CLI::Range(3, 3600));
+  opt("key-file", config_.key_file);
+  opt("storage-dir", config_.storage_dir);
+  opt("requeue-labels", config_.requeue_labels);
   opt("max-body", config_.max_body_bytes)->check(CLI::Range(int64_t{1024}, int64_t{1} << 40));
   opt("http-workers", config_.http_workers)->check(CLI::Range(2, 1024));
   opt("login-attempts", config_.login_attempts)->check(CLI::Range(1, 100000));

@@ -24,11 +24,16 @@ void Heartbeat::Loop(int lease_seconds, int heartbeat_seconds) {
   using Clock = std::chrono::steady_clock;
   Clock::time_point last_ok = Clock::now();
   std::unique_lock lock(mu_);
+  // The first beat goes at once: it acknowledges the lease before the job has done anything
+  // (a lease never acknowledged is queued again, so nothing of a job may run before it).
+  bool first = true;
   for (;;) {
     auto period = std::chrono::milliseconds(std::max(1, lease_seconds) * 1000);
     auto beat = heartbeat_seconds > 0
                     ? std::min(period / 3, std::chrono::milliseconds(heartbeat_seconds * 1000))
                     : period / 3;
+    if (first) beat = std::chrono::milliseconds(0);
+    first = false;
     if (cv_.wait_for(lock, beat, [this] { return done_; })) return;
     lock.unlock();
     auto reply = client_.Heartbeat(job_, lease_id_, period / 3);

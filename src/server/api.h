@@ -31,6 +31,7 @@ class GitMirrors;
 struct ApiConfig {
   std::string base_url;  // "http://127.0.0.1:8080" (external URL for webhook_url, html links)
   std::string data_dir;
+  std::string storage_dir;  // artifacts and caches (shared by replicas)
   bool signup_open = true;
   int64_t session_ttl_ms = int64_t{30} * 24 * 3600 * 1000;
 };

@@ -5,9 +5,13 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
+#include "core/files.h"
+#include "core/strings.h"
 #include "queue/notifier.h"
 #include "server/api.h"
 #include "server/auth_api.h"
@@ -29,6 +33,22 @@ int64_t NowMs() {
       .count();
 }
 
+// This server's name among replicas: --replica-id, or one made on the first start and kept in
+// the data directory, so a restarted replica finds the runs it drove.
+core::Result<std::string> ReplicaId(const ServerConfig& config) {
+  if (!config.replica_id.empty()) return config.replica_id;
+  const std::string path = config.data_dir + "/replica-id";
+  std::ifstream in(path);
+  std::string kept;
+  std::getline(in, kept);
+  if (!core::TrimSpace(kept).empty()) return std::string(core::TrimSpace(kept));
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  std::string id = std::string(host) + "-" + crypto::RandomHex(4);
+  if (auto s = core::WriteFileAtomically(path, id + "\n"); !s.ok()) return s;
+  return id;
+}
+
 class App : public ServerApp {
  public:
   ~App() override { Shutdown(); }
@@ -46,8 +66,10 @@ class App : public ServerApp {
                                            "': " + ec.message());
     }
     if (auto s = crypto::Init(); !s.ok()) return s;
-    auto box = crypto::SecretBox::LoadOrCreate(config.data_dir + "/server.key");
-    if (!box.ok()) return box.status();
+    auto box = crypto::SecretBox::LoadOrCreate(
+        config.key_file.empty() ? config.data_dir + "/server.key" : config.key_file);
+    if (!box.ok())
+      return core::Status(box.status().code(), "--key-file: " + box.status().message());
     box_ = std::make_unique<crypto::SecretBox>(std::move(box).value());
     std::string db =
         config.database.empty() ? "sqlite://" + config.data_dir + "/gantry.db" : config.database;
@@ -58,6 +80,12 @@ class App : public ServerApp {
     store_ = std::move(store).value();
     notifier_ = std::make_unique<queue::MemoryNotifier>();
     mirrors_ = std::make_unique<GitMirrors>(config.data_dir + "/git", MakeGitBackend);
+    mirrors_->SetOrigins(
+        [this](const std::string& owner, const std::string& name) -> core::Result<std::string> {
+          auto p = store_->GetProjectByName(owner, name);
+          if (!p.ok()) return p.status();
+          return p.value().repository;
+        });
     RateLimiterOptions per_user;
     per_user.max_attempts = config.login_attempts;
     per_user.window_ms = 300000;
@@ -72,11 +100,21 @@ class App : public ServerApp {
     ctx_.login_by_user = login_by_user_.get();
     ctx_.login_by_address = login_by_address_.get();
     ctx_.config.data_dir = config.data_dir;
+    ctx_.config.storage_dir = config.storage_dir.empty() ? config.data_dir : config.storage_dir;
     ctx_.config.signup_open = config.signup_open;
     ctx_.now_ms = NowMs;
     SchedulerOptions so;
     so.lease_seconds = config.lease_seconds;
     so.lease_ack_seconds = config.lease_ack_seconds;
+    auto replica = ReplicaId(config);
+    if (!replica.ok()) return replica.status();
+    so.replica_id = replica.value();
+    so.owner_seconds = config.replica_claim_seconds;
+    std::istringstream labels(config.requeue_labels);
+    for (std::string label; std::getline(labels, label, ',');) {
+      label = std::string(core::TrimSpace(label));
+      if (!label.empty()) so.requeue_labels.push_back(label);
+    }
     scheduler_ = std::make_unique<Scheduler>(ctx_, so);
     ctx_.scheduler = scheduler_.get();
     triggerer_ = std::make_unique<Triggerer>(ctx_);

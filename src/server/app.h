@@ -28,6 +28,12 @@ struct ServerConfig {
   int http_workers = 16;
   int login_attempts = 10;        // per account and per address, per 5 minutes
   std::string executor_work_dir;  // default: data_dir/work
+  // Several replicas on one database (docs/scale-out.md).
+  std::string replica_id;      // default: made once and kept in data_dir/replica-id
+  std::string key_file;        // default: data_dir/server.key (replicas share one)
+  std::string storage_dir;     // artifacts and caches; default: data_dir (replicas share one)
+  std::string requeue_labels;  // comma-separated: their jobs are queued again when lost
+  int replica_claim_seconds = 15;
 };
 
 class ServerApp {

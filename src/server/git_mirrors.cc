@@ -64,7 +64,27 @@ core::Status GitMirrors::Create(const std::string& owner, const std::string& nam
   return core::Status::Ok();
 }
 
+void GitMirrors::Ensure(const std::string& owner, const std::string& name) {
+  if (!origins_) return;
+  std::error_code ec;
+  if (std::filesystem::exists(PathFor(owner, name), ec)) return;
+  auto origin = origins_(owner, name);
+  if (!origin.ok()) return;
+  std::lock_guard<std::mutex> lock(LockFor(PathFor(owner, name) + "\ncreate"));
+  if (std::filesystem::exists(PathFor(owner, name), ec)) return;
+  (void)Create(owner, name, origin.value());
+}
+
+bool GitMirrors::FetchMissing(const std::string& owner, const std::string& name,
+                              const std::string& sha) {
+  if (!origins_ || !IsFullSha(sha) || Backend().Resolve(PathFor(owner, name), sha).ok()) {
+    return false;
+  }
+  return Fetch(owner, name).ok();
+}
+
 core::Status GitMirrors::Fetch(const std::string& owner, const std::string& name) {
+  Ensure(owner, name);
   std::string path = PathFor(owner, name);
   bool maintain = false;
   {
@@ -115,11 +135,13 @@ void GitMirrors::Keep(const std::string& key, const std::string& content) {
 
 core::Result<std::string> GitMirrors::Resolve(const std::string& owner, const std::string& name,
                                               const std::string& ref) {
+  Ensure(owner, name);
   return Backend().Resolve(PathFor(owner, name), ref);
 }
 
 core::Result<std::map<std::string, std::string>> GitMirrors::Refs(const std::string& owner,
                                                                   const std::string& name) {
+  Ensure(owner, name);
   return Backend().Refs(PathFor(owner, name));
 }
 
@@ -141,7 +163,11 @@ core::Result<std::vector<std::string>> GitMirrors::Workflows(const std::string& 
       return files;
     }
   }
+  Ensure(owner, name);
   auto found = Backend().YamlFiles(path, sha, ".github/workflows");
+  if (!found.ok() && FetchMissing(owner, name, sha)) {
+    found = Backend().YamlFiles(path, sha, ".github/workflows");
+  }
   if (!found.ok()) return found.status();
   std::vector<std::string> files;
   std::string list;
@@ -161,7 +187,10 @@ core::Result<std::string> GitMirrors::ReadFile(const std::string& owner, const s
   if (full) {
     if (auto hit = Cached(key)) return std::move(*hit);
   }
+  Ensure(owner, name);
   auto r = Backend().ReadFile(PathFor(owner, name), sha, path);
+  if (!r.ok() && FetchMissing(owner, name, sha))
+    r = Backend().ReadFile(PathFor(owner, name), sha, path);
   if (r.ok() && full) Keep(key, r.value());
   return r;
 }
@@ -170,12 +199,14 @@ core::Result<std::vector<std::string>> GitMirrors::ChangedFiles(const std::strin
                                                                 const std::string& name,
                                                                 const std::string& before,
                                                                 const std::string& after) {
+  Ensure(owner, name);
   return Backend().ChangedFiles(PathFor(owner, name), before, after);
 }
 
 core::Result<std::pair<std::string, std::string>> GitMirrors::CommitInfo(const std::string& owner,
                                                                          const std::string& name,
                                                                          const std::string& sha) {
+  Ensure(owner, name);
   return Backend().CommitInfo(PathFor(owner, name), sha);
 }
 

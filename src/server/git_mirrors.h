@@ -33,6 +33,13 @@ class GitMirrors {
   GitMirrors(const GitMirrors&) = delete;
   GitMirrors& operator=(const GitMirrors&) = delete;
 
+  /// Where a project's repository is (its clone URL). With it set, a mirror this server lacks
+  /// is cloned on first use, and a commit it lacks is fetched once: another replica received
+  /// the project's creation or the push.
+  using OriginFn =
+      std::function<core::Result<std::string>(const std::string& owner, const std::string& name)>;
+  void SetOrigins(OriginFn origins) { origins_ = std::move(origins); }
+
   /// What reads the mirrors: "libgit2" or "git".
   const char* backend_name() { return Backend().name(); }
 
@@ -83,7 +90,13 @@ class GitMirrors {
   /// (e.g. gc.autoPackLimit packs, as many small fetches leave).
   void Maintain(const std::string& path);
 
+  /// Clones the mirror when it is missing (SetOrigins).
+  void Ensure(const std::string& owner, const std::string& name);
+  /// Fetches when `sha` (a full one) is not in the mirror; true when it fetched.
+  bool FetchMissing(const std::string& owner, const std::string& name, const std::string& sha);
+
   std::string root_;
+  OriginFn origins_;
   GitBackend& Backend();
 
   std::function<std::unique_ptr<GitBackend>()> make_backend_;

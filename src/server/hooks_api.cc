@@ -252,6 +252,11 @@ void Triggerer::Poll(const store::Project& p) {
   for (const auto& [ref, sha] : refs.value()) {
     std::string before = last.value(ref, std::string(kZeroSha));
     if (before == sha) continue;
+    // Replicas poll too: the first to record this ref's move triggers its runs.
+    if (!ctx_.store->RecordDelivery(p.id, "poll:" + ref + ":" + before + ":" + sha, ctx_.now_ms())
+             .ok()) {
+      continue;
+    }
     TriggerEvent ev;
     ev.event = "push";
     ev.ref = ref;
@@ -295,6 +300,15 @@ void Triggerer::Schedules(const store::Project& p, int64_t minute_ms) {
       // Time zones other than UTC are left to a later change: they are evaluated as UTC.
       auto cron = workflow::ParseCron(entry.cron);
       if (!cron.ok() || !cron.value().Matches(t)) continue;
+      // Each replica's clock ticks this minute: the first to record it triggers the run.
+      if (!ctx_.store
+               ->RecordDelivery(
+                   p.id,
+                   "schedule:" + file + ":" + entry.cron + ":" + std::to_string(minute_ms / 60000),
+                   ctx_.now_ms())
+               .ok()) {
+        break;
+      }
       TriggerEvent ev;
       ev.event = "schedule";
       ev.ref = "refs/heads/" + p.default_branch;

@@ -186,7 +186,8 @@ Response Artifact(ApiContext& ctx, Request& request) {
     return Response::Error(422, "invalid", "artifact name must not contain '/' or '..'", "name");
   }
   std::string rel = "artifacts/" + std::to_string(job.run_id) + "/" + name + ".zip";
-  if (auto s = core::WriteFileAtomically(ctx.config.data_dir + "/" + rel, request.body); !s.ok()) {
+  if (auto s = core::WriteFileAtomically(ctx.config.storage_dir + "/" + rel, request.body);
+      !s.ok()) {
     return Response::Error(507, "storage", "cannot write the artifact: " + s.message());
   }
   store::Artifact a;
@@ -241,7 +242,7 @@ Response ArtifactGet(ApiContext& ctx, Request& request) {
   if (it == list.value().end()) {
     return Response::Error(404, "not_found", "no artifact named '" + name + "' in this run");
   }
-  std::ifstream in(ctx.config.data_dir + "/" + it->path, std::ios::binary);
+  std::ifstream in(ctx.config.storage_dir + "/" + it->path, std::ios::binary);
   if (!in) return Response::Error(404, "not_found", "the artifact's file is gone");
   Response r;
   r.content_type = "application/zip";
@@ -266,7 +267,7 @@ Response CacheGet(ApiContext& ctx, Request& request) {
   auto entry = ctx.store->FindCache(run.value().project_id, request.Query("key").value_or(""),
                                     restore, request.Query("version").value_or(""));
   if (!entry.ok()) return Response::NoContent();
-  std::ifstream in(ctx.config.data_dir + "/" + entry.value().path, std::ios::binary);
+  std::ifstream in(ctx.config.storage_dir + "/" + entry.value().path, std::ios::binary);
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   Response r;
   r.content_type = "application/octet-stream";
@@ -286,7 +287,8 @@ Response CachePut(ApiContext& ctx, Request& request) {
   std::string version = request.Query("version").value_or("");
   std::string rel = "caches/" + std::to_string(run.value().project_id) + "/" +
                     crypto::Sha256Hex(key + "\n" + version);
-  if (auto s = core::WriteFileAtomically(ctx.config.data_dir + "/" + rel, request.body); !s.ok()) {
+  if (auto s = core::WriteFileAtomically(ctx.config.storage_dir + "/" + rel, request.body);
+      !s.ok()) {
     return Response::Error(507, "storage", "cannot write the cache: " + s.message());
   }
   store::CacheEntry e{run.value().project_id,

@@ -152,16 +152,23 @@ std::vector<std::string> ReferencedSecrets(const std::string& yaml,
   return {names.begin(), names.end()};
 }
 
-nlohmann::json JobSecrets(ApiContext& ctx, store::Id project_id, const std::string& yaml,
-                          const workflow::Workflow& workflow, const std::string& job_id) {
+nlohmann::json SecretNames(const std::string& yaml, const workflow::Workflow& workflow,
+                           const std::string& job_id) {
   bool all = false;
   std::vector<std::string> wanted = ReferencedSecrets(yaml, workflow, job_id, &all);
+  if (all) return "*";
+  return wanted;
+}
+
+nlohmann::json JobSecrets(ApiContext& ctx, store::Id project_id, const nlohmann::json& names) {
   nlohmann::json out = nlohmann::json::object();
+  const bool all = names.is_string() && names.get<std::string>() == "*";
+  if (!all && (!names.is_array() || names.empty())) return out;
   auto secrets = ctx.store->ListSecrets(project_id);
   if (!secrets.ok()) return out;
   for (const store::Secret& s : secrets.value()) {
     // Secret names are case-insensitive, as on GitHub.
-    bool needed = all || std::find(wanted.begin(), wanted.end(), Lower(s.name)) != wanted.end();
+    bool needed = all || std::find(names.begin(), names.end(), Lower(s.name)) != names.end();
     if (!needed) continue;
     auto value = ctx.box->Open(s.ciphertext);
     if (!value.ok()) {

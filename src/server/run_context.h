@@ -35,8 +35,12 @@ std::vector<std::string> ReferencedSecrets(const std::string& yaml,
                                            const workflow::Workflow& workflow,
                                            const std::string& job_id, bool* all);
 
-/// The referenced secrets of the job, decrypted: {"NAME":"value"}.
-nlohmann::json JobSecrets(ApiContext& ctx, store::Id project_id, const std::string& yaml,
-                          const workflow::Workflow& workflow, const std::string& job_id);
+/// The names of the secrets a job references, as a job's stored spec keeps them: an array of
+/// lower-case names, or "*" for every secret.
+nlohmann::json SecretNames(const std::string& yaml, const workflow::Workflow& workflow,
+                           const std::string& job_id);
+
+/// The secrets `names` (SecretNames) lists, decrypted: {"NAME":"value"}.
+nlohmann::json JobSecrets(ApiContext& ctx, store::Id project_id, const nlohmann::json& names);
 
 }  // namespace gantry::server

@@ -361,7 +361,7 @@ Response ArtifactZip(ApiContext& ctx, Request& r, const Principal& who) {
   if (RequireProjectId(ctx, who, run.value().project_id, "viewer", &access)) {
     return Response::Error(404, "not_found", "no such artifact");
   }
-  std::ifstream in(ctx.config.data_dir + "/" + a.value().path, std::ios::binary);
+  std::ifstream in(ctx.config.storage_dir + "/" + a.value().path, std::ios::binary);
   if (!in) return Response::Error(410, "gone", "the artifact's file is gone");
   Response resp;
   resp.content_type = "application/zip";

@@ -78,7 +78,9 @@ struct Scheduler::ActiveRun {
   /// A re-run of failed jobs: the previous attempt's successful instances, by (job id,
   /// instance), carried into this attempt instead of running again.
   std::map<std::pair<std::string, int>, store::Job> carry;
-  bool in_progress = false;
+  /// Rows of this attempt known to be completed (applied to the state, or completed by it).
+  std::set<store::Id> completed;
+  int64_t since = 0;  // when this replica began driving it (ms)
   bool done = false;
 };
 
@@ -86,11 +88,16 @@ Scheduler::Scheduler(ApiContext& ctx, SchedulerOptions options) : ctx_(ctx), opt
 
 Scheduler::~Scheduler() { Stop(); }
 
+std::string Scheduler::EmbeddedLeasePrefix() const {
+  return "e" + crypto::Sha256Hex(options_.replica_id).substr(0, 8) + "-";
+}
+
 core::Status Scheduler::Start() {
-  auto active = ctx_.store->ListActiveRuns();
+  // This replica's runs from before a restart, and those no replica drives any more.
+  auto active = ctx_.store->ClaimRuns(options_.replica_id, ctx_.now_ms(), OwnerExpiry(), true);
   if (!active.ok()) return active.status();
   for (const store::Run& run : active.value()) {
-    if (auto s = Recover(run); !s.ok()) {
+    if (auto s = Recover(run, true); !s.ok()) {
       std::cerr << "gantry server: run " << run.id << " cannot be resumed: " << s.message() << "\n";
       store::Run failed = run;
       failed.status = "completed";
@@ -106,7 +113,12 @@ core::Status Scheduler::Start() {
 
 void Scheduler::Stop() {
   stop_.Cancel();
-  if (expire_thread_.joinable()) expire_thread_.join();
+  ctx_.notifier->Publish("advance");  // wakes the background loop
+  if (expire_thread_.joinable()) {
+    expire_thread_.join();
+    // Another replica may take this one's runs over at once.
+    (void)ctx_.store->RenewRunOwnership(options_.replica_id, 0);
+  }
 }
 
 size_t Scheduler::active_runs() const {
@@ -134,6 +146,7 @@ core::Status Scheduler::Build(const store::Run& run,
                               std::unique_ptr<ActiveRun>* out) {
   auto r = std::make_unique<ActiveRun>();
   r->run = run;
+  r->since = ctx_.now_ms();
   auto project = ctx_.store->GetProject(run.project_id);
   if (!project.ok()) return project.status();
   r->project = std::move(project).value();
@@ -176,6 +189,9 @@ core::Status Scheduler::Launch(const store::Run& run,
     std::lock_guard<std::mutex> g(mu_);
     runs_[run.id] = r;
   }
+  if (auto s = ctx_.store->SetRunOwner(run.id, options_.replica_id, OwnerExpiry()); !s.ok()) {
+    return s;
+  }
   r->state->Begin();
   return Advance(*r);
 }
@@ -198,6 +214,7 @@ core::Status Scheduler::Advance(ActiveRun& r) {
         auto stored = ctx_.store->UpsertJob(row);
         if (!stored.ok()) return stored.status();
         r.rows[d.id] = stored.value().id;
+        r.completed.insert(stored.value().id);
         if (stored.value().status != "completed") {
           store::Job done = stored.value();
           done.conclusion = engine::ConclusionName(d.report.conclusion);
@@ -223,12 +240,12 @@ core::Status Scheduler::Advance(ActiveRun& r) {
         done.completed_at = ctx_.now_ms();
         auto completed = ctx_.store->CompleteJob(done);
         if (completed.ok()) {
+          r.completed.insert(done.id);
           r.running.erase(d.id);
           (void)r.state->Finish(d.id, ReportOf(completed.value()));
         }
       } else if (row.value().status == "in_progress") {
-        std::lock_guard<std::mutex> g(mu_);
-        cancel_jobs_.insert(it->second);
+        (void)ctx_.store->RequestJobCancel(it->second);
       }
     }
     for (const engine::Runnable& one : r.state->TakeRunnable(-1)) {
@@ -245,6 +262,7 @@ core::Status Scheduler::Advance(ActiveRun& r) {
       row.labels = nlohmann::json(one.runs_on).dump();
       row.created_at = ctx_.now_ms();
       auto carried = r.carry.find({row.job_id, row.instance});
+      if (carried == r.carry.end()) row.spec = Spec(r, row).dump();
       if (carried != r.carry.end()) {
         const store::Job& prev = carried->second;
         row.started_at = prev.started_at;
@@ -263,6 +281,7 @@ core::Status Scheduler::Advance(ActiveRun& r) {
         done.executor = carried->second.executor;
         auto completed = ctx_.store->CompleteJob(done);
         if (!completed.ok()) return completed.status();
+        r.completed.insert(done.id);
         if (auto s = r.state->Finish(one.id, ReportOf(completed.value())); !s.ok()) return s;
         continue;
       }
@@ -275,6 +294,9 @@ core::Status Scheduler::Advance(ActiveRun& r) {
   if (r.state->Done() && !r.done) {
     r.done = true;
     engine::RunReport report = r.state->Report();
+    // As committed: another replica may have started or cancelled it.
+    auto fresh = ctx_.store->GetRun(r.run.id);
+    if (fresh.ok()) r.run = fresh.value();
     store::Run run = r.run;
     run.status = "completed";
     run.conclusion = report.cancelled || run.cancel_requested ? "cancelled"
@@ -318,17 +340,17 @@ std::string Scheduler::MetricsText() const {
 
 core::Status Scheduler::FinishRow(ActiveRun& r, const store::Job& row) {
   engine::InstanceId id{r.state->JobIndex(row.job_id), row.instance};
+  r.completed.insert(row.id);
   if (r.running.erase(id) == 0) return core::Status::Ok();  // finished already
   if (auto s = r.state->Finish(id, ReportOf(row)); !s.ok()) return s;
   {
     std::lock_guard<std::mutex> g(mu_);
-    cancel_jobs_.erase(row.id);
     ++completed_[row.conclusion];
   }
   return Advance(r);
 }
 
-core::Status Scheduler::Recover(const store::Run& run) {
+core::Status Scheduler::Recover(const store::Run& run, bool restarted) {
   auto project = ctx_.store->GetProject(run.project_id);
   if (!project.ok()) return project.status();
   auto workflow = LoadWorkflow(project.value(), run);
@@ -344,9 +366,11 @@ core::Status Scheduler::Recover(const store::Run& run) {
   auto jobs = ctx_.store->ListJobs(run.id, run.attempt);
   if (!jobs.ok()) return jobs.status();
   std::vector<store::Job> rows = std::move(jobs).value();
-  // Jobs that were running when the server stopped: their processes are gone.
+  // Jobs this replica's embedded executor ran when it stopped: their processes are gone.
+  // Those of other executors go on; a lost one's lease expires.
+  const std::string mine = EmbeddedLeasePrefix();
   for (store::Job& row : rows) {
-    if (row.status != "in_progress") continue;
+    if (!restarted || row.status != "in_progress" || row.lease_id.rfind(mine, 0) != 0) continue;
     row.conclusion = "failure";
     row.error = "the server stopped while the job ran";
     row.completed_at = ctx_.now_ms();
@@ -367,6 +391,7 @@ core::Status Scheduler::Recover(const store::Run& run) {
     // Rows the state itself ended (skipped ...) come back from Advance; the rest are
     // completions an executor (or the restart above) reported, replayed in their order.
     engine::InstanceId id{r->state->JobIndex(row->job_id), row->instance};
+    r->completed.insert(row->id);
     if (r->running.erase(id) == 0) continue;
     if (auto s = r->state->Finish(id, ReportOf(*row)); !s.ok()) return s;
     if (auto s = Advance(*r); !s.ok()) return s;
@@ -377,7 +402,11 @@ core::Status Scheduler::Recover(const store::Run& run) {
 core::Status Scheduler::Cancel(store::Id run_id) {
   if (auto s = ctx_.store->RequestCancel(run_id); !s.ok()) return s;
   auto r = Find(run_id);
-  if (!r) return core::Status::Ok();  // already completed
+  if (!r) {
+    // Completed, or driven by another replica: its owner applies the request.
+    ctx_.notifier->Publish("advance");
+    return core::Status::Ok();
+  }
   std::lock_guard<std::mutex> lock(r->mu);
   r->run.cancel_requested = true;
   r->state->CancelRun();
@@ -385,8 +414,12 @@ core::Status Scheduler::Cancel(store::Id run_id) {
 }
 
 core::Result<store::Run> Scheduler::Rerun(store::Id run_id, bool failed_only) {
-  if (Find(run_id)) {
-    return core::Status::InvalidArgument("the run is still in progress: cancel it first");
+  if (auto active = Find(run_id)) {
+    // It may be finishing right now (its last decisions are being committed).
+    std::lock_guard<std::mutex> lock(active->mu);
+    if (!active->done) {
+      return core::Status::InvalidArgument("the run is still in progress: cancel it first");
+    }
   }
   auto old = ctx_.store->GetRun(run_id);
   if (!old.ok()) return old.status();
@@ -401,6 +434,9 @@ core::Result<store::Run> Scheduler::Rerun(store::Id run_id, bool failed_only) {
   if (!workflow.ok()) return workflow.status();
   auto run = ctx_.store->NewAttempt(run_id);
   if (!run.ok()) return run.status();
+  if (auto s = ctx_.store->SetRunOwner(run_id, options_.replica_id, OwnerExpiry()); !s.ok()) {
+    return s;
+  }
   std::unique_ptr<ActiveRun> built;
   if (auto s = Build(run.value(), std::move(workflow).value(), &built); !s.ok()) return s;
   std::shared_ptr<ActiveRun> r(std::move(built));
@@ -434,7 +470,8 @@ core::Result<std::optional<LeasedJob>> Scheduler::Lease(const store::Executor& e
     if (!candidates.empty()) {
       store::LeaseRequest request;
       request.executor = executor.name;
-      request.lease_id = crypto::RandomHex(16);
+      request.lease_id =
+          (executor.name == "embedded" ? EmbeddedLeasePrefix() : "") + crypto::RandomHex(16);
       request.now = ctx_.now_ms();
       // Until its first heartbeat the lease lasts the acknowledgement window only, and an
       // expiry at exactly started_at + that window means it was never acknowledged.
@@ -443,24 +480,17 @@ core::Result<std::optional<LeasedJob>> Scheduler::Lease(const store::Executor& e
       if (!leased.ok()) return leased.status();
       if (leased.value()) {
         store::Job job = *leased.value();
-        auto r = Find(job.run_id);
-        if (!r) {
-          // A job of a run this server does not drive (cannot happen); fail it loudly.
-          (void)CompleteRow(job, "failure", "the server lost the job's run");
+        (void)ctx_.store->StartRun(job.run_id, ctx_.now_ms());
+        auto spec = LeaseSpec(job);
+        if (!spec.ok()) {
+          (void)CompleteRow(job, "failure", spec.status().message());
           continue;
-        }
-        std::lock_guard<std::mutex> lock(r->mu);
-        if (!r->in_progress && r->run.status == "queued") {
-          r->in_progress = true;
-          r->run.status = "in_progress";
-          r->run.started_at = ctx_.now_ms();
-          (void)ctx_.store->UpdateRun(r->run);
         }
         {
           std::lock_guard<std::mutex> g(mu_);
           ++leases_;
         }
-        LeasedJob out{job, Spec(*r, job)};
+        LeasedJob out{job, std::move(spec).value()};
         ctx_.notifier->Publish("run:" + std::to_string(job.run_id));
         return std::optional<LeasedJob>(std::move(out));
       }
@@ -477,12 +507,9 @@ core::Result<std::optional<LeasedJob>> Scheduler::Lease(const store::Executor& e
 core::Result<bool> Scheduler::Heartbeat(store::Id job_id, const std::string& lease_id) {
   int64_t expires = ctx_.now_ms() + int64_t{options_.lease_seconds} * 1000;
   if (auto s = ctx_.store->RenewLease(job_id, lease_id, expires); !s.ok()) return s;
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    if (cancel_jobs_.count(job_id) != 0) return true;
-  }
   auto job = ctx_.store->GetJob(job_id);
   if (!job.ok()) return job.status();
+  if (job.value().cancel_requested) return true;
   auto run = ctx_.store->GetRun(job.value().run_id);
   if (!run.ok()) return run.status();
   return run.value().cancel_requested;
@@ -496,7 +523,10 @@ core::Status Scheduler::CompleteRow(store::Job row, const std::string& conclusio
   auto done = ctx_.store->CompleteJob(row);
   if (!done.ok()) return done.status();
   auto r = Find(row.run_id);
-  if (!r) return core::Status::Ok();
+  if (!r) {
+    ctx_.notifier->Publish("advance");  // the run's owner is another replica
+    return core::Status::Ok();
+  }
   std::lock_guard<std::mutex> lock(r->mu);
   return FinishRow(*r, done.value());
 }
@@ -523,37 +553,28 @@ core::Status Scheduler::Complete(store::Id job_id, const std::string& lease_id,
   }
   ctx_.notifier->Publish("job:" + std::to_string(job_id));
   auto r = Find(row.run_id);
-  if (!r) return core::Status::Ok();
+  if (!r) {
+    ctx_.notifier->Publish("advance");  // the run's owner is another replica
+    return core::Status::Ok();
+  }
   std::lock_guard<std::mutex> lock(r->mu);
   return FinishRow(*r, done.value());
 }
 
 void Scheduler::ExpireLoop() {
-  while (stop_.SleepFor(std::chrono::seconds(1))) {
-    auto expired = ctx_.store->ListExpiredLeases(ctx_.now_ms());
-    if (!expired.ok()) continue;
-    const int64_t ack_ms = AckWindowMs();
-    for (const store::Job& job : expired.value()) {
-      if (job.lease_expires_at == job.started_at + ack_ms) {
-        // Never acknowledged: nothing of it ran. Back to the queue for any executor.
-        store::Job again = job;
-        again.status = "queued";
-        again.executor.clear();
-        again.lease_id.clear();
-        again.lease_expires_at = 0;
-        again.started_at = 0;
-        if (ctx_.store->UpdateJob(again).ok()) {
-          std::cerr << "gantry server: job " << job.id << " was leased to '" << job.executor
-                    << "', which never acknowledged it: queued again\n";
-          ctx_.notifier->Publish("queue");
-          ctx_.notifier->Publish("run:" + std::to_string(job.run_id));
-        }
-        continue;
-      }
-      (void)CompleteRow(
-          job, "failure",
-          "the executor '" + job.executor + "' stopped answering: its lease on the job expired");
+  int64_t renewed_at = ctx_.now_ms();
+  uint64_t seen = ctx_.notifier->Version("advance");
+  while (!stop_.cancelled()) {
+    // Once a second, or at once when another replica committed something for a run this one
+    // drives (with a notifier that reaches across replicas).
+    seen = ctx_.notifier->Wait("advance", seen, std::chrono::seconds(1));
+    if (stop_.cancelled()) break;
+    const int64_t now = ctx_.now_ms();
+    if (now - renewed_at >= int64_t{options_.owner_seconds} * 1000 / 3) {
+      if (ctx_.store->RenewRunOwnership(options_.replica_id, OwnerExpiry()).ok()) renewed_at = now;
     }
+    Sync();
+    ExpireLeases();
     // Once no run is active, what the runs allocated goes back to the system: glibc keeps
     // freed memory in each thread's arena (a burst of 1,000 runs left ~20 MB held, 5 MB used).
     bool idle = false;
@@ -566,9 +587,119 @@ void Scheduler::ExpireLoop() {
   }
 }
 
+void Scheduler::Sync() {
+  // Runs whose owner stopped renewing its claim (a replica that died) are taken over.
+  auto orphans = ctx_.store->ClaimRuns(options_.replica_id, ctx_.now_ms(), OwnerExpiry(), false);
+  if (orphans.ok()) {
+    for (const store::Run& run : orphans.value()) {
+      if (Find(run.id)) continue;
+      std::cerr << "gantry server: run " << run.id << " lost the replica driving it: this replica ("
+                << options_.replica_id << ") takes it over\n";
+      if (auto s = Recover(run, false); !s.ok()) {
+        std::cerr << "gantry server: run " << run.id << " cannot be taken over: " << s.message()
+                  << "\n";
+      }
+    }
+  }
+  // Completions and cancels other replicas committed for runs this one drives.
+  auto progress = ctx_.store->ListRunProgress(options_.replica_id);
+  if (!progress.ok()) return;
+  // A run this replica drives that the database no longer gives it (it went silent for a
+  // claim period and another replica took the run over) is left to its new owner.
+  std::set<store::Id> owned;
+  for (const store::RunProgress& p : progress.value()) owned.insert(p.run_id);
+  const int64_t settled = ctx_.now_ms() - int64_t{options_.owner_seconds} * 1000;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    for (auto it = runs_.begin(); it != runs_.end();) {
+      if (owned.count(it->first) == 0 && it->second->since < settled) {
+        std::cerr << "gantry server: run " << it->first
+                  << " is driven by another replica now: this one lets it go\n";
+        it = runs_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const store::RunProgress& p : progress.value()) {
+    auto r = Find(p.run_id);
+    if (!r) continue;
+    std::lock_guard<std::mutex> lock(r->mu);
+    if (r->done) continue;
+    if (p.cancel_requested && !r->run.cancel_requested) {
+      r->run.cancel_requested = true;
+      r->state->CancelRun();
+      (void)Advance(*r);
+    }
+    // Completions are applied in their order whichever replica committed them, so the owner
+    // counts the rows it knows are done rather than trusting the newest sequence number.
+    if (p.completed_jobs <= static_cast<int64_t>(r->completed.size())) continue;
+    auto rows = ctx_.store->ListJobs(r->run.id, r->run.attempt);
+    if (!rows.ok()) continue;
+    std::vector<store::Job> completed;
+    for (store::Job& row : rows.value()) {
+      if (row.status == "completed" && r->completed.count(row.id) == 0) {
+        completed.push_back(std::move(row));
+      }
+    }
+    std::sort(completed.begin(), completed.end(), [](const store::Job& a, const store::Job& b) {
+      return a.completion_seq < b.completion_seq;
+    });
+    for (const store::Job& row : completed) {
+      if (r->done) break;
+      r->completed.insert(row.id);  // also a row the state ended itself
+      (void)FinishRow(*r, row);
+    }
+  }
+}
+
+void Scheduler::ExpireLeases() {
+  auto expired = ctx_.store->ListExpiredLeases(ctx_.now_ms());
+  if (!expired.ok()) return;
+  const int64_t ack_ms = AckWindowMs();
+  for (const store::Job& job : expired.value()) {
+    if (job.lease_expires_at == job.started_at + ack_ms) {
+      // Never acknowledged: nothing of it ran. Back to the queue for any executor.
+      if (ctx_.store->RequeueJob(job.id, job.lease_id, false).ok()) {
+        std::cerr << "gantry server: job " << job.id << " was leased to '" << job.executor
+                  << "', which never acknowledged it: queued again\n";
+        ctx_.notifier->Publish("queue");
+        ctx_.notifier->Publish("run:" + std::to_string(job.run_id));
+      }
+      continue;
+    }
+    // Acknowledged and then silent: the executor is lost (killed, its machine gone, cut off).
+    const std::vector<std::string> labels = LabelsFromJson(job.labels);
+    bool requeue =
+        job.requeues < options_.max_requeues &&
+        std::any_of(labels.begin(), labels.end(), [&](const std::string& l) {
+          return std::find(options_.requeue_labels.begin(), options_.requeue_labels.end(), l) !=
+                 options_.requeue_labels.end();
+        });
+    if (requeue && ctx_.store->RequeueJob(job.id, job.lease_id, true).ok()) {
+      store::LogChunk note;
+      note.job_id = job.id;
+      note.seq = -(job.requeues + 1);
+      note.data = "##[warning]Executor lost: '" + job.executor +
+                  "' stopped answering and its lease expired. The job was queued again (" +
+                  std::to_string(job.requeues + 1) + " of " +
+                  std::to_string(options_.max_requeues) + ").\n";
+      (void)ctx_.store->AppendLogs(job.id, {note});
+      std::cerr << "gantry server: job " << job.id << " lost its executor '" << job.executor
+                << "': queued again\n";
+      ctx_.notifier->Publish("queue");
+      ctx_.notifier->Publish("job:" + std::to_string(job.id));
+      ctx_.notifier->Publish("run:" + std::to_string(job.run_id));
+      continue;
+    }
+    (void)CompleteRow(
+        job, "failure",
+        "Executor lost: '" + job.executor + "' stopped answering and its lease on the job expired");
+  }
+}
+
 nlohmann::json Scheduler::Spec(ActiveRun& r, const store::Job& job) {
   nlohmann::json spec;
-  spec["id"] = job.id;
   spec["run_id"] = job.run_id;
   spec["attempt"] = job.attempt;
   spec["project"] = r.project.owner + "/" + r.project.name;
@@ -592,10 +723,29 @@ nlohmann::json Scheduler::Spec(ActiveRun& r, const store::Job& job) {
   for (const auto& [k, v] : r.options.vars) vars[k] = v;
   spec["vars"] = vars;
   spec["inputs"] = parse(r.run.inputs);
-  spec["secrets"] = JobSecrets(ctx_, r.project.id, yaml, *r.workflow, job.job_id);
-  spec["repository"] = {{"url", ctx_.mirrors->PathFor(r.project.owner, r.project.name)},
-                        {"sha", r.run.sha},
-                        {"ref", r.run.ref}};
+  spec["secret_names"] = SecretNames(yaml, *r.workflow, job.job_id);
+  spec["repository"] = {{"sha", r.run.sha}, {"ref", r.run.ref}};
+  return spec;
+}
+
+core::Result<nlohmann::json> Scheduler::LeaseSpec(const store::Job& job) {
+  nlohmann::json spec = nlohmann::json::parse(job.spec, nullptr, false);
+  if (!spec.is_object()) {
+    return core::Status::InvalidArgument(
+        "the job was queued by a server older than this one and carries no spec: re-run it");
+  }
+  auto run = ctx_.store->GetRun(job.run_id);
+  if (!run.ok()) return run.status();
+  auto p = ctx_.store->GetProject(run.value().project_id);
+  if (!p.ok()) return p.status();
+  const store::Project& pr = p.value();
+  // The commit must be in this replica's mirror (another replica may have received the push):
+  // reading at it fetches it when it is missing.
+  (void)ctx_.mirrors->ReadFile(pr.owner, pr.name, run.value().sha, run.value().workflow_file);
+  spec["id"] = job.id;
+  spec["secrets"] = JobSecrets(ctx_, pr.id, spec.value("secret_names", nlohmann::json()));
+  spec.erase("secret_names");
+  spec["repository"]["url"] = ctx_.mirrors->PathFor(pr.owner, pr.name);
   return spec;
 }
 

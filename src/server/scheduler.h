@@ -3,9 +3,16 @@
 // The server's front end of the one run state machine (engine::RunState, which `gantry exec`
 // drives in memory): every decision it makes — a job instance to queue, one that ends without
 // running, the run's conclusion — is committed to the store before anyone hears of it, and
-// executors take queued jobs through leases. After a restart each active run's state is
-// rebuilt by replaying its stored completions in order; jobs that were running are failed
-// ("the server stopped while the job ran") and the run goes on.
+// executors take queued jobs through leases.
+//
+// Several replicas may share one database (docs/scale-out.md). Each active run is driven by
+// one of them, its owner, which renews its claim every few seconds; any replica leases jobs
+// (a queued job's row carries its spec), takes heartbeats and completions and commits them,
+// and the owner applies completions and cancels committed elsewhere within a second (at once
+// when the notifier reaches across replicas). A run whose owner stopped renewing is taken
+// over: its state is rebuilt by replaying its stored completions in order, as after a
+// restart. Jobs that were running on the restarted replica's own embedded executor are
+// failed ("the server stopped while the job ran"); those on other executors go on.
 
 #include <algorithm>
 #include <map>
@@ -31,6 +38,15 @@ struct SchedulerOptions {
   /// (the executor went away while its long-poll was being answered) puts the job back in the
   /// queue instead of failing it.
   int lease_ack_seconds = 15;
+  /// This replica's name among those sharing the database; stable across its restarts.
+  std::string replica_id = "local";
+  /// A run's owner renews its claim this often (a third of it); a claim not renewed for this
+  /// long passes to another replica.
+  int owner_seconds = 15;
+  /// Jobs whose runs-on names one of these labels are queued again, up to `max_requeues`
+  /// times, when their executor is lost (spot or preemptible machines); others fail.
+  std::vector<std::string> requeue_labels;
+  int max_requeues = 2;
 };
 
 /// A job handed to an executor.
@@ -68,6 +84,9 @@ class Scheduler {
   core::Status Complete(store::Id job_id, const std::string& lease_id, const store::Job& result);
 
   int lease_seconds() const { return options_.lease_seconds; }
+  /// Lease ids of this replica's embedded executor start with this (so a restart can tell its
+  /// own dead jobs from those of other executors).
+  std::string EmbeddedLeasePrefix() const;
   /// Runs being driven right now (for /metrics).
   size_t active_runs() const;
   /// Prometheus lines: jobs completed by conclusion, leases handed out.
@@ -84,7 +103,13 @@ class Scheduler {
   core::Result<std::shared_ptr<const workflow::Workflow>> LoadWorkflow(const store::Project& p,
                                                                        const store::Run& run);
   std::shared_ptr<ActiveRun> Find(store::Id run_id);
-  core::Status Recover(const store::Run& run);
+  core::Status Recover(const store::Run& run, bool restarted);
+  /// Applies what other replicas committed for runs this one drives; takes over orphans.
+  void Sync();
+  void ExpireLeases();
+  /// The spec handed to an executor for a leased job: its stored spec, the secrets it names,
+  /// where to fetch the code.
+  core::Result<nlohmann::json> LeaseSpec(const store::Job& job);
   core::Status CompleteRow(store::Job row, const std::string& conclusion, const std::string& error);
   void ExpireLoop();
   /// How long a new lease lasts until its first heartbeat (the lease's end then tells an
@@ -92,13 +117,14 @@ class Scheduler {
   int64_t AckWindowMs() const {
     return int64_t{std::min(options_.lease_ack_seconds, options_.lease_seconds)} * 1000;
   }
+  /// A queued job's spec, stored in its row (secrets only by name).
   nlohmann::json Spec(ActiveRun& r, const store::Job& job);
+  int64_t OwnerExpiry() const { return ctx_.now_ms() + int64_t{options_.owner_seconds} * 1000; }
 
   ApiContext& ctx_;
   SchedulerOptions options_;
   mutable std::mutex mu_;
   std::map<store::Id, std::shared_ptr<ActiveRun>> runs_;  // guarded by mu_
-  std::set<store::Id> cancel_jobs_;                       // guarded by mu_ (fail-fast)
   std::map<std::string, int64_t> completed_;              // guarded by mu_: by conclusion
   int64_t leases_ = 0;                                    // guarded by mu_
   bool trim_pending_ = false;  // a run ended since the last malloc_trim; guarded by mu_

@@ -8,7 +8,7 @@ namespace sql {
 const char* const kJobColumns =
     "id, run_id, attempt, job_id, instance, name, status, conclusion, matrix, strategy, needs, "
     "outputs, labels, error, summary, continued_on_error, executor, lease_id, lease_expires_at, "
-    "completion_seq, created_at, started_at, completed_at";
+    "completion_seq, created_at, started_at, completed_at, spec, cancel_requested, requeues";
 
 Job JobFrom(const Row& r) {
   Job j;
@@ -35,6 +35,9 @@ Job JobFrom(const Row& r) {
   j.created_at = r.Int(20);
   j.started_at = r.Int(21);
   j.completed_at = r.Int(22);
+  j.spec = r.Text(23);
+  j.cancel_requested = r.Int(24) != 0;
+  j.requeues = static_cast<int>(r.Int(25));
   return j;
 }
 
@@ -74,9 +77,9 @@ core::Result<Job> SqlStore::UpsertJob(const Job& job) {
     core::Result<Rows> inserted = conn.Query(
         "INSERT INTO jobs (run_id, attempt, job_id, instance, name, status, conclusion, matrix, "
         "strategy, needs, outputs, labels, error, summary, continued_on_error, executor, "
-        "lease_id, lease_expires_at, completion_seq, created_at, started_at, completed_at) "
+        "lease_id, lease_expires_at, completion_seq, created_at, started_at, completed_at, spec) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-        "$18, $19, $20, $21, $22) ON CONFLICT (run_id, attempt, job_id, instance) DO NOTHING "
+        "$18, $19, $20, $21, $22, $23) ON CONFLICT (run_id, attempt, job_id, instance) DO NOTHING "
         "RETURNING id",
         {job.run_id,
          job.attempt,
@@ -99,7 +102,8 @@ core::Result<Job> SqlStore::UpsertJob(const Job& job) {
          job.completion_seq,
          sql::OrNow(job.created_at),
          job.started_at,
-         job.completed_at});
+         job.completed_at,
+         job.spec});
     if (!inserted.ok()) return inserted.status();
     core::Result<Row> row =
         inserted->empty()
@@ -180,6 +184,11 @@ core::Result<Job> SqlStore::CompleteJob(const Job& job) {
     }
     if (current->status == "completed") {
       return core::Status::InvalidArgument(JobName(job.id) + " is already completed");
+    }
+    // A completion on behalf of a lease (an executor's, or its expiry) only while that lease
+    // still holds the job: another replica may have queued it again meanwhile.
+    if (!job.lease_id.empty() && current->lease_id != job.lease_id) {
+      return core::Status::NotFound("the lease no longer holds " + JobName(job.id));
     }
     core::Result<Row> seq = sql::One(
         conn.Query("SELECT COALESCE(MAX(completion_seq), 0) + 1 FROM jobs WHERE run_id = $1",
@@ -271,6 +280,56 @@ core::Result<std::vector<Job>> SqlStore::ListExpiredLeases(int64_t now) {
                             " FROM jobs WHERE status = 'in_progress' AND lease_expires_at > 0 "
                             "AND lease_expires_at < $1 ORDER BY id",
                         {now}, sql::JobFrom, &out);
+  }));
+  return out;
+}
+
+core::Status SqlStore::RequestJobCancel(Id job_id) {
+  return Write([&](Connection& conn) {
+    return sql::Affected(conn.Exec("UPDATE jobs SET cancel_requested = 1 WHERE id = $1", {job_id}),
+                         JobName(job_id));
+  });
+}
+
+core::Status SqlStore::RequeueJob(Id job_id, const std::string& lease_id, bool executor_lost) {
+  return Write([&](Connection& conn) {
+    GANTRY_RETURN_IF_ERROR(
+        sql::Affected(conn.Exec("UPDATE jobs SET status = 'queued', executor = '', lease_id = '', "
+                                "lease_expires_at = 0, started_at = 0, requeues = requeues + $3 "
+                                "WHERE id = $1 AND lease_id = $2 AND status = 'in_progress'",
+                                {job_id, lease_id, int64_t{executor_lost ? 1 : 0}}),
+                      "lease " + lease_id + " of " + JobName(job_id)));
+    if (!executor_lost) return core::Status::Ok();
+    // The lines the lost executor sent stay in the log; their sequence numbers move out of
+    // the way (below -1e9 per requeue) so the next executor's, which start at 1 again, are
+    // not taken for retries of them. Small negative numbers are left for the server's notes.
+    return conn
+        .Exec(
+            "UPDATE log_chunks SET seq = seq - 2000000000 * (SELECT requeues FROM jobs "
+            "WHERE id = $1) WHERE job_id = $1 AND seq > 0",
+            {job_id})
+        .status();
+  });
+}
+
+core::Result<std::vector<RunProgress>> SqlStore::ListRunProgress(const std::string& owner) {
+  std::vector<RunProgress> out;
+  GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
+    return sql::Collect(
+        conn,
+        "SELECT r.id, r.cancel_requested, (SELECT COUNT(*) FROM jobs j WHERE j.run_id = r.id "
+        "AND j.attempt = r.attempt AND j.status = 'completed') FROM runs r WHERE r.status IN "
+        "('queued', 'in_progress') AND "
+        "r.owner = $1 ORDER BY r.id",
+        {owner},
+        [](const Row& r) {
+          RunProgress p;
+          p.run_id = r.Int(0);
+          p.cancel_requested = r.Int(1) != 0;
+          p.completed_jobs = r.Int(2);
+          return p;
+        },
+        &out);
   }));
   return out;
 }

@@ -147,6 +147,65 @@ core::Status SqlStore::UpdateRun(const Run& run) {
   });
 }
 
+core::Status SqlStore::SetRunOwner(Id run_id, const std::string& owner, int64_t expires_at) {
+  return Write([&](Connection& conn) {
+    return sql::Affected(
+        conn.Exec("UPDATE runs SET owner = $2, owner_expires_at = $3 WHERE id = $1",
+                  {run_id, owner, expires_at}),
+        RunName(run_id));
+  });
+}
+
+core::Result<int64_t> SqlStore::RenewRunOwnership(const std::string& owner, int64_t expires_at) {
+  int64_t n = 0;
+  GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
+    core::Result<int64_t> renewed = conn.Exec(
+        "UPDATE runs SET owner_expires_at = $2 WHERE owner = $1 AND status <> 'completed'",
+        {owner, expires_at});
+    if (!renewed.ok()) return renewed.status();
+    n = *renewed;
+    return core::Status::Ok();
+  }));
+  return n;
+}
+
+core::Result<std::vector<Run>> SqlStore::ClaimRuns(const std::string& owner, int64_t now,
+                                                   int64_t expires_at, bool include_own) {
+  std::vector<Run> out;
+  GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
+    out.clear();
+    // One statement decides between replicas claiming at the same moment: a row is updated
+    // by one of them only, and each reads back the runs it now owns and had not before. A run
+    // without an owner is being launched (its owner is set right after it is created); only
+    // one left so for a minute (a crash in between, a database older than owners) is taken.
+    core::Result<Rows> claimed = conn.Query(
+        "UPDATE runs SET owner = $1, owner_expires_at = $3 WHERE status <> 'completed' AND "
+        "((owner <> '' AND owner_expires_at < $2) OR (owner = $1 AND $4 = 1) OR "
+        "(owner = '' AND created_at < $2 - 60000)) RETURNING id",
+        {owner, now, expires_at, int64_t{include_own ? 1 : 0}});
+    if (!claimed.ok()) return claimed.status();
+    for (const Row& r : *claimed) {
+      core::Result<Run> run = SelectRun(conn, r.Int(0));
+      if (!run.ok()) return run.status();
+      out.push_back(std::move(*run));
+    }
+    std::sort(out.begin(), out.end(), [](const Run& a, const Run& b) { return a.id < b.id; });
+    return core::Status::Ok();
+  }));
+  return out;
+}
+
+core::Status SqlStore::StartRun(Id run_id, int64_t now) {
+  return Write([&](Connection& conn) {
+    return conn
+        .Exec(
+            "UPDATE runs SET status = 'in_progress', started_at = $2 WHERE id = $1 AND "
+            "status = 'queued'",
+            {run_id, now})
+        .status();
+  });
+}
+
 core::Status SqlStore::RequestCancel(Id run_id) {
   return Write([&](Connection& conn) {
     return sql::Affected(conn.Exec("UPDATE runs SET cancel_requested = 1 WHERE id = $1", {run_id}),

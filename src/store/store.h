@@ -123,6 +123,18 @@ struct Job {
   int64_t created_at = 0;
   int64_t started_at = 0;
   int64_t completed_at = 0;
+  /// What an executor needs to run it (docs/executor-protocol.md SPEC) without its secrets:
+  /// written when the job is queued, so any server replica can lease it.
+  std::string spec;
+  bool cancel_requested = false;  // fail-fast or a cancel: heartbeats answer "cancel"
+  int requeues = 0;               // times it was queued again after its executor was lost
+};
+
+/// An active run's cancel request and how many jobs of its current attempt are completed.
+struct RunProgress {
+  Id run_id = 0;
+  bool cancel_requested = false;
+  int64_t completed_jobs = 0;
 };
 
 struct Step {
@@ -326,6 +338,28 @@ class Store {
   virtual core::Status RenewLease(Id job_id, const std::string& lease_id, int64_t expires_at) = 0;
   /// In-progress jobs whose lease expired before `now`.
   virtual core::Result<std::vector<Job>> ListExpiredLeases(int64_t now) = 0;
+  /// Marks a job for cancellation; the next heartbeat of its executor answers "cancel".
+  virtual core::Status RequestJobCancel(Id job_id) = 0;
+  /// Puts an in-progress job held by `lease_id` back in the queue (NotFound when that lease no
+  /// longer holds it). With `executor_lost`, what it had logged and its steps are dropped and
+  /// its requeue count grows: it starts over on another executor.
+  virtual core::Status RequeueJob(Id job_id, const std::string& lease_id, bool executor_lost) = 0;
+  /// Where each active run `owner` drives stands: how its owner hears of the completions
+  /// and cancels other replicas committed.
+  virtual core::Result<std::vector<RunProgress>> ListRunProgress(const std::string& owner) = 0;
+
+  // Run ownership among server replicas (docs/scale-out.md).
+  /// Makes `owner` the run's owner until `expires_at`.
+  virtual core::Status SetRunOwner(Id run_id, const std::string& owner, int64_t expires_at) = 0;
+  /// Extends every active run of `owner` to `expires_at`; returns how many.
+  virtual core::Result<int64_t> RenewRunOwnership(const std::string& owner, int64_t expires_at) = 0;
+  /// Takes over the active runs whose owner's claim ended before `now`, those without an owner
+  /// created over a minute before `now`, and, with `include_own`, those `owner` already has
+  /// (a restarted replica); returns them.
+  virtual core::Result<std::vector<Run>> ClaimRuns(const std::string& owner, int64_t now,
+                                                   int64_t expires_at, bool include_own) = 0;
+  /// queued → in_progress when its first job is leased (no-op otherwise).
+  virtual core::Status StartRun(Id run_id, int64_t now) = 0;
   virtual core::Status PutStep(const Step& step) = 0;  // upsert by (job_id, stage, index)
   virtual core::Result<std::vector<Step>> ListSteps(Id job_id) = 0;
 

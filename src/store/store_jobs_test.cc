@@ -144,6 +144,84 @@ TEST_P(StoreTest, LeasesRenewAndExpire) {
   EXPECT_EQ(store().ListExpiredLeases(6000)->size(), 2u);
 }
 
+TEST_P(StoreTest, RunOwnershipIsClaimedOnceAndTakenOverWhenItLapses) {
+  User alice = MakeUser("alice");
+  Id project = MakeProject("shop", alice.id).id;
+  store::Run r1 = MakeRun(project);
+  store::Run r2 = MakeRun(project);
+  ASSERT_TRUE(store().SetRunOwner(r1.id, "a", 10000).ok());
+  ASSERT_TRUE(store().SetRunOwner(r2.id, "b", 10000).ok());
+  // Before the claims lapse nobody takes anything over; a restarted owner gets its own back.
+  EXPECT_TRUE(store().ClaimRuns("b", 9000, 20000, false)->empty());
+  core::Result<std::vector<store::Run>> own = store().ClaimRuns("a", 9000, 20000, true);
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  ASSERT_EQ(own->size(), 1u);
+  EXPECT_EQ(own->at(0).id, r1.id);
+  EXPECT_EQ(*store().RenewRunOwnership("b", 30000), 1);
+  // a stops renewing: after its claim ends (20000), b takes r1 over, once.
+  core::Result<std::vector<store::Run>> taken = store().ClaimRuns("b", 25000, 40000, false);
+  ASSERT_EQ(taken->size(), 1u);
+  EXPECT_EQ(taken->at(0).id, r1.id);
+  EXPECT_TRUE(store().ClaimRuns("c", 25000, 40000, false)->empty());
+  EXPECT_EQ(*store().RenewRunOwnership("b", 50000), 2);
+  EXPECT_EQ(*store().RenewRunOwnership("a", 50000), 0);
+
+  // Progress: b hears of cancels and completions of its runs.
+  Job j = MakeJob(r1.id, "build");
+  ASSERT_TRUE(store().RequestCancel(r1.id).ok());
+  ASSERT_TRUE(store().LeaseJob({j.id}, {"e1", "l1", 0, 1000})->has_value());
+  Job done = j;
+  done.conclusion = "success";
+  done.lease_id = "l1";
+  ASSERT_TRUE(store().CompleteJob(done).ok());
+  core::Result<std::vector<RunProgress>> progress = store().ListRunProgress("b");
+  ASSERT_TRUE(progress.ok()) << progress.status().ToString();
+  ASSERT_EQ(progress->size(), 2u);
+  EXPECT_EQ(progress->at(0).run_id, r1.id);
+  EXPECT_TRUE(progress->at(0).cancel_requested);
+  EXPECT_EQ(progress->at(0).completed_jobs, 1);
+  EXPECT_FALSE(progress->at(1).cancel_requested);
+  EXPECT_EQ(progress->at(1).completed_jobs, 0);
+
+  // StartRun moves a queued run only.
+  ASSERT_TRUE(store().StartRun(r2.id, 777).ok());
+  EXPECT_EQ(store().GetRun(r2.id)->status, "in_progress");
+  EXPECT_EQ(store().GetRun(r2.id)->started_at, 777);
+  ASSERT_TRUE(store().StartRun(r2.id, 888).ok());
+  EXPECT_EQ(store().GetRun(r2.id)->started_at, 777);
+}
+
+TEST_P(StoreTest, RequeueAndCompletionNeedTheLeaseThatHoldsTheJob) {
+  User alice = MakeUser("alice");
+  store::Run run = MakeRun(MakeProject("shop", alice.id).id);
+  Job j = MakeJob(run.id, "build");
+  ASSERT_TRUE(store().LeaseJob({j.id}, {"e1", "l1", 0, 1000})->has_value());
+  ASSERT_TRUE(store().AppendLogs(j.id, {{j.id, 1, 0, "one\n", 0}, {j.id, 2, 0, "two\n", 0}}).ok());
+  EXPECT_EQ(store().RequeueJob(j.id, "other", true).code(), core::StatusCode::kNotFound);
+  ASSERT_TRUE(store().RequeueJob(j.id, "l1", true).ok());
+  Job again = *store().GetJob(j.id);
+  EXPECT_EQ(again.status, "queued");
+  EXPECT_EQ(again.requeues, 1);
+  EXPECT_TRUE(again.lease_id.empty());
+  // The lost executor's lines stay; the next executor's sequence numbers start over.
+  ASSERT_TRUE(store().AppendLogs(j.id, {{j.id, 1, 0, "three\n", 0}}).ok());
+  std::string text;
+  core::Result<std::vector<LogChunk>> log = store().ReadLogs(j.id, 0, 1 << 20);
+  ASSERT_TRUE(log.ok());
+  for (const LogChunk& c : *log) text += c.data;
+  EXPECT_EQ(text, "one\ntwo\nthree\n");
+
+  // A completion on behalf of an old lease changes nothing once another lease holds the job.
+  ASSERT_TRUE(store().LeaseJob({j.id}, {"e2", "l2", 0, 1000})->has_value());
+  Job stale = again;
+  stale.lease_id = "l1";
+  stale.conclusion = "failure";
+  EXPECT_EQ(store().CompleteJob(stale).status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(store().GetJob(j.id)->status, "in_progress");
+  ASSERT_TRUE(store().RequestJobCancel(j.id).ok());
+  EXPECT_TRUE(store().GetJob(j.id)->cancel_requested);
+}
+
 TEST_P(StoreTest, CompleteJobNumbersCompletionsAndRejectsDuplicates) {
   User alice = MakeUser("alice");
   store::Run run = MakeRun(MakeProject("shop", alice.id).id);

@@ -356,4 +356,78 @@ inline std::string JobLog(const User& u, const json& job, std::string url = "") 
       .body;
 }
 
+/// A real `gantry executor`: registered with a fresh registration token of `admin` on `url`,
+/// then `gantry executor run` in a process of its own (its log in DIR/executor.log).
+class ExecutorProcess {
+ public:
+  void Start(const std::string& dir, const std::string& url, const User& admin,
+             const std::string& name, const std::string& labels = "",
+             const std::vector<std::string>& args = {}) {
+    dir_ = dir;
+    fs::create_directories(dir);
+    std::string token =
+        Http("POST", url + "/api/v1/executors/registration-tokens", "{}", admin.Auth())
+            .Json()
+            .value("token", "");
+    config_ = dir + "/executor.yml";
+    std::string out =
+        Sh(std::string(GANTRY_BINARY) + " executor register --url " + url + " --token " + token +
+           " --name " + name + (labels.empty() ? "" : " --labels " + labels) + " --config " +
+           config_ + " 2>&1");
+    ASSERT_TRUE(fs::exists(config_)) << out;
+    args_ = args;
+    Run();
+  }
+  /// Starts `gantry executor run` again (after Kill9).
+  void Run() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::string log = dir_ + "/executor.log";
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      std::string work = dir_ + "/work";
+      std::vector<std::string> argv = {GANTRY_BINARY, "executor", "run",        "--config", config_,
+                                       "--work-dir",  work,       "--capacity", "2"};
+      argv.insert(argv.end(), args_.begin(), args_.end());
+      std::vector<char*> v;
+      for (auto& a : argv) v.push_back(a.data());
+      v.push_back(nullptr);
+      ::execv(v[0], v.data());
+      ::_exit(127);
+    }
+  }
+  void Kill9() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  ~ExecutorProcess() { Kill9(); }
+  std::string Log() const { return Sh("cat " + Quote(dir_ + "/executor.log")); }
+  pid_t pid() const { return pid_; }
+
+ private:
+  std::string dir_, config_;
+  std::vector<std::string> args_;
+  pid_t pid_ = -1;
+};
+
+/// Waits up to `seconds` for `path` to exist.
+inline bool WaitForFile(const std::string& path, int seconds = 30) {
+  for (int i = 0; i < seconds * 50 && !fs::exists(path); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return fs::exists(path);
+}
+
 }  // namespace gantry::testing

@@ -1,0 +1,240 @@
+// Past one machine, under faults, with real processes: `gantry executor` agents killed with
+// SIGKILL mid-job, and (on PostgreSQL) two `gantry server` replicas on one database, one of
+// them killed mid-run. docs/scale-out.md describes what these tests hold the system to.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "server_fixture.h"
+
+namespace gantry::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+bool OnPostgres() {
+  const char* which = std::getenv("GANTRY_TEST_DATABASE");
+  return which != nullptr && std::string(which) == "postgres";
+}
+
+int64_t Dispatch(const std::string& url, const User& u, const Project& p, const std::string& file) {
+  HttpReply d =
+      Http("POST", url + "/api/v1/projects/" + p.name + "/workflows/" + file + "/dispatches", "{}",
+           u.Auth());
+  EXPECT_EQ(d.status, 201) << d.body;
+  return d.Json()["runs"][0].get<int64_t>();
+}
+
+bool Alive(pid_t pid) { return pid > 0 && ::kill(pid, 0) == 0; }
+
+TEST(ServerFaultsTest, AnExecutorKilledMidJobIsLostItsLinesKeptOrItsJobQueuedAgain) {
+  std::string dir = TempDir("lost");
+  ServerProcess server;
+  server.Start(dir + "/data", TestDatabase("gantry_lost_test"),
+               {"--embedded-executor=false", "--lease-seconds", "5", "--requeue-labels", "spot"});
+  std::string url = server.url();
+  User admin = SignUp(url, "lost");
+  Project p = MakeProject(admin, "lost", {{".github/workflows/lost.yml", R"(on: workflow_dispatch
+jobs:
+  doomed:
+    runs-on: [self-hosted, solid]
+    steps:
+      - run: echo "doomed wrote this"; echo $$ > )" + dir + R"(/doomed.pid; sleep 300
+  spot:
+    runs-on: [self-hosted, spot]
+    steps:
+      - run: |
+          if [ ! -e )" + dir + R"(/spot-once ]; then
+            touch )" + dir + R"(/spot-once
+            echo "first try"
+            sleep 300
+          fi
+          echo "second try finished"
+  after:
+    needs: [doomed]
+    if: always()
+    runs-on: [self-hosted, solid]
+    steps:
+      - run: echo "after ran"
+)"}},
+                          url);
+  ExecutorProcess first;
+  first.Start(dir + "/e1", url, admin, "first", "solid,spot");
+  int64_t id = Dispatch(url, admin, p, "lost.yml");
+  ASSERT_TRUE(WaitForFile(dir + "/doomed.pid")) << first.Log();
+  ASSERT_TRUE(WaitForFile(dir + "/spot-once")) << first.Log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // the lines reach the server
+  int step_pid = 0;
+  std::ifstream(dir + "/doomed.pid") >> step_pid;
+  first.Kill9();
+  ExecutorProcess second;
+  second.Start(dir + "/e2", url, admin, "second", "solid,spot");
+
+  json run = WaitRun(admin, id, 60, url);
+  EXPECT_EQ(run.value("conclusion", ""), "failure") << run.dump(2);
+  const json* doomed = JobNamed(run, "doomed");
+  const json* spot = JobNamed(run, "spot");
+  const json* after = JobNamed(run, "after");
+  ASSERT_TRUE(doomed && spot && after) << run.dump(2);
+  // Not re-queued: it fails as lost, keeping what it had sent; the run goes on.
+  EXPECT_EQ(doomed->value("conclusion", ""), "failure");
+  EXPECT_THAT(doomed->value("error", ""), HasSubstr("Executor lost: 'first'"));
+  EXPECT_THAT(JobLog(admin, *doomed, url), HasSubstr("doomed wrote this"));
+  EXPECT_EQ(after->value("conclusion", ""), "success");
+  // runs-on spot: queued again and finished by the other executor, both tries in its log.
+  EXPECT_EQ(spot->value("conclusion", ""), "success") << run.dump(2);
+  EXPECT_EQ(spot->value("executor", ""), "second");
+  std::string log = JobLog(admin, *spot, url);
+  EXPECT_THAT(log, HasSubstr("first try"));
+  EXPECT_THAT(log, HasSubstr("Executor lost: 'first' stopped answering"));
+  EXPECT_THAT(log, HasSubstr("second try finished"));
+  EXPECT_LT(log.find("first try"), log.find("second try finished"));
+  // The killed executor's step died with it.
+  for (int i = 0; i < 100 && Alive(step_pid); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_FALSE(Alive(step_pid)) << "step " << step_pid << " outlived its executor";
+  second.Stop();
+  server.Stop();
+}
+
+TEST(ServerFaultsTest, ADaemonThatIgnoresSigtermDoesNotOutliveItsJob) {
+  std::string dir = TempDir("daemon");
+  ServerProcess server;
+  server.Start(dir + "/data", TestDatabase("gantry_daemon_test"), {"--embedded-executor=false"});
+  std::string url = server.url();
+  User admin = SignUp(url, "daemon");
+  Project p = MakeProject(admin, "daemon", {{".github/workflows/d.yml", R"(on: workflow_dispatch
+jobs:
+  d:
+    runs-on: self-hosted
+    steps:
+      - run: |
+          setsid sh -c 'trap "" TERM HUP; echo $$ > )" + dir + R"(/daemon.pid; exec sleep 1000' \
+            </dev/null >/dev/null 2>&1 &
+          sleep 1
+          echo "left a daemon behind"
+)"}},
+                          url);
+  ExecutorProcess executor;
+  executor.Start(dir + "/e", url, admin, "keeper");
+  json run = WaitRun(admin, Dispatch(url, admin, p, "d.yml"), 60, url);
+  EXPECT_EQ(run.value("conclusion", ""), "success") << run.dump(2) << executor.Log();
+  int daemon = 0;
+  std::ifstream(dir + "/daemon.pid") >> daemon;
+  ASSERT_GT(daemon, 0);
+  for (int i = 0; i < 100 && Alive(daemon); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_FALSE(Alive(daemon)) << "the job's daemon " << daemon << " survived it";
+  executor.Stop();
+  server.Stop();
+}
+
+// Two replicas on one PostgreSQL: runs launched on either, executors on either, every job
+// run exactly once and every log complete and in order; then one replica is killed mid-run
+// and the other takes its runs over.
+TEST(ServerFaultsTest, TwoReplicasRunOneSystemAndSurviveTheDeathOfOne) {
+  if (!OnPostgres()) GTEST_SKIP() << "replicas share a PostgreSQL database";
+  std::string dir = TempDir("replicas");
+  std::string db = TestDatabase("gantry_replicas_test");
+  std::vector<std::string> shared = {"--embedded-executor=false",
+                                     "--key-file",
+                                     dir + "/server.key",
+                                     "--storage-dir",
+                                     dir + "/storage",
+                                     "--replica-claim-seconds",
+                                     "3",
+                                     "--lease-seconds",
+                                     "10"};
+  ServerProcess a, b;
+  a.Start(dir + "/a", db, shared);
+  b.Start(dir + "/b", db, shared);
+  User admin = SignUp(a.url(), "replicas");
+  std::string ran = dir + "/ran";
+  Project p = MakeProject(admin, "fleet",
+                          {{".github/workflows/matrix.yml", R"(on: workflow_dispatch
+jobs:
+  build:
+    strategy:
+      matrix:
+        n: [1, 2, 3]
+    runs-on: self-hosted
+    steps:
+      - run: |
+          echo "${{ github.run_id }} build ${{ matrix.n }}" >> )" +
+                                                                ran + R"(
+          for i in $(seq 1 40); do echo "line $i"; done
+  test:
+    needs: build
+    runs-on: self-hosted
+    steps:
+      - run: echo "${{ github.run_id }} test" >> )" + ran + R"(; echo tested
+)"},
+                           {".github/workflows/slow.yml", R"(on: workflow_dispatch
+jobs:
+  slow:
+    runs-on: [self-hosted, b-side]
+    steps:
+      - run: touch )" + dir + R"(/slow-started; sleep 4; echo "slow finished"
+  then:
+    needs: slow
+    runs-on: [self-hosted, b-side]
+    steps:
+      - run: echo "then ran"
+)"}},
+                          a.url());
+  ExecutorProcess ea, eb;
+  ea.Start(dir + "/ea", a.url(), admin, "exec-a");
+  eb.Start(dir + "/eb", b.url(), admin, "exec-b", "b-side");
+
+  constexpr int kRuns = 8;
+  std::vector<int64_t> ids;
+  for (int i = 0; i < kRuns; ++i) {
+    ids.push_back(Dispatch(i % 2 == 0 ? a.url() : b.url(), admin, p, "matrix.yml"));
+  }
+  std::set<std::string> executors;
+  for (size_t n = 0; n < ids.size(); ++n) {
+    // Watched and read through the replica the run was not launched on.
+    const std::string& other = n % 2 == 0 ? b.url() : a.url();
+    json run = WaitRun(admin, ids[n], 120, other);
+    ASSERT_EQ(run.value("conclusion", ""), "success") << run.dump(2) << a.Log() << b.Log();
+    ASSERT_EQ(run["jobs"].size(), 4u);
+    for (const json& job : run["jobs"]) {
+      executors.insert(job.value("executor", ""));
+      if (job.value("name", "").rfind("build", 0) != 0) continue;
+      std::string log = JobLog(admin, job, other);
+      size_t at = 0;
+      for (int i = 1; i <= 40; ++i) {
+        size_t next = log.find("line " + std::to_string(i) + "\n", at);
+        ASSERT_NE(next, std::string::npos) << "line " << i << " of " << log;
+        at = next;
+      }
+    }
+  }
+  EXPECT_EQ(executors.size(), 2u) << "both executors took jobs";
+  std::map<std::string, int> times;
+  std::ifstream in(ran);
+  for (std::string line; std::getline(in, line);) ++times[line];
+  EXPECT_EQ(times.size(), static_cast<size_t>(kRuns * 4));
+  for (const auto& [job, n] : times) EXPECT_EQ(n, 1) << job << " ran " << n << " times";
+
+  // A run launched on a, its job running on b's executor; a dies; b finishes the run.
+  int64_t slow = Dispatch(a.url(), admin, p, "slow.yml");
+  ASSERT_TRUE(WaitForFile(dir + "/slow-started")) << eb.Log();
+  a.Kill9();
+  json run = WaitRun(admin, slow, 60, b.url());
+  EXPECT_EQ(run.value("conclusion", ""), "success") << run.dump(2) << b.Log();
+  const json* then = JobNamed(run, "then");
+  ASSERT_NE(then, nullptr) << run.dump(2);
+  EXPECT_THAT(JobLog(admin, *then, b.url()), HasSubstr("then ran"));
+  EXPECT_THAT(b.Log(), HasSubstr("takes it over"));
+  ea.Kill9();
+  eb.Stop();
+  b.Stop();
+}
+
+}  // namespace
+}  // namespace gantry::testing

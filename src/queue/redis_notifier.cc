@@ -103,7 +103,7 @@ bool RedisNotifier::SleepUnlessStopped(std::chrono::milliseconds delay) {
 }
 
 void RedisNotifier::Log(const std::string& line) const {
-  std::cerr << "gantry: redis " << url_.Redacted() << ": " << line << std::endl;
+  std::cerr << "gantry: " << line << std::endl;
 }
 
 void RedisNotifier::SetState(bool* flag, bool value, const std::string& why) {
@@ -114,7 +114,7 @@ void RedisNotifier::SetState(bool* flag, bool value, const std::string& why) {
     // One line per change between working and polling, not one per failed reconnection.
     if (up && reported_ != Reported::kUp) {
       reported_ = Reported::kUp;
-      Log("connected; wake-ups between replicas go through Redis");
+      Log("redis " + url_.Redacted() + ": connected; wake-ups between replicas go through Redis");
     } else if (!value && reported_ != Reported::kDown && !stop_) {
       reported_ = Reported::kDown;
       Log(why + "; polling the database every " + std::to_string(options_.poll_interval.count()) +
@@ -224,11 +224,11 @@ void RedisNotifier::SubscriberLoop() {
           if (stop_) return;
           listening_ = conn.get();
         }
-        SetState(&subscribed_, true, "");
-        versions_.SetPolling(false);
         // Announcements sent while this replica was not subscribed are lost: every waiter
         // re-reads the database once.
+        versions_.SetPolling(false);
         versions_.BumpAll();
+        SetState(&subscribed_, true, "");
         backoff = options_.min_backoff;
         ended = Listen(*conn);
         std::lock_guard<std::mutex> lock(mu_);

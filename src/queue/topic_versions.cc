@@ -18,7 +18,7 @@ void TopicVersions::Bump(const std::string& topic) {
 void TopicVersions::BumpAll() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [topic, version] : versions_) ++version;
+    ++epoch_;
   }
   cv_.notify_all();
 }
@@ -30,7 +30,7 @@ uint64_t TopicVersions::Version(const std::string& topic) const {
 
 uint64_t TopicVersions::VersionLocked(const std::string& topic) const {
   auto it = versions_.find(topic);
-  return it == versions_.end() ? 0 : it->second;
+  return epoch_ + (it == versions_.end() ? 0 : it->second);
 }
 
 uint64_t TopicVersions::Wait(const std::string& topic, uint64_t seen,

@@ -22,7 +22,8 @@ class TopicVersions {
 
   /// Bumps `topic`'s version and wakes its waiters.
   void Bump(const std::string& topic);
-  /// Bumps every topic known here (after wake-ups may have been lost) and wakes every waiter.
+  /// Bumps every topic, also those never bumped here (after wake-ups may have been lost),
+  /// and wakes every waiter.
   void BumpAll();
   /// The current version of `topic` (0 when never bumped).
   uint64_t Version(const std::string& topic) const;
@@ -43,8 +44,11 @@ class TopicVersions {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::unordered_map<std::string, uint64_t> versions_;  // GUARDED_BY(mu_)
-  bool polling_ = false;                                // GUARDED_BY(mu_)
-  bool shutdown_ = false;                               // GUARDED_BY(mu_)
+  // GUARDED_BY(mu_): added to every topic's version, so that BumpAll changes the version of
+  // topics never bumped here too (a waiter may wait on one that another replica bumps).
+  uint64_t epoch_ = 0;
+  bool polling_ = false;   // GUARDED_BY(mu_)
+  bool shutdown_ = false;  // GUARDED_BY(mu_)
 };
 
 }  // namespace gantry::queue

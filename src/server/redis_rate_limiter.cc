@@ -74,7 +74,7 @@ core::Result<RedisReply> RedisRateLimiter::Run(const std::vector<std::string>& a
     backoff_ = std::clamp(backoff_ * 2, kMinBackoff, kMaxBackoff);
     retry_at_ = std::chrono::steady_clock::now() + backoff_;
     if (connected_.exchange(false)) {
-      std::cerr << "gantry: redis " << url_.Redacted() << ": " << why.message()
+      std::cerr << "gantry: " << why.message()
                 << "; login rate limits are counted by each server alone until Redis answers"
                 << std::endl;
     }

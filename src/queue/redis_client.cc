@@ -167,7 +167,8 @@ core::Result<RedisUrl> ParseRedisUrl(std::string_view url) {
   return out;
 }
 
-RedisConnection::RedisConnection(redisContext* context, std::string name, Options options)
+RedisConnection::RedisConnection(Token /*token*/, redisContext* context, std::string name,
+                                 Options options)
     : context_(context), name_(std::move(name)), options_(options) {}
 
 RedisConnection::~RedisConnection() { redisFree(context_); }
@@ -183,7 +184,7 @@ core::Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const Re
     redisFree(c);
     return core::Status::Unavailable("cannot connect to redis " + name + ": " + why);
   }
-  std::unique_ptr<RedisConnection> conn(new RedisConnection(c, name, options));
+  auto conn = std::make_unique<RedisConnection>(Token(), c, name, options);
   if (redisSetTimeout(c, ToTimeval(options.command_timeout)) != REDIS_OK) {
     return core::Status::Unavailable("redis " + name + ": cannot set the timeout");
   }

@@ -85,7 +85,16 @@ class RedisConnection {
   bool broken() const { return broken_; }
 
  private:
-  RedisConnection(redisContext* context, std::string name, Options options);
+  // Only Connect() can name it: the constructor is public for std::make_unique alone.
+  struct Token {
+    explicit Token() = default;
+  };
+
+ public:
+  /// Takes ownership of `context`. Use Connect().
+  RedisConnection(Token token, redisContext* context, std::string name, Options options);
+
+ private:
   core::Status Fail(const char* what);
   core::Status Append(const std::vector<std::string>& args);
   core::Status Flush();

@@ -41,6 +41,10 @@ constexpr Setting kSettings[] = {
      "~/.local/share/gantry)"},
     {"database", "GANTRY_DATABASE",
      "sqlite:///path.db (default: gantry.db in --data-dir) or postgres://user:pass@host:port/db"},
+    {"redis", "GANTRY_REDIS_URL",
+     "redis://[:password@]host:port[/db]: wake-ups and login rate limits shared by several "
+     "servers on one PostgreSQL (optional; losing Redis loses nothing, the servers poll the "
+     "database meanwhile)"},
     {"external-url", "GANTRY_EXTERNAL_URL",
      "the URL users and webhooks reach the server at (default: the listening URL)"},
     {"signup", "GANTRY_SIGNUP",
@@ -104,6 +108,7 @@ void ServerCommands::Register(CLI::App& app) {
   opt("listen", config_.listen);
   opt("data-dir", config_.data_dir);
   opt("database", config_.database);
+  opt("redis", config_.redis);
   opt("external-url", config_.external_url);
   opt("signup", signup_)->check(CLI::IsMember({"open", "closed"}));
   opt("tls-cert", config_.tls_cert);

@@ -43,8 +43,8 @@ struct ApiContext {
   Scheduler* scheduler = nullptr;
   queue::Notifier* notifier = nullptr;
   GitMirrors* mirrors = nullptr;
-  RateLimiter* login_by_user = nullptr;
-  RateLimiter* login_by_address = nullptr;
+  AttemptLimiter* login_by_user = nullptr;
+  AttemptLimiter* login_by_address = nullptr;
   ApiConfig config;
   std::function<int64_t()> now_ms;  // Unix ms
 };

@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "core/files.h"
 #include "core/strings.h"
 #include "queue/notifier.h"
+#include "queue/redis_notifier.h"
 #include "server/api.h"
 #include "server/auth_api.h"
 #include "server/embedded_executor.h"
@@ -21,6 +23,7 @@
 #include "server/hooks_api.h"
 #include "server/projects_api.h"
 #include "server/protocol_api.h"
+#include "server/redis_rate_limiter.h"
 #include "server/runs_api.h"
 #include "server/scheduler.h"
 
@@ -71,6 +74,12 @@ class App : public ServerApp {
     if (!box.ok())
       return core::Status(box.status().code(), "--key-file: " + box.status().message());
     box_ = std::make_unique<crypto::SecretBox>(std::move(box).value());
+    std::optional<queue::RedisUrl> redis;
+    if (!config.redis.empty()) {
+      auto url = queue::ParseRedisUrl(config.redis);
+      if (!url.ok()) return core::Status(url.status().code(), "--redis: " + url.status().message());
+      redis = std::move(url).value();
+    }
     std::string db =
         config.database.empty() ? "sqlite://" + config.data_dir + "/gantry.db" : config.database;
     auto store = store::OpenStore(db);
@@ -78,7 +87,7 @@ class App : public ServerApp {
       return core::Status(store.status().code(), "--database: " + store.status().message());
     }
     store_ = std::move(store).value();
-    notifier_ = std::make_unique<queue::MemoryNotifier>();
+    StartNotifier(redis);
     mirrors_ = std::make_unique<GitMirrors>(config.data_dir + "/git", MakeGitBackend);
     mirrors_->SetOrigins(
         [this](const std::string& owner, const std::string& name) -> core::Result<std::string> {
@@ -91,8 +100,13 @@ class App : public ServerApp {
     per_user.window_ms = 300000;
     RateLimiterOptions per_address = per_user;
     per_address.max_attempts = config.login_attempts * 5;
-    login_by_user_ = std::make_unique<RateLimiter>(per_user);
-    login_by_address_ = std::make_unique<RateLimiter>(per_address);
+    if (redis) {
+      login_by_user_ = std::make_unique<RedisRateLimiter>(*redis, "login-user", per_user);
+      login_by_address_ = std::make_unique<RedisRateLimiter>(*redis, "login-address", per_address);
+    } else {
+      login_by_user_ = std::make_unique<RateLimiter>(per_user);
+      login_by_address_ = std::make_unique<RateLimiter>(per_address);
+    }
     ctx_.store = store_.get();
     ctx_.box = box_.get();
     ctx_.notifier = notifier_.get();
@@ -178,6 +192,22 @@ class App : public ServerApp {
   }
 
  private:
+  // Wake-ups: through Redis when configured; else, on PostgreSQL, other replicas may share the
+  // database unheard, so waits poll it; a SQLite server is alone.
+  void StartNotifier(const std::optional<queue::RedisUrl>& redis) {
+    if (redis) {
+      auto notifier = std::make_unique<queue::RedisNotifier>(*redis);
+      // A moment for the first connection so that a working Redis is in use from the first
+      // request; an unreachable one is not an error (the notifier polls and reconnects).
+      (void)notifier->WaitFirstAttempt(std::chrono::seconds(2));
+      notifier_ = std::move(notifier);
+    } else if (store_->Dialect() == "postgres") {
+      notifier_ = std::make_unique<queue::PollingNotifier>();
+    } else {
+      notifier_ = std::make_unique<queue::MemoryNotifier>();
+    }
+  }
+
   Response Metrics() {
     std::string text = http_->MetricsText();
     auto queued = store_->ListQueuedJobs(100000);
@@ -191,6 +221,13 @@ class App : public ServerApp {
     text += "# HELP gantry_log_bytes_total Bytes of job logs stored.\n";
     text += "# TYPE gantry_log_bytes_total counter\n";
     text += "gantry_log_bytes_total " + std::to_string(LogBytesReceived()) + "\n";
+    if (!config_.redis.empty()) {
+      text +=
+          "# HELP gantry_redis_connected 1 while wake-ups go through Redis, 0 while this "
+          "server polls the database because Redis is unreachable.\n";
+      text += "# TYPE gantry_redis_connected gauge\n";
+      text += std::string("gantry_redis_connected ") + (notifier_->connected() ? "1" : "0") + "\n";
+    }
     return Response::Text(200, std::move(text));
   }
 
@@ -198,9 +235,9 @@ class App : public ServerApp {
   ApiContext ctx_;
   std::unique_ptr<crypto::SecretBox> box_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<queue::MemoryNotifier> notifier_;
+  std::unique_ptr<queue::Notifier> notifier_;
   std::unique_ptr<GitMirrors> mirrors_;
-  std::unique_ptr<RateLimiter> login_by_user_, login_by_address_;
+  std::unique_ptr<AttemptLimiter> login_by_user_, login_by_address_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<Triggerer> triggerer_;
   Router router_;

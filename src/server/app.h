@@ -17,6 +17,7 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir;      // default: $XDG_DATA_HOME/gantry or ~/.local/share/gantry
   std::string database;      // default: sqlite in data_dir; or postgres://…
+  std::string redis;         // optional redis://[:password@]host:port[/db]: replicas' wake-ups
   std::string external_url;  // default: the listening URL
   bool signup_open = true;
   std::string tls_cert, tls_key;

@@ -1,7 +1,9 @@
 #pragma once
 
 // Limits how often one key (an account, a client address) may try something — login
-// attempts — within a sliding window, in bounded memory.
+// attempts — within a sliding window: AttemptLimiter, and RateLimiter, its implementation in
+// this process's memory (bounded). server/redis_rate_limiter.h shares the counts between
+// replicas.
 
 #include <cstddef>
 #include <cstdint>
@@ -24,11 +26,24 @@ struct RateLimiterOptions {
   std::size_t max_keys = 100000;
 };
 
+/// How often a key may try something. Implementations are thread-safe.
+class AttemptLimiter {
+ public:
+  virtual ~AttemptLimiter() = default;
+  /// Records an attempt of `key` and returns true when the key has attempts left in the
+  /// window; returns false (recording nothing) when it has none.
+  virtual bool Allow(const std::string& key) = 0;
+  /// Forgets every attempt of `key` (after a successful login, for instance).
+  virtual void Reset(const std::string& key) = 0;
+  /// Milliseconds until `key` is allowed again: 0 when Allow(key) would succeed now.
+  virtual std::int64_t RetryAfterMs(const std::string& key) const = 0;
+};
+
 /// At most `max_attempts` allowed attempts per key in any sliding window of `window_ms`
 /// (an exact log of each key's last attempts, not a fixed-window approximation). A denied
 /// attempt is not recorded, so hammering a limited key does not extend its wait. Memory is
 /// bounded by `max_keys` keys of `max_attempts` timestamps each. Thread-safe.
-class RateLimiter {
+class RateLimiter : public AttemptLimiter {
  public:
   /// Milliseconds of a monotonic clock; tests inject a fake one.
   using Clock = std::function<std::int64_t()>;
@@ -37,15 +52,9 @@ class RateLimiter {
   /// are a bug and abort.
   explicit RateLimiter(RateLimiterOptions options, Clock clock = {});
 
-  /// Records an attempt of `key` and returns true when the key has attempts left in the
-  /// window; returns false (recording nothing) when it has none.
-  bool Allow(const std::string& key);
-
-  /// Forgets every attempt of `key` (after a successful login, for instance).
-  void Reset(const std::string& key);
-
-  /// Milliseconds until `key` is allowed again: 0 when Allow(key) would succeed now.
-  std::int64_t RetryAfterMs(const std::string& key) const;
+  bool Allow(const std::string& key) override;
+  void Reset(const std::string& key) override;
+  std::int64_t RetryAfterMs(const std::string& key) const override;
 
   /// How many keys are remembered (never more than `max_keys`).
   std::size_t KeyCount() const;

@@ -1,12 +1,15 @@
 #include "core/subprocess.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <thread>
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
@@ -47,10 +50,68 @@ void WriteAll(int fd, const std::string& text) {
   }
 }
 
+// Reads `fd` to the end like ReadAll; past `deadline` kills the process group `pgid` once
+// (its members closing their ends ends the read) and returns true.
+bool ReadAllUntil(int fd, std::string* out, pid_t pgid,
+                  std::chrono::steady_clock::time_point deadline) {
+  bool killed = false;
+  char buf[8192];
+  for (;;) {
+    if (!killed) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLIN, 0};
+      int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready == 0) {
+        ::kill(-pgid, SIGKILL);
+        killed = true;
+        continue;
+      }
+    }
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out->append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  return killed;
+}
+
+// This process's environment with `extra` set on top, as "NAME=value" strings.
+std::vector<std::string> EnvironmentWith(
+    const std::vector<std::pair<std::string, std::string>>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    std::string_view name = entry.substr(0, entry.find('='));
+    bool replaced = false;
+    for (const auto& [k, v] : extra) replaced = replaced || name == k;
+    if (!replaced) env.emplace_back(entry);
+  }
+  for (const auto& [k, v] : extra) {
+    std::erase_if(env, [&k](const std::string& e) { return e.rfind(k + "=", 0) == 0; });
+    env.push_back(k + "=" + v);
+  }
+  return env;
+}
+
 }  // namespace
 
 Result<std::string> RunProgram(const std::vector<std::string>& args, const std::string& cwd,
                                const std::string* input) {
+  ProgramOptions options;
+  options.cwd = cwd;
+  options.input = input;
+  return RunProgram(args, options);
+}
+
+Result<std::string> RunProgram(const std::vector<std::string>& args,
+                               const ProgramOptions& options) {
+  const std::string& cwd = options.cwd;
+  const std::string* input = options.input;
+  const bool timed = options.timeout.count() > 0;
   int out[2], err[2];
   int in[2] = {-1, -1};
   if (::pipe2(out, O_CLOEXEC) != 0) return Status::Unavailable("pipe failed");
@@ -77,9 +138,26 @@ Result<std::string> RunProgram(const std::vector<std::string>& args, const std::
   argv.reserve(args.size() + 1);
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  std::vector<std::string> env_text;
+  std::vector<char*> envp;
+  if (!options.env.empty()) {
+    env_text = EnvironmentWith(options.env);
+    for (std::string& e : env_text) envp.push_back(e.data());
+    envp.push_back(nullptr);
+  }
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (timed) {
+    // A process group of its own, so that a timeout kills what the program started too.
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
+  auto deadline = std::chrono::steady_clock::now() + options.timeout;
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  int rc =
+      posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp.empty() ? environ : envp.data());
   posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
   ::close(out[1]);
   ::close(err[1]);
   if (in[0] >= 0) ::close(in[0]);
@@ -98,13 +176,22 @@ Result<std::string> RunProgram(const std::vector<std::string>& args, const std::
       ::close(fd);
     });
   }
-  ReadAll(out[0], &stdout_text);
+  bool timed_out = false;
+  if (timed) {
+    timed_out = ReadAllUntil(out[0], &stdout_text, pid, deadline);
+  } else {
+    ReadAll(out[0], &stdout_text);
+  }
   reader.join();
   if (writer.joinable()) writer.join();
   ::close(out[0]);
   ::close(err[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    return Status::DeadlineExceeded(args[0] + " did not finish within " +
+                                    std::to_string(options.timeout.count()) + " ms");
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return Status::Unavailable(Tail(stderr_text.empty() ? stdout_text : stderr_text));

@@ -9,6 +9,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <map>
 #include <string_view>
 #include <thread>
 
@@ -82,18 +84,14 @@ bool ReadAllUntil(int fd, std::string* out, pid_t pgid,
 // This process's environment with `extra` set on top, as "NAME=value" strings.
 std::vector<std::string> EnvironmentWith(
     const std::vector<std::pair<std::string, std::string>>& extra) {
+  std::map<std::string, std::string, std::less<>> set;  // the last value of each name
+  for (const auto& [name, value] : extra) set[name] = value;
   std::vector<std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view entry(*e);
-    std::string_view name = entry.substr(0, entry.find('='));
-    bool replaced = false;
-    for (const auto& [k, v] : extra) replaced = replaced || name == k;
-    if (!replaced) env.emplace_back(entry);
+    if (!set.contains(entry.substr(0, entry.find('=')))) env.emplace_back(entry);
   }
-  for (const auto& [k, v] : extra) {
-    std::erase_if(env, [&k](const std::string& e) { return e.rfind(k + "=", 0) == 0; });
-    env.push_back(k + "=" + v);
-  }
+  for (const auto& [name, value] : set) env.push_back(name + "=" + value);
   return env;
 }
 

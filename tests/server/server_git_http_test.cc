@@ -148,9 +148,18 @@ jobs:
     runs-on: [self-hosted, linux]
     steps:
       - uses: actions/checkout@v4
-      - run: echo "read $(cat data.txt)"
+      - run: echo "read $(cat data.txt) at depth $(git rev-list --count HEAD)"
+  history:
+    runs-on: [self-hosted, linux]
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - run: echo "history of $(git rev-list --count HEAD) commits"
 )Y"}},
       url);
+  p.repo->Write("data.txt", "the pushed file\n");
+  p.repo->Commit("second");
   std::string token = RegisterExecutor(url, admin, "far-away", {"self-hosted", "linux", "x64"});
   std::string config = dir + "/executor.yml";
   {
@@ -187,7 +196,12 @@ jobs:
   ASSERT_NE(read, nullptr);
   EXPECT_EQ(read->value("executor", ""), "far-away");
   std::string log = JobLog(admin, *read, url);
-  EXPECT_THAT(log, HasSubstr("read the pushed file"));
+  // The default checkout needs the commit alone; fetch-depth: 0 gets the whole history.
+  EXPECT_THAT(log, HasSubstr("read the pushed file at depth 1"));
+  const json* history = JobNamed(run, "history");
+  ASSERT_NE(history, nullptr);
+  EXPECT_EQ(history->value("conclusion", ""), "success");
+  EXPECT_THAT(JobLog(admin, *history, url), HasSubstr("history of 2 commits"));
   // Cloned from the server's smart HTTP, and the token is nowhere in the log.
   EXPECT_THAT(log, HasSubstr("Cloning " + url + "/api/v1/executor/jobs/" +
                              std::to_string(read->value("id", 0)) + "/git at "));

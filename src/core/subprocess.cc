@@ -11,6 +11,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string_view>
 #include <thread>
 
@@ -52,33 +53,38 @@ void WriteAll(int fd, const std::string& text) {
   }
 }
 
-// Reads `fd` to the end like ReadAll; past `deadline` kills the process group `pgid` once
-// (its members closing their ends ends the read) and returns true.
-bool ReadAllUntil(int fd, std::string* out, pid_t pgid,
-                  std::chrono::steady_clock::time_point deadline) {
-  bool killed = false;
-  char buf[8192];
+enum class ReadEnd { kEof, kTimedOut, kStopped };
+
+// Reads `fd` to the end into `sink`. Past `deadline` (when it has one), or once `sink` returns
+// false, kills the process group `pgid` once; its members closing their ends ends the read.
+ReadEnd ReadOutput(int fd, const std::function<bool(std::string_view)>& sink, pid_t pgid,
+                   std::optional<std::chrono::steady_clock::time_point> deadline) {
+  ReadEnd end = ReadEnd::kEof;
+  char buf[65536];
   for (;;) {
-    if (!killed) {
+    if (deadline && end == ReadEnd::kEof) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
+          *deadline - std::chrono::steady_clock::now());
       pollfd p{fd, POLLIN, 0};
       int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
       if (ready < 0 && errno == EINTR) continue;
       if (ready == 0) {
         ::kill(-pgid, SIGKILL);
-        killed = true;
+        end = ReadEnd::kTimedOut;
         continue;
       }
     }
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n > 0) {
-      out->append(buf, static_cast<size_t>(n));
+      if (end == ReadEnd::kEof && !sink(std::string_view(buf, static_cast<size_t>(n)))) {
+        ::kill(-pgid, SIGKILL);
+        end = ReadEnd::kStopped;
+      }
     } else if (n == 0 || errno != EINTR) {
       break;
     }
   }
-  return killed;
+  return end;
 }
 
 // This process's environment with `extra` set on top, as "NAME=value" strings.
@@ -110,6 +116,8 @@ Result<std::string> RunProgram(const std::vector<std::string>& args,
   const std::string& cwd = options.cwd;
   const std::string* input = options.input;
   const bool timed = options.timeout.count() > 0;
+  // Its own process group when RunProgram may have to kill what it started.
+  const bool grouped = timed || options.on_output != nullptr;
   int out[2], err[2];
   int in[2] = {-1, -1};
   if (::pipe2(out, O_CLOEXEC) != 0) return Status::Unavailable("pipe failed");
@@ -145,8 +153,7 @@ Result<std::string> RunProgram(const std::vector<std::string>& args,
   }
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  if (timed) {
-    // A process group of its own, so that a timeout kills what the program started too.
+  if (grouped) {
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&attr, 0);
   }
@@ -174,9 +181,14 @@ Result<std::string> RunProgram(const std::vector<std::string>& args,
       ::close(fd);
     });
   }
-  bool timed_out = false;
-  if (timed) {
-    timed_out = ReadAllUntil(out[0], &stdout_text, pid, deadline);
+  ReadEnd read_end = ReadEnd::kEof;
+  if (grouped) {
+    auto collect = [&stdout_text](std::string_view chunk) {
+      stdout_text.append(chunk);
+      return true;
+    };
+    read_end = ReadOutput(out[0], options.on_output ? options.on_output : collect, pid,
+                          timed ? std::optional(deadline) : std::nullopt);
   } else {
     ReadAll(out[0], &stdout_text);
   }
@@ -187,7 +199,10 @@ Result<std::string> RunProgram(const std::vector<std::string>& args,
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (timed_out) {
+  if (read_end == ReadEnd::kStopped) {
+    return Status::Cancelled(args[0] + " was stopped: its output was not wanted any more");
+  }
+  if (read_end == ReadEnd::kTimedOut) {
     return Status::DeadlineExceeded(args[0] + " did not finish within " +
                                     std::to_string(options.timeout.count()) + " ms");
   }

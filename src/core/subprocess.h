@@ -4,7 +4,9 @@
 // job: a job's processes go through a backend::Backend).
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,9 +30,13 @@ struct ProgramOptions {
   std::chrono::milliseconds timeout{0};
   /// Set in the program's environment on top of this process's (a name given twice: the last).
   std::vector<std::pair<std::string, std::string>> env;
+  /// When set, receives the standard output as it comes (RunProgram then returns ""); once it
+  /// returns false the process group is killed and RunProgram fails with Cancelled.
+  std::function<bool(std::string_view)> on_output;
 };
 
-/// RunProgram with `options`; with a timeout the program runs in a process group of its own.
+/// RunProgram with `options`; with a timeout or on_output the program runs in a process group
+/// of its own.
 Result<std::string> RunProgram(const std::vector<std::string>& args, const ProgramOptions& options);
 
 }  // namespace gantry::core

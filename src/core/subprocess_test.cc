@@ -37,5 +37,31 @@ TEST(SubprocessTest, InputAndOutputWithinTheTimeout) {
   EXPECT_EQ(r.value(), "hello");
 }
 
+TEST(SubprocessTest, OutputGoesToTheSinkUntilItSaysStop) {
+  ProgramOptions options;
+  std::string seen;
+  options.on_output = [&seen](std::string_view chunk) {
+    seen.append(chunk);
+    return seen.size() < 100000;  // enough: the program is killed
+  };
+  auto start = std::chrono::steady_clock::now();
+  auto r = RunProgram({"sh", "-c", "yes gantry"}, options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled) << r.status().message();
+  EXPECT_GE(seen.size(), 100000u);
+  EXPECT_EQ(seen.substr(0, 14), "gantry\ngantry\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+
+  std::string all;
+  options.on_output = [&all](std::string_view chunk) {
+    all.append(chunk);
+    return true;
+  };
+  auto done = RunProgram({"printf", "a\nb\n"}, options);
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(done.value(), "");
+  EXPECT_EQ(all, "a\nb\n");
+}
+
 }  // namespace
 }  // namespace gantry::core

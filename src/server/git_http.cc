@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -73,8 +74,10 @@ std::optional<Response> CheckService(std::string_view service) {
 
 // `git upload-pack` on `mirror`: one stateless exchange. Wants of any commit reachable from a
 // ref are allowed, so that an executor may fetch the job's commit alone (or a pull request's).
+// `on_output`, when set, receives the output as it comes instead of the result holding it.
 core::Result<std::string> UploadPack(const std::string& mirror, bool advertise,
-                                     const std::string* input, bool v2) {
+                                     const std::string* input, bool v2,
+                                     std::function<bool(std::string_view)> on_output = nullptr) {
   std::vector<std::string> args = {"git",
                                    "-c",
                                    "uploadpack.allowReachableSHA1InWant=true",
@@ -89,12 +92,17 @@ core::Result<std::string> UploadPack(const std::string& mirror, bool advertise,
   options.input = input;
   options.timeout = advertise ? kAdvertiseTimeout : kUploadPackTimeout;
   if (v2) options.env.emplace_back("GIT_PROTOCOL", "version=2");
+  options.on_output = std::move(on_output);
   return core::RunProgram(args, options);
 }
 
+void LogFailure(const std::string& job, const core::Status& status) {
+  std::cerr << "gantry server: git upload-pack for job " << job << " failed: " << status.message()
+            << "\n";
+}
+
 Response GitFailure(const Request& request, const core::Status& status) {
-  std::cerr << "gantry server: git upload-pack for job " << request.Param("id")
-            << " failed: " << status.message() << "\n";
+  LogFailure(request.Param("id"), status);
   if (status.code() == core::StatusCode::kDeadlineExceeded) {
     return Response::Error(504, "timeout", "git upload-pack took too long: " + status.message());
   }
@@ -190,29 +198,37 @@ Response GitUploadPack(ApiContext& ctx, const Request& request, const store::Exe
                            "content-type");
   }
   std::string encoding = request.Header("content-encoding");
-  std::string inflated;
-  const std::string* input = &request.body;
+  std::string inflated_or_body;
   if (encoding == "gzip" || encoding == "x-gzip") {
     // As large as the server takes a body: git's negotiation is a few kB per 32 haves.
     auto body = Gunzip(request.body, size_t{64} << 20);
     if (!body.ok()) {
       return Response::Error(400, "invalid", body.status().message(), "content-encoding");
     }
-    inflated = std::move(body).value();
-    input = &inflated;
+    inflated_or_body = std::move(body).value();
   } else if (!encoding.empty() && encoding != "identity") {
     return Response::Error(
         415, "unsupported_media_type",
         "content encoding '" + encoding + "' is not supported: send gzip or none",
         "content-encoding");
+  } else {
+    inflated_or_body = request.body;
   }
   bool v2 = WantsProtocolV2(request.Header("git-protocol"));
-  auto result = UploadPack(mirror, /*advertise=*/false, input, v2);
-  if (!result.ok()) return GitFailure(request, result.status());
   Response r;
   r.content_type = "application/x-git-upload-pack-result";
-  r.body = std::move(result).value();
   NoCache(r);
+  // Streamed as git produces it, on a thread of the response's own: a pack as large as the
+  // repository is never held in memory, and no handler thread waits for it. A failure after
+  // the headers can only cut the body short, which git reports.
+  r.stream = [mirror = std::move(mirror), input = std::move(inflated_or_body), v2,
+              job = request.Param("id")](BodyWriter& writer) {
+    auto sent = UploadPack(mirror, /*advertise=*/false, &input, v2,
+                           [&writer](std::string_view chunk) { return writer.Write(chunk); });
+    if (!sent.ok() && sent.status().code() != core::StatusCode::kCancelled) {
+      LogFailure(job, sent.status());
+    }
+  };
   return r;
 }
 

@@ -45,8 +45,8 @@ std::string JobGitUrl(std::string_view base_url, int64_t job_id);
 Response GitInfoRefs(ApiContext& ctx, const Request& request, const store::Executor& executor);
 
 /// `POST /api/v1/executor/jobs/{id}/git/{service}`: one upload-pack exchange (negotiation or
-/// the pack) with the job's mirror; the same checks as GitInfoRefs. The answer is held in
-/// memory before it is sent.
+/// the pack) with the job's mirror; the same checks as GitInfoRefs. The answer is streamed as
+/// `git upload-pack` writes it (Response::stream).
 Response GitUploadPack(ApiContext& ctx, const Request& request, const store::Executor& executor);
 
 }  // namespace gantry::server

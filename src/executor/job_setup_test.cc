@@ -11,17 +11,20 @@ JobSpec SpecWithSteps(const std::string& steps) {
   JobSpec spec;
   spec.workflow_file = ".github/workflows/ci.yml";
   spec.job_id = "build";
-  spec.workflow_yaml = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n" + steps;
+  spec.workflow_yaml =
+      "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n" + steps;
   return spec;
 }
 
 TEST(JobSetupTest, DefaultCheckoutNeedsTheCommitAlone) {
-  EXPECT_FALSE(JobNeedsHistory(SpecWithSteps("      - uses: actions/checkout@v4\n"
-                                             "      - run: make\n")));
-  EXPECT_FALSE(JobNeedsHistory(SpecWithSteps("      - uses: actions/checkout@v4\n"
-                                             "        with:\n"
-                                             "          fetch-depth: 1\n"
-                                             "          path: src\n")));
+  EXPECT_FALSE(
+      JobNeedsHistory(SpecWithSteps("      - uses: actions/checkout@v4\n"
+                                    "      - run: make\n")));
+  EXPECT_FALSE(
+      JobNeedsHistory(SpecWithSteps("      - uses: actions/checkout@v4\n"
+                                    "        with:\n"
+                                    "          fetch-depth: 1\n"
+                                    "          path: src\n")));
 }
 
 TEST(JobSetupTest, CheckoutOfMoreThanTheCommitNeedsTheHistory) {

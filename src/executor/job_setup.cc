@@ -173,7 +173,7 @@ core::Status CloneRepository(backend::Backend& backend, const JobSpec& spec,
   // where they are (objects/info/alternates), none is copied or linked, however many loose
   // objects the mirror has. Others are cloned as usual.
   // The server's smart HTTP (a job of an executor on another machine) wants the executor token.
-  const std::string& auth = IsHttpUrl(spec.repository_url) ? token : "";
+  const std::string auth = IsHttpUrl(spec.repository_url) ? token : std::string();
   if (!auth.empty() && !spec.repository_sha.empty() && !JobNeedsHistory(spec)) {
     // Over the network, the job's commit alone when that is all it needs: a fraction of the
     // history's size and time (docs/executors.md "The code of a job").

@@ -1,12 +1,18 @@
 #include "core/subprocess.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
@@ -47,10 +53,71 @@ void WriteAll(int fd, const std::string& text) {
   }
 }
 
+enum class ReadEnd { kEof, kTimedOut, kStopped };
+
+// Reads `fd` to the end into `sink`. Past `deadline` (when it has one), or once `sink` returns
+// false, kills the process group `pgid` once; its members closing their ends ends the read.
+ReadEnd ReadOutput(int fd, const std::function<bool(std::string_view)>& sink, pid_t pgid,
+                   std::optional<std::chrono::steady_clock::time_point> deadline) {
+  ReadEnd end = ReadEnd::kEof;
+  char buf[65536];
+  for (;;) {
+    if (deadline && end == ReadEnd::kEof) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          *deadline - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLIN, 0};
+      int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready == 0) {
+        ::kill(-pgid, SIGKILL);
+        end = ReadEnd::kTimedOut;
+        continue;
+      }
+    }
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      if (end == ReadEnd::kEof && !sink(std::string_view(buf, static_cast<size_t>(n)))) {
+        ::kill(-pgid, SIGKILL);
+        end = ReadEnd::kStopped;
+      }
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  return end;
+}
+
+// This process's environment with `extra` set on top, as "NAME=value" strings.
+std::vector<std::string> EnvironmentWith(
+    const std::vector<std::pair<std::string, std::string>>& extra) {
+  std::map<std::string, std::string, std::less<>> set;  // the last value of each name
+  for (const auto& [name, value] : extra) set[name] = value;
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    if (!set.contains(entry.substr(0, entry.find('=')))) env.emplace_back(entry);
+  }
+  for (const auto& [name, value] : set) env.push_back(name + "=" + value);
+  return env;
+}
+
 }  // namespace
 
 Result<std::string> RunProgram(const std::vector<std::string>& args, const std::string& cwd,
                                const std::string* input) {
+  ProgramOptions options;
+  options.cwd = cwd;
+  options.input = input;
+  return RunProgram(args, options);
+}
+
+Result<std::string> RunProgram(const std::vector<std::string>& args,
+                               const ProgramOptions& options) {
+  const std::string& cwd = options.cwd;
+  const std::string* input = options.input;
+  const bool timed = options.timeout.count() > 0;
+  // Its own process group when RunProgram may have to kill what it started.
+  const bool grouped = timed || options.on_output != nullptr;
   int out[2], err[2];
   int in[2] = {-1, -1};
   if (::pipe2(out, O_CLOEXEC) != 0) return Status::Unavailable("pipe failed");
@@ -77,9 +144,25 @@ Result<std::string> RunProgram(const std::vector<std::string>& args, const std::
   argv.reserve(args.size() + 1);
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  std::vector<std::string> env_text;
+  std::vector<char*> envp;
+  if (!options.env.empty()) {
+    env_text = EnvironmentWith(options.env);
+    for (std::string& e : env_text) envp.push_back(e.data());
+    envp.push_back(nullptr);
+  }
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (grouped) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
+  auto deadline = std::chrono::steady_clock::now() + options.timeout;
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  int rc =
+      posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp.empty() ? environ : envp.data());
   posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
   ::close(out[1]);
   ::close(err[1]);
   if (in[0] >= 0) ::close(in[0]);
@@ -98,13 +181,30 @@ Result<std::string> RunProgram(const std::vector<std::string>& args, const std::
       ::close(fd);
     });
   }
-  ReadAll(out[0], &stdout_text);
+  ReadEnd read_end = ReadEnd::kEof;
+  if (grouped) {
+    auto collect = [&stdout_text](std::string_view chunk) {
+      stdout_text.append(chunk);
+      return true;
+    };
+    read_end = ReadOutput(out[0], options.on_output ? options.on_output : collect, pid,
+                          timed ? std::optional(deadline) : std::nullopt);
+  } else {
+    ReadAll(out[0], &stdout_text);
+  }
   reader.join();
   if (writer.joinable()) writer.join();
   ::close(out[0]);
   ::close(err[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (read_end == ReadEnd::kStopped) {
+    return Status::Cancelled(args[0] + " was stopped: its output was not wanted any more");
+  }
+  if (read_end == ReadEnd::kTimedOut) {
+    return Status::DeadlineExceeded(args[0] + " did not finish within " +
+                                    std::to_string(options.timeout.count()) + " ms");
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return Status::Unavailable(Tail(stderr_text.empty() ? stdout_text : stderr_text));

@@ -190,6 +190,8 @@ void Agent::RunLease(const Lease& lease) {
   const JobSpec& spec = *lease.spec;
   core::Masker masker;
   for (const auto& [name, value] : spec.secrets) masker.Add(value);
+  // Only the clone's git sees the executor token; should git ever quote it, it is masked too.
+  masker.Add(options_.token);
   LogUploaderOptions log_options = options_.logs;
   log_options.debug = options_.verbose || IsTrueIn(spec.secrets, "ACTIONS_STEP_DEBUG") ||
                       IsTrueIn(spec.vars, "ACTIONS_STEP_DEBUG");
@@ -296,7 +298,7 @@ engine::JobReport Agent::RunJob(const JobSpec& spec, const JobDirs& dirs, core::
   auto say = [&](std::string_view line) { uploader.WriteLine(-1, masker.Mask(line)); };
   std::error_code ec;
   Status cloned = JobNeedsRepository(spec)
-                      ? CloneRepository(*deps_.backend, spec, dirs.src, say, cancel)
+                      ? CloneRepository(*deps_.backend, spec, dirs.src, options_.token, say, cancel)
                       : (fs::create_directories(dirs.src, ec), Status::Ok());
   if (!cloned.ok()) {
     engine::JobReport r =

@@ -29,9 +29,16 @@ std::optional<std::string> ReadText(const fs::path& p) {
   return buf.str();
 }
 
+bool IsHttpUrl(std::string_view url) {
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
 // git with no user or system configuration and no prompts: a job's clone must not depend on
-// who runs the executor.
-backend::ProcessSpec GitSpec(std::vector<std::string> args, const std::string& cwd) {
+// who runs the executor. `token`, when not empty, authenticates to the server through git's
+// environment configuration: never on a command line (other users see those in ps) nor on
+// disk (.git/config stays in the workspace the job's steps read).
+backend::ProcessSpec GitSpec(std::vector<std::string> args, const std::string& cwd,
+                             const std::string& token) {
   backend::ProcessSpec spec;
   spec.argv = {"git"};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
@@ -42,16 +49,25 @@ backend::ProcessSpec GitSpec(std::vector<std::string> args, const std::string& c
               {"GIT_CONFIG_NOSYSTEM", "1"},
               {"GIT_TERMINAL_PROMPT", "0"},
               {"LC_ALL", "C"}};
+  if (!token.empty()) {
+    // No redirects: the header would follow one to wherever it points.
+    spec.env.insert(spec.env.end(), {{"GIT_CONFIG_COUNT", "2"},
+                                     {"GIT_CONFIG_KEY_0", "http.extraHeader"},
+                                     {"GIT_CONFIG_VALUE_0", "Authorization: Bearer " + token},
+                                     {"GIT_CONFIG_KEY_1", "http.followRedirects"},
+                                     {"GIT_CONFIG_VALUE_1", "false"}});
+  }
   return spec;
 }
 
 Status Git(backend::Backend& backend, std::vector<std::string> args, const std::string& cwd,
-           const backend::CancelToken& cancel) {
+           const backend::CancelToken& cancel, const std::string& token = "") {
   std::string output;
   std::string shown = "git";
   for (const std::string& a : args) shown += " " + a;
   auto result = backend.Run(
-      GitSpec(std::move(args), cwd), [&](std::string_view chunk) { output.append(chunk); }, cancel);
+      GitSpec(std::move(args), cwd, token), [&](std::string_view chunk) { output.append(chunk); },
+      cancel);
   if (!result.ok()) return Status::Unavailable(shown + ": " + result.status().message());
   if (result->cancelled) return Status::Cancelled(shown + ": cancelled");
   if (!result->ok()) {
@@ -114,8 +130,36 @@ bool JobNeedsRepository(const JobSpec& spec) {
   return false;
 }
 
+bool JobNeedsHistory(const JobSpec& spec) {
+  workflow::LoadResult loaded = workflow::LoadWorkflow(spec.workflow_yaml, spec.workflow_file);
+  if (!loaded.workflow) return true;
+  const workflow::Job* job = nullptr;
+  for (const workflow::Job& j : loaded.workflow->jobs) {
+    if (j.uses) return true;  // a called workflow's steps are not known here
+    if (j.id == spec.job_id) job = &j;
+  }
+  if (job == nullptr) return true;
+  // actions/checkout clones from the job's copy: its defaults (the commit, depth 1) need that
+  // commit alone, as on GitHub; another ref, more depth or the tags need the history.
+  auto needs = [](const workflow::Step& step) {
+    std::string_view uses = step.uses ? std::string_view(step.uses->value) : "";
+    if (uses.rfind("actions/checkout@", 0) != 0) return false;
+    if (workflow::IsWholeExpression(step.with)) return true;
+    for (const auto& [name, value] : step.with) {
+      if (name == "ref" || name == "fetch-tags" || (name == "fetch-depth" && value.value != "1")) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (const workflow::Step& step : job->steps) {
+    if (needs(step) || std::any_of(step.parallel.begin(), step.parallel.end(), needs)) return true;
+  }
+  return false;
+}
+
 core::Status CloneRepository(backend::Backend& backend, const JobSpec& spec,
-                             const std::string& dest, const LineFn& log,
+                             const std::string& dest, const std::string& token, const LineFn& log,
                              const backend::CancelToken& cancel) {
   std::error_code ec;
   if (spec.repository_url.empty()) {
@@ -128,10 +172,25 @@ core::Status CloneRepository(backend::Backend& backend, const JobSpec& spec,
   // A local repository (the server's mirror) is borrowed with --shared: its objects are used
   // where they are (objects/info/alternates), none is copied or linked, however many loose
   // objects the mirror has. Others are cloned as usual.
+  // The server's smart HTTP (a job of an executor on another machine) wants the executor token.
+  const std::string auth = IsHttpUrl(spec.repository_url) ? token : std::string();
+  if (!auth.empty() && !spec.repository_sha.empty() && !JobNeedsHistory(spec)) {
+    // Over the network, the job's commit alone when that is all it needs: a fraction of the
+    // history's size and time (docs/executors.md "The code of a job").
+    GANTRY_RETURN_IF_ERROR(Git(backend, {"init", "-q", dest}, parent, cancel));
+    GANTRY_RETURN_IF_ERROR(
+        Git(backend, {"-C", dest, "remote", "add", "origin", spec.repository_url}, parent, cancel));
+    GANTRY_RETURN_IF_ERROR(
+        Git(backend,
+            {"-C", dest, "fetch", "-q", "--no-tags", "--depth=1", "origin", spec.repository_sha},
+            parent, cancel, auth));
+    return Git(backend, {"-C", dest, "checkout", "-q", "--detach", spec.repository_sha}, parent,
+               cancel);
+  }
   std::vector<std::string> clone = {"clone", "-q", "--no-checkout"};
   if (fs::is_directory(spec.repository_url, ec)) clone.emplace_back("--shared");
   clone.insert(clone.end(), {"--", spec.repository_url, dest});
-  GANTRY_RETURN_IF_ERROR(Git(backend, clone, parent, cancel));
+  GANTRY_RETURN_IF_ERROR(Git(backend, clone, parent, cancel, auth));
   Status checkout =
       Git(backend, {"-C", dest, "checkout", "-q", "--detach", spec.repository_sha}, parent, cancel);
   if (checkout.ok() || spec.repository_ref.empty() ||
@@ -140,8 +199,8 @@ core::Status CloneRepository(backend::Backend& backend, const JobSpec& spec,
   }
   // The commit is not on a branch the clone copied (a pull request's ref): fetch the ref.
   log("Fetching " + spec.repository_ref);
-  GANTRY_RETURN_IF_ERROR(
-      Git(backend, {"-C", dest, "fetch", "-q", "origin", spec.repository_ref}, parent, cancel));
+  GANTRY_RETURN_IF_ERROR(Git(backend, {"-C", dest, "fetch", "-q", "origin", spec.repository_ref},
+                             parent, cancel, auth));
   return Git(backend, {"-C", dest, "checkout", "-q", "--detach", spec.repository_sha}, parent,
              cancel);
 }

@@ -36,17 +36,25 @@ core::Result<JobDirs> MakeJobDirs(const std::string& work_dir, int64_t job_id);
 /// Receives progress lines.
 using LineFn = std::function<void(std::string_view)>;
 
-/// Clones spec's repository into `dest` (which must not exist) and checks out its sha,
-/// fetching the ref when the sha is not on a branch. With no repository URL, creates `dest`
-/// empty. Errors name the command and quote git's output.
 /// False when the job can run without the repository: no job of its workflow calls a reusable
 /// workflow, and its own steps are `run:` steps, waits and cancels, or uses of the built-in
 /// artifact and cache actions — a job that never checks the code out starts in an empty
 /// workspace on GitHub too, so the clone (several processes) is skipped.
 bool JobNeedsRepository(const JobSpec& spec);
 
+/// Whether the job may need more of the repository than its commit: its workflow calls a
+/// reusable workflow, or one of its actions/checkout steps asks for a `ref`, `fetch-tags` or a
+/// `fetch-depth` other than 1 (GitHub's default checkout has the commit alone).
+bool JobNeedsHistory(const JobSpec& spec);
+
+/// Clones spec's repository into `dest` (which must not exist) and checks out its sha,
+/// fetching the ref when the sha is not on a branch. A local directory (the server's mirror,
+/// embedded executor) is borrowed with --shared; an http(s) URL (the server's smart HTTP) is
+/// fetched with `token` (the executor token) sent through git's environment only: the commit
+/// alone (`--depth=1`) unless JobNeedsHistory, else all of it. With no
+/// repository URL, creates `dest` empty. Errors name the command and quote git's output.
 core::Status CloneRepository(backend::Backend& backend, const JobSpec& spec,
-                             const std::string& dest, const LineFn& log,
+                             const std::string& dest, const std::string& token, const LineFn& log,
                              const backend::CancelToken& cancel);
 
 /// Loads the spec's workflow (local reusable workflows from `repo_dir`, remote ones with

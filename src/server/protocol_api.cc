@@ -8,6 +8,7 @@
 #include "core/files.h"
 #include "core/masker.h"
 #include "queue/notifier.h"
+#include "server/git_http.h"
 #include "server/labels.h"
 #include "server/scheduler.h"
 
@@ -101,10 +102,16 @@ Response Lease(ApiContext& ctx, Request& request, const store::Executor& executo
   auto leased = ctx.scheduler->Lease(seen, std::chrono::seconds(wait));
   if (!leased.ok()) return StoreError(leased.status());
   if (!leased.value()) return Response::NoContent();
+  nlohmann::json& spec = leased.value()->spec;
+  // The mirror's path is good on this machine only: an executor elsewhere clones the job's
+  // repository from the server over smart HTTP, with its own token (git_http.h).
+  if (executor.name != "embedded" && spec.contains("repository")) {
+    spec["repository"]["url"] = JobGitUrl(ctx.config.base_url, leased.value()->job.id);
+  }
   return Response::Json(200, Dump({{"lease_id", leased.value()->job.lease_id},
                                    {"lease_seconds", ctx.scheduler->lease_seconds()},
                                    {"heartbeat_seconds", kHeartbeatSeconds},
-                                   {"job", leased.value()->spec}}));
+                                   {"job", spec}}));
 }
 
 Response Heartbeat(ApiContext& ctx, Request& request) {
@@ -462,6 +469,14 @@ void AddProtocolRoutes(Router& router, ApiContext& ctx) {
   router.Add(
       "PUT", "/api/v1/executor/jobs/{id}/cache",
       ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return CachePut(ctx, r); }));
+  router.Add("GET", "/api/v1/executor/jobs/{id}/git/info/refs",
+             ForExecutor(ctx, [&ctx](Request& r, const store::Executor& e) {
+               return GitInfoRefs(ctx, r, e);
+             }));
+  router.Add("POST", "/api/v1/executor/jobs/{id}/git/{service}",
+             ForExecutor(ctx, [&ctx](Request& r, const store::Executor& e) {
+               return GitUploadPack(ctx, r, e);
+             }));
   router.Add(
       "POST", "/api/v1/executor/jobs/{id}/complete",
       ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return Complete(ctx, r); }));

@@ -41,6 +41,7 @@ LogItem Chunk(int64_t seq, int step, std::string data) {
 
 std::vector<const LogItem*> Ptrs(const std::vector<LogItem>& items) {
   std::vector<const LogItem*> out;
+  out.reserve(items.size());
   for (const LogItem& i : items) out.push_back(&i);
   return out;
 }

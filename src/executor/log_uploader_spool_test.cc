@@ -159,7 +159,7 @@ TEST_F(LogUploaderSpoolTest, ServerDownWhile10000LinesAreWrittenLosesNothingWith
       a.level = "warning";
       a.message = "halfway";
       up.OnAnnotation(kJob, step, a);
-      expected.push_back("##[warning]halfway");
+      expected.emplace_back("##[warning]halfway");
     }
   }
   // The writer was never held up by the server being down: the lines went to the spool.

@@ -384,7 +384,8 @@ jobs:
   int status = 0;
   ::waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Sh("cat " + dir + "/executor.log");
-  EXPECT_EQ(Sh("find " + work + " -maxdepth 1 -name 'job-*' | wc -l"), "0\n");  // the job's directory is gone
+  EXPECT_EQ(Sh("find " + work + " -maxdepth 1 -name 'job-*' | wc -l"),
+            "0\n");  // the job's directory is gone
   server.Stop();
 }
 

@@ -192,9 +192,16 @@ void Agent::RunLease(const Lease& lease) {
   for (const auto& [name, value] : spec.secrets) masker.Add(value);
   // Only the clone's git sees the executor token; should git ever quote it, it is masked too.
   masker.Add(options_.token);
+  std::optional<JobDirs> dirs;
+  auto made = MakeJobDirs(options_.work_dir, spec.id);
+  if (made.ok()) dirs = *made;
   LogUploaderOptions log_options = options_.logs;
   log_options.debug = options_.verbose || IsTrueIn(spec.secrets, "ACTIONS_STEP_DEBUG") ||
                       IsTrueIn(spec.vars, "ACTIONS_STEP_DEBUG");
+  // What the server cannot take right away waits in the job's directory, masked.
+  if (dirs && log_options.spool_path.empty()) log_options.spool_path = dirs->root + "/log.spool";
+  log_options.masker = &masker;
+  if (!log_options.log) log_options.log = [this](std::string_view line) { Log(std::string(line)); };
   LogUploader uploader(*client_, spec.id, lease.lease_id, log_options,
                        [&active] { active.cancel.Cancel(); });
   // The lease is kept until the completion call: artifact uploads and the last logs may take
@@ -203,13 +210,10 @@ void Agent::RunLease(const Lease& lease) {
                       lease.heartbeat_seconds, active.cancel);
 
   engine::JobReport report;
-  std::optional<JobDirs> dirs;
   std::optional<RunArtifactFetcher> artifacts;
-  auto made = MakeJobDirs(options_.work_dir, spec.id);
   if (!made.ok()) {
     report = FailedReport(spec, made.status().message());
   } else {
-    dirs = *made;
     artifacts.emplace(*client_, spec.id, lease.lease_id, dirs->artifacts);
     report = RunJob(spec, *dirs, masker, uploader, active.cancel, &*artifacts);
   }
@@ -221,8 +225,7 @@ void Agent::RunLease(const Lease& lease) {
   MaskReport(report, masker);
   bool lost = heartbeat.lease_lost() || uploader.lease_lost();
   if (!lost) {
-    lost = !Report(spec, lease.lease_id, report, dirs, masker, uploader,
-                   artifacts ? &*artifacts : nullptr);
+    lost = !Report(spec, lease, report, dirs, masker, uploader, artifacts ? &*artifacts : nullptr);
   }
   if (lost) {
     uploader.Abandon();
@@ -235,10 +238,10 @@ void Agent::RunLease(const Lease& lease) {
   }
 }
 
-bool Agent::Report(const JobSpec& spec, const std::string& lease_id,
-                   const engine::JobReport& report, const std::optional<JobDirs>& dirs,
-                   const core::Masker& masker, LogUploader& uploader,
-                   const RunArtifactFetcher* fetched) {
+bool Agent::Report(const JobSpec& spec, const Lease& lease, const engine::JobReport& report,
+                   const std::optional<JobDirs>& dirs, const core::Masker& masker,
+                   LogUploader& uploader, const RunArtifactFetcher* fetched) {
+  const std::string& lease_id = lease.lease_id;
   auto say = [&](std::string_view line) { uploader.WriteLine(-1, masker.Mask(line)); };
   const std::string job = "job " + std::to_string(spec.id) + ": ";
   if (report.conclusion != engine::Conclusion::kSuccess && !report.error.empty()) {
@@ -265,15 +268,23 @@ bool Agent::Report(const JobSpec& spec, const std::string& lease_id,
   }
   const std::chrono::milliseconds budget =
       stopping ? std::chrono::milliseconds(5000) : std::chrono::milliseconds(0);
-  // Every log chunk goes before the completion.
-  Status drained = uploader.Finish(stopping ? std::min(budget, options_.log_drain_timeout)
-                                            : options_.log_drain_timeout);
+  // Every log chunk goes before the completion: once the server has it, it takes no more
+  // lines. The drain goes on while the server takes batches, and gives up after a lease
+  // period without one (the heartbeats give the lease up then too).
+  DrainLimits drain;
+  drain.idle = options_.log_drain_timeout.count() > 0
+                   ? options_.log_drain_timeout
+                   : std::chrono::milliseconds(std::max(1, lease.lease_seconds) * 1000);
+  if (stopping) drain.idle = drain.total = std::min(budget, drain.idle);
+  Status drained = uploader.Finish(drain);
   if (IsLeaseLost(drained)) return false;
   if (!drained.ok()) Log(job + drained.message());
   Completion c;
   c.conclusion = report.conclusion;
   c.outputs = report.outputs;
   c.error = report.error;
+  if (!drained.ok() && c.error.empty())
+    c.error = "the job's log is incomplete: " + drained.message();
   c.summary = report.summary;
   c.continued_on_error = report.continued_on_error;
   c.failed_step = report.failed_step;

@@ -52,8 +52,9 @@ struct AgentOptions {
   std::string cache_dir;         // actions/cache; "" = <work_dir>/_cache
   std::string actions_url;       // base URL of remote actions; "" = the fetcher's default
   bool verbose = false;          // ::debug:: lines for every job
-  /// How long a finished job may take to deliver its remaining logs.
-  std::chrono::milliseconds log_drain_timeout{60000};
+  /// A finished job's remaining logs (the spool included) are delivered before its completion
+  /// as long as the server takes a batch at least this often; 0 = the lease period.
+  std::chrono::milliseconds log_drain_timeout{0};
   RetryPolicy retry;
   LogUploaderOptions logs;
   /// Receives the agent's own messages (server unreachable, a completion not delivered...);
@@ -116,7 +117,7 @@ class Agent {
   void WatchStop(const backend::CancelToken& stop, const backend::CancelToken& done);
   /// Uploads the job's artifacts (not those `fetched` brought from the server unchanged),
   /// delivers its logs and completes it; false when the lease was lost on the way.
-  bool Report(const JobSpec& spec, const std::string& lease_id, const engine::JobReport& report,
+  bool Report(const JobSpec& spec, const Lease& lease, const engine::JobReport& report,
               const std::optional<JobDirs>& dirs, const core::Masker& masker, LogUploader& uploader,
               const RunArtifactFetcher* fetched);
   void Log(const std::string& line) const;

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "executor/test_util.h"
@@ -281,6 +283,91 @@ TEST_F(AgentTest, KeepFailedKeepsTheWorkspaceOfAFailedJob) {
                          });
   agent->RunLease(LeaseOf(Spec()));
   EXPECT_FALSE(fs::is_empty(dir_ + "/work"));
+}
+
+TEST_F(AgentTest, LogsWaitOnDiskWhileTheServerIsAwayAndAllGoBeforeTheCompletion) {
+  AgentOptions o = Options();
+  o.logs.max_memory_bytes = size_t{16} * 1024;
+  o.logs.batch_bytes = size_t{4} * 1024;
+  o.logs.max_retry_wait = milliseconds(50);
+  std::atomic<bool> away{true};
+  std::mutex mu;
+  std::set<int64_t> seqs;
+  std::string stored;
+  auto agent = MakeAgent(
+      o,
+      [&](const HttpRequest& r) -> core::Result<HttpReply> {
+        if (r.path.find("/logs") == std::string::npos) return FakeTransport::Reply(200, "{}");
+        if (away) return core::Status::Unavailable("connection refused");
+        std::lock_guard lock(mu);
+        nlohmann::json body = Body(r);
+        for (const auto& c : body["chunks"]) {
+          if (seqs.insert(c["seq"].get<int64_t>()).second) stored += c["data"].get<std::string>();
+        }
+        return FakeTransport::Reply(200, "{}");
+      },
+      [&](const engine::Plan&, const engine::RunOptions& options, const engine::OneJob& job,
+          backend::Backend&, engine::RunObserver& observer) {
+        for (int i = 0; i < 3000; ++i) {
+          observer.OnLogLine({job.job_id, 0, job.display_name}, 0, "line " + std::to_string(i));
+        }
+        // What the server could not take waits in the job's directory.
+        std::string spool = fs::path(options.repository_dir).parent_path().string() + "/log.spool";
+        EXPECT_TRUE(fs::exists(spool)) << spool;
+        std::thread([&away] {
+          std::this_thread::sleep_for(milliseconds(1000));
+          away = false;
+        }).detach();
+        engine::JobReport r;
+        r.key = {job.job_id, job.instance, job.display_name};
+        r.conclusion = engine::Conclusion::kSuccess;
+        return r;
+      });
+  agent->RunLease(LeaseOf(Spec()));
+  ASSERT_EQ(Completes().size(), 1u);
+  EXPECT_EQ(Body(Completes()[0])["error"], "");
+  // The completion came after the last logs call, which the server took.
+  std::vector<HttpRequest> all = transport_->requests();
+  EXPECT_NE(all.back().path.find("/complete"), std::string::npos);
+  std::lock_guard lock(mu);
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_NE(stored.find(" line " + std::to_string(i) + "\n"), std::string::npos) << i;
+  }
+  EXPECT_EQ(std::count(stored.begin(), stored.end(), '\n'), 3000);  // each line once
+  EXPECT_TRUE(fs::is_empty(dir_ + "/work"));
+}
+
+TEST_F(AgentTest, LogsThatCannotBeDeliveredInTheDrainTimeSayTheLogIsIncomplete) {
+  AgentOptions o = Options();
+  o.log_drain_timeout = milliseconds(500);
+  std::vector<std::string> said;
+  std::mutex said_mu;
+  o.log = [&](std::string_view line) {
+    std::lock_guard lock(said_mu);
+    said.emplace_back(line);
+  };
+  auto agent = MakeAgent(
+      o,
+      [](const HttpRequest& r) -> core::Result<HttpReply> {
+        if (r.path.find("/logs") != std::string::npos) return FakeTransport::Reply(503);
+        return FakeTransport::Reply(200, "{}");
+      },
+      [](const engine::Plan&, const engine::RunOptions&, const engine::OneJob& job,
+         backend::Backend&, engine::RunObserver& observer) {
+        observer.OnLogLine({job.job_id, 0, job.display_name}, 0, "never delivered");
+        engine::JobReport r;
+        r.key = {job.job_id, job.instance, job.display_name};
+        r.conclusion = engine::Conclusion::kSuccess;
+        return r;
+      });
+  auto started = std::chrono::steady_clock::now();
+  agent->RunLease(LeaseOf(Spec()));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  ASSERT_EQ(Completes().size(), 1u);
+  nlohmann::json done = Body(Completes()[0]);
+  EXPECT_EQ(done["conclusion"], "success");
+  EXPECT_NE(done["error"].get<std::string>().find("the job's log is incomplete"), std::string::npos)
+      << done;
 }
 
 TEST_F(AgentTest, RunLeasesUpToCapacityAndCancelsRunningJobsOnStop) {

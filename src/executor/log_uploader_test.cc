@@ -250,7 +250,7 @@ TEST(LogUploaderTest, BackPressureBlocksTheWriterWhileTooMuchIsUnsent) {
   LogUploaderOptions o = Fast();
   o.flush_after = milliseconds(1);
   o.batch_bytes = 1024;
-  o.max_unsent_bytes = size_t{8} * 1024;
+  o.max_memory_bytes = size_t{8} * 1024;
   LogUploader up(client, 7, "L", o);
   std::atomic<int> written{0};
   std::thread writer([&] {

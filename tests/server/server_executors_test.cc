@@ -267,5 +267,127 @@ jobs:
   server.Stop();
 }
 
+TEST(ServerExecutorsTest, ALogChunkSentAgainIsStoredOnce) {
+  User u = SignUp(Url(), Unique("dave"));
+  std::string label = Unique("dedupe");
+  Project p = MakeProject(u, "dedupe", {{".github/workflows/ci.yml", R"(on: push
+jobs:
+  one:
+    runs-on: [self-hosted, )" + label + R"(]
+    steps:
+      - run: echo one
+)"}});
+  HttpReply hook = Push(p, p.repo->Commit("dedupe"), Unique("push"));
+  ASSERT_EQ(hook.status, 202) << hook.body;
+  HttpReply reg = Register(RegistrationToken(), Unique("dedupe-box"), {"self-hosted", label});
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  std::vector<std::string> auth = {"Authorization: Bearer " + reg.Json().value("token", "")};
+  HttpReply lease = Http(
+      "POST", Url() + "/api/v1/executor/lease",
+      json{{"capacity", 1}, {"labels", {"self-hosted", label}}, {"wait_seconds", 5}}.dump(), auth);
+  ASSERT_EQ(lease.status, 200) << lease.body;
+  int64_t job = lease.Json()["job"].value("id", 0);
+  std::string lease_id = lease.Json().value("lease_id", "");
+  std::string jobs = Url() + "/api/v1/executor/jobs/" + std::to_string(job);
+  auto send = [&](const json& chunks) {
+    return Http("POST", jobs + "/logs", json{{"lease_id", lease_id}, {"chunks", chunks}}.dump(),
+                auth);
+  };
+  json one = {{"seq", 1}, {"step", 0}, {"data", "2026-01-01T00:00:00.000Z first\n"}};
+  json two = {{"seq", 2}, {"step", 0}, {"data", "2026-01-01T00:00:00.001Z second\n"}};
+  json three = {{"seq", 3}, {"step", 0}, {"data", "2026-01-01T00:00:00.002Z third\n"}};
+  ASSERT_EQ(send({one, two}).status, 200);
+  // The executor did not get the answer and sends the batch again, with the next chunk.
+  HttpReply again = send({one, two, three});
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(send(json::array({two})).status, 200);
+  ASSERT_EQ(Http("POST", jobs + "/complete",
+                 json{{"lease_id", lease_id}, {"conclusion", "success"}}.dump(), auth)
+                .status,
+            200);
+  json run = WaitRun(u, hook.Json()["runs"][0].get<int64_t>());
+  const json* j = JobNamed(run, "one");
+  ASSERT_NE(j, nullptr);
+  std::string log = JobLog(u, *j);
+  EXPECT_EQ(log.find("first"), log.rfind("first")) << log;
+  EXPECT_EQ(log.find("second"), log.rfind("second")) << log;
+  EXPECT_LT(log.find("first"), log.find("second"));
+  EXPECT_LT(log.find("second"), log.find("third"));
+}
+
+TEST(ServerExecutorsTest, AServerThatStopsAnsweringMidJobLosesNoLineOfARemoteExecutor) {
+  std::string dir = TempDir("spool");
+  ServerProcess server;
+  server.Start(dir + "/data", TestDatabase("gantry_spool_test"), {"--embedded-executor=false"});
+  std::string url = server.url();
+  User admin = SignUp(url, "spool");
+  std::string marker = dir + "/started";
+  constexpr int kLines = 20000;
+  Project p = MakeProject(admin, "spool", {{".github/workflows/loud.yml", R"(on: workflow_dispatch
+jobs:
+  loud:
+    runs-on: self-hosted
+    steps:
+      - run: |
+          touch )" + marker + R"(
+          sleep 1
+          seq 1 )" + std::to_string(kLines) + R"( | sed 's/^/output line /'
+)"}},
+                          url);
+  std::string token =
+      Http("POST", url + "/api/v1/executors/registration-tokens", "{}", admin.Auth())
+          .Json()
+          .value("token", "");
+  std::string config = dir + "/executor.yml";
+  Sh(std::string(GANTRY_BINARY) + " executor register --url " + url + " --token " + token +
+     " --name spool-box --config " + config);
+  std::string work = dir + "/work";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::string log = dir + "/executor.log";
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(GANTRY_BINARY, GANTRY_BINARY, "executor", "run", "--config", config.c_str(),
+            "--work-dir", work.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  HttpReply d = Http("POST", url + "/api/v1/projects/" + p.name + "/workflows/loud.yml/dispatches",
+                     "{}", admin.Auth());
+  ASSERT_EQ(d.status, 201) << d.body;
+  for (int i = 0; i < 600 && !fs::exists(marker); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(fs::exists(marker)) << Sh("cat " + dir + "/executor.log");
+  // The server stops answering while the step prints; what the executor cannot send waits in
+  // the job's directory.
+  ::kill(server.pid(), SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  std::string spools = Sh("ls " + work + "/job-*/log.spool 2>/dev/null | wc -l");
+  ::kill(server.pid(), SIGCONT);
+  EXPECT_EQ(spools, "1\n");
+  json run = WaitRun(admin, d.Json()["runs"][0].get<int64_t>(), 60, url);
+  EXPECT_EQ(run.value("conclusion", ""), "success") << run.dump(2);
+  const json* loud = JobNamed(run, "loud");
+  ASSERT_NE(loud, nullptr);
+  std::string log = JobLog(admin, *loud, url);
+  // Every line, once, in order.
+  size_t at = 0;
+  for (int i = 1; i <= kLines; ++i) {
+    std::string line = " output line " + std::to_string(i) + "\n";
+    size_t found = log.find(line, at);
+    ASSERT_NE(found, std::string::npos) << "line " << i << " missing or out of order";
+    at = found + line.size();
+  }
+  EXPECT_EQ(log.find(" output line 1\n", log.find(" output line 1\n") + 1), std::string::npos);
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Sh("cat " + dir + "/executor.log");
+  EXPECT_EQ(Sh("find " + work + " -maxdepth 1 -name 'job-*' | wc -l"),
+            "0\n");  // the job's directory is gone
+  server.Stop();
+}
+
 }  // namespace
 }  // namespace gantry::testing

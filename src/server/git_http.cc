@@ -49,7 +49,11 @@ std::optional<Response> LeasedMirror(ApiContext& ctx, const Request& request,
   if (!run.ok()) return StoreError(run.status());
   auto project = ctx.store->GetProject(run.value().project_id);
   if (!project.ok()) return StoreError(project.status());
-  *mirror = ctx.mirrors->PathFor(project.value().owner, project.value().name);
+  const store::Project& p = project.value();
+  // Another replica may have received the push: reading at the commit clones the mirror or
+  // fetches the commit when this replica lacks it.
+  (void)ctx.mirrors->ReadFile(p.owner, p.name, run.value().sha, run.value().workflow_file);
+  *mirror = ctx.mirrors->PathFor(p.owner, p.name);
   return std::nullopt;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <regex>
+#include <utility>
 
 #include "backend/backend.h"
 #include "core/masker.h"
@@ -84,7 +85,8 @@ struct Scheduler::ActiveRun {
   bool done = false;
 };
 
-Scheduler::Scheduler(ApiContext& ctx, SchedulerOptions options) : ctx_(ctx), options_(options) {}
+Scheduler::Scheduler(ApiContext& ctx, SchedulerOptions options)
+    : ctx_(ctx), options_(std::move(options)) {}
 
 Scheduler::~Scheduler() { Stop(); }
 

@@ -334,31 +334,16 @@ jobs:
           seq 1 )" + std::to_string(kLines) + R"( | sed 's/^/output line /'
 )"}},
                           url);
-  std::string token =
-      Http("POST", url + "/api/v1/executors/registration-tokens", "{}", admin.Auth())
-          .Json()
-          .value("token", "");
-  std::string config = dir + "/executor.yml";
-  Sh(std::string(GANTRY_BINARY) + " executor register --url " + url + " --token " + token +
-     " --name spool-box --config " + config);
-  std::string work = dir + "/work";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::string log = dir + "/executor.log";
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    ::execl(GANTRY_BINARY, GANTRY_BINARY, "executor", "run", "--config", config.c_str(),
-            "--work-dir", work.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  ExecutorProcess executor;
+  executor.Start(dir, url, admin, "spool-box");
+  const std::string work = dir + "/work";
   HttpReply d = Http("POST", url + "/api/v1/projects/" + p.name + "/workflows/loud.yml/dispatches",
                      "{}", admin.Auth());
   ASSERT_EQ(d.status, 201) << d.body;
   for (int i = 0; i < 600 && !fs::exists(marker); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ASSERT_TRUE(fs::exists(marker)) << Sh("cat " + dir + "/executor.log");
+  ASSERT_TRUE(fs::exists(marker)) << executor.Log();
   // The server stops answering while the step prints; what the executor cannot send waits in
   // the job's directory.
   ::kill(server.pid(), SIGSTOP);
@@ -380,10 +365,8 @@ jobs:
     at = found + line.size();
   }
   EXPECT_EQ(log.find(" output line 1\n", log.find(" output line 1\n") + 1), std::string::npos);
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Sh("cat " + dir + "/executor.log");
+  int status = executor.Stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << executor.Log();
   EXPECT_EQ(Sh("find " + work + " -maxdepth 1 -name 'job-*' | wc -l"),
             "0\n");  // the job's directory is gone
   server.Stop();

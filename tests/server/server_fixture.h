@@ -104,7 +104,37 @@ inline std::string Quote(const std::string& s) {
 }
 
 /// A real `gantry server` process.
-class ServerProcess {
+/// A child process of the test: killed with SIGKILL when the test is done with it.
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ~ChildProcess() { Kill9(); }
+  /// SIGKILL, as a crash.
+  void Kill9() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+  /// SIGTERM and wait; the exit status.
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  pid_t pid() const { return pid_; }
+
+ protected:
+  pid_t pid_ = -1;
+};
+
+class ServerProcess : public ChildProcess {
  public:
   /// Starts it with `args` added to --listen 127.0.0.1:0 --data-dir DIR [--database DB].
   void Start(const std::string& data_dir, const std::string& database,
@@ -158,35 +188,15 @@ class ServerProcess {
     std::string old = url_;
     Start(data_dir_, database_, args_);
   }
-  /// SIGKILL, as a crash.
-  void Kill9() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-  /// SIGTERM and wait; the exit status.
-  int Stop() {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-  ~ServerProcess() { Kill9(); }
   std::string Log() const {
     std::ifstream in(log_);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
   const std::string& url() const { return url_; }
-  pid_t pid() const { return pid_; }
 
  private:
   std::string data_dir_, database_, log_, url_;
   std::vector<std::string> args_;
-  pid_t pid_ = -1;
 };
 
 /// A fresh database URL for this test binary: "" (SQLite in the data dir) or a new PostgreSQL
@@ -358,7 +368,7 @@ inline std::string JobLog(const User& u, const json& job, std::string url = "") 
 
 /// A real `gantry executor`: registered with a fresh registration token of `admin` on `url`,
 /// then `gantry executor run` in a process of its own (its log in DIR/executor.log).
-class ExecutorProcess {
+class ExecutorProcess : public ChildProcess {
  public:
   void Start(const std::string& dir, const std::string& url, const User& admin,
              const std::string& name, const std::string& labels = "",
@@ -397,29 +407,11 @@ class ExecutorProcess {
       ::_exit(127);
     }
   }
-  void Kill9() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-  int Stop() {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-  ~ExecutorProcess() { Kill9(); }
   std::string Log() const { return Sh("cat " + Quote(dir_ + "/executor.log")); }
-  pid_t pid() const { return pid_; }
 
  private:
   std::string dir_, config_;
   std::vector<std::string> args_;
-  pid_t pid_ = -1;
 };
 
 /// Waits up to `seconds` for `path` to exist.

@@ -133,14 +133,28 @@ jobs:
   server.Stop();
 }
 
-// Two replicas on one PostgreSQL: runs launched on either, executors on either, every job
-// run exactly once and every log complete and in order; then one replica is killed mid-run
-// and the other takes its runs over.
+// Two replicas on one PostgreSQL and Redis: runs launched on either, executors on either,
+// every job run exactly once and every log complete and in order, a log followed live (SSE)
+// on the replica that did not receive it; then one replica is killed mid-run and the other
+// takes its runs over. GANTRY_FAULT_RUNS sets the number of matrix runs (default 8;
+// bench/scale-out-soak.sh runs 200).
 TEST(ServerFaultsTest, TwoReplicasRunOneSystemAndSurviveTheDeathOfOne) {
   if (!OnPostgres()) GTEST_SKIP() << "replicas share a PostgreSQL database";
   std::string dir = TempDir("replicas");
   std::string db = TestDatabase("gantry_replicas_test");
+  const std::string redis_port = "GANTRY_REDIS_PORT=" + std::to_string(56400 + getpid() % 500);
+  std::string redis =
+      Sh(redis_port + " " + std::string(GANTRY_SOURCE_DIR) + "/scripts/redis-up.sh");
+  while (!redis.empty() && redis.back() == '\n') redis.pop_back();
+  redis = redis.substr(redis.rfind('\n') + 1);
+  ASSERT_EQ(redis.rfind("redis://", 0), 0u) << redis;
+  struct RedisDown {
+    std::string env;
+    ~RedisDown() { Sh(env + " " + std::string(GANTRY_SOURCE_DIR) + "/scripts/redis-down.sh"); }
+  } redis_down{redis_port};
   std::vector<std::string> shared = {"--embedded-executor=false",
+                                     "--redis",
+                                     redis,
                                      "--key-file",
                                      dir + "/server.key",
                                      "--storage-dir",
@@ -178,7 +192,10 @@ jobs:
   slow:
     runs-on: [self-hosted, b-side]
     steps:
-      - run: touch )" + dir + R"(/slow-started; sleep 4; echo "slow finished"
+      - run: |
+          touch )" + dir + R"(/slow-started
+          for i in $(seq 1 30); do echo "slow $i"; sleep 0.1; done
+          echo "slow finished"
   then:
     needs: slow
     runs-on: [self-hosted, b-side]
@@ -190,7 +207,8 @@ jobs:
   ea.Start(dir + "/ea", a.url(), admin, "exec-a");
   eb.Start(dir + "/eb", b.url(), admin, "exec-b", "b-side");
 
-  constexpr int kRuns = 8;
+  const char* runs_env = std::getenv("GANTRY_FAULT_RUNS");
+  const int kRuns = runs_env != nullptr ? std::atoi(runs_env) : 8;
   std::vector<int64_t> ids;
   for (int i = 0; i < kRuns; ++i) {
     ids.push_back(Dispatch(i % 2 == 0 ? a.url() : b.url(), admin, p, "matrix.yml"));
@@ -223,6 +241,19 @@ jobs:
 
   // A run launched on a, its job running on b's executor; a dies; b finishes the run.
   int64_t slow = Dispatch(a.url(), admin, p, "slow.yml");
+  // Its log followed live on b while a received it... until a dies: the follower on b goes on.
+  json queued;
+  for (int i = 0; i < 500; ++i) {
+    queued = Http("GET", b.url() + "/api/v1/runs/" + std::to_string(slow), "", admin.Auth()).Json();
+    if (queued.contains("jobs") && !queued["jobs"].empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_FALSE(queued["jobs"].empty()) << queued.dump(2);
+  std::string follow_url = b.url() + "/api/v1/jobs/" +
+                           std::to_string(queued["jobs"][0]["id"].get<int64_t>()) +
+                           "/logs?follow=1";
+  std::string followed;
+  std::thread follower([&] { followed = Http("GET", follow_url, "", admin.Auth(), 60000).body; });
   ASSERT_TRUE(WaitForFile(dir + "/slow-started")) << eb.Log();
   a.Kill9();
   json run = WaitRun(admin, slow, 60, b.url());
@@ -231,6 +262,14 @@ jobs:
   ASSERT_NE(then, nullptr) << run.dump(2);
   EXPECT_THAT(JobLog(admin, *then, b.url()), HasSubstr("then ran"));
   EXPECT_THAT(b.Log(), HasSubstr("takes it over"));
+  follower.join();
+  size_t at = 0;
+  for (int i = 1; i <= 30; ++i) {
+    size_t next = followed.find("slow " + std::to_string(i) + "\n", at);
+    ASSERT_NE(next, std::string::npos) << "line " << i << " of the followed log:\n" << followed;
+    at = next;
+  }
+  EXPECT_THAT(followed, HasSubstr("event: end"));
   ea.Kill9();
   eb.Stop();
   b.Stop();

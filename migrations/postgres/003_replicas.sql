@@ -10,3 +10,6 @@ ALTER TABLE jobs ADD COLUMN spec TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN cancel_requested BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN requeues BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX runs_owner ON runs (owner, status);
+-- An annotation's per-job number from its executor: a batch sent again stores it once.
+ALTER TABLE annotations ADD COLUMN seq BIGINT;
+CREATE UNIQUE INDEX annotations_seq ON annotations (job_id, seq);

@@ -231,6 +231,7 @@ core::Status ProtocolClient::SendLogs(int64_t job, const std::string& lease_id,
   for (const StepAnnotation& sa : annotations) {
     const engine::Annotation& an = sa.annotation;
     a.push_back({{"step", sa.step},
+                 {"seq", sa.seq},
                  {"level", an.level},
                  {"message", an.message},
                  {"title", an.title},

@@ -69,6 +69,8 @@ struct LogChunk {
 /// An annotation with the step it belongs to (-1: the job).
 struct StepAnnotation {
   int step = -1;
+  /// Per job, from 1: the server stores an annotation of a batch sent twice once.
+  int64_t seq = 0;
   engine::Annotation annotation;
 };
 

@@ -60,14 +60,17 @@ StepUpdate StepFrom(const json& j) {
 
 json AnnotationJson(const StepAnnotation& sa) {
   const engine::Annotation& a = sa.annotation;
-  return {{"step", sa.step},        {"level", a.level},   {"message", a.message},
-          {"title", a.title},       {"file", a.file},     {"line", a.line},
-          {"end_line", a.end_line}, {"column", a.column}, {"end_column", a.end_column}};
+  return {{"step", sa.step},    {"seq", sa.seq},
+          {"level", a.level},   {"message", a.message},
+          {"title", a.title},   {"file", a.file},
+          {"line", a.line},     {"end_line", a.end_line},
+          {"column", a.column}, {"end_column", a.end_column}};
 }
 
 StepAnnotation AnnotationFrom(const json& j) {
   StepAnnotation sa;
   sa.step = j.value("step", -1);
+  sa.seq = j.value("seq", int64_t{0});
   engine::Annotation& a = sa.annotation;
   a.level = j.value("level", "");
   a.message = j.value("message", "");

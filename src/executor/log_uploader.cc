@@ -72,6 +72,7 @@ void LogUploader::OnAnnotation(const engine::JobKey& /*job*/, int step,
   Item item;
   item.kind = Item::Kind::kAnnotation;
   item.annotation.step = step;
+  item.annotation.seq = next_annotation_seq_++;
   item.annotation.annotation = a;
   item.bytes = LogItemBytes(item);
   MakeRoom(lock, item.bytes);

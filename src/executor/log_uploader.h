@@ -171,6 +171,7 @@ class LogUploader : public engine::RunObserver {
   std::unique_ptr<LogSpool> spool_;   // GUARDED_BY(mu_): nullptr without spool_path
   bool spool_failed_ = false;         // GUARDED_BY(mu_): a write failed; writers block instead
   int64_t next_seq_ = 1;              // GUARDED_BY(mu_)
+  int64_t next_annotation_seq_ = 1;   // GUARDED_BY(mu_)
   bool closing_ = false;              // GUARDED_BY(mu_): Finish was called
   bool finished_ = false;             // GUARDED_BY(mu_): the sender ended
   bool lost_ = false;                 // GUARDED_BY(mu_)

@@ -417,6 +417,7 @@ core::Status StoreLogs(ApiContext& ctx, store::Id job_id, const nlohmann::json& 
     store::Annotation an;
     an.job_id = job_id;
     an.step = a.value("step", -1);
+    an.seq = a.value("seq", int64_t{0});
     an.level = a.value("level", "notice");
     an.message = masker.Mask(a.value("message", ""));
     an.title = masker.Mask(a.value("title", ""));

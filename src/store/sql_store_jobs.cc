@@ -302,13 +302,17 @@ core::Status SqlStore::RequeueJob(Id job_id, const std::string& lease_id, bool e
     if (!executor_lost) return core::Status::Ok();
     // The lines the lost executor sent stay in the log; their sequence numbers move out of
     // the way (below -1e9 per requeue) so the next executor's, which start at 1 again, are
-    // not taken for retries of them. Small negative numbers are left for the server's notes.
-    return conn
-        .Exec(
-            "UPDATE log_chunks SET seq = seq - 2000000000 * (SELECT requeues FROM jobs "
-            "WHERE id = $1) WHERE job_id = $1 AND seq > 0",
-            {job_id})
-        .status();
+    // not taken for retries of them (annotations alike). Small negative numbers are left for
+    // the server's notes.
+    for (const char* table : {"log_chunks", "annotations"}) {
+      GANTRY_RETURN_IF_ERROR(
+          conn.Exec(std::string("UPDATE ") + table +
+                        " SET seq = seq - 2000000000 * (SELECT requeues FROM jobs WHERE id = $1) "
+                        "WHERE job_id = $1 AND seq > 0",
+                    {job_id})
+              .status());
+    }
+    return core::Status::Ok();
   });
 }
 

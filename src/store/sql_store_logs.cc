@@ -70,9 +70,10 @@ core::Status SqlStore::AddAnnotations(Id job_id, const std::vector<Annotation>& 
     for (const Annotation& a : annotations) {
       GANTRY_RETURN_IF_ERROR(
           conn.Exec("INSERT INTO annotations (job_id, step, level, message, title, file, line, "
-                    "end_line, col, end_col) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    "end_line, col, end_col, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                    "$10, $11) ON CONFLICT DO NOTHING",
                     {job_id, a.step, a.level, a.message, a.title, a.file, a.line, a.end_line,
-                     a.column, a.end_column})
+                     a.column, a.end_column, a.seq == 0 ? Value(nullptr) : Value(a.seq)})
               .status());
     }
     return core::Status::Ok();

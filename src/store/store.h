@@ -164,6 +164,7 @@ struct LogChunk {
 struct Annotation {
   Id job_id = 0;
   int step = -1;
+  int64_t seq = 0;  // the executor's per-job number (0: none); a repeated one is ignored
   std::string level;
   std::string message;
   std::string title;

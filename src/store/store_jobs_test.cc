@@ -357,11 +357,15 @@ TEST_P(StoreTest, LogsKeepArbitraryBytes) {
 TEST_P(StoreTest, AnnotationsKeepTheirOrder) {
   User alice = MakeUser("alice");
   Job job = MakeJob(MakeRun(MakeProject("shop", alice.id).id).id, "build");
-  Annotation a{job.id, 1, "error", "boom", "Build", "src/a.cc", 3, 4, 5, 6};
-  Annotation b{job.id, 2, "warning", "hmm", "", "", 0, 0, 0, 0};
+  Annotation a{job.id, 1, 1, "error", "boom", "Build", "src/a.cc", 3, 4, 5, 6};
+  Annotation b{job.id, 2, 2, "warning", "hmm", "", "", 0, 0, 0, 0};
   ASSERT_TRUE(store().AddAnnotations(job.id, {a, b}).ok());
+  // A batch sent again (its reply was lost) stores nothing twice; one without numbers does.
+  ASSERT_TRUE(store().AddAnnotations(job.id, {a, b}).ok());
+  Annotation c{job.id, 2, 0, "notice", "no number", "", "", 0, 0, 0, 0};
+  ASSERT_TRUE(store().AddAnnotations(job.id, {c, c}).ok());
   core::Result<std::vector<Annotation>> got = store().ListAnnotations(job.id);
-  ASSERT_EQ(got->size(), 2u);
+  ASSERT_EQ(got->size(), 4u);
   EXPECT_EQ(got->at(0).message, "boom");
   EXPECT_EQ(got->at(0).file, "src/a.cc");
   EXPECT_EQ(got->at(0).end_column, 6);

@@ -434,11 +434,12 @@ core::Result<store::Run> Scheduler::Rerun(store::Id run_id, bool failed_only) {
   if (!project.ok()) return project.status();
   auto workflow = LoadWorkflow(project.value(), old.value());
   if (!workflow.ok()) return workflow.status();
-  auto run = ctx_.store->NewAttempt(run_id);
-  if (!run.ok()) return run.status();
+  // Claimed before it becomes active again, so no other replica takes it over meanwhile.
   if (auto s = ctx_.store->SetRunOwner(run_id, options_.replica_id, OwnerExpiry()); !s.ok()) {
     return s;
   }
+  auto run = ctx_.store->NewAttempt(run_id);
+  if (!run.ok()) return run.status();
   std::unique_ptr<ActiveRun> built;
   if (auto s = Build(run.value(), std::move(workflow).value(), &built); !s.ok()) return s;
   std::shared_ptr<ActiveRun> r(std::move(built));

@@ -25,14 +25,23 @@ core::Status CheckDockerEngine(const AgentOptions& options) {
   const char* host = std::getenv("DOCKER_HOST");
   auto client = backend::docker::DockerClient::Connect("");
   if (!client.ok()) {
-    return core::Status(
-        client.status().code(),
-        "--backend docker runs every job in a container, but " + client.status().message() +
-            (host == nullptr || *host == '\0'
-                 ? ". DOCKER_HOST is not set: set it to the engine's socket "
-                   "(DOCKER_HOST=unix:///path/to/docker.sock), or start the engine"
-                 : ". Check DOCKER_HOST (" + std::string(host) +
-                       "): it must be the unix:// socket of a running Docker engine"));
+    // The client's own advice ends with "or run without containers", which this backend
+    // cannot: keep what it found and say what to do here.
+    std::string why = client.status().message();
+    if (size_t advice = why.find("): start one"); advice != std::string::npos) {
+      why.erase(advice + 1);
+    }
+    std::string text = "--backend docker runs every job in a container, but " + why;
+    if (host == nullptr || *host == '\0') {
+      text += ", and DOCKER_HOST is not set";
+    } else if (client.status().code() != core::StatusCode::kInvalidArgument) {
+      text += ", which DOCKER_HOST=" + std::string(host) + " names";
+    }
+    return core::Status(client.status().code(),
+                        text +
+                            ". Start a Docker engine on this machine and set DOCKER_HOST to its "
+                            "socket (DOCKER_HOST=unix:///path/to/docker.sock), or use "
+                            "--backend host");
   }
   // A missing image is pulled by the first job that needs it; without a registry that job
   // fails, so say it now.

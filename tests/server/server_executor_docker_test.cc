@@ -143,7 +143,7 @@ TEST(ServerExecutorDockerTest, WithoutAnEngineTheExecutorDoesNotStartAndNamesDoc
   ASSERT_TRUE(WIFEXITED(status)) << out;
   EXPECT_EQ(WEXITSTATUS(status), 1) << out;
   EXPECT_THAT(out, HasSubstr("--backend docker runs every job in a container"));
-  EXPECT_THAT(out, HasSubstr("Check DOCKER_HOST (unix://" + dir + "/none.sock)"));
+  EXPECT_THAT(out, HasSubstr("which DOCKER_HOST=unix://" + dir + "/none.sock names"));
   EXPECT_THAT(out, Not(HasSubstr("takes jobs from")));
   std::error_code ec;
   fs::remove_all(dir, ec);

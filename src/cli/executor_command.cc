@@ -103,12 +103,17 @@ core::Result<executor::AgentOptions> ExecutorAgentOptions(const ExecutorConfig& 
   } else if (options.backend == "sandbox") {
     agent.backend = executor::BackendKind::kSandbox;
   } else if (options.backend == "docker") {
-    return Status::InvalidArgument(
-        "--backend docker is not available yet: use host or sandbox. Jobs with `container:` "
-        "or `services:` already run in Docker on either, when a Docker engine is reachable "
-        "(DOCKER_HOST)");
+    agent.backend = executor::BackendKind::kDocker;
   } else {
-    return Status::InvalidArgument("--backend " + options.backend + ": expected host or sandbox");
+    return Status::InvalidArgument("--backend " + options.backend +
+                                   ": expected host, sandbox or docker");
+  }
+  if (!options.docker_image.empty()) {
+    if (agent.backend != executor::BackendKind::kDocker) {
+      return Status::InvalidArgument("--docker-image " + options.docker_image +
+                                     ": the image is for --backend docker, not " + options.backend);
+    }
+    agent.default_container_image = options.docker_image;
   }
   return agent;
 }
@@ -181,10 +186,15 @@ void ExecutorCommands::Register(CLI::App& app) {
                    "(default: $XDG_DATA_HOME/gantry/executor, ~/.local/share/gantry/executor)")
       ->envname("GANTRY_EXECUTOR_WORK_DIR");
   run_->add_option("--backend", o.backend,
-                   "where steps run: host (default: as this user, on this machine) or sandbox "
-                   "(under bubblewrap: the file system read-only except the work dir); docker "
-                   "is not available yet")
+                   "where steps run: host (default: as this user, on this machine), sandbox "
+                   "(under bubblewrap: the file system read-only except the work dir) or docker "
+                   "(every job in a container: its own `container:`, else --docker-image; "
+                   "needs a Docker engine, DOCKER_HOST)")
       ->envname("GANTRY_EXECUTOR_BACKEND");
+  run_->add_option("--docker-image", o.docker_image,
+                   "with --backend docker: the image jobs without `container:` run in (default "
+                   "debian:bookworm)")
+      ->envname("GANTRY_EXECUTOR_DOCKER_IMAGE");
   run_->add_flag("--keep-failed", o.keep_failed,
                  "keep the workspace of a job that failed, for a look at it (default: removed)")
       ->envname("GANTRY_EXECUTOR_KEEP_FAILED");
@@ -229,7 +239,11 @@ int ExecutorCommands::RunAgent() {
   }
   std::cerr << "gantry executor: '" << config->name << "' takes jobs from " << options->server_url
             << " (labels " << Join(options->labels) << "; capacity " << options->capacity << "; "
-            << o.backend << " backend; work dir " << options->work_dir << ")\n";
+            << o.backend << " backend"
+            << (options->backend == executor::BackendKind::kDocker
+                    ? " with " + options->default_container_image
+                    : std::string())
+            << "; work dir " << options->work_dir << ")\n";
   executor::Agent& a = **agent;
   backend::CancelToken stop;
   std::atomic<bool> cancelled{false};

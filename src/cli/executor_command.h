@@ -32,7 +32,8 @@ struct ExecutorRunOptions {
   std::string config;            // "" = DefaultExecutorConfigPath()
   int capacity = 0;              // 0 = the config's
   std::string work_dir;          // "" = DefaultExecutorWorkDir()
-  std::string backend = "host";  // host or sandbox (docker is refused)
+  std::string backend = "host";  // host, sandbox or docker
+  std::string docker_image;      // docker: the image of jobs without `container:`; "" = default
   bool keep_failed = false;
   int drain_timeout_seconds = 600;
   bool verbose = false;
@@ -45,8 +46,8 @@ struct ExecutorRunOptions {
 int RunExecutorRegister(const ExecutorRegisterOptions& options, executor::Transport& transport,
                         const std::string& version, std::ostream& out, std::ostream& err);
 
-/// The agent's options for `config` and the run flags. InvalidArgument for an unknown or
-/// unsupported --backend.
+/// The agent's options for `config` and the run flags. InvalidArgument for an unknown
+/// --backend, or a --docker-image without --backend docker.
 core::Result<executor::AgentOptions> ExecutorAgentOptions(const ExecutorConfig& config,
                                                           const ExecutorRunOptions& options);
 

@@ -116,10 +116,24 @@ TEST(ExecutorAgentOptionsTest, FlagsOverTheConfigAndDefaults) {
   EXPECT_EQ(o->work_dir, "/srv/work");
   EXPECT_EQ(o->backend, executor::BackendKind::kSandbox);
   EXPECT_TRUE(o->keep_failed);
+  run.docker_image = "node:20";
+  o = ExecutorAgentOptions(config, run);
+  ASSERT_FALSE(o.ok()) << "an image without --backend docker is a mistake";
+  EXPECT_NE(o.status().message().find("--backend docker"), std::string::npos);
   run.backend = "docker";
+  run.docker_image.clear();
+  o = ExecutorAgentOptions(config, run);
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->backend, executor::BackendKind::kDocker);
+  EXPECT_EQ(o->default_container_image, "debian:bookworm");
+  run.docker_image = "node:20";
+  o = ExecutorAgentOptions(config, run);
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->default_container_image, "node:20");
+  run.backend = "podman";
   o = ExecutorAgentOptions(config, run);
   ASSERT_FALSE(o.ok());
-  EXPECT_NE(o.status().message().find("--backend docker"), std::string::npos);
+  EXPECT_NE(o.status().message().find("expected host, sandbox or docker"), std::string::npos);
 }
 
 }  // namespace

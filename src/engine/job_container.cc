@@ -67,6 +67,12 @@ core::Status JobRunner::PlanContainer(const expr::EvalContext& ctx) {
   auto spec = EvaluateJobContainer(job_, ctx, file_);
   if (!spec.ok()) return spec.status();
   container_ = std::move(spec).value();
+  if (!container_ && !sh_.options->default_container_image.empty()) {
+    // `gantry executor run --backend docker`: a job GitHub would run on the runner's machine
+    // runs in a container of the executor's image instead, like a `container:` job.
+    container_.emplace();
+    container_->image = sh_.options->default_container_image;
+  }
   if (!container_) return core::Status::Ok();
   // GitHub's runner mounts its work folder at /__w: the workspace at /__w/<repo>/<repo>, temp
   // at /__w/_temp with the file-command files below it, actions at /__w/_actions, the tool
@@ -96,6 +102,10 @@ core::Status JobRunner::PlanContainer(const expr::EvalContext& ctx) {
   return PrepareGithubDirs(temp_, sh_.github);
 }
 
+const workflow::Position& JobRunner::ContainerPos() const {
+  return job_.container ? job_.container->pos : job_.pos;
+}
+
 std::vector<std::string> JobRunner::ContainerMounts() const {
   std::vector<std::string> mounts;
   for (const auto& [host, container] : container_paths_.dirs()) {
@@ -117,7 +127,7 @@ core::Status JobRunner::ProbeContainer() {
     std::string why = !ran.ok() ? ran.status().message()
                                 : "exit code " + std::to_string(ran->exit_code) + ": " + text;
     return core::Status::Unavailable(Located(
-        file_, job_.container->pos,
+        file_, ContainerPos(),
         "the job container (" + container_->image + ") cannot run sh, which steps need: " + why));
   }
   size_t start = 0;

@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
 
 #include "engine/container_test_util.h"
 
@@ -113,6 +115,76 @@ jobs:
   EXPECT_EQ(FindJob(r, "build")->conclusion, Conclusion::kSuccess);
   EXPECT_EQ(backend.events().size(), 2u);
   EXPECT_TRUE(host.seen_.empty());
+}
+
+// Runs `yaml` (one job, "build", or a call of one) with RunOptions::default_container_image
+// debian:bookworm; the image of the job container it ran in ("" = none: on the host).
+std::string ImageWithDefault(const std::string& yaml,
+                             const std::map<std::string, std::string>& files = {}) {
+  FakeContainerHost host;
+  RunOptions options;
+  options.container_host = &host;
+  options.default_container_image = "debian:bookworm";
+  FakeBackend backend;
+  RecordingObserver observer;
+  RunReport r = RunWorkflow(yaml, backend, observer, options, files);
+  EXPECT_TRUE(r.success()) << observer.AllText();
+  EXPECT_NE(observer.AllText().find("ran"), std::string::npos) << observer.AllText();
+  if (host.job_.container.image.empty()) return "";
+  EXPECT_TRUE(backend.events().empty()) << "no step may run on the host";
+  EXPECT_EQ(host.job_.working_dir, "/__w/workspace/workspace");
+  return host.job_.container.image;
+}
+
+TEST(JobContainerTest, TheDefaultImageRunsAJobWithoutContainerInAContainer) {
+  EXPECT_EQ(ImageWithDefault(R"y(on: push
+jobs:
+  build:
+    runs-on: x
+    steps: [{run: echo ran}]
+)y"),
+            "debian:bookworm");
+}
+
+TEST(JobContainerTest, TheDefaultImageReplacesAnEmptyContainer) {
+  for (const char* container : {"''", "${{ '' }}", "{image: \"${{ '' }}\"}"}) {
+    EXPECT_EQ(ImageWithDefault(std::string(R"y(on: push
+jobs:
+  build:
+    runs-on: x
+    container: )y") + container +
+                               R"y(
+    steps: [{run: echo ran}]
+)y"),
+              "debian:bookworm")
+        << container;
+  }
+}
+
+TEST(JobContainerTest, AJobKeepsItsOwnContainerOverTheDefaultImage) {
+  EXPECT_EQ(ImageWithDefault(R"y(on: push
+jobs:
+  build:
+    runs-on: x
+    container: ${{ 'redis:7' }}
+    steps: [{run: echo ran}]
+)y"),
+            "redis:7");
+}
+
+TEST(JobContainerTest, TheDefaultImageReachesTheJobsOfACalledWorkflow) {
+  EXPECT_EQ(ImageWithDefault(R"y(on: push
+jobs:
+  call:
+    uses: ./.github/workflows/called.yml
+)y",
+                             {{".github/workflows/called.yml", R"y(on: workflow_call
+jobs:
+  inner:
+    runs-on: x
+    steps: [{run: echo ran}]
+)y"}}),
+            "debian:bookworm");
 }
 
 TEST(JobContainerTest, DockerUrlStepsRunAsContainersWithGithubMountsInputsAndArgs) {

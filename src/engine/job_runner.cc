@@ -217,7 +217,7 @@ core::Status JobRunner::StartContainers(const expr::EvalContext& ctx) {
   ContainerHost* host = sh_.options->container_host;
   if (host == nullptr) {
     return core::Status::Unavailable(
-        container_ ? Located(file_, job_.container->pos,
+        container_ ? Located(file_, ContainerPos(),
                              "job containers need a Docker engine: run the job on the host "
                              "(without `container:`)")
                    : Located(file_, job_.pos,
@@ -267,7 +267,7 @@ core::Status JobRunner::StartContainers(const expr::EvalContext& ctx) {
   }
   if (!st.ok()) {
     const workflow::Position& pos =
-        container_ && services_.container_id.empty() ? job_.container->pos : job_.pos;
+        container_ && services_.container_id.empty() ? ContainerPos() : job_.pos;
     return core::Status(
         st.code(),
         Located(file_, pos,

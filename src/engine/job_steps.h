@@ -252,9 +252,12 @@ class JobRunner {
   BackgroundStep* FindBackground(const std::string& id);
 
   // job_container.cc
-  /// Evaluates `container:`; for a container job, maps the job's directories to GitHub's
-  /// container paths (container_paths_).
+  /// Evaluates `container:` (RunOptions::default_container_image when it is missing or
+  /// empty); for a container job, maps the job's directories to GitHub's container paths
+  /// (container_paths_).
   core::Status PlanContainer(const expr::EvalContext& ctx);
+  /// Where errors about the job container point: its `container:`, else the job.
+  const workflow::Position& ContainerPos() const;
   /// The bind mounts of the job container ("host:container").
   std::vector<std::string> ContainerMounts() const;
   /// Finds $PATH and the shells of the running job container.

@@ -53,6 +53,10 @@ struct RunOptions {
   /// Creates `services:`, `container:` and Docker action containers; nullptr: a job that needs one
   /// fails with a clear message.
   ContainerHost* container_host = nullptr;
+  /// The image of a job container for every job whose `container:` is missing or evaluates to
+  /// an empty image, called workflows' jobs included (`gantry executor run --backend docker`);
+  /// "" = such jobs run on the host, as on GitHub.
+  std::string default_container_image;
   /// Show ::debug:: messages (also on when secrets/vars set ACTIONS_STEP_DEBUG).
   bool verbose = false;
   /// Resolved by the runner, shared by all jobs: secrets are added to it before start.

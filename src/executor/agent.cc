@@ -352,6 +352,9 @@ engine::JobReport Agent::RunJob(const JobSpec& spec, const JobDirs& dirs, core::
   run.fetcher = deps_.fetcher.get();
   run.builtins = builtins.get();
   run.container_host = &containers;
+  if (options_.backend == BackendKind::kDocker) {
+    run.default_container_image = options_.default_container_image;
+  }
   run.verbose = options_.verbose;
   run.masker = &masker;
   run.host_labels = nullptr;

@@ -36,6 +36,9 @@ namespace gantry::executor {
 enum class BackendKind {
   kHost,     // directly on this machine
   kSandbox,  // under bubblewrap (backend/sandbox): the host read-only but the work dir
+  /// Every job in a container: its own `container:`, else one of default_container_image.
+  /// The clone and the built-in actions run on this machine, on the mounted workspace.
+  kDocker,
 };
 
 /// How an Agent works.
@@ -46,6 +49,9 @@ struct AgentOptions {
   int capacity = 1;      // jobs at once (>= 1)
   std::string work_dir;  // jobs' workspaces are made under it (created when missing)
   BackendKind backend = BackendKind::kHost;
+  /// kDocker: the image of the job container of a job without `container:` (or with an empty
+  /// one); unused by the other backends.
+  std::string default_container_image = "debian:bookworm";
   bool keep_failed = false;      // keep the workspace of a job that did not succeed
   int wait_seconds = 30;         // lease long-poll
   std::string action_cache_dir;  // remote actions; "" = <work_dir>/_actions
@@ -86,7 +92,8 @@ class Agent {
 
   /// An agent talking to options.server_url over HTTP, running jobs with engine::RunOneJob on
   /// options.backend. InvalidArgument for unusable options (no URL, capacity < 1, no work
-  /// dir); for kSandbox, MakeSandboxBackend's errors (Unavailable without bubblewrap).
+  /// dir); for kSandbox, MakeSandboxBackend's errors (Unavailable without bubblewrap); for
+  /// kDocker, Unavailable naming DOCKER_HOST when no Docker engine answers there.
   static core::Result<std::unique_ptr<Agent>> Make(AgentOptions options);
 
   /// Leases and runs jobs, up to `capacity` at once, until `stop` fires or Drain() is called.

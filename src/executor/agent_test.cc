@@ -285,6 +285,23 @@ TEST_F(AgentTest, KeepFailedKeepsTheWorkspaceOfAFailedJob) {
   EXPECT_FALSE(fs::is_empty(dir_ + "/work"));
 }
 
+TEST_F(AgentTest, TheContainerBackendGivesTheEngineItsImageForJobsWithoutContainer) {
+  for (BackendKind kind : {BackendKind::kHost, BackendKind::kDocker}) {
+    AgentOptions o = Options();
+    o.backend = kind;
+    o.default_container_image = "gantry/job:1";
+    std::string seen = "<not run>";
+    auto agent = MakeAgent(o, nullptr,
+                           [&](const engine::Plan&, const engine::RunOptions& run,
+                               const engine::OneJob&, backend::Backend&, engine::RunObserver&) {
+                             seen = run.default_container_image;
+                             return engine::JobReport{};
+                           });
+    agent->RunLease(LeaseOf(Spec()));
+    EXPECT_EQ(seen, kind == BackendKind::kDocker ? "gantry/job:1" : "");
+  }
+}
+
 TEST_F(AgentTest, LogsWaitOnDiskWhileTheServerIsAwayAndAllGoBeforeTheCompletion) {
   AgentOptions o = Options();
   o.logs.max_memory_bytes = size_t{16} * 1024;

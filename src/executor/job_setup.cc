@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -76,6 +77,32 @@ Status Git(backend::Backend& backend, std::vector<std::string> args, const std::
                             "): " + output);
   }
   return Status::Ok();
+}
+
+// Runs a git command that fetches from the job's repository. From the server's smart HTTP
+// (`token` not empty) it meets the faults of any network (a connection reset, an answer cut
+// short, a server restarting): like every call of the executor protocol it is tried again with
+// backoff. Not when the server did answer: an HTTP 4xx (no lease on the job) or an error of its
+// upload-pack (no such commit) would come again.
+Status GitFetch(backend::Backend& backend, const std::vector<std::string>& args,
+                const std::string& cwd, const backend::CancelToken& cancel,
+                const std::string& token, const LineFn& log) {
+  if (token.empty()) return Git(backend, args, cwd, cancel);
+  constexpr int kAttempts = 5;
+  std::chrono::milliseconds wait(500);
+  for (int attempt = 1;; ++attempt) {
+    Status st = Git(backend, args, cwd, cancel, token);
+    const std::string& why = st.message();
+    if (st.ok() || st.code() == core::StatusCode::kCancelled || attempt == kAttempts ||
+        why.find("returned error: 4") != std::string::npos ||
+        why.find("remote error:") != std::string::npos) {
+      return st;
+    }
+    log("Fetching from the server failed (" + why.substr(why.rfind('\n') + 1) +
+        "); trying again in " + std::to_string(wait.count()) + " ms");
+    if (!cancel.SleepFor(wait)) return Status::Cancelled("git fetch: cancelled");
+    wait *= 2;
+  }
 }
 
 }  // namespace
@@ -180,17 +207,18 @@ core::Status CloneRepository(backend::Backend& backend, const JobSpec& spec,
     GANTRY_RETURN_IF_ERROR(Git(backend, {"init", "-q", dest}, parent, cancel));
     GANTRY_RETURN_IF_ERROR(
         Git(backend, {"-C", dest, "remote", "add", "origin", spec.repository_url}, parent, cancel));
-    GANTRY_RETURN_IF_ERROR(
-        Git(backend,
-            {"-C", dest, "fetch", "-q", "--no-tags", "--depth=1", "origin", spec.repository_sha},
-            parent, cancel, auth));
+    GANTRY_RETURN_IF_ERROR(GitFetch(
+        backend,
+        {"-C", dest, "fetch", "-q", "--no-tags", "--depth=1", "origin", spec.repository_sha},
+        parent, cancel, auth, log));
     return Git(backend, {"-C", dest, "checkout", "-q", "--detach", spec.repository_sha}, parent,
                cancel);
   }
   std::vector<std::string> clone = {"clone", "-q", "--no-checkout"};
   if (fs::is_directory(spec.repository_url, ec)) clone.emplace_back("--shared");
   clone.insert(clone.end(), {"--", spec.repository_url, dest});
-  GANTRY_RETURN_IF_ERROR(Git(backend, clone, parent, cancel, auth));
+  // A clone that fails removes what it created, so it can be tried again as it was.
+  GANTRY_RETURN_IF_ERROR(GitFetch(backend, clone, parent, cancel, auth, log));
   Status checkout =
       Git(backend, {"-C", dest, "checkout", "-q", "--detach", spec.repository_sha}, parent, cancel);
   if (checkout.ok() || spec.repository_ref.empty() ||
@@ -199,8 +227,9 @@ core::Status CloneRepository(backend::Backend& backend, const JobSpec& spec,
   }
   // The commit is not on a branch the clone copied (a pull request's ref): fetch the ref.
   log("Fetching " + spec.repository_ref);
-  GANTRY_RETURN_IF_ERROR(Git(backend, {"-C", dest, "fetch", "-q", "origin", spec.repository_ref},
-                             parent, cancel, auth));
+  GANTRY_RETURN_IF_ERROR(GitFetch(backend,
+                                  {"-C", dest, "fetch", "-q", "origin", spec.repository_ref},
+                                  parent, cancel, auth, log));
   return Git(backend, {"-C", dest, "checkout", "-q", "--detach", spec.repository_sha}, parent,
              cancel);
 }

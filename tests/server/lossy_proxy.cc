@@ -144,6 +144,7 @@ void LossyProxy::Forward(int client, uint32_t seed) {
   const int fds[2] = {client, server};  // [0]: the client's side, [1]: the server's
   const double cut[2] = {plan_.cut_request, plan_.cut_response};
   bool eof[2] = {false, false};
+  int last = -1;  // the side of the last read: a read from the other one begins a new message
   char buf[16384];
   for (;;) {
     pollfd p[3] = {{eof[0] ? -1 : client, POLLIN, 0},
@@ -169,10 +170,14 @@ void LossyProxy::Forward(int client, uint32_t seed) {
         (void)::shutdown(fds[1 - side], SHUT_WR);
         continue;
       }
-      // Every draw is made whether faulty or not: the same seed makes the same faults.
-      const bool late = chance(rng) < plan_.delay;
+      // Faults strike a request or an answer, not each read of one (an answer streamed in many
+      // writes is not cut more often). Every draw is made whether faulty or not: the same seed
+      // makes the same faults.
+      const bool message = side != last;
+      last = side;
+      const bool late = chance(rng) < plan_.delay && message;
       const milliseconds wait(delay(rng));
-      const bool cut_here = chance(rng) < cut[side];
+      const bool cut_here = chance(rng) < cut[side] && message;
       const auto part = std::uniform_int_distribution<ssize_t>(0, n - 1)(rng);
       if (faulty_ && late) {
         Count(&FaultStats::delays);

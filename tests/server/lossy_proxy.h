@@ -16,20 +16,21 @@
 namespace gantry::testing {
 
 /// What a LossyProxy does to what it forwards. Probabilities are per new connection (the start
-/// of a refusal period) or per read from one side (a cut, a delay).
+/// of a refusal period) or per message, the bytes one side sends before the other answers: a
+/// request or an answer (a cut, a delay).
 struct FaultPlan {
   uint32_t seed = 1;
   /// A new connection starts a period during which every new connection is reset at once
   /// (itself included).
   double refusal = 0.1;
   std::chrono::milliseconds refusal_min{200}, refusal_max{1000};
-  /// A read from the client (a request) or from the server (an answer) is forwarded only in
-  /// part, and both sides are reset: a request cut short, or an answer cut short after the
+  /// A request or an answer is forwarded only in part (some of its first read), and both sides
+  /// are reset: a request cut short, or an answer cut short after the
   /// server did what was asked.
   double cut_request = 0.03;
-  double cut_response = 0.04;
-  /// A read is held back this long before it is forwarded.
-  double delay = 0.05;
+  double cut_response = 0.05;
+  /// A request or an answer is held back this long before it is forwarded.
+  double delay = 0.06;
   std::chrono::milliseconds delay_min{100}, delay_max{600};
 };
 

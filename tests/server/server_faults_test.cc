@@ -233,6 +233,12 @@ jobs:
   for (int i = 0; i < kRuns; ++i) ids.push_back(Dispatch(url, admin, p, "pipeline.yml"));
   for (int64_t id : ids) {
     json run = WaitRun(admin, id, 60, url);
+    if (run.value("conclusion", "") != "success") {
+      for (const json& job : run["jobs"]) {
+        if (job.value("conclusion", "") != "failure") continue;
+        ADD_FAILURE() << job.value("name", "") << " failed:\n" << JobLog(admin, job, url);
+      }
+    }
     ASSERT_EQ(run.value("conclusion", ""), "success") << run.dump(2) << executor.Log();
     ASSERT_EQ(run["jobs"].size(), 4u) << run.dump(2);
     const std::string stamp = "from-the-repository-" + std::to_string(id);

@@ -208,10 +208,16 @@ void Agent::RunLease(const Lease& lease) {
   // longer than a lease period.
   Heartbeat heartbeat(*client_, spec.id, lease.lease_id, lease.lease_seconds,
                       lease.heartbeat_seconds, active.cancel);
+  // Nothing of the job runs before the server has the lease acknowledged (a heartbeat answered):
+  // a lease it never saw acknowledged it queues again, and the job would run twice.
+  const bool acknowledged = heartbeat.WaitAcknowledged();
 
   engine::JobReport report;
   std::optional<RunArtifactFetcher> artifacts;
-  if (!made.ok()) {
+  if (!acknowledged) {
+    Log("job " + std::to_string(spec.id) +
+        ": the lease was not acknowledged (lost, or the executor stops); the job was not run");
+  } else if (!made.ok()) {
     report = FailedReport(spec, made.status().message());
   } else {
     artifacts.emplace(*client_, spec.id, lease.lease_id, dirs->artifacts);
@@ -223,13 +229,15 @@ void Agent::RunLease(const Lease& lease) {
     if (stopping_) report.error = "the executor was stopped while the job ran";
   }
   MaskReport(report, masker);
-  bool lost = heartbeat.lease_lost() || uploader.lease_lost();
+  bool lost = !acknowledged || heartbeat.lease_lost() || uploader.lease_lost();
   if (!lost) {
     lost = !Report(spec, lease, report, dirs, masker, uploader, artifacts ? &*artifacts : nullptr);
   }
   if (lost) {
     uploader.Abandon();
-    Log("job " + std::to_string(spec.id) + ": the lease was lost; the job was stopped");
+    if (acknowledged) {
+      Log("job " + std::to_string(spec.id) + ": the lease was lost; the job was stopped");
+    }
   }
   bool keep = options_.keep_failed && (lost || report.conclusion == engine::Conclusion::kFailure);
   if (dirs && !keep) {

@@ -180,6 +180,58 @@ TEST_F(AgentTest, ALostLeaseStopsTheJobAndSendsNothingMore) {
   EXPECT_TRUE(Completes().empty());
 }
 
+// A lease the server never saw acknowledged is queued again: a job that ran before its first
+// heartbeat was answered could run twice.
+TEST_F(AgentTest, NothingOfAJobRunsBeforeAHeartbeatAcknowledgedItsLease) {
+  std::atomic<int> beats{0};
+  std::atomic<bool> acknowledged{false};
+  std::atomic<bool> ran{false};
+  std::atomic<bool> ran_early{false};
+  auto agent = MakeAgent(
+      Options(),
+      [&](const HttpRequest& r) -> core::Result<HttpReply> {
+        if (r.path.find("/heartbeat") != std::string::npos) {
+          // The first heartbeats do not get through (a network fault, a server restarting).
+          if (++beats <= 3) return core::Status::Unavailable("connection reset by peer");
+          acknowledged = true;
+        }
+        return FakeTransport::Reply(200, "{}");
+      },
+      [&](const engine::Plan&, const engine::RunOptions&, const engine::OneJob& job,
+          backend::Backend&, engine::RunObserver&) {
+        ran = true;
+        ran_early = !acknowledged;
+        engine::JobReport r;
+        r.key = {job.job_id, job.instance, job.display_name};
+        return r;
+      });
+  agent->RunLease(LeaseOf(Spec(), /*lease_seconds=*/1));
+  EXPECT_TRUE(ran);
+  EXPECT_FALSE(ran_early);
+  EXPECT_EQ(Completes().size(), 1u);
+}
+
+TEST_F(AgentTest, AJobWhoseLeaseIsLostBeforeItIsAcknowledgedDoesNotRun) {
+  std::atomic<bool> ran{false};
+  auto agent = MakeAgent(
+      Options(),
+      [](const HttpRequest& r) -> core::Result<HttpReply> {
+        if (r.path.find("/heartbeat") != std::string::npos) {
+          return FakeTransport::Reply(409, R"({"error":{"code":"lease_lost","message":"x"}})");
+        }
+        return FakeTransport::Reply(200, "{}");
+      },
+      [&](const engine::Plan&, const engine::RunOptions& options, const engine::OneJob& job,
+          backend::Backend&, engine::RunObserver&) {
+        ran = true;
+        return WaitForCancel(job, options);
+      });
+  agent->RunLease(LeaseOf(Spec(), 1));
+  EXPECT_FALSE(ran);
+  EXPECT_TRUE(Completes().empty());
+  EXPECT_TRUE(transport_->RequestsTo("/logs").empty());
+}
+
 TEST_F(AgentTest, AMalformedSpecCompletesTheJobAsFailed) {
   auto agent = MakeAgent(Options(), nullptr, nullptr);
   Lease l;

@@ -20,6 +20,17 @@ Heartbeat::~Heartbeat() {
   thread_.join();
 }
 
+bool Heartbeat::WaitAcknowledged() {
+  std::unique_lock lock(mu_);
+  // A job cancelled before it started (the executor stops) is not waited for: the server
+  // queues its lease again, as one never acknowledged.
+  while (!answered_cv_.wait_for(lock, std::chrono::milliseconds(100),
+                                [this] { return acknowledged_ || lost_.load(); })) {
+    if (cancel_.cancelled()) return false;
+  }
+  return acknowledged_;
+}
+
 void Heartbeat::Loop(int lease_seconds, int heartbeat_seconds) {
   using Clock = std::chrono::steady_clock;
   Clock::time_point last_ok = Clock::now();
@@ -40,6 +51,8 @@ void Heartbeat::Loop(int lease_seconds, int heartbeat_seconds) {
     lock.lock();
     if (reply.ok()) {
       last_ok = Clock::now();
+      acknowledged_ = true;
+      answered_cv_.notify_all();
       lease_seconds = reply->lease_seconds;
       heartbeat_seconds = reply->heartbeat_seconds;
       if (reply->cancel && !cancel_requested_.exchange(true)) cancel_.Cancel();
@@ -48,6 +61,7 @@ void Heartbeat::Loop(int lease_seconds, int heartbeat_seconds) {
     // Without a heartbeat for a whole period the server has let the lease expire.
     if (IsLeaseLost(reply.status()) || Clock::now() - last_ok >= period) {
       lost_ = true;
+      answered_cv_.notify_all();
       cancel_.Cancel();
       return;
     }

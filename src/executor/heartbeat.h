@@ -30,6 +30,10 @@ class Heartbeat {
   Heartbeat(const Heartbeat&) = delete;
   Heartbeat& operator=(const Heartbeat&) = delete;
 
+  /// Blocks until the server answered a heartbeat (true: the lease is acknowledged), the lease
+  /// was lost or `cancel` fired first (false). Nothing of the job may run before: the server
+  /// queues a lease it never saw acknowledged again, and the job would run twice.
+  bool WaitAcknowledged();
   /// The lease no longer holds the job: stop it, send nothing more.
   bool lease_lost() const { return lost_.load(); }
   /// The server asked to cancel the job.
@@ -46,7 +50,9 @@ class Heartbeat {
   std::atomic<bool> cancel_requested_{false};
   std::mutex mu_;
   std::condition_variable cv_;
-  bool done_ = false;  // GUARDED_BY(mu_)
+  std::condition_variable answered_cv_;  // a first answer, or the lease lost
+  bool done_ = false;                    // GUARDED_BY(mu_)
+  bool acknowledged_ = false;            // GUARDED_BY(mu_)
   std::thread thread_;
 };
 

@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <sstream>
@@ -76,6 +78,30 @@ Status Git(backend::Backend& backend, std::vector<std::string> args, const std::
                             "): " + output);
   }
   return Status::Ok();
+}
+
+// Runs `attempt`, git commands that fetch from the job's repository. From the server's smart
+// HTTP (`network`) they meet the faults of any network (a connection reset, an answer cut short,
+// a server restarting): like every call of the executor protocol they are tried again with
+// backoff, each attempt starting afresh. Not when the server did answer: an HTTP 4xx (no lease
+// on the job) or an error of its upload-pack (no such commit) would come again.
+Status Fetching(bool network, const backend::CancelToken& cancel, const LineFn& log,
+                const std::function<Status()>& attempt) {
+  constexpr int kAttempts = 5;
+  std::chrono::milliseconds wait(500);
+  for (int n = 1;; ++n) {
+    Status st = attempt();
+    const std::string& why = st.message();
+    if (!network || st.ok() || st.code() == core::StatusCode::kCancelled || n == kAttempts ||
+        why.find("returned error: 4") != std::string::npos ||
+        why.find("remote error:") != std::string::npos) {
+      return st;
+    }
+    log("Fetching from the server failed (" + why.substr(why.rfind('\n') + 1) +
+        "); trying again in " + std::to_string(wait.count()) + " ms");
+    if (!cancel.SleepFor(wait)) return Status::Cancelled("git fetch: cancelled");
+    wait *= 2;
+  }
 }
 
 }  // namespace
@@ -177,20 +203,28 @@ core::Status CloneRepository(backend::Backend& backend, const JobSpec& spec,
   if (!auth.empty() && !spec.repository_sha.empty() && !JobNeedsHistory(spec)) {
     // Over the network, the job's commit alone when that is all it needs: a fraction of the
     // history's size and time (docs/executors.md "The code of a job").
-    GANTRY_RETURN_IF_ERROR(Git(backend, {"init", "-q", dest}, parent, cancel));
-    GANTRY_RETURN_IF_ERROR(
-        Git(backend, {"-C", dest, "remote", "add", "origin", spec.repository_url}, parent, cancel));
-    GANTRY_RETURN_IF_ERROR(
-        Git(backend,
-            {"-C", dest, "fetch", "-q", "--no-tags", "--depth=1", "origin", spec.repository_sha},
-            parent, cancel, auth));
+    GANTRY_RETURN_IF_ERROR(Fetching(true, cancel, log, [&]() -> Status {
+      // What an attempt cut short left (a shallow file, a half-written pack) is not built on.
+      fs::remove_all(dest, ec);
+      GANTRY_RETURN_IF_ERROR(Git(backend, {"init", "-q", dest}, parent, cancel));
+      GANTRY_RETURN_IF_ERROR(Git(
+          backend, {"-C", dest, "remote", "add", "origin", spec.repository_url}, parent, cancel));
+      return Git(
+          backend,
+          {"-C", dest, "fetch", "-q", "--no-tags", "--depth=1", "origin", spec.repository_sha},
+          parent, cancel, auth);
+    }));
     return Git(backend, {"-C", dest, "checkout", "-q", "--detach", spec.repository_sha}, parent,
                cancel);
   }
   std::vector<std::string> clone = {"clone", "-q", "--no-checkout"};
   if (fs::is_directory(spec.repository_url, ec)) clone.emplace_back("--shared");
   clone.insert(clone.end(), {"--", spec.repository_url, dest});
-  GANTRY_RETURN_IF_ERROR(Git(backend, clone, parent, cancel, auth));
+  // An attempt cut short may leave a partial clone behind: each one starts afresh.
+  GANTRY_RETURN_IF_ERROR(Fetching(!auth.empty(), cancel, log, [&] {
+    fs::remove_all(dest, ec);
+    return Git(backend, clone, parent, cancel, auth);
+  }));
   Status checkout =
       Git(backend, {"-C", dest, "checkout", "-q", "--detach", spec.repository_sha}, parent, cancel);
   if (checkout.ok() || spec.repository_ref.empty() ||
@@ -199,8 +233,10 @@ core::Status CloneRepository(backend::Backend& backend, const JobSpec& spec,
   }
   // The commit is not on a branch the clone copied (a pull request's ref): fetch the ref.
   log("Fetching " + spec.repository_ref);
-  GANTRY_RETURN_IF_ERROR(Git(backend, {"-C", dest, "fetch", "-q", "origin", spec.repository_ref},
-                             parent, cancel, auth));
+  GANTRY_RETURN_IF_ERROR(Fetching(!auth.empty(), cancel, log, [&] {
+    return Git(backend, {"-C", dest, "fetch", "-q", "origin", spec.repository_ref}, parent, cancel,
+               auth);
+  }));
   return Git(backend, {"-C", dest, "checkout", "-q", "--detach", spec.repository_sha}, parent,
              cancel);
 }

@@ -663,7 +663,7 @@ void Scheduler::ExpireLeases() {
   for (const store::Job& job : expired.value()) {
     if (job.lease_expires_at == job.started_at + ack_ms) {
       // Never acknowledged: nothing of it ran. Back to the queue for any executor.
-      if (ctx_.store->RequeueJob(job.id, job.lease_id, false).ok()) {
+      if (ctx_.store->RequeueJob(job.id, job.lease_id, job.lease_expires_at, false).ok()) {
         std::cerr << "gantry server: job " << job.id << " was leased to '" << job.executor
                   << "', which never acknowledged it: queued again\n";
         ctx_.notifier->Publish("queue");
@@ -679,7 +679,7 @@ void Scheduler::ExpireLeases() {
           return std::find(options_.requeue_labels.begin(), options_.requeue_labels.end(), l) !=
                  options_.requeue_labels.end();
         });
-    if (requeue && ctx_.store->RequeueJob(job.id, job.lease_id, true).ok()) {
+    if (requeue && ctx_.store->RequeueJob(job.id, job.lease_id, job.lease_expires_at, true).ok()) {
       store::LogChunk note;
       note.job_id = job.id;
       note.seq = -(job.requeues + 1);
@@ -693,6 +693,13 @@ void Scheduler::ExpireLeases() {
       ctx_.notifier->Publish("queue");
       ctx_.notifier->Publish("job:" + std::to_string(job.id));
       ctx_.notifier->Publish("run:" + std::to_string(job.run_id));
+      continue;
+    }
+    // Unless a heartbeat renewed the lease since it was listed (the window left is the time
+    // between this read and the completion).
+    auto now_row = ctx_.store->GetJob(job.id);
+    if (!now_row.ok() || now_row.value().lease_id != job.lease_id ||
+        now_row.value().lease_expires_at != job.lease_expires_at) {
       continue;
     }
     (void)CompleteRow(

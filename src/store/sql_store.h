@@ -70,7 +70,8 @@ class SqlStore final : public Store {
   core::Status RenewLease(Id job_id, const std::string& lease_id, int64_t expires_at) override;
   core::Result<std::vector<Job>> ListExpiredLeases(int64_t now) override;
   core::Status RequestJobCancel(Id job_id) override;
-  core::Status RequeueJob(Id job_id, const std::string& lease_id, bool executor_lost) override;
+  core::Status RequeueJob(Id job_id, const std::string& lease_id, int64_t lease_expires_at,
+                          bool executor_lost) override;
   core::Result<std::vector<RunProgress>> ListRunProgress(const std::string& owner) override;
   core::Status SetRunOwner(Id run_id, const std::string& owner, int64_t expires_at) override;
   core::Result<int64_t> RenewRunOwnership(const std::string& owner, int64_t expires_at) override;

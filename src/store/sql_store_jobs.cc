@@ -291,14 +291,16 @@ core::Status SqlStore::RequestJobCancel(Id job_id) {
   });
 }
 
-core::Status SqlStore::RequeueJob(Id job_id, const std::string& lease_id, bool executor_lost) {
+core::Status SqlStore::RequeueJob(Id job_id, const std::string& lease_id, int64_t lease_expires_at,
+                                  bool executor_lost) {
   return Write([&](Connection& conn) {
-    GANTRY_RETURN_IF_ERROR(
-        sql::Affected(conn.Exec("UPDATE jobs SET status = 'queued', executor = '', lease_id = '', "
-                                "lease_expires_at = 0, started_at = 0, requeues = requeues + $3 "
-                                "WHERE id = $1 AND lease_id = $2 AND status = 'in_progress'",
-                                {job_id, lease_id, int64_t{executor_lost ? 1 : 0}}),
-                      "lease " + lease_id + " of " + JobName(job_id)));
+    GANTRY_RETURN_IF_ERROR(sql::Affected(
+        conn.Exec("UPDATE jobs SET status = 'queued', executor = '', lease_id = '', "
+                  "lease_expires_at = 0, started_at = 0, requeues = requeues + $3 "
+                  "WHERE id = $1 AND lease_id = $2 AND lease_expires_at = $4 AND "
+                  "status = 'in_progress'",
+                  {job_id, lease_id, int64_t{executor_lost ? 1 : 0}, lease_expires_at}),
+        "lease " + lease_id + " of " + JobName(job_id)));
     if (!executor_lost) return core::Status::Ok();
     // The lines the lost executor sent stay in the log; their sequence numbers move out of
     // the way (below -1e9 per requeue) so the next executor's, which start at 1 again, are

@@ -341,10 +341,12 @@ class Store {
   virtual core::Result<std::vector<Job>> ListExpiredLeases(int64_t now) = 0;
   /// Marks a job for cancellation; the next heartbeat of its executor answers "cancel".
   virtual core::Status RequestJobCancel(Id job_id) = 0;
-  /// Puts an in-progress job held by `lease_id` back in the queue (NotFound when that lease no
-  /// longer holds it). With `executor_lost`, what it had logged and its steps are dropped and
-  /// its requeue count grows: it starts over on another executor.
-  virtual core::Status RequeueJob(Id job_id, const std::string& lease_id, bool executor_lost) = 0;
+  /// Puts an in-progress job held by `lease_id` until `lease_expires_at` back in the queue
+  /// (NotFound when that lease no longer holds it, or was renewed meanwhile). With
+  /// `executor_lost`, its requeue count grows and its log's and annotations' sequence numbers
+  /// move out of the way of the next executor's: it starts over on another executor.
+  virtual core::Status RequeueJob(Id job_id, const std::string& lease_id, int64_t lease_expires_at,
+                                  bool executor_lost) = 0;
   /// Where each active run `owner` drives stands: how its owner hears of the completions
   /// and cancels other replicas committed.
   virtual core::Result<std::vector<RunProgress>> ListRunProgress(const std::string& owner) = 0;

@@ -197,8 +197,11 @@ TEST_P(StoreTest, RequeueAndCompletionNeedTheLeaseThatHoldsTheJob) {
   Job j = MakeJob(run.id, "build");
   ASSERT_TRUE(store().LeaseJob({j.id}, {"e1", "l1", 0, 1000})->has_value());
   ASSERT_TRUE(store().AppendLogs(j.id, {{j.id, 1, 0, "one\n", 0}, {j.id, 2, 0, "two\n", 0}}).ok());
-  EXPECT_EQ(store().RequeueJob(j.id, "other", true).code(), core::StatusCode::kNotFound);
-  ASSERT_TRUE(store().RequeueJob(j.id, "l1", true).ok());
+  EXPECT_EQ(store().RequeueJob(j.id, "other", 1000, true).code(), core::StatusCode::kNotFound);
+  // A heartbeat renewed the lease after it was listed as expired: it stays.
+  ASSERT_TRUE(store().RenewLease(j.id, "l1", 5000).ok());
+  EXPECT_EQ(store().RequeueJob(j.id, "l1", 1000, true).code(), core::StatusCode::kNotFound);
+  ASSERT_TRUE(store().RequeueJob(j.id, "l1", 5000, true).ok());
   Job again = *store().GetJob(j.id);
   EXPECT_EQ(again.status, "queued");
   EXPECT_EQ(again.requeues, 1);

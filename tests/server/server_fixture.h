@@ -103,7 +103,6 @@ inline std::string Quote(const std::string& s) {
   return out + "'";
 }
 
-/// A real `gantry server` process.
 /// A child process of the test: killed with SIGKILL when the test is done with it.
 class ChildProcess {
  public:
@@ -134,17 +133,24 @@ class ChildProcess {
   pid_t pid_ = -1;
 };
 
+/// A real `gantry server` process.
 class ServerProcess : public ChildProcess {
  public:
-  /// Starts it with `args` added to --listen 127.0.0.1:0 --data-dir DIR [--database DB].
+  /// Starts it with `args` added to --listen 127.0.0.1:PORT --data-dir DIR [--database DB]
+  /// (PORT 0: any free port).
   void Start(const std::string& data_dir, const std::string& database,
-             const std::vector<std::string>& args = {}) {
+             const std::vector<std::string>& args = {}, int port = 0) {
     data_dir_ = data_dir;
     database_ = database;
     fs::create_directories(data_dir);
     log_ = data_dir + "/server.log";
-    std::vector<std::string> argv = {GANTRY_BINARY, "server",     "--listen",
-                                     "127.0.0.1:0", "--data-dir", data_dir};
+    std::error_code ec;
+    // Only what this start prints counts: the log may hold an earlier start's lines.
+    const auto log_start =
+        static_cast<std::streamoff>(fs::exists(log_, ec) ? fs::file_size(log_, ec) : 0);
+    std::vector<std::string> argv = {GANTRY_BINARY, "server",
+                                     "--listen",    "127.0.0.1:" + std::to_string(port),
+                                     "--data-dir",  data_dir};
     if (!database.empty()) {
       argv.push_back("--database");
       argv.push_back(database);
@@ -165,15 +171,14 @@ class ServerProcess : public ChildProcess {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
       std::ifstream in(log_);
+      in.seekg(log_start);
       std::string line;
-      std::string last;
       while (std::getline(in, line)) {
         size_t at = line.find("gantry server listening on ");
-        if (at != std::string::npos) last = line.substr(at + 27);
-      }
-      if (!last.empty() && last != url_) {
-        url_ = last;
-        return;
+        if (at != std::string::npos) {
+          url_ = line.substr(at + 27);
+          return;
+        }
       }
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -184,15 +189,19 @@ class ServerProcess : public ChildProcess {
     }
     FAIL() << "gantry server did not print its URL:\n" << Log();
   }
-  void Restart() {
-    std::string old = url_;
-    Start(data_dir_, database_, args_);
-  }
+  /// Starts it again (after Kill9 or Stop) with the same arguments, on the same port: its
+  /// executors find it where it was.
+  void Restart() { Start(data_dir_, database_, args_, port()); }
   std::string Log() const {
     std::ifstream in(log_);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
   const std::string& url() const { return url_; }
+  /// The port it listens on (0 before Start).
+  int port() const {
+    size_t colon = url_.rfind(':');
+    return colon == std::string::npos ? 0 : std::atoi(url_.c_str() + colon + 1);
+  }
 
  private:
   std::string data_dir_, database_, log_, url_;

@@ -11,7 +11,7 @@ PKGS=(
   time hyperfine
   bubblewrap
   postgresql-client redis-tools
-  libboost1.81-dev libgit2-dev libsodium-dev libsqlite3-dev libpq-dev libhiredis-dev postgresql redis-server wrk
+  libboost1.81-dev libgit2-dev libsodium-dev libsqlite3-dev libpq-dev libhiredis-dev zlib1g-dev postgresql redis-server wrk
   curl python3 openssl sqlite3
   nodejs npm
 )

@@ -230,34 +230,22 @@ jobs:
   EXPECT_EQ(fs::status(config).permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write);
 
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::string log = dir + "/executor.log";
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::string work = dir + "/work";
-    ::execl(GANTRY_BINARY, GANTRY_BINARY, "executor", "run", "--config", config.c_str(),
-            "--work-dir", work.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  ExecutorProcess executor;
+  executor.RunWith(dir, config, dir + "/work");
   HttpReply d = Http("POST", url + "/api/v1/projects/" + p.name + "/workflows/gpu.yml/dispatches",
                      "{}", admin.Auth());
   ASSERT_EQ(d.status, 201) << d.body;
   for (int i = 0; i < 600 && !fs::exists(marker); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ASSERT_TRUE(fs::exists(marker)) << Sh("cat " + dir + "/executor.log");
+  ASSERT_TRUE(fs::exists(marker)) << executor.Log();
   // The list shows it online with its job; SIGTERM lets the job finish, then it exits 0.
   json list = Http("GET", url + "/api/v1/executors", "", admin.Auth()).Json();
   ASSERT_EQ(list["executors"].size(), 1u) << list.dump();
   EXPECT_EQ(list["executors"][0].value("state", ""), "online");
   EXPECT_EQ(list["executors"][0]["jobs"].size(), 1u) << list.dump();
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n"
-                                                             << Sh("cat " + dir + "/executor.log");
+  int status = executor.Stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << executor.Log();
   json run = WaitRun(admin, d.Json()["runs"][0].get<int64_t>(), 30, url);
   EXPECT_EQ(run.value("conclusion", ""), "success") << run.dump(2);
   const json* train = JobNamed(run, "train");

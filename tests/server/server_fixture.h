@@ -397,6 +397,14 @@ class ExecutorProcess : public ChildProcess {
     args_ = args;
     Run();
   }
+  /// `gantry executor run --config CONFIG --work-dir WORK` of an executor registered already,
+  /// its log in DIR/executor.log.
+  void RunWith(const std::string& dir, const std::string& config, const std::string& work) {
+    dir_ = dir;
+    config_ = config;
+    work_ = work;
+    Run();
+  }
   /// Starts `gantry executor run` again (after Kill9).
   void Run() {
     pid_ = ::fork();
@@ -405,7 +413,7 @@ class ExecutorProcess : public ChildProcess {
       int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
-      std::string work = dir_ + "/work";
+      std::string work = work_.empty() ? dir_ + "/work" : work_;
       std::vector<std::string> argv = {GANTRY_BINARY, "executor", "run",        "--config", config_,
                                        "--work-dir",  work,       "--capacity", "2"};
       argv.insert(argv.end(), args_.begin(), args_.end());
@@ -419,7 +427,7 @@ class ExecutorProcess : public ChildProcess {
   std::string Log() const { return Sh("cat " + Quote(dir_ + "/executor.log")); }
 
  private:
-  std::string dir_, config_;
+  std::string dir_, config_, work_;
   std::vector<std::string> args_;
 };
 

@@ -170,28 +170,16 @@ jobs:
   const std::string route = "/api/v1/executor/jobs/{id}/git/{service}";
   int64_t packs_before = Answered(url, route, "POST", "200");
 
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::string log = dir + "/executor.log";
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    // Its work dir is elsewhere than the server's data dir.
-    std::string work = dir + "/elsewhere/work";
-    ::execl(GANTRY_BINARY, GANTRY_BINARY, "executor", "run", "--config", config.c_str(),
-            "--work-dir", work.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  // Its work dir is elsewhere than the server's data dir.
+  ExecutorProcess executor;
+  executor.RunWith(dir, config, dir + "/elsewhere/work");
   HttpReply d = Http("POST", url + "/api/v1/projects/" + p.name + "/workflows/read.yml/dispatches",
                      "{}", admin.Auth());
   ASSERT_EQ(d.status, 201) << d.body;
   json run = WaitRun(admin, d.Json()["runs"][0].get<int64_t>(), 60, url);
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  EXPECT_EQ(run.value("conclusion", ""), "success")
-      << run.dump(2) << "\n"
-      << Sh("cat " + dir + "/executor.log") << server.Log();
+  executor.Stop();
+  EXPECT_EQ(run.value("conclusion", ""), "success") << run.dump(2) << "\n"
+                                                    << executor.Log() << server.Log();
   const json* read = JobNamed(run, "read");
   ASSERT_NE(read, nullptr);
   EXPECT_EQ(read->value("executor", ""), "far-away");

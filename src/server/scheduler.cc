@@ -518,6 +518,16 @@ core::Result<bool> Scheduler::Heartbeat(store::Id job_id, const std::string& lea
   return run.value().cancel_requested;
 }
 
+core::Status Scheduler::Apply(const store::Job& done) {
+  auto r = Find(done.run_id);
+  if (!r) {
+    ctx_.notifier->Publish("advance");  // the run's owner is another replica
+    return core::Status::Ok();
+  }
+  std::lock_guard<std::mutex> lock(r->mu);
+  return FinishRow(*r, done);
+}
+
 core::Status Scheduler::CompleteRow(store::Job row, const std::string& conclusion,
                                     const std::string& error) {
   row.conclusion = conclusion;
@@ -525,13 +535,7 @@ core::Status Scheduler::CompleteRow(store::Job row, const std::string& conclusio
   row.completed_at = ctx_.now_ms();
   auto done = ctx_.store->CompleteJob(row);
   if (!done.ok()) return done.status();
-  auto r = Find(row.run_id);
-  if (!r) {
-    ctx_.notifier->Publish("advance");  // the run's owner is another replica
-    return core::Status::Ok();
-  }
-  std::lock_guard<std::mutex> lock(r->mu);
-  return FinishRow(*r, done.value());
+  return Apply(done.value());
 }
 
 core::Status Scheduler::Complete(store::Id job_id, const std::string& lease_id,
@@ -555,13 +559,7 @@ core::Status Scheduler::Complete(store::Id job_id, const std::string& lease_id,
     return done.status();
   }
   ctx_.notifier->Publish("job:" + std::to_string(job_id));
-  auto r = Find(row.run_id);
-  if (!r) {
-    ctx_.notifier->Publish("advance");  // the run's owner is another replica
-    return core::Status::Ok();
-  }
-  std::lock_guard<std::mutex> lock(r->mu);
-  return FinishRow(*r, done.value());
+  return Apply(done.value());
 }
 
 void Scheduler::ExpireLoop() {

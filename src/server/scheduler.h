@@ -111,6 +111,9 @@ class Scheduler {
   /// where to fetch the code.
   core::Result<nlohmann::json> LeaseSpec(const store::Job& job);
   core::Status CompleteRow(store::Job row, const std::string& conclusion, const std::string& error);
+  /// A job row just completed: applied to its run's state here when this replica drives the
+  /// run, else its owner is woken.
+  core::Status Apply(const store::Job& done);
   void ExpireLoop();
   /// How long a new lease lasts until its first heartbeat (the lease's end then tells an
   /// acknowledged lease from one that never was).

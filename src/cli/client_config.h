@@ -49,4 +49,10 @@ core::Result<std::string> NormalizeServerUrl(const std::string& url);
 /// config's entry for that URL, else "".
 core::Result<ClientTarget> ResolveTarget(const std::string& flag_url);
 
+/// The project ("owner/name") a command is about: `flag` (-p/--project) when given, else
+/// GANTRY_PROJECT, else the owner/name at the end of the current git repository's `origin`
+/// URL (".../acme/web.git" → "acme/web"). InvalidArgument "no project given: pass
+/// -p OWNER/NAME or set GANTRY_PROJECT" when none applies or the value is not OWNER/NAME.
+core::Result<std::string> ResolveProject(const std::string& flag);
+
 }  // namespace gantry::cli

@@ -137,10 +137,9 @@ void CompletionCommand::Register(CLI::App& app) {
   completion_->add_option("SHELL", shell_, "bash or zsh")
       ->required()
       ->check(CLI::IsMember({"bash", "zsh"}));
-  SetExamples(*completion_,
-              {"source <(gantry completion bash)        # in ~/.bashrc",
-               "source <(gantry completion zsh)         # in ~/.zshrc, after compinit",
-               "gantry completion bash > /etc/bash_completion.d/gantry"});
+  SetExamples(*completion_, {"gantry completion bash > /etc/bash_completion.d/gantry",
+                             "source <(gantry completion bash)    # in ~/.bashrc",
+                             "source <(gantry completion zsh)     # in ~/.zshrc, after compinit"});
 }
 
 bool CompletionCommand::Parsed() const { return completion_ != nullptr && completion_->parsed(); }

@@ -184,7 +184,14 @@ int WorkflowCommands::RunWorkflowView() {
   ApiClient api(*target);
   auto w = api.Get(ProjectPath(*project) + "/workflows/" + PathEscape(name_),
                    "workflow " + name_ + " in project " + *project);
-  if (!w.ok()) return Fail(w.status());
+  if (!w.ok()) {
+    // The 404 may be the project's: say which.
+    if (w.status().code() == core::StatusCode::kNotFound) {
+      auto p = api.Get(ProjectPath(*project), "project " + *project);
+      if (!p.ok()) return Fail(p.status());
+    }
+    return Fail(w.status());
+  }
   if (json_.enabled()) return PrintJson(std::cout, std::cerr, *w, json_.fields) ? 0 : 1;
   if (yaml_) {
     std::string yaml = Text(*w, "yaml");

@@ -313,7 +313,7 @@ TEST_F(ClientTest, WorkflowRunDispatchesWithInputs) {
 }
 
 // Needs GET /api/v1/projects/{o}/{n}/workflows[/{file}] (the GitHub-compatible API work).
-TEST_F(ClientTest, DISABLED_WorkflowListAndView) {
+TEST_F(ClientTest, WorkflowListAndView) {
   std::string name = SignUpCli("wfl");
   GitRepo repo(home_ + "/repo");
   repo.Write(".github/workflows/greet.yml", kDispatchWorkflow);

@@ -106,7 +106,9 @@ void AuthCommands::Register(CLI::App& app) {
       "Show, per server, as whom you are logged in, where the token comes from and "
       "whether it still works. Exit 1 when not logged in.");
   status_->add_option("--url", url_, "only this server");
-  SetExamples(*status_, {"gantry auth status", "gantry auth status --url http://127.0.0.1:8080"});
+  AddJsonOption(*status_, json_);
+  SetExamples(*status_, {"gantry auth status", "gantry auth status --url http://127.0.0.1:8080",
+                         "gantry auth status --json user,valid"});
 
   signup_ = auth_->add_subcommand(
       "signup",
@@ -230,21 +232,29 @@ int AuthCommands::RunStatus() {
   }
   OutputStyle style = OutputStyle::Detect(STDOUT_FILENO);
   int exit_code = 0;
+  nlohmann::json hosts = nlohmann::json::array();
   for (const ClientTarget& t : targets) {
     bool is_default = t.url == (config->default_url.empty() ? target->url : config->default_url);
-    std::cout << Paint(style, "bold", t.url) << (is_default ? " (default)" : "") << "\n";
     ApiClient api(t);
     auto user = api.Get("/api/v1/user", "");
+    if (!user.ok()) exit_code = 1;
+    hosts.push_back({{"url", t.url},
+                     {"default", is_default},
+                     {"user", user.ok() ? user->value("username", "") : ""},
+                     {"token_source", t.source},
+                     {"valid", user.ok()},
+                     {"error", user.ok() ? "" : user.status().message()}});
+    if (json_.enabled()) continue;
+    std::cout << Paint(style, "bold", t.url) << (is_default ? " (default)" : "") << "\n";
     if (user.ok()) {
       std::cout << "  " << Paint(style, "green", "✓") << " Logged in as "
-                << Paint(style, "bold", user->value("username", "")) << "\n"
-                << "  - Token: " << MaskToken(t.token) << " (from " << t.source << ")\n";
+                << Paint(style, "bold", user->value("username", "")) << "\n";
     } else {
-      std::cout << "  " << Paint(style, "red", "X") << " " << user.status().message() << "\n"
-                << "  - Token: " << MaskToken(t.token) << " (from " << t.source << ")\n";
-      exit_code = 1;
+      std::cout << "  " << Paint(style, "red", "X") << " " << user.status().message() << "\n";
     }
+    std::cout << "  - Token: " << MaskToken(t.token) << " (from " << t.source << ")\n";
   }
+  if (json_.enabled() && !PrintJson(std::cout, std::cerr, hosts, json_.fields)) return 1;
   return exit_code;
 }
 

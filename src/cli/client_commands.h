@@ -32,6 +32,7 @@ class AuthCommands {
   CLI::App *login_ = nullptr, *logout_ = nullptr, *status_ = nullptr, *signup_ = nullptr;
   std::string url_, user_, email_;
   bool with_token_ = false;
+  JsonOption json_;
 };
 
 /// `gantry project list|add|view`, `gantry secret set|list|delete` and

@@ -36,6 +36,14 @@ TEST_F(ClientTest, SignupStoresAPrivatePatAndStatusShowsTheUser) {
   EXPECT_EQ(status.out, Url() + " (default)\n  ✓ Logged in as " + name +
                             "\n  - Token: gnt_**** (from " + home_ + "/conf/hosts.yml)\n");
   EXPECT_THAT(status.out, Not(HasSubstr(token)));
+  Cli json_status = Gantry("auth status --json url,user,valid,token_source");
+  EXPECT_EQ(json_status.code, 0) << json_status.err;
+  EXPECT_EQ(json::parse(json_status.out, nullptr, false),
+            (json{{{"url", Url()},
+                   {"user", name},
+                   {"valid", true},
+                   {"token_source", home_ + "/conf/hosts.yml"}}}))
+      << json_status.out;
 }
 
 TEST_F(ClientTest, LoginWithPasswordFromStdinThenLogoutRevokesTheToken) {

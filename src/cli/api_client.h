@@ -55,10 +55,13 @@ class ApiClient {
   /// empty body). `what` names the object for a 404 ("run 12", "project acme/web").
   /// Errors (the message is the one line the command prints after "gantry: "):
   ///  - Unavailable: "cannot reach the Gantry server at URL: REASON";
-  ///  - Unauthenticated/expired (401): PermissionDenied "not logged in to URL (or the token
-  ///    expired): run `gantry auth login --url URL`";
+  ///  - InvalidArgument "use https:// for HOST: …" for plain HTTP to another machine;
+  ///  - Unauthenticated/expired (401): PermissionDenied "not logged in to URL: run `gantry auth
+  ///    login --url URL`" without a token, "not logged in to URL (the token expired or was
+  ///    revoked): run `gantry auth login --url URL`" with one (a wrong password at
+  ///    /api/v1/auth/login is the server's "wrong username or password");
   ///  - 403: PermissionDenied with the server's message;
-  ///  - 404: NotFound "WHAT not found on URL";
+  ///  - 404: NotFound "WHAT not found on URL" (the server's message when `what` is "");
   ///  - 409: AlreadyExists with the server's message;
   ///  - other 4xx/5xx: InvalidArgument (4xx) or Internal (5xx) with the server's error message
   ///    and the field it names ("name: must not be empty").

@@ -98,7 +98,9 @@ class CompletionCommand {
   /// Adds `completion` to `app`; the script covers everything registered on `app` by the
   /// time Run() is called.
   void Register(CLI::App& app);
+  /// True when `completion` was given.
   bool Parsed() const;
+  /// Prints the script on stdout; 0.
   int Run();
 
  private:

@@ -176,6 +176,7 @@ void AddGitHubWorkflowRoutes(Router& router, ApiContext& ctx) {
 
 void AddGitHubRoutes(Router& router, ApiContext& ctx) {
   AddGitHubRunRoutes(router, ctx);
+  AddGitHubLogRoutes(router, ctx);
   AddGitHubWorkflowRoutes(router, ctx);
   AddGraphQLRoute(router, ctx);
 }

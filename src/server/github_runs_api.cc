@@ -62,8 +62,17 @@ using Args = std::vector<std::pair<std::string, std::string>>;
 
 nlohmann::json Time(int64_t ms) { return TimeJson(ms); }
 
+// GitHub's head_branch: the pushed branch, or a pull request's head branch.
 std::string Branch(const store::Run& run) {
-  return run.ref.rfind("refs/heads/", 0) == 0 ? run.ref.substr(11) : "";
+  if (run.ref.rfind("refs/heads/", 0) == 0) return run.ref.substr(11);
+  if (run.event.rfind("pull_request", 0) == 0) {
+    nlohmann::json ev = nlohmann::json::parse(run.event_payload, nullptr, false);
+    if (ev.is_object() && ev.contains("pull_request") && ev["pull_request"].is_object() &&
+        ev["pull_request"].contains("head") && ev["pull_request"]["head"].is_object()) {
+      return ev["pull_request"]["head"].value("ref", "");
+    }
+  }
+  return "";
 }
 
 std::string RunApiUrl(const ApiContext& ctx, const store::Project& p, store::Id run) {

@@ -149,6 +149,33 @@ TEST_F(GhTest, UserRootAndGraphQLAnswerGh) {
               HasSubstr("Could not resolve to a Repository with the name 'octo/none'"));
 }
 
+TEST_F(GhTest, APullRequestRunNamesItsPullRequest) {
+  std::string body = json{{"action", "opened"},
+                          {"number", 7},
+                          {"pull_request",
+                           {{"number", 7},
+                            {"title", "Add a feature"},
+                            {"head", {{"ref", "feature-x"}, {"sha", sha_}}},
+                            {"base", {{"ref", "main"}, {"sha", sha_}}}}},
+                          {"sender", {{"login", "octo"}}}}
+                         .dump();
+  HttpReply hook = Http("POST", url_ + "/api/v1/hooks/" + project_->name, body,
+                        {"X-GitHub-Event: pull_request", "X-GitHub-Delivery: gh-pr-7",
+                         "X-Hub-Signature-256: " + Hmac(project_->secret, body)});
+  ASSERT_EQ(hook.status, 202) << hook.body;
+  ASSERT_EQ(hook.Json()["runs"].size(), 1u) << hook.body;
+  int64_t id = hook.Json()["runs"][0].get<int64_t>();
+  WaitRun(user_, id, 60, url_);
+  json run = V3("/repos/" + project_->name + "/actions/runs/" + std::to_string(id));
+  EXPECT_EQ(run.value("head_branch", ""), "feature-x");
+  EXPECT_EQ(run.value("event", ""), "pull_request");
+  EXPECT_EQ(run.value("display_title", ""), "Add a feature");
+  GhResult view = Gh("run view " + std::to_string(id));
+  EXPECT_EQ(view.code, 0) << view.err;
+  ExpectCleanErr(view);
+  EXPECT_THAT(view.out, HasSubstr("✓ feature-x PR checks #7 · " + std::to_string(id) + "\n"));
+}
+
 TEST_F(GhTest, JobsLogsAndAnnotationsHaveGitHubsShape) {
   const std::string repo = "/repos/" + project_->name;
   json jobs = V3(repo + "/actions/runs/" + std::to_string(ci_run_) + "/jobs");
@@ -202,7 +229,7 @@ TEST_F(GhTest, GantryListsAndShowsWorkflowsByFileOrId) {
   HttpReply list = Http("GET", base, "", user_.Auth());
   ASSERT_EQ(list.status, 200) << list.body;
   json workflows = list.Json()["workflows"];
-  ASSERT_EQ(workflows.size(), 5u) << list.body;
+  ASSERT_EQ(workflows.size(), 6u) << list.body;
   const json* ci = nullptr;
   for (const json& w : workflows) {
     if (w.value("path", "") == ".github/workflows/ci.yml") ci = &w;

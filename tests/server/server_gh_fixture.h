@@ -86,6 +86,15 @@ jobs:
       - run: exit 1
 )";
 
+const char kPr[] = R"(name: PR checks
+on: pull_request
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "checking the pull request"
+)";
+
 struct GhResult {
   int code = -1;
   std::string out, err;
@@ -116,7 +125,8 @@ class GhTest : public ::testing::Test {
                                         {".github/workflows/deploy.yml", kDeploy},
                                         {".github/workflows/slow.yml", kSlow},
                                         {".github/workflows/late-fail.yaml", kLateFail},
-                                        {".github/workflows/quick-fail.yml", kQuickFail}},
+                                        {".github/workflows/quick-fail.yml", kQuickFail},
+                                        {".github/workflows/pr.yml", kPr}},
                                        url_));
     std::string sha = Sh("git --git-dir=" + Quote(project_->repo->remote()) + " rev-parse main");
     sha.pop_back();
@@ -131,6 +141,7 @@ class GhTest : public ::testing::Test {
                            "X-Hub-Signature-256: " + Hmac(project_->secret, body)});
     ASSERT_EQ(push.status, 202) << push.body;
     ci_run_ = push.Json()["runs"][0].get<int64_t>();
+    sha_ = sha;
     json run = WaitRun(user_, ci_run_, 60, url_);
     ASSERT_EQ(run.value("conclusion", ""), "failure") << run.dump(2);
     for (const json& job : run["jobs"]) job_ids_[job.value("name", "")] = job["id"].get<int64_t>();
@@ -212,6 +223,7 @@ class GhTest : public ::testing::Test {
   static inline User user_;
   static inline Project* project_ = nullptr;
   static inline int64_t ci_run_ = 0;
+  static inline std::string sha_;
   static inline std::map<std::string, int64_t> job_ids_;
   std::string home_;
 };

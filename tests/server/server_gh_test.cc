@@ -160,7 +160,7 @@ TEST_F(GhTest, WorkflowListAndViewShowTheProjectsWorkflows) {
   EXPECT_EQ(list.code, 0) << list.err;
   ExpectCleanErr(list);
   json workflows = V3("/repos/" + project_->name + "/actions/workflows")["workflows"];
-  ASSERT_EQ(workflows.size(), 5u) << workflows.dump();
+  ASSERT_EQ(workflows.size(), 6u) << workflows.dump();
   for (const json& w : workflows) {
     EXPECT_THAT(list.out, HasSubstr(w.value("name", "") + "\tactive\t" +
                                     std::to_string(w["id"].get<int64_t>()) + "\n"));
@@ -275,6 +275,12 @@ TEST_F(GhTest, RunRerunStartsNewAttempts) {
   EXPECT_EQ(all.out, "");  // not a terminal: gh says nothing on success
   json third = WaitRun(user_, id, 60, url_);
   EXPECT_EQ(third.value("attempt", 0), 3);
+  const json* bad = JobNamed(third, "bad");
+  ASSERT_NE(bad, nullptr) << third.dump(2);
+  GhResult job = Gh("run rerun --job " + R((*bad)["id"].get<int64_t>()));
+  EXPECT_EQ(job.code, 0) << job.err;
+  ExpectCleanErr(job);
+  EXPECT_EQ(WaitRun(user_, id, 60, url_).value("attempt", 0), 4);
   GhResult view = Gh("run view " + R(id) + " --json attempt,conclusion", true);
   // gh 2.23 has no `attempt` field: it names the fields it knows.
   EXPECT_THAT(view.err, HasSubstr("Unknown JSON field: \"attempt\""));

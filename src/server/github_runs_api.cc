@@ -20,6 +20,7 @@ std::vector<std::pair<int, store::Step>> NumberedSteps(std::vector<store::Step> 
     return a.index < b.index;
   });
   std::vector<std::pair<int, store::Step>> out;
+  out.reserve(steps.size());
   int n = 0;
   for (store::Step& s : steps) out.emplace_back(++n, std::move(s));
   return out;

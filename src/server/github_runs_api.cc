@@ -89,11 +89,23 @@ store::Id UserId(ApiContext& ctx, const std::string& login) {
   return u.ok() ? u.value().id : 0;
 }
 
-nlohmann::json GhRunJson(ApiContext& ctx, const store::Run& run, const store::Project& p) {
+// What the runs of one answer share: the repository object and the actors' ids, each read once.
+struct RunShapes {
+  nlohmann::json repo;
+  std::map<std::string, store::Id> user_ids;
+};
+
+nlohmann::json GhRunJson(ApiContext& ctx, const store::Run& run, const store::Project& p,
+                         RunShapes* shared) {
   const std::string api = RunApiUrl(ctx, p, run.id);
   const int64_t updated = std::max({run.created_at, run.started_at, run.completed_at});
-  nlohmann::json actor = UserJson(ctx, run.actor, UserId(ctx, run.actor));
-  nlohmann::json repo = RepoJson(ctx, p);
+  if (shared->repo.is_null()) shared->repo = RepoJson(ctx, p);
+  auto known = shared->user_ids.find(run.actor);
+  if (known == shared->user_ids.end()) {
+    known = shared->user_ids.emplace(run.actor, UserId(ctx, run.actor)).first;
+  }
+  nlohmann::json actor = UserJson(ctx, run.actor, known->second);
+  const nlohmann::json& repo = shared->repo;
   int64_t workflow_id = WorkflowId(p.id, run.workflow_file);
   return {
       {"id", run.id},
@@ -216,7 +228,10 @@ Response ListRuns(ApiContext& ctx, Request& r, const Principal& who) {
   auto runs = ctx.store->ListRuns(f);
   if (!runs.ok()) return Rewrite(StoreError(runs.status()));
   nlohmann::json arr = nlohmann::json::array();
-  for (const store::Run& run : runs.value()) arr.push_back(GhRunJson(ctx, run, access.project));
+  RunShapes shared;
+  for (const store::Run& run : runs.value()) {
+    arr.push_back(GhRunJson(ctx, run, access.project, &shared));
+  }
   return Paged(ctx, r, page.value(), total.value(), "workflow_runs", std::move(arr));
 }
 
@@ -224,7 +239,8 @@ Response GetRun(ApiContext& ctx, Request& r, const Principal& who) {
   store::Run run;
   ProjectAccess access;
   if (auto e = RunOf(ctx, r, who, "viewer", &run, &access)) return *e;
-  return Response::Json(200, Dump(GhRunJson(ctx, run, access.project)));
+  RunShapes shared;
+  return Response::Json(200, Dump(GhRunJson(ctx, run, access.project, &shared)));
 }
 
 Response ListJobs(ApiContext& ctx, Request& r, const Principal& who) {

@@ -254,5 +254,49 @@ TEST_F(GhTest, GantryListsAndShowsWorkflowsByFileOrId) {
   EXPECT_THAT(missing.Json()["error"].value("message", ""), HasSubstr("no workflow 'nope.yml'"));
 }
 
+TEST_F(GhTest, AWorkflowOnlyRunsRememberIsDeleted) {
+  Project p = MakeProject(user_, "legacy", {{".github/workflows/old.yml", R"(name: Old CI
+on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo old
+)"}},
+                          url_);
+  std::string first = Sh("git --git-dir=" + Quote(p.repo->remote()) + " rev-parse main");
+  first.pop_back();
+  HttpReply push = PushHook(p, first, "the old workflow");
+  ASSERT_EQ(push.status, 202) << push.body;
+  WaitRun(user_, push.Json()["runs"][0].get<int64_t>(), 60, url_);
+  fs::remove(fs::path(p.repo->remote()).parent_path() / "work/.github/workflows/old.yml");
+  p.repo->Write(".github/workflows/new.yaml",
+                "on: workflow_dispatch\njobs:\n  b:\n    "
+                "runs-on: ubuntu-latest\n    steps:\n      - run: "
+                "echo new\n");
+  std::string second = p.repo->Commit("replace the workflow");
+  ASSERT_EQ(PushHook(p, second, "replace the workflow").status, 202);
+
+  HttpReply list =
+      Http("GET", url_ + "/api/v1/projects/" + p.name + "/workflows", "", user_.Auth());
+  json expected = json::parse(
+      R"([{"name":".github/workflows/new.yaml","path":".github/workflows/new.yaml","state":"active"},
+                                 {"name":"Old CI","path":".github/workflows/old.yml","state":"deleted"}])");
+  json got = list.Json()["workflows"];
+  ASSERT_EQ(got.size(), 2u) << list.body;
+  for (json& w : got) w.erase("id");
+  EXPECT_EQ(got, expected) << list.body;
+  HttpReply old =
+      Http("GET", url_ + "/api/v1/projects/" + p.name + "/workflows/old.yml", "", user_.Auth());
+  EXPECT_EQ(old.Json().value("state", ""), "deleted");
+  EXPECT_EQ(old.Json().value("yaml", "x"), "");
+
+  GhResult gh = Gh("workflow list --all -R " + Quote(host_ + "/" + p.name), false);
+  EXPECT_EQ(gh.code, 0) << gh.err;
+  ExpectCleanErr(gh);
+  EXPECT_THAT(gh.out, HasSubstr("Old CI\tdeleted\t"));
+  EXPECT_THAT(gh.out, HasSubstr(".github/workflows/new.yaml\tactive\t"));
+}
+
 }  // namespace
 }  // namespace gantry::testing

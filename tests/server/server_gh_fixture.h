@@ -130,21 +130,26 @@ class GhTest : public ::testing::Test {
                                        url_));
     std::string sha = Sh("git --git-dir=" + Quote(project_->repo->remote()) + " rev-parse main");
     sha.pop_back();
-    std::string body = json{{"ref", "refs/heads/main"},
-                            {"before", "0000000000000000000000000000000000000000"},
-                            {"after", sha},
-                            {"head_commit", {{"id", sha}, {"message", "add the shop"}}},
-                            {"sender", {{"login", "octo"}}}}
-                           .dump();
-    HttpReply push = Http("POST", url_ + "/api/v1/hooks/" + project_->name, body,
-                          {"X-GitHub-Event: push", "X-GitHub-Delivery: gh-1",
-                           "X-Hub-Signature-256: " + Hmac(project_->secret, body)});
+    HttpReply push = PushHook(*project_, sha, "add the shop");
     ASSERT_EQ(push.status, 202) << push.body;
     ci_run_ = push.Json()["runs"][0].get<int64_t>();
     sha_ = sha;
     json run = WaitRun(user_, ci_run_, 60, url_);
     ASSERT_EQ(run.value("conclusion", ""), "failure") << run.dump(2);
     for (const json& job : run["jobs"]) job_ids_[job.value("name", "")] = job["id"].get<int64_t>();
+  }
+
+  /// Delivers a signed push webhook of `sha` on main to `p` on this suite's server.
+  static HttpReply PushHook(const Project& p, const std::string& sha, const std::string& message) {
+    std::string body = json{{"ref", "refs/heads/main"},
+                            {"before", "0000000000000000000000000000000000000000"},
+                            {"after", sha},
+                            {"head_commit", {{"id", sha}, {"message", message}}},
+                            {"sender", {{"login", "octo"}}}}
+                           .dump();
+    return Http("POST", url_ + "/api/v1/hooks/" + p.name, body,
+                {"X-GitHub-Event: push", "X-GitHub-Delivery: " + Unique("gh-push-"),
+                 "X-Hub-Signature-256: " + Hmac(p.secret, body)});
   }
 
   static void TearDownTestSuite() {

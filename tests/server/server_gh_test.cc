@@ -19,6 +19,10 @@ TEST_F(GhTest, AuthStatusAcceptsAGantryToken) {
   EXPECT_THAT(r.out + r.err, HasSubstr("Logged in to " + host_ + " as octo"));
   EXPECT_THAT(r.out + r.err, Not(HasSubstr("missing required scope")));
   EXPECT_THAT(r.out + r.err, Not(HasSubstr(pat_)));
+
+  GhResult wrong = Gh("run list", true, "", "GH_ENTERPRISE_TOKEN=gnt_wrong");
+  EXPECT_EQ(wrong.code, 1);
+  EXPECT_THAT(wrong.err, HasSubstr("HTTP 401: Bad credentials"));
 }
 
 TEST_F(GhTest, RunListShowsRunsAsGitHubDoes) {

@@ -25,6 +25,24 @@ TEST_F(GhTest, AuthStatusAcceptsAGantryToken) {
   EXPECT_THAT(wrong.err, HasSubstr("HTTP 401: Bad credentials"));
 }
 
+TEST_F(GhTest, AReadOnlyTokenViewsButCannotCancel) {
+  HttpReply pat = Http("POST", url_ + "/api/v1/user/tokens",
+                       json{{"name", "gh-read"}, {"scopes", {"read"}}}.dump(), user_.Auth());
+  ASSERT_EQ(pat.status, 201) << pat.body;
+  const std::string env = "GH_ENTERPRISE_TOKEN=" + pat.Json().value("token", "");
+  GhResult view = Gh("run view " + R(ci_run_), true, "", env);
+  EXPECT_EQ(view.code, 0) << view.err;
+  ExpectCleanErr(view);
+  EXPECT_THAT(view.out, HasSubstr("X main CI · " + R(ci_run_)));
+  int64_t id = Dispatch("slow.yml");
+  GhResult cancel = Gh("run cancel " + R(id), true, "", env);
+  EXPECT_EQ(cancel.code, 1);
+  EXPECT_THAT(cancel.err, HasSubstr("HTTP 403: this token's scopes (read) do not allow this "
+                                    "request: use a token with the repo scope"));
+  EXPECT_EQ(Http("POST", url_ + "/api/v1/runs/" + R(id) + "/cancel", "", user_.Auth()).status, 202);
+  EXPECT_EQ(WaitRun(user_, id, 30, url_).value("conclusion", ""), "cancelled");
+}
+
 TEST_F(GhTest, RunListShowsRunsAsGitHubDoes) {
   GhResult r = Gh("run list");
   EXPECT_EQ(r.code, 0) << r.err;

@@ -96,6 +96,12 @@ TEST_F(GhTest, ErrorsHaveGitHubsShape) {
       "{}", {"Authorization: Bearer " + pat_});
   EXPECT_EQ(no_ref.status, 422);
   EXPECT_THAT(no_ref.Json().value("message", ""), HasSubstr("\"ref\" wasn't supplied"));
+  HttpReply disable =
+      Http("PUT", url_ + "/api/v3/repos/" + project_->name + "/actions/workflows/ci.yml/disable",
+           "", {"Authorization: Bearer " + pat_});
+  EXPECT_EQ(disable.status, 422);
+  EXPECT_THAT(disable.Json().value("message", ""),
+              HasSubstr("Gantry cannot enable or disable a workflow"));
   HttpReply not_dispatchable = Http(
       "POST", url_ + "/api/v3/repos/" + project_->name + "/actions/workflows/ci.yml/dispatches",
       R"({"ref":"main"})", {"Authorization: Bearer " + pat_});

@@ -13,6 +13,7 @@ PKGS=(
   postgresql-client redis-tools
   libboost1.81-dev libgit2-dev libsodium-dev libsqlite3-dev libpq-dev libhiredis-dev zlib1g-dev postgresql redis-server wrk
   curl python3 openssl sqlite3
+  gh
   nodejs npm
 )
 

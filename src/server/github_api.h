@@ -25,6 +25,7 @@ namespace github {
 /// The route groups AddGitHubRoutes adds (github_runs_api.cc, github_workflows_api.cc,
 /// github_graphql.cc).
 void AddGitHubRunRoutes(Router& router, ApiContext& ctx);
+void AddGitHubLogRoutes(Router& router, ApiContext& ctx);
 void AddGitHubWorkflowRoutes(Router& router, ApiContext& ctx);
 void AddGraphQLRoute(Router& router, ApiContext& ctx);
 
@@ -93,6 +94,20 @@ Handler GhAuthed(ApiContext& ctx, AuthedHandler handler);
 /// The project {owner}/{repo} of the request with at least `role`, or the error answer.
 std::optional<Response> RequireRepo(ApiContext& ctx, const Request& r, const Principal& who,
                                     std::string_view role, ProjectAccess* out);
+
+/// The run (or job) {id} of the repository {owner}/{repo} in the path with the caller's access
+/// of at least `role`, or the error answer (404 in GitHub's shape for another repository's).
+std::optional<Response> RunOf(ApiContext& ctx, const Request& r, const Principal& who,
+                              std::string_view role, store::Run* run, ProjectAccess* access);
+std::optional<Response> JobOf(ApiContext& ctx, const Request& r, const Principal& who,
+                              std::string_view role, store::Job* job, store::Run* run,
+                              ProjectAccess* access);
+
+/// A job's steps in GitHub's order (pre stages, then the steps and post stages by index),
+/// numbered from 1 as the jobs API and the log archive number them (github_runs_api.cc).
+std::vector<std::pair<int, store::Step>> NumberedSteps(std::vector<store::Step> steps);
+/// "Pre x" / "x" / "Post x".
+std::string StepName(const store::Step& step);
 
 /// "https://host/api/v3/repos/owner/name".
 std::string RepoApiUrl(const ApiContext& ctx, const store::Project& p);

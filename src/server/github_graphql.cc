@@ -379,7 +379,7 @@ nlohmann::json GraphQL(ApiContext& ctx, const Principal& who, const nlohmann::js
       return nlohmann::json(nullptr);
     }
     if (parent.value("__typename", "") == "Repository" && f.name == "pullRequests") {
-      auto p = ctx.store->GetProject(std::stoll(parent.value("id", "R_0").substr(2)));
+      auto p = ctx.store->GetProject(parent.value("databaseId", store::Id{0}));
       if (!p.ok()) return nlohmann::json(nullptr);
       return PullRequests(ctx, p.value(), f.args.value("headRefName", ""));
     }

@@ -10,14 +10,70 @@
 #include "server/zip_writer.h"
 
 namespace gantry::server::github {
+
+// A job's steps in GitHub's order (pre stages, then the steps and post stages by index),
+// numbered from 1.
+std::vector<std::pair<int, store::Step>> NumberedSteps(std::vector<store::Step> steps) {
+  std::stable_sort(steps.begin(), steps.end(), [](const store::Step& a, const store::Step& b) {
+    bool pa = a.stage == "pre", pb = b.stage == "pre";
+    if (pa != pb) return pa;
+    return a.index < b.index;
+  });
+  std::vector<std::pair<int, store::Step>> out;
+  out.reserve(steps.size());
+  int n = 0;
+  for (store::Step& s : steps) out.emplace_back(++n, std::move(s));
+  return out;
+}
+
+std::string StepName(const store::Step& s) {
+  if (s.stage == "pre") return "Pre " + s.name;
+  if (s.stage == "post") return "Post " + s.name;
+  return s.name;
+}
+
+// The run {id} of the repository in the path, or the error answer.
+std::optional<Response> RunOf(ApiContext& ctx, const Request& r, const Principal& who,
+                              std::string_view role, store::Run* run, ProjectAccess* access) {
+  if (auto e = RequireRepo(ctx, r, who, role, access)) return e;
+  auto id = ParseId(r.Param("id"));
+  auto got = id ? ctx.store->GetRun(*id) : core::Result<store::Run>(core::Status::NotFound(""));
+  if (!got.ok() || got.value().project_id != access->project.id) return Error(404, "Not Found");
+  *run = got.value();
+  return std::nullopt;
+}
+
+std::optional<Response> JobOf(ApiContext& ctx, const Request& r, const Principal& who,
+                              std::string_view role, store::Job* job, store::Run* run,
+                              ProjectAccess* access) {
+  if (auto e = RequireRepo(ctx, r, who, role, access)) return e;
+  auto id = ParseId(r.Param("id"));
+  auto got = id ? ctx.store->GetJob(*id) : core::Result<store::Job>(core::Status::NotFound(""));
+  if (!got.ok()) return Error(404, "Not Found");
+  auto rr = ctx.store->GetRun(got.value().run_id);
+  if (!rr.ok() || rr.value().project_id != access->project.id) return Error(404, "Not Found");
+  *job = got.value();
+  *run = rr.value();
+  return std::nullopt;
+}
+
 namespace {
 
 using Args = std::vector<std::pair<std::string, std::string>>;
 
 nlohmann::json Time(int64_t ms) { return TimeJson(ms); }
 
+// GitHub's head_branch: the pushed branch, or a pull request's head branch.
 std::string Branch(const store::Run& run) {
-  return run.ref.rfind("refs/heads/", 0) == 0 ? run.ref.substr(11) : "";
+  if (run.ref.rfind("refs/heads/", 0) == 0) return run.ref.substr(11);
+  if (run.event.rfind("pull_request", 0) == 0) {
+    nlohmann::json ev = nlohmann::json::parse(run.event_payload, nullptr, false);
+    if (ev.is_object() && ev.contains("pull_request") && ev["pull_request"].is_object() &&
+        ev["pull_request"].contains("head") && ev["pull_request"]["head"].is_object()) {
+      return ev["pull_request"]["head"].value("ref", "");
+    }
+  }
+  return "";
 }
 
 std::string RunApiUrl(const ApiContext& ctx, const store::Project& p, store::Id run) {
@@ -33,11 +89,23 @@ store::Id UserId(ApiContext& ctx, const std::string& login) {
   return u.ok() ? u.value().id : 0;
 }
 
-nlohmann::json GhRunJson(ApiContext& ctx, const store::Run& run, const store::Project& p) {
+// What the runs of one answer share: the repository object and the actors' ids, each read once.
+struct RunShapes {
+  nlohmann::json repo;
+  std::map<std::string, store::Id> user_ids;
+};
+
+nlohmann::json GhRunJson(ApiContext& ctx, const store::Run& run, const store::Project& p,
+                         RunShapes* shared) {
   const std::string api = RunApiUrl(ctx, p, run.id);
   const int64_t updated = std::max({run.created_at, run.started_at, run.completed_at});
-  nlohmann::json actor = UserJson(ctx, run.actor, UserId(ctx, run.actor));
-  nlohmann::json repo = RepoJson(ctx, p);
+  if (shared->repo.is_null()) shared->repo = RepoJson(ctx, p);
+  auto known = shared->user_ids.find(run.actor);
+  if (known == shared->user_ids.end()) {
+    known = shared->user_ids.emplace(run.actor, UserId(ctx, run.actor)).first;
+  }
+  nlohmann::json actor = UserJson(ctx, run.actor, known->second);
+  const nlohmann::json& repo = shared->repo;
   int64_t workflow_id = WorkflowId(p.id, run.workflow_file);
   return {
       {"id", run.id},
@@ -79,29 +147,13 @@ nlohmann::json GhRunJson(ApiContext& ctx, const store::Run& run, const store::Pr
       {"head_repository", repo}};
 }
 
-// A job's steps in GitHub's order (pre stages, then the steps and post stages by index),
-// numbered from 1.
-std::vector<std::pair<int, store::Step>> Numbered(std::vector<store::Step> steps) {
-  std::stable_sort(steps.begin(), steps.end(), [](const store::Step& a, const store::Step& b) {
-    bool pa = a.stage == "pre", pb = b.stage == "pre";
-    if (pa != pb) return pa;
-    return a.index < b.index;
-  });
-  std::vector<std::pair<int, store::Step>> out;
-  int n = 0;
-  for (store::Step& s : steps) out.emplace_back(++n, std::move(s));
-  return out;
-}
-
 nlohmann::json GhJobJson(ApiContext& ctx, const store::Job& job, const store::Run& run,
                          const store::Project& p) {
   nlohmann::json steps = nlohmann::json::array();
   auto listed = ctx.store->ListSteps(job.id);
-  for (auto& [number, s] : Numbered(listed.ok() ? listed.value() : std::vector<store::Step>{})) {
-    std::string name = s.name;
-    if (s.stage == "pre") name = "Pre " + name;
-    if (s.stage == "post") name = "Post " + name;
-    steps.push_back({{"name", name},
+  for (auto& [number, s] :
+       NumberedSteps(listed.ok() ? listed.value() : std::vector<store::Step>{})) {
+    steps.push_back({{"name", StepName(s)},
                      {"status", Status(s.status)},
                      {"conclusion", Conclusion(s.status, s.conclusion)},
                      {"number", number},
@@ -132,34 +184,10 @@ nlohmann::json GhJobJson(ApiContext& ctx, const store::Job& job, const store::Ru
           {"check_run_url", RepoApiUrl(ctx, p) + "/check-runs/" + std::to_string(job.id)},
           {"labels", labels},
           {"runner_id", nullptr},
-          {"runner_name", job.executor.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.executor)},
+          {"runner_name",
+           job.executor.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.executor)},
           {"runner_group_id", nullptr},
           {"runner_group_name", nullptr}};
-}
-
-// The run {id} of the repository in the path, or the error answer.
-std::optional<Response> RunOf(ApiContext& ctx, const Request& r, const Principal& who,
-                              std::string_view role, store::Run* run, ProjectAccess* access) {
-  if (auto e = RequireRepo(ctx, r, who, role, access)) return e;
-  auto id = ParseId(r.Param("id"));
-  auto got = id ? ctx.store->GetRun(*id) : core::Result<store::Run>(core::Status::NotFound(""));
-  if (!got.ok() || got.value().project_id != access->project.id) return Error(404, "Not Found");
-  *run = got.value();
-  return std::nullopt;
-}
-
-std::optional<Response> JobOf(ApiContext& ctx, const Request& r, const Principal& who,
-                              std::string_view role, store::Job* job, store::Run* run,
-                              ProjectAccess* access) {
-  if (auto e = RequireRepo(ctx, r, who, role, access)) return e;
-  auto id = ParseId(r.Param("id"));
-  auto got = id ? ctx.store->GetJob(*id) : core::Result<store::Job>(core::Status::NotFound(""));
-  if (!got.ok()) return Error(404, "Not Found");
-  auto rr = ctx.store->GetRun(got.value().run_id);
-  if (!rr.ok() || rr.value().project_id != access->project.id) return Error(404, "Not Found");
-  *job = got.value();
-  *run = rr.value();
-  return std::nullopt;
 }
 
 // A paginated answer: `items` under `key` with total_count, and the Link header.
@@ -200,7 +228,10 @@ Response ListRuns(ApiContext& ctx, Request& r, const Principal& who) {
   auto runs = ctx.store->ListRuns(f);
   if (!runs.ok()) return Rewrite(StoreError(runs.status()));
   nlohmann::json arr = nlohmann::json::array();
-  for (const store::Run& run : runs.value()) arr.push_back(GhRunJson(ctx, run, access.project));
+  RunShapes shared;
+  for (const store::Run& run : runs.value()) {
+    arr.push_back(GhRunJson(ctx, run, access.project, &shared));
+  }
   return Paged(ctx, r, page.value(), total.value(), "workflow_runs", std::move(arr));
 }
 
@@ -208,7 +239,8 @@ Response GetRun(ApiContext& ctx, Request& r, const Principal& who) {
   store::Run run;
   ProjectAccess access;
   if (auto e = RunOf(ctx, r, who, "viewer", &run, &access)) return *e;
-  return Response::Json(200, Dump(GhRunJson(ctx, run, access.project)));
+  RunShapes shared;
+  return Response::Json(200, Dump(GhRunJson(ctx, run, access.project, &shared)));
 }
 
 Response ListJobs(ApiContext& ctx, Request& r, const Principal& who) {
@@ -245,102 +277,6 @@ Response GetJob(ApiContext& ctx, Request& r, const Principal& who) {
   ProjectAccess access;
   if (auto e = JobOf(ctx, r, who, "viewer", &job, &run, &access)) return *e;
   return Response::Json(200, Dump(GhJobJson(ctx, job, run, access.project)));
-}
-
-// Every stored log chunk of a job, in order.
-core::Result<std::vector<store::LogChunk>> AllChunks(ApiContext& ctx, store::Id job_id) {
-  std::vector<store::LogChunk> out;
-  int64_t offset = 0;
-  for (;;) {
-    auto chunks = ctx.store->ReadLogs(job_id, offset, 4 << 20);
-    if (!chunks.ok()) return chunks.status();
-    int64_t before = offset;
-    for (store::LogChunk& c : chunks.value()) {
-      int64_t end = c.offset + static_cast<int64_t>(c.data.size());
-      if (end <= offset) continue;
-      if (c.offset < offset) c.data.erase(0, static_cast<size_t>(offset - c.offset));
-      offset = end;
-      out.push_back(std::move(c));
-    }
-    if (offset == before) return out;
-  }
-}
-
-// `text` (stored lines) in GitHub's line format, appended to `out`; `##[step]` markers dropped
-// when `drop_markers`.
-void AppendGitHubLines(std::string_view text, bool drop_markers, std::string* last,
-                       std::string* out) {
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    std::string converted = LogLine(line, last);
-    if (drop_markers) {
-      size_t space = converted.find(' ');
-      if (space != std::string::npos && converted.compare(space + 1, 8, "##[step]") == 0) continue;
-    }
-    *out += converted;
-    *out += '\n';
-  }
-}
-
-Response JobLogs(ApiContext& ctx, Request& r, const Principal& who) {
-  store::Job job;
-  store::Run run;
-  ProjectAccess access;
-  if (auto e = JobOf(ctx, r, who, "viewer", &job, &run, &access)) return *e;
-  auto chunks = AllChunks(ctx, job.id);
-  if (!chunks.ok()) return Rewrite(StoreError(chunks.status()));
-  std::string text, last;
-  for (const store::LogChunk& c : chunks.value()) AppendGitHubLines(c.data, false, &last, &text);
-  Response resp = Response::Text(200, std::move(text));
-  resp.content_type = "text/plain; charset=utf-8";
-  return resp;
-}
-
-Response RunLogs(ApiContext& ctx, Request& r, const Principal& who) {
-  store::Run run;
-  ProjectAccess access;
-  if (auto e = RunOf(ctx, r, who, "viewer", &run, &access)) return *e;
-  auto jobs = ctx.store->ListJobs(run.id, run.attempt);
-  if (!jobs.ok()) return Rewrite(StoreError(jobs.status()));
-  ZipWriter zip;
-  int i = 0;
-  for (const store::Job& job : jobs.value()) {
-    auto chunks = AllChunks(ctx, job.id);
-    if (!chunks.ok()) return Rewrite(StoreError(chunks.status()));
-    auto steps = ctx.store->ListSteps(job.id);
-    std::vector<std::pair<int, store::Step>> numbered =
-        Numbered(steps.ok() ? steps.value() : std::vector<store::Step>{});
-    // A chunk's step is the engine's index of a step or post stage (pre stages count apart).
-    std::map<int, std::string> per_step;  // GitHub step number → lines
-    std::string whole, last, step_last;
-    for (const store::LogChunk& c : chunks.value()) {
-      AppendGitHubLines(c.data, false, &last, &whole);
-      for (const auto& [number, s] : numbered) {
-        if (s.stage != "pre" && s.index == c.step) {
-          AppendGitHubLines(c.data, true, &step_last, &per_step[number]);
-          break;
-        }
-      }
-    }
-    const std::string dir = SafeName(job.name);
-    const int64_t mtime = job.completed_at != 0 ? job.completed_at : run.created_at;
-    zip.Add(std::to_string(++i) + "_" + dir + ".txt", whole, mtime);
-    for (const auto& [number, s] : numbered) {
-      std::string name = s.name;
-      if (s.stage == "pre") name = "Pre " + name;
-      if (s.stage == "post") name = "Post " + name;
-      zip.Add(dir + "/" + std::to_string(number) + "_" + SafeName(name) + ".txt", per_step[number],
-              mtime);
-    }
-  }
-  Response resp;
-  resp.content_type = "application/zip";
-  resp.body = zip.Finish();
-  resp.headers.emplace_back("Content-Disposition",
-                            "attachment; filename=logs_" + std::to_string(run.id) + ".zip");
-  return resp;
 }
 
 Response Cancel(ApiContext& ctx, Request& r, const Principal& who) {
@@ -510,7 +446,6 @@ void AddGitHubRunRoutes(Router& router, ApiContext& ctx) {
   add("GET", "/actions/runs/{id}/attempts/{attempt}", GetRun);
   add("GET", "/actions/runs/{id}/jobs", ListJobs);
   add("GET", "/actions/runs/{id}/attempts/{attempt}/jobs", ListJobs);
-  add("GET", "/actions/runs/{id}/logs", RunLogs);
   add("GET", "/actions/runs/{id}/artifacts", Artifacts);
   add("POST", "/actions/runs/{id}/cancel", Cancel);
   add("POST", "/actions/runs/{id}/rerun",
@@ -518,7 +453,6 @@ void AddGitHubRunRoutes(Router& router, ApiContext& ctx) {
   add("POST", "/actions/runs/{id}/rerun-failed-jobs",
       [](ApiContext& c, Request& r, const Principal& w) { return Rerun(c, r, w, true); });
   add("GET", "/actions/jobs/{id}", GetJob);
-  add("GET", "/actions/jobs/{id}/logs", JobLogs);
   add("POST", "/actions/jobs/{id}/rerun", RerunJob);
   add("GET", "/actions/artifacts/{id}", GetArtifact);
   add("GET", "/actions/artifacts/{id}/zip", ArtifactZip);

@@ -145,10 +145,12 @@ std::string LinkHeader(const std::string& url,
 core::Status ParseCreated(std::string_view text, int64_t* from_ms, int64_t* to_ms) {
   *from_ms = 0;
   *to_ms = 0;
-  const core::Status bad = core::Status::InvalidArgument(
-      "created must be a date or a range like 2026-12-01, >=2026-12-01 or "
-      "2026-12-01..2026-12-06, not '" +
-      std::string(text) + "'");
+  auto bad = [text] {
+    return core::Status::InvalidArgument(
+        "created must be a date or a range like 2026-12-01, >=2026-12-01 or "
+        "2026-12-01..2026-12-06, not '" +
+        std::string(text) + "'");
+  };
   bool day = false;
   // [start, end) of one date or time.
   auto span = [&](std::string_view d, int64_t* start, int64_t* end) {
@@ -161,21 +163,21 @@ core::Status ParseCreated(std::string_view text, int64_t* from_ms, int64_t* to_m
   int64_t start = 0, end = 0;
   if (size_t dots = text.find(".."); dots != std::string_view::npos) {
     std::string_view a = text.substr(0, dots), b = text.substr(dots + 2);
-    if (a != "*" && !span(a, from_ms, &end)) return bad;
-    if (b != "*" && !span(b, &start, to_ms)) return bad;
-    if (a == "*" && b == "*") return bad;
+    if (a != "*" && !span(a, from_ms, &end)) return bad();
+    if (b != "*" && !span(b, &start, to_ms)) return bad();
+    if (a == "*" && b == "*") return bad();
     return core::Status::Ok();
   }
   for (std::string_view op : {">=", "<=", ">", "<"}) {
     if (text.rfind(op, 0) != 0) continue;
-    if (!span(text.substr(op.size()), &start, &end)) return bad;
+    if (!span(text.substr(op.size()), &start, &end)) return bad();
     if (op == ">=") *from_ms = start;
     if (op == ">") *from_ms = end;
     if (op == "<=") *to_ms = end;
     if (op == "<") *to_ms = start;
     return core::Status::Ok();
   }
-  if (!span(text, from_ms, to_ms)) return bad;
+  if (!span(text, from_ms, to_ms)) return bad();
   return core::Status::Ok();
 }
 

@@ -97,6 +97,17 @@ Response Dispatch(ApiContext& ctx, Request& r, const Principal& who) {
   return Rewrite(resp);
 }
 
+// Gantry keeps no enabled/disabled flag: a workflow is active while its file is in the default
+// branch.
+Response EnableOrDisable(ApiContext& ctx, Request& r, const Principal& who) {
+  ProjectAccess access;
+  if (auto e = RequireRepo(ctx, r, who, "maintainer", &access)) return *e;
+  if (!FindWorkflow(ctx, access.project, r.Param("workflow")).ok()) return Error(404, "Not Found");
+  return Error(422,
+               "Gantry cannot enable or disable a workflow: it runs every workflow file in the "
+               "default branch; remove the file, or its triggers, to stop it");
+}
+
 Response Contents(ApiContext& ctx, Request& r, const Principal& who) {
   ProjectAccess access;
   if (auto e = RequireRepo(ctx, r, who, "viewer", &access)) return *e;
@@ -163,6 +174,8 @@ void AddGitHubWorkflowRoutes(Router& router, ApiContext& ctx) {
   add("GET", "/actions/workflows", ListWorkflowsHandler);
   add("GET", "/actions/workflows/{workflow}", GetWorkflow);
   add("POST", "/actions/workflows/{workflow}/dispatches", Dispatch);
+  add("PUT", "/actions/workflows/{workflow}/enable", EnableOrDisable);
+  add("PUT", "/actions/workflows/{workflow}/disable", EnableOrDisable);
   add("GET", "/contents/{path...}", Contents);
   auto root = GhAuthed(ctx, [&ctx](Request&, const Principal&) { return Root(ctx); });
   router.Add("GET", "/api/v3", root);
@@ -176,6 +189,7 @@ void AddGitHubWorkflowRoutes(Router& router, ApiContext& ctx) {
 
 void AddGitHubRoutes(Router& router, ApiContext& ctx) {
   AddGitHubRunRoutes(router, ctx);
+  AddGitHubLogRoutes(router, ctx);
   AddGitHubWorkflowRoutes(router, ctx);
   AddGraphQLRoute(router, ctx);
 }

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -77,6 +78,11 @@ inline HttpReply Http(const std::string& method, const std::string& url,
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &reply.headers);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  // An HTTPS server with a local certificate authority (scripts/dev-cert.sh) is trusted the way
+  // gh and the executors trust it: through SSL_CERT_FILE.
+  if (const char* ca = std::getenv("SSL_CERT_FILE"); ca != nullptr && *ca != '\0') {
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+  }
   if (curl_easy_perform(c) == CURLE_OK) {
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply.status);
   }

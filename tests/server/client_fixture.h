@@ -84,6 +84,27 @@ class ClientTest : public ::testing::Test {
            env + " " + GANTRY_BINARY + " " + args;
   }
 
+  /// The user of the tests that are not about logging in: password logins are rate-limited
+  /// per address (50 in 15 minutes by default) and the whole binary shares one server, so
+  /// the suite spends one login on them all.
+  static const User& SharedUser() {
+    static const User shared = SignUp(Url(), Unique("clishared"));
+    return shared;
+  }
+
+  /// Logs the CLI in as SharedUser() with `auth login --with-token` and a fresh personal
+  /// access token (no password login); the user's name.
+  std::string LogInShared() {
+    const User& shared = SharedUser();
+    HttpReply pat = Http("POST", Url() + "/api/v1/user/tokens",
+                         json{{"name", Unique("client test ")}}.dump(), shared.Auth());
+    EXPECT_EQ(pat.status, 201) << pat.body;
+    Cli r = Gantry("auth login --with-token", pat.Json().value("token", "") + "\n");
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_EQ(r.out, "✓ Logged in to " + Url() + " as " + shared.name + "\n");
+    return shared.name;
+  }
+
   /// Signs a new user up through `gantry auth signup` (password on stdin); their name.
   std::string SignUpCli(const std::string& base) {
     std::string name = Unique(base);

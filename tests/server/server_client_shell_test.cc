@@ -13,6 +13,7 @@
 namespace gantry::testing {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
@@ -104,7 +105,7 @@ TEST_F(ClientTest, ErrorsAreOneLineNamingWhatToDo) {
 }
 
 TEST_F(ClientTest, ColorsOnlyOnATerminalAndNeverWithNoColor) {
-  std::string name = SignUpCli("tty");
+  std::string name = LogInShared();
   PtySession colored(CommandLine("auth status", "TERM=xterm"));
   EXPECT_EQ(colored.Finish(), 0) << colored.output();
   EXPECT_THAT(colored.output(),
@@ -119,18 +120,21 @@ TEST_F(ClientTest, ColorsOnlyOnATerminalAndNeverWithNoColor) {
   Cli piped = Gantry("auth status", "", "TERM=xterm");
   EXPECT_THAT(piped.out, HasSubstr("✓ Logged in as " + name));
   EXPECT_THAT(piped.out, Not(HasSubstr("\033[")));
-  // A table on a terminal: aligned, with a header; in a pipe: tab-separated, no header.
+  // A table on a terminal: aligned, with a header, its last column cut to the 80 columns of
+  // the terminal; in a pipe: tab-separated, no header.
   GitRepo repo(home_ + "/repo");
   repo.Commit("initial");
-  ASSERT_EQ(Gantry("project add " + name + "/tbl --repo " + Quote(repo.remote())).code, 0);
+  std::string project = name + "/" + Unique("tbl");
+  ASSERT_EQ(Gantry("project add " + project + " --repo " + Quote(repo.remote())).code, 0);
   PtySession table(CommandLine("project list", "TERM=xterm NO_COLOR=1"));
   EXPECT_EQ(table.Finish(), 0) << table.output();
-  EXPECT_THAT(table.output(), StartsWith("NAME       REPOSITORY"));
-  EXPECT_THAT(table.output(), HasSubstr("\r\n" + name + "/tbl  " + repo.remote() + "  main    "));
+  EXPECT_THAT(table.output(), ContainsRegex("^NAME +REPOSITORY +BRANCH +CRE"));
+  EXPECT_THAT(table.output(), ContainsRegex("\r\n" + project + " +" + repo.remote() + " +main +"));
+  EXPECT_THAT(table.output(), Not(HasSubstr("\t")));
 }
 
 TEST_F(ClientTest, PasswordAndSecretPromptsDoNotEchoOnATerminal) {
-  std::string name = SignUpCli("echo");
+  std::string name = SharedUser().name;  // its password is "correct horse"
   PtySession login(CommandLine("auth login"));
   ASSERT_TRUE(login.Expect("Username: ")) << login.output();
   login.Send(name + "\n");
@@ -143,7 +147,7 @@ TEST_F(ClientTest, PasswordAndSecretPromptsDoNotEchoOnATerminal) {
 
   GitRepo repo(home_ + "/repo");
   repo.Commit("initial");
-  std::string project = name + "/prompt";
+  std::string project = name + "/" + Unique("prompt");
   ASSERT_EQ(Gantry("project add " + project + " --repo " + Quote(repo.remote())).code, 0);
   PtySession secret(CommandLine("secret set TOKEN -p " + project));
   ASSERT_TRUE(secret.Expect("? Paste your secret: ")) << secret.output();

@@ -81,7 +81,7 @@ TEST_F(ClientTest, LoginWithPasswordFromStdinThenLogoutRevokesTheToken) {
 }
 
 TEST_F(ClientTest, LoginWithTokenAndGantryTokenOverride) {
-  User user = SignUp(Url(), Unique("tok"));
+  const User& user = SharedUser();
   Cli bad = Gantry("auth login --with-token", "gnt_not_a_real_token\n");
   EXPECT_EQ(bad.code, 1);
   EXPECT_THAT(bad.err, StartsWith("gantry: the token was rejected by " + Url()));
@@ -99,11 +99,11 @@ TEST_F(ClientTest, LoginWithTokenAndGantryTokenOverride) {
 }
 
 TEST_F(ClientTest, ProjectAddPrintsTheWebhookSecretOnceAndListViewJson) {
-  std::string name = SignUpCli("proj");
+  std::string name = LogInShared();
   GitRepo repo(home_ + "/repo");
   repo.Write(".github/workflows/greet.yml", kDispatchWorkflow);
   repo.Commit("initial");
-  std::string project = name + "/web";
+  std::string project = name + "/" + Unique("web");
   Cli add = Gantry("project add " + project + " --repo " + Quote(repo.remote()));
   ASSERT_EQ(add.code, 0) << add.err;
   EXPECT_THAT(add.out, StartsWith("✓ Added project " + project + " (" + repo.remote() +
@@ -128,9 +128,13 @@ TEST_F(ClientTest, ProjectAddPrintsTheWebhookSecretOnceAndListViewJson) {
   Cli json_all = Gantry("project list --json");
   json all = json::parse(json_all.out, nullptr, false);
   ASSERT_TRUE(all.is_array()) << json_all.out;
-  ASSERT_EQ(all.size(), 1u);
-  EXPECT_EQ(all[0]["name"], project);
-  EXPECT_EQ(all[0]["webhook_url"], Url() + "/api/v1/hooks/" + project);
+  const json* mine = nullptr;
+  for (const json& p : all) {
+    if (p.value("name", "") == project) mine = &p;
+  }
+  ASSERT_NE(mine, nullptr) << json_all.out;
+  EXPECT_EQ((*mine)["webhook_url"], Url() + "/api/v1/hooks/" + project);
+  EXPECT_FALSE(mine->contains("webhook_secret"));
   Cli json_some = Gantry("project view " + project + " --json name,default_branch");
   EXPECT_EQ(json::parse(json_some.out, nullptr, false),
             (json{{"name", project}, {"default_branch", "main"}}))
@@ -151,10 +155,10 @@ TEST_F(ClientTest, ProjectAddPrintsTheWebhookSecretOnceAndListViewJson) {
 }
 
 TEST_F(ClientTest, SecretsNeverShowTheirValueAndVariablesDo) {
-  std::string name = SignUpCli("sec");
+  std::string name = LogInShared();
   GitRepo repo(home_ + "/repo");
   repo.Commit("initial");
-  std::string project = name + "/app";
+  std::string project = name + "/" + Unique("app");
   ASSERT_EQ(Gantry("project add " + project + " --repo " + Quote(repo.remote())).code, 0);
   std::string p = " -p " + project;
 

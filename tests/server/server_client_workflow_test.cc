@@ -15,11 +15,11 @@ using ::testing::Not;
 using ::testing::StartsWith;
 
 TEST_F(ClientTest, WorkflowRunDispatchesWithInputs) {
-  std::string name = SignUpCli("wf");
+  std::string name = LogInShared();
   GitRepo repo(home_ + "/repo");
   repo.Write(".github/workflows/greet.yml", kDispatchWorkflow);
   repo.Commit("initial");
-  std::string project = name + "/svc";
+  std::string project = name + "/" + Unique("svc");
   ASSERT_EQ(Gantry("project add " + project + " --repo " + Quote(repo.remote())).code, 0);
 
   Cli bad = Gantry("workflow run greet.yml -f oops -p " + project);
@@ -49,11 +49,11 @@ TEST_F(ClientTest, WorkflowRunDispatchesWithInputs) {
 
 // Needs GET /api/v1/projects/{o}/{n}/workflows[/{file}] (the GitHub-compatible API work).
 TEST_F(ClientTest, WorkflowListAndView) {
-  std::string name = SignUpCli("wfl");
+  std::string name = LogInShared();
   GitRepo repo(home_ + "/repo");
   repo.Write(".github/workflows/greet.yml", kDispatchWorkflow);
   repo.Commit("initial");
-  std::string project = name + "/lst";
+  std::string project = name + "/" + Unique("lst");
   ASSERT_EQ(Gantry("project add " + project + " --repo " + Quote(repo.remote())).code, 0);
   Cli list = Gantry("workflow list -p " + project);
   EXPECT_EQ(list.code, 0) << list.err;
@@ -78,7 +78,7 @@ TEST_F(ClientTest, WorkflowListAndView) {
 }
 
 TEST_F(ClientTest, PatternListViewApplyRefusesToOverwrite) {
-  SignUpCli("pat");
+  LogInShared();
   Cli list = Gantry("pattern list");
   EXPECT_EQ(list.code, 0) << list.err;
   EXPECT_THAT("\n" + list.out, HasSubstr("\nnode\t"));

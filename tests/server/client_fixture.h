@@ -131,10 +131,10 @@ class ClientTest : public ::testing::Test {
 /// `Send` types into it, `Finish` reads the rest and returns the exit code.
 class PtySession {
  public:
-  /// Starts `/bin/sh -c command` on a new terminal of 80 columns.
-  explicit PtySession(const std::string& command) {
+  /// Starts `/bin/sh -c command` on a new terminal of `columns` columns.
+  explicit PtySession(const std::string& command, unsigned short columns = 80) {
     winsize ws{};
-    ws.ws_col = 80;
+    ws.ws_col = columns;
     ws.ws_row = 24;
     pid_ = ::forkpty(&master_, nullptr, nullptr, &ws);
     if (pid_ == 0) {

@@ -14,7 +14,6 @@
 namespace gantry::cli {
 namespace {
 
-
 std::string Age(const nlohmann::json& time) {
   int64_t at = ParseApiTime(time);
   if (at == 0) return "";

@@ -9,6 +9,7 @@
 #include "cli/executor_command.h"
 #include "cli/expr_command.h"
 #include "cli/lint_command.h"
+#include "cli/run_commands.h"
 #include "cli/server_command.h"
 
 int main(int argc, char** argv) {
@@ -144,6 +145,8 @@ int main(int argc, char** argv) {
   server_commands.Register(app);
   gantry::cli::ExecutorCommands executor_commands(GANTRY_VERSION);
   executor_commands.Register(app);
+  gantry::cli::RunCommands run_commands;
+  run_commands.Register(app);
 
   try {
     app.parse(argc, argv);
@@ -164,5 +167,6 @@ int main(int argc, char** argv) {
   if (*exec) return gantry::cli::RunExecCommand(exec_options, sandbox, std::cout, std::cerr);
   if (server_commands.Parsed()) return server_commands.Run();
   if (executor_commands.Parsed()) return executor_commands.Run();
+  if (run_commands.Parsed()) return run_commands.Run();
   return 2;
 }

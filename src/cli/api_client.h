@@ -6,12 +6,11 @@
 // (client_config.h). Every failure comes back as one line a user can act on.
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 
@@ -34,6 +33,11 @@ struct RawReply {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+/// The host of a URL ("http://[::1]:8080/x" → "::1", "https://ci.example" → "ci.example").
+std::string UrlHost(std::string_view url);
+/// Whether `host` is this machine: localhost, 127.0.0.0/8 or ::1.
+bool IsLoopbackHost(std::string_view host);
+
 /// Sends requests to one server. Not thread-safe; opens no connection before the first request.
 class ApiClient {
  public:
@@ -55,6 +59,7 @@ class ApiClient {
   ///    expired): run `gantry auth login --url URL`";
   ///  - 403: PermissionDenied with the server's message;
   ///  - 404: NotFound "WHAT not found on URL";
+  ///  - 409: AlreadyExists with the server's message;
   ///  - other 4xx/5xx: InvalidArgument (4xx) or Internal (5xx) with the server's error message
   ///    and the field it names ("name: must not be empty").
   core::Result<nlohmann::json> Get(std::string_view path, std::string_view what);

@@ -9,7 +9,9 @@
 //     http://127.0.0.1:8080:
 //       user: alice
 //       token: gnt_...
+//       token_id: 7                     # set when `gantry auth login` created the token
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -22,6 +24,8 @@ namespace gantry::cli {
 struct HostCredentials {
   std::string user;
   std::string token;
+  int64_t token_id = 0;  // the id of the personal access token `gantry auth login` created
+                         // (revoked by `gantry auth logout`); 0 for a token given by the user
 };
 
 /// The parsed hosts.yml.

@@ -5,12 +5,11 @@
 // `gh` does, so scripts can `cut -f`), and `--json [FIELDS]` output.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace gantry::cli {
 
@@ -46,8 +45,7 @@ int64_t ParseApiTime(const nlohmann::json& value);
 /// "✓" counts as one) when style.tty, otherwise cells joined by '\t'. `header` is printed
 /// (upper-cased, gray) only when style.tty and not empty. A last column is truncated to fit
 /// style.width on a terminal.
-void PrintTable(std::ostream& out, const OutputStyle& style,
-                const std::vector<std::string>& header,
+void PrintTable(std::ostream& out, const OutputStyle& style, const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows);
 
 /// `--json [FIELDS]`: prints `value` (an object or an array of objects) as indented JSON; with

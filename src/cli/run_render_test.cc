@@ -19,7 +19,7 @@ constexpr int64_t kNine = 1796547600000;
 OutputStyle Tty(bool color = false) { return OutputStyle{true, color, 60}; }
 OutputStyle Pipe() { return OutputStyle{false, false, 80}; }
 
-json Run() {
+json SampleRun() {
   return json::parse(R"({
     "id": 12, "run_number": 3, "attempt": 1, "workflow": ".github/workflows/ci.yml",
     "name": "CI", "display_title": "Fix the build", "event": "push", "head_branch": "main",
@@ -46,12 +46,12 @@ json Run() {
 
 TEST(RunRenderTest, ListRowsAreSymbolsOnATerminalAndWordsForScripts) {
   EXPECT_THAT(
-      RunListRow(Tty(), Run(), kNine),
+      RunListRow(Tty(), SampleRun(), kNine),
       ElementsAre("X", "Fix the build", "CI", "main", "push", "12", "1m3s", "about 5 minutes ago"));
-  EXPECT_THAT(RunListRow(Pipe(), Run(), kNine),
+  EXPECT_THAT(RunListRow(Pipe(), SampleRun(), kNine),
               ElementsAre("completed", "failure", "Fix the build", "CI", "main", "push", "12",
                           "1m3s", "about 5 minutes ago"));
-  json running = Run();
+  json running = SampleRun();
   running["status"] = "in_progress";
   running["conclusion"] = nullptr;
   running["completed_at"] = nullptr;
@@ -67,7 +67,7 @@ TEST(RunRenderTest, ViewShowsHeaderJobsAnnotationsArtifactsAndSummaries) {
   parts.details.push_back(json::parse(R"({"id": 35, "name": "test", "summary": "",
       "annotations": []})"));
   parts.artifacts = json::parse(R"([{"id": 1, "name": "bundle", "size_in_bytes": 6}])");
-  std::vector<std::string> lines = RenderRunView(Pipe(), Run(), parts, kNine);
+  std::vector<std::string> lines = RenderRunView(Pipe(), SampleRun(), parts, kNine);
   std::string text;
   for (const std::string& l : lines) text += l + "\n";
   EXPECT_THAT(lines[0], "X main · CI #3 · Fix the build");
@@ -79,14 +79,14 @@ TEST(RunRenderTest, ViewShowsHeaderJobsAnnotationsArtifactsAndSummaries) {
   EXPECT_THAT(text, Not(HasSubstr("Checkout")));  // steps only with -v
   parts.steps = true;
   text.clear();
-  for (const std::string& l : RenderRunView(Pipe(), Run(), parts, kNine)) text += l + "\n";
+  for (const std::string& l : RenderRunView(Pipe(), SampleRun(), parts, kNine)) text += l + "\n";
   EXPECT_THAT(text, HasSubstr("✓ build in 5s (ID 34)\n  ✓ Checkout (1s)\n  ✓ make (3s)\n"));
   // A step name's escape sequence is shown, not obeyed.
   EXPECT_THAT(text, HasSubstr("  X unit ^[[31mtests (57s)\n"));
 }
 
 TEST(RunRenderTest, WatchFrameShowsTheRunningStepsLogTailAndCompactHidesFinishedJobs) {
-  json run = Run();
+  json run = SampleRun();
   run["status"] = "in_progress";
   run["conclusion"] = nullptr;
   json& test = run["jobs"][1];
@@ -115,7 +115,7 @@ TEST(RunRenderTest, WatchFrameShowsTheRunningStepsLogTailAndCompactHidesFinished
 }
 
 TEST(RunRenderTest, PlainChangeLinesNameWhatChanged) {
-  json run = Run();
+  json run = SampleRun();
   EXPECT_EQ(PlainChangeLine("run", run, "", kNine), "run 12: completed with failure");
   EXPECT_EQ(PlainChangeLine("job", run["jobs"][0], "", kNine), "job build: success (5s)");
   EXPECT_EQ(PlainChangeLine("step", run["jobs"][0]["steps"][1], "build", kNine),

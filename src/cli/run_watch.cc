@@ -223,7 +223,7 @@ int RunCommands::RunWatch(ApiClient& api) {
     return exit_status_ && !success ? 1 : 0;
   };
   if (state.run().value("status", "") == "completed") {
-    for (const std::string& line : RenderWatchFrame(style_, state.run(), {}, true, NowMs())) {
+    for (const std::string& line : RenderWatchFrame(style_, state.run(), {}, compact_, NowMs())) {
       std::cout << line << "\n";
     }
     std::cout << "\n";
@@ -294,7 +294,7 @@ int RunCommands::RunWatch(ApiClient& api) {
   } else {
     std::cout << "\n";
   }
-  for (const std::string& line : RenderWatchFrame(style_, state.run(), {}, true, NowMs())) {
+  for (const std::string& line : RenderWatchFrame(style_, state.run(), {}, compact_, NowMs())) {
     std::cout << line << "\n";
   }
   std::cout << "\n";

@@ -1,0 +1,90 @@
+#pragma once
+
+// Helpers of the `gantry run …` client tests: run the real binary against a server, dispatch
+// workflows, wait, and drive a real terminal (tmux on a private socket).
+
+#include <cstdlib>
+#include <string>
+
+#include "server_fixture.h"
+
+namespace gantry::testing {
+
+struct CliResult {
+  int code = -1;
+  std::string out, err;
+};
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The environment of a client command: the server, the token, no hosts.yml of the machine.
+inline std::string ClientEnv(const User& u, const std::string& url) {
+  static const std::string config = TempDir("runcli-config");
+  return "GANTRY_URL=" + Quote(url) + " GANTRY_TOKEN=" + Quote(u.token) +
+         " GANTRY_CONFIG_DIR=" + Quote(config);
+}
+
+inline CliResult Gantry(const User& u, const std::string& args, std::string url = "") {
+  if (url.empty()) url = Url();
+  static const std::string dir = TempDir("runcli-out");
+  std::string cmd = "cd " + Quote(dir) + " && env NO_COLOR=1 " + ClientEnv(u, url) + " " +
+                    GANTRY_BINARY + " " + args + " >" + dir + "/out 2>" + dir + "/err";
+  int rc = std::system(cmd.c_str());
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ReadFile(dir + "/out"), ReadFile(dir + "/err")};
+}
+
+inline int64_t Dispatch(const User& u, const Project& p, const std::string& file,
+                        const std::string& ref = "main", std::string url = "") {
+  if (url.empty()) url = Url();
+  HttpReply r =
+      Http("POST", url + "/api/v1/projects/" + p.name + "/workflows/" + file + "/dispatches",
+           json{{"ref", ref}}.dump(), u.Auth());
+  EXPECT_EQ(r.status, 201) << r.body;
+  json runs = r.Json()["runs"];
+  return runs.is_array() && !runs.empty() ? runs[0].get<int64_t>() : 0;
+}
+
+// Waits until `done` holds (polling every 100 ms); false after `seconds`.
+template <typename F>
+inline bool Eventually(F done, int seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
+
+// A tmux server of its own with one 120x40 pane running a command.
+class Tmux {
+ public:
+  explicit Tmux(const std::string& command) : socket_(Unique("gantry-runcli-")) {
+    Sh("tmux -L " + socket_ + " -f /dev/null new-session -d -x 120 -y 40 " + Quote(command));
+  }
+  ~Tmux() { (void)std::system(("tmux -L " + socket_ + " kill-server 2>/dev/null").c_str()); }
+  Tmux(const Tmux&) = delete;
+  Tmux& operator=(const Tmux&) = delete;
+  std::string Capture() const {
+    std::string out;
+    FILE* p = ::popen(("tmux -L " + socket_ + " capture-pane -p 2>/dev/null").c_str(), "r");
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    ::pclose(p);
+    return out;
+  }
+
+ private:
+  std::string socket_;
+};
+
+inline size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace gantry::testing

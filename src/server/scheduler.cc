@@ -436,10 +436,10 @@ core::Result<store::Run> Scheduler::RerunJob(store::Id job_row_id) {
       if (again.count(j.job_id) != 0) continue;
       nlohmann::json needs =
           nlohmann::json::parse(j.needs.empty() ? "null" : j.needs, nullptr, false);
-      if (needs.is_string()) needs = nlohmann::json::array({needs});
-      if (!needs.is_array()) continue;
-      for (const nlohmann::json& n : needs) {
-        if (n.is_string() && again.count(n.get<std::string>()) != 0) {
+      // The row keeps its `needs` context: {"build": {"result": ..., "outputs": ...}}.
+      if (!needs.is_object()) continue;
+      for (const auto& [name, value] : needs.items()) {
+        if (again.count(name) != 0) {
           again.insert(j.job_id);
           grew = true;
           break;

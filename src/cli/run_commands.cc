@@ -10,6 +10,7 @@
 
 #include "backend/docker/http.h"
 #include "cli/client_config.h"
+#include "cli/markdown_terminal.h"
 #include "cli/run_render.h"
 #include "executor/artifact_zip.h"
 
@@ -219,6 +220,18 @@ int RunCommands::RunList(ApiClient& api) {
   std::vector<std::vector<std::string>> rows;
   int64_t now = NowMs();
   for (const json& run : runs) rows.push_back(RunListRow(style_, run, now));
+  if (style_.tty) {
+    // On a terminal the title gives way (as in gh), not the age at the end of the line.
+    std::vector<int> widths(rows[0].size(), 0);
+    for (size_t c = 0; c < widths.size(); ++c) widths[c] = DisplayWidth(RunListHeader()[c]);
+    for (const auto& row : rows) {
+      for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], DisplayWidth(row[c]));
+    }
+    int others = 2 * static_cast<int>(widths.size() - 1);
+    for (size_t c = 0; c < widths.size(); ++c) others += c == 1 ? 0 : widths[c];
+    int room = std::max(12, style_.width - others - 1);
+    for (auto& row : rows) row[1] = ClipToWidth(row[1], room);
+  }
   PrintTable(std::cout, style_, RunListHeader(), rows);
   return 0;
 }

@@ -193,9 +193,16 @@ class LogTails {
       for (size_t pos = 0; pos < body.size();) {
         size_t nl = body.find('\n', pos);
         if (nl == std::string::npos) nl = body.size();
-        tail.push_back(StripLogTimestamp(body.substr(pos, nl - pos)));
-        if (tail.size() > kTailLines) tail.erase(tail.begin());
+        std::string line = StripLogTimestamp(body.substr(pos, nl - pos));
         pos = nl + 1;
+        // The executor's markers (a step's start, group ends, debug) are not output to show.
+        if (line.starts_with("##[step]") || line.starts_with("##[endgroup]") ||
+            line.starts_with("##[debug]")) {
+          continue;
+        }
+        if (line.starts_with("##[group]")) line = "▸ " + line.substr(9);
+        tail.push_back(std::move(line));
+        if (tail.size() > kTailLines) tail.erase(tail.begin());
       }
     }
   }

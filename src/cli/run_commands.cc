@@ -55,6 +55,25 @@ void AddJsonOption(CLI::App* cmd, std::string& fields, CLI::Option** out) {
 
 }  // namespace
 
+core::Result<json> FetchRuns(ApiClient& api, const std::string& path, int limit,
+                             std::string_view what) {
+  json runs = json::array();
+  json next = nullptr;
+  const char* sep = path.find('?') == std::string::npos ? "?" : path.back() == '?' ? "" : "&";
+  do {
+    int want = std::min(100, limit - static_cast<int>(runs.size()));
+    std::string page_path = path + sep + "limit=" + std::to_string(want) +
+                            (next.is_null() ? "" : "&before=" + next.dump());
+    auto page = api.Get(page_path, what);
+    if (!page.ok()) return page.status();
+    for (const json& run : page.value().value("runs", json::array())) {
+      if (static_cast<int>(runs.size()) < limit) runs.push_back(run);
+    }
+    next = page.value().value("next", json());
+  } while (!next.is_null() && static_cast<int>(runs.size()) < limit);
+  return runs;
+}
+
 void RunCommands::Register(CLI::App& app) {
   run_ = app.add_subcommand("run",
                             "List, view, watch, re-run, cancel and download runs of a "
@@ -201,17 +220,10 @@ int RunCommands::RunList(ApiClient& api) {
   add("workflow", workflow_);
   add("event", event_);
   add("actor", user_);
-  json runs = json::array();
-  json next = nullptr;
-  do {
-    int want = std::min(100, limit_ - static_cast<int>(runs.size()));
-    std::string path = ProjectPath(project.value()) + "/runs?limit=" + std::to_string(want) +
-                       query + (next.is_null() ? "" : "&before=" + next.dump());
-    auto page = api.Get(path, "project " + project.value());
-    if (!page.ok()) return Fail(page.status());
-    for (const json& run : page.value().value("runs", json::array())) runs.push_back(run);
-    next = page.value().value("next", json());
-  } while (!next.is_null() && static_cast<int>(runs.size()) < limit_);
+  std::string path = ProjectPath(project.value()) + "/runs?" + query.substr(query.empty() ? 0 : 1);
+  auto fetched = FetchRuns(api, path, limit_, "project " + project.value());
+  if (!fetched.ok()) return Fail(fetched.status());
+  const json& runs = fetched.value();
   if (json_opt_ != nullptr && json_opt_->count() > 0) return Json(runs);
   if (runs.empty()) {
     std::cerr << "no runs found in " << project.value() << "\n";

@@ -16,6 +16,11 @@
 
 namespace gantry::cli {
 
+/// Up to `limit` runs from `path` ("/api/v1/projects/o/n/runs?branch=main", its query without
+/// limit and before), following the API's `next` cursor page by page (100 at most a page).
+core::Result<nlohmann::json> FetchRuns(ApiClient& api, const std::string& path, int limit,
+                                       std::string_view what);
+
 /// The `run` commands, registered on an app; Run() runs the one that was parsed.
 class RunCommands {
  public:

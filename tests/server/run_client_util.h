@@ -67,6 +67,12 @@ class Tmux {
   ~Tmux() { (void)std::system(("tmux -L " + socket_ + " kill-server 2>/dev/null").c_str()); }
   Tmux(const Tmux&) = delete;
   Tmux& operator=(const Tmux&) = delete;
+  /// Types `keys` into the pane ("C-c").
+  void Keys(const std::string& keys) const { Sh("tmux -L " + socket_ + " send-keys " + keys); }
+  /// tmux's `display -p FORMAT` of the pane ("#{cursor_flag}": 1 while the cursor shows).
+  std::string Display(const std::string& format) const {
+    return Sh("tmux -L " + socket_ + " display -p " + Quote(format));
+  }
   std::string Capture() const {
     std::string out;
     FILE* p = ::popen(("tmux -L " + socket_ + " capture-pane -p 2>/dev/null").c_str(), "r");

@@ -271,7 +271,8 @@ TEST_F(RunClientTest, RerunFailedThenOneJobMakesNewAttempts) {
   json fourth = WaitRun(*user_, run_id_);
   EXPECT_EQ(fourth.value("attempt", 0), 4);
   EXPECT_THAT(JobLog(*user_, *JobNamed(fourth, "build")), HasSubstr("hello from build"));
-  EXPECT_THAT(JobLog(*user_, *JobNamed(fourth, "test")), HasSubstr("boom happened")) << fourth.dump(1);
+  EXPECT_THAT(JobLog(*user_, *JobNamed(fourth, "test")), HasSubstr("boom happened"))
+      << fourth.dump(1);
   *run_ = fourth;
 }
 

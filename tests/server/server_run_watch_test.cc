@@ -119,6 +119,26 @@ TEST(RunWatchTest, ExitStatusOfAFailingRunInATerminal) {
   EXPECT_THAT(status.out, HasSubstr("completed with 'failure'"));
 }
 
+TEST(RunWatchTest, CtrlCStopsWatchingAndRestoresTheCursor) {
+  User u = SignUp(Url(), Unique("watcher"));
+  Project p = MakeProject(u, Unique("watchint"), {{".github/workflows/long.yml", kLong}});
+  int64_t id = Dispatch(u, p, "long.yml");
+  std::string dir = TempDir("runcli-watchint");
+  // The shell ignores the terminal's SIGINT so that it goes on to record the exit code.
+  Tmux tmux("trap '' INT; " + WatchCommand(u, std::to_string(id), dir));
+  ASSERT_TRUE(Eventually([&] { return tmux.Capture().find("  * Sleep") != std::string::npos; }, 30))
+      << tmux.Capture();
+  EXPECT_EQ(tmux.Display("#{cursor_flag}"), "0\n");  // hidden while drawing
+  tmux.Keys("C-c");
+  ASSERT_TRUE(Eventually([&] { return !ReadFile(dir + "/exit").empty(); }, 10)) << tmux.Capture();
+  EXPECT_EQ(ReadFile(dir + "/exit"), "130\n");
+  EXPECT_EQ(tmux.Display("#{cursor_flag}"), "1\n");
+  EXPECT_THAT(tmux.Capture(), HasSubstr("gantry: interrupted; the run goes on (gantry run cancel " +
+                                        std::to_string(id) + " stops it)"));
+  EXPECT_EQ(Gantry(u, "run cancel " + std::to_string(id)).code, 0);
+  EXPECT_EQ(WaitRun(u, id, 30).value("conclusion", ""), "cancelled");
+}
+
 TEST(RunWatchTest, AServerKilledMidWatchEndsItWithOneErrorLine) {
   std::string dir = TempDir("runcli-killed");
   ServerProcess server;

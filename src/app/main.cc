@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/client_commands.h"
 #include "cli/exec_command.h"
 #include "cli/exec_config.h"
 #include "cli/executor_command.h"
@@ -145,6 +146,8 @@ int main(int argc, char** argv) {
   server_commands.Register(app);
   gantry::cli::ExecutorCommands executor_commands(GANTRY_VERSION);
   executor_commands.Register(app);
+  gantry::cli::ClientCommands client_commands;
+  client_commands.Register(app);
   gantry::cli::RunCommands run_commands;
   run_commands.Register(app);
 
@@ -167,6 +170,7 @@ int main(int argc, char** argv) {
   if (*exec) return gantry::cli::RunExecCommand(exec_options, sandbox, std::cout, std::cerr);
   if (server_commands.Parsed()) return server_commands.Run();
   if (executor_commands.Parsed()) return executor_commands.Run();
+  if (client_commands.Parsed()) return client_commands.Run();
   if (run_commands.Parsed()) return run_commands.Run();
   return 2;
 }

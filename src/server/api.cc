@@ -216,7 +216,10 @@ std::optional<Response> CheckScopes(const Principal& who, const Request& request
   if (has("admin") || has("repo") || read_only) return std::nullopt;
   // "workflow" may start, cancel and re-run runs; "read" may only read.
   bool run_control = request.path.find("/dispatches") != std::string::npos ||
-                     request.path.rfind("/api/v1/runs/", 0) == 0;
+                     request.path.rfind("/api/v1/runs/", 0) == 0 ||
+                     (request.path.rfind("/api/v3/repos/", 0) == 0 &&
+                      request.path.find("/actions/") != std::string::npos) ||
+                     request.path == "/api/graphql";
   if (has("workflow") && run_control) return std::nullopt;
   return Response::Error(403, "insufficient_scope",
                          "this token's scopes (" + scopes +

@@ -20,12 +20,14 @@
 #include "server/embedded_executor.h"
 #include "server/executors_api.h"
 #include "server/git_mirrors.h"
+#include "server/github_api.h"
 #include "server/hooks_api.h"
 #include "server/projects_api.h"
 #include "server/protocol_api.h"
 #include "server/redis_rate_limiter.h"
 #include "server/runs_api.h"
 #include "server/scheduler.h"
+#include "server/workflows.h"
 
 namespace gantry::server {
 namespace {
@@ -139,6 +141,8 @@ class App : public ServerApp {
     AddRunRoutes(router_, ctx_);
     AddProtocolRoutes(router_, ctx_);
     AddExecutorRoutes(router_, ctx_);
+    AddWorkflowRoutes(router_, ctx_);
+    AddGitHubRoutes(router_, ctx_);
     router_.Add("GET", "/health", [](Request&) {
       return Response::Json(200, Dump({{"status", "ok"}, {"version", GANTRY_SERVER_VERSION}}));
     });

@@ -204,6 +204,10 @@ Response Dispatch(ApiContext& ctx, Request& request, const Principal& who) {
 
 }  // namespace
 
+Response DispatchWorkflow(ApiContext& ctx, Request& request, const Principal& who) {
+  return Dispatch(ctx, request, who);
+}
+
 void AddHookRoutes(Router& router, ApiContext& ctx) {
   router.Add("POST", "/api/v1/hooks/{owner}/{name}", [&ctx](Request& r) { return Hook(ctx, r); });
   router.Add("POST", "/api/v1/projects/{owner}/{name}/workflows/{file}/dispatches",

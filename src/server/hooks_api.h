@@ -15,6 +15,11 @@ namespace gantry::server {
 /// Adds POST /api/v1/hooks/{owner}/{name} and the dispatch route.
 void AddHookRoutes(Router& router, ApiContext& ctx);
 
+/// The dispatch route's handler (path parameters owner, name, file; body {"ref","inputs"}):
+/// starts a workflow_dispatch run; 201 {"runs":[ids]} or a JSON error. The /api/v3 dispatch
+/// calls it too.
+Response DispatchWorkflow(ApiContext& ctx, Request& request, const Principal& who);
+
 /// Polls remotes (projects with poll_interval > 0) and fires schedules, once a second.
 class Triggerer {
  public:

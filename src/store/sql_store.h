@@ -54,6 +54,8 @@ class SqlStore final : public Store {
   core::Result<Run> CreateRun(const Run& run) override;
   core::Result<Run> GetRun(Id id) override;
   core::Result<std::vector<Run>> ListRuns(const RunFilter& filter) override;
+  core::Result<int64_t> CountRuns(const RunFilter& filter) override;
+  core::Result<std::vector<RunWorkflow>> ListRunWorkflows(Id project_id) override;
   core::Result<std::vector<Run>> ListActiveRuns() override;
   core::Status UpdateRun(const Run& run) override;
   core::Status RequestCancel(Id run_id) override;

@@ -95,19 +95,21 @@ core::Result<Run> SqlStore::GetRun(Id id) {
   return out;
 }
 
-core::Result<std::vector<Run>> SqlStore::ListRuns(const RunFilter& filter) {
-  // Only the filters in use go into the SQL, so each combination gets a plan that uses the
-  // (project_id, id DESC) index; there are few combinations, each prepared once.
-  std::string query = std::string("SELECT ") + sql::kRunColumns + " FROM runs WHERE 1 = 1";
-  Params params;
+namespace {
+
+// The WHERE clause of a run filter ("WHERE 1 = 1 AND ...") with its parameters. Only the
+// filters in use go into the SQL, so each combination gets a plan that uses the
+// (project_id, id DESC) index; there are few combinations, each prepared once.
+std::string RunWhere(const RunFilter& filter, bool with_cursor, Params* params) {
+  std::string where = " WHERE 1 = 1";
   auto add = [&](const std::string& condition, Value value) {
-    params.push_back(std::move(value));
-    std::string n = "$" + std::to_string(params.size());
+    params->push_back(std::move(value));
+    std::string n = "$" + std::to_string(params->size());
     std::string c = condition;
     for (size_t at = c.find('?'); at != std::string::npos; at = c.find('?', at + n.size())) {
       c.replace(at, 1, n);
     }
-    query += " AND " + c;
+    where += " AND " + c;
   };
   if (filter.project_id != 0) add("project_id = ?", filter.project_id);
   if (!filter.status.empty()) add("(status = ? OR conclusion = ?)", filter.status);
@@ -115,12 +117,58 @@ core::Result<std::vector<Run>> SqlStore::ListRuns(const RunFilter& filter) {
   if (!filter.event.empty()) add("event = ?", filter.event);
   if (!filter.workflow_file.empty()) add("workflow_file = ?", filter.workflow_file);
   if (!filter.actor.empty()) add("actor = ?", filter.actor);
-  if (filter.before != 0) add("id < ?", filter.before);
+  if (!filter.sha.empty()) add("sha = ?", filter.sha);
+  if (filter.created_from != 0) add("created_at >= ?", filter.created_from);
+  if (filter.created_to != 0) add("created_at < ?", filter.created_to);
+  if (with_cursor && filter.before != 0) add("id < ?", filter.before);
+  return where;
+}
+
+}  // namespace
+
+core::Result<std::vector<Run>> SqlStore::ListRuns(const RunFilter& filter) {
+  Params params;
+  std::string query =
+      std::string("SELECT ") + sql::kRunColumns + " FROM runs" + RunWhere(filter, true, &params);
   params.emplace_back(static_cast<int64_t>(filter.limit > 0 ? filter.limit : 30));
   query += " ORDER BY id DESC LIMIT $" + std::to_string(params.size());
+  if (filter.offset > 0) {
+    params.emplace_back(filter.offset);
+    query += " OFFSET $" + std::to_string(params.size());
+  }
   std::vector<Run> out;
   GANTRY_RETURN_IF_ERROR(Read(
       [&](Connection& conn) { return sql::Collect(conn, query, params, sql::RunFrom, &out); }));
+  return out;
+}
+
+core::Result<int64_t> SqlStore::CountRuns(const RunFilter& filter) {
+  Params params;
+  std::string query = "SELECT COUNT(*) FROM runs" + RunWhere(filter, false, &params);
+  int64_t count = 0;
+  GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
+    core::Result<Row> row = sql::One(conn.Query(query, params), "count");
+    if (!row.ok()) return row.status();
+    count = row->Int(0);
+    return core::Status::Ok();
+  }));
+  return count;
+}
+
+core::Result<std::vector<RunWorkflow>> SqlStore::ListRunWorkflows(Id project_id) {
+  std::vector<RunWorkflow> out;
+  GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
+    return sql::Collect(
+        conn,
+        "SELECT r.workflow_file, r.workflow_name FROM runs r JOIN (SELECT MAX(id) AS id FROM "
+        "runs WHERE project_id = $1 GROUP BY workflow_file) newest ON r.id = newest.id "
+        "ORDER BY r.workflow_file",
+        {project_id},
+        [](const Row& r) {
+          return RunWorkflow{r.Text(0), r.Text(1)};
+        },
+        &out);
+  }));
   return out;
 }
 

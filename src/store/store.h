@@ -230,8 +230,8 @@ struct AuditEvent {
   int64_t created_at = 0;
 };
 
-/// Filters of ListRuns; empty fields match everything. `before` is a cursor: runs with a
-/// smaller id (newest first).
+/// Filters of ListRuns and CountRuns; empty fields match everything. `before` is a cursor:
+/// runs with a smaller id (newest first); `offset` skips that many matches (page numbers).
 struct RunFilter {
   Id project_id = 0;
   std::string status;  // a status or a conclusion
@@ -239,8 +239,18 @@ struct RunFilter {
   std::string event;
   std::string workflow_file;
   std::string actor;
+  std::string sha;           // head commit
+  int64_t created_from = 0;  // created_at >= this (Unix ms); 0 = no bound
+  int64_t created_to = 0;    // created_at < this (Unix ms); 0 = no bound
   Id before = 0;
   int limit = 30;
+  int64_t offset = 0;
+};
+
+/// A workflow file runs of a project were made from, with the newest run's workflow name.
+struct RunWorkflow {
+  std::string file;  // ".github/workflows/ci.yml"
+  std::string name;
 };
 
 /// A job a lease may hand out: queued, with its run's project, newest attempt.
@@ -306,6 +316,10 @@ class Store {
   virtual core::Result<Run> CreateRun(const Run& run) = 0;
   virtual core::Result<Run> GetRun(Id id) = 0;
   virtual core::Result<std::vector<Run>> ListRuns(const RunFilter& filter) = 0;
+  /// How many runs match `filter` (its before, limit and offset ignored).
+  virtual core::Result<int64_t> CountRuns(const RunFilter& filter) = 0;
+  /// The distinct workflow files of a project's runs, sorted by file.
+  virtual core::Result<std::vector<RunWorkflow>> ListRunWorkflows(Id project_id) = 0;
   /// Runs whose status is not completed (for the scheduler at start-up).
   virtual core::Result<std::vector<Run>> ListActiveRuns() = 0;
   /// Sets status, conclusion, error, started_at/completed_at (0 = unchanged) of the run.

@@ -129,6 +129,58 @@ TEST_P(StoreTest, AuditEventsListNewestFirst) {
   EXPECT_EQ(all->at(0).action, "run.cancel");
 }
 
+TEST_P(StoreTest, RunsCountAndPageByOffsetAndCreationTime) {
+  User alice = MakeUser("alice");
+  Project shop = MakeProject("shop", alice.id);
+  std::vector<Id> ids;
+  for (int i = 0; i < 5; ++i) {
+    store::Run r;
+    r.project_id = shop.id;
+    r.workflow_file = i < 3 ? ".github/workflows/ci.yml" : ".github/workflows/old.yml";
+    r.workflow_name = i == 0 ? "CI first" : (i < 3 ? "CI" : "Old");
+    r.event = "push";
+    r.ref = "refs/heads/main";
+    r.sha = i == 4 ? "feedbeef" : "0123";
+    r.created_at = 1000 * (i + 1);
+    core::Result<store::Run> created = store().CreateRun(r);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    ids.push_back(created->id);
+  }
+  RunFilter f;
+  f.project_id = shop.id;
+  EXPECT_EQ(*store().CountRuns(f), 5);
+  f.limit = 2;
+  f.offset = 2;
+  core::Result<std::vector<store::Run>> page = store().ListRuns(f);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].id, ids[2]);
+  EXPECT_EQ((*page)[1].id, ids[1]);
+  EXPECT_EQ(*store().CountRuns(f), 5);  // limit and offset do not change the count
+
+  RunFilter range;
+  range.project_id = shop.id;
+  range.created_from = 2000;
+  range.created_to = 4000;
+  EXPECT_EQ(*store().CountRuns(range), 2);
+  core::Result<std::vector<store::Run>> in_range = store().ListRuns(range);
+  ASSERT_EQ(in_range->size(), 2u);
+  EXPECT_EQ((*in_range)[0].id, ids[2]);
+  RunFilter by_sha;
+  by_sha.project_id = shop.id;
+  by_sha.sha = "feedbeef";
+  EXPECT_EQ(*store().CountRuns(by_sha), 1);
+
+  core::Result<std::vector<RunWorkflow>> workflows = store().ListRunWorkflows(shop.id);
+  ASSERT_TRUE(workflows.ok()) << workflows.status().ToString();
+  ASSERT_EQ(workflows->size(), 2u);
+  EXPECT_EQ((*workflows)[0].file, ".github/workflows/ci.yml");
+  EXPECT_EQ((*workflows)[0].name, "CI");  // the newest run's name
+  EXPECT_EQ((*workflows)[1].file, ".github/workflows/old.yml");
+  EXPECT_EQ((*workflows)[1].name, "Old");
+  EXPECT_TRUE(store().ListRunWorkflows(shop.id + 1000)->empty());
+}
+
 TEST_P(StoreTest, DeletingAProjectDeletesItsRunsAndJobs) {
   User alice = MakeUser("alice");
   Project shop = MakeProject("shop", alice.id);

@@ -172,6 +172,11 @@ void Setup(CURL* easy, const std::string& socket_path, std::string_view method,
   curl.easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl.easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   curl.easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
+  // Like OpenSSL's and Go's clients, trust the certificate authorities of SSL_CERT_FILE when it
+  // is set (a local CA, e.g. scripts/dev-cert.sh's), instead of only the system's bundle.
+  if (const char* ca = std::getenv("SSL_CERT_FILE"); ca != nullptr && *ca != '\0') {
+    curl.easy_setopt(easy, CURLOPT_CAINFO, ca);
+  }
   curl.easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnWrite);
   curl.easy_setopt(easy, CURLOPT_WRITEDATA, &t);
   curl.easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);

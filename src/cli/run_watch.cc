@@ -76,6 +76,8 @@ class WatchState {
         job = &run_["jobs"].back();
       }
       if (Merge(*job, data)) changes.push_back(PlainChangeLine("job", *job, "", now));
+      // Only the first GET says why a queued job waits; once it runs that no longer holds.
+      if (job->value("status", "") != "queued") job->erase("waiting_reason");
     } else if (e.event == "step") {
       json* job = FindById(run_["jobs"], data.value("job_id", int64_t{0}));
       if (job == nullptr) return changes;

@@ -117,6 +117,10 @@ TEST(RunWatchTest, ExitStatusOfAFailingRunInATerminal) {
   CliResult status = Gantry(u, "run watch --exit-status " + std::to_string(id));
   EXPECT_EQ(status.code, 1);
   EXPECT_THAT(status.out, HasSubstr("completed with 'failure'"));
+  // Nothing in progress any more: watch without an ID says so.
+  CliResult idle = Gantry(u, "run watch -p " + p.name);
+  EXPECT_EQ(idle.code, 1);
+  EXPECT_EQ(idle.err, "gantry: no run in progress in " + p.name + ": pass a run ID\n");
 }
 
 TEST(RunWatchTest, CtrlCStopsWatchingAndRestoresTheCursor) {

@@ -177,5 +177,39 @@ TEST(RunWatchTest, AServerKilledMidWatchEndsItWithOneErrorLine) {
   EXPECT_THAT(ReadFile(dir + "/out"), HasSubstr("job wait: in_progress"));
 }
 
+TEST(RunWatchTest, AServerRestartedMidWatchIsFollowedAgain) {
+  std::string dir = TempDir("runcli-restarted");
+  ServerProcess server;
+  server.Start(dir + "/data", "");
+  User u = SignUp(server.url(), "admin");
+  Project p = MakeProject(u, "restarted", {{".github/workflows/long.yml", kLong}}, server.url());
+  int64_t id = Dispatch(u, p, "long.yml", "main", server.url());
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return Http("GET", server.url() + "/api/v1/runs/" + std::to_string(id), "", u.Auth())
+                   .Json()
+                   .value("status", "") == "in_progress";
+      },
+      30));
+  std::string cmd = "env NO_COLOR=1 " + ClientEnv(u, server.url()) + " " + GANTRY_BINARY +
+                    " run watch " + std::to_string(id) + " >" + dir + "/out 2>" + dir +
+                    "/err; echo $? > " + dir + "/exit";
+  std::thread watcher([cmd] { (void)std::system(cmd.c_str()); });
+  ASSERT_TRUE(
+      Eventually([&] { return ReadFile(dir + "/out").find("job wait") != std::string::npos; }, 30));
+  // Back within the reconnect window: the job that ran inside the killed server fails, and
+  // watch, connected again, sees the run end.
+  server.Kill9();
+  server.Restart();
+  bool exited = Eventually([&] { return !ReadFile(dir + "/exit").empty(); }, 30);
+  watcher.join();
+  ASSERT_TRUE(exited);
+  EXPECT_EQ(ReadFile(dir + "/exit"), "0\n") << ReadFile(dir + "/err");
+  EXPECT_EQ(ReadFile(dir + "/err"), "");
+  std::string out = ReadFile(dir + "/out");
+  EXPECT_THAT(out, HasSubstr("job wait: failure"));
+  EXPECT_THAT(out, HasSubstr("X Run Long (" + std::to_string(id) + ") completed with 'failure'"));
+}
+
 }  // namespace
 }  // namespace gantry::testing

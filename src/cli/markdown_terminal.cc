@@ -81,7 +81,12 @@ size_t Closing(std::string_view text, size_t i, std::string_view delim) {
   return end;
 }
 
+// Spans are searched for by scanning ahead, quadratic in the worst case: a longer line (a
+// summary is untrusted and may be a megabyte of '*') is printed as it is.
+constexpr size_t kMaxInlineLine = 8192;
+
 std::string Inline(std::string_view text, const MarkdownStyle& style) {
+  if (text.size() > kMaxInlineLine) return std::string(text);
   std::string out;
   size_t i = 0;
   while (i < text.size()) {

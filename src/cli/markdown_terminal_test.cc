@@ -79,6 +79,20 @@ TEST(MarkdownTerminalTest, ControlCharactersOfUntrustedSummariesAreEscaped) {
   }
 }
 
+TEST(MarkdownTerminalTest, HugeHostileLinesRenderQuickly) {
+  std::string stars;
+  for (int i = 0; i < (1 << 19); ++i) stars += "*x";
+  auto lines = Plain(stars);
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_EQ(lines[0], stars);  // too long to look for spans in: as it is
+  std::string nested;
+  for (int i = 0; i < 2000; ++i) nested += "**a ";
+  EXPECT_EQ(Plain(nested).size(), 1U);
+  std::string table = "a|b\n|-|-|\n";
+  for (int i = 0; i < 2000; ++i) table += "x|" + std::string(100, 'y') + "\n";
+  EXPECT_EQ(Plain(table).size(), 2002U);
+}
+
 TEST(MarkdownTerminalTest, DisplayWidthSkipsColorsAndCountsCodePoints) {
   EXPECT_EQ(DisplayWidth("\x1b[1m✓ ok\x1b[22m"), 4);
   EXPECT_EQ(DisplayWidth(""), 0);

@@ -58,6 +58,41 @@ inline bool Eventually(F done, int seconds) {
   return done();
 }
 
+/// A shell command run on a thread of its own, waited for at the latest when this goes away
+/// (give the command a `timeout`).
+class Background {
+ public:
+  explicit Background(std::string command)
+      : thread_([command = std::move(command)] { (void)std::system(command.c_str()); }) {}
+  ~Background() { Join(); }
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::thread thread_;
+};
+
+/// A temporary directory, removed at the end of the scope when the test passed (kept for a
+/// look otherwise).
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& name) : path_(TempDir(name)) {}
+  ~ScratchDir() {
+    if (::testing::Test::HasFailure()) return;
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 // A tmux server of its own with one 120x40 pane running a command.
 class Tmux {
  public:

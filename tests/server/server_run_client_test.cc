@@ -277,7 +277,8 @@ TEST_F(RunClientTest, RerunFailedThenOneJobMakesNewAttempts) {
 }
 
 TEST_F(RunClientTest, DownloadUnzipsEachArtifact) {
-  std::string dir = TempDir("runcli-download");
+  ScratchDir scratch("runcli-download");
+  const std::string& dir = scratch.path();
   CliResult all = Gantry(*user_, "run download " + Id() + " -D " + Quote(dir));
   ASSERT_EQ(all.code, 0) << all.err;
   EXPECT_EQ(all.out, "✓ Downloaded bundle to " + dir + "/bundle\n");

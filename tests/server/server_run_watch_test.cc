@@ -58,7 +58,8 @@ TEST(RunWatchTest, RedrawsInPlaceWhileARunGoesGreenAndPrintsPlainLinesIntoAPipe)
   User u = SignUp(Url(), Unique("watcher"));
   Project p = MakeProject(u, Unique("watch"), {{".github/workflows/live.yml", kLive}});
   int64_t id = Dispatch(u, p, "live.yml");
-  std::string dir = TempDir("runcli-watch");
+  ScratchDir scratch("runcli-watch");
+  const std::string& dir = scratch.path();
   Tmux tmux(WatchCommand(u, std::to_string(id), dir));
   // The running step, with its last log lines under it.
   std::string live;
@@ -101,7 +102,8 @@ TEST(RunWatchTest, ExitStatusOfAFailingRunInATerminal) {
   User u = SignUp(Url(), Unique("watcher"));
   Project p = MakeProject(u, Unique("watchfail"), {{".github/workflows/fail.yml", kFail}});
   int64_t id = Dispatch(u, p, "fail.yml");
-  std::string dir = TempDir("runcli-watchfail");
+  ScratchDir scratch("runcli-watchfail");
+  const std::string& dir = scratch.path();
   // Without an ID: the project's run in progress.
   Tmux tmux(WatchCommand(u, "--exit-status --compact -p " + p.name, dir));
   ASSERT_TRUE(Eventually([&] { return !ReadFile(dir + "/exit").empty(); }, 30)) << tmux.Capture();
@@ -127,7 +129,8 @@ TEST(RunWatchTest, CtrlCStopsWatchingAndRestoresTheCursor) {
   User u = SignUp(Url(), Unique("watcher"));
   Project p = MakeProject(u, Unique("watchint"), {{".github/workflows/long.yml", kLong}});
   int64_t id = Dispatch(u, p, "long.yml");
-  std::string dir = TempDir("runcli-watchint");
+  ScratchDir scratch("runcli-watchint");
+  const std::string& dir = scratch.path();
   // The shell ignores the terminal's SIGINT so that it goes on to record the exit code.
   Tmux tmux("trap '' INT; " + WatchCommand(u, std::to_string(id), dir));
   ASSERT_TRUE(Eventually([&] { return tmux.Capture().find("  * Sleep") != std::string::npos; }, 30))
@@ -144,7 +147,8 @@ TEST(RunWatchTest, CtrlCStopsWatchingAndRestoresTheCursor) {
 }
 
 TEST(RunWatchTest, AServerKilledMidWatchEndsItWithOneErrorLine) {
-  std::string dir = TempDir("runcli-killed");
+  ScratchDir scratch("runcli-killed");
+  const std::string& dir = scratch.path();
   ServerProcess server;
   server.Start(dir + "/data", "");
   User u = SignUp(server.url(), "admin");
@@ -157,16 +161,16 @@ TEST(RunWatchTest, AServerKilledMidWatchEndsItWithOneErrorLine) {
                    .value("status", "") == "in_progress";
       },
       30));
-  std::string cmd = "env NO_COLOR=1 " + ClientEnv(u, server.url()) + " " + GANTRY_BINARY +
-                    " run watch " + std::to_string(id) + " >" + dir + "/out 2>" + dir +
-                    "/err; echo $? > " + dir + "/exit";
-  std::thread watcher([cmd] { (void)std::system(cmd.c_str()); });
+  std::string cmd = "timeout 60 env NO_COLOR=1 " + ClientEnv(u, server.url()) + " " +
+                    GANTRY_BINARY + " run watch " + std::to_string(id) + " >" + dir + "/out 2>" +
+                    dir + "/err; echo $? > " + dir + "/exit";
+  Background watcher(cmd);
   ASSERT_TRUE(
       Eventually([&] { return ReadFile(dir + "/out").find("job wait") != std::string::npos; }, 30));
   auto killed = std::chrono::steady_clock::now();
   server.Kill9();
   bool exited = Eventually([&] { return !ReadFile(dir + "/exit").empty(); }, 30);
-  watcher.join();
+  watcher.Join();
   ASSERT_TRUE(exited);
   EXPECT_LT(std::chrono::steady_clock::now() - killed, std::chrono::seconds(15));
   EXPECT_EQ(ReadFile(dir + "/exit"), "1\n");
@@ -178,7 +182,8 @@ TEST(RunWatchTest, AServerKilledMidWatchEndsItWithOneErrorLine) {
 }
 
 TEST(RunWatchTest, AServerRestartedMidWatchIsFollowedAgain) {
-  std::string dir = TempDir("runcli-restarted");
+  ScratchDir scratch("runcli-restarted");
+  const std::string& dir = scratch.path();
   ServerProcess server;
   server.Start(dir + "/data", "");
   User u = SignUp(server.url(), "admin");
@@ -191,10 +196,10 @@ TEST(RunWatchTest, AServerRestartedMidWatchIsFollowedAgain) {
                    .value("status", "") == "in_progress";
       },
       30));
-  std::string cmd = "env NO_COLOR=1 " + ClientEnv(u, server.url()) + " " + GANTRY_BINARY +
-                    " run watch " + std::to_string(id) + " >" + dir + "/out 2>" + dir +
-                    "/err; echo $? > " + dir + "/exit";
-  std::thread watcher([cmd] { (void)std::system(cmd.c_str()); });
+  std::string cmd = "timeout 60 env NO_COLOR=1 " + ClientEnv(u, server.url()) + " " +
+                    GANTRY_BINARY + " run watch " + std::to_string(id) + " >" + dir + "/out 2>" +
+                    dir + "/err; echo $? > " + dir + "/exit";
+  Background watcher(cmd);
   ASSERT_TRUE(
       Eventually([&] { return ReadFile(dir + "/out").find("job wait") != std::string::npos; }, 30));
   // Back within the reconnect window: the job that ran inside the killed server fails, and
@@ -202,7 +207,7 @@ TEST(RunWatchTest, AServerRestartedMidWatchIsFollowedAgain) {
   server.Kill9();
   server.Restart();
   bool exited = Eventually([&] { return !ReadFile(dir + "/exit").empty(); }, 30);
-  watcher.join();
+  watcher.Join();
   ASSERT_TRUE(exited);
   EXPECT_EQ(ReadFile(dir + "/exit"), "0\n") << ReadFile(dir + "/err");
   EXPECT_EQ(ReadFile(dir + "/err"), "");

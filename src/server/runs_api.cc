@@ -1,5 +1,6 @@
 #include "server/runs_api.h"
 
+#include <charconv>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -184,10 +185,10 @@ std::string SseData(std::string_view text) {
   return out;
 }
 
-// Calls `piece` with each part of the job's stored log after `*offset` and the offset after
-// that part, advancing `*offset`, until the stored log is read or `piece` returns false.
 constexpr int kAllSteps = -2;
 
+// Calls `piece` with each part of the job's stored log after `*offset` and the offset after
+// that part, advancing `*offset`, until the stored log is read or `piece` returns false.
 // Unless `step` is kAllSteps, only the chunks of that step are passed (the offset still
 // advances past the others).
 core::Status ReadLogFrom(ApiContext& ctx, store::Id job_id, int64_t* offset, int64_t batch,
@@ -227,11 +228,10 @@ Response Logs(ApiContext& ctx, Request& r, const Principal& who) {
   // ?step=N: only the lines of step index N (-1: those logged before the first step).
   int step = kAllSteps;
   if (auto s = r.Query("step")) {
-    auto n = ParseId(*s == "0" || *s == "-1" ? "1" : *s);
-    if (!n || *n > 100000) {
-      return Response::Error(400, "invalid", "step must be a step index", "step");
+    auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), step);
+    if (ec != std::errc() || end != s->data() + s->size() || step < -1) {
+      return Response::Error(400, "invalid", "step must be a step index (-1 or more)", "step");
     }
-    step = *s == "0" ? 0 : *s == "-1" ? -1 : static_cast<int>(*n);
   }
   bool follow = r.Query("follow").value_or("") == "1" || r.Query("follow").value_or("") == "true";
   if (!follow) {

@@ -205,6 +205,11 @@ TEST_F(RunClientTest, LogAndLogFailedPrintJobStepAndLine) {
            user_->Auth());
   EXPECT_THAT(step.body, HasSubstr("preparing"));
   EXPECT_THAT(step.body, Not(HasSubstr("boom")));
+  HttpReply bad =
+      Http("GET", Url() + "/api/v1/jobs/" + std::to_string(JobId("test")) + "/logs?step=x", "",
+           user_->Auth());
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.Json()["error"].value("field", ""), "step");
 }
 
 TEST_F(RunClientTest, ListFiltersAndLimits) {

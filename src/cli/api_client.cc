@@ -112,8 +112,15 @@ Result<executor::HttpReply> Exchange(const ClientTarget& target,
   auto sent = transport->Send(request, nullptr);
   if (!sent.ok()) {
     if (sent.status().code() == core::StatusCode::kInvalidArgument) return sent.status();
-    return Status::Unavailable("cannot reach the Gantry server at " + target.url + ": " +
-                               sent.status().message());
+    // The transports say "GET URL failed: REASON"; the URL is in our message already.
+    std::string reason = sent.status().message();
+    if (size_t failed = reason.find(" failed: "); failed != std::string::npos) {
+      reason = reason.substr(failed + 9);
+    }
+    if (reason.find("certificate") != std::string::npos) {
+      reason += " (a server with its own certificate authority: set SSL_CERT_FILE=ca.pem)";
+    }
+    return Status::Unavailable("cannot reach the Gantry server at " + target.url + ": " + reason);
   }
   executor::HttpReply reply = std::move(sent).value();
   if (reply.status >= 200 && reply.status < 300) return reply;

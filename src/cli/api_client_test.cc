@@ -63,6 +63,20 @@ TEST(ApiClientTest, UnreachableServerNamesTheUrl) {
             "cannot reach the Gantry server at http://127.0.0.1:8080: connection refused");
 }
 
+TEST(ApiClientTest, UnreachableReasonWithoutTheRepeatedUrl) {
+  Client c([](const executor::HttpRequest&) -> core::Result<executor::HttpReply> {
+    return core::Status::Unavailable(
+        "GET http://127.0.0.1:8080/api/v1/user failed: SSL certificate problem: self-signed "
+        "certificate");
+  });
+  auto r = c.api->Get("/api/v1/user", "user");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "cannot reach the Gantry server at http://127.0.0.1:8080: SSL certificate problem: "
+            "self-signed certificate (a server with its own certificate authority: set "
+            "SSL_CERT_FILE=ca.pem)");
+}
+
 TEST(ApiClientTest, RejectedTokenTellsHowToLogIn) {
   Client c([](const executor::HttpRequest&) {
     return FakeTransport::Reply(401, R"({"error":{"code":"unauthenticated","message":"x"}})");

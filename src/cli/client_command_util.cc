@@ -2,10 +2,13 @@
 
 #include "cli/client_command_util.h"
 
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <array>
 #include <cctype>
+#include <csignal>
 #include <iostream>
 #include <iterator>
 
@@ -15,25 +18,43 @@ namespace {
 using core::Result;
 using core::Status;
 
-// Echo off on the terminal `fd` while alive.
+// The terminal state NoEcho restores when a signal ends the process during a prompt.
+termios g_saved_termios{};
+volatile sig_atomic_t g_echo_off = 0;
+
+extern "C" void RestoreEchoAndDie(int sig) {
+  if (g_echo_off != 0) ::tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// Echo off on stdin (a terminal) while alive; Ctrl-C during the prompt gives the echo back.
 class NoEcho {
  public:
-  explicit NoEcho(int fd) : fd_(fd) {
-    if (::tcgetattr(fd_, &saved_) != 0) return;
-    termios quiet = saved_;
+  NoEcho() {
+    if (::tcgetattr(STDIN_FILENO, &g_saved_termios) != 0) return;
+    struct sigaction restore {};
+    restore.sa_handler = RestoreEchoAndDie;
+    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &restore, &old_[i]);
+    termios quiet = g_saved_termios;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     quiet.c_lflag |= ECHONL;
-    active_ = ::tcsetattr(fd_, TCSAFLUSH, &quiet) == 0;
+    // TCSANOW, not TCSAFLUSH: what was typed ahead of the prompt is the answer, keep it.
+    g_echo_off = ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0 ? 1 : 0;
+    active_ = true;
   }
   ~NoEcho() {
-    if (active_) ::tcsetattr(fd_, TCSAFLUSH, &saved_);
+    if (!active_) return;
+    if (g_echo_off != 0) ::tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
+    g_echo_off = 0;
+    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
   }
   NoEcho(const NoEcho&) = delete;
   NoEcho& operator=(const NoEcho&) = delete;
 
  private:
-  int fd_;
-  termios saved_{};
+  static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
+  std::array<struct sigaction, 3> old_{};
   bool active_ = false;
 };
 
@@ -74,8 +95,8 @@ int UsageError(std::string_view message) {
 Result<std::string> ReadSecret(std::string_view prompt, std::string_view what) {
   std::string value;
   if (::isatty(STDIN_FILENO) == 1) {
+    NoEcho quiet;
     std::cerr << prompt << std::flush;
-    NoEcho quiet(STDIN_FILENO);
     std::getline(std::cin, value);
   } else {
     value.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());

@@ -14,8 +14,6 @@
 namespace gantry::cli {
 namespace {
 
-using core::Result;
-using core::Status;
 
 std::string Age(const nlohmann::json& time) {
   int64_t at = ParseApiTime(time);

@@ -10,6 +10,7 @@ PKGS=(
   clang-format clang-tidy gcovr
   time hyperfine
   bubblewrap
+  tmux
   postgresql-client redis-tools
   libboost1.81-dev libgit2-dev libsodium-dev libsqlite3-dev libpq-dev libhiredis-dev zlib1g-dev postgresql redis-server wrk
   curl python3 openssl sqlite3

@@ -10,6 +10,7 @@
 #include "cli/executor_command.h"
 #include "cli/expr_command.h"
 #include "cli/lint_command.h"
+#include "cli/run_commands.h"
 #include "cli/server_command.h"
 
 int main(int argc, char** argv) {
@@ -147,6 +148,8 @@ int main(int argc, char** argv) {
   executor_commands.Register(app);
   gantry::cli::ClientCommands client_commands;
   client_commands.Register(app);
+  gantry::cli::RunCommands run_commands;
+  run_commands.Register(app);
 
   try {
     app.parse(argc, argv);
@@ -168,5 +171,6 @@ int main(int argc, char** argv) {
   if (server_commands.Parsed()) return server_commands.Run();
   if (executor_commands.Parsed()) return executor_commands.Run();
   if (client_commands.Parsed()) return client_commands.Run();
+  if (run_commands.Parsed()) return run_commands.Run();
   return 2;
 }

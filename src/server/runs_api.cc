@@ -1,5 +1,6 @@
 #include "server/runs_api.h"
 
+#include <charconv>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -184,10 +185,14 @@ std::string SseData(std::string_view text) {
   return out;
 }
 
+constexpr int kAllSteps = -2;
+
 // Calls `piece` with each part of the job's stored log after `*offset` and the offset after
 // that part, advancing `*offset`, until the stored log is read or `piece` returns false.
+// Unless `step` is kAllSteps, only the chunks of that step are passed (the offset still
+// advances past the others).
 core::Status ReadLogFrom(ApiContext& ctx, store::Id job_id, int64_t* offset, int64_t batch,
-                         const std::function<bool(std::string_view, int64_t)>& piece) {
+                         int step, const std::function<bool(std::string_view, int64_t)>& piece) {
   for (;;) {
     auto chunks = ctx.store->ReadLogs(job_id, *offset, batch);
     if (!chunks.ok()) return chunks.status();
@@ -197,6 +202,7 @@ core::Status ReadLogFrom(ApiContext& ctx, store::Id job_id, int64_t* offset, int
       int64_t end = c.offset + static_cast<int64_t>(c.data.size());
       if (skip >= static_cast<int64_t>(c.data.size())) continue;
       *offset = end;
+      if (step != kAllSteps && c.step != step) continue;
       if (!piece(std::string_view(c.data).substr(static_cast<size_t>(skip)), end)) {
         return core::Status::Cancelled("the reader stopped");
       }
@@ -219,13 +225,22 @@ Response Logs(ApiContext& ctx, Request& r, const Principal& who) {
       return Response::Error(400, "invalid", "offset must be a byte offset", "offset");
     }
   }
+  // ?step=N: only the lines of step index N (-1: those logged before the first step).
+  int step = kAllSteps;
+  if (auto s = r.Query("step")) {
+    auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), step);
+    if (ec != std::errc() || end != s->data() + s->size() || step < -1) {
+      return Response::Error(400, "invalid", "step must be a step index (-1 or more)", "step");
+    }
+  }
   bool follow = r.Query("follow").value_or("") == "1" || r.Query("follow").value_or("") == "true";
   if (!follow) {
     std::string text;
-    auto read = ReadLogFrom(ctx, job.id, &offset, 4 << 20, [&text](std::string_view part, int64_t) {
-      text.append(part);
-      return true;
-    });
+    auto read =
+        ReadLogFrom(ctx, job.id, &offset, 4 << 20, step, [&text](std::string_view part, int64_t) {
+          text.append(part);
+          return true;
+        });
     if (!read.ok()) return StoreError(read);
     return Response::Text(200, std::move(text));
   }
@@ -234,7 +249,7 @@ Response Logs(ApiContext& ctx, Request& r, const Principal& who) {
   resp.headers.emplace_back("Cache-Control", "no-cache");
   resp.headers.emplace_back("X-Accel-Buffering", "no");
   store::Id job_id = job.id;
-  resp.stream = [&ctx, job_id, offset](BodyWriter& out) mutable {
+  resp.stream = [&ctx, job_id, offset, step](BodyWriter& out) mutable {
     std::string topic = "job:" + std::to_string(job_id);
     auto last_write = std::chrono::steady_clock::now();
     for (;;) {
@@ -242,7 +257,7 @@ Response Logs(ApiContext& ctx, Request& r, const Principal& who) {
       auto job = ctx.store->GetJob(job_id);
       bool completed = job.ok() && job.value().status == "completed";
       auto read =
-          ReadLogFrom(ctx, job_id, &offset, 1 << 20, [&](std::string_view part, int64_t end) {
+          ReadLogFrom(ctx, job_id, &offset, 1 << 20, step, [&](std::string_view part, int64_t end) {
             if (!out.Write("id: " + std::to_string(end) + "\n" + SseData(part) + "\n"))
               return false;
             last_write = std::chrono::steady_clock::now();
@@ -304,7 +319,9 @@ Response RunEvents(ApiContext& ctx, Request& r, const Principal& who) {
               {"name", job.name},
               {"status", job.status},
               {"conclusion",
-               job.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.conclusion)}};
+               job.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.conclusion)},
+              {"started_at", TimeJson(job.started_at)},
+              {"completed_at", TimeJson(job.completed_at)}};
           if (!send("job:" + std::to_string(job.id), "job", jj)) return;
           auto steps = ctx.store->ListSteps(job.id);
           if (!steps.ok()) continue;
@@ -402,6 +419,25 @@ Response Rerun(ApiContext& ctx, Request& r, const Principal& who) {
   return Response::Json(202, Dump({{"id", run.id}, {"attempt", again.value().attempt}}));
 }
 
+// POST /api/v1/jobs/{id}/rerun: a new attempt running this job and the jobs needing it.
+Response RerunJob(ApiContext& ctx, Request& r, const Principal& who) {
+  store::Job job;
+  store::Run run;
+  if (auto e = JobFor(ctx, r, who, &job, &run)) return *e;
+  ProjectAccess access;
+  if (auto e = RequireProjectId(ctx, who, run.project_id, "developer", &access)) return *e;
+  auto again = ctx.scheduler->RerunJob(job.id);
+  if (!again.ok()) {
+    if (again.status().code() == core::StatusCode::kInvalidArgument) {
+      return Response::Error(409, "in_progress", again.status().message());
+    }
+    return StoreError(again.status());
+  }
+  (void)ctx.store->Audit({0, who.user.id, run.project_id, "run.rerun", std::to_string(run.id),
+                          Dump({{"job_id", job.id}}), ctx.now_ms()});
+  return Response::Json(202, Dump({{"id", run.id}, {"attempt", again.value().attempt}}));
+}
+
 Response Patterns(ApiContext& ctx) {
   auto list = ctx.store->ListPatterns();
   if (!list.ok()) return StoreError(list.status());
@@ -478,6 +514,7 @@ void AddRunRoutes(Router& router, ApiContext& ctx) {
   add("POST", "/api/v1/runs/{id}/rerun", Rerun);
   add("GET", "/api/v1/jobs/{id}", GetJob);
   add("GET", "/api/v1/jobs/{id}/logs", Logs);
+  add("POST", "/api/v1/jobs/{id}/rerun", RerunJob);
   add("GET", "/api/v1/artifacts/{id}/zip", ArtifactZip);
   router.Add("GET", "/api/v1/patterns",
              Authed(ctx, [&ctx](Request&, const Principal&) { return Patterns(ctx); }));

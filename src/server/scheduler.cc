@@ -416,6 +416,46 @@ core::Status Scheduler::Cancel(store::Id run_id) {
 }
 
 core::Result<store::Run> Scheduler::Rerun(store::Id run_id, bool failed_only) {
+  return RerunCarrying(run_id, [failed_only](const store::Job& prev) {
+    return failed_only && prev.conclusion == "success";
+  });
+}
+
+core::Result<store::Run> Scheduler::RerunJob(store::Id job_row_id) {
+  auto target = ctx_.store->GetJob(job_row_id);
+  if (!target.ok()) return target.status();
+  auto run = ctx_.store->GetRun(target.value().run_id);
+  if (!run.ok()) return run.status();
+  auto jobs = ctx_.store->ListJobs(run.value().id, run.value().attempt);
+  if (!jobs.ok()) return jobs.status();
+  // The job ids to run again: the target's and, transitively, those of the jobs needing it.
+  std::set<std::string> again = {target.value().job_id};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const store::Job& j : jobs.value()) {
+      if (again.count(j.job_id) != 0) continue;
+      nlohmann::json needs =
+          nlohmann::json::parse(j.needs.empty() ? "null" : j.needs, nullptr, false);
+      // The row keeps its `needs` context: {"build": {"result": ..., "outputs": ...}}.
+      if (!needs.is_object()) continue;
+      for (const auto& [name, value] : needs.items()) {
+        if (again.count(name) != 0) {
+          again.insert(j.job_id);
+          grew = true;
+          break;
+        }
+      }
+    }
+  }
+  const store::Job picked = target.value();
+  return RerunCarrying(run.value().id, [again, picked](const store::Job& prev) {
+    if (prev.job_id == picked.job_id) return prev.instance != picked.instance;
+    return again.count(prev.job_id) == 0;
+  });
+}
+
+core::Result<store::Run> Scheduler::RerunCarrying(
+    store::Id run_id, const std::function<bool(const store::Job&)>& carry) {
   if (auto active = Find(run_id)) {
     // It may be finishing right now (its last decisions are being committed).
     std::lock_guard<std::mutex> lock(active->mu);
@@ -448,10 +488,8 @@ core::Result<store::Run> Scheduler::Rerun(store::Id run_id, bool failed_only) {
     std::lock_guard<std::mutex> g(mu_);
     runs_[run_id] = r;
   }
-  if (failed_only) {
-    for (const store::Job& prev : previous.value()) {
-      if (prev.conclusion == "success") r->carry[{prev.job_id, prev.instance}] = prev;
-    }
+  for (const store::Job& prev : previous.value()) {
+    if (carry(prev)) r->carry[{prev.job_id, prev.instance}] = prev;
   }
   r->state->Begin();
   if (auto s = Advance(*r); !s.ok()) return s;

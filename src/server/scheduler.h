@@ -15,6 +15,7 @@
 // failed ("the server stopped while the job ran"); those on other executors go on.
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -73,6 +74,10 @@ class Scheduler {
   /// Starts a new attempt of a completed run: every job, or only the failed and cancelled ones
   /// and what needs them (successful jobs keep their results).
   core::Result<store::Run> Rerun(store::Id run_id, bool failed_only);
+  /// Starts a new attempt of the completed run of the job row `job_row_id` that runs that job
+  /// instance again and every job needing it (transitively); the other jobs keep their results.
+  /// NotFound for an unknown job; InvalidArgument while the run is in progress.
+  core::Result<store::Run> RerunJob(store::Id job_row_id);
 
   /// Waits up to `wait` for a queued job and leases it to `executor`.
   core::Result<std::optional<LeasedJob>> Lease(const store::Executor& executor,
@@ -95,6 +100,10 @@ class Scheduler {
  private:
   struct ActiveRun;
 
+  /// Rerun and RerunJob: a new attempt in which the previous attempt's jobs for which
+  /// `carry` is true keep their results instead of running again.
+  core::Result<store::Run> RerunCarrying(store::Id run_id,
+                                         const std::function<bool(const store::Job&)>& carry);
   core::Status Build(const store::Run& run, std::shared_ptr<const workflow::Workflow> workflow,
                      std::unique_ptr<ActiveRun>* out);
   /// Commits every pending decision of `r`'s state; REQUIRES r.mu.

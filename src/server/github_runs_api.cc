@@ -312,16 +312,22 @@ Response Rerun(ApiContext& ctx, Request& r, const Principal& who, bool failed_on
   return RerunRun(ctx, who, run, failed_only);
 }
 
-// Gantry re-runs a run's failed jobs (and what needs them), or all of it: re-running one
-// job re-runs the failed ones when it failed, else the whole run.
+// As on GitHub: the job and every job that needs it run again; the others keep their results.
 Response RerunJob(ApiContext& ctx, Request& r, const Principal& who) {
   store::Job job;
   store::Run run;
   ProjectAccess access;
   if (auto e = JobOf(ctx, r, who, "developer", &job, &run, &access)) return *e;
-  bool failed =
-      job.conclusion == "failure" || job.conclusion == "cancelled" || job.conclusion == "timed_out";
-  return RerunRun(ctx, who, run, failed);
+  auto again = ctx.scheduler->RerunJob(job.id);
+  if (!again.ok()) {
+    if (again.status().code() == core::StatusCode::kInvalidArgument) {
+      return Error(409, "This job cannot be rerun: " + again.status().message());
+    }
+    return Rewrite(StoreError(again.status()));
+  }
+  (void)ctx.store->Audit({0, who.user.id, run.project_id, "run.rerun", std::to_string(run.id),
+                          Dump({{"job_id", job.id}}), ctx.now_ms()});
+  return Response::Json(201, "{}");
 }
 
 nlohmann::json ArtifactJson(ApiContext& ctx, const store::Artifact& a, const store::Run& run,

@@ -295,8 +295,10 @@ class Env : public ::testing::Environment {
  public:
   void SetUp() override {
     dir = TempDir("shared");
+    // Every suite logs in from 127.0.0.1: the per-address login limit (5 x --login-attempts per
+    // 5 minutes, counting successful logins too) must not decide which test runs last.
     server.Start(dir + "/data", TestDatabase("gantry_server_test"),
-                 {"--max-body", "1048576", "--executor-capacity", "4"});
+                 {"--max-body", "1048576", "--executor-capacity", "4", "--login-attempts", "1000"});
     admin = SignUp(server.url(), "admin");
   }
   void TearDown() override {

@@ -84,7 +84,7 @@ void RunCommands::Register(CLI::App& app) {
       ->group("");
   run_->footer(
       "The server and token come from GANTRY_URL/GANTRY_TOKEN or `gantry auth login`; the "
-      "project from -p, GANTRY_PROJECT or the git remote `origin`. See docs/cli-runs.md.\n\n"
+      "project from -p, GANTRY_PROJECT or the git remote `origin`. See docs/cli.md.\n\n"
       "Examples:\n  gantry run list -p acme/web\n  gantry run watch --exit-status\n"
       "  gantry run view 12 --log-failed");
 

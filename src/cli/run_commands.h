@@ -1,7 +1,7 @@
 #pragma once
 
 // `gantry run list|view|watch|rerun|cancel|download`: the client commands about runs, like
-// `gh run …`, talking to a Gantry server only through its /api/v1 API (docs/cli-runs.md).
+// `gh run …`, talking to a Gantry server only through its /api/v1 API (docs/cli.md).
 
 #include <CLI/CLI.hpp>
 #include <cstdint>

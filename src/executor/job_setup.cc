@@ -51,6 +51,11 @@ backend::ProcessSpec GitSpec(std::vector<std::string> args, const std::string& c
               {"GIT_CONFIG_NOSYSTEM", "1"},
               {"GIT_TERMINAL_PROMPT", "0"},
               {"LC_ALL", "C"}};
+  // A server whose certificate comes from a private authority: the executor trusts
+  // SSL_CERT_FILE (as its own HTTP client does), and so must git's.
+  if (const char* ca = std::getenv("SSL_CERT_FILE"); ca != nullptr && *ca != '\0') {
+    spec.env.emplace_back("GIT_SSL_CAINFO", ca);
+  }
   if (!token.empty()) {
     // No redirects: the header would follow one to wherever it points.
     spec.env.insert(spec.env.end(), {{"GIT_CONFIG_COUNT", "2"},

@@ -171,7 +171,22 @@ class App : public ServerApp {
     if (auto s = scheduler_->Start(); !s.ok()) return s;
     triggerer_->Start();
     if (config.embedded_executor) {
-      auto executor = StartEmbeddedExecutor(ctx_, http_->url(), config);
+      // Over TLS, the server's certificate may name only its public host, or come from an
+      // authority this machine does not trust: the embedded executor talks to its own server
+      // on a plain-HTTP listener bound to loopback instead (same routes, same tokens).
+      std::string executor_url = http_->url();
+      if (!config.tls_cert.empty()) {
+        ServerOptions internal = http;
+        internal.listen = "127.0.0.1:0";
+        internal.tls_cert.clear();
+        internal.tls_key.clear();
+        internal.worker_threads = 2;
+        auto listener = HttpServer::Start(internal, router_);
+        if (!listener.ok()) return listener.status();
+        internal_http_ = std::move(listener).value();
+        executor_url = internal_http_->url();
+      }
+      auto executor = StartEmbeddedExecutor(ctx_, executor_url, config);
       if (!executor.ok()) return executor.status();
       executor_ = std::move(executor).value();
     }
@@ -191,6 +206,7 @@ class App : public ServerApp {
     if (triggerer_) triggerer_->Stop();
     if (notifier_) notifier_->Shutdown();
     if (http_) http_->Shutdown(std::chrono::seconds(5));
+    if (internal_http_) internal_http_->Shutdown(std::chrono::seconds(5));
     if (scheduler_) scheduler_->Stop();
     executor_.reset();
   }
@@ -246,6 +262,8 @@ class App : public ServerApp {
   std::unique_ptr<Triggerer> triggerer_;
   Router router_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<HttpServer>
+      internal_http_;  // loopback, plain HTTP: the embedded executor over TLS
   std::unique_ptr<EmbeddedExecutor> executor_;
   bool shut_down_ = false;
 };

@@ -107,12 +107,14 @@ class GhTest : public ::testing::Test {
     dir_ = TempDir("gh");
     Sh(std::string(GANTRY_SOURCE_DIR) + "/scripts/dev-cert.sh " + Quote(dir_ + "/certs"));
     ca_ = dir_ + "/certs/ca.pem";
-    // The server's embedded executor and this process's HTTP client trust the local CA.
-    setenv("SSL_CERT_FILE", ca_.c_str(), 1);
+    // The server does not trust the local CA (its embedded executor uses a loopback listener
+    // of its own); this process's HTTP client does.
+    unsetenv("SSL_CERT_FILE");
     server_ = new ServerProcess();
     server_->Start(dir_ + "/data", TestDatabase("gantry_gh_test"),
                    {"--tls-cert", dir_ + "/certs/server.pem", "--tls-key",
                     dir_ + "/certs/server-key.pem", "--executor-capacity", "4"});
+    setenv("SSL_CERT_FILE", ca_.c_str(), 1);
     url_ = server_->url();
     host_ = url_.substr(url_.find("://") + 3);
     user_ = SignUp(url_, "octo");

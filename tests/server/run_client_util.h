@@ -15,6 +15,40 @@ struct CliResult {
   std::string out, err;
 };
 
+// Workflows the run-client and watch suites share: a live one printing a line every half
+// second, one failing after a second, one sleeping a minute (for cancels and kills).
+inline const char kLive[] = R"(name: Live
+on: workflow_dispatch
+jobs:
+  count:
+    runs-on: ubuntu-latest
+    steps:
+      - name: Count
+        run: for i in 1 2 3 4 5 6 7 8 9 10; do echo "tick $i"; sleep 0.5; done
+      - name: Done
+        run: echo finished
+)";
+
+inline const char kFail[] = R"(name: Fail
+on: workflow_dispatch
+jobs:
+  breaks:
+    runs-on: ubuntu-latest
+    steps:
+      - name: Break
+        run: sleep 1; echo bad; exit 1
+)";
+
+inline const char kLong[] = R"(name: Long
+on: workflow_dispatch
+jobs:
+  wait:
+    runs-on: ubuntu-latest
+    steps:
+      - name: Sleep
+        run: echo sleeping; sleep 60
+)";
+
 inline std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

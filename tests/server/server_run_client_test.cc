@@ -45,38 +45,6 @@ jobs:
         run: echo "boom happened"; exit 3
 )";
 
-const char kLive[] = R"(name: Live
-on: workflow_dispatch
-jobs:
-  count:
-    runs-on: ubuntu-latest
-    steps:
-      - name: Count
-        run: for i in 1 2 3 4 5 6 7 8 9 10; do echo "tick $i"; sleep 0.5; done
-      - name: Done
-        run: echo finished
-)";
-
-const char kFail[] = R"(name: Fail
-on: workflow_dispatch
-jobs:
-  breaks:
-    runs-on: ubuntu-latest
-    steps:
-      - name: Break
-        run: sleep 1; echo bad; exit 1
-)";
-
-const char kLong[] = R"(name: Long
-on: workflow_dispatch
-jobs:
-  wait:
-    runs-on: ubuntu-latest
-    steps:
-      - name: Sleep
-        run: echo sleeping; sleep 60
-)";
-
 // One project with a finished failing run of kCi, shared by the tests below.
 class RunClientTest : public ::testing::Test {
  protected:

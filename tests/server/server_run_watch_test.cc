@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "run_client_util.h"
 #include "server_fixture.h"
 
@@ -13,38 +15,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-const char kLive[] = R"(name: Live
-on: workflow_dispatch
-jobs:
-  count:
-    runs-on: ubuntu-latest
-    steps:
-      - name: Count
-        run: for i in 1 2 3 4 5 6 7 8 9 10; do echo "tick $i"; sleep 0.5; done
-      - name: Done
-        run: echo finished
-)";
-
-const char kFail[] = R"(name: Fail
-on: workflow_dispatch
-jobs:
-  breaks:
-    runs-on: ubuntu-latest
-    steps:
-      - name: Break
-        run: sleep 1; echo bad; exit 1
-)";
-
-const char kLong[] = R"(name: Long
-on: workflow_dispatch
-jobs:
-  wait:
-    runs-on: ubuntu-latest
-    steps:
-      - name: Sleep
-        run: echo sleeping; sleep 60
-)";
 
 // `gantry run watch ARGS` in a tmux pane; its exit code goes to DIR/exit.
 std::string WatchCommand(const User& u, const std::string& args, const std::string& dir,
@@ -146,27 +116,41 @@ TEST(RunWatchTest, CtrlCStopsWatchingAndRestoresTheCursor) {
   EXPECT_EQ(WaitRun(u, id, 30).value("conclusion", ""), "cancelled");
 }
 
+// A private server running kLong's run, and `gantry run watch` (plain output) following it in
+// the background once the job is in progress: its stdout, stderr and exit code go to DIR/out,
+// DIR/err and DIR/exit.
+struct WatchedServer {
+  WatchedServer(const std::string& dir, const std::string& name) {
+    server.Start(dir + "/data", "");
+    user = SignUp(server.url(), "admin");
+    Project p = MakeProject(user, name, {{".github/workflows/long.yml", kLong}}, server.url());
+    id = Dispatch(user, p, "long.yml", "main", server.url());
+    EXPECT_TRUE(Eventually(
+        [&] {
+          return Http("GET", server.url() + "/api/v1/runs/" + std::to_string(id), "", user.Auth())
+                     .Json()
+                     .value("status", "") == "in_progress";
+        },
+        30));
+    std::string cmd = "timeout 60 env NO_COLOR=1 " + ClientEnv(user, server.url()) + " " +
+                      GANTRY_BINARY + " run watch " + std::to_string(id) + " >" + dir + "/out 2>" +
+                      dir + "/err; echo $? > " + dir + "/exit";
+    watcher = std::make_unique<Background>(cmd);
+    EXPECT_TRUE(Eventually(
+        [&] { return ReadFile(dir + "/out").find("job wait") != std::string::npos; }, 30));
+  }
+  ServerProcess server;
+  User user;
+  int64_t id = 0;
+  std::unique_ptr<Background> watcher;
+};
+
 TEST(RunWatchTest, AServerKilledMidWatchEndsItWithOneErrorLine) {
   ScratchDir scratch("runcli-killed");
   const std::string& dir = scratch.path();
-  ServerProcess server;
-  server.Start(dir + "/data", "");
-  User u = SignUp(server.url(), "admin");
-  Project p = MakeProject(u, "killed", {{".github/workflows/long.yml", kLong}}, server.url());
-  int64_t id = Dispatch(u, p, "long.yml", "main", server.url());
-  ASSERT_TRUE(Eventually(
-      [&] {
-        return Http("GET", server.url() + "/api/v1/runs/" + std::to_string(id), "", u.Auth())
-                   .Json()
-                   .value("status", "") == "in_progress";
-      },
-      30));
-  std::string cmd = "timeout 60 env NO_COLOR=1 " + ClientEnv(u, server.url()) + " " +
-                    GANTRY_BINARY + " run watch " + std::to_string(id) + " >" + dir + "/out 2>" +
-                    dir + "/err; echo $? > " + dir + "/exit";
-  Background watcher(cmd);
-  ASSERT_TRUE(
-      Eventually([&] { return ReadFile(dir + "/out").find("job wait") != std::string::npos; }, 30));
+  WatchedServer w(dir, "killed");
+  ServerProcess& server = w.server;
+  Background& watcher = *w.watcher;
   auto killed = std::chrono::steady_clock::now();
   server.Kill9();
   bool exited = Eventually([&] { return !ReadFile(dir + "/exit").empty(); }, 30);
@@ -184,24 +168,10 @@ TEST(RunWatchTest, AServerKilledMidWatchEndsItWithOneErrorLine) {
 TEST(RunWatchTest, AServerRestartedMidWatchIsFollowedAgain) {
   ScratchDir scratch("runcli-restarted");
   const std::string& dir = scratch.path();
-  ServerProcess server;
-  server.Start(dir + "/data", "");
-  User u = SignUp(server.url(), "admin");
-  Project p = MakeProject(u, "restarted", {{".github/workflows/long.yml", kLong}}, server.url());
-  int64_t id = Dispatch(u, p, "long.yml", "main", server.url());
-  ASSERT_TRUE(Eventually(
-      [&] {
-        return Http("GET", server.url() + "/api/v1/runs/" + std::to_string(id), "", u.Auth())
-                   .Json()
-                   .value("status", "") == "in_progress";
-      },
-      30));
-  std::string cmd = "timeout 60 env NO_COLOR=1 " + ClientEnv(u, server.url()) + " " +
-                    GANTRY_BINARY + " run watch " + std::to_string(id) + " >" + dir + "/out 2>" +
-                    dir + "/err; echo $? > " + dir + "/exit";
-  Background watcher(cmd);
-  ASSERT_TRUE(
-      Eventually([&] { return ReadFile(dir + "/out").find("job wait") != std::string::npos; }, 30));
+  WatchedServer w(dir, "restarted");
+  ServerProcess& server = w.server;
+  Background& watcher = *w.watcher;
+  int64_t id = w.id;
   // Back within the reconnect window: the job that ran inside the killed server fails, and
   // watch, connected again, sees the run end.
   server.Kill9();

@@ -197,6 +197,44 @@ core::Status ZipDirectory(const std::string& dir, const std::string& zip_path) {
   return st;
 }
 
+core::Result<std::string> ZipToMemory(const std::vector<ZipMember>& members) {
+  auto set_zip = ZipFormat();
+  if (!set_zip.ok()) return set_zip.status();
+  const backend::LibArchive& ar = backend::LibArchive::Get();
+  std::unique_ptr<archive, ArchiveCloser> a(ar.write_new());
+  std::unique_ptr<archive_entry, EntryFreer> entry(ar.entry_new());
+  if (!a || !entry || (*set_zip)(a.get()) != ARCHIVE_OK) {
+    return core::Status::Internal("cannot set up a zip writer");
+  }
+  std::string out;
+  // Unblocked: every write goes straight to `out`, with no padding after the last one.
+  ar.write_set_bytes_per_block(a.get(), 0);
+  auto append = [](archive*, void* data, const void* buf, size_t n) -> la_ssize_t {
+    static_cast<std::string*>(data)->append(static_cast<const char*>(buf), n);
+    return static_cast<la_ssize_t>(n);
+  };
+  if (ar.write_open2(a.get(), &out, nullptr, append, nullptr, nullptr) != ARCHIVE_OK) {
+    return core::Status::Internal(std::string("cannot start a zip: ") + ar.error_string(a.get()));
+  }
+  for (const ZipMember& m : members) {
+    ar.entry_clear(entry.get());
+    ar.entry_set_pathname(entry.get(), m.name.c_str());
+    ar.entry_set_mode(entry.get(), AE_IFREG | 0644);
+    ar.entry_set_size(entry.get(), static_cast<la_int64_t>(m.content.size()));
+    ar.entry_set_mtime(entry.get(), static_cast<time_t>(m.mtime_ms / 1000),
+                       static_cast<long>(m.mtime_ms % 1000) * 1000000L);
+    if (ar.write_header(a.get(), entry.get()) != ARCHIVE_OK ||
+        (!m.content.empty() && ar.write_data(a.get(), m.content.data(), m.content.size()) < 0)) {
+      return core::Status::Internal("zip " + m.name + ": " + ar.error_string(a.get()));
+    }
+  }
+  if (ar.write_close(a.get()) != ARCHIVE_OK) {
+    return core::Status::Internal(std::string("cannot finish a zip: ") + ar.error_string(a.get()));
+  }
+  a.reset();
+  return out;
+}
+
 core::Status UnzipToDirectory(const std::string& zip_path, const std::string& dir) {
   auto support_zip = ZipReadFormat();
   if (!support_zip.ok()) return support_zip.status();

@@ -3,6 +3,7 @@
 // The artifacts a job stored with the built-in upload-artifact (actions/artifacts.h) and the
 // zip of one of them, as the protocol's artifact upload sends it.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,5 +31,17 @@ core::Status ZipDirectory(const std::string& dir, const std::string& zip_path);
 /// (InvalidArgument); symlinks and other special entries are skipped. Unavailable when
 /// libarchive cannot be loaded; Internal when the zip cannot be read or a file written.
 core::Status UnzipToDirectory(const std::string& zip_path, const std::string& dir);
+
+/// One regular file of a zip built in memory.
+struct ZipMember {
+  std::string name;  // '/'-separated path inside the zip
+  std::string content;
+  int64_t mtime_ms = 0;  // Unix milliseconds
+};
+
+/// A zip (deflate, libarchive) of `members`, in that order, built in memory (answers such as
+/// a run's log archive). Unavailable when libarchive cannot be loaded; Internal when libarchive
+/// refuses an entry (naming it).
+core::Result<std::string> ZipToMemory(const std::vector<ZipMember>& members);
 
 }  // namespace gantry::executor

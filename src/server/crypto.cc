@@ -22,7 +22,7 @@ static_assert(kPasswordMemLimit <= crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE);
 static_assert(SecretBox::kKeyBytes == crypto_secretbox_KEYBYTES);
 
 // 30 random bytes are exactly 40 base64 characters, without padding.
-constexpr std::size_t kTokenRandomBytes = 30;
+constexpr std::size_t kTokenChars = 40;  // ~238 random bits
 
 // libsodium without an entropy source cannot produce a token or a salt: nothing sensible can
 // go on, and Init() lets main report it cleanly before this is ever reached.
@@ -202,14 +202,15 @@ bool PasswordNeedsRehash(std::string_view hash) {
 
 std::string RandomToken(std::string_view prefix) {
   EnsureInit();
-  unsigned char random[kTokenRandomBytes];
-  randombytes_buf(random, sizeof random);
-  constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
-  char encoded[sodium_base64_ENCODED_LEN(kTokenRandomBytes, kVariant)];
-  sodium_bin2base64(encoded, sizeof encoded, random, sizeof random, kVariant);
-  sodium_memzero(random, sizeof random);
+  // Letters and digits only, as GitHub's tokens: tools that mask a token keep what precedes its
+  // last '_' (gh auth status shows "gnt_****"), so a '_' among the random characters would show
+  // part of the secret, or all of it when it came last.
+  static constexpr std::string_view kAlphabet =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   std::string token(prefix);
-  token += encoded;
+  for (std::size_t i = 0; i < kTokenChars; ++i) {
+    token += kAlphabet[randombytes_uniform(static_cast<uint32_t>(kAlphabet.size()))];
+  }
   return token;
 }
 

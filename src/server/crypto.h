@@ -43,7 +43,7 @@ bool VerifyPassword(std::string_view hash, std::string_view password);
 /// the caller should store HashPassword(password) after a successful login.
 bool PasswordNeedsRehash(std::string_view hash);
 
-/// `prefix` followed by 40 URL-safe characters ([A-Za-z0-9_-], 240 random bits), e.g.
+/// `prefix` followed by 40 letters and digits ([A-Za-z0-9], ~238 random bits), e.g.
 /// RandomToken("gnt_") for personal tokens, "gns_" sessions, "gne_" executors. Thread-safe.
 std::string RandomToken(std::string_view prefix);
 

@@ -4,8 +4,8 @@
 
 #include <map>
 
+#include "executor/artifact_zip.h"
 #include "server/github_api.h"
-#include "server/zip_writer.h"
 
 namespace gantry::server::github {
 namespace {
@@ -67,7 +67,7 @@ Response RunLogs(ApiContext& ctx, Request& r, const Principal& who) {
   if (auto e = RunOf(ctx, r, who, "viewer", &run, &access)) return *e;
   auto jobs = ctx.store->ListJobs(run.id, run.attempt);
   if (!jobs.ok()) return Rewrite(StoreError(jobs.status()));
-  ZipWriter zip;
+  std::vector<executor::ZipMember> members;
   int i = 0;
   for (const store::Job& job : jobs.value()) {
     auto chunks = AllChunks(ctx, job.id);
@@ -89,15 +89,17 @@ Response RunLogs(ApiContext& ctx, Request& r, const Principal& who) {
     }
     const std::string dir = SafeName(job.name);
     const int64_t mtime = job.completed_at != 0 ? job.completed_at : run.created_at;
-    zip.Add(std::to_string(++i) + "_" + dir + ".txt", whole, mtime);
+    members.push_back({std::to_string(++i) + "_" + dir + ".txt", std::move(whole), mtime});
     for (const auto& [number, s] : numbered) {
-      zip.Add(dir + "/" + std::to_string(number) + "_" + SafeName(StepName(s)) + ".txt",
-              per_step[number], mtime);
+      members.push_back({dir + "/" + std::to_string(number) + "_" + SafeName(StepName(s)) + ".txt",
+                         std::move(per_step[number]), mtime});
     }
   }
   Response resp;
   resp.content_type = "application/zip";
-  resp.body = zip.Finish();
+  auto zip = executor::ZipToMemory(members);
+  if (!zip.ok()) return Error(500, "cannot build the log archive: " + zip.status().message());
+  resp.body = std::move(zip).value();
   resp.headers.emplace_back("Content-Disposition",
                             "attachment; filename=logs_" + std::to_string(run.id) + ".zip");
   return resp;

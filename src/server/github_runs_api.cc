@@ -7,7 +7,6 @@
 #include "server/github_api.h"
 #include "server/scheduler.h"
 #include "server/workflows.h"
-#include "server/zip_writer.h"
 
 namespace gantry::server::github {
 

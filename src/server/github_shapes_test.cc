@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include "server/github_api.h"
-#include "server/zip_writer.h"
 
 namespace gantry::server::github {
 namespace {
@@ -114,21 +113,6 @@ TEST(GitHubShapesTest, GantryErrorsBecomeGitHubErrors) {
   EXPECT_FALSE(j.contains("error"));
   Response ok = Rewrite(Response::Json(200, "{\"error\":1}"));
   EXPECT_EQ(ok.body, "{\"error\":1}");
-}
-
-TEST(ZipWriterTest, WritesAStoredArchiveWithACentralDirectory) {
-  ZipWriter zip;
-  zip.Add("job/1_step.txt", "hello\n", int64_t{1796083200} * 1000);
-  zip.Add("empty.txt", "", 0);
-  std::string z = zip.Finish();
-  EXPECT_EQ(z.substr(0, 4), std::string("PK\x03\x04", 4));
-  EXPECT_NE(z.find("job/1_step.txt"), std::string::npos);
-  EXPECT_NE(z.find("hello\n"), std::string::npos);
-  // The end record: 2 entries, 22 bytes from the end.
-  ASSERT_GE(z.size(), 22u);
-  std::string end = z.substr(z.size() - 22);
-  EXPECT_EQ(end.substr(0, 4), std::string("PK\x05\x06", 4));
-  EXPECT_EQ(static_cast<unsigned char>(end[10]), 2);
 }
 
 }  // namespace

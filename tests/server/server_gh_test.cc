@@ -19,6 +19,8 @@ TEST_F(GhTest, AuthStatusAcceptsAGantryToken) {
   EXPECT_THAT(r.out + r.err, HasSubstr("Logged in to " + host_ + " as octo"));
   EXPECT_THAT(r.out + r.err, Not(HasSubstr("missing required scope")));
   EXPECT_THAT(r.out + r.err, Not(HasSubstr(pat_)));
+  // gh masks what follows a token's last '_': Gantry's tokens have none after their prefix.
+  EXPECT_THAT(r.out + r.err, HasSubstr("Token: gnt_" + std::string(pat_.size() - 4, '*')));
 
   GhResult wrong = Gh("run list", true, "", "GH_ENTERPRISE_TOKEN=gnt_wrong");
   EXPECT_EQ(wrong.code, 1);

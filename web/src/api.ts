@@ -72,13 +72,14 @@ export interface User {
 }
 export interface Project {
   id: number;
+  name: string; // the full name, "owner/name"
   owner: string;
-  name: string;
   repository: string;
   default_branch: string;
-  role?: string;
-  webhook_url?: string;
-  [k: string]: unknown;
+  poll_interval: number;
+  webhook_url: string;
+  created_at: string;
+  role?: string; // the signed-in user's role: viewer | developer | maintainer | owner
 }
 export interface Step {
   number: number;

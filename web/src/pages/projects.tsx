@@ -30,9 +30,7 @@ export function ProjectsPage() {
         <ul class="list" data-testid="projects">
           {projects.map((p) => (
             <li key={p.id}>
-              <a href={`/${p.owner}/${p.name}`}>
-                {p.owner}/{p.name}
-              </a>
+              <a href={`/${p.name}`}>{p.name}</a>
               <span class="muted">{p.repository}</span>
             </li>
           ))}

@@ -274,3 +274,16 @@ export function NotFoundNotice({ error }: { error: unknown }) {
     </>
   );
 }
+
+/** After a failed submit: marks the input the API's error names (`field`, e.g. "repository")
+ * as invalid and focuses it, so the message and the place to fix it go together. */
+export function focusErrorField(form: HTMLFormElement | null, error: unknown) {
+  if (!form) return;
+  form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
+  const field = (error as { field?: string } | null)?.field;
+  if (!field) return;
+  const el = form.querySelector<HTMLElement>(`[name="${CSS.escape(field)}"]`);
+  if (!el) return;
+  el.setAttribute('aria-invalid', 'true');
+  el.focus();
+}

@@ -2,7 +2,7 @@
 // once: the server stores it encrypted and never returns it again.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Project } from '../api';
-import { CopyField, ErrorBox, Page } from '../components';
+import { CopyField, ErrorBox, Page, focusErrorField } from '../components';
 import { currentUser } from '../session';
 
 type Created = Project & { webhook_secret: string };
@@ -24,6 +24,7 @@ export function NewProjectPage() {
 
   async function submit(e: Event) {
     e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
     setBusy(true);
     setError(null);
     try {
@@ -33,6 +34,7 @@ export function NewProjectPage() {
       setCreated(await api.post<Created>('/api/v1/projects', body));
     } catch (err) {
       setError(err);
+      focusErrorField(form, err);
     } finally {
       setBusy(false);
     }

@@ -1,7 +1,7 @@
 // /settings/tokens: personal access tokens for the CLI, gh and scripts.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Token } from '../api';
-import { ConfirmButton, CopyField, ErrorBox, Loading, Page, RelativeTime } from '../components';
+import { ConfirmButton, CopyField, ErrorBox, Loading, Page, RelativeTime, focusErrorField } from '../components';
 
 const scopeHelp: Record<string, string> = {
   read: 'read projects, runs and logs',
@@ -57,6 +57,7 @@ export function TokensPage() {
 
   async function create(e: Event) {
     e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
     setBusy(true);
     setError(null);
     try {
@@ -67,9 +68,11 @@ export function TokensPage() {
       });
       setFresh(t);
       setName('');
+      focusErrorField(form, null);
       await load();
     } catch (err) {
       setError(err);
+      focusErrorField(form, err);
     } finally {
       setBusy(false);
     }

@@ -342,7 +342,7 @@ function parseInputs(text: string): { inputs: Record<string, string>; bad?: stri
 function RunWorkflow({ project, workflow, onStarted }: { project: Project; workflow: Workflow; onStarted: () => void }) {
   const key = workflowKey(workflow.path);
   const api_ = `${projectPath(project.owner, shortName(project))}/workflows/${enc(key)}`;
-  const [detail] = useLoad(() => api.get<Workflow>(api_), [api_]);
+  const [detail, detailError] = useLoad(() => api.get<Workflow>(api_), [api_]);
   const declared = detail?.yaml ? dispatchInputs(detail.yaml) : undefined;
   const [open, setOpen] = useState(false);
   const [ref, setRef] = useState(project.default_branch);
@@ -361,8 +361,9 @@ function RunWorkflow({ project, workflow, onStarted }: { project: Project; workf
     if (open) firstField.current?.focus();
   }, [open]);
 
-  // Without a workflow_dispatch trigger there is nothing to run by hand (as on GitHub).
-  if (declared === null) return null;
+  // Without a workflow_dispatch trigger there is nothing to run by hand (as on GitHub). When
+  // the YAML cannot be read, the button stays: the server says what is wrong.
+  if (declared === null || (!detail && !detailError)) return null;
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -408,12 +409,10 @@ function RunWorkflow({ project, workflow, onStarted }: { project: Project; workf
           <>
             Started{' '}
             {started.map((id, i) => (
-              <>
+              <span key={id}>
                 {i > 0 && ', '}
-                <a key={id} href={`/${project.name}/runs/${id}`}>
-                  run {id}
-                </a>
-              </>
+                <a href={`/${project.name}/runs/${id}`}>run {id}</a>
+              </span>
             ))}
             .
           </>

@@ -102,9 +102,10 @@ export function NewProjectPage() {
     <Page title="New project">
       <form class="card form" onSubmit={submit} aria-labelledby="new-title">
         <h1 id="new-title">New project</h1>
-        <label>
-          Name
+        <div class="field">
+          <label for="project-name">Name</label>
           <input
+            id="project-name"
             name="name"
             required
             placeholder="owner/name"
@@ -117,10 +118,11 @@ export function NewProjectPage() {
           <span id="name-help" class="help">
             owner/name: letters, digits, '-', '_' and '.'
           </span>
-        </label>
-        <label>
-          Git repository URL
+        </div>
+        <div class="field">
+          <label for="project-repository">Git repository URL</label>
           <input
+            id="project-repository"
             name="repository"
             required
             autoComplete="off"
@@ -133,14 +135,15 @@ export function NewProjectPage() {
           <span id="repo-help" class="help">
             Any URL git can fetch, or a path on the server
           </span>
-        </label>
-        <label>
-          Default branch
-          <input name="default_branch" spellcheck={false} value={branch} onInput={(e) => setBranch(e.currentTarget.value)} />
-        </label>
-        <label>
-          Poll interval (seconds)
+        </div>
+        <div class="field">
+          <label for="project-branch">Default branch</label>
+          <input id="project-branch" name="default_branch" spellcheck={false} value={branch} onInput={(e) => setBranch(e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="project-poll">Poll interval (seconds)</label>
           <input
+            id="project-poll"
             name="poll_interval"
             type="number"
             min={0}
@@ -153,7 +156,7 @@ export function NewProjectPage() {
           <span id="poll-help" class="help">
             Optional: fetch the repository this often and run what moved, for servers that cannot send webhooks
           </span>
-        </label>
+        </div>
         <ErrorBox error={error} />
         <div>
           <button type="submit" class="primary" disabled={busy}>

@@ -425,9 +425,10 @@ function RunWorkflow({ project, workflow, onStarted }: { project: Project; workf
             Use workflow from (branch, tag or commit)
             <input ref={firstField} name="ref" required spellcheck={false} value={ref} onInput={(e) => setRef(e.currentTarget.value)} />
           </label>
-          <label>
-            Inputs
+          <div class="field">
+            <label for="dispatch-inputs">Inputs</label>
             <textarea
+              id="dispatch-inputs"
               name="inputs"
               class="mono"
               rows={Math.max(2, inputs.split('\n').length)}
@@ -444,7 +445,7 @@ function RunWorkflow({ project, workflow, onStarted }: { project: Project; workf
               One <code>key=value</code> a line
               {declared && declared.length > 0 ? `; this workflow declares ${declared.map((d) => d.name).join(', ')}` : ''}
             </span>
-          </label>
+          </div>
           <ErrorBox error={error} />
           <div class="toolbar">
             <button type="submit" class="primary" disabled={busy}>

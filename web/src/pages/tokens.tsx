@@ -188,9 +188,10 @@ export function TokensPage() {
           ))}
           <p class="help">No scope at all gives the token every scope.</p>
         </fieldset>
-        <label>
-          Expires after (days)
+        <div class="field">
+          <label for="token-days">Expires after (days)</label>
           <input
+            id="token-days"
             name="expires_in_days"
             type="number"
             min={0}
@@ -203,7 +204,7 @@ export function TokensPage() {
           <span id="days-help" class="help">
             0 or empty: never expires
           </span>
-        </label>
+        </div>
         <ErrorBox error={error} />
         <div>
           <button type="submit" class="primary" disabled={busy}>

@@ -1,6 +1,6 @@
 // Small pieces every page uses: status icons, durations, relative times, errors.
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 /** One word for a run's, job's or step's state: success, failure, cancelled, skipped,
  * in_progress, queued, waiting, neutral. */
@@ -217,7 +217,7 @@ export function ConfirmButton({
   const first = useRef<HTMLButtonElement>(null);
   const yes = useRef<HTMLButtonElement>(null);
   const wasAsking = useRef(false);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (asking) yes.current?.focus();
     else if (wasAsking.current) first.current?.focus();
     wasAsking.current = asking;

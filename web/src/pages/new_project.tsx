@@ -1,6 +1,6 @@
 // /new: a project from a git repository. The answer carries the webhook secret, shown here
 // once: the server stores it encrypted and never returns it again.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, type Project } from '../api';
 import { CopyField, ErrorBox, Page, focusErrorField } from '../components';
 import { currentUser } from '../session';
@@ -18,7 +18,7 @@ export function NewProjectPage() {
   const [created, setCreated] = useState<Created | null>(null);
   const doneHeading = useRef<HTMLHeadingElement>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (created) doneHeading.current?.focus();
   }, [created]);
 

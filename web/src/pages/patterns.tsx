@@ -35,10 +35,6 @@ function PatternDetail({ name }: { name: string }) {
             <CopyButton text={pattern.workflow} label="Copy YAML" />
             <DownloadButton name={pattern.name} text={pattern.workflow} />
           </div>
-          <h2 id="yaml-title">.github/workflows/{pattern.name}.yml</h2>
-          <pre class="code" data-testid="pattern-yaml" aria-labelledby="yaml-title" tabIndex={0}>
-            {pattern.workflow}
-          </pre>
           <h2>Add it to a project</h2>
           <ol>
             <li>
@@ -54,6 +50,10 @@ function PatternDetail({ name }: { name: string }) {
           <p class="muted">
             The push starts the first run; its workflow then appears on the project's page.
           </p>
+          <h2 id="yaml-title">.github/workflows/{pattern.name}.yml</h2>
+          <pre class="code" data-testid="pattern-yaml" aria-labelledby="yaml-title" tabIndex={0}>
+            {pattern.workflow}
+          </pre>
         </>
       )}
     </Page>

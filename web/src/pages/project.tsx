@@ -2,7 +2,7 @@
 // Filters and the page cursor live in the query string, so links and reloads keep them; the
 // runs are polled every 3 s while the tab is visible and updated in place (keyed rows).
 import { useLocation, useRoute } from 'preact-iso';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, enc, hasRole, projectPath, type Project, type Run, type RunList, type Workflow } from '../api';
 import { Duration, ErrorBox, Loading, Page, RelativeTime, StatusIcon, stateOf, useLoad } from '../components';
 
@@ -97,7 +97,8 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
   const base = `/${project.name}`;
   const qs = queryString(filters);
   const [runs, setRuns] = useState<Run[] | null>(null);
-  const [next, setNext] = useState<number | null>(null);
+  // The cursor of the page loaded for `qs` (stale for a render after qs changed: not used then).
+  const [next, setNext] = useState<{ qs: string; next: number | null }>({ qs: '', next: null });
   const [error, setError] = useState<unknown>(null);
   const [pollError, setPollError] = useState<unknown>(null);
   const [said, setSaid] = useState('');
@@ -124,7 +125,7 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
         if (text) setSaid(text);
         current.current = r.runs;
         setRuns(r.runs);
-        setNext(r.next);
+        setNext({ qs, next: r.next });
         setError(null);
         setPollError(null);
       } catch (e) {
@@ -165,7 +166,8 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
   }, [refresh]);
 
   const before = filters.before ?? '';
-  if (next !== null) newerOf.set(String(next), before);
+  const older = next.qs === qs ? next.next : null;
+  if (older !== null) newerOf.set(String(older), before);
   const newer = before ? (newerOf.has(before) ? newerOf.get(before)! : null) : undefined;
   const filtered = filterKeys.some((k) => filters[k]);
 
@@ -199,7 +201,7 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
           ))}
         </ul>
       )}
-      {runs && (before || next !== null) && (
+      {runs && (before || older !== null) && (
         <nav class="pager" aria-label="Pages of runs">
           {before ? (
             <a class="button" href={base + queryString({ ...filters, before: newer ?? '' })} rel="prev">
@@ -208,8 +210,8 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
           ) : (
             <span />
           )}
-          {next !== null && (
-            <a class="button" href={base + queryString({ ...filters, before: String(next) })} rel="next">
+          {older !== null && (
+            <a class="button" href={base + queryString({ ...filters, before: String(older) })} rel="next">
               Older
             </a>
           )}
@@ -357,7 +359,7 @@ function RunWorkflow({ project, workflow, onStarted }: { project: Project; workf
   useEffect(() => {
     if (!touched && declared) setInputs(declared.map((d) => `${d.name}=${d.value}`).join('\n'));
   }, [detail]);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (open) firstField.current?.focus();
   }, [open]);
 

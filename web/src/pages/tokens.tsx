@@ -1,13 +1,13 @@
 // /settings/tokens: personal access tokens for the CLI, gh and scripts.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, type Token } from '../api';
 import { ConfirmButton, CopyField, ErrorBox, Loading, Page, RelativeTime, focusErrorField } from '../components';
 
 const scopeHelp: Record<string, string> = {
-  read: 'read projects, runs and logs',
-  repo: 'everything a member may do, but administration',
-  workflow: 'start, cancel and re-run runs',
-  admin: 'everything, server administration included',
+  read: 'read projects, runs and logs only',
+  repo: 'read and write everything your roles allow',
+  workflow: 'read, and start, cancel and re-run runs',
+  admin: 'everything your roles allow (as repo)',
 };
 
 function When({ iso, never }: { iso: string | null; never: string }) {
@@ -51,7 +51,7 @@ export function TokensPage() {
   useEffect(() => {
     load();
   }, []);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (fresh) freshHeading.current?.focus();
   }, [fresh]);
 

@@ -51,7 +51,7 @@ function PatternDetail({ name }: { name: string }) {
             The push starts the first run; its workflow then appears on the project's page.
           </p>
           <h2 id="yaml-title">.github/workflows/{pattern.name}.yml</h2>
-          <pre class="code" data-testid="pattern-yaml" aria-labelledby="yaml-title" tabIndex={0}>
+          <pre class="code" data-testid="pattern-yaml" role="region" aria-labelledby="yaml-title" tabIndex={0}>
             {pattern.workflow}
           </pre>
         </>

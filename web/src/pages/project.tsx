@@ -61,10 +61,10 @@ function RunRow({ run, base }: { run: Run; base: string }) {
     <li class="run-row" data-testid="run-row" data-run-id={run.id} data-state={state}>
       <StatusIcon status={run.status} conclusion={run.conclusion} />
       <div class="run-main">
-        <a class="run-title" href={`${base}/runs/${run.id}`}>
+        <a class="run-title" href={`${base}/runs/${run.id}`} aria-describedby={`run-${run.id}-meta`}>
           {title}
         </a>
-        <div class="muted small">
+        <div class="muted small" id={`run-${run.id}-meta`}>
           <span class="run-wf">{run.name || workflowKey(run.workflow)}</span> #{run.run_number}
           {run.attempt > 1 && <> (attempt {run.attempt})</>}: {eventWords[run.event] ?? run.event}
           {run.actor && <> by {run.actor}</>}
@@ -594,7 +594,7 @@ export function ProjectPage() {
             {selected && <span class="muted small mono">{selected.path}</span>}
           </div>
           {selected && selected.state === 'active' && hasRole(project, 'developer') && (
-            <RunWorkflow key={selected.path} project={project} workflow={selected} onStarted={() => setBump((b) => b + 1)} />
+            <RunWorkflow key={`${project.name}:${selected.path}`} project={project} workflow={selected} onStarted={() => setBump((b) => b + 1)} />
           )}
           <FilterBar filters={filters} workflows={workflows} base={base} />
           <RunsList project={project} filters={filters} refresh={bump} />

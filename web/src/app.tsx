@@ -55,8 +55,8 @@ function Header() {
             type="button"
             class="link"
             onClick={async () => {
-              await logout();
               route('/login');
+              await logout();
             }}
           >
             Log out
@@ -70,15 +70,13 @@ function Header() {
 const publicPaths = ['/login', '/signup'];
 
 // After an in-app navigation, focus would stay on a link that is gone: move it to the new
-// page's heading so keyboard and screen-reader users start at the top of the new page.
+// page's <main> (which stays while the page goes from loading to loaded, unlike its heading),
+// so keyboard and screen-reader users start at the top of the new page.
 function focusPage() {
   requestAnimationFrame(() => {
     const active = document.activeElement;
     if (active && active !== document.body && active.isConnected) return;
-    const h1 = document.querySelector<HTMLElement>('main h1');
-    if (!h1) return;
-    if (!h1.hasAttribute('tabindex')) h1.setAttribute('tabindex', '-1');
-    h1.focus({ preventScroll: true });
+    document.querySelector<HTMLElement>('main#main')?.focus({ preventScroll: true });
   });
 }
 

@@ -102,7 +102,11 @@ export function Page({ title, children }: { title: string; children: ComponentCh
   useEffect(() => {
     document.title = `${title} · Gantry`;
   }, [title]);
-  return <main id="main">{children}</main>;
+  return (
+    <main id="main" tabIndex={-1}>
+      {children}
+    </main>
+  );
 }
 
 /** Loads `load()` when `deps` change: [value, error, reload]. A stale answer (deps changed

@@ -530,9 +530,10 @@ export function ProjectPage() {
     const current = filters.workflow === key;
     return (
       <li key={w.id} class={current ? 'current' : ''}>
-        <a href={base + queryString({ workflow: key })} aria-current={current ? 'page' : undefined}>
+        <a href={base + queryString({ workflow: key })} aria-current={current ? 'page' : undefined} title={w.path}>
           {w.name || key}
         </a>
+        {w.state !== 'active' && <span class="muted small">{w.state}: {w.path}</span>}
         <Badge project={project} workflow={w} />
       </li>
     );

@@ -66,7 +66,14 @@ function RunRow({ run, base }: { run: Run; base: string }) {
         </a>
         <div class="muted small" id={`run-${run.id}-meta`}>
           <span class="run-wf">{run.name || workflowKey(run.workflow)}</span> #{run.run_number}
-          {run.attempt > 1 && <> (attempt {run.attempt})</>}: {eventWords[run.event] ?? run.event}
+          {run.attempt > 1 && <> (attempt {run.attempt})</>}:{' '}
+          {run.event === 'push' && run.head_sha ? (
+            <>
+              Commit <span class="mono">{run.head_sha.slice(0, 7)}</span> pushed
+            </>
+          ) : (
+            eventWords[run.event] ?? run.event
+          )}
           {run.actor && <> by {run.actor}</>}
         </div>
       </div>

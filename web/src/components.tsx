@@ -243,11 +243,19 @@ export function ConfirmButton({
         disabled={busy}
         onClick={async () => {
           setBusy(true);
+          // When the confirmed action removes this row, focus goes to its section's heading
+          // instead of being lost to the document.
+          const button = yes.current;
+          const home = button?.closest('section, main')?.querySelector<HTMLElement>('h2, h1');
           try {
             await onConfirm();
           } finally {
             setBusy(false);
             setAsking(false);
+            if (button && !button.isConnected && home?.isConnected) {
+              if (!home.hasAttribute('tabindex')) home.setAttribute('tabindex', '-1');
+              home.focus();
+            }
           }
         }}
       >

@@ -429,7 +429,17 @@ function RunWorkflow({ project, workflow, onStarted }: { project: Project; workf
         {started && started.length === 0 && <>No run started: the workflow's triggers did not match.</>}
       </p>
       {open && (
-        <form id="dispatch-form" class="card form dispatch-form" onSubmit={submit} aria-label={`Run ${workflow.name || key}`}>
+        <form
+          id="dispatch-form"
+          class="card form dispatch-form"
+          onSubmit={submit}
+          aria-label={`Run ${workflow.name || key}`}
+          onKeyDown={(e) => {
+            if (e.key !== 'Escape') return;
+            setOpen(false);
+            toggle.current?.focus();
+          }}
+        >
           <label>
             Use workflow from (branch, tag or commit)
             <input ref={firstField} name="ref" required spellcheck={false} value={ref} onInput={(e) => setRef(e.currentTarget.value)} />

@@ -105,7 +105,7 @@ try {
   check((await page.getByLabel('Inputs').inputValue()) === 'greeting=hello', 'the dispatch form lists the declared inputs');
   await page.getByLabel('Inputs').fill('greeting=hi');
   await page.locator('#dispatch-form').getByRole('button', { name: 'Run workflow' }).click();
-  await page.getByText(/^Started run/).waitFor();
+  await page.getByText(/^Started CI #\d+/).waitFor();
   const row = page.getByTestId('runs').getByTestId('run-row').first();
   await row.waitFor();
   const id = await row.getAttribute('data-run-id');

@@ -4,7 +4,7 @@
 import { useLocation, useRoute } from 'preact-iso';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, enc, hasRole, projectPath, type Project, type Run, type RunList, type Workflow } from '../api';
-import { Duration, ErrorBox, Loading, Page, RelativeTime, StatusIcon, stateOf, useLoad } from '../components';
+import { CopyButton, Duration, ErrorBox, Loading, Page, RelativeTime, StatusIcon, stateOf, useLoad } from '../components';
 
 const filterKeys = ['workflow', 'status', 'branch', 'event', 'actor'] as const;
 type Filters = Partial<Record<(typeof filterKeys)[number] | 'before' | 'limit', string>>;
@@ -359,7 +359,7 @@ function RunWorkflow({ project, workflow, onStarted }: { project: Project; workf
   const [touched, setTouched] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const [started, setStarted] = useState<number[] | null>(null);
+  const [started, setStarted] = useState<{ id: number; label: string }[] | null>(null);
   const toggle = useRef<HTMLButtonElement>(null);
   const firstField = useRef<HTMLInputElement>(null);
 
@@ -385,7 +385,16 @@ function RunWorkflow({ project, workflow, onStarted }: { project: Project; workf
     setError(null);
     try {
       const r = await api.post<{ runs: number[] }>(`${api_}/dispatches`, { ref: ref.trim(), inputs: parsed.inputs });
-      setStarted(r.runs);
+      // The answer names run ids; their numbers (#7) are what the list shows.
+      const runs = await Promise.all(
+        r.runs.map((id) =>
+          api.get<Run>(`/api/v1/runs/${id}`).then(
+            (run) => ({ id, label: `${run.name || key} #${run.run_number}` }),
+            () => ({ id, label: `run ${id}` }),
+          ),
+        ),
+      );
+      setStarted(runs);
       setOpen(false);
       toggle.current?.focus();
       onStarted();
@@ -417,10 +426,10 @@ function RunWorkflow({ project, workflow, onStarted }: { project: Project; workf
         {started && started.length > 0 && (
           <>
             Started{' '}
-            {started.map((id, i) => (
-              <span key={id}>
+            {started.map((run, i) => (
+              <span key={run.id}>
                 {i > 0 && ', '}
-                <a href={`/${project.name}/runs/${id}`}>run {id}</a>
+                <a href={`/${project.name}/runs/${run.id}`}>{run.label}</a>
               </span>
             ))}
             .
@@ -500,6 +509,18 @@ function Badge({ project, workflow }: { project: Project; workflow: Workflow }) 
       onError={() => setBroken(true)}
     />
   );
+}
+
+/** "Copy badge Markdown" for a README: the badge's absolute URL on the server's external URL
+ * (the webhook URL's origin and path prefix), linking to the workflow's runs here. */
+function BadgeMarkdown({ project, workflow }: { project: Project; workflow: Workflow }) {
+  const at = project.webhook_url.indexOf('/api/v1/hooks/');
+  const server = at >= 0 ? project.webhook_url.slice(0, at) : location.origin;
+  const key = workflowKey(workflow.path);
+  const img = `${server}${projectPath(project.owner, shortName(project))}/badge.svg?workflow=${enc(key)}`;
+  const link = `${server}/${project.name}?workflow=${enc(key)}`;
+  const label = (workflow.name || key).replace(/[[\]]/g, '');
+  return <CopyButton text={`[![${label}](${img})](${link})`} label="Copy badge Markdown" />;
 }
 
 export function ProjectPage() {
@@ -606,10 +627,13 @@ export function ProjectPage() {
         </nav>
         <section class="runs-section" aria-labelledby="runs-title">
           <div class="page-head">
-            <h2 id="runs-title">
-              {selected ? selected.name || workflowKey(selected.path) : filters.workflow ? filters.workflow : 'All workflows'}
-            </h2>
-            {selected && <span class="muted small mono">{selected.path}</span>}
+            <div class="runs-heading">
+              <h2 id="runs-title">
+                {selected ? selected.name || workflowKey(selected.path) : filters.workflow ? filters.workflow : 'All workflows'}
+              </h2>
+              {selected && <span class="muted small mono">{selected.path}</span>}
+            </div>
+            {selected && <BadgeMarkdown project={project} workflow={selected} />}
           </div>
           {selected && selected.state === 'active' && hasRole(project, 'developer') && (
             <RunWorkflow key={`${project.name}:${selected.path}`} project={project} workflow={selected} onStarted={() => setBump((b) => b + 1)} />

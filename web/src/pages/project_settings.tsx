@@ -300,6 +300,7 @@ function RoleSelect({ value, onChange, max, label, id }: { value: string; onChan
 }
 
 function Members({ base, project }: { base: string; project: Project }) {
+  const { route } = useLocation();
   const canWrite = hasRole(project, 'maintainer');
   const me = currentUser.value?.username;
   const [list, error, reload] = useLoad(() => api.get<{ members: Member[] }>(`${base}/members`).then((r) => r.members), [base]);
@@ -379,6 +380,8 @@ function Members({ base, project }: { base: string; project: Project }) {
                           onConfirm={async () => {
                             try {
                               await api.del(`${base}/members/${enc(m.username)}`);
+                              // Without a role here the project is gone from view.
+                              if (m.username === me && !currentUser.value?.is_admin) return route('/');
                               setSaid(`${m.username} removed`);
                               await reload();
                             } catch (err) {

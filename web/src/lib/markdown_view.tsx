@@ -31,8 +31,8 @@ export function inlineNodes(c: Inline[]): ComponentChildren[] {
   });
 }
 
-export function blockNodes(blocks: Block[]): VNode[] {
-  return blocks.map((b, i): VNode => {
+export function blockNodes(blocks: Block[]): VNode<any>[] {
+  return blocks.map((b, i): VNode<any> => {
     switch (b.t) {
       case 'h':
         return h(`h${Math.min(6, b.level + 1)}` as 'h2', { key: i, class: `md-h${b.level}` }, inlineNodes(b.c));

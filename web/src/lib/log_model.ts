@@ -38,6 +38,8 @@ export interface Fold {
   open: boolean;
   /** The enclosing fold, or -1. */
   parent: number;
+  /** Toggled by the user (automatic folding leaves it alone). */
+  touched?: boolean;
 }
 
 const STAMP_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
@@ -89,8 +91,21 @@ export class LogModel {
   /** Ends the log: a last line without "\n" is added, open folds close. */
   finish() {
     if (this.partial) this.append('', true);
+    this.endStep();
     this.stack = [];
     this.version++;
+  }
+
+  // A step ended: while following (groups start open), its groups the user left alone fold.
+  private endStep() {
+    const step = this.stack.length ? this.stack[0] : -1;
+    this.stack.forEach((f) => (this.folds[f].open = false));
+    this.stack = [];
+    if (this.collapseGroups || step < 0) return;
+    for (let f = step; f < this.folds.length; f++) {
+      const fold = this.folds[f];
+      if (fold.kind === 'group' && !fold.touched) fold.collapsed = true;
+    }
   }
 
   private top(): number {
@@ -147,8 +162,7 @@ export class LogModel {
         case 'step': {
           // "##[step] <index> <name>"
           const m = /^\s*(-?\d+)\s?(.*)$/.exec(rest);
-          this.stack.forEach((f) => (this.folds[f].open = false));
-          this.stack = [];
+          this.endStep();
           this.push(
             { ts, text: m ? m[2] : rest.trim(), kind: 'step', stepIndex: m ? parseInt(m[1], 10) : undefined },
             'step',
@@ -198,6 +212,7 @@ export class LogModel {
     while (f >= 0) {
       if (this.folds[f].collapsed) {
         this.folds[f].collapsed = false;
+        this.folds[f].touched = true;
         changed = true;
       }
       f = this.folds[f].parent;
@@ -209,6 +224,7 @@ export class LogModel {
   toggle(fold: number, collapsed?: boolean) {
     const f = this.folds[fold];
     f.collapsed = collapsed ?? !f.collapsed;
+    f.touched = true;
     this.version++;
   }
 

@@ -124,19 +124,23 @@ export class LogModel {
     return false;
   }
 
-  private push(line: Omit<LogLine, 'num' | 'fold' | 'parent' | 'depth' | 'plain'>, fold?: 'step' | 'group') {
+  private push(ts: string, text: string, kind: LineKind, fold?: 'step' | 'group', stepIndex?: number) {
     const parent = this.top();
     const idx = this.lines.length;
+    // one object shape for every line (fast property access, little garbage)
     const l: LogLine = {
-      ...line,
       num: idx + 1,
-      plain: stripAnsi(line.text),
+      ts,
+      text,
+      plain: stripAnsi(text),
+      kind,
       fold: -1,
       parent,
       depth: this.stack.length,
+      stepIndex,
     };
     this.lines.push(l);
-    for (const f of this.stack) this.folds[f].end = idx + 1;
+    for (let k = 0; k < this.stack.length; k++) this.folds[this.stack[k]].end = idx + 1;
     if (fold) {
       const fi = this.folds.length;
       this.folds.push({
@@ -146,6 +150,7 @@ export class LogModel {
         collapsed: fold === 'group' && this.collapseGroups,
         open: true,
         parent,
+        touched: false,
       });
       l.fold = fi;
       this.stack.push(fi);
@@ -163,14 +168,11 @@ export class LogModel {
           // "##[step] <index> <name>"
           const m = /^\s*(-?\d+)\s?(.*)$/.exec(rest);
           this.endStep();
-          this.push(
-            { ts, text: m ? m[2] : rest.trim(), kind: 'step', stepIndex: m ? parseInt(m[1], 10) : undefined },
-            'step',
-          );
+          this.push(ts, m ? m[2] : rest.trim(), 'step', 'step', m ? parseInt(m[1], 10) : undefined);
           return;
         }
         case 'group':
-          this.push({ ts, text: rest, kind: 'group' }, 'group');
+          this.push(ts, rest, 'group', 'group');
           return;
         case 'endgroup':
           this.closeTo('group');
@@ -180,19 +182,19 @@ export class LogModel {
         case 'notice':
         case 'debug':
         case 'command':
-          this.push({ ts, text: rest, kind: tag });
+          this.push(ts, rest, tag);
           return;
       }
     }
     if (body.startsWith('::group::')) {
-      this.push({ ts, text: body.slice(9), kind: 'group' }, 'group');
+      this.push(ts, body.slice(9), 'group', 'group');
       return;
     }
     if (body.startsWith('::endgroup::')) {
       this.closeTo('group');
       return;
     }
-    this.push({ ts, text: body, kind: 'line' });
+    this.push(ts, body, 'line');
   }
 
   /** Is line `i` hidden by a collapsed fold around it? */

@@ -59,6 +59,7 @@ export class LogModel {
   /** Open folds, innermost last. */
   private stack: number[] = [];
   private partial = '';
+  private lowers: string[] = [];
   /** Bumped on every change, for memoization. */
   version = 0;
   /** Groups start collapsed (a completed step's log); while following they start open. */
@@ -250,10 +251,11 @@ export class LogModel {
     const out: Array<[number, number, number]> = [];
     if (!query) return out;
     const q = query.toLowerCase();
+    const lowers = this.lowers;
     for (let i = 0; i < this.lines.length && out.length < limit; i++) {
-      const p = this.lines[i].plain;
-      // quick reject without allocating a lowercase copy for lines that cannot match
-      const lower = p.toLowerCase();
+      // lowercase copies are made once, on the first search
+      let lower = lowers[i];
+      if (lower === undefined) lower = lowers[i] = this.lines[i].plain.toLowerCase();
       let at = lower.indexOf(q);
       while (at >= 0 && out.length < limit) {
         out.push([i, at, at + q.length]);

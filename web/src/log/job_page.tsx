@@ -62,6 +62,7 @@ export function JobPage() {
   const [query, setQuery] = useState('');
   const [matches, setMatches] = useState<Array<[number, number, number]>>([]);
   const [cur, setCur] = useState(-1);
+  const [searched, setSearched] = useState('');
   const [highlight, setHighlight] = useState(-1);
   const view = useRef<LogViewHandle | null>(null);
   const searchInput = useRef<HTMLInputElement>(null);
@@ -212,6 +213,7 @@ export function JobPage() {
     const t = setTimeout(() => {
       const found = model.current.search(query);
       setMatches(found);
+      setSearched(query);
       setCur((c) => (found.length === 0 ? -1 : c < 0 || c >= found.length ? 0 : c));
     }, 120);
     return () => clearTimeout(t);
@@ -251,9 +253,10 @@ export function JobPage() {
     model.current.toggle(fold);
     bump();
   }, []);
-  const onScrolled = useCallback((atBottom: boolean, byUser: boolean) => {
-    if (!byUser) return;
-    if (!atBottom && followRef.current) setFollow(false);
+  const runningRef = useRef(false);
+  const onScrolled = useCallback((atBottom: boolean, movedUp: boolean) => {
+    if (movedUp && !atBottom && followRef.current) setFollow(false);
+    else if (atBottom && !followRef.current && runningRef.current) setFollow(true);
   }, []);
 
   // Ctrl/Cmd+F focuses the log search (the browser's own cannot see lines out of view)
@@ -282,6 +285,7 @@ export function JobPage() {
     );
   }
   const running = job !== null && job.status !== 'completed';
+  runningRef.current = running;
   const m = model.current;
   return (
     <Page title={job ? `${job.name} · ${owner}/${name}` : 'Job'}>
@@ -320,7 +324,7 @@ export function JobPage() {
               }}
             />
             <span class="search-count" data-testid="search-count" aria-live="polite">
-              {query ? `${matches.length ? cur + 1 : 0} of ${matches.length}` : ''}
+              {query ? (searched === query ? `${matches.length ? cur + 1 : 0} of ${matches.length}` : '…') : ''}
             </span>
             <button type="button" aria-label="Previous match" title="Previous match (Shift+Enter)" disabled={!matches.length} onClick={() => step(-1)}>
               ↑

@@ -25,7 +25,8 @@ interface Props {
   highlight: number; // a line index, or -1
   stepAnchors: Map<number, string>; // header line index → "step-N"
   onToggle(fold: number): void;
-  onScrolled(atBottom: boolean, byUser: boolean): void;
+  /** After each scroll: is the end in view, did it move up. */
+  onScrolled(atBottom: boolean, movedUp: boolean): void;
   handle: { current: LogViewHandle | null };
 }
 
@@ -122,7 +123,7 @@ export function LogView(props: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 600 });
   const visible = useMemo(() => model.visible(), [model, version]);
-  const programmatic = useRef(0);
+  const lastTop = useRef(0);
 
   const measure = () => {
     const el = scroller.current;
@@ -141,8 +142,10 @@ export function LogView(props: Props) {
           measure();
         });
       const atBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - LINE_HEIGHT * 2;
-      const byUser = Date.now() > programmatic.current;
-      props.onScrolled(atBottom, byUser);
+      // following only ever scrolls down: a move up is the reader's
+      const up = el.scrollTop < lastTop.current - 1;
+      lastTop.current = el.scrollTop;
+      props.onScrolled(atBottom, up);
     };
     el.addEventListener('scroll', onScroll, { passive: true });
     const ro = new ResizeObserver(measure);
@@ -157,7 +160,6 @@ export function LogView(props: Props) {
   const setTop = (top: number) => {
     const el = scroller.current;
     if (!el) return;
-    programmatic.current = Date.now() + 150;
     el.scrollTop = top;
     measure();
   };

@@ -281,7 +281,8 @@ test('dag: cycles and self-needs do not loop', () => {
 });
 
 test('dag: group states', () => {
-  assert.equal(groupState(['success', 'failure', 'in_progress']), 'failure');
+  assert.equal(groupState(['success', 'failure', 'in_progress']), 'in_progress');
+  assert.equal(groupState(['success', 'failure', 'queued']), 'failure');
   assert.equal(groupState(['success', 'in_progress']), 'in_progress');
   assert.equal(groupState(['success', 'skipped']), 'success');
   assert.equal(groupState(['skipped']), 'skipped');

@@ -121,13 +121,14 @@ export function layoutDag(
   return { nodes: pos, edges, width, height: Math.max(height, 0), columns };
 }
 
-/** The state of a group of jobs in one word (stateOf's words): a failure wins, then running,
- * then waiting/queued, then cancelled; success when all succeeded or were skipped. */
+/** The state of a group of jobs in one word (stateOf's words): running wins (the group is
+ * live), then a failure, then queued/waiting, then cancelled; success when all succeeded or
+ * were skipped. */
 export function groupState(states: string[]): string {
   if (states.length === 0) return 'waiting';
   const has = (s: string) => states.includes(s);
-  if (has('failure')) return 'failure';
   if (has('in_progress')) return 'in_progress';
+  if (has('failure')) return 'failure';
   if (has('queued')) return 'queued';
   if (has('waiting') || has('pending') || has('requested')) return 'waiting';
   if (has('cancelled')) return 'cancelled';

@@ -203,7 +203,7 @@ export function LogView(props: Props) {
         line={l}
         index={i}
         top={k * LINE_HEIGHT}
-        collapsed={l.fold >= 0 ? model.folds[l.fold].collapsed : null}
+        collapsed={l.fold >= 0 && model.folds[l.fold].end > i + 1 ? model.folds[l.fold].collapsed : null}
         showTs={props.showTimestamps}
         ranges={ranges}
         currentRange={currentRange}

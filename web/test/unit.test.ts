@@ -158,6 +158,23 @@ test('log: appending in pieces keeps partial lines', () => {
   assert.equal(m.folds[0].end, 4);
 });
 
+test('log: while following, groups start open and fold when their step ends', () => {
+  const m = new LogModel(false);
+  m.append(T + '##[step] 0 A\n' + T + '##[group]g1\n' + T + 'x\n' + T + '##[endgroup]\n' + T + '##[group]g2\n' + T + 'y\n' + T + '##[endgroup]\n');
+  assert.deepEqual(m.folds.map((f) => f.collapsed), [false, false, false]);
+  m.toggle(2, false); // the reader opened g2 (touched): it stays open
+  m.append(T + '##[step] 1 B\n' + T + '##[group]g3\n' + T + 'z\n');
+  assert.deepEqual(m.folds.map((f) => f.collapsed), [false, true, false, false, false]);
+  m.finish();
+  assert.deepEqual(m.folds.map((f) => f.collapsed), [false, true, false, false, true]);
+});
+
+test('log: a carriage return keeps the last rewrite of the line', () => {
+  const m = new LogModel();
+  m.append(T + '10%\r50%\r100%\n' + T + 'done\r\n');
+  assert.deepEqual(m.lines.map((l) => l.plain), ['100%', 'done']);
+});
+
 test('log: hostile lines are kept as text', () => {
   const m = new LogModel();
   m.append(T + '<img src=x onerror=alert(1)>\n' + T + '<script>alert(1)</script>\n');

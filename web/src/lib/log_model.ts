@@ -159,7 +159,13 @@ export class LogModel {
   }
 
   private addLine(raw: string) {
-    const [ts, body] = splitStamp(raw);
+    const [ts, whole] = splitStamp(raw);
+    // a carriage return rewrites the line on a terminal (progress bars): keep what was last
+    let body = whole;
+    if (body.indexOf('\r') >= 0) {
+      const parts = body.split('\r');
+      body = parts.filter((p) => p !== '').pop() ?? '';
+    }
     if (body.startsWith('##[')) {
       const close = body.indexOf(']');
       const tag = close > 3 ? body.slice(3, close) : '';

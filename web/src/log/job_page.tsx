@@ -1,11 +1,11 @@
 // A job's log: its steps on the left, the log (virtualized, ANSI colors, foldable steps and
 // groups, a link per line, search, timestamps, follow-tail while the job runs).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { useRoute } from 'preact-iso';
-import { ApiError, enc } from '../api';
+import { useLocation, useRoute } from 'preact-iso';
+import { ApiError, enc, projectPath } from '../api';
 import { Duration, ErrorBox, Page, StatusIcon } from '../components';
 import { LogModel } from '../lib/log_model';
-import { orderedSteps, stepAnchor, stepName, type JobDetail, type StepX } from '../lib/run_types';
+import { canWrite, orderedSteps, stepAnchor, stepName, type JobDetail, type StepX } from '../lib/run_types';
 import { subscribe } from '../lib/sse';
 import { api } from '../api';
 import { LogView, type LogViewHandle } from './log_view';
@@ -49,6 +49,27 @@ function stepAnchors(model: LogModel, steps: StepX[]): Map<number, string> {
 export function JobPage() {
   const { params } = useRoute();
   const { owner, name, id: runId, job: jobId } = params;
+  const { route } = useLocation();
+  const [role, setRole] = useState<string | undefined>(undefined);
+  const [rerunError, setRerunError] = useState<unknown>(null);
+  const [rerunning, setRerunning] = useState(false);
+  useEffect(() => {
+    api
+      .get<{ role?: string }>(projectPath(owner, name))
+      .then((p) => setRole(p.role))
+      .catch(() => setRole(undefined));
+  }, [owner, name]);
+  const rerunJob = async () => {
+    setRerunning(true);
+    setRerunError(null);
+    try {
+      await api.post(`/api/v1/jobs/${enc(jobId)}/rerun`);
+      route(`/${enc(owner)}/${enc(name)}/runs/${enc(runId)}`);
+    } catch (e) {
+      setRerunError(e);
+      setRerunning(false);
+    }
+  };
   const [job, setJob] = useState<JobDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [logError, setLogError] = useState<unknown>(null);
@@ -300,6 +321,7 @@ export function JobPage() {
           </h1>
         </div>
         {job?.error && <p class="error">{job.error}</p>}
+        <ErrorBox error={rerunError} />
         <div class="log-toolbar" role="toolbar" aria-label="Log">
           <form
             class="log-search"
@@ -350,6 +372,11 @@ export function JobPage() {
           >
             Follow
           </button>
+          {job && job.status === 'completed' && canWrite(role) && (
+            <button type="button" disabled={rerunning} onClick={rerunJob}>
+              Re-run this job
+            </button>
+          )}
           <a class="button" data-testid="raw-log" href={`/api/v1/jobs/${enc(jobId)}/logs`} download={`job-${jobId}.log`}>
             Raw log
           </a>

@@ -88,6 +88,7 @@ export function JobPage() {
   const view = useRef<LogViewHandle | null>(null);
   const searchInput = useRef<HTMLInputElement>(null);
 
+  const hashDone = useRef(false);
   const bump = useCallback(() => setVersion(model.current.version), []);
 
   const fetchJob = useCallback(async () => {
@@ -107,6 +108,7 @@ export function JobPage() {
     let close: (() => void) | undefined;
     let closeRun: (() => void) | undefined;
     model.current = new LogModel(true);
+    hashDone.current = false;
     setVersion(-1);
     setLoading(true);
     (async () => {
@@ -212,7 +214,6 @@ export function JobPage() {
     return true;
   }, [anchorLine]);
 
-  const hashDone = useRef(false);
   useEffect(() => {
     if (!hashDone.current && version > 0 && location.hash) {
       if (goToHash() || !loading) hashDone.current = true;

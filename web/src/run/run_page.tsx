@@ -73,17 +73,32 @@ export function RunPage() {
 
   // the details (summary, annotations) of jobs, fetched once per job state
   const fetchedFor = useRef<Record<number, string>>({});
+  const detailQueue = useRef<number[]>([]);
+  const detailActive = useRef(0);
+  const pumpDetails = useCallback(() => {
+    // a few at a time: a big matrix must not fire hundreds of requests at once
+    while (detailActive.current < 4 && detailQueue.current.length) {
+      const jobId = detailQueue.current.shift()!;
+      detailActive.current++;
+      api
+        .get<JobDetail>(`/api/v1/jobs/${jobId}`)
+        .then((d) => setDetails((old) => ({ ...old, [jobId]: d })))
+        .catch(() => {})
+        .finally(() => {
+          detailActive.current--;
+          pumpDetails();
+        });
+    }
+  }, []);
   const fetchDetails = useCallback((jobs: JobX[]) => {
     for (const j of jobs) {
       const key = j.status + ':' + (j.conclusion ?? '');
       if (fetchedFor.current[j.id] === key) continue;
       if (j.status !== 'completed' && fetchedFor.current[j.id] !== undefined) continue;
       fetchedFor.current[j.id] = key;
-      api
-        .get<JobDetail>(`/api/v1/jobs/${j.id}`)
-        .then((d) => setDetails((old) => ({ ...old, [j.id]: d })))
-        .catch(() => {});
+      if (!detailQueue.current.includes(j.id)) detailQueue.current.push(j.id);
     }
+    pumpDetails();
   }, []);
 
   // load: the run, the project's role (for the buttons), the artifacts
@@ -91,6 +106,7 @@ export function RunPage() {
     setRun(null);
     setDetails({});
     fetchedFor.current = {};
+    detailQueue.current = [];
     fetchRun();
     fetchArtifacts();
   }, [runUrl, reload]);

@@ -256,6 +256,19 @@ test('md: autolinks and escapes', () => {
   assert.equal(md('snake_case_name'), '<p>snake_case_name</p>');
 });
 
+test('md: pathological inputs stay fast', () => {
+  const inputs = ['*a '.repeat(30000), '_a '.repeat(30000), '['.repeat(30000) + 'x', '[a](b '.repeat(10000), '`a '.repeat(30000)];
+  let nested = '';
+  for (let k = 0; k < 3000; k++) nested += (k % 2 ? '_' : '*') + k + ' ';
+  for (let k = 2999; k >= 0; k--) nested += k + (k % 2 ? '_' : '*') + ' ';
+  inputs.push(nested);
+  for (const src of inputs) {
+    const t = performance.now();
+    md(src);
+    assert.ok(performance.now() - t < 1000, `${src.slice(0, 10)}… took ${performance.now() - t} ms`);
+  }
+});
+
 test('md: deep nesting does not blow the stack', () => {
   const out = md('>'.repeat(5000) + ' x');
   assert.ok(out.includes('x'));

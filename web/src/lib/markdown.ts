@@ -50,21 +50,21 @@ export function safeUrl(url: string): string | null {
 
 const PUNCT_ESC = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/;
 
-function findClosingBracket(s: string, from: number): number {
-  let depth = 0;
-  for (let i = from; i < s.length; i++) {
+// For each "[" of `s`, the index of its "]" (or -1), skipping escapes and code spans: one
+// pass, so a summary full of "[" stays linear.
+function bracketMatches(s: string): Int32Array {
+  const close = new Int32Array(s.length).fill(-1);
+  const stack: number[] = [];
+  for (let i = 0; i < s.length; i++) {
     const c = s[i];
     if (c === '\\') i++;
     else if (c === '`') {
       const end = s.indexOf('`', i + 1);
       if (end > 0) i = end;
-    } else if (c === '[') depth++;
-    else if (c === ']') {
-      if (depth === 0) return i;
-      depth--;
-    }
+    } else if (c === '[') stack.push(i);
+    else if (c === ']' && stack.length) close[stack.pop()!] = i;
   }
-  return -1;
+  return close;
 }
 
 // "(url "title")" after a link's text: [url, end index] or null.
@@ -113,7 +113,8 @@ function plainText(c: Inline[]): string {
     .join('');
 }
 
-export function parseInline(s: string, inLink = false): Inline[] {
+export function parseInline(s: string, inLink = false, depth = 0): Inline[] {
+  if (depth > 40) return s ? [{ t: 'text', v: s }] : [];
   const out: Inline[] = [];
   let buf = '';
   const flush = () => {
@@ -124,6 +125,10 @@ export function parseInline(s: string, inLink = false): Inline[] {
       buf = '';
     }
   };
+  let brackets: Int32Array | null = null;
+  const closeOf = (open: number) => (brackets ??= bracketMatches(s))[open];
+  // emphasis markers with no closer after some position: later openers skip the search
+  const noCloser: Record<string, number> = {};
   let i = 0;
   while (i < s.length) {
     const c = s[i];
@@ -170,24 +175,24 @@ export function parseInline(s: string, inLink = false): Inline[] {
       continue;
     }
     if (c === '!' && s[i + 1] === '[') {
-      const close = findClosingBracket(s, i + 2);
+      const close = closeOf(i + 1);
       if (close > 0) {
         const dest = linkDest(s, close + 1);
         if (dest) {
           flush();
-          out.push({ t: 'img', alt: plainText(parseInline(s.slice(i + 2, close), true)) });
+          out.push({ t: 'img', alt: plainText(parseInline(s.slice(i + 2, close), true, depth + 1)) });
           i = dest[1];
           continue;
         }
       }
     }
     if (c === '[' && !inLink) {
-      const close = findClosingBracket(s, i + 1);
+      const close = closeOf(i);
       if (close > 0) {
         const dest = linkDest(s, close + 1);
         if (dest) {
           flush();
-          const inner = parseInline(s.slice(i + 1, close), true);
+          const inner = parseInline(s.slice(i + 1, close), true, depth + 1);
           const href = safeUrl(dest[0]);
           if (href !== null) out.push({ t: 'link', href, c: inner });
           else out.push(...inner);
@@ -221,6 +226,7 @@ export function parseInline(s: string, inLink = false): Inline[] {
         // the closing run: same marker, not preceded by whitespace
         let j = i + use;
         let found = -1;
+        if (noCloser[marker] !== undefined && i >= noCloser[marker]) j = s.length;
         while (j < s.length) {
           const k = s.indexOf(marker, j);
           if (k < 0) break;
@@ -235,9 +241,10 @@ export function parseInline(s: string, inLink = false): Inline[] {
           }
           j = k + 1;
         }
+        if (found < 0) noCloser[marker] = Math.min(noCloser[marker] ?? i, i);
         if (found > 0) {
           flush();
-          const inner = parseInline(s.slice(i + use, found), inLink);
+          const inner = parseInline(s.slice(i + use, found), inLink, depth + 1);
           if (c === '~') out.push({ t: 'del', c: inner });
           else if (use === 3) out.push({ t: 'strong', c: [{ t: 'em', c: inner }] });
           else out.push({ t: use === 2 ? 'strong' : 'em', c: inner });

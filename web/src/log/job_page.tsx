@@ -402,9 +402,13 @@ export function JobPage() {
           </nav>
           <div class="log-main">
             <ErrorBox error={logError} />
-            {loading && m.lines.length === 0 ? (
+            {m.lines.length === 0 && (loading || job?.status === 'queued') ? (
               <p class="muted log-loading" aria-busy="true">
-                {running ? 'Waiting for the log…' : 'Loading the log…'}
+                {job?.status === 'queued'
+                  ? job.waiting_reason || 'Waiting for an executor to take the job…'
+                  : running
+                    ? 'Waiting for the log…'
+                    : 'Loading the log…'}
               </p>
             ) : null}
             <LogView
@@ -418,6 +422,7 @@ export function JobPage() {
               onToggle={onToggle}
               onScrolled={onScrolled}
               handle={view}
+              empty={loading || job?.status === 'queued' || running ? '' : 'No log lines.'}
             />
           </div>
         </div>

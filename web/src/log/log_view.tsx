@@ -28,6 +28,8 @@ interface Props {
   /** After each scroll: is the end in view, did it move up. */
   onScrolled(atBottom: boolean, movedUp: boolean): void;
   handle: { current: LogViewHandle | null };
+  /** Shown when there is no line ("" for nothing). */
+  empty: string;
 }
 
 function timeOf(ts: string) {
@@ -218,7 +220,7 @@ export function LogView(props: Props) {
       <div class="log-spacer" style={{ height: total * LINE_HEIGHT + 'px' }}>
         {rows}
       </div>
-      {total === 0 && <p class="log-empty">No log lines.</p>}
+      {total === 0 && props.empty && <p class="log-empty">{props.empty}</p>}
     </div>
   );
 }

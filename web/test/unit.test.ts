@@ -7,6 +7,7 @@ import { LogModel, splitStamp } from '../src/lib/log_model';
 import { parseMarkdown, parseInline, safeUrl } from '../src/lib/markdown';
 import { blockNodes } from '../src/lib/markdown_view';
 import { layoutDag, depths, groupState } from '../src/lib/dag';
+import { graphGroups, stepAnchors, orderedSteps, stepAnchor, canWrite, formatBytes, type JobX, type StepX } from '../src/lib/run_types';
 
 // A VNode tree as HTML, escaping text and attributes as the DOM would (what a user could see).
 function html(v: any): string {
@@ -317,4 +318,49 @@ test('dag: group states', () => {
   assert.equal(groupState(['success', 'skipped']), 'success');
   assert.equal(groupState(['skipped']), 'skipped');
   assert.equal(groupState([]), 'waiting');
+});
+
+// ---- run and job helpers ----
+
+const st = (index: number, name: string, stage = ''): StepX =>
+  ({ number: index + 1, index, stage, name, status: 'completed', conclusion: 'success', started_at: null, completed_at: null }) as StepX;
+const jb = (id: number, job_id: string, name: string, extra: Partial<JobX> = {}): JobX =>
+  ({ id, run_id: 1, attempt: 1, job_id, instance: 0, name, status: 'completed', conclusion: 'success', matrix: {}, error: '', executor: '', labels: [], created_at: null, started_at: null, completed_at: null, steps: [], ...extra }) as JobX;
+
+test('graph: derived from the jobs without the server graph', () => {
+  const g = graphGroups([jb(3, 'test', 'test (2)', { matrix: { n: 2 }, needs: ['build'] }), jb(1, 'build', 'build'), jb(2, 'test', 'test (1)', { matrix: { n: 1 }, needs: ['build'] })], undefined);
+  assert.deepEqual(
+    g.map((x) => [x.id, x.name, x.needs, x.matrix, x.jobs.map((j) => j.id)]),
+    [
+      ['build', 'build', [], false, [1]],
+      ['test', 'test', ['build'], true, [2, 3]],
+    ],
+  );
+});
+
+test('graph: the server graph adds jobs not created yet, in file order', () => {
+  const g = graphGroups([jb(1, 'build', 'build')], [
+    { id: 'lint', name: 'Lint', needs: [], matrix: false },
+    { id: 'build', name: 'Build', needs: [], matrix: false },
+    { id: 'deploy', name: 'Deploy', needs: ['build', 'lint'], matrix: false },
+  ]);
+  assert.deepEqual(g.map((x) => [x.id, x.name, x.jobs.length]), [['lint', 'Lint', 0], ['build', 'Build', 1], ['deploy', 'Deploy', 0]]);
+});
+
+test('steps: order, anchors, and the log markers that start them', () => {
+  const steps = [st(0, 'Build'), st(1, 'Post cache', 'post'), st(0, 'Pre cache', 'pre'), st(1, 'Test')];
+  assert.deepEqual(orderedSteps(steps).map((s) => s.name), ['Pre cache', 'Build', 'Test', 'Post cache']);
+  assert.deepEqual(steps.map(stepAnchor), ['step-1', 'step-post-2', 'step-pre-1', 'step-2']);
+  const m = new LogModel();
+  m.append([T + '##[step] 0 Pre cache', T + 'a', T + '##[step] 0 Build', T + '##[step] 1 Test', T + '##[step] 1 Post cache', T + '##[step] 7 Unknown'].join('\n') + '\n');
+  assert.deepEqual([...stepAnchors(m, steps).entries()], [[0, 'step-pre-1'], [2, 'step-1'], [3, 'step-2'], [4, 'step-post-2'], [5, 'step-8']]);
+});
+
+test('roles and sizes', () => {
+  assert.equal(canWrite(undefined), true);
+  assert.equal(canWrite('viewer'), false);
+  assert.equal(canWrite('developer'), true);
+  assert.equal(formatBytes(123456), '121 KB');
+  assert.equal(formatBytes(1536), '1.5 KB');
+  assert.equal(formatBytes(12), '12 B');
 });

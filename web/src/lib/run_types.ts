@@ -1,6 +1,7 @@
 // Shapes of the run and job JSON the run and log pages read, beyond api.ts's (docs/server.md
 // "The API"; src/server/runs_api.cc). Fields the server may not send yet are optional.
 import type { Annotation, Job, Run, Step } from '../api';
+import type { LogModel } from './log_model';
 
 export interface StepX extends Step {
   index?: number;
@@ -56,6 +57,11 @@ export function stepAnchor(s: { number: number; stage?: string }): string {
   return s.stage === 'pre' || s.stage === 'post' ? `step-${s.stage}-${s.number}` : `step-${s.number}`;
 }
 
+/** The same step (stage and index) in two step lists. */
+export function sameStep(a: StepX, b: StepX): boolean {
+  return (a.stage ?? '') === (b.stage ?? '') && (a.index ?? a.number - 1) === (b.index ?? b.number - 1);
+}
+
 /** Steps in display order: pre stages first, then by index (the server's NumberedSteps). */
 export function orderedSteps<T extends StepX>(steps: T[]): T[] {
   return steps
@@ -66,7 +72,7 @@ export function orderedSteps<T extends StepX>(steps: T[]): T[] {
       if (pa !== pb) return pa - pb;
       const ia = a.s.index ?? a.s.number - 1,
         ib = b.s.index ?? b.s.number - 1;
-      return ia - ib || a.i - b.i;
+      return ia - ib || (a.s.stage === 'post' ? 1 : 0) - (b.s.stage === 'post' ? 1 : 0) || a.i - b.i;
     })
     .map((x) => x.s);
 }
@@ -93,3 +99,71 @@ export function formatBytes(n: number | undefined): string {
 /** Job pages' URL. */
 export const jobUrl = (owner: string, name: string, runId: number | string, jobId: number) =>
   `/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/runs/${runId}/jobs/${jobId}`;
+
+// ---- the job graph's nodes ----
+
+export interface GraphGroup {
+  id: string;
+  name: string;
+  needs: string[];
+  matrix: boolean;
+  jobs: JobX[];
+}
+
+const stripMatrix = (name: string) => name.replace(/\s*\([^()]*\)\s*$/, '') || name;
+
+/** The graph's nodes: the server's graph with the jobs of each, or one node per job id. */
+export function graphGroups(jobs: JobX[], graph: GraphEntry[] | undefined): GraphGroup[] {
+  const byJobId = new Map<string, JobX[]>();
+  for (const j of [...jobs].sort((a, b) => a.id - b.id)) {
+    const list = byJobId.get(j.job_id);
+    if (list) list.push(j);
+    else byJobId.set(j.job_id, [j]);
+  }
+  const out: GraphGroup[] = [];
+  const seen = new Set<string>();
+  for (const g of graph ?? []) {
+    if (seen.has(g.id)) continue;
+    seen.add(g.id);
+    out.push({ id: g.id, name: g.name || g.id, needs: g.needs ?? [], matrix: !!g.matrix, jobs: byJobId.get(g.id) ?? [] });
+  }
+  for (const [id, list] of byJobId) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const first = list[0];
+    const isMatrix = list.length > 1 || (!!first.matrix && Object.keys(first.matrix).length > 0);
+    out.push({
+      id,
+      name: isMatrix ? stripMatrix(first.name) : first.name,
+      needs: first.needs ?? [],
+      matrix: isMatrix,
+      jobs: list,
+    });
+  }
+  return out;
+}
+
+
+// ---- the log's step headers ----
+
+/** Header line index → the anchor of the API step it starts ("step-N"). */
+export function stepAnchors(model: LogModel, steps: StepX[]): Map<number, string> {
+  const out = new Map<number, string>();
+  const used = new Set<StepX>();
+  for (const f of model.folds) {
+    if (f.kind !== 'step') continue;
+    const l = model.lines[f.head];
+    const idx = l.stepIndex;
+    const cands = steps.filter((s) => (s.index ?? s.number - 1) === idx && !used.has(s));
+    const s =
+      cands.find((c) => stepName(c) === l.plain || c.name === l.plain) ??
+      cands.find((c) => !c.stage || c.stage === 'main') ??
+      cands[0];
+    if (s) {
+      used.add(s);
+      out.set(f.head, stepAnchor(s));
+    } else if (idx !== undefined) out.set(f.head, `step-${idx + 1}`);
+  }
+  return out;
+}
+

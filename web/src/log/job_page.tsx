@@ -5,7 +5,7 @@ import { useLocation, useRoute } from 'preact-iso';
 import { ApiError, enc, projectPath } from '../api';
 import { Duration, ErrorBox, Page, StatusIcon } from '../components';
 import { LogModel } from '../lib/log_model';
-import { canWrite, orderedSteps, stepAnchor, stepName, type JobDetail, type StepX } from '../lib/run_types';
+import { canWrite, orderedSteps, sameStep, stepAnchor, stepAnchors, stepName, type JobDetail, type StepX } from '../lib/run_types';
 import { subscribe } from '../lib/sse';
 import { api } from '../api';
 import { LogView, type LogViewHandle } from './log_view';
@@ -21,30 +21,6 @@ function readTsPref(): boolean {
   }
 }
 
-function sameStep(a: StepX, b: StepX) {
-  return (a.stage ?? '') === (b.stage ?? '') && (a.index ?? a.number - 1) === (b.index ?? b.number - 1);
-}
-
-/** Header line index → the anchor of the API step it starts ("step-N"). */
-function stepAnchors(model: LogModel, steps: StepX[]): Map<number, string> {
-  const out = new Map<number, string>();
-  const used = new Set<StepX>();
-  for (const f of model.folds) {
-    if (f.kind !== 'step') continue;
-    const l = model.lines[f.head];
-    const idx = l.stepIndex;
-    const cands = steps.filter((s) => (s.index ?? s.number - 1) === idx && !used.has(s));
-    const s =
-      cands.find((c) => stepName(c) === l.plain || c.name === l.plain) ??
-      cands.find((c) => !c.stage || c.stage === 'main') ??
-      cands[0];
-    if (s) {
-      used.add(s);
-      out.set(f.head, stepAnchor(s));
-    } else if (idx !== undefined) out.set(f.head, `step-${idx + 1}`);
-  }
-  return out;
-}
 
 export function JobPage() {
   const { params } = useRoute();

@@ -5,48 +5,9 @@
 import { useMemo, useState } from 'preact/hooks';
 import { Duration, StatusIcon, stateOf } from '../components';
 import { groupState, layoutDag } from '../lib/dag';
-import { jobUrl, type GraphEntry, type JobX } from '../lib/run_types';
+import { jobUrl, type GraphGroup } from '../lib/run_types';
 
-export interface GraphGroup {
-  id: string;
-  name: string;
-  needs: string[];
-  matrix: boolean;
-  jobs: JobX[];
-}
-
-const stripMatrix = (name: string) => name.replace(/\s*\([^()]*\)\s*$/, '') || name;
-
-/** The graph's nodes: the server's graph with the jobs of each, or one node per job id. */
-export function graphGroups(jobs: JobX[], graph: GraphEntry[] | undefined): GraphGroup[] {
-  const byJobId = new Map<string, JobX[]>();
-  for (const j of [...jobs].sort((a, b) => a.id - b.id)) {
-    const list = byJobId.get(j.job_id);
-    if (list) list.push(j);
-    else byJobId.set(j.job_id, [j]);
-  }
-  const out: GraphGroup[] = [];
-  const seen = new Set<string>();
-  for (const g of graph ?? []) {
-    if (seen.has(g.id)) continue;
-    seen.add(g.id);
-    out.push({ id: g.id, name: g.name || g.id, needs: g.needs ?? [], matrix: !!g.matrix, jobs: byJobId.get(g.id) ?? [] });
-  }
-  for (const [id, list] of byJobId) {
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const first = list[0];
-    const isMatrix = list.length > 1 || (!!first.matrix && Object.keys(first.matrix).length > 0);
-    out.push({
-      id,
-      name: isMatrix ? stripMatrix(first.name) : first.name,
-      needs: first.needs ?? [],
-      matrix: isMatrix,
-      jobs: list,
-    });
-  }
-  return out;
-}
+export { graphGroups } from '../lib/run_types';
 
 const HEAD = 40;
 const ROW = 30;

@@ -11,6 +11,7 @@ import {
   formatBytes,
   jobUrl,
   orderedSteps,
+  sameStep,
   stepAnchor,
   stepName,
   type ArtifactX,
@@ -25,9 +26,6 @@ import './run.css';
 
 const LEVEL_ICON: Record<string, string> = { error: '✗', failure: '✗', warning: '⚠', notice: 'ℹ' };
 
-function sameStep(a: StepX, b: StepX) {
-  return (a.stage ?? '') === (b.stage ?? '') && (a.index ?? a.number - 1) === (b.index ?? b.number - 1);
-}
 
 export function RunPage() {
   const { params, query } = useRoute();

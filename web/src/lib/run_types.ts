@@ -143,7 +143,6 @@ export function graphGroups(jobs: JobX[], graph: GraphEntry[] | undefined): Grap
   return out;
 }
 
-
 // ---- the log's step headers ----
 
 /** Header line index → the anchor of the API step it starts ("step-N"). */

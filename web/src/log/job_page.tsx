@@ -2,12 +2,20 @@
 // groups, a link per line, search, timestamps, follow-tail while the job runs).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
-import { ApiError, enc, projectPath } from '../api';
+import { api, ApiError, enc, projectPath } from '../api';
 import { Duration, ErrorBox, Page, StatusIcon } from '../components';
 import { LogModel } from '../lib/log_model';
-import { canWrite, orderedSteps, sameStep, stepAnchor, stepAnchors, stepName, type JobDetail, type StepX } from '../lib/run_types';
+import {
+  canWrite,
+  orderedSteps,
+  sameStep,
+  stepAnchor,
+  stepAnchors,
+  stepName,
+  type JobDetail,
+  type StepX,
+} from '../lib/run_types';
 import { subscribe } from '../lib/sse';
-import { api } from '../api';
 import { LogView, type LogViewHandle } from './log_view';
 import './log.css';
 
@@ -20,7 +28,6 @@ function readTsPref(): boolean {
     return false;
   }
 }
-
 
 export function JobPage() {
   const { params } = useRoute();

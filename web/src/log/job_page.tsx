@@ -180,15 +180,22 @@ export function JobPage() {
     return m;
   }, [anchors]);
 
-  // the line in the URL's hash: #L12, #step-3, #step-3-L12 (line 12 of the log, in step 3)
+  // the line in the URL's hash: #L12 (line 12 of the log), #step-3 (step 3's first line),
+  // #step-3-L2 (the second line of step 3)
   const goToHash = useCallback(() => {
     const h = decodeURIComponent(location.hash.slice(1));
     if (!h) return false;
     const m = /^(?:(step-(?:pre-|post-)?\d+)-?)?(?:L(\d+))?$/.exec(h);
     if (!m || (!m[1] && !m[2])) return false;
     let index = -1;
-    if (m[2]) index = model.current.indexOfNum(parseInt(m[2], 10));
-    else if (m[1]) index = anchorLine.get(m[1]) ?? -1;
+    const head = m[1] ? anchorLine.get(m[1]) ?? -1 : -1;
+    if (m[1] && m[2]) {
+      // the step's n-th line
+      const f = head >= 0 ? model.current.folds[model.current.lines[head].fold] : undefined;
+      const n = parseInt(m[2], 10);
+      if (f && n >= 1 && head + n < f.end) index = head + n;
+    } else if (m[2]) index = model.current.indexOfNum(parseInt(m[2], 10));
+    else index = head;
     if (index < 0) return false;
     if (model.current.reveal(index)) bump();
     setHighlight(index);

@@ -156,6 +156,13 @@ TEST(ServerWebTest, RunGraphRolesAndBadge) {
       EXPECT_EQ(job["needs"], json::array());
     }
   }
+  // The run's event stream names each job's node in the graph.
+  HttpReply events =
+      Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "/events", "", u.Auth(), 30000);
+  EXPECT_THAT(events.body, HasSubstr("event: job\ndata: "));
+  EXPECT_THAT(events.body, HasSubstr(R"("job_id":"deploy")"));
+  EXPECT_THAT(events.body, HasSubstr("event: step\ndata: "));
+  EXPECT_THAT(events.body, HasSubstr("event: end\ndata: "));
   // The caller's role on the project.
   EXPECT_EQ(Http("GET", base, "", u.Auth()).Json().value("role", ""), "owner");
   json list = Http("GET", Url() + "/api/v1/projects", "", u.Auth()).Json();

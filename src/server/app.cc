@@ -160,8 +160,11 @@ class App : public ServerApp {
     });
     router_.Add("GET", "/metrics", [this](Request&) { return Metrics(); });
     StartWebUi(config);
-    router_.SetGuard(
-        [this](const Request& request) { return CheckOrigin(request, ctx_.config.base_url); });
+    // --external-url as given (ctx_.config.base_url is only set once the server listens;
+    // without one, the request's Host is the only origin).
+    router_.SetGuard([external = config.external_url](const Request& request) {
+      return CheckOrigin(request, external);
+    });
 
     ServerOptions http;
     http.listen = config.listen;

@@ -6,7 +6,7 @@ JOBS        ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 GANTRY      := $(BUILD)/gantry
 
-.PHONY: all deps build test test-coverage lint format bench demo clean
+.PHONY: all deps build web test test-coverage lint format bench demo clean
 
 all: build
 
@@ -16,8 +16,15 @@ deps:
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
 
+## build: the C++ build, then the web UI (scripts/build-web.sh; skipped with a warning when npm
+## is missing).
 build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
+	@scripts/build-web.sh
+
+## web: only the web UI, into web/dist (npm ci when needed, vite build, the 200 KB budget).
+web:
+	@scripts/build-web.sh
 
 ## test: install deps, build, start the private Docker engine (scripts/docker-up.sh; exit 3 =
 ## no engine possible here, then the Docker tests skip), run every test through ctest.

@@ -16,6 +16,7 @@ PKGS=(
   curl python3 openssl sqlite3
   gh
   nodejs npm
+  chromium
 )
 
 missing=()
@@ -46,5 +47,12 @@ if [[ -f "$ROOT/tests/oracle/package.json" && ! -d "$ROOT/tests/oracle/node_modu
   echo "install-deps: npm install in tests/oracle"
   (cd "$ROOT/tests/oracle" && npm install --no-audit --no-fund --silent) ||
     echo "install-deps: warning: npm install failed; oracle tests will be skipped"
+fi
+# The web UI's build tools (vite, TypeScript) and libraries, exactly as locked.
+if [[ -f "$ROOT/web/package-lock.json" &&
+  (! -d "$ROOT/web/node_modules" || "$ROOT/web/package-lock.json" -nt "$ROOT/web/node_modules") ]]; then
+  echo "install-deps: npm ci in web"
+  (cd "$ROOT/web" && npm ci --no-audit --no-fund --silent && touch node_modules) ||
+    echo "install-deps: warning: npm ci in web failed; make web will try again"
 fi
 echo "install-deps: ok"

@@ -81,6 +81,9 @@ constexpr Setting kSettings[] = {
     {"login-attempts", "GANTRY_LOGIN_ATTEMPTS",
      "failed logins allowed per account per 5 minutes (an address gets 5 times as many; default "
      "10)"},
+    {"web-dir", "GANTRY_WEB_DIR",
+     "the built web UI served at / (default: the source tree's web/dist, then "
+     "PREFIX/share/gantry/web; make web builds it)"},
 };
 
 volatile sig_atomic_t g_signal = 0;
@@ -126,6 +129,7 @@ void ServerCommands::Register(CLI::App& app) {
   opt("max-body", config_.max_body_bytes)->check(CLI::Range(int64_t{1024}, int64_t{1} << 40));
   opt("http-workers", config_.http_workers)->check(CLI::Range(2, 1024));
   opt("login-attempts", config_.login_attempts)->check(CLI::Range(1, 100000));
+  opt("web-dir", config_.web_dir);
 
   migrate_ = app.add_subcommand(
       "migrate",

@@ -4,15 +4,19 @@
 #include <ctime>
 #include <iostream>
 
+#include "core/strings.h"
+
 namespace gantry::server {
 namespace {
 
-// The token of `Authorization: Bearer T` / `token T`, or of the gantry_session cookie.
-std::string RequestToken(const Request& request) {
+// The token of `Authorization: Bearer T` / `token T`, or of the gantry_session cookie
+// (then `*by_cookie` is set).
+std::string RequestToken(const Request& request, bool* by_cookie) {
   std::string auth = request.Header("authorization");
   for (std::string_view scheme : {"Bearer ", "bearer ", "token ", "Token "}) {
     if (auth.rfind(scheme, 0) == 0) return auth.substr(scheme.size());
   }
+  *by_cookie = true;
   std::string cookies = request.Header("cookie");
   std::string_view c = cookies;
   while (!c.empty()) {
@@ -88,13 +92,59 @@ std::optional<Response> Access(ApiContext& ctx, const Principal& who, store::Pro
 }  // namespace
 
 std::optional<Principal> Authenticate(ApiContext& ctx, const Request& request) {
-  std::string token = RequestToken(request);
+  bool by_cookie = false;
+  std::string token = RequestToken(request, &by_cookie);
   if (token.empty()) return std::nullopt;
   auto t = ctx.store->FindToken(crypto::Sha256Hex(token), ctx.now_ms());
   if (!t.ok()) return std::nullopt;
   auto u = ctx.store->GetUser(t.value().user_id);
   if (!u.ok()) return std::nullopt;
-  return Principal{std::move(u).value(), std::move(t).value()};
+  return Principal{std::move(u).value(), std::move(t).value(), by_cookie};
+}
+
+bool IsSafeMethod(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
+std::optional<Response> CheckCsrf(const Request& request, const Principal& who) {
+  if (!who.by_cookie || IsSafeMethod(request.method)) return std::nullopt;
+  if (!request.Header(kClientHeader).empty()) return std::nullopt;
+  return Response::Error(
+      403, "csrf",
+      "a request signed in by the session cookie that changes something must carry the header '" +
+          std::string(kClientHeader) +
+          "' (the web UI sends it); scripts should send a token in 'Authorization: Bearer "
+          "<token>' instead of the cookie");
+}
+
+std::optional<Response> CheckOrigin(const Request& request, std::string_view external_url) {
+  if (IsSafeMethod(request.method)) return std::nullopt;
+  std::string origin = request.Header("origin");
+  if (origin.empty()) return std::nullopt;
+  // "scheme://host[:port]" → "host[:port]", without the scheme's default port.
+  auto authority = [](std::string_view url) {
+    size_t scheme_end = url.find("://");
+    std::string_view scheme = scheme_end == std::string_view::npos ? "" : url.substr(0, scheme_end);
+    if (scheme_end != std::string_view::npos) url.remove_prefix(scheme_end + 3);
+    url = url.substr(0, url.find('/'));
+    std::string host = core::AsciiLower(url);
+    std::string_view default_port = scheme == "https" ? ":443" : scheme == "http" ? ":80" : "";
+    if (!default_port.empty() && host.size() > default_port.size() &&
+        host.compare(host.size() - default_port.size(), default_port.size(), default_port) == 0) {
+      host.resize(host.size() - default_port.size());
+    }
+    return host;
+  };
+  std::string from = authority(origin);
+  std::string scheme = request.tls ? "https://" : "http://";
+  if (!from.empty() && origin != "null") {
+    if (from == authority(scheme + request.Header("host"))) return std::nullopt;
+    if (!external_url.empty() && from == authority(external_url)) return std::nullopt;
+  }
+  return Response::Error(403, "csrf",
+                         "cross-origin request refused: Origin '" + origin +
+                             "' is not this server's (Host '" + request.Header("host") +
+                             "'); use the server's own URL or a token in 'Authorization'");
 }
 
 int RoleRank(std::string_view role) {
@@ -194,6 +244,7 @@ Handler Authed(ApiContext& ctx, AuthedHandler handler) {
   return [&ctx, handler = std::move(handler)](Request& request) {
     auto who = Authenticate(ctx, request);
     if (!who) return Unauthenticated();
+    if (auto denied = CheckCsrf(request, *who)) return *denied;
     if (auto denied = CheckScopes(*who, request)) return *denied;
     return handler(request, *who);
   };

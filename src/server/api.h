@@ -26,6 +26,7 @@ namespace gantry::server {
 
 class Scheduler;
 class GitMirrors;
+class JobGraphs;
 
 /// Settings handlers read (ServerConfig fills them).
 struct ApiConfig {
@@ -43,6 +44,7 @@ struct ApiContext {
   Scheduler* scheduler = nullptr;
   queue::Notifier* notifier = nullptr;
   GitMirrors* mirrors = nullptr;
+  JobGraphs* graphs = nullptr;  // the needs graphs of runs' workflows (GET /api/v1/runs/{id})
   AttemptLimiter* login_by_user = nullptr;
   AttemptLimiter* login_by_address = nullptr;
   ApiConfig config;
@@ -53,11 +55,29 @@ struct ApiContext {
 struct Principal {
   store::User user;
   store::Token token;
+  bool by_cookie = false;  // authenticated by the gantry_session cookie, not Authorization
 };
 
 /// Authenticates `Authorization: Bearer T` / `token T` (or the gantry_session cookie);
 /// nullopt when absent, unknown or expired.
 std::optional<Principal> Authenticate(ApiContext& ctx, const Request& request);
+
+/// The header a browser's state-changing request authenticated by the session cookie must
+/// carry (any value; the web UI sends "web"). Another site can make a browser send the cookie
+/// but not this header (it would need a CORS preflight, which this server never grants).
+inline constexpr std::string_view kClientHeader = "X-Gantry-Client";
+
+/// True for GET, HEAD and OPTIONS, which change nothing.
+bool IsSafeMethod(std::string_view method);
+
+/// Cross-site request forgery check of an authenticated request: 403 `csrf` for a
+/// state-changing request authenticated by the session cookie without kClientHeader.
+std::optional<Response> CheckCsrf(const Request& request, const Principal& who);
+
+/// Cross-origin check of every state-changing request (login and sign-up included): 403 `csrf`
+/// when an Origin header is present and its host[:port] is neither the request's Host nor the
+/// host of `external_url` (may be ""). Installed as the router's guard.
+std::optional<Response> CheckOrigin(const Request& request, std::string_view external_url);
 
 /// Role ranks: viewer < developer < maintainer < owner. Unknown roles rank below viewer.
 int RoleRank(std::string_view role);
@@ -98,7 +118,7 @@ Response StoreError(const core::Status& status);
 /// 401 with a message saying how to authenticate.
 Response Unauthenticated();
 
-/// A handler that requires a signed-in caller.
+/// A handler that requires a signed-in caller (and passes CheckCsrf and CheckScopes).
 using AuthedHandler = std::function<Response(Request&, const Principal&)>;
 Handler Authed(ApiContext& ctx, AuthedHandler handler);
 

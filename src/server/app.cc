@@ -17,16 +17,19 @@
 #include "queue/redis_notifier.h"
 #include "server/api.h"
 #include "server/auth_api.h"
+#include "server/badge_api.h"
 #include "server/embedded_executor.h"
 #include "server/executors_api.h"
 #include "server/git_mirrors.h"
 #include "server/github_api.h"
 #include "server/hooks_api.h"
+#include "server/job_graph.h"
 #include "server/projects_api.h"
 #include "server/protocol_api.h"
 #include "server/redis_rate_limiter.h"
 #include "server/runs_api.h"
 #include "server/scheduler.h"
+#include "server/web_ui.h"
 #include "server/workflows.h"
 
 namespace gantry::server {
@@ -113,6 +116,8 @@ class App : public ServerApp {
     ctx_.box = box_.get();
     ctx_.notifier = notifier_.get();
     ctx_.mirrors = mirrors_.get();
+    graphs_ = std::make_unique<JobGraphs>();
+    ctx_.graphs = graphs_.get();
     ctx_.login_by_user = login_by_user_.get();
     ctx_.login_by_address = login_by_address_.get();
     ctx_.config.data_dir = config.data_dir;
@@ -143,6 +148,7 @@ class App : public ServerApp {
     AddExecutorRoutes(router_, ctx_);
     AddWorkflowRoutes(router_, ctx_);
     AddGitHubRoutes(router_, ctx_);
+    AddBadgeRoutes(router_, ctx_);
     router_.Add("GET", "/health", [](Request&) {
       return Response::Json(200, Dump({{"status", "ok"}, {"version", GANTRY_SERVER_VERSION}}));
     });
@@ -153,6 +159,12 @@ class App : public ServerApp {
       return Response::Json(200, Dump({{"status", "ready"}, {"database", store_->Dialect()}}));
     });
     router_.Add("GET", "/metrics", [this](Request&) { return Metrics(); });
+    StartWebUi(config);
+    // --external-url as given (ctx_.config.base_url is only set once the server listens;
+    // without one, the request's Host is the only origin).
+    router_.SetGuard([external = config.external_url](const Request& request) {
+      return CheckOrigin(request, external);
+    });
 
     ServerOptions http;
     http.listen = config.listen;
@@ -228,6 +240,27 @@ class App : public ServerApp {
     }
   }
 
+  // The browser UI on the same port: GET and HEAD requests no route answers.
+  void StartWebUi(const ServerConfig& config) {
+    std::vector<std::string> candidates;
+    if (!config.web_dir.empty()) {
+      candidates.push_back(config.web_dir);
+    } else {
+      candidates = {GANTRY_WEB_SOURCE_DIR, GANTRY_WEB_INSTALL_DIR};
+    }
+    std::string dir = WebUi::FindDir(candidates);
+    if (dir.empty()) {
+      std::string looked;
+      for (const std::string& c : candidates) looked += (looked.empty() ? "" : ", ") + c;
+      std::cerr << "gantry server: the web UI is not built (no index.html in " << looked
+                << "): run 'make web' or set --web-dir; / explains this meanwhile" << std::endl;
+    } else {
+      std::cerr << "gantry server: serving the web UI from " << dir << std::endl;
+    }
+    web_ui_ = std::make_unique<WebUi>(dir);
+    router_.SetFallback([this](Request& request) { return web_ui_->Serve(request); });
+  }
+
   Response Metrics() {
     std::string text = http_->MetricsText();
     auto queued = store_->ListQueuedJobs(100000);
@@ -257,9 +290,11 @@ class App : public ServerApp {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<queue::Notifier> notifier_;
   std::unique_ptr<GitMirrors> mirrors_;
+  std::unique_ptr<JobGraphs> graphs_;
   std::unique_ptr<AttemptLimiter> login_by_user_, login_by_address_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<Triggerer> triggerer_;
+  std::unique_ptr<WebUi> web_ui_;
   Router router_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<HttpServer>

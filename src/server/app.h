@@ -35,6 +35,9 @@ struct ServerConfig {
   std::string storage_dir;     // artifacts and caches; default: data_dir (replicas share one)
   std::string requeue_labels;  // comma-separated: their jobs are queued again when lost
   int replica_claim_seconds = 15;
+  // The built web UI (web/dist); default: the source tree's web/dist, then the installed
+  // share/gantry/web.
+  std::string web_dir;
 };
 
 class ServerApp {

@@ -234,6 +234,7 @@ Handler GhAuthed(ApiContext& ctx, AuthedHandler handler) {
       return r;
     }
     Response r = Rewrite([&] {
+      if (auto denied = CheckCsrf(request, *who)) return *denied;
       if (auto denied = CheckScopes(*who, request)) return *denied;
       return handler(request, *who);
     }());

@@ -42,8 +42,8 @@ nlohmann::json WorkflowJson(const ApiContext& ctx, const store::Project& p, cons
           {"url", RepoApiUrl(ctx, p) + "/actions/workflows/" + std::to_string(w.id)},
           {"html_url", ctx.config.base_url + "/" + p.owner + "/" + p.name + "/blob/" +
                            p.default_branch + "/" + w.path},
-          {"badge_url", ctx.config.base_url + "/" + p.owner + "/" + p.name + "/workflows/" + base +
-                            "/badge.svg"}};
+          {"badge_url", ctx.config.base_url + "/api/v1/projects/" + p.owner + "/" + p.name +
+                            "/badge.svg?workflow=" + base}};
 }
 
 Response ListWorkflowsHandler(ApiContext& ctx, Request& r, const Principal& who) {

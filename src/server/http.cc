@@ -185,6 +185,12 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
     }
   }
   if (best == nullptr && method == "HEAD") best = best_get;
+  if (best == nullptr && match.allowed.empty() && fallback_ &&
+      (method == "GET" || method == "HEAD")) {
+    match.handler = &fallback_;
+    match.pattern = "fallback";
+    return match;
+  }
   if (best == nullptr) {
     match.path_matched = !match.allowed.empty();
     std::sort(match.allowed.begin(), match.allowed.end());

@@ -72,6 +72,8 @@ struct Response {
 };
 
 using Handler = std::function<Response(Request&)>;
+/// Runs before every matched handler: an answer given here is sent instead of calling it.
+using Guard = std::function<std::optional<Response>(const Request&)>;
 
 /// Maps (method, path pattern) to handlers. Patterns are literal segments and `{name}`
 /// parameters matching one segment; a last segment `{name...}` matches the rest of the path
@@ -93,6 +95,16 @@ class Router {
   /// request falls back to the GET route when no HEAD route matches.
   Match Find(std::string_view method, std::string_view path) const;
 
+  /// Answers GET and HEAD requests whose path no route matches (the web UI); Find returns it
+  /// with the pattern "fallback". Without one, such requests get the JSON 404.
+  void SetFallback(Handler handler) { fallback_ = std::move(handler); }
+  /// Checks every request a handler (the fallback included) would answer, e.g. for CSRF.
+  void SetGuard(Guard guard) { guard_ = std::move(guard); }
+  /// The guard's answer for `request`, nullopt to go on (always without a guard).
+  std::optional<Response> Check(const Request& request) const {
+    return guard_ ? guard_(request) : std::nullopt;
+  }
+
  private:
   struct Route {
     std::string method;
@@ -101,6 +113,8 @@ class Router {
     Handler handler;
   };
   std::vector<Route> routes_;
+  Handler fallback_;
+  Guard guard_;
 };
 
 struct ServerOptions {
@@ -119,8 +133,9 @@ struct ServerOptions {
 };
 
 /// The listening server. Handlers run on worker threads; a handler that throws answers 500
-/// with a JSON error (and is a bug). Unknown paths answer 404, known paths with another
-/// method 405, both as JSON errors.
+/// with a JSON error (and is a bug). Unknown paths answer 404 (or the router's fallback for
+/// GET and HEAD), known paths with another method 405, both as JSON errors. Every response
+/// carries `X-Content-Type-Options: nosniff`.
 class HttpServer {
  public:
   virtual ~HttpServer() = default;

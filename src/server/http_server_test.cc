@@ -222,6 +222,7 @@ TEST_F(HttpServerTest, RoutesWithDecodedPathParametersQueryAndHeaders) {
   EXPECT_EQ(reply->headers["content-type"], "text/plain; charset=utf-8");
   EXPECT_EQ(reply->headers["content-length"], "17");
   EXPECT_FALSE(reply->Has("server"));
+  EXPECT_EQ(reply->headers["x-content-type-options"], "nosniff");
 }
 
 TEST_F(HttpServerTest, UnknownPathIs404AndOtherMethodIs405AsJsonErrors) {
@@ -233,6 +234,7 @@ TEST_F(HttpServerTest, UnknownPathIs404AndOtherMethodIs405AsJsonErrors) {
   EXPECT_EQ(missing->status, 404);
   EXPECT_EQ(missing->headers["content-type"], "application/json");
   EXPECT_EQ(missing->body, R"({"error":{"code":"not_found","message":"no such path: /nope"}})");
+  EXPECT_EQ(missing->headers["x-content-type-options"], "nosniff");
   client.Send("DELETE /hello HTTP/1.1\r\nHost: test\r\n\r\n");
   std::optional<Reply> wrong = client.Read();
   ASSERT_TRUE(wrong);

@@ -10,9 +10,11 @@ using namespace std::string_view_literals;
 
 namespace {
 
-Response InvokeHandler(const Handler& handler, Request& request, const std::string& route) {
+Response InvokeHandler(const Router& router, const Handler& handler, Request& request,
+                       const std::string& route) {
   std::string why;
   try {
+    if (std::optional<Response> denied = router.Check(request)) return std::move(*denied);
     return handler(request);
   } catch (const std::exception& e) {
     why = e.what();
@@ -25,9 +27,9 @@ Response InvokeHandler(const Handler& handler, Request& request, const std::stri
                          "the server failed to answer this request; its log has the details");
 }
 
-asio::awaitable<Response> CallHandler(const Handler* handler, Request* request,
-                                      const std::string* route) {
-  co_return InvokeHandler(*handler, *request, *route);
+asio::awaitable<Response> CallHandler(const Router* router, const Handler* handler,
+                                      Request* request, const std::string* route) {
+  co_return InvokeHandler(*router, *handler, *request, *route);
 }
 
 // A response with a status no client could frame, or headers that would split the response,
@@ -54,14 +56,17 @@ void SetHeaders(Message& message, const Response& response, bool bodyless) {
   if (!bodyless && !response.content_type.empty()) {
     message.set(http::field::content_type, response.content_type);
   }
+  // No browser may guess a type other than the one sent (a JSON error quoting user input
+  // must never run as HTML).
+  message.set("X-Content-Type-Options", "nosniff");
   for (const auto& [name, value] : response.headers) {
     std::string lower = core::AsciiLower(name);
     // Framing is the server's business.
     if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
       continue;
     }
-    if (lower == "content-type") {
-      message.set(http::field::content_type, value);
+    if (lower == "content-type" || lower == "x-content-type-options") {
+      message.set(name, value);
     } else {
       message.insert(name, value);
     }
@@ -149,8 +154,8 @@ asio::awaitable<Ending> ServerImpl::Serve(Stream& stream, Connection& connection
       if (match.handler != nullptr) {
         route = match.pattern;
         request.params = std::move(match.params);
-        response = co_await asio::co_spawn(pool_, CallHandler(match.handler, &request, &route),
-                                           asio::use_awaitable);
+        response = co_await asio::co_spawn(
+            pool_, CallHandler(&router_, match.handler, &request, &route), asio::use_awaitable);
         if (!CheckResponse(response, route)) {
           response = Response::Error(500, "internal", "the server produced an invalid response");
         }

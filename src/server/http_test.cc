@@ -95,6 +95,40 @@ TEST(RouterTest, HeadFallsBackToTheGetRoute) {
   EXPECT_EQ(Call(router.Find("HEAD", "/b")), "head-b");
 }
 
+TEST(RouterTest, FallbackAnswersUnmatchedGetAndHeadOnly) {
+  Router router;
+  router.Add("GET", "/api/runs", Named("runs"));
+  router.Add("POST", "/api/login", Named("login"));
+  EXPECT_EQ(router.Find("GET", "/alice/shop").handler, nullptr);  // no fallback yet
+  router.SetFallback(Named("ui"));
+  Router::Match deep = router.Find("GET", "/alice/shop/runs/3");
+  EXPECT_EQ(Call(deep), "ui");
+  EXPECT_EQ(deep.pattern, "fallback");
+  EXPECT_EQ(Call(router.Find("HEAD", "/")), "ui");
+  EXPECT_EQ(Call(router.Find("GET", "/api/runs")), "runs");
+  EXPECT_EQ(router.Find("POST", "/alice/shop").handler, nullptr);
+  // A known path with another method stays a 405.
+  Router::Match login = router.Find("GET", "/api/login");
+  EXPECT_EQ(login.handler, nullptr);
+  EXPECT_TRUE(login.path_matched);
+}
+
+TEST(RouterTest, GuardAnswersInsteadOfHandlers) {
+  Router router;
+  Request post;
+  post.method = "POST";
+  EXPECT_FALSE(router.Check(post));
+  router.SetGuard([](const Request& r) -> std::optional<Response> {
+    if (r.method == "POST") return Response::Error(403, "csrf", "no");
+    return std::nullopt;
+  });
+  ASSERT_TRUE(router.Check(post));
+  EXPECT_EQ(router.Check(post)->status, 403);
+  Request get;
+  get.method = "GET";
+  EXPECT_FALSE(router.Check(get));
+}
+
 TEST(RouterDeathTest, BadPatternsAreBugs) {
   Router router;
   EXPECT_DEATH(router.Add("GET", "runs", Named("x")), "must start with '/'");

@@ -75,7 +75,7 @@ Response CreateProject(ApiContext& ctx, Request& request, const Principal& who) 
   if (!created.ok()) return StoreError(created.status());
   (void)ctx.store->Audit(
       {0, who.user.id, created.value().id, "project.create", full, "{}", ctx.now_ms()});
-  nlohmann::json j = ProjectJson(ctx, created.value());
+  nlohmann::json j = ProjectJson(ctx, created.value(), "owner");
   j["webhook_secret"] = secret;
   return Response::Json(201, Dump(j));
 }
@@ -84,7 +84,15 @@ Response ListProjects(ApiContext& ctx, const Principal& who) {
   auto list = ctx.store->ListProjects(who.user.id, who.user.is_admin);
   if (!list.ok()) return StoreError(list.status());
   nlohmann::json arr = nlohmann::json::array();
-  for (const auto& p : list.value()) arr.push_back(ProjectJson(ctx, p));
+  for (const auto& p : list.value()) {
+    std::string role = "owner";
+    if (!who.user.is_admin) {
+      auto r = ctx.store->MemberRole(p.id, who.user.id);
+      if (!r.ok()) return StoreError(r.status());
+      role = r.value();
+    }
+    arr.push_back(ProjectJson(ctx, p, role));
+  }
   return Response::Json(200, Dump({{"projects", arr}}));
 }
 
@@ -235,7 +243,7 @@ bool ValidConfigName(std::string_view name) {
   return upper.rfind("GITHUB_", 0) != 0;
 }
 
-nlohmann::json ProjectJson(const ApiContext& ctx, const store::Project& p) {
+nlohmann::json ProjectJson(const ApiContext& ctx, const store::Project& p, std::string_view role) {
   std::string full = p.owner + "/" + p.name;
   return {{"id", p.id},
           {"name", full},
@@ -244,7 +252,8 @@ nlohmann::json ProjectJson(const ApiContext& ctx, const store::Project& p) {
           {"default_branch", p.default_branch},
           {"poll_interval", p.poll_interval_seconds},
           {"webhook_url", ctx.config.base_url + "/api/v1/hooks/" + full},
-          {"created_at", TimeJson(p.created_at)}};
+          {"created_at", TimeJson(p.created_at)},
+          {"role", role}};
 }
 
 void AddProjectRoutes(Router& router, ApiContext& ctx) {
@@ -259,9 +268,7 @@ void AddProjectRoutes(Router& router, ApiContext& ctx) {
         if (auto e = RequireProject(ctx, w, r.Param("owner"), r.Param("name"), "viewer", &a)) {
           return *e;
         }
-        nlohmann::json j = ProjectJson(ctx, a.project);
-        j["role"] = a.role;
-        return Response::Json(200, Dump(j));
+        return Response::Json(200, Dump(ProjectJson(ctx, a.project, a.role)));
       }));
   router.Add(
       "DELETE", "/api/v1/projects/{owner}/{name}",

@@ -9,8 +9,9 @@ namespace gantry::server {
 /// Adds the routes; `ctx` must outlive the router.
 void AddProjectRoutes(Router& router, ApiContext& ctx);
 
-/// `{"id","name","repository","default_branch","webhook_url",...}` of a project.
-nlohmann::json ProjectJson(const ApiContext& ctx, const store::Project& p);
+/// `{"id","name","repository","default_branch","webhook_url",...,"role"}` of a project;
+/// `role` is the caller's (viewer, developer, maintainer or owner; admins are owners).
+nlohmann::json ProjectJson(const ApiContext& ctx, const store::Project& p, std::string_view role);
 
 /// Secret and variable names: letters, digits and '_', not starting with a digit or GITHUB_.
 bool ValidConfigName(std::string_view name);

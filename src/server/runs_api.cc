@@ -6,6 +6,7 @@
 #include <map>
 
 #include "queue/notifier.h"
+#include "server/job_graph.h"
 #include "server/labels.h"
 #include "server/scheduler.h"
 
@@ -119,6 +120,23 @@ class WaitingReasons {
   std::optional<std::vector<store::Executor>> executors_;
 };
 
+// "needs": the ids under `jobs:` that `job` needs, from the workflow's graph, else from the
+// needs context stored in its row (the jobs it needed that ran).
+void AddNeeds(const std::vector<GraphJob>* graph, const store::Job& job, nlohmann::json& j) {
+  if (graph != nullptr) {
+    if (auto needs = NeedsOf(*graph, job.job_id)) {
+      j["needs"] = *needs;
+      return;
+    }
+  }
+  nlohmann::json needs = nlohmann::json::array();
+  const nlohmann::json context = Parsed(job.needs);
+  if (context.is_object()) {
+    for (auto it = context.begin(); it != context.end(); ++it) needs.push_back(it.key());
+  }
+  j["needs"] = needs;
+}
+
 Response GetRun(ApiContext& ctx, Request& r, const Principal& who) {
   store::Run run;
   ProjectAccess access;
@@ -133,11 +151,20 @@ Response GetRun(ApiContext& ctx, Request& r, const Principal& who) {
   auto jobs = ctx.store->ListJobs(run.id, attempt);
   if (!jobs.ok()) return StoreError(jobs.status());
   nlohmann::json j = RunJson(ctx, run, access.project);
+  // The whole needs graph, jobs without rows yet included; empty when the workflow file cannot
+  // be read any more (each job's needs then come from its row).
+  std::shared_ptr<const std::vector<GraphJob>> graph;
+  if (ctx.graphs != nullptr) {
+    auto g = ctx.graphs->ForRun(ctx, access.project, run);
+    if (g.ok()) graph = std::move(g).value();
+  }
+  j["graph"] = graph ? GraphJson(*graph) : nlohmann::json::array();
   nlohmann::json arr = nlohmann::json::array();
   WaitingReasons waiting(ctx);
   for (const store::Job& job : jobs.value()) {
     auto steps = ctx.store->ListSteps(job.id);
     arr.push_back(JobJson(job, steps.ok() ? steps.value() : std::vector<store::Step>{}));
+    AddNeeds(graph.get(), job, arr.back());
     waiting.Add(job, arr.back());
   }
   j["jobs"] = arr;
@@ -150,6 +177,13 @@ Response GetJob(ApiContext& ctx, Request& r, const Principal& who) {
   if (auto e = JobFor(ctx, r, who, &job, &run)) return *e;
   auto steps = ctx.store->ListSteps(job.id);
   nlohmann::json j = JobJson(job, steps.ok() ? steps.value() : std::vector<store::Step>{});
+  std::shared_ptr<const std::vector<GraphJob>> graph;
+  auto project = ctx.store->GetProject(run.project_id);
+  if (ctx.graphs != nullptr && project.ok()) {
+    auto g = ctx.graphs->ForRun(ctx, project.value(), run);
+    if (g.ok()) graph = std::move(g).value();
+  }
+  AddNeeds(graph.get(), job, j);
   WaitingReasons(ctx).Add(job, j);
   j["summary"] = job.summary;
   nlohmann::json anns = nlohmann::json::array();
@@ -316,6 +350,9 @@ Response RunEvents(ApiContext& ctx, Request& r, const Principal& who) {
         for (const store::Job& job : jobs.value()) {
           nlohmann::json jj = {
               {"id", job.id},
+              {"job_id", job.job_id},
+              {"instance", job.instance},
+              {"attempt", job.attempt},
               {"name", job.name},
               {"status", job.status},
               {"conclusion",

@@ -291,14 +291,28 @@ inline std::string Hmac(const std::string& key, const std::string& body) {
   return s;
 }
 
+/// A small built web UI (what `make web` puts in web/dist) for the shared server, so the tests
+/// of the UI's serving need no npm: index.html and one hashed asset.
+inline void WriteWebFixture(const std::string& dir) {
+  fs::create_directories(dir + "/assets");
+  std::ofstream(dir + "/index.html")
+      << "<!doctype html><title>Gantry</title><div id=app></div>"
+         "<script type=module src=/assets/index-4f2a9c.js></script>\n";
+  std::ofstream js(dir + "/assets/index-4f2a9c.js");
+  for (int i = 0; i < 100; ++i)
+    js << "console.log('the fixture of the web UI, line " << i << "');\n";
+}
+
 class Env : public ::testing::Environment {
  public:
   void SetUp() override {
     dir = TempDir("shared");
+    WriteWebFixture(dir + "/web");
     // Every suite logs in from 127.0.0.1: the per-address login limit (5 x --login-attempts per
     // 5 minutes, counting successful logins too) must not decide which test runs last.
     server.Start(dir + "/data", TestDatabase("gantry_server_test"),
-                 {"--max-body", "1048576", "--executor-capacity", "4", "--login-attempts", "1000"});
+                 {"--max-body", "1048576", "--executor-capacity", "4", "--login-attempts", "1000",
+                  "--web-dir", dir + "/web"});
     admin = SignUp(server.url(), "admin");
   }
   void TearDown() override {

@@ -148,8 +148,11 @@ export interface Run {
 export interface Artifact {
   id: number;
   name: string;
-  size: number;
-  [k: string]: unknown;
+  size_in_bytes: number;
+  sha256?: string;
+  job_id?: number;
+  created_at?: string | null;
+  archive_download_url?: string;
 }
 export interface RunList {
   runs: Run[];

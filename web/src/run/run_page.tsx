@@ -2,7 +2,7 @@
 // and artifacts; live over the run's event stream until the run completes.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
-import { api, ApiError, enc, projectPath, type Annotation } from '../api';
+import { api, ApiError, enc, projectPath, type Annotation, type Artifact } from '../api';
 import { Duration, ErrorBox, Page, RelativeTime, StatusIcon, stateOf } from '../components';
 import { groupState } from '../lib/dag';
 import { Markdown } from '../lib/markdown_view';
@@ -14,7 +14,6 @@ import {
   sameStep,
   stepAnchor,
   stepName,
-  type ArtifactX,
   type JobDetail,
   type JobX,
   type RunX,
@@ -40,7 +39,7 @@ export function RunPage() {
   const [busy, setBusy] = useState('');
   const [role, setRole] = useState<string | undefined>(undefined);
   const [details, setDetails] = useState<Record<number, JobDetail>>({});
-  const [artifacts, setArtifacts] = useState<ArtifactX[] | null>(null);
+  const [artifacts, setArtifacts] = useState<Artifact[] | null>(null);
   const [reload, setReload] = useState(0);
   const runRef = useRef<RunX | null>(null);
   runRef.current = run;
@@ -62,7 +61,7 @@ export function RunPage() {
 
   const fetchArtifacts = useCallback(async () => {
     try {
-      const a = await api.get<{ artifacts: ArtifactX[] }>(`/api/v1/runs/${enc(id)}/artifacts`);
+      const a = await api.get<{ artifacts: Artifact[] }>(`/api/v1/runs/${enc(id)}/artifacts`);
       setArtifacts(a.artifacts ?? []);
     } catch {
       setArtifacts([]);
@@ -408,7 +407,7 @@ export function RunPage() {
                 <a href={`/api/v1/artifacts/${a.id}/zip`} download={`${a.name}.zip`}>
                   {a.name}
                 </a>
-                <span class="muted">{formatBytes(a.size_in_bytes ?? a.size)}</span>
+                <span class="muted">{formatBytes(a.size_in_bytes)}</span>
               </li>
             ))}
           </ul>

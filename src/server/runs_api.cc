@@ -7,6 +7,7 @@
 
 #include "queue/notifier.h"
 #include "server/labels.h"
+#include "server/log_sse.h"
 #include "server/scheduler.h"
 
 namespace gantry::server {
@@ -170,21 +171,6 @@ Response GetJob(ApiContext& ctx, Request& r, const Principal& who) {
   return Response::Json(200, Dump(j));
 }
 
-// `data:` lines of one SSE event for a chunk of log text.
-std::string SseData(std::string_view text) {
-  std::string out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    out += "data: ";
-    out.append(text.substr(pos, end - pos));
-    out += '\n';
-    pos = end + 1;
-  }
-  return out;
-}
-
 constexpr int kAllSteps = -2;
 
 // Calls `piece` with each part of the job's stored log after `*offset` and the offset after
@@ -258,7 +244,7 @@ Response Logs(ApiContext& ctx, Request& r, const Principal& who) {
       bool completed = job.ok() && job.value().status == "completed";
       auto read =
           ReadLogFrom(ctx, job_id, &offset, 1 << 20, step, [&](std::string_view part, int64_t end) {
-            if (!out.Write("id: " + std::to_string(end) + "\n" + SseData(part) + "\n"))
+            if (!out.Write("id: " + std::to_string(end) + "\n" + SseLogData(part) + "\n"))
               return false;
             last_write = std::chrono::steady_clock::now();
             return true;

@@ -8,6 +8,7 @@
 #include "queue/notifier.h"
 #include "server/labels.h"
 #include "server/log_sse.h"
+#include "server/run_derived.h"
 #include "server/scheduler.h"
 
 namespace gantry::server {
@@ -134,6 +135,7 @@ Response GetRun(ApiContext& ctx, Request& r, const Principal& who) {
   auto jobs = ctx.store->ListJobs(run.id, attempt);
   if (!jobs.ok()) return StoreError(jobs.status());
   nlohmann::json j = RunJson(ctx, run, access.project);
+  if (attempt != run.attempt) SetAttemptState(j, run, jobs.value());
   nlohmann::json arr = nlohmann::json::array();
   WaitingReasons waiting(ctx);
   for (const store::Job& job : jobs.value()) {

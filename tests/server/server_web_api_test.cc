@@ -14,6 +14,38 @@ using ::testing::Not;
 
 std::string Api(const Project& p) { return Url() + "/api/v1/projects/" + p.name; }
 
+TEST(ServerWebApiTest, AnEarlierAttemptReportsItsOwnStatusConclusionAndTimes) {
+  User u = SignUp(Url(), Unique("attempts"));
+  std::string flag = TempDir("attempt-flag") + "/ran-once";
+  Project p = MakeProject(u, "attempts", {{".github/workflows/flaky.yml", R"(on: workflow_dispatch
+jobs:
+  flaky:
+    runs-on: ubuntu-latest
+    steps:
+      - run: test -f )" + flag + " || { touch " + flag + R"(; exit 1; }
+)"}});
+  HttpReply d = Http("POST", Api(p) + "/workflows/flaky.yml/dispatches", "{}", u.Auth());
+  ASSERT_EQ(d.status, 201) << d.body;
+  int64_t id = d.Json()["runs"][0];
+  ASSERT_EQ(WaitRun(u, id).value("conclusion", ""), "failure");
+  ASSERT_EQ(
+      Http("POST", Url() + "/api/v1/runs/" + std::to_string(id) + "/rerun", "{}", u.Auth()).status,
+      202);
+  json latest = WaitRun(u, id);
+  ASSERT_EQ(latest.value("conclusion", ""), "success") << latest.dump(2);
+  std::string run_url = Url() + "/api/v1/runs/" + std::to_string(id);
+  json first = Http("GET", run_url + "?attempt=1", "", u.Auth()).Json();
+  EXPECT_EQ(first.value("attempt", 0), 2);  // the run's newest attempt, as before
+  EXPECT_EQ(first.value("status", ""), "completed");
+  EXPECT_EQ(first.value("conclusion", ""), "failure") << first.dump(2);
+  ASSERT_TRUE(first["started_at"].is_string()) << first.dump(2);
+  ASSERT_TRUE(first["completed_at"].is_string()) << first.dump(2);
+  EXPECT_LE(first["completed_at"].get<std::string>(), latest["completed_at"].get<std::string>());
+  json second = Http("GET", run_url + "?attempt=2", "", u.Auth()).Json();
+  EXPECT_EQ(second.value("conclusion", ""), "success");
+  EXPECT_EQ(second["completed_at"], latest["completed_at"]);
+}
+
 TEST(ServerWebApiTest, FollowedLogLinesHoldNoBareCarriageReturn) {
   User u = SignUp(Url(), Unique("cr"));
   Project p = MakeProject(u, "cr", {{".github/workflows/bar.yml", R"(on: workflow_dispatch

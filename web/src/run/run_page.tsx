@@ -4,7 +4,6 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { useLocation, useRoute } from 'preact-iso';
 import { api, ApiError, enc, projectPath, type Annotation, type Artifact } from '../api';
 import { Duration, ErrorBox, Page, RelativeTime, StatusIcon, stateOf } from '../components';
-import { groupState } from '../lib/dag';
 import { Markdown } from '../lib/markdown_view';
 import {
   canWrite,
@@ -244,8 +243,8 @@ export function RunPage() {
     );
   }
 
-  // an earlier attempt's state is its jobs'; the run's status is the latest attempt's
-  const state = isLatest ? stateOf(run.status, run.conclusion) : groupState(jobs.map((j) => stateOf(j.status, j.conclusion)));
+  // with ?attempt=N the server answers that attempt's status, conclusion and times
+  const state = stateOf(run.status, run.conclusion);
   const anyFailed = jobs.some((j) => j.conclusion === 'failure' || j.conclusion === 'cancelled');
   const writer = canWrite(role);
   const shortSha = (run.head_sha ?? '').slice(0, 7);
@@ -290,12 +289,12 @@ export function RunPage() {
               </select>
             </label>
           )}
-          {writer && run.status !== 'completed' && (
+          {writer && isLatest && run.status !== 'completed' && (
             <button type="button" class="danger" disabled={!!busy} onClick={() => act('cancel', `/api/v1/runs/${enc(id)}/cancel`)}>
               Cancel run
             </button>
           )}
-          {writer && run.status === 'completed' && (run.conclusion === 'failure' || run.conclusion === 'cancelled' || anyFailed) && (
+          {writer && isLatest && run.status === 'completed' && (run.conclusion === 'failure' || run.conclusion === 'cancelled' || anyFailed) && (
             <button
               type="button"
               disabled={!!busy}
@@ -304,7 +303,7 @@ export function RunPage() {
               Re-run failed jobs
             </button>
           )}
-          {writer && run.status === 'completed' && (
+          {writer && isLatest && run.status === 'completed' && (
             <button
               type="button"
               class="primary"

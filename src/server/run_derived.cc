@@ -1,11 +1,30 @@
 #include "server/run_derived.h"
 
 #include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "server/api.h"
 
 namespace gantry::server {
+namespace {
+
+std::optional<int64_t> PositiveNumber(std::string_view text) {
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n <= 0) return std::nullopt;
+  return n;
+}
+
+std::optional<int64_t> NumberIn(const nlohmann::json& j) {
+  if (j.is_number_integer() && j.get<int64_t>() > 0) return j.get<int64_t>();
+  if (j.is_string()) return PositiveNumber(j.get<std::string>());
+  return std::nullopt;
+}
+
+}  // namespace
+
 AttemptState AttemptStateOf(const store::Run& run, const std::vector<store::Job>& jobs) {
   AttemptState out;
   if (jobs.empty()) {
@@ -53,6 +72,23 @@ void SetAttemptState(nlohmann::json& run_json, const store::Run& run,
       state.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(state.conclusion);
   run_json["started_at"] = TimeJson(state.started_at);
   run_json["completed_at"] = TimeJson(state.completed_at);
+}
+
+std::optional<int64_t> PullRequestNumber(const store::Run& run) {
+  if (run.event.rfind("pull_request", 0) != 0) return std::nullopt;
+  nlohmann::json payload = nlohmann::json::parse(run.event_payload, nullptr, false);
+  if (payload.is_object()) {
+    if (auto n = NumberIn(payload.value("number", nlohmann::json()))) return n;
+    auto pr = payload.find("pull_request");
+    if (pr != payload.end() && pr->is_object()) {
+      if (auto n = NumberIn(pr->value("number", nlohmann::json()))) return n;
+    }
+  }
+  constexpr std::string_view kPrefix = "refs/pull/";
+  std::string_view ref = run.ref;
+  if (ref.rfind(kPrefix, 0) != 0) return std::nullopt;
+  ref.remove_prefix(kPrefix.size());
+  return PositiveNumber(ref.substr(0, ref.find('/')));
 }
 
 }  // namespace gantry::server

@@ -1,10 +1,12 @@
 #pragma once
 
 // Run fields the store keeps no column for, derived from what it does keep: the state of an
-// earlier attempt (the runs row holds the newest attempt's only).
+// earlier attempt (the runs row holds the newest attempt's only) and the pull request a run
+// was made for.
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,5 +33,10 @@ AttemptState AttemptStateOf(const store::Run& run, const std::vector<store::Job>
 /// `run`) with those of the attempt `jobs` belong to (AttemptStateOf).
 void SetAttemptState(nlohmann::json& run_json, const store::Run& run,
                      const std::vector<store::Job>& jobs);
+
+/// The number of the pull request a run of a pull_request* event was made for: from its
+/// event payload ("number" or "pull_request.number"), else from its ref
+/// (refs/pull/N/head|merge). nullopt for other events or when neither names one.
+std::optional<int64_t> PullRequestNumber(const store::Run& run);
 
 }  // namespace gantry::server

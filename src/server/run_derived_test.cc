@@ -75,5 +75,25 @@ TEST(RunDerivedTest, SetAttemptStateRewritesTheRunFields) {
   EXPECT_EQ(j["id"], 3);
 }
 
+TEST(RunDerivedTest, PullRequestNumberFromThePayloadOrTheRef) {
+  store::Run run;
+  run.event = "pull_request";
+  run.event_payload = R"({"number": 42, "pull_request": {"number": 42}})";
+  run.ref = "refs/pull/42/head";
+  EXPECT_EQ(PullRequestNumber(run), 42);
+  run.event_payload = R"({"pull_request": {"number": "17"}})";
+  EXPECT_EQ(PullRequestNumber(run), 17);
+  run.event_payload = "{}";
+  EXPECT_EQ(PullRequestNumber(run), 42);
+  run.event_payload = "not json";
+  run.ref = "refs/pull/9/merge";
+  EXPECT_EQ(PullRequestNumber(run), 9);
+  run.ref = "refs/pull//head";
+  EXPECT_EQ(PullRequestNumber(run), std::nullopt);
+  run.event = "push";
+  run.ref = "refs/pull/42/head";
+  EXPECT_EQ(PullRequestNumber(run), std::nullopt);
+}
+
 }  // namespace
 }  // namespace gantry::server

@@ -440,28 +440,30 @@ Response Patterns(ApiContext& ctx) {
 
 nlohmann::json RunJson(const ApiContext& ctx, const store::Run& run, const store::Project& p) {
   std::string branch = run.ref.rfind("refs/heads/", 0) == 0 ? run.ref.substr(11) : "";
-  return {{"id", run.id},
-          {"project", p.owner + "/" + p.name},
-          {"run_number", run.number},
-          {"attempt", run.attempt},
-          {"workflow", run.workflow_file},
-          {"name", run.workflow_name},
-          {"display_title", run.title},
-          {"event", run.event},
-          {"ref", run.ref},
-          {"head_branch", branch},
-          {"head_sha", run.sha},
-          {"actor", run.actor},
-          {"status", run.status},
-          {"conclusion",
-           run.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.conclusion)},
-          {"error", run.error},
-          {"inputs", Parsed(run.inputs)},
-          {"created_at", TimeJson(run.created_at)},
-          {"started_at", TimeJson(run.started_at)},
-          {"completed_at", TimeJson(run.completed_at)},
-          {"html_url",
-           ctx.config.base_url + "/" + p.owner + "/" + p.name + "/runs/" + std::to_string(run.id)}};
+  nlohmann::json j = {{"id", run.id},
+                      {"project", p.owner + "/" + p.name},
+                      {"run_number", run.number},
+                      {"attempt", run.attempt},
+                      {"workflow", run.workflow_file},
+                      {"name", run.workflow_name},
+                      {"display_title", run.title},
+                      {"event", run.event},
+                      {"ref", run.ref},
+                      {"head_branch", branch},
+                      {"head_sha", run.sha},
+                      {"actor", run.actor},
+                      {"status", run.status},
+                      {"conclusion", run.conclusion.empty() ? nlohmann::json(nullptr)
+                                                            : nlohmann::json(run.conclusion)},
+                      {"error", run.error},
+                      {"inputs", Parsed(run.inputs)},
+                      {"created_at", TimeJson(run.created_at)},
+                      {"started_at", TimeJson(run.started_at)},
+                      {"completed_at", TimeJson(run.completed_at)},
+                      {"html_url", ctx.config.base_url + "/" + p.owner + "/" + p.name + "/runs/" +
+                                       std::to_string(run.id)}};
+  if (auto pr = PullRequestNumber(run)) j["pull_request"] = {{"number", *pr}};
+  return j;
 }
 
 nlohmann::json JobJson(const store::Job& job, const std::vector<store::Step>& steps) {

@@ -46,6 +46,34 @@ jobs:
   EXPECT_EQ(second["completed_at"], latest["completed_at"]);
 }
 
+TEST(ServerWebApiTest, APullRequestRunCarriesItsNumber) {
+  User u = SignUp(Url(), Unique("prnum"));
+  Project p = MakeProject(u, "prnum",
+                          {{".github/workflows/ci.yml",
+                            "on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+                            "    steps:\n      - run: true\n"}});
+  std::string sha = p.repo->Commit("feature", "feature");
+  std::string body = json{{"action", "opened"},
+                          {"number", 12},
+                          {"pull_request",
+                           {{"number", 12},
+                            {"title", "A feature"},
+                            {"head", {{"ref", "feature"}, {"sha", sha}}},
+                            {"base", {{"ref", "main"}, {"sha", sha}}}}},
+                          {"sender", {{"login", "octo"}}}}
+                         .dump();
+  HttpReply hook = Http("POST", Url() + "/api/v1/hooks/" + p.name, body,
+                        {"X-GitHub-Event: pull_request", "X-GitHub-Delivery: " + Unique("pr"),
+                         "X-Hub-Signature-256: " + Hmac(p.secret, body)});
+  ASSERT_EQ(hook.status, 202) << hook.body;
+  ASSERT_EQ(hook.Json()["runs"].size(), 1u) << hook.body;
+  int64_t id = hook.Json()["runs"][0];
+  json run = WaitRun(u, id);
+  EXPECT_EQ(run["pull_request"], json({{"number", 12}})) << run.dump(2);
+  json list = Http("GET", Api(p) + "/runs", "", u.Auth()).Json();
+  EXPECT_EQ(list["runs"][0]["pull_request"]["number"], 12);
+}
+
 TEST(ServerWebApiTest, FollowedLogLinesHoldNoBareCarriageReturn) {
   User u = SignUp(Url(), Unique("cr"));
   Project p = MakeProject(u, "cr", {{".github/workflows/bar.yml", R"(on: workflow_dispatch

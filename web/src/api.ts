@@ -143,6 +143,7 @@ export interface Run {
   started_at: string | null;
   completed_at: string | null;
   html_url: string;
+  pull_request?: { number: number }; // runs of pull_request events
   jobs?: Job[];
 }
 export interface Artifact {

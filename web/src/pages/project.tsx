@@ -71,6 +71,10 @@ function RunRow({ run, base }: { run: Run; base: string }) {
             <>
               Commit <span class="mono">{run.head_sha.slice(0, 7)}</span> pushed
             </>
+          ) : run.pull_request ? (
+            <>
+              Pull request <span data-testid="run-pr">#{run.pull_request.number}</span>
+            </>
           ) : (
             eventWords[run.event] ?? run.event
           )}

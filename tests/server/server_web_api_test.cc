@@ -46,6 +46,56 @@ jobs:
   EXPECT_EQ(second["completed_at"], latest["completed_at"]);
 }
 
+TEST(ServerWebApiTest, WorkflowsDescribeTheirDispatchInputsAsTheLoaderReadsThem) {
+  User u = SignUp(Url(), Unique("inputs"));
+  Project p = MakeProject(u, "inputs",
+                          {{".github/workflows/deploy.yml", R"(name: Deploy
+on:
+  workflow_dispatch:
+    inputs:
+      env:
+        description: Where to
+        type: choice
+        options: [staging, production]
+        required: true
+      dry:
+        type: boolean
+        default: true
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "${{ inputs.env }}"
+)"},
+                           {".github/workflows/ci.yml", R"(on: push
+# workflow_dispatch:
+#   inputs:
+#     fake: {}
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo workflow_dispatch
+)"}});
+  json list = Http("GET", Api(p) + "/workflows", "", u.Auth()).Json();
+  ASSERT_EQ(list["workflows"].size(), 2u) << list.dump(2);
+  for (const json& w : list["workflows"]) {
+    ASSERT_TRUE(w.contains("dispatch")) << w.dump();
+    if (w.value("path", "") == ".github/workflows/ci.yml") {
+      EXPECT_TRUE(w["dispatch"].is_null()) << w.dump();
+    } else {
+      EXPECT_EQ(w["dispatch"]["inputs"]["env"]["options"], json({"staging", "production"}));
+    }
+  }
+  json deploy = Http("GET", Api(p) + "/workflows/deploy.yml", "", u.Auth()).Json();
+  const json& env = deploy["dispatch"]["inputs"]["env"];
+  EXPECT_EQ(env.value("description", ""), "Where to");
+  EXPECT_EQ(env.value("type", ""), "choice");
+  EXPECT_EQ(env.value("required", false), true);
+  EXPECT_TRUE(env["default"].is_null());
+  EXPECT_EQ(deploy["dispatch"]["inputs"]["dry"]["default"], true);
+}
+
 TEST(ServerWebApiTest, APullRequestRunCarriesItsNumber) {
   User u = SignUp(Url(), Unique("prnum"));
   Project p = MakeProject(u, "prnum",

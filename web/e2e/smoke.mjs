@@ -102,8 +102,8 @@ try {
   await page.getByTestId('workflows').getByRole('link', { name: 'CI' }).click();
   await page.waitForURL(/\?workflow=ci\.yml$/);
   await page.getByRole('button', { name: 'Run workflow' }).click();
-  check((await page.getByLabel('Inputs').inputValue()) === 'greeting=hello', 'the dispatch form lists the declared inputs');
-  await page.getByLabel('Inputs').fill('greeting=hi');
+  check((await page.getByLabel('greeting').inputValue()) === 'hello', 'the dispatch form has a field per declared input, at its default');
+  await page.getByLabel('greeting').fill('hi');
   await page.locator('#dispatch-form').getByRole('button', { name: 'Run workflow' }).click();
   await page.getByText(/^Started CI #\d+/).waitFor();
   const row = page.getByTestId('runs').getByTestId('run-row').first();

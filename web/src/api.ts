@@ -159,11 +159,21 @@ export interface RunList {
   runs: Run[];
   next: number | null; // the cursor for ?before= (null on the last page)
 }
+/** One input of a workflow_dispatch trigger, as the server's workflow loader reads it. */
+export interface DispatchInput {
+  description: string;
+  required: boolean;
+  default: string | boolean | number | null;
+  type: string; // string | boolean | number | choice | environment
+  options: string[];
+}
 export interface Workflow {
   id: number;
   name: string;
   path: string; // .github/workflows/ci.yml
   state: string; // active | deleted
+  /** null: the workflow cannot be run by hand (no workflow_dispatch, or it does not load). */
+  dispatch?: { inputs: Record<string, DispatchInput> } | null;
   yaml?: string; // GET …/workflows/{file} only
 }
 export interface Token {

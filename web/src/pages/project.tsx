@@ -2,9 +2,10 @@
 // Filters and the page cursor live in the query string, so links and reloads keep them; the
 // runs are polled every 3 s while the tab is visible and updated in place (keyed rows).
 import { useLocation, useRoute } from 'preact-iso';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, enc, hasRole, projectPath, type Project, type Run, type RunList, type Workflow } from '../api';
 import { CopyButton, Duration, ErrorBox, Loading, Page, RelativeTime, StatusIcon, stateOf, useLoad } from '../components';
+import { RunWorkflow, workflowKey } from './run_workflow';
 
 const filterKeys = ['workflow', 'status', 'branch', 'event', 'actor'] as const;
 type Filters = Partial<Record<(typeof filterKeys)[number] | 'before' | 'limit', string>>;
@@ -35,12 +36,6 @@ function queryString(f: Filters): string {
   }
   const s = q.toString();
   return s ? '?' + s : '';
-}
-
-/** The workflow filter value of a workflow: its file name when it is in .github/workflows/. */
-export function workflowKey(path: string): string {
-  const m = /^\.github\/workflows\/([^/]+)$/.exec(path);
-  return m ? m[1] : path;
 }
 
 // Older pages remember the page that linked to them, so "Newer" can go back one page (the API
@@ -304,198 +299,6 @@ function FilterBar({ filters, workflows, base }: { filters: Filters; workflows: 
         )}
       </div>
     </form>
-  );
-}
-
-/** The names and defaults of a workflow's `workflow_dispatch.inputs`, read from its YAML by
- * indentation (block style only; enough to prefill the form). */
-export function dispatchInputs(yaml: string): { name: string; value: string }[] | null {
-  const lines = yaml.split('\n');
-  const indent = (l: string) => l.length - l.trimStart().length;
-  const clean = (l: string) => l.replace(/\s+#.*$/, '');
-  const at = lines.findIndex((l) => /^\s*['"]?workflow_dispatch['"]?\s*:/.test(l));
-  if (at < 0) return /\bworkflow_dispatch\b/.test(yaml) ? [] : null;
-  const wdIndent = indent(lines[at]);
-  const out: { name: string; value: string }[] = [];
-  let inputsIndent = -1;
-  let nameIndent = -1;
-  for (let i = at + 1; i < lines.length; i++) {
-    const l = clean(lines[i]);
-    if (!l.trim()) continue;
-    const n = indent(l);
-    if (n <= wdIndent) break;
-    if (inputsIndent < 0) {
-      if (/^\s*inputs\s*:\s*$/.test(l)) inputsIndent = n;
-      continue;
-    }
-    if (n <= inputsIndent) break;
-    const key = /^\s*['"]?([A-Za-z_][\w-]*)['"]?\s*:/.exec(l);
-    if (nameIndent < 0) nameIndent = n;
-    if (n === nameIndent && key) out.push({ name: key[1], value: '' });
-    else if (n > nameIndent && out.length) {
-      const d = /^\s*default\s*:\s*(.*)$/.exec(l);
-      if (d) out[out.length - 1].value = d[1].trim().replace(/^(['"])(.*)\1$/, '$2');
-    }
-  }
-  return out;
-}
-
-function parseInputs(text: string): { inputs: Record<string, string>; bad?: string } {
-  const inputs: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) return { inputs, bad: line };
-    inputs[line.slice(0, eq).trim()] = line.slice(eq + 1);
-  }
-  return { inputs };
-}
-
-function RunWorkflow({ project, workflow, onStarted }: { project: Project; workflow: Workflow; onStarted: () => void }) {
-  const key = workflowKey(workflow.path);
-  const api_ = `${projectPath(project.owner, shortName(project))}/workflows/${enc(key)}`;
-  const [detail, detailError] = useLoad(() => api.get<Workflow>(api_), [api_]);
-  const declared = detail?.yaml ? dispatchInputs(detail.yaml) : undefined;
-  const [open, setOpen] = useState(false);
-  const [ref, setRef] = useState(project.default_branch);
-  const [inputs, setInputs] = useState('');
-  const [touched, setTouched] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [started, setStarted] = useState<{ id: number; label: string }[] | null>(null);
-  const toggle = useRef<HTMLButtonElement>(null);
-  const firstField = useRef<HTMLInputElement>(null);
-
-  useEffect(() => {
-    if (!touched && declared) setInputs(declared.map((d) => `${d.name}=${d.value}`).join('\n'));
-  }, [detail]);
-  useLayoutEffect(() => {
-    if (open) firstField.current?.focus();
-  }, [open]);
-
-  // Without a workflow_dispatch trigger there is nothing to run by hand (as on GitHub). When
-  // the YAML cannot be read, the button stays: the server says what is wrong.
-  if (declared === null || (!detail && !detailError)) return null;
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    const parsed = parseInputs(inputs);
-    if (parsed.bad) {
-      setError(new Error(`inputs: "${parsed.bad}" is not a key=value line`));
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await api.post<{ runs: number[] }>(`${api_}/dispatches`, { ref: ref.trim(), inputs: parsed.inputs });
-      // The answer names run ids; their numbers (#7) are what the list shows.
-      const runs = await Promise.all(
-        r.runs.map((id) =>
-          api.get<Run>(`/api/v1/runs/${id}`).then(
-            (run) => ({ id, label: `${run.name || key} #${run.run_number}` }),
-            () => ({ id, label: `run ${id}` }),
-          ),
-        ),
-      );
-      setStarted(runs);
-      setOpen(false);
-      toggle.current?.focus();
-      onStarted();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <div class="dispatch">
-      <div class="dispatch-bar">
-        <span class="muted small">This workflow has a workflow_dispatch trigger.</span>
-        <button
-          type="button"
-          ref={toggle}
-          aria-expanded={open}
-          aria-controls="dispatch-form"
-          onClick={() => {
-            setOpen(!open);
-            setStarted(null);
-          }}
-        >
-          Run workflow
-        </button>
-      </div>
-      <p role="status" aria-live="polite" class="small">
-        {started && started.length > 0 && (
-          <>
-            Started{' '}
-            {started.map((run, i) => (
-              <span key={run.id}>
-                {i > 0 && ', '}
-                <a href={`/${project.name}/runs/${run.id}`}>{run.label}</a>
-              </span>
-            ))}
-            .
-          </>
-        )}
-        {started && started.length === 0 && <>No run started: the workflow's triggers did not match.</>}
-      </p>
-      {open && (
-        <form
-          id="dispatch-form"
-          class="card form dispatch-form"
-          onSubmit={submit}
-          aria-label={`Run ${workflow.name || key}`}
-          onKeyDown={(e) => {
-            if (e.key !== 'Escape') return;
-            setOpen(false);
-            toggle.current?.focus();
-          }}
-        >
-          <label>
-            Use workflow from (branch, tag or commit)
-            <input ref={firstField} name="ref" required spellcheck={false} value={ref} onInput={(e) => setRef(e.currentTarget.value)} />
-          </label>
-          <div class="field">
-            <label for="dispatch-inputs">Inputs</label>
-            <textarea
-              id="dispatch-inputs"
-              name="inputs"
-              class="mono"
-              rows={Math.max(2, inputs.split('\n').length)}
-              spellcheck={false}
-              placeholder="name=value, one a line"
-              value={inputs}
-              aria-describedby="inputs-help"
-              onInput={(e) => {
-                setTouched(true);
-                setInputs(e.currentTarget.value);
-              }}
-            />
-            <span id="inputs-help" class="help">
-              One <code>key=value</code> a line
-              {declared && declared.length > 0 ? `; this workflow declares ${declared.map((d) => d.name).join(', ')}` : ''}
-            </span>
-          </div>
-          <ErrorBox error={error} />
-          <div class="toolbar">
-            <button type="submit" class="primary" disabled={busy}>
-              {busy ? 'Starting…' : 'Run workflow'}
-            </button>
-            <button
-              type="button"
-              onClick={() => {
-                setOpen(false);
-                toggle.current?.focus();
-              }}
-            >
-              Cancel
-            </button>
-          </div>
-        </form>
-      )}
-    </div>
   );
 }
 

@@ -46,6 +46,26 @@ jobs:
   EXPECT_EQ(second["completed_at"], latest["completed_at"]);
 }
 
+TEST(ServerWebApiTest, ADispatchNamesTheRunsItStartedWithTheirNumbers) {
+  User u = SignUp(Url(), Unique("numbers"));
+  Project p =
+      MakeProject(u, "numbers",
+                  {{".github/workflows/quick.yml",
+                    "on: workflow_dispatch\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+                    "      - run: true\n"}});
+  for (int i = 1; i <= 2; ++i) {
+    HttpReply d = Http("POST", Api(p) + "/workflows/quick.yml/dispatches", "{}", u.Auth());
+    ASSERT_EQ(d.status, 201) << d.body;
+    // "runs" as before, and each run with its number: no GET per run needed.
+    ASSERT_EQ(d.Json()["runs"].size(), 1u) << d.body;
+    json list = d.Json()["run_list"];
+    ASSERT_EQ(list.size(), 1u) << d.body;
+    EXPECT_EQ(list[0]["id"], d.Json()["runs"][0]);
+    EXPECT_EQ(list[0].value("run_number", 0), i);
+    WaitRun(u, d.Json()["runs"][0]);
+  }
+}
+
 TEST(ServerWebApiTest, WorkflowsDescribeTheirDispatchInputsAsTheLoaderReadsThem) {
   User u = SignUp(Url(), Unique("inputs"));
   Project p = MakeProject(u, "inputs",

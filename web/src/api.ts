@@ -176,6 +176,11 @@ export interface Workflow {
   dispatch?: { inputs: Record<string, DispatchInput> } | null;
   yaml?: string; // GET …/workflows/{file} only
 }
+/** The answer to POST …/workflows/{file}/dispatches. */
+export interface DispatchResult {
+  runs: number[];
+  run_list?: { id: number; run_number: number | null }[];
+}
 export interface Token {
   id: number;
   name: string;

@@ -2,7 +2,7 @@
 // input, as the server's workflow loader reads them (GET …/workflows, `dispatch`), so the form
 // offers exactly what a dispatch accepts.
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { api, enc, projectPath, type DispatchInput, type Project, type Run, type Workflow } from '../api';
+import { api, enc, projectPath, type DispatchInput, type DispatchResult, type Project, type Workflow } from '../api';
 import { ErrorBox, focusErrorField } from '../components';
 
 /** "ci.yml" of ".github/workflows/ci.yml" (the workflow's key in URLs and filters). */
@@ -117,17 +117,15 @@ export function RunWorkflow({ project, workflow, onStarted }: { project: Project
     setBusy(true);
     setError(null);
     try {
-      const r = await api.post<{ runs: number[] }>(url, { ref: ref.trim(), inputs: dispatchBody(inputs, values) });
-      // The answer names run ids; their numbers (#7) are what the list shows.
-      const runs = await Promise.all(
-        r.runs.map((id) =>
-          api.get<Run>(`/api/v1/runs/${id}`).then(
-            (run) => ({ id, label: `${run.name || key} #${run.run_number}` }),
-            () => ({ id, label: `run ${id}` }),
-          ),
-        ),
+      const r = await api.post<DispatchResult>(url, { ref: ref.trim(), inputs: dispatchBody(inputs, values) });
+      // The answer names each run with its number (#7), as the list shows them.
+      const numbers = new Map((r.run_list ?? []).map((x) => [x.id, x.run_number]));
+      setStarted(
+        r.runs.map((id) => {
+          const n = numbers.get(id);
+          return { id, label: n ? `${workflow.name || key} #${n}` : `run ${id}` };
+        }),
       );
-      setStarted(runs);
       setOpen(false);
       toggle.current?.focus();
       onStarted();

@@ -9,6 +9,7 @@
 #include "server/labels.h"
 #include "server/log_sse.h"
 #include "server/run_derived.h"
+#include "server/run_list_api.h"
 #include "server/scheduler.h"
 
 namespace gantry::server {
@@ -64,42 +65,6 @@ std::optional<Response> JobFor(ApiContext& ctx, const Request& r, const Principa
   *job = got.value();
   *run = rr.value();
   return std::nullopt;
-}
-
-Response ListRuns(ApiContext& ctx, Request& r, const Principal& who) {
-  ProjectAccess access;
-  if (auto e = RequireProject(ctx, who, r.Param("owner"), r.Param("name"), "viewer", &access)) {
-    return *e;
-  }
-  store::RunFilter f;
-  f.project_id = access.project.id;
-  f.status = r.Query("status").value_or("");
-  f.branch = r.Query("branch").value_or("");
-  f.event = r.Query("event").value_or("");
-  f.workflow_file = r.Query("workflow").value_or("");
-  if (!f.workflow_file.empty() && f.workflow_file.find('/') == std::string::npos) {
-    f.workflow_file = ".github/workflows/" + f.workflow_file;
-  }
-  f.actor = r.Query("actor").value_or("");
-  if (auto before = r.Query("before")) {
-    auto id = ParseId(*before);
-    if (!id)
-      return Response::Error(400, "invalid", "before must be a run id (the 'next' cursor)",
-                             "before");
-    f.before = *id;
-  }
-  if (auto limit = r.Query("limit")) {
-    auto n = ParseId(*limit);
-    if (!n || *n > 100) return Response::Error(400, "invalid", "limit must be 1 to 100", "limit");
-    f.limit = static_cast<int>(*n);
-  }
-  auto runs = ctx.store->ListRuns(f);
-  if (!runs.ok()) return StoreError(runs.status());
-  nlohmann::json arr = nlohmann::json::array();
-  for (const store::Run& run : runs.value()) arr.push_back(RunJson(ctx, run, access.project));
-  nlohmann::json next = nullptr;
-  if (static_cast<int>(runs.value().size()) == f.limit) next = runs.value().back().id;
-  return Response::Json(200, Dump({{"runs", arr}, {"next", next}}));
 }
 
 // "waiting_reason" of the queued jobs no enabled executor can take (read once per request).
@@ -496,7 +461,7 @@ void AddRunRoutes(Router& router, ApiContext& ctx) {
     router.Add(method, path,
                Authed(ctx, [&ctx, fn](Request& r, const Principal& w) { return fn(ctx, r, w); }));
   };
-  add("GET", "/api/v1/projects/{owner}/{name}/runs", ListRuns);
+  add("GET", "/api/v1/projects/{owner}/{name}/runs", ListProjectRuns);
   add("GET", "/api/v1/runs/{id}", GetRun);
   add("GET", "/api/v1/runs/{id}/events", RunEvents);
   add("GET", "/api/v1/runs/{id}/artifacts", Artifacts);

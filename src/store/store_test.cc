@@ -269,6 +269,29 @@ TEST_P(StoreTest, ListRunsFiltersAndPagesNewestFirst) {
               f.limit = 3;
             }),
             (V{ids[0]}));
+  // `after` pages towards newer runs, nearest first, still listed newest first.
+  EXPECT_EQ(list([&](RunFilter& f) {
+              f.after = ids[1];
+              f.limit = 3;
+            }),
+            (V{ids[4], ids[3], ids[2]}));
+  EXPECT_EQ(list([&](RunFilter& f) {
+              f.after = ids[4];
+              f.limit = 3;
+            }),
+            (V{ids[6], ids[5]}));
+  EXPECT_EQ(list([&](RunFilter& f) {
+              f.after = ids[0];
+              f.limit = 2;
+              f.workflow_file = "ci.yml";
+            }),
+            (V{ids[4], ids[2]}));
+  RunFilter ci;
+  ci.project_id = shop.id;
+  ci.workflow_file = "ci.yml";
+  ci.after = ids[5];
+  ci.limit = 1;
+  EXPECT_EQ(*store().CountRuns(ci), 4);  // cursors and limits do not count
   EXPECT_EQ(list([](RunFilter& f) { f.status = "failure"; }), (V{ids[1]}));
   EXPECT_EQ(list([](RunFilter& f) { f.status = "completed"; }), (V{ids[1]}));
   EXPECT_EQ(list([](RunFilter& f) { f.branch = "feature"; }), (V{ids[3]}));

@@ -66,6 +66,60 @@ TEST(ServerWebApiTest, ADispatchNamesTheRunsItStartedWithTheirNumbers) {
   }
 }
 
+TEST(ServerWebApiTest, RunsListCountsAndPagesTowardsNewerAndOlderRuns) {
+  User u = SignUp(Url(), Unique("pages"));
+  Project p =
+      MakeProject(u, "pages",
+                  {{".github/workflows/quick.yml",
+                    "on: workflow_dispatch\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+                    "      - run: true\n"}});
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 5; ++i) {
+    HttpReply d = Http("POST", Api(p) + "/workflows/quick.yml/dispatches", "{}", u.Auth());
+    ASSERT_EQ(d.status, 201) << d.body;
+    ids.push_back(d.Json()["runs"][0]);
+  }
+  auto page = [&](const std::string& query) {
+    return Http("GET", Api(p) + "/runs?limit=2&workflow=quick.yml" + query, "", u.Auth()).Json();
+  };
+  auto run_ids = [](const json& j) {
+    std::vector<int64_t> out;
+    for (const json& r : j["runs"]) out.push_back(r["id"]);
+    return out;
+  };
+  using V = std::vector<int64_t>;
+  json newest = page("");
+  EXPECT_EQ(newest.value("total_count", 0), 5);
+  EXPECT_EQ(run_ids(newest), (V{ids[4], ids[3]}));
+  EXPECT_TRUE(newest["prev"].is_null());
+  ASSERT_EQ(newest["next"], ids[3]);
+  json middle = page("&before=" + std::to_string(ids[3]));
+  EXPECT_EQ(run_ids(middle), (V{ids[2], ids[1]}));
+  EXPECT_EQ(middle.value("total_count", 0), 5);
+  ASSERT_EQ(middle["prev"], ids[2]);
+  json oldest = page("&before=" + std::to_string(ids[1]));
+  EXPECT_EQ(run_ids(oldest), (V{ids[0]}));
+  EXPECT_TRUE(oldest["next"].is_null());
+  // Newer from the oldest page, then again: back where the list starts.
+  json back = page("&after=" + oldest["prev"].dump());
+  EXPECT_EQ(run_ids(back), (V{ids[2], ids[1]}));
+  EXPECT_EQ(back["next"], ids[1]);
+  ASSERT_EQ(back["prev"], ids[2]);
+  json top = page("&after=" + back["prev"].dump());
+  EXPECT_EQ(run_ids(top), (V{ids[4], ids[3]}));
+  EXPECT_TRUE(top["prev"].is_null()) << top.dump();
+  EXPECT_EQ(top["next"], ids[3]);
+  // The count follows the filters.
+  json none = Http("GET", Api(p) + "/runs?event=push", "", u.Auth()).Json();
+  EXPECT_EQ(none.value("total_count", -1), 0);
+  HttpReply bad = Http("GET", Api(p) + "/runs?after=x", "", u.Auth());
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.Json()["error"].value("field", ""), "after");
+  HttpReply both = Http("GET", Api(p) + "/runs?after=1&before=9", "", u.Auth());
+  EXPECT_EQ(both.status, 400);
+  for (int64_t id : ids) WaitRun(u, id);
+}
+
 TEST(ServerWebApiTest, WorkflowsDescribeTheirDispatchInputsAsTheLoaderReadsThem) {
   User u = SignUp(Url(), Unique("inputs"));
   Project p = MakeProject(u, "inputs",

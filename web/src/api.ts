@@ -157,7 +157,9 @@ export interface Artifact {
 }
 export interface RunList {
   runs: Run[];
-  next: number | null; // the cursor for ?before= (null on the last page)
+  total_count: number; // runs matching the filters, whatever the cursor
+  next: number | null; // the cursor for ?before= (null on the oldest page)
+  prev: number | null; // the cursor for ?after= (null on the newest page)
 }
 /** One input of a workflow_dispatch trigger, as the server's workflow loader reads it. */
 export interface DispatchInput {

@@ -8,7 +8,7 @@ import { CopyButton, Duration, ErrorBox, Loading, Page, RelativeTime, StatusIcon
 import { RunWorkflow, workflowKey } from './run_workflow';
 
 const filterKeys = ['workflow', 'status', 'branch', 'event', 'actor'] as const;
-type Filters = Partial<Record<(typeof filterKeys)[number] | 'before' | 'limit', string>>;
+type Filters = Partial<Record<(typeof filterKeys)[number] | 'before' | 'after' | 'limit', string>>;
 
 const statusOptions: [string, string][] = [
   ['queued', 'Queued'],
@@ -30,17 +30,13 @@ const shortName = (p: Project) => p.name.slice(p.owner.length + 1);
 /** The query string of `f` (keys in a fixed order, empty values left out), "" for none. */
 function queryString(f: Filters): string {
   const q = new URLSearchParams();
-  for (const k of [...filterKeys, 'limit', 'before'] as const) {
+  for (const k of [...filterKeys, 'limit', 'before', 'after'] as const) {
     const v = f[k];
     if (v) q.set(k, v);
   }
   const s = q.toString();
   return s ? '?' + s : '';
 }
-
-// Older pages remember the page that linked to them, so "Newer" can go back one page (the API
-// has a `before` cursor only). A page reached otherwise links to the newest page instead.
-const newerOf = new Map<string, string>();
 
 const eventWords: Record<string, string> = {
   push: 'Commit pushed',
@@ -103,8 +99,14 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
   const base = `/${project.name}`;
   const qs = queryString(filters);
   const [runs, setRuns] = useState<Run[] | null>(null);
-  // The cursor of the page loaded for `qs` (stale for a render after qs changed: not used then).
-  const [next, setNext] = useState<{ qs: string; next: number | null }>({ qs: '', next: null });
+  // The cursors and count of the page loaded for `qs` (stale for a render after qs changed: not
+  // used then).
+  const [page, setPage] = useState<{ qs: string; next: number | null; prev: number | null; total: number | null }>({
+    qs: '',
+    next: null,
+    prev: null,
+    total: null,
+  });
   const [error, setError] = useState<unknown>(null);
   const [pollError, setPollError] = useState<unknown>(null);
   const [said, setSaid] = useState('');
@@ -131,7 +133,7 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
         if (text) setSaid(text);
         current.current = r.runs;
         setRuns(r.runs);
-        setNext({ qs, next: r.next });
+        setPage({ qs, next: r.next ?? null, prev: r.prev ?? null, total: r.total_count ?? null });
         setError(null);
         setPollError(null);
       } catch (e) {
@@ -171,11 +173,13 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
     if (refresh) reload.current();
   }, [refresh]);
 
-  const before = filters.before ?? '';
-  const older = next.qs === qs ? next.next : null;
-  if (older !== null) newerOf.set(String(older), before);
-  const newer = before ? (newerOf.has(before) ? newerOf.get(before)! : null) : undefined;
+  const paged = !!(filters.before || filters.after);
+  const loaded = page.qs === qs;
+  const older = loaded ? page.next : null;
+  const newer = loaded ? page.prev : null;
   const filtered = filterKeys.some((k) => filters[k]);
+  // A cursor replaces the other: a page is reached from one side only.
+  const at = (cursor: Filters) => base + queryString({ ...filters, before: '', after: '', ...cursor });
 
   return (
     <>
@@ -189,9 +193,15 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
         </p>
       )}
       {!runs && !error && <Loading what="runs" />}
+      {runs && loaded && page.total !== null && (
+        <p class="muted small" data-testid="runs-count">
+          {page.total === 1 ? '1 run' : `${page.total} runs`}
+          {filtered ? (page.total === 1 ? ' matches the filters' : ' match the filters') : ''}
+        </p>
+      )}
       {runs && runs.length === 0 && (
         <p class="empty" data-testid="runs-empty">
-          {filtered || before ? (
+          {filtered || paged ? (
             <>
               No runs match. <a href={base}>Clear the filters</a>
             </>
@@ -207,17 +217,21 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
           ))}
         </ul>
       )}
-      {runs && (before || older !== null) && (
+      {runs && (paged || older !== null) && (
         <nav class="pager" aria-label="Pages of runs">
-          {before ? (
-            <a class="button" href={base + queryString({ ...filters, before: newer ?? '' })} rel="prev">
-              {newer === null ? 'Newest' : 'Newer'}
+          {newer !== null ? (
+            <a class="button" href={at({ after: String(newer) })} rel="prev">
+              Newer
+            </a>
+          ) : paged ? (
+            <a class="button" href={at({})}>
+              Newest
             </a>
           ) : (
             <span />
           )}
           {older !== null && (
-            <a class="button" href={base + queryString({ ...filters, before: String(older) })} rel="next">
+            <a class="button" href={at({ before: String(older) })} rel="next">
               Older
             </a>
           )}
@@ -233,7 +247,7 @@ function FilterBar({ filters, workflows, base }: { filters: Filters; workflows: 
   const [actor, setActor] = useState(filters.actor ?? '');
   useEffect(() => setBranch(filters.branch ?? ''), [filters.branch]);
   useEffect(() => setActor(filters.actor ?? ''), [filters.actor]);
-  const go = (change: Filters) => route(base + queryString({ ...filters, ...change, before: '' }));
+  const go = (change: Filters) => route(base + queryString({ ...filters, ...change, before: '', after: '' }));
   const events = filters.event && !eventOptions.includes(filters.event) ? [...eventOptions, filters.event] : eventOptions;
   const any = filterKeys.some((k) => filters[k]);
   return (
@@ -345,7 +359,7 @@ export function ProjectPage() {
   const [bump, setBump] = useState(0);
 
   const filters: Filters = {};
-  for (const k of [...filterKeys, 'before', 'limit'] as const) if (query[k]) filters[k] = query[k];
+  for (const k of [...filterKeys, 'before', 'after', 'limit'] as const) if (query[k]) filters[k] = query[k];
   const selected = filters.workflow ? workflows?.find((w) => workflowKey(w.path) === filters.workflow) : undefined;
   const active = (workflows ?? []).filter((w) => w.state === 'active');
   const deleted = (workflows ?? []).filter((w) => w.state !== 'active');

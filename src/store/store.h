@@ -296,6 +296,9 @@ class Store {
   /// Projects `user_id` is a member of (every project for an admin when `all` is set).
   virtual core::Result<std::vector<Project>> ListProjects(Id user_id, bool all) = 0;
   virtual core::Status UpdateProjectPoll(Id project_id, const std::string& last_polled) = 0;
+  /// Writes the settings of project `project.id`: repository, default_branch,
+  /// poll_interval_seconds, webhook_secret and last_polled_sha. NotFound when it is gone.
+  virtual core::Status UpdateProject(const Project& project) = 0;
   virtual core::Status DeleteProject(Id project_id) = 0;
   /// "" when the user is not a member.
   virtual core::Result<std::string> MemberRole(Id project_id, Id user_id) = 0;

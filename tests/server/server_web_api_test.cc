@@ -170,6 +170,57 @@ jobs:
   EXPECT_EQ(deploy["dispatch"]["inputs"]["dry"]["default"], true);
 }
 
+TEST(ServerWebApiTest, MaintainersEditSettingsAndRotateTheWebhookSecret) {
+  User u = SignUp(Url(), Unique("settings"));
+  std::string wf =
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n";
+  Project p = MakeProject(u, "settings", {{".github/workflows/ci.yml", wf}});
+  User dev = SignUp(Url(), Unique("settingsdev"));
+  ASSERT_EQ(
+      Http("PUT", Api(p) + "/members/" + dev.name, R"({"role":"developer"})", u.Auth()).status,
+      204);
+  EXPECT_EQ(Http("PATCH", Api(p), R"({"poll_interval":5})", dev.Auth()).status, 403);
+  EXPECT_EQ(Http("POST", Api(p) + "/webhook-secret", "", dev.Auth()).status, 403);
+
+  HttpReply ok = Http("PATCH", Api(p), R"({"default_branch":"trunk","poll_interval":0})", u.Auth());
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.Json().value("default_branch", ""), "trunk");
+  EXPECT_EQ(Http("GET", Api(p), "", u.Auth()).Json().value("default_branch", ""), "trunk");
+  auto field = [&](const std::string& body) {
+    HttpReply r = Http("PATCH", Api(p), body, u.Auth());
+    return std::to_string(r.status) + " " + r.Json()["error"].value("field", "");
+  };
+  EXPECT_EQ(field(R"({"poll_interval":90000})"), "422 poll_interval");
+  EXPECT_EQ(field(R"({"default_branch":""})"), "422 default_branch");
+  EXPECT_EQ(field(R"({"repository":""})"), "422 repository");
+  EXPECT_EQ(field(R"({"repository":"/no/such/repository.git"})"), "422 repository");
+  EXPECT_EQ(field(R"({"poll_interval":"often"})"), "400 poll_interval");
+  EXPECT_EQ(field(R"({"name":"x/y"})"), "400 name");
+
+  // A new repository replaces the mirror: its workflows are the project's.
+  GitRepo other(TempDir("settings-other"));
+  other.Write(".github/workflows/release.yml", wf);
+  other.Commit("other", "trunk");
+  HttpReply moved = Http("PATCH", Api(p), json{{"repository", other.remote()}}.dump(), u.Auth());
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(moved.Json().value("repository", ""), other.remote());
+  json workflows = Http("GET", Api(p) + "/workflows", "", u.Auth()).Json();
+  ASSERT_FALSE(workflows["workflows"].empty()) << workflows.dump();
+  EXPECT_EQ(workflows["workflows"][0].value("path", ""), ".github/workflows/release.yml");
+
+  HttpReply rotated = Http("POST", Api(p) + "/webhook-secret", "", u.Auth());
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  std::string secret = rotated.Json().value("webhook_secret", "");
+  EXPECT_EQ(secret.size(), 64u);
+  EXPECT_NE(secret, p.secret);
+  EXPECT_EQ(rotated.Json().value("webhook_url", ""), Url() + "/api/v1/hooks/" + p.name);
+  EXPECT_THAT(Http("GET", Api(p), "", u.Auth()).body, Not(HasSubstr(secret)));
+  std::string sha = other.Commit("a change", "trunk");
+  EXPECT_EQ(Push(p, sha, Unique("old-secret")).status, 401);  // the old secret no longer signs
+  p.secret = secret;
+  EXPECT_EQ(Push(p, sha, Unique("new-secret")).status, 202);
+}
+
 TEST(ServerWebApiTest, APullRequestRunCarriesItsNumber) {
   User u = SignUp(Url(), Unique("prnum"));
   Project p = MakeProject(u, "prnum",

@@ -29,6 +29,17 @@ Response Accepted(const std::vector<store::Id>& ids) {
   return Response::Json(202, Dump({{"runs", ids}}));
 }
 
+// [{"id","run_number"}] of runs just made: who dispatched can name them without reading each.
+nlohmann::json RunList(ApiContext& ctx, const std::vector<store::Id>& ids) {
+  nlohmann::json list = nlohmann::json::array();
+  for (store::Id id : ids) {
+    auto run = ctx.store->GetRun(id);
+    list.push_back(
+        {{"id", id}, {"run_number", run.ok() ? nlohmann::json(run.value().number) : nullptr}});
+  }
+  return list;
+}
+
 Response Hook(ApiContext& ctx, Request& request) {
   std::string event = request.Header("x-github-event");
   if (event.empty()) event = request.Header("x-gitea-event");
@@ -199,7 +210,8 @@ Response Dispatch(ApiContext& ctx, Request& request, const Principal& who) {
   if (!ids.ok()) return StoreError(ids.status());
   (void)ctx.store->Audit(
       {0, who.user.id, p.id, "workflow.dispatch", file, Dump(inputs), ctx.now_ms()});
-  return Response::Json(201, Dump({{"runs", ids.value()}}));
+  return Response::Json(201,
+                        Dump({{"runs", ids.value()}, {"run_list", RunList(ctx, ids.value())}}));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "server/git_mirrors.h"
+#include "server/project_settings_api.h"
 
 namespace gantry::server {
 namespace {
@@ -302,6 +303,7 @@ void AddProjectRoutes(Router& router, ApiContext& ctx) {
                  return DeleteConfig(ctx, r, w, secret);
                }));
   }
+  AddProjectSettingsRoutes(router, ctx);
 }
 
 }  // namespace gantry::server

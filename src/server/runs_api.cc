@@ -8,6 +8,9 @@
 #include "queue/notifier.h"
 #include "server/job_graph.h"
 #include "server/labels.h"
+#include "server/log_sse.h"
+#include "server/run_derived.h"
+#include "server/run_list_api.h"
 #include "server/scheduler.h"
 
 namespace gantry::server {
@@ -63,42 +66,6 @@ std::optional<Response> JobFor(ApiContext& ctx, const Request& r, const Principa
   *job = got.value();
   *run = rr.value();
   return std::nullopt;
-}
-
-Response ListRuns(ApiContext& ctx, Request& r, const Principal& who) {
-  ProjectAccess access;
-  if (auto e = RequireProject(ctx, who, r.Param("owner"), r.Param("name"), "viewer", &access)) {
-    return *e;
-  }
-  store::RunFilter f;
-  f.project_id = access.project.id;
-  f.status = r.Query("status").value_or("");
-  f.branch = r.Query("branch").value_or("");
-  f.event = r.Query("event").value_or("");
-  f.workflow_file = r.Query("workflow").value_or("");
-  if (!f.workflow_file.empty() && f.workflow_file.find('/') == std::string::npos) {
-    f.workflow_file = ".github/workflows/" + f.workflow_file;
-  }
-  f.actor = r.Query("actor").value_or("");
-  if (auto before = r.Query("before")) {
-    auto id = ParseId(*before);
-    if (!id)
-      return Response::Error(400, "invalid", "before must be a run id (the 'next' cursor)",
-                             "before");
-    f.before = *id;
-  }
-  if (auto limit = r.Query("limit")) {
-    auto n = ParseId(*limit);
-    if (!n || *n > 100) return Response::Error(400, "invalid", "limit must be 1 to 100", "limit");
-    f.limit = static_cast<int>(*n);
-  }
-  auto runs = ctx.store->ListRuns(f);
-  if (!runs.ok()) return StoreError(runs.status());
-  nlohmann::json arr = nlohmann::json::array();
-  for (const store::Run& run : runs.value()) arr.push_back(RunJson(ctx, run, access.project));
-  nlohmann::json next = nullptr;
-  if (static_cast<int>(runs.value().size()) == f.limit) next = runs.value().back().id;
-  return Response::Json(200, Dump({{"runs", arr}, {"next", next}}));
 }
 
 // "waiting_reason" of the queued jobs no enabled executor can take (read once per request).
@@ -159,6 +126,7 @@ Response GetRun(ApiContext& ctx, Request& r, const Principal& who) {
     if (g.ok()) graph = std::move(g).value();
   }
   j["graph"] = graph ? GraphJson(*graph) : nlohmann::json::array();
+  if (attempt != run.attempt) SetAttemptState(j, run, jobs.value());
   nlohmann::json arr = nlohmann::json::array();
   WaitingReasons waiting(ctx);
   for (const store::Job& job : jobs.value()) {
@@ -202,21 +170,6 @@ Response GetJob(ApiContext& ctx, Request& r, const Principal& who) {
   }
   j["annotations"] = anns;
   return Response::Json(200, Dump(j));
-}
-
-// `data:` lines of one SSE event for a chunk of log text.
-std::string SseData(std::string_view text) {
-  std::string out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    out += "data: ";
-    out.append(text.substr(pos, end - pos));
-    out += '\n';
-    pos = end + 1;
-  }
-  return out;
 }
 
 constexpr int kAllSteps = -2;
@@ -292,7 +245,7 @@ Response Logs(ApiContext& ctx, Request& r, const Principal& who) {
       bool completed = job.ok() && job.value().status == "completed";
       auto read =
           ReadLogFrom(ctx, job_id, &offset, 1 << 20, step, [&](std::string_view part, int64_t end) {
-            if (!out.Write("id: " + std::to_string(end) + "\n" + SseData(part) + "\n"))
+            if (!out.Write("id: " + std::to_string(end) + "\n" + SseLogData(part) + "\n"))
               return false;
             last_write = std::chrono::steady_clock::now();
             return true;
@@ -489,28 +442,30 @@ Response Patterns(ApiContext& ctx) {
 
 nlohmann::json RunJson(const ApiContext& ctx, const store::Run& run, const store::Project& p) {
   std::string branch = run.ref.rfind("refs/heads/", 0) == 0 ? run.ref.substr(11) : "";
-  return {{"id", run.id},
-          {"project", p.owner + "/" + p.name},
-          {"run_number", run.number},
-          {"attempt", run.attempt},
-          {"workflow", run.workflow_file},
-          {"name", run.workflow_name},
-          {"display_title", run.title},
-          {"event", run.event},
-          {"ref", run.ref},
-          {"head_branch", branch},
-          {"head_sha", run.sha},
-          {"actor", run.actor},
-          {"status", run.status},
-          {"conclusion",
-           run.conclusion.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.conclusion)},
-          {"error", run.error},
-          {"inputs", Parsed(run.inputs)},
-          {"created_at", TimeJson(run.created_at)},
-          {"started_at", TimeJson(run.started_at)},
-          {"completed_at", TimeJson(run.completed_at)},
-          {"html_url",
-           ctx.config.base_url + "/" + p.owner + "/" + p.name + "/runs/" + std::to_string(run.id)}};
+  nlohmann::json j = {{"id", run.id},
+                      {"project", p.owner + "/" + p.name},
+                      {"run_number", run.number},
+                      {"attempt", run.attempt},
+                      {"workflow", run.workflow_file},
+                      {"name", run.workflow_name},
+                      {"display_title", run.title},
+                      {"event", run.event},
+                      {"ref", run.ref},
+                      {"head_branch", branch},
+                      {"head_sha", run.sha},
+                      {"actor", run.actor},
+                      {"status", run.status},
+                      {"conclusion", run.conclusion.empty() ? nlohmann::json(nullptr)
+                                                            : nlohmann::json(run.conclusion)},
+                      {"error", run.error},
+                      {"inputs", Parsed(run.inputs)},
+                      {"created_at", TimeJson(run.created_at)},
+                      {"started_at", TimeJson(run.started_at)},
+                      {"completed_at", TimeJson(run.completed_at)},
+                      {"html_url", ctx.config.base_url + "/" + p.owner + "/" + p.name + "/runs/" +
+                                       std::to_string(run.id)}};
+  if (auto pr = PullRequestNumber(run)) j["pull_request"] = {{"number", *pr}};
+  return j;
 }
 
 nlohmann::json JobJson(const store::Job& job, const std::vector<store::Step>& steps) {
@@ -543,7 +498,7 @@ void AddRunRoutes(Router& router, ApiContext& ctx) {
     router.Add(method, path,
                Authed(ctx, [&ctx, fn](Request& r, const Principal& w) { return fn(ctx, r, w); }));
   };
-  add("GET", "/api/v1/projects/{owner}/{name}/runs", ListRuns);
+  add("GET", "/api/v1/projects/{owner}/{name}/runs", ListProjectRuns);
   add("GET", "/api/v1/runs/{id}", GetRun);
   add("GET", "/api/v1/runs/{id}/events", RunEvents);
   add("GET", "/api/v1/runs/{id}/artifacts", Artifacts);

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "server/git_mirrors.h"
+#include "server/workflow_dispatch.h"
 
 namespace gantry::server {
 namespace {
@@ -133,7 +134,11 @@ Response List(ApiContext& ctx, Request& r, const Principal& who) {
   auto list = ListWorkflows(ctx, access.project);
   if (!list.ok()) return StoreError(list.status());
   nlohmann::json arr = nlohmann::json::array();
-  for (const WorkflowInfo& w : list.value()) arr.push_back(InfoJson(w));
+  for (const WorkflowInfo& w : list.value()) {
+    arr.push_back(InfoJson(w));
+    auto yaml = WorkflowYaml(ctx, access.project, w);
+    arr.back()["dispatch"] = yaml.ok() ? DispatchJson(yaml.value(), w.path) : nullptr;
+  }
   return Response::Json(200, Dump({{"workflows", arr}}));
 }
 
@@ -147,6 +152,7 @@ Response Get(ApiContext& ctx, Request& r, const Principal& who) {
   nlohmann::json j = InfoJson(w.value());
   auto yaml = WorkflowYaml(ctx, access.project, w.value());
   j["yaml"] = yaml.ok() ? yaml.value() : "";
+  j["dispatch"] = yaml.ok() ? DispatchJson(yaml.value(), w.value().path) : nullptr;
   return Response::Json(200, Dump(j));
 }
 

@@ -38,6 +38,7 @@ class SqlStore final : public Store {
                                          const std::string& name) override;
   core::Result<std::vector<Project>> ListProjects(Id user_id, bool all) override;
   core::Status UpdateProjectPoll(Id project_id, const std::string& last_polled) override;
+  core::Status UpdateProject(const Project& project) override;
   core::Status DeleteProject(Id project_id) override;
   core::Result<std::string> MemberRole(Id project_id, Id user_id) override;
   core::Status PutMember(Id project_id, Id user_id, const std::string& role) override;

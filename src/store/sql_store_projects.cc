@@ -108,6 +108,17 @@ core::Status SqlStore::UpdateProjectPoll(Id project_id, const std::string& last_
   });
 }
 
+core::Status SqlStore::UpdateProject(const Project& p) {
+  return Write([&](Connection& conn) {
+    return sql::Affected(
+        conn.Exec("UPDATE projects SET repository = $2, default_branch = $3, webhook_secret = $4, "
+                  "poll_interval_seconds = $5, last_polled_sha = $6 WHERE id = $1",
+                  {p.id, p.repository, p.default_branch, p.webhook_secret,
+                   static_cast<int64_t>(p.poll_interval_seconds), p.last_polled_sha}),
+        ProjectName(p.id));
+  });
+}
+
 core::Status SqlStore::DeleteProject(Id project_id) {
   return Write([&](Connection& conn) {
     return sql::Affected(conn.Exec("DELETE FROM projects WHERE id = $1", {project_id}),

@@ -1,5 +1,7 @@
 // SqlStore: runs.
 
+#include <algorithm>
+
 #include "store/sql_store.h"
 
 namespace gantry::store {
@@ -121,6 +123,7 @@ std::string RunWhere(const RunFilter& filter, bool with_cursor, Params* params) 
   if (filter.created_from != 0) add("created_at >= ?", filter.created_from);
   if (filter.created_to != 0) add("created_at < ?", filter.created_to);
   if (with_cursor && filter.before != 0) add("id < ?", filter.before);
+  if (with_cursor && filter.before == 0 && filter.after != 0) add("id > ?", filter.after);
   return where;
 }
 
@@ -131,7 +134,10 @@ core::Result<std::vector<Run>> SqlStore::ListRuns(const RunFilter& filter) {
   std::string query =
       std::string("SELECT ") + sql::kRunColumns + " FROM runs" + RunWhere(filter, true, &params);
   params.emplace_back(static_cast<int64_t>(filter.limit > 0 ? filter.limit : 30));
-  query += " ORDER BY id DESC LIMIT $" + std::to_string(params.size());
+  // `after` pages towards newer runs: the nearest ones are the smallest ids above it.
+  bool ascending = filter.before == 0 && filter.after != 0;
+  query += std::string(" ORDER BY id ") + (ascending ? "ASC" : "DESC") + " LIMIT $" +
+           std::to_string(params.size());
   if (filter.offset > 0) {
     params.emplace_back(filter.offset);
     query += " OFFSET $" + std::to_string(params.size());
@@ -139,6 +145,7 @@ core::Result<std::vector<Run>> SqlStore::ListRuns(const RunFilter& filter) {
   std::vector<Run> out;
   GANTRY_RETURN_IF_ERROR(Read(
       [&](Connection& conn) { return sql::Collect(conn, query, params, sql::RunFrom, &out); }));
+  if (ascending) std::reverse(out.begin(), out.end());
   return out;
 }
 

@@ -231,7 +231,9 @@ struct AuditEvent {
 };
 
 /// Filters of ListRuns and CountRuns; empty fields match everything. `before` is a cursor:
-/// runs with a smaller id (newest first); `offset` skips that many matches (page numbers).
+/// runs with a smaller id (newest first); `after` the other way: the `limit` runs with a
+/// larger id nearest to it (still returned newest first); `offset` skips that many matches
+/// (page numbers).
 struct RunFilter {
   Id project_id = 0;
   std::string status;  // a status or a conclusion
@@ -243,6 +245,7 @@ struct RunFilter {
   int64_t created_from = 0;  // created_at >= this (Unix ms); 0 = no bound
   int64_t created_to = 0;    // created_at < this (Unix ms); 0 = no bound
   Id before = 0;
+  Id after = 0;  // used only when `before` is 0
   int limit = 30;
   int64_t offset = 0;
 };
@@ -293,6 +296,9 @@ class Store {
   /// Projects `user_id` is a member of (every project for an admin when `all` is set).
   virtual core::Result<std::vector<Project>> ListProjects(Id user_id, bool all) = 0;
   virtual core::Status UpdateProjectPoll(Id project_id, const std::string& last_polled) = 0;
+  /// Writes the settings of project `project.id`: repository, default_branch,
+  /// poll_interval_seconds, webhook_secret and last_polled_sha. NotFound when it is gone.
+  virtual core::Status UpdateProject(const Project& project) = 0;
   virtual core::Status DeleteProject(Id project_id) = 0;
   /// "" when the user is not a member.
   virtual core::Result<std::string> MemberRole(Id project_id, Id user_id) = 0;
@@ -316,7 +322,7 @@ class Store {
   virtual core::Result<Run> CreateRun(const Run& run) = 0;
   virtual core::Result<Run> GetRun(Id id) = 0;
   virtual core::Result<std::vector<Run>> ListRuns(const RunFilter& filter) = 0;
-  /// How many runs match `filter` (its before, limit and offset ignored).
+  /// How many runs match `filter` (its before, after, limit and offset ignored).
   virtual core::Result<int64_t> CountRuns(const RunFilter& filter) = 0;
   /// The distinct workflow files of a project's runs, sorted by file.
   virtual core::Result<std::vector<RunWorkflow>> ListRunWorkflows(Id project_id) = 0;

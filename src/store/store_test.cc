@@ -143,6 +143,28 @@ TEST_P(StoreTest, WebhookSecretsAreBytes) {
   EXPECT_EQ(store().GetProject(created->id)->webhook_secret, p.webhook_secret);
 }
 
+TEST_P(StoreTest, UpdateProjectWritesItsSettings) {
+  User alice = MakeUser("alice");
+  Project p = MakeProject("shop", alice.id);
+  p.repository = "/srv/git/other.git";
+  p.default_branch = "trunk";
+  p.poll_interval_seconds = 120;
+  p.webhook_secret = {9, 0, 8};
+  p.last_polled_sha = R"({"refs/heads/trunk":"abc"})";
+  ASSERT_TRUE(store().UpdateProject(p).ok());
+  core::Result<Project> got = store().GetProject(p.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->owner, "alice");
+  EXPECT_EQ(got->name, "shop");
+  EXPECT_EQ(got->repository, "/srv/git/other.git");
+  EXPECT_EQ(got->default_branch, "trunk");
+  EXPECT_EQ(got->poll_interval_seconds, 120);
+  EXPECT_EQ(got->webhook_secret, p.webhook_secret);
+  EXPECT_EQ(got->last_polled_sha, p.last_polled_sha);
+  p.id = 999999;
+  EXPECT_EQ(store().UpdateProject(p).code(), core::StatusCode::kNotFound);
+}
+
 TEST_P(StoreTest, SecretsAndVariablesAreUpserted) {
   User alice = MakeUser("alice");
   Project shop = MakeProject("shop", alice.id);
@@ -269,6 +291,29 @@ TEST_P(StoreTest, ListRunsFiltersAndPagesNewestFirst) {
               f.limit = 3;
             }),
             (V{ids[0]}));
+  // `after` pages towards newer runs, nearest first, still listed newest first.
+  EXPECT_EQ(list([&](RunFilter& f) {
+              f.after = ids[1];
+              f.limit = 3;
+            }),
+            (V{ids[4], ids[3], ids[2]}));
+  EXPECT_EQ(list([&](RunFilter& f) {
+              f.after = ids[4];
+              f.limit = 3;
+            }),
+            (V{ids[6], ids[5]}));
+  EXPECT_EQ(list([&](RunFilter& f) {
+              f.after = ids[0];
+              f.limit = 2;
+              f.workflow_file = "ci.yml";
+            }),
+            (V{ids[4], ids[2]}));
+  RunFilter ci;
+  ci.project_id = shop.id;
+  ci.workflow_file = "ci.yml";
+  ci.after = ids[5];
+  ci.limit = 1;
+  EXPECT_EQ(*store().CountRuns(ci), 4);  // cursors and limits do not count
   EXPECT_EQ(list([](RunFilter& f) { f.status = "failure"; }), (V{ids[1]}));
   EXPECT_EQ(list([](RunFilter& f) { f.status = "completed"; }), (V{ids[1]}));
   EXPECT_EQ(list([](RunFilter& f) { f.branch = "feature"; }), (V{ids[3]}));

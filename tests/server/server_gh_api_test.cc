@@ -288,8 +288,9 @@ jobs:
   HttpReply list =
       Http("GET", url_ + "/api/v1/projects/" + p.name + "/workflows", "", user_.Auth());
   json expected = json::parse(
-      R"([{"name":".github/workflows/new.yaml","path":".github/workflows/new.yaml","state":"active"},
-                                 {"name":"Old CI","path":".github/workflows/old.yml","state":"deleted"}])");
+      R"([{"name":".github/workflows/new.yaml","path":".github/workflows/new.yaml","state":"active",
+           "dispatch":{"inputs":{}}},
+          {"name":"Old CI","path":".github/workflows/old.yml","state":"deleted","dispatch":null}])");
   json got = list.Json()["workflows"];
   ASSERT_EQ(got.size(), 2u) << list.body;
   for (json& w : got) w.erase("id");

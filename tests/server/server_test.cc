@@ -164,6 +164,8 @@ TEST(ServerTest, RolesAreCheckedOnEveryEndpointClass) {
       {"PUT", base + "/secrets/TOKEN", R"({"value":"s3cret-value"})", "maintainer", 204},
       {"PUT", base + "/variables/LEVEL", R"({"value":"3"})", "maintainer", 204},
       {"GET", base + "/members", "", "viewer", 200},
+      {"PATCH", base, R"({"poll_interval":0})", "maintainer", 200},
+      {"POST", base + "/webhook-secret", "", "maintainer", 200},
   };
   auto rank = [](const std::string& r) {
     return r == "viewer" ? 1 : r == "developer" ? 2 : r == "maintainer" ? 3 : r == "owner" ? 4 : 0;

@@ -7,7 +7,8 @@
 // CHROMIUM (default /usr/bin/chromium) is the browser; playwright-core is found from the
 // current directory. It signs up a fresh user, makes a git repository with a workflow in a
 // temporary directory, and drives: the log-in redirect, /new, the project page (dispatch, live
-// update, filters in the URL, pagination), settings (secret, variable, member), tokens,
+// update, filters in the URL, pagination), settings (general, webhook secret rotation, secret,
+// variable, member), tokens,
 // patterns, and the redirect to /login on a 401. It exits 1 on the first failure.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -102,8 +103,8 @@ try {
   await page.getByTestId('workflows').getByRole('link', { name: 'CI' }).click();
   await page.waitForURL(/\?workflow=ci\.yml$/);
   await page.getByRole('button', { name: 'Run workflow' }).click();
-  check((await page.getByLabel('Inputs').inputValue()) === 'greeting=hello', 'the dispatch form lists the declared inputs');
-  await page.getByLabel('Inputs').fill('greeting=hi');
+  check((await page.getByLabel('greeting').inputValue()) === 'hello', 'the dispatch form has a field per declared input, at its default');
+  await page.getByLabel('greeting').fill('hi');
   await page.locator('#dispatch-form').getByRole('button', { name: 'Run workflow' }).click();
   await page.getByText(/^Started CI #\d+/).waitFor();
   const row = page.getByTestId('runs').getByTestId('run-row').first();
@@ -127,8 +128,18 @@ try {
   await page.getByRole('link', { name: 'Clear', exact: true }).click();
   await page.getByTestId('run-row').first().waitFor();
 
-  // Settings: secret (write-only), variable, member error.
+  // Settings: general settings (kept over a reload), the webhook secret's rotation, a secret
+  // (write-only), a variable, a member error.
   await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByLabel('Poll interval (seconds)').fill('300');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Saved', { exact: true }).waitFor();
+  await page.reload();
+  check((await page.getByLabel('Poll interval (seconds)').inputValue()) === '300', 'General saves the poll interval');
+  await page.getByRole('button', { name: 'Rotate webhook secret' }).click();
+  await page.getByRole('group').getByRole('button', { name: 'Rotate', exact: true }).click();
+  const rotated = await page.getByRole('textbox', { name: 'New webhook secret' }).inputValue();
+  check(/^[0-9a-f]{64}$/.test(rotated), 'rotating the webhook secret shows the new one');
   const sec = page.getByRole('form', { name: 'Add or update a secret' });
   await sec.getByLabel('Name').fill('DEPLOY_KEY');
   await sec.getByLabel('Value').fill('value-never-shown');

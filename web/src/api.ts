@@ -57,6 +57,7 @@ export const api = {
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
   put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
   del: <T>(path: string) => request<T>('DELETE', path),
+  patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, body ?? {}),
 };
 
 export const enc = encodeURIComponent;
@@ -143,24 +144,45 @@ export interface Run {
   started_at: string | null;
   completed_at: string | null;
   html_url: string;
+  pull_request?: { number: number }; // runs of pull_request events
   jobs?: Job[];
 }
 export interface Artifact {
   id: number;
   name: string;
-  size: number;
-  [k: string]: unknown;
+  size_in_bytes: number;
+  sha256?: string;
+  job_id?: number;
+  created_at?: string | null;
+  archive_download_url?: string;
 }
 export interface RunList {
   runs: Run[];
-  next: number | null; // the cursor for ?before= (null on the last page)
+  total_count: number; // runs matching the filters, whatever the cursor
+  next: number | null; // the cursor for ?before= (null on the oldest page)
+  prev: number | null; // the cursor for ?after= (null on the newest page)
+}
+/** One input of a workflow_dispatch trigger, as the server's workflow loader reads it. */
+export interface DispatchInput {
+  description: string;
+  required: boolean;
+  default: string | boolean | number | null;
+  type: string; // string | boolean | number | choice | environment
+  options: string[];
 }
 export interface Workflow {
   id: number;
   name: string;
   path: string; // .github/workflows/ci.yml
   state: string; // active | deleted
+  /** null: the workflow cannot be run by hand (no workflow_dispatch, or it does not load). */
+  dispatch?: { inputs: Record<string, DispatchInput> } | null;
   yaml?: string; // GET …/workflows/{file} only
+}
+/** The answer to POST …/workflows/{file}/dispatches. */
+export interface DispatchResult {
+  runs: number[];
+  run_list?: { id: number; run_number: number | null }[];
 }
 export interface Token {
   id: number;

@@ -7,6 +7,9 @@ import { LogModel, splitStamp } from '../src/lib/log_model';
 import { parseMarkdown, parseInline, safeUrl } from '../src/lib/markdown';
 import { blockNodes } from '../src/lib/markdown_view';
 import { layoutDag, depths, groupState } from '../src/lib/dag';
+import { initialValues, dispatchBody, workflowKey } from '../src/pages/run_workflow';
+import type { DispatchInput, Project } from '../src/api';
+import { settingsChanges } from '../src/pages/project_general';
 import { graphGroups, stepAnchors, orderedSteps, stepAnchor, canWrite, formatBytes, type JobX, type StepX } from '../src/lib/run_types';
 
 // A VNode tree as HTML, escaping text and attributes as the DOM would (what a user could see).
@@ -363,4 +366,28 @@ test('roles and sizes', () => {
   assert.equal(formatBytes(123456), '121 KB');
   assert.equal(formatBytes(1536), '1.5 KB');
   assert.equal(formatBytes(12), '12 B');
+});
+
+// ---------- dispatch form ----------
+
+test('dispatch: fields start at the typed defaults and empty optional ones are left out', () => {
+  const input = (x: Partial<DispatchInput>): DispatchInput => ({ description: '', required: false, default: null, type: 'string', options: [], ...x });
+  const inputs = {
+    env: input({ type: 'choice', options: ['staging', 'production'], required: true }),
+    dry: input({ type: 'boolean', default: true }),
+    replicas: input({ type: 'number', default: 3 }),
+    note: input({}),
+    tag: input({ required: true, default: 'v1' }),
+  };
+  const v = initialValues(inputs);
+  assert.deepEqual(v, { env: 'staging', dry: true, replicas: '3', note: '', tag: 'v1' });
+  assert.deepEqual(dispatchBody(inputs, { ...v, dry: false, tag: '' }), { env: 'staging', dry: false, replicas: '3', tag: '' });
+  assert.equal(workflowKey('.github/workflows/ci.yml'), 'ci.yml');
+  assert.equal(workflowKey('other/ci.yml'), 'other/ci.yml');
+});
+
+test('settings: only the changed fields are sent; an empty poll interval is 0', () => {
+  const p = { repository: '/srv/a.git', default_branch: 'main', poll_interval: 60 } as Project;
+  assert.deepEqual(settingsChanges(p, ' /srv/a.git ', 'main', '60'), {});
+  assert.deepEqual(settingsChanges(p, '/srv/b.git', 'trunk', ''), { repository: '/srv/b.git', default_branch: 'trunk', poll_interval: 0 });
 });

@@ -34,16 +34,6 @@ export interface JobDetail extends JobX {
   annotations?: Annotation[];
 }
 
-export interface ArtifactX {
-  id: number;
-  name: string;
-  size_in_bytes?: number;
-  size?: number;
-  job_id?: number;
-  created_at?: string | null;
-  expired?: boolean;
-}
-
 /** "Pre x" / "x" / "Post x", like the server's StepName (the stored name may carry it). */
 export function stepName(s: StepX): string {
   if (s.stage === 'pre' && !s.name.startsWith('Pre ')) return 'Pre ' + s.name;

@@ -2,12 +2,13 @@
 // Filters and the page cursor live in the query string, so links and reloads keep them; the
 // runs are polled every 3 s while the tab is visible and updated in place (keyed rows).
 import { useLocation, useRoute } from 'preact-iso';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, enc, hasRole, projectPath, type Project, type Run, type RunList, type Workflow } from '../api';
 import { CopyButton, Duration, ErrorBox, Loading, Page, RelativeTime, StatusIcon, stateOf, useLoad } from '../components';
+import { RunWorkflow, workflowKey } from './run_workflow';
 
 const filterKeys = ['workflow', 'status', 'branch', 'event', 'actor'] as const;
-type Filters = Partial<Record<(typeof filterKeys)[number] | 'before' | 'limit', string>>;
+type Filters = Partial<Record<(typeof filterKeys)[number] | 'before' | 'after' | 'limit', string>>;
 
 const statusOptions: [string, string][] = [
   ['queued', 'Queued'],
@@ -29,23 +30,13 @@ const shortName = (p: Project) => p.name.slice(p.owner.length + 1);
 /** The query string of `f` (keys in a fixed order, empty values left out), "" for none. */
 function queryString(f: Filters): string {
   const q = new URLSearchParams();
-  for (const k of [...filterKeys, 'limit', 'before'] as const) {
+  for (const k of [...filterKeys, 'limit', 'before', 'after'] as const) {
     const v = f[k];
     if (v) q.set(k, v);
   }
   const s = q.toString();
   return s ? '?' + s : '';
 }
-
-/** The workflow filter value of a workflow: its file name when it is in .github/workflows/. */
-export function workflowKey(path: string): string {
-  const m = /^\.github\/workflows\/([^/]+)$/.exec(path);
-  return m ? m[1] : path;
-}
-
-// Older pages remember the page that linked to them, so "Newer" can go back one page (the API
-// has a `before` cursor only). A page reached otherwise links to the newest page instead.
-const newerOf = new Map<string, string>();
 
 const eventWords: Record<string, string> = {
   push: 'Commit pushed',
@@ -70,6 +61,10 @@ function RunRow({ run, base }: { run: Run; base: string }) {
           {run.event === 'push' && run.head_sha ? (
             <>
               Commit <span class="mono">{run.head_sha.slice(0, 7)}</span> pushed
+            </>
+          ) : run.pull_request ? (
+            <>
+              Pull request <span data-testid="run-pr">#{run.pull_request.number}</span>
             </>
           ) : (
             eventWords[run.event] ?? run.event
@@ -104,8 +99,14 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
   const base = `/${project.name}`;
   const qs = queryString(filters);
   const [runs, setRuns] = useState<Run[] | null>(null);
-  // The cursor of the page loaded for `qs` (stale for a render after qs changed: not used then).
-  const [next, setNext] = useState<{ qs: string; next: number | null }>({ qs: '', next: null });
+  // The cursors and count of the page loaded for `qs` (stale for a render after qs changed: not
+  // used then).
+  const [page, setPage] = useState<{ qs: string; next: number | null; prev: number | null; total: number | null }>({
+    qs: '',
+    next: null,
+    prev: null,
+    total: null,
+  });
   const [error, setError] = useState<unknown>(null);
   const [pollError, setPollError] = useState<unknown>(null);
   const [said, setSaid] = useState('');
@@ -132,7 +133,7 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
         if (text) setSaid(text);
         current.current = r.runs;
         setRuns(r.runs);
-        setNext({ qs, next: r.next });
+        setPage({ qs, next: r.next ?? null, prev: r.prev ?? null, total: r.total_count ?? null });
         setError(null);
         setPollError(null);
       } catch (e) {
@@ -172,11 +173,13 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
     if (refresh) reload.current();
   }, [refresh]);
 
-  const before = filters.before ?? '';
-  const older = next.qs === qs ? next.next : null;
-  if (older !== null) newerOf.set(String(older), before);
-  const newer = before ? (newerOf.has(before) ? newerOf.get(before)! : null) : undefined;
+  const paged = !!(filters.before || filters.after);
+  const loaded = page.qs === qs;
+  const older = loaded ? page.next : null;
+  const newer = loaded ? page.prev : null;
   const filtered = filterKeys.some((k) => filters[k]);
+  // A cursor replaces the other: a page is reached from one side only.
+  const at = (cursor: Filters) => base + queryString({ ...filters, before: '', after: '', ...cursor });
 
   return (
     <>
@@ -190,9 +193,15 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
         </p>
       )}
       {!runs && !error && <Loading what="runs" />}
+      {runs && loaded && page.total !== null && (
+        <p class="muted small" data-testid="runs-count">
+          {page.total === 1 ? '1 run' : `${page.total} runs`}
+          {filtered ? (page.total === 1 ? ' matches the filters' : ' match the filters') : ''}
+        </p>
+      )}
       {runs && runs.length === 0 && (
         <p class="empty" data-testid="runs-empty">
-          {filtered || before ? (
+          {filtered || paged ? (
             <>
               No runs match. <a href={base}>Clear the filters</a>
             </>
@@ -208,17 +217,21 @@ function RunsList({ project, filters, refresh }: { project: Project; filters: Fi
           ))}
         </ul>
       )}
-      {runs && (before || older !== null) && (
+      {runs && (paged || older !== null) && (
         <nav class="pager" aria-label="Pages of runs">
-          {before ? (
-            <a class="button" href={base + queryString({ ...filters, before: newer ?? '' })} rel="prev">
-              {newer === null ? 'Newest' : 'Newer'}
+          {newer !== null ? (
+            <a class="button" href={at({ after: String(newer) })} rel="prev">
+              Newer
+            </a>
+          ) : paged ? (
+            <a class="button" href={at({})}>
+              Newest
             </a>
           ) : (
             <span />
           )}
           {older !== null && (
-            <a class="button" href={base + queryString({ ...filters, before: String(older) })} rel="next">
+            <a class="button" href={at({ before: String(older) })} rel="next">
               Older
             </a>
           )}
@@ -234,7 +247,7 @@ function FilterBar({ filters, workflows, base }: { filters: Filters; workflows: 
   const [actor, setActor] = useState(filters.actor ?? '');
   useEffect(() => setBranch(filters.branch ?? ''), [filters.branch]);
   useEffect(() => setActor(filters.actor ?? ''), [filters.actor]);
-  const go = (change: Filters) => route(base + queryString({ ...filters, ...change, before: '' }));
+  const go = (change: Filters) => route(base + queryString({ ...filters, ...change, before: '', after: '' }));
   const events = filters.event && !eventOptions.includes(filters.event) ? [...eventOptions, filters.event] : eventOptions;
   const any = filterKeys.some((k) => filters[k]);
   return (
@@ -303,198 +316,6 @@ function FilterBar({ filters, workflows, base }: { filters: Filters; workflows: 
   );
 }
 
-/** The names and defaults of a workflow's `workflow_dispatch.inputs`, read from its YAML by
- * indentation (block style only; enough to prefill the form). */
-export function dispatchInputs(yaml: string): { name: string; value: string }[] | null {
-  const lines = yaml.split('\n');
-  const indent = (l: string) => l.length - l.trimStart().length;
-  const clean = (l: string) => l.replace(/\s+#.*$/, '');
-  const at = lines.findIndex((l) => /^\s*['"]?workflow_dispatch['"]?\s*:/.test(l));
-  if (at < 0) return /\bworkflow_dispatch\b/.test(yaml) ? [] : null;
-  const wdIndent = indent(lines[at]);
-  const out: { name: string; value: string }[] = [];
-  let inputsIndent = -1;
-  let nameIndent = -1;
-  for (let i = at + 1; i < lines.length; i++) {
-    const l = clean(lines[i]);
-    if (!l.trim()) continue;
-    const n = indent(l);
-    if (n <= wdIndent) break;
-    if (inputsIndent < 0) {
-      if (/^\s*inputs\s*:\s*$/.test(l)) inputsIndent = n;
-      continue;
-    }
-    if (n <= inputsIndent) break;
-    const key = /^\s*['"]?([A-Za-z_][\w-]*)['"]?\s*:/.exec(l);
-    if (nameIndent < 0) nameIndent = n;
-    if (n === nameIndent && key) out.push({ name: key[1], value: '' });
-    else if (n > nameIndent && out.length) {
-      const d = /^\s*default\s*:\s*(.*)$/.exec(l);
-      if (d) out[out.length - 1].value = d[1].trim().replace(/^(['"])(.*)\1$/, '$2');
-    }
-  }
-  return out;
-}
-
-function parseInputs(text: string): { inputs: Record<string, string>; bad?: string } {
-  const inputs: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) return { inputs, bad: line };
-    inputs[line.slice(0, eq).trim()] = line.slice(eq + 1);
-  }
-  return { inputs };
-}
-
-function RunWorkflow({ project, workflow, onStarted }: { project: Project; workflow: Workflow; onStarted: () => void }) {
-  const key = workflowKey(workflow.path);
-  const api_ = `${projectPath(project.owner, shortName(project))}/workflows/${enc(key)}`;
-  const [detail, detailError] = useLoad(() => api.get<Workflow>(api_), [api_]);
-  const declared = detail?.yaml ? dispatchInputs(detail.yaml) : undefined;
-  const [open, setOpen] = useState(false);
-  const [ref, setRef] = useState(project.default_branch);
-  const [inputs, setInputs] = useState('');
-  const [touched, setTouched] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [started, setStarted] = useState<{ id: number; label: string }[] | null>(null);
-  const toggle = useRef<HTMLButtonElement>(null);
-  const firstField = useRef<HTMLInputElement>(null);
-
-  useEffect(() => {
-    if (!touched && declared) setInputs(declared.map((d) => `${d.name}=${d.value}`).join('\n'));
-  }, [detail]);
-  useLayoutEffect(() => {
-    if (open) firstField.current?.focus();
-  }, [open]);
-
-  // Without a workflow_dispatch trigger there is nothing to run by hand (as on GitHub). When
-  // the YAML cannot be read, the button stays: the server says what is wrong.
-  if (declared === null || (!detail && !detailError)) return null;
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    const parsed = parseInputs(inputs);
-    if (parsed.bad) {
-      setError(new Error(`inputs: "${parsed.bad}" is not a key=value line`));
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await api.post<{ runs: number[] }>(`${api_}/dispatches`, { ref: ref.trim(), inputs: parsed.inputs });
-      // The answer names run ids; their numbers (#7) are what the list shows.
-      const runs = await Promise.all(
-        r.runs.map((id) =>
-          api.get<Run>(`/api/v1/runs/${id}`).then(
-            (run) => ({ id, label: `${run.name || key} #${run.run_number}` }),
-            () => ({ id, label: `run ${id}` }),
-          ),
-        ),
-      );
-      setStarted(runs);
-      setOpen(false);
-      toggle.current?.focus();
-      onStarted();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <div class="dispatch">
-      <div class="dispatch-bar">
-        <span class="muted small">This workflow has a workflow_dispatch trigger.</span>
-        <button
-          type="button"
-          ref={toggle}
-          aria-expanded={open}
-          aria-controls="dispatch-form"
-          onClick={() => {
-            setOpen(!open);
-            setStarted(null);
-          }}
-        >
-          Run workflow
-        </button>
-      </div>
-      <p role="status" aria-live="polite" class="small">
-        {started && started.length > 0 && (
-          <>
-            Started{' '}
-            {started.map((run, i) => (
-              <span key={run.id}>
-                {i > 0 && ', '}
-                <a href={`/${project.name}/runs/${run.id}`}>{run.label}</a>
-              </span>
-            ))}
-            .
-          </>
-        )}
-        {started && started.length === 0 && <>No run started: the workflow's triggers did not match.</>}
-      </p>
-      {open && (
-        <form
-          id="dispatch-form"
-          class="card form dispatch-form"
-          onSubmit={submit}
-          aria-label={`Run ${workflow.name || key}`}
-          onKeyDown={(e) => {
-            if (e.key !== 'Escape') return;
-            setOpen(false);
-            toggle.current?.focus();
-          }}
-        >
-          <label>
-            Use workflow from (branch, tag or commit)
-            <input ref={firstField} name="ref" required spellcheck={false} value={ref} onInput={(e) => setRef(e.currentTarget.value)} />
-          </label>
-          <div class="field">
-            <label for="dispatch-inputs">Inputs</label>
-            <textarea
-              id="dispatch-inputs"
-              name="inputs"
-              class="mono"
-              rows={Math.max(2, inputs.split('\n').length)}
-              spellcheck={false}
-              placeholder="name=value, one a line"
-              value={inputs}
-              aria-describedby="inputs-help"
-              onInput={(e) => {
-                setTouched(true);
-                setInputs(e.currentTarget.value);
-              }}
-            />
-            <span id="inputs-help" class="help">
-              One <code>key=value</code> a line
-              {declared && declared.length > 0 ? `; this workflow declares ${declared.map((d) => d.name).join(', ')}` : ''}
-            </span>
-          </div>
-          <ErrorBox error={error} />
-          <div class="toolbar">
-            <button type="submit" class="primary" disabled={busy}>
-              {busy ? 'Starting…' : 'Run workflow'}
-            </button>
-            <button
-              type="button"
-              onClick={() => {
-                setOpen(false);
-                toggle.current?.focus();
-              }}
-            >
-              Cancel
-            </button>
-          </div>
-        </form>
-      )}
-    </div>
-  );
-}
-
 function Badge({ project, workflow }: { project: Project; workflow: Workflow }) {
   const [broken, setBroken] = useState(false);
   if (broken) return null;
@@ -538,7 +359,7 @@ export function ProjectPage() {
   const [bump, setBump] = useState(0);
 
   const filters: Filters = {};
-  for (const k of [...filterKeys, 'before', 'limit'] as const) if (query[k]) filters[k] = query[k];
+  for (const k of [...filterKeys, 'before', 'after', 'limit'] as const) if (query[k]) filters[k] = query[k];
   const selected = filters.workflow ? workflows?.find((w) => workflowKey(w.path) === filters.workflow) : undefined;
   const active = (workflows ?? []).filter((w) => w.state === 'active');
   const deleted = (workflows ?? []).filter((w) => w.state !== 'active');

@@ -1,10 +1,12 @@
-// /:owner/:name/settings: webhook, secrets, variables, members, and deleting the project.
+// /:owner/:name/settings: general settings, webhook, secrets, variables, members, and deleting
+// the project.
 // Secret values are write-only: the API lists names only, and the form never shows one back.
 import { useLocation, useRoute } from 'preact-iso';
 import { useRef, useState } from 'preact/hooks';
 import { api, enc, hasRole, projectPath, roleRank, roles, type Member, type Project, type Secret, type Variable } from '../api';
 import { ConfirmButton, CopyField, ErrorBox, Loading, Page, RelativeTime, useLoad } from '../components';
 import { currentUser } from '../session';
+import { General, RotateWebhookSecret } from './project_general';
 
 const nameHelp = "Letters, digits and '_'; not starting with a digit or GITHUB_";
 
@@ -466,7 +468,7 @@ export function ProjectSettingsPage() {
   const { params } = useRoute();
   const full = `${params.owner}/${params.name}`;
   const base = projectPath(params.owner, params.name);
-  const [project, error] = useLoad(() => api.get<Project>(base), [base]);
+  const [project, error, reload] = useLoad(() => api.get<Project>(base), [base]);
   const title = `Settings · ${full}`;
   return (
     <Page title={title}>
@@ -481,19 +483,16 @@ export function ProjectSettingsPage() {
           {!hasRole(project, 'maintainer') && (
             <p class="notice card">Your role ({project.role}) can read these settings only; maintainers change them.</p>
           )}
+          <General base={base} project={project} canWrite={hasRole(project, 'maintainer')} onSaved={reload} />
           <section aria-labelledby="hook-title" class="settings-section">
             <h2 id="hook-title">Webhook</h2>
             <CopyField id="webhook-url" label="Webhook URL" value={project.webhook_url} />
             <p class="muted">
               In the repository's webhook settings (GitHub, Gitea, Forgejo): this URL, content type{' '}
               <code>application/json</code>, the events <strong>push</strong> and <strong>pull_request</strong>, and the
-              secret shown when the project was created.
+              secret shown when the project was created (or the last one made here).
             </p>
-            <p class="muted small">
-              Repository <span class="mono">{project.repository}</span>, default branch{' '}
-              <span class="mono">{project.default_branch}</span>
-              {project.poll_interval > 0 && <>, polled every {project.poll_interval} s</>}.
-            </p>
+            {hasRole(project, 'maintainer') && <RotateWebhookSecret base={base} />}
           </section>
           {hasRole(project, 'developer') && <Secrets base={base} canWrite={hasRole(project, 'maintainer')} />}
           <Variables base={base} canWrite={hasRole(project, 'maintainer')} />

@@ -2,9 +2,8 @@
 // and artifacts; live over the run's event stream until the run completes.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
-import { api, ApiError, enc, projectPath, type Annotation } from '../api';
+import { api, ApiError, enc, projectPath, type Annotation, type Artifact } from '../api';
 import { Duration, ErrorBox, Page, RelativeTime, StatusIcon, stateOf } from '../components';
-import { groupState } from '../lib/dag';
 import { Markdown } from '../lib/markdown_view';
 import {
   canWrite,
@@ -14,7 +13,6 @@ import {
   sameStep,
   stepAnchor,
   stepName,
-  type ArtifactX,
   type JobDetail,
   type JobX,
   type RunX,
@@ -40,7 +38,7 @@ export function RunPage() {
   const [busy, setBusy] = useState('');
   const [role, setRole] = useState<string | undefined>(undefined);
   const [details, setDetails] = useState<Record<number, JobDetail>>({});
-  const [artifacts, setArtifacts] = useState<ArtifactX[] | null>(null);
+  const [artifacts, setArtifacts] = useState<Artifact[] | null>(null);
   const [reload, setReload] = useState(0);
   const runRef = useRef<RunX | null>(null);
   runRef.current = run;
@@ -62,7 +60,7 @@ export function RunPage() {
 
   const fetchArtifacts = useCallback(async () => {
     try {
-      const a = await api.get<{ artifacts: ArtifactX[] }>(`/api/v1/runs/${enc(id)}/artifacts`);
+      const a = await api.get<{ artifacts: Artifact[] }>(`/api/v1/runs/${enc(id)}/artifacts`);
       setArtifacts(a.artifacts ?? []);
     } catch {
       setArtifacts([]);
@@ -245,8 +243,8 @@ export function RunPage() {
     );
   }
 
-  // an earlier attempt's state is its jobs'; the run's status is the latest attempt's
-  const state = isLatest ? stateOf(run.status, run.conclusion) : groupState(jobs.map((j) => stateOf(j.status, j.conclusion)));
+  // with ?attempt=N the server answers that attempt's status, conclusion and times
+  const state = stateOf(run.status, run.conclusion);
   const anyFailed = jobs.some((j) => j.conclusion === 'failure' || j.conclusion === 'cancelled');
   const writer = canWrite(role);
   const shortSha = (run.head_sha ?? '').slice(0, 7);
@@ -291,12 +289,12 @@ export function RunPage() {
               </select>
             </label>
           )}
-          {writer && run.status !== 'completed' && (
+          {writer && isLatest && run.status !== 'completed' && (
             <button type="button" class="danger" disabled={!!busy} onClick={() => act('cancel', `/api/v1/runs/${enc(id)}/cancel`)}>
               Cancel run
             </button>
           )}
-          {writer && run.status === 'completed' && (run.conclusion === 'failure' || run.conclusion === 'cancelled' || anyFailed) && (
+          {writer && isLatest && run.status === 'completed' && (run.conclusion === 'failure' || run.conclusion === 'cancelled' || anyFailed) && (
             <button
               type="button"
               disabled={!!busy}
@@ -305,7 +303,7 @@ export function RunPage() {
               Re-run failed jobs
             </button>
           )}
-          {writer && run.status === 'completed' && (
+          {writer && isLatest && run.status === 'completed' && (
             <button
               type="button"
               class="primary"
@@ -408,7 +406,7 @@ export function RunPage() {
                 <a href={`/api/v1/artifacts/${a.id}/zip`} download={`${a.name}.zip`}>
                   {a.name}
                 </a>
-                <span class="muted">{formatBytes(a.size_in_bytes ?? a.size)}</span>
+                <span class="muted">{formatBytes(a.size_in_bytes)}</span>
               </li>
             ))}
           </ul>

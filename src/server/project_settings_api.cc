@@ -1,0 +1,101 @@
+#include "server/project_settings_api.h"
+
+#include "server/git_mirrors.h"
+#include "server/projects_api.h"
+
+namespace gantry::server {
+namespace {
+
+// PATCH: the fields given are validated as POST /api/v1/projects validates them, then written
+// together. A new repository is cloned into the project's mirror first (replacing the old
+// one), and its present refs count as polled, as at creation: only later pushes start runs.
+Response UpdateProject(ApiContext& ctx, Request& request, const Principal& who) {
+  ProjectAccess access;
+  if (auto e = RequireProject(ctx, who, request.Param("owner"), request.Param("name"), "maintainer",
+                              &access)) {
+    return *e;
+  }
+  nlohmann::json body;
+  if (auto e = ParseBody(request,
+                         {{"repository", FieldType::kString, false},
+                          {"default_branch", FieldType::kString, false},
+                          {"poll_interval", FieldType::kInt, false}},
+                         &body)) {
+    return *e;
+  }
+  store::Project p = access.project;
+  nlohmann::json changed = nlohmann::json::object();
+  if (body.contains("default_branch")) {
+    std::string branch = body["default_branch"];
+    if (branch.empty()) {
+      return Response::Error(422, "invalid", "default_branch must not be empty", "default_branch");
+    }
+    if (branch != p.default_branch) changed["default_branch"] = branch;
+    p.default_branch = branch;
+  }
+  if (body.contains("poll_interval")) {
+    int64_t poll = body["poll_interval"];
+    if (poll < 0 || poll > 86400) {
+      return Response::Error(422, "invalid", "poll_interval must be 0 (off) to 86400 seconds",
+                             "poll_interval");
+    }
+    if (poll != p.poll_interval_seconds) changed["poll_interval"] = poll;
+    p.poll_interval_seconds = static_cast<int>(poll);
+  }
+  if (body.contains("repository")) {
+    std::string repository = body["repository"];
+    if (repository.empty()) {
+      return Response::Error(422, "invalid", "repository must not be empty", "repository");
+    }
+    if (repository != p.repository) {
+      if (auto s = ctx.mirrors->Create(p.owner, p.name, repository); !s.ok()) {
+        return Response::Error(422, "invalid", s.message(), "repository");
+      }
+      p.repository = repository;
+      nlohmann::json refs = nlohmann::json::object();
+      if (auto got = ctx.mirrors->Refs(p.owner, p.name); got.ok()) refs = got.value();
+      p.last_polled_sha = Dump(refs);
+      changed["repository"] = repository;
+    }
+  }
+  if (!changed.empty()) {
+    if (auto s = ctx.store->UpdateProject(p); !s.ok()) return StoreError(s);
+    (void)ctx.store->Audit({0, who.user.id, p.id, "project.update", p.owner + "/" + p.name,
+                            Dump(changed), ctx.now_ms()});
+  }
+  nlohmann::json j = ProjectJson(ctx, p);
+  j["role"] = access.role;
+  return Response::Json(200, Dump(j));
+}
+
+// POST …/webhook-secret: the old secret stops verifying deliveries at once; the new one is
+// answered this once (it is stored sealed).
+Response RotateWebhookSecret(ApiContext& ctx, Request& request, const Principal& who) {
+  ProjectAccess access;
+  if (auto e = RequireProject(ctx, who, request.Param("owner"), request.Param("name"), "maintainer",
+                              &access)) {
+    return *e;
+  }
+  std::string secret = crypto::RandomHex(32);
+  store::Project p = access.project;
+  p.webhook_secret = ctx.box->Seal(secret);
+  if (auto s = ctx.store->UpdateProject(p); !s.ok()) return StoreError(s);
+  (void)ctx.store->Audit(
+      {0, who.user.id, p.id, "project.webhook_secret", p.owner + "/" + p.name, "{}", ctx.now_ms()});
+  nlohmann::json j = ProjectJson(ctx, p);
+  return Response::Json(200, Dump({{"webhook_url", j["webhook_url"]}, {"webhook_secret", secret}}));
+}
+
+}  // namespace
+
+void AddProjectSettingsRoutes(Router& router, ApiContext& ctx) {
+  router.Add(
+      "PATCH", "/api/v1/projects/{owner}/{name}",
+      Authed(ctx, [&ctx](Request& r, const Principal& w) { return UpdateProject(ctx, r, w); }));
+  router.Add("POST", "/api/v1/projects/{owner}/{name}/webhook-secret",
+             Authed(ctx, [&ctx](Request& r, const Principal& w) {
+               return RotateWebhookSecret(ctx, r, w);
+             }));
+}
+
+}  // namespace gantry::server

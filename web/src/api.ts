@@ -151,3 +151,52 @@ export interface Artifact {
   size: number;
   [k: string]: unknown;
 }
+export interface RunList {
+  runs: Run[];
+  next: number | null; // the cursor for ?before= (null on the last page)
+}
+export interface Workflow {
+  id: number;
+  name: string;
+  path: string; // .github/workflows/ci.yml
+  state: string; // active | deleted
+  yaml?: string; // GET …/workflows/{file} only
+}
+export interface Token {
+  id: number;
+  name: string;
+  scopes: string; // comma-separated: read, repo, workflow, admin ("" = every scope)
+  expires_at: string | null;
+  created_at: string | null;
+  last_used_at: string | null;
+  token?: string; // only in the answer to its creation
+}
+export interface Member {
+  username: string;
+  role: string;
+}
+export interface Secret {
+  name: string;
+  updated_at: string | null;
+}
+export interface Variable {
+  name: string;
+  value: string;
+  updated_at: string | null;
+}
+export interface Pattern {
+  name: string;
+  description: string;
+  workflow: string; // the workflow YAML
+}
+
+// ---- roles (docs/server.md "The API": viewer < developer < maintainer < owner) ----
+export const roles = ['viewer', 'developer', 'maintainer', 'owner'] as const;
+export const roleRank = (role: string | undefined) => roles.indexOf((role ?? '') as (typeof roles)[number]);
+/** Whether the signed-in user's role reaches `min`. A project without `role` (an older server)
+ * shows everything: the server still refuses what the role does not allow. */
+export function hasRole(project: Project | null | undefined, min: (typeof roles)[number]): boolean {
+  if (!project) return false;
+  if (project.role === undefined) return true;
+  return roleRank(project.role) >= roleRank(min);
+}

@@ -26,7 +26,12 @@ function NotFound() {
 
 function Header() {
   const user = currentUser.value;
-  const { route } = useLocation();
+  const { route, path } = useLocation();
+  const current = (href: string, match: (p: string) => boolean) => (
+    <a href={href} aria-current={match(path) ? 'page' : undefined}>
+      {href === '/' ? 'Projects' : href === '/patterns' ? 'Patterns' : 'Tokens'}
+    </a>
+  );
   return (
     <header class="top">
       <a class="skip" href="#main">
@@ -37,9 +42,9 @@ function Header() {
       </a>
       {user && (
         <nav aria-label="Main">
-          <a href="/">Projects</a>
-          <a href="/patterns">Patterns</a>
-          <a href="/settings/tokens">Tokens</a>
+          {current('/', (p) => p !== '/patterns' && !p.startsWith('/patterns/') && p !== '/settings/tokens')}
+          {current('/patterns', (p) => p === '/patterns' || p.startsWith('/patterns/'))}
+          {current('/settings/tokens', (p) => p === '/settings/tokens')}
         </nav>
       )}
       <span class="spacer" />
@@ -50,8 +55,8 @@ function Header() {
             type="button"
             class="link"
             onClick={async () => {
-              await logout();
               route('/login');
+              await logout();
             }}
           >
             Log out
@@ -64,6 +69,17 @@ function Header() {
 
 const publicPaths = ['/login', '/signup'];
 
+// After an in-app navigation, focus would stay on a link that is gone: move it to the new
+// page's <main> (which stays while the page goes from loading to loaded, unlike its heading),
+// so keyboard and screen-reader users start at the top of the new page.
+function focusPage() {
+  requestAnimationFrame(() => {
+    const active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    document.querySelector<HTMLElement>('main#main')?.focus({ preventScroll: true });
+  });
+}
+
 function Gate() {
   const { path, url, route } = useLocation();
   const user = currentUser.value;
@@ -75,7 +91,7 @@ function Gate() {
   if (user === undefined) return <main id="main" aria-busy="true" />;
   if (user === null && !publicPaths.includes(path)) return null;
   return (
-    <Router>
+    <Router onRouteChange={focusPage}>
       <Route path="/login" component={LoginPage} />
       <Route path="/signup" component={SignupPage} />
       <Route path="/" component={ProjectsPage} />

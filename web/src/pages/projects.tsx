@@ -1,6 +1,30 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Project } from '../api';
-import { ErrorBox, Page } from '../components';
+import { api, projectPath, type Project, type Run, type RunList } from '../api';
+import { ErrorBox, Loading, Page, RelativeTime, StatusIcon } from '../components';
+
+/** The project's newest run: its state, title and time (one request, when the row shows). */
+function LatestRun({ project }: { project: Project }) {
+  const [run, setRun] = useState<Run | null | undefined>(undefined);
+  useEffect(() => {
+    api
+      .get<RunList>(`${projectPath(project.owner, project.name.slice(project.owner.length + 1))}/runs?limit=1`)
+      .then((r) => setRun(r.runs[0] ?? null))
+      .catch(() => setRun(null));
+  }, [project.name]);
+  if (run === undefined) return null;
+  if (run === null) return <span class="muted small">No runs yet</span>;
+  return (
+    <span class="latest small">
+      <StatusIcon status={run.status} conclusion={run.conclusion} />{' '}
+      <a href={`/${project.name}/runs/${run.id}`}>
+        {run.name || run.workflow} #{run.run_number}
+      </a>{' '}
+      <span class="muted">
+        <RelativeTime iso={run.created_at} />
+      </span>
+    </span>
+  );
+}
 
 export function ProjectsPage() {
   const [projects, setProjects] = useState<Project[] | null>(null);
@@ -20,6 +44,7 @@ export function ProjectsPage() {
         </a>
       </div>
       <ErrorBox error={error} />
+      {!projects && !error && <Loading what="projects" />}
       {projects && projects.length === 0 && (
         <p class="empty">
           No projects yet. <a href="/new">Add one</a> from a git repository, or browse the{' '}
@@ -27,11 +52,16 @@ export function ProjectsPage() {
         </p>
       )}
       {projects && projects.length > 0 && (
-        <ul class="list" data-testid="projects">
-          {projects.map((p) => (
+        <ul class="list projects" data-testid="projects">
+          {projects.map((p, i) => (
             <li key={p.id}>
-              <a href={`/${p.name}`}>{p.name}</a>
-              <span class="muted">{p.repository}</span>
+              <div class="project-main">
+                <a href={`/${p.name}`}>
+                  <strong>{p.name}</strong>
+                </a>
+                <span class="muted small mono">{p.repository}</span>
+              </div>
+              {i < 50 && <LatestRun project={p} />}
             </li>
           ))}
         </ul>

@@ -63,8 +63,7 @@ Response UpdateProject(ApiContext& ctx, Request& request, const Principal& who) 
     (void)ctx.store->Audit({0, who.user.id, p.id, "project.update", p.owner + "/" + p.name,
                             Dump(changed), ctx.now_ms()});
   }
-  nlohmann::json j = ProjectJson(ctx, p);
-  j["role"] = access.role;
+  nlohmann::json j = ProjectJson(ctx, p, access.role);
   return Response::Json(200, Dump(j));
 }
 
@@ -82,7 +81,7 @@ Response RotateWebhookSecret(ApiContext& ctx, Request& request, const Principal&
   if (auto s = ctx.store->UpdateProject(p); !s.ok()) return StoreError(s);
   (void)ctx.store->Audit(
       {0, who.user.id, p.id, "project.webhook_secret", p.owner + "/" + p.name, "{}", ctx.now_ms()});
-  nlohmann::json j = ProjectJson(ctx, p);
+  nlohmann::json j = ProjectJson(ctx, p, access.role);
   return Response::Json(200, Dump({{"webhook_url", j["webhook_url"]}, {"webhook_secret", secret}}));
 }
 

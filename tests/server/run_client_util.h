@@ -3,6 +3,8 @@
 // Helpers of the `gantry run …` client tests: run the real binary against a server, dispatch
 // workflows, wait, and drive a real terminal (tmux on a private socket).
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -127,10 +129,12 @@ class ScratchDir {
   std::string path_;
 };
 
-// A tmux server of its own with one 120x40 pane running a command.
+// A tmux server of its own with one 120x40 pane running a command. The socket name holds the
+// process id: ctest runs this binary for SQLite and PostgreSQL at once, with equal counters.
 class Tmux {
  public:
-  explicit Tmux(const std::string& command) : socket_(Unique("gantry-runcli-")) {
+  explicit Tmux(const std::string& command)
+      : socket_(Unique("gantry-runcli-" + std::to_string(::getpid()) + "-")) {
     Sh("tmux -L " + socket_ + " -f /dev/null new-session -d -x 120 -y 40 " + Quote(command));
   }
   ~Tmux() { (void)std::system(("tmux -L " + socket_ + " kill-server 2>/dev/null").c_str()); }

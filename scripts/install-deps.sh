@@ -55,4 +55,10 @@ if [[ -f "$ROOT/web/package-lock.json" &&
   (cd "$ROOT/web" && npm ci --no-audit --no-fund --silent && touch node_modules) ||
     echo "install-deps: warning: npm ci in web failed; make web will try again"
 fi
+# The browser tests' driver (playwright-core; the browser is Debian's chromium above).
+if [[ -f "$ROOT/tests/web/package-lock.json" && ! -d "$ROOT/tests/web/node_modules/playwright-core" ]]; then
+  echo "install-deps: npm ci in tests/web"
+  (cd "$ROOT/tests/web" && npm ci --no-audit --no-fund --silent) ||
+    echo "install-deps: warning: npm ci in tests/web failed; tests/web/run.sh will try again"
+fi
 echo "install-deps: ok"

@@ -12,6 +12,7 @@ PKGS=(
   bubblewrap
   tmux
   postgresql-client redis-tools
+  libpugixml-dev python3-aiosmtpd
   libboost1.81-dev libgit2-dev libsodium-dev libsqlite3-dev libpq-dev libhiredis-dev zlib1g-dev postgresql redis-server wrk
   curl python3 openssl sqlite3
   gh

@@ -81,13 +81,21 @@ struct BuiltinCall {
   LogLine log;  // the step's log (masked by the caller)
 };
 
+/// A report a built-in produced (reports/report.h): its kind ("coverage", "tests",
+/// "security") and its JSON wire format. The engine passes it to RunObserver::OnReport.
+struct BuiltinReport {
+  std::string kind;
+  std::string json;
+};
+
 /// What a built-in stage produced.
 struct BuiltinResult {
-  std::string error;               // "" on success, else why the step failed (one line)
-  EnvList outputs;                 // steps.<id>.outputs
-  EnvList state;                   // saved for the post stage
-  EnvList env;                     // exported like $GITHUB_ENV
-  std::vector<std::string> paths;  // like $GITHUB_PATH
+  std::string error;                   // "" on success, else why the step failed (one line)
+  EnvList outputs;                     // steps.<id>.outputs
+  EnvList state;                       // saved for the post stage
+  EnvList env;                         // exported like $GITHUB_ENV
+  std::vector<std::string> paths;      // like $GITHUB_PATH
+  std::vector<BuiltinReport> reports;  // handed to RunObserver::OnReport, even on error
 };
 
 /// The actions implemented natively (checkout, artifacts, cache). Thread-safe.

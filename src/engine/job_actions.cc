@@ -299,6 +299,8 @@ StepEnd JobRunner::RunBuiltin(StepCall& c, const ActionReference& ref, const Env
     r = builtins.Run(call);
   }
   out.Finish();
+  for (const BuiltinReport& report : r.reports)
+    sh_.observer->OnReport(in_.key, c.report, report.kind, report.json);
   ApplyExports(r.env, std::move(r.paths), "", c.scope->lane);
   if (builtins.HasPost(ref.name())) {
     PostStage post;

@@ -34,6 +34,10 @@ class PrefixObserver : public RunObserver {
   void OnAnnotation(const JobKey& job, int step, const Annotation& a) override {
     inner_.OnAnnotation(Key(job), step, a);
   }
+  void OnReport(const JobKey& job, int step, std::string_view kind,
+                std::string_view json) override {
+    inner_.OnReport(Key(job), step, kind, json);
+  }
   void OnStepFinished(const JobKey& job, const StepReport& step) override {
     inner_.OnStepFinished(Key(job), step);
   }

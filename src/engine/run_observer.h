@@ -81,6 +81,10 @@ class RunObserver {
                        std::string_view /*title*/) {}
   virtual void OnDebug(const JobKey& /*job*/, int /*step*/, std::string_view /*message*/) {}
   virtual void OnAnnotation(const JobKey& /*job*/, int /*step*/, const Annotation& /*a*/) {}
+  /// A report of step `step` (reports/report.h): `kind` is "coverage", "tests" or
+  /// "security", `json` its wire format. Called before the step finishes.
+  virtual void OnReport(const JobKey& /*job*/, int /*step*/, std::string_view /*kind*/,
+                        std::string_view /*json*/) {}
   virtual void OnStepFinished(const JobKey& /*job*/, const StepReport& /*step*/) {}
   virtual void OnJobFinished(const JobReport& /*job*/) {}
 };

@@ -3,6 +3,8 @@
 // stages they queue. Docker actions run in job_container.cc.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "core/strings.h"
 #include "engine/job_steps.h"
@@ -293,6 +295,14 @@ StepEnd JobRunner::RunBuiltin(StepCall& c, const ActionReference& ref, const Env
     out.Feed(line);
     out.Feed("\n");
   };
+  // A built-in runs on the host whatever the job's container: it writes its step summary (the
+  // report actions' markdown) to the host path of a fresh file, collected like a script's.
+  {
+    std::error_code ec;
+    std::filesystem::remove(c.files.summary, ec);
+    std::ofstream(c.files.summary, std::ios::binary | std::ios::trunc);
+  }
+  SetEnv(call.env, "GITHUB_STEP_SUMMARY", c.files.summary);
   BuiltinResult r;
   {
     Unlocked unlocked(mu_);
@@ -301,7 +311,13 @@ StepEnd JobRunner::RunBuiltin(StepCall& c, const ActionReference& ref, const Env
   out.Finish();
   for (const BuiltinReport& report : r.reports)
     sh_.observer->OnReport(in_.key, c.report, report.kind, report.json);
-  ApplyExports(r.env, std::move(r.paths), "", c.scope->lane);
+  std::string summary;
+  if (std::ifstream in(c.files.summary, std::ios::binary); in) {
+    std::ostringstream text;
+    text << in.rdbuf();
+    summary = text.str();
+  }
+  ApplyExports(r.env, std::move(r.paths), summary, c.scope->lane);
   if (builtins.HasPost(ref.name())) {
     PostStage post;
     post.name = "Post " + c.name;

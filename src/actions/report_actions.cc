@@ -41,7 +41,8 @@ core::Result<std::string> ReadWholeFile(const std::string& path, const std::stri
 
 // `path` relative to the workspace when inside it, for messages.
 std::string Shown(const std::string& path, const std::string& workspace) {
-  if (!workspace.empty() && path.starts_with(workspace + "/")) return path.substr(workspace.size() + 1);
+  if (!workspace.empty() && path.starts_with(workspace + "/"))
+    return path.substr(workspace.size() + 1);
   return path;
 }
 
@@ -109,8 +110,8 @@ engine::BuiltinResult RunCoverage(const engine::BuiltinCall& call) {
     if (!content.ok()) return Fail(content.status().message());
     auto data = reports::ParseCoverage(*content, shown);
     if (!data.ok()) return Fail(data.status().message());
-    Log(call, "Read " + shown + " (" + data->format + ", " +
-                  std::to_string(data->files.size()) + " source files)");
+    Log(call, "Read " + shown + " (" + data->format + ", " + std::to_string(data->files.size()) +
+                  (data->files.size() == 1 ? " source file)" : " source files)"));
     reports::MergeCoverage(all, std::move(*data));
   }
   reports::CoveragePaths paths{.workspace = call.workspace, .base = base, .go_module = ""};
@@ -135,8 +136,7 @@ engine::BuiltinResult RunCoverage(const engine::BuiltinCall& call) {
   bool passed = min.empty() || std::strtod(percent.c_str(), nullptr) >= floor;
   Log(call, CoverageLine(report, min));
   AppendSummary(call, CoverageMarkdown(report, min, passed));
-  if (!passed)
-    result.error = "line coverage " + percent + "% is below the minimum " + min + "%";
+  if (!passed) result.error = "line coverage " + percent + "% is below the minimum " + min + "%";
   return result;
 }
 

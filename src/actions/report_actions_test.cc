@@ -26,7 +26,8 @@ constexpr const char* kJUnit = R"~(<testsuites><testsuite name="s" time="4.2">
   <testcase classname="t.B" name="later"><skipped/></testcase>
 </testsuite></testsuites>)~";
 
-constexpr const char* kSarif = R"~({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "Trivy",
+constexpr const char* kSarif =
+    R"~({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "Trivy",
   "rules": [{"id": "CVE-1", "properties": {"security-severity": "9.8"}},
             {"id": "CVE-2", "properties": {"security-severity": "5.0"}}]}},
   "results": [
@@ -74,7 +75,8 @@ TEST(ReportActionsTest, CoverageSetsOutputsSummaryAndReport) {
   Fixture f;
   WriteFile(f.dir / "ws/cov/lcov.info", kLcov);
   auto builtins = MakeBuiltinActions({});
-  auto r = builtins->Run(f.Call("gantry", "coverage", "", {{"files", "cov/*.info"}, {"min", "40"}}));
+  auto r =
+      builtins->Run(f.Call("gantry", "coverage", "", {{"files", "cov/*.info"}, {"min", "40"}}));
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(Output(r, "percent"), "42.9");
   EXPECT_EQ(Output(r, "lines-covered"), "3");

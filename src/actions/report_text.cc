@@ -56,18 +56,19 @@ std::string OneDecimal(double value) {
 }
 
 std::string CoverageLine(const reports::CoverageReport& r, const std::string& min) {
-  std::string line = "Coverage: " + OneDecimal(r.Percent()) + "% of " +
-                     Plural(r.lines_total, "line", "lines");
+  std::string line =
+      "Coverage: " + OneDecimal(r.Percent()) + "% of " + Plural(r.lines_total, "line", "lines");
   if (!min.empty()) line += " (min " + min + "%)";
   return line;
 }
 
 std::string CoverageMarkdown(const reports::CoverageReport& r, const std::string& min,
                              bool passed) {
-  std::string md = "### Coverage\n\n**" + OneDecimal(r.Percent()) + "%** of " +
-                   Plural(r.lines_total, "line", "lines") + " covered (" +
-                   Thousands(r.lines_covered) + " covered, " + r.format + ")";
-  if (!min.empty()) md += passed ? ", minimum " + min + "% ✅" : ", below the minimum " + min + "% ❌";
+  std::string md = "### Coverage\n\n**" + OneDecimal(r.Percent()) +
+                   "%** line coverage: " + Thousands(r.lines_covered) + " of " +
+                   Plural(r.lines_total, "line", "lines") + " (" + r.format + ")";
+  if (!min.empty())
+    md += passed ? ", minimum " + min + "% ✅" : ", below the minimum " + min + "% ❌";
   md += "\n\n| File | Lines | Covered | % |\n|---|---:|---:|---:|\n";
   // The least covered files first: they are what a reader looks for.
   std::vector<const reports::FileCoverage*> files;
@@ -114,9 +115,9 @@ std::string TestsFailure(const reports::TestReport& r) {
 }
 
 std::string TestsMarkdown(const reports::TestReport& r) {
-  std::string md = "### Tests\n\n" + std::string(r.failed > 0 ? "❌ " : "✅ ") +
-                   Thousands(r.passed) + " passed, " + Thousands(r.failed) + " failed, " +
-                   Thousands(r.skipped) + " skipped in " + OneDecimal(r.seconds) + "s\n\n";
+  std::string md = "### Tests\n\n" + std::string(r.failed > 0 ? "❌ " : "✅ ") + Thousands(r.passed) +
+                   " passed, " + Thousands(r.failed) + " failed, " + Thousands(r.skipped) +
+                   " skipped in " + OneDecimal(r.seconds) + "s\n\n";
   if (r.failed == 0) return md;
   md += "| Failed test | Message |\n|---|---|\n";
   std::size_t rows = 0;
@@ -162,7 +163,8 @@ std::string SecurityMarkdown(const reports::SecurityReport& r, const std::string
   std::string md = "### Security\n\n";
   if (r.findings.empty()) return md + "No findings.\n\n";
   md += Plural(static_cast<std::int64_t>(r.findings.size()), "finding", "findings") + ": " +
-        SeverityCounts(r) + (fail_on.empty() || fail_on == "none" ? "" : " (fail-on: " + fail_on + ")") +
+        SeverityCounts(r) +
+        (fail_on.empty() || fail_on == "none" ? "" : " (fail-on: " + fail_on + ")") +
         "\n\n| Severity | Rule | Location | Message | Tool |\n|---|---|---|---|---|\n";
   std::vector<const reports::Finding*> sorted;
   for (const reports::Finding& f : r.findings) sorted.push_back(&f);

@@ -151,8 +151,8 @@ class RecordingObserver : public RunObserver {
   }
   void OnReport(const JobKey& job, int step, std::string_view kind,
                 std::string_view json) override {
-    Add("report " + job.display_name + " step " + std::to_string(step) + " " +
-        std::string(kind) + " " + std::string(json));
+    Add("report " + job.display_name + " step " + std::to_string(step) + " " + std::string(kind) +
+        " " + std::string(json));
   }
   void OnStepFinished(const JobKey& job, const StepReport& step) override {
     std::lock_guard<std::mutex> lock(mu_);

@@ -1,10 +1,9 @@
 // The coverage parsers of reports/coverage.h, one per format.
 
-#include <pugixml.hpp>
-
 #include <charconv>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <pugixml.hpp>
 #include <string>
 #include <vector>
 
@@ -25,7 +24,8 @@ core::Status Malformed(std::string_view name, int line, std::string_view format,
 template <typename T>
 bool ParseNumber(std::string_view s, T& out) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   if (s.empty()) return false;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && end == s.data() + s.size();
@@ -49,8 +49,9 @@ core::Result<json> ParseJson(std::string_view content, std::string_view name,
     std::string what = e.what();
     // "[json.exception.parse_error.101] parse error at line 3, column 4: syntax error ..."
     std::size_t colon = what.find(": ", what.find("parse error"));
-    return Malformed(name, LineOfOffset(content, e.byte > 0 ? e.byte - 1 : 0), format,
-                     "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+    return Malformed(
+        name, LineOfOffset(content, e.byte > 0 ? e.byte - 1 : 0), format,
+        "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
   }
 }
 
@@ -91,10 +92,10 @@ core::Result<CoverageData> ParseLcov(std::string_view content, std::string_view 
         int number = 0;
         std::int64_t hits = 0;
         if (comma == std::string_view::npos || !ParseNumber(value.substr(0, comma), number) ||
-            !ParseHits(value.substr(comma + 1, comma2 == std::string_view::npos
-                                                   ? std::string_view::npos
-                                                   : comma2 - comma - 1),
-                       hits) ||
+            !ParseHits(
+                value.substr(comma + 1, comma2 == std::string_view::npos ? std::string_view::npos
+                                                                         : comma2 - comma - 1),
+                hits) ||
             number < 0) {
           return Malformed(name, line_no, "LCOV",
                            "DA must be 'DA:<line>,<hits>', got '" + std::string(line) + "'");
@@ -129,8 +130,9 @@ core::Result<CoverageData> ParseCobertura(std::string_view content, std::string_
   pugi::xml_node root = doc.child("coverage");
   if (!root) {
     return core::Status::InvalidArgument(
-        std::string(name) + ": not a coverage report this action reads (an XML file whose root "
-                            "is not <coverage>; JUnit XML goes to gantry/test-report)");
+        std::string(name) +
+        ": not a coverage report this action reads (an XML file whose root "
+        "is not <coverage>; JUnit XML goes to gantry/test-report)");
   }
   std::vector<std::string> sources;
   for (pugi::xml_node s : root.child("sources").children("source")) {
@@ -275,9 +277,9 @@ core::Result<CoverageData> ParseGoCover(std::string_view content, std::string_vi
     if (!mode_seen) return Malformed(name, line_no, "Go cover profile", "missing 'mode:' line");
     // file:l.c,l.c numStmt count; the file may contain ':' (Windows drives), the block not.
     auto bad = [&] {
-      return Malformed(name, line_no, "Go cover profile",
-                       "expected 'file:line.col,line.col statements count', got '" +
-                           std::string(line) + "'");
+      return Malformed(
+          name, line_no, "Go cover profile",
+          "expected 'file:line.col,line.col statements count', got '" + std::string(line) + "'");
     };
     std::size_t colon = line.rfind(':');
     if (colon == std::string_view::npos || colon == 0) return bad();

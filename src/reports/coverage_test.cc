@@ -120,8 +120,7 @@ TEST(CoverageTest, CoberturaJoinsFilenamesToTheSource) {
 TEST(CoverageTest, MalformedXmlNamesTheLine) {
   auto d = ParseCoverage("<coverage>\n<packages>\n</coverage>", "c.xml");
   ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.status().message().rfind("c.xml:3: Cobertura XML: ", 0), 0u)
-      << d.status().message();
+  EXPECT_EQ(d.status().message().rfind("c.xml:3: Cobertura XML: ", 0), 0u) << d.status().message();
   d = ParseCoverage("<testsuites/>", "j.xml");
   EXPECT_NE(d.status().message().find("root is not <coverage>"), std::string::npos);
 }

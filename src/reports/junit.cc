@@ -1,9 +1,8 @@
 #include "reports/junit.h"
 
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <cstdlib>
+#include <pugixml.hpp>
 #include <string>
 #include <utility>
 
@@ -122,10 +121,10 @@ core::Result<TestReport> ParseJUnit(std::string_view content, std::string_view n
   pugi::xml_node root = doc.document_element();
   std::string_view tag = root.name();
   if (tag != "testsuites" && tag != "testsuite") {
-    return core::Status::InvalidArgument(std::string(name) + ":" +
-                                         std::to_string(LineOfOffset(content, root.offset_debug())) +
-                                         ": JUnit XML: the root element is <" + std::string(tag) +
-                                         ">, expected <testsuites> or <testsuite>");
+    return core::Status::InvalidArgument(
+        std::string(name) + ":" + std::to_string(LineOfOffset(content, root.offset_debug())) +
+        ": JUnit XML: the root element is <" + std::string(tag) +
+        ">, expected <testsuites> or <testsuite>");
   }
   TestReport report;
   Reader reader(report);
@@ -133,7 +132,8 @@ core::Result<TestReport> ParseJUnit(std::string_view content, std::string_view n
   // The run's time: the root's, else the outermost suites', else the cases' sum.
   double seconds = Seconds(root.attribute("time").value());
   if (seconds == 0 && tag == "testsuites") {
-    for (pugi::xml_node s : root.children("testsuite")) seconds += Seconds(s.attribute("time").value());
+    for (pugi::xml_node s : root.children("testsuite"))
+      seconds += Seconds(s.attribute("time").value());
   }
   report.seconds = seconds > 0 ? seconds : reader.case_seconds;
   return report;

@@ -113,7 +113,8 @@ std::string Severity(const Json& result, const Json* rule) {
   }
   std::string level = StringAt(result, "level");
   if (level.empty() && rule != nullptr) {
-    if (const Json* config = Find(*rule, "defaultConfiguration")) level = StringAt(*config, "level");
+    if (const Json* config = Find(*rule, "defaultConfiguration"))
+      level = StringAt(*config, "level");
   }
   std::string s = SeverityOfLevel(level.empty() ? "warning" : level);
   return s.empty() ? "medium" : s;
@@ -184,7 +185,8 @@ core::Result<SecurityReport> ParseSarif(std::string_view content, std::string_vi
     std::string what = e.what();
     std::size_t colon = what.find(": ", what.find("parse error"));
     return core::Status::InvalidArgument(
-        std::string(name) + ":" + std::to_string(LineOfOffset(content, e.byte > 0 ? e.byte - 1 : 0)) +
+        std::string(name) + ":" +
+        std::to_string(LineOfOffset(content, e.byte > 0 ? e.byte - 1 : 0)) +
         ": SARIF: invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
   }
   auto shape = [&](const std::string& what) {
@@ -202,7 +204,8 @@ core::Result<SecurityReport> ParseSarif(std::string_view content, std::string_vi
     if (driver == nullptr) return shape(where + ".tool.driver is missing");
     std::string tool_name = StringAt(*driver, "name");
     const Json* rules = Find(*driver, "rules");
-    if (rules != nullptr && !rules->is_array()) return shape(where + ".tool.driver.rules is not an array");
+    if (rules != nullptr && !rules->is_array())
+      return shape(where + ".tool.driver.rules is not an array");
     const Json* results = Find(run, "results");
     if (results == nullptr || results->is_null()) continue;
     if (!results->is_array()) return shape(where + ".results is not an array");
@@ -211,7 +214,8 @@ core::Result<SecurityReport> ParseSarif(std::string_view content, std::string_vi
       if (!result.is_object())
         return shape(where + ".results[" + std::to_string(i) + "] is not an object");
       // A suppressed result (an accepted `// lgtm`, a baseline) is not a finding.
-      if (const Json* s = Find(result, "suppressions"); s != nullptr && s->is_array() && !s->empty())
+      if (const Json* s = Find(result, "suppressions");
+          s != nullptr && s->is_array() && !s->empty())
         continue;
       Finding f;
       f.tool = tool_name;
@@ -245,7 +249,8 @@ core::Result<SecurityReport> ParseSarif(std::string_view content, std::string_vi
           }
         }
       }
-      if (const Json* fps = Find(result, "partialFingerprints"); fps != nullptr && fps->is_object()) {
+      if (const Json* fps = Find(result, "partialFingerprints");
+          fps != nullptr && fps->is_object()) {
         for (const auto& [key, value] : fps->items()) {
           if (value.is_string() && !value.get<std::string>().empty()) {
             f.fingerprint = value.get<std::string>();

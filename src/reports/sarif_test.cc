@@ -97,7 +97,12 @@ TEST(SarifTest, ScoresMapToSeverities) {
 }
 
 TEST(SarifTest, FingerprintIgnoresTheLine) {
-  Finding a{.tool = "t", .rule_id = "r", .severity = "high", .message = "m", .file = "f", .line = 1,
+  Finding a{.tool = "t",
+            .rule_id = "r",
+            .severity = "high",
+            .message = "m",
+            .file = "f",
+            .line = 1,
             .fingerprint = ""};
   Finding b = a;
   b.line = 40;
@@ -112,7 +117,8 @@ TEST(SarifTest, MalformedLogsAreErrors) {
   EXPECT_EQ(r.status().message().rfind("bad.sarif:2: SARIF: invalid JSON", 0), 0u)
       << r.status().message();
   r = ParseSarif("{\"version\": \"2.1.0\"}", "x.sarif", "/ws");
-  EXPECT_EQ(r.status().message(), "x.sarif: SARIF: 'runs' must be an array (is this a SARIF 2.1.0 log?)");
+  EXPECT_EQ(r.status().message(),
+            "x.sarif: SARIF: 'runs' must be an array (is this a SARIF 2.1.0 log?)");
   r = ParseSarif("{\"runs\": [{\"results\": []}]}", "y.sarif", "/ws");
   EXPECT_EQ(r.status().message(), "y.sarif: SARIF: runs[0].tool.driver is missing");
 }

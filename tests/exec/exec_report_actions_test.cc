@@ -61,7 +61,7 @@ jobs:
 TEST(ReportActionsExecTest, ReportsFromShellStepsGiveOutputsLogLinesAndSummaries) {
   Project p;
   p.Workflow("ci.yml", kWorkflow);
-  Finished lint = p.Run({"lint"});
+  Finished lint = p.Run({"lint", ".github/workflows"});
   EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
   Finished f = p.Run({"exec"});
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;

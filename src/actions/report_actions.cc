@@ -112,7 +112,7 @@ engine::BuiltinResult RunCoverage(const engine::BuiltinCall& call) {
     if (!data.ok()) return Fail(data.status().message());
     Log(call, "Read " + shown + " (" + data->format + ", " + std::to_string(data->files.size()) +
                   (data->files.size() == 1 ? " source file)" : " source files)"));
-    reports::MergeCoverage(all, std::move(*data));
+    reports::MergeCoverage(all, *data);
   }
   reports::CoveragePaths paths{.workspace = call.workspace, .base = base, .go_module = ""};
   if (auto mod = ReadWholeFile(base + "/go.mod", "go.mod"); mod.ok()) {

@@ -55,7 +55,7 @@ void Totals(const FileLines& f, std::int64_t& total, std::int64_t& covered) {
   covered = std::min(f.summary_covered, f.summary_total);
 }
 
-void MergeFile(FileLines& into, FileLines from) {
+void MergeFile(FileLines& into, const FileLines& from) {
   for (const auto& [line, hits] : from.lines) into.lines[line] += hits;
   for (const auto& [block, sc] : from.blocks) {
     auto [it, inserted] = into.blocks.emplace(block, sc);
@@ -98,13 +98,13 @@ core::Result<CoverageData> ParseCoverage(std::string_view content, std::string_v
       "gcovr JSON or a Go cover profile)");
 }
 
-void MergeCoverage(CoverageData& into, CoverageData from) {
+void MergeCoverage(CoverageData& into, const CoverageData& from) {
   if (into.format.empty()) {
     into.format = from.format;
   } else if (!from.format.empty() && into.format != from.format) {
     into.format = "mixed";
   }
-  for (auto& [path, lines] : from.files) MergeFile(into.files[path], std::move(lines));
+  for (const auto& [path, lines] : from.files) MergeFile(into.files[path], lines);
 }
 
 CoverageReport FinishCoverage(const CoverageData& data, const CoveragePaths& paths) {

@@ -47,7 +47,7 @@ core::Result<CoverageData> ParseGcovr(std::string_view content, std::string_view
 core::Result<CoverageData> ParseGoCover(std::string_view content, std::string_view name);
 
 /// Merges `from` into `into`: per line (hits summed), per Go block, summaries by maximum.
-void MergeCoverage(CoverageData& into, CoverageData from);
+void MergeCoverage(CoverageData& into, const CoverageData& from);
 
 /// How report paths become FileCoverage::path.
 struct CoveragePaths {

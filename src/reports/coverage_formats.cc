@@ -186,7 +186,10 @@ core::Result<CoverageData> ParseCoveragePy(std::string_view content, std::string
     return shape("'files' must be an object of file → coverage");
   CoverageData data;
   data.format = "coverage.py";
-  for (const auto& [path, f] : j["files"].items()) {
+  for (const auto& item : j["files"].items()) {
+    // Named, not structured bindings: the lambda below captures them.
+    const std::string& path = item.key();
+    const json& f = item.value();
     if (!f.is_object()) return shape("files[\"" + path + "\"] is not an object");
     FileLines& out = data.files[path];
     auto lines = [&](const char* key, std::int64_t hits) -> core::Status {

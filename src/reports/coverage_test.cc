@@ -67,8 +67,8 @@ TEST(CoverageTest, SeveralReportsMergePerLine) {
   auto b = ParseLcov("SF:a.c\nDA:2,3\nDA:3,0\nDA:4,0\nend_of_record\n", "b");
   ASSERT_TRUE(a.ok() && b.ok());
   CoverageData all;
-  MergeCoverage(all, std::move(*a));
-  MergeCoverage(all, std::move(*b));
+  MergeCoverage(all, *a);
+  MergeCoverage(all, *b);
   CoverageReport r = Finish(all);
   ASSERT_EQ(r.files.size(), 1u);  // "/ws/a.c" and "a.c" are one file
   EXPECT_EQ(r.lines_total, 4);
@@ -115,6 +115,24 @@ TEST(CoverageTest, CoberturaJoinsFilenamesToTheSource) {
   EXPECT_EQ(r.files[1].path, "pkg/sub/other.py");
   EXPECT_EQ(r.lines_total, 5);
   EXPECT_EQ(r.lines_covered, 3);
+}
+
+TEST(CoverageTest, GcovrCoberturaWithDoctypeAndRelativeSource) {
+  const char* xml = R"~(<?xml version='1.0' encoding='UTF-8'?>
+<!DOCTYPE coverage SYSTEM 'http://cobertura.sourceforge.net/xml/coverage-04.dtd'>
+<coverage line-rate="0.5" branch-rate="0" lines-covered="1" lines-valid="2" version="gcovr 7.0">
+  <sources><source>.</source></sources>
+  <packages><package name="src" line-rate="0.5"><classes>
+    <class name="main_cc" filename="src/main.cc" line-rate="0.5">
+      <methods/><lines><line number="3" hits="12" branch="false"/><line number="4" hits="0" branch="false"/></lines>
+    </class></classes></package></packages>
+</coverage>)~";
+  auto d = ParseCoverage(xml, "cobertura.xml");
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  CoverageReport r = Finish(*d);
+  ASSERT_EQ(r.files.size(), 1u);
+  EXPECT_EQ(r.files[0].path, "src/main.cc");
+  EXPECT_EQ(r.lines_covered, 1);
 }
 
 TEST(CoverageTest, MalformedXmlNamesTheLine) {

@@ -222,15 +222,26 @@ core::Result<SecurityReport> ParseSarif(std::string_view content, std::string_vi
       f.rule_id = StringAt(result, "ruleId");
       const Json* rule_ref = Find(result, "rule");
       if (f.rule_id.empty() && rule_ref != nullptr) f.rule_id = StringAt(*rule_ref, "id");
+      // The rule lives in the driver, or (CodeQL with query packs) in the extension that
+      // rule.toolComponent.index names.
+      const Json* rule_list = rules;
+      const Json* component = rule_ref != nullptr ? Find(*rule_ref, "toolComponent") : nullptr;
+      const Json* component_index = component != nullptr ? Find(*component, "index") : nullptr;
+      const Json* extensions = Find(*tool, "extensions");
+      if (component_index != nullptr && component_index->is_number_unsigned() &&
+          extensions != nullptr && extensions->is_array() &&
+          component_index->get<std::size_t>() < extensions->size()) {
+        rule_list = Find((*extensions)[component_index->get<std::size_t>()], "rules");
+      }
       const Json* rule = nullptr;
-      if (rules != nullptr) {
+      if (rule_list != nullptr && rule_list->is_array()) {
         const Json* index = Find(result, "ruleIndex");
         if (index == nullptr && rule_ref != nullptr) index = Find(*rule_ref, "index");
-        if (index != nullptr && index->is_number_integer() && index->get<std::int64_t>() >= 0 &&
-            index->get<std::size_t>() < rules->size()) {
-          rule = &(*rules)[index->get<std::size_t>()];
+        if (index != nullptr && index->is_number_unsigned() &&
+            index->get<std::size_t>() < rule_list->size()) {
+          rule = &(*rule_list)[index->get<std::size_t>()];
         } else {
-          for (const Json& candidate : *rules) {
+          for (const Json& candidate : *rule_list) {
             if (StringAt(candidate, "id") == f.rule_id && !f.rule_id.empty()) rule = &candidate;
           }
         }

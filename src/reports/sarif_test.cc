@@ -71,6 +71,19 @@ TEST(SarifTest, TrivySeverityTagsWinOverTheLevel) {
   EXPECT_EQ(r->findings[1].severity, "low");
 }
 
+TEST(SarifTest, RulesOfAQueryPackExtensionAreFoundThroughToolComponent) {
+  const char* codeql = R"~({"version": "2.1.0", "runs": [{"tool": {
+    "driver": {"name": "CodeQL", "rules": []},
+    "extensions": [{"name": "codeql/python-queries", "rules": [
+      {"id": "py/path-injection", "properties": {"security-severity": "7.5"}}]}]},
+    "results": [{"ruleId": "py/path-injection", "rule": {"id": "py/path-injection", "index": 0,
+      "toolComponent": {"index": 0}}, "message": {"text": "path"}}]}]})~";
+  auto r = ParseSarif(codeql, "python.sarif", "/ws");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->findings.size(), 1u);
+  EXPECT_EQ(r->findings[0].severity, "high");
+}
+
 TEST(SarifTest, LevelsMapWithoutRules) {
   const char* semgrep = R"~({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "semgrep"}},
     "results": [{"ruleId": "a", "level": "error", "message": {"text": "1"}},

@@ -26,7 +26,7 @@ class FakeReportBuiltins : public BuiltinActions {
     const std::string* summary = FindEnv(call.env, "GITHUB_STEP_SUMMARY");
     if (summary != nullptr) std::ofstream(*summary, std::ios::app) << "### Report\n";
     BuiltinResult r;
-    r.reports.push_back({"coverage", R"({"format":"lcov"})"});
+    r.reports.push_back({"coverage", R"({"format":"lcov","files":[{"path":"s3cr3t/a.c"}]})"});
     const std::string* fail = FindEnv(call.inputs, "fail");
     if (fail != nullptr) r.error = "below the minimum";
     return r;
@@ -43,6 +43,7 @@ TEST(RunnerBuiltinTest, ReportsReachTheObserverAndTheSummaryTheJob) {
   options.base_env = {{"PATH", path != nullptr ? path : "/usr/bin:/bin"}, {"HOME", dir.path()}};
   options.run_dir = dir.path() + "/run";
   options.builtins = &builtins;
+  options.secrets = {{"TOKEN", "s3cr3t"}};
   RunReport r = testing::RunWorkflow(R"y(on: push
 jobs:
   a:
@@ -63,7 +64,10 @@ jobs:
   for (const std::string& e : observer.events()) {
     if (e.starts_with("report a step ")) {
       ++reports;
-      EXPECT_NE(e.find(R"( coverage {"format":"lcov"})"), std::string::npos) << e;
+      // Secrets are masked in the report's strings.
+      EXPECT_NE(e.find(R"( coverage {"files":[{"path":"***/a.c"}],"format":"lcov"})"),
+                std::string::npos)
+          << e;
     }
   }
   EXPECT_EQ(reports, 2);  // the failing step's report too

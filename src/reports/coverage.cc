@@ -89,7 +89,10 @@ core::Result<CoverageData> ParseCoverage(std::string_view content, std::string_v
       if (rest.starts_with("[")) return ParseGcovr(content, name);
       if (rest.starts_with("{")) return ParseCoveragePy(content, name);
     }
-  } else if (s.starts_with("TN:") || s.starts_with("SF:")) {
+  } else if (s.starts_with("TN:") || s.starts_with("SF:") ||
+             (s.find("\nSF:") != std::string_view::npos &&
+              s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == s.find(':'))) {
+    // LCOV: usually TN: or SF: first; lcov 2 may start with another record (VER:).
     return ParseLcov(content, name);
   }
   return core::Status::InvalidArgument(

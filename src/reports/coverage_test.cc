@@ -51,6 +51,13 @@ TEST(CoverageTest, LcovWithOnlyLfLhUsesTheSummary) {
   EXPECT_EQ(r.files[0].path, "x.c");
 }
 
+TEST(CoverageTest, LcovStartingWithAnotherRecordIsDetected) {
+  auto d = ParseCoverage("VER:2.0\nSF:a.c\nFNL:0,1,2\nFNA:0,1,main\nDA:1,1,abcd\nend_of_record\n",
+                         "lcov2.info");
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  EXPECT_EQ(Finish(*d).lines_covered, 1);
+}
+
 TEST(CoverageTest, MalformedLcovNamesFileLineAndFormat) {
   auto d = ParseCoverage("TN:\nSF:a.c\nDA:one,1\nend_of_record\n", "cov/lcov.info");
   ASSERT_FALSE(d.ok());

@@ -156,6 +156,8 @@ engine::BuiltinResult RunTests(const engine::BuiltinCall& call) {
     if (!content.ok()) return Fail(content.status().message());
     auto parsed = reports::ParseJUnit(*content, shown);
     if (!parsed.ok()) return Fail(parsed.status().message());
+    // Test files named by absolute paths (jest-junit) read better relative to the workspace.
+    for (reports::TestCase& c : parsed->cases) c.file = Shown(c.file, call.workspace);
     reports::MergeTests(report, std::move(*parsed));
   }
   engine::BuiltinResult result;

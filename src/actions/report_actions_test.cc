@@ -102,6 +102,25 @@ TEST(ReportActionsTest, CoverageBelowTheMinimumFailsButKeepsTheReport) {
   EXPECT_EQ(Output(r, "percent"), "42.9");
 }
 
+TEST(ReportActionsTest, CoverageOfAGoModuleInAWorkingDirectoryCountsStatements) {
+  Fixture f;
+  WriteFile(f.dir / "ws/svc/go.mod", "module example.com/svc\n\ngo 1.21\n");
+  WriteFile(
+      f.dir / "ws/svc/cover.out",
+      "mode: set\nexample.com/svc/api/h.go:3.1,5.2 3 1\nexample.com/svc/api/h.go:6.1,7.2 1 0\n");
+  auto builtins = MakeBuiltinActions({});
+  auto r = builtins->Run(
+      f.Call("gantry", "coverage", "", {{"files", "svc/cover.out"}, {"working-directory", "svc"}}));
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(Output(r, "percent"), "75.0");
+  ASSERT_EQ(r.reports.size(), 1u);
+  auto parsed = reports::CoverageFromJson(r.reports[0].json);
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_EQ(parsed->files.size(), 1u);
+  EXPECT_EQ(parsed->files[0].path, "svc/api/h.go");
+  EXPECT_EQ(parsed->format, "go");
+}
+
 TEST(ReportActionsTest, NoFilesIsAnErrorForCoverageUnlessToldOtherwise) {
   Fixture f;
   auto builtins = MakeBuiltinActions({});

@@ -326,5 +326,35 @@ TEST(ChecksTest, CliShowsMergeStatusAndManagesRules) {
   if (!HasFailure()) fs::remove_all(home, ec);
 }
 
+// Last: it re-runs the push run's failing job, a new attempt of the run.
+TEST(ChecksTest, LatestAttemptWinsAndFilterAllListsEveryAttempt) {
+  Checked& c = Fixture();
+  const std::string runs = V3(c, "/commits/" + c.push_sha + "/check-runs");
+  json before = Http("GET", runs + "?check_name=test", "", c.user.Auth()).Json();
+  ASSERT_EQ(before.value("total_count", 0), 1) << before.dump(2);
+  int64_t first = before["check_runs"][0].value("id", int64_t{0});
+  HttpReply rerun =
+      Http("POST", Url() + "/api/v1/jobs/" + std::to_string(first) + "/rerun", "", c.user.Auth());
+  ASSERT_EQ(rerun.status, 202) << rerun.body;
+  WaitRun(c.user, c.push_run);
+  json latest = Http("GET", runs, "", c.user.Auth()).Json();
+  EXPECT_EQ(latest.value("total_count", 0), 2) << latest.dump(2);
+  json test = Http("GET", runs + "?check_name=test", "", c.user.Auth()).Json();
+  ASSERT_EQ(test.value("total_count", 0), 1);
+  EXPECT_NE(test["check_runs"][0].value("id", int64_t{0}), first);  // the new attempt's job
+  EXPECT_EQ(test["check_runs"][0].value("conclusion", ""), "failure");
+  json all = Http("GET", runs + "?filter=all&check_name=test", "", c.user.Auth()).Json();
+  EXPECT_EQ(all.value("total_count", 0), 2) << all.dump(2);
+  json combined =
+      Http("GET", V3(c, "/commits/" + c.push_sha + "/status"), "", c.user.Auth()).Json();
+  EXPECT_EQ(combined.value("total_count", 0), 3);  // one status per context
+  json statuses =
+      Http("GET", V3(c, "/commits/" + c.push_sha + "/statuses"), "", c.user.Auth()).Json();
+  EXPECT_GE(statuses.size(), 4u);  // every attempt's
+  // Newest first: the run's own status (of its newest attempt), then that attempt's jobs.
+  EXPECT_EQ(statuses[0].value("context", ""), "CI (push)");
+  EXPECT_EQ(statuses[1].value("id", int64_t{0}), test["check_runs"][0].value("id", int64_t{0}));
+}
+
 }  // namespace
 }  // namespace gantry::testing

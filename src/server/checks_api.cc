@@ -23,11 +23,13 @@ core::Result<std::vector<CommitCheck>> CommitChecks(ApiContext& ctx, const store
   const std::string base = ctx.config.base_url + "/" + p.owner + "/" + p.name + "/runs/";
   for (const store::Run& run : runs.value()) {
     if (run.status != "completed") active = true;
+    // A workflow without a name (or one that did not load) is named by its file, as GitHub does.
+    const std::string& workflow = run.workflow_name.empty() ? run.workflow_file : run.workflow_name;
     CommitCheck wf;
     wf.run = run;
     wf.workflow = true;
-    wf.check.context = WorkflowContext(run.workflow_name, run.event);
-    wf.check.name = run.workflow_name;
+    wf.check.context = WorkflowContext(workflow, run.event);
+    wf.check.name = workflow;
     wf.check.event = run.event;
     wf.check.state = CheckStateOf(run.status, run.conclusion);
     wf.check.target_url = base + std::to_string(run.id);
@@ -42,7 +44,7 @@ core::Result<std::vector<CommitCheck>> CommitChecks(ApiContext& ctx, const store
         CommitCheck c;
         c.run = run;
         c.job = job;
-        c.check.context = StatusContext(run.workflow_name, job.name, run.event);
+        c.check.context = StatusContext(workflow, job.name, run.event);
         c.check.name = job.name;
         c.check.event = run.event;
         c.check.state = CheckStateOf(job.status, job.conclusion);

@@ -141,7 +141,7 @@ TEST_P(StoreTest, RunsCountAndPageByOffsetAndCreationTime) {
     r.event = "push";
     r.ref = "refs/heads/main";
     r.sha = i == 4 ? "feedbeef" : "0123";
-    r.created_at = 1000 * (i + 1);
+    r.created_at = int64_t{1000} * (i + 1);
     core::Result<store::Run> created = store().CreateRun(r);
     ASSERT_TRUE(created.ok()) << created.status().ToString();
     ids.push_back(created->id);

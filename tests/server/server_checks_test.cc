@@ -44,6 +44,9 @@ Checked& Fixture() {
     EXPECT_EQ(push.status, 202) << push.body;
     f->push_run = push.Json()["runs"][0].get<int64_t>();
     f->pr_sha = f->project.repo->Commit("a feature", "feature");
+    // A branch with a slash at the same commit (the pull request's webhook fetches it).
+    Sh("git --git-dir=" + Quote(f->project.repo->remote()) + " update-ref refs/heads/release/1.0 " +
+       f->pr_sha);
     std::string body = json{{"action", "opened"},
                             {"number", 5},
                             {"pull_request",
@@ -114,6 +117,10 @@ TEST(ChecksTest, CombinedStatusOfAPushIsFailureWithEveryContext) {
   EXPECT_EQ(by_prefix.value("sha", ""), c.push_sha) << by_prefix.dump();
   json pr = Http("GET", V3(c, "/commits/feature/status"), "", c.user.Auth()).Json();
   EXPECT_EQ(pr.value("sha", ""), c.pr_sha);
+  json slashed = Http("GET", V3(c, "/commits/release/1.0/status"), "", c.user.Auth()).Json();
+  EXPECT_EQ(slashed.value("sha", ""), c.pr_sha) << slashed.dump();
+  json encoded = Http("GET", V3(c, "/commits/release%2F1.0/status"), "", c.user.Auth()).Json();
+  EXPECT_EQ(encoded.value("sha", ""), c.pr_sha) << encoded.dump();
   EXPECT_EQ(Contexts(pr["statuses"]),
             (std::vector<std::string>{"CI (pull_request)", "CI / build (pull_request)",
                                       "CI / test (pull_request)"}));

@@ -153,17 +153,20 @@ void ClientCommands::Register(CLI::App& app) {
   auth_.Register(app);
   projects_.Register(app);
   workflows_.Register(app);
+  gate_.Register(app);
   completion_.Register(app);
 }
 
 bool ClientCommands::Parsed() const {
-  return auth_.Parsed() || projects_.Parsed() || workflows_.Parsed() || completion_.Parsed();
+  return auth_.Parsed() || projects_.Parsed() || workflows_.Parsed() || gate_.Parsed() ||
+         completion_.Parsed();
 }
 
 int ClientCommands::Run() {
   if (auth_.Parsed()) return auth_.Run();
   if (projects_.Parsed()) return projects_.Run();
   if (workflows_.Parsed()) return workflows_.Run();
+  if (gate_.Parsed()) return gate_.Run();
   if (completion_.Parsed()) return completion_.Run();
   return 2;
 }

@@ -5,6 +5,7 @@
 // registers itself on the root CLI::App like ServerCommands; `gantry run …` is RunCommands.
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,31 @@ class WorkflowCommands {
   JsonOption json_;
 };
 
+/// `gantry pr status N` (the merge gate of a pull request) and `gantry protect
+/// list|set|remove` (branch protection rules), gate_commands.cc.
+class GateCommands {
+ public:
+  /// Adds `pr` and `protect` to `app`.
+  void Register(CLI::App& app);
+  /// True when one of them was given.
+  bool Parsed() const;
+  /// Runs it; the exit code.
+  int Run();
+
+ private:
+  int RunPrStatus();
+  int RunList();
+  int RunSet();
+  int RunRemove();
+  CLI::App *pr_ = nullptr, *pr_status_ = nullptr;
+  CLI::App *protect_ = nullptr, *list_ = nullptr, *set_ = nullptr, *remove_ = nullptr;
+  std::string url_, project_, pattern_;
+  int64_t number_ = 0;
+  std::vector<std::string> require_;
+  bool exit_status_ = false;
+  JsonOption json_;
+};
+
 /// `gantry completion bash|zsh`: a completion script generated from the registered command
 /// tree, so it follows every command and option added later.
 class CompletionCommand {
@@ -126,6 +152,7 @@ class ClientCommands {
   AuthCommands auth_;
   ProjectCommands projects_;
   WorkflowCommands workflows_;
+  GateCommands gate_;
   CompletionCommand completion_;
 };
 

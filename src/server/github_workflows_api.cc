@@ -1,6 +1,7 @@
 // /api/v3 workflows, dispatches, repository contents, the API root, the user, and the
 // catch-all 404 (github_api.h).
 
+#include "server/checks_api.h"
 #include "server/git_mirrors.h"
 #include "server/github_api.h"
 #include "server/hooks_api.h"
@@ -192,6 +193,7 @@ void AddGitHubRoutes(Router& router, ApiContext& ctx) {
   AddGitHubLogRoutes(router, ctx);
   AddGitHubWorkflowRoutes(router, ctx);
   AddGraphQLRoute(router, ctx);
+  AddCheckRoutes(router, ctx);
 }
 
 }  // namespace gantry::server::github

@@ -4,6 +4,7 @@
 
 #include "server/git_mirrors.h"
 #include "server/project_settings_api.h"
+#include "server/protection_api.h"
 
 namespace gantry::server {
 namespace {
@@ -304,6 +305,7 @@ void AddProjectRoutes(Router& router, ApiContext& ctx) {
                }));
   }
   AddProjectSettingsRoutes(router, ctx);
+  AddProtectionRoutes(router, ctx);
 }
 
 }  // namespace gantry::server

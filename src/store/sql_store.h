@@ -106,6 +106,12 @@ class SqlStore final : public Store {
   core::Result<RegistrationToken> CreateRegistrationToken(const RegistrationToken& token) override;
   core::Status UseRegistrationToken(const std::string& hash, int64_t now) override;
 
+  // Branch protection (sql_store_protection.cc).
+  core::Result<std::vector<BranchProtection>> ListBranchProtection(Id project_id) override;
+  core::Status PutBranchProtection(Id project_id, const BranchProtection& rule) override;
+  core::Status DeleteBranchProtection(Id project_id, const std::string& pattern) override;
+  core::Result<Run> LatestRunOfRef(Id project_id, const std::string& ref) override;
+
   core::Result<std::vector<Pattern>> ListPatterns() override;
   core::Result<Pattern> GetPattern(const std::string& name) override;
   core::Status Audit(const AuditEvent& event) override;

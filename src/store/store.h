@@ -230,6 +230,19 @@ struct AuditEvent {
   int64_t created_at = 0;
 };
 
+// ---- Branch protection (sql_store_protection.cc) ----
+
+/// A branch protection rule of a project: pull requests into a branch `pattern` matches (a
+/// GitHub-style glob, server/branch_pattern.h) need `required_checks` to pass.
+struct BranchProtection {
+  std::string pattern;
+  std::vector<std::string> required_checks;  // check names (server/check_names.h)
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// ---- End of branch protection ----
+
 /// Filters of ListRuns and CountRuns; empty fields match everything. `before` is a cursor:
 /// runs with a smaller id (newest first); `after` the other way: the `limit` runs with a
 /// larger id nearest to it (still returned newest first); `offset` skips that many matches
@@ -418,6 +431,19 @@ class Store {
   /// Takes one use of the token whose hash is `hash`, atomically. NotFound when there is no
   /// such token, PermissionDenied when it expired before `now` or has no use left.
   virtual core::Status UseRegistrationToken(const std::string& hash, int64_t now) = 0;
+
+  // ---- Branch protection (sql_store_protection.cc) ----
+  /// A project's rules, sorted by pattern.
+  virtual core::Result<std::vector<BranchProtection>> ListBranchProtection(Id project_id) = 0;
+  /// Creates or replaces the rule of `rule.pattern` (created_at kept on replace; times 0 =
+  /// now).
+  virtual core::Status PutBranchProtection(Id project_id, const BranchProtection& rule) = 0;
+  /// NotFound naming the pattern when the project has no such rule.
+  virtual core::Status DeleteBranchProtection(Id project_id, const std::string& pattern) = 0;
+  /// The newest run (highest id) of the project on `ref` (e.g. "refs/pull/7/head"), or
+  /// NotFound.
+  virtual core::Result<Run> LatestRunOfRef(Id project_id, const std::string& ref) = 0;
+  // ---- End of branch protection ----
 
   // Patterns and audit.
   virtual core::Result<std::vector<Pattern>> ListPatterns() = 0;

@@ -141,7 +141,7 @@ TEST_P(StoreTest, RunsCountAndPageByOffsetAndCreationTime) {
     r.event = "push";
     r.ref = "refs/heads/main";
     r.sha = i == 4 ? "feedbeef" : "0123";
-    r.created_at = 1000 * (i + 1);
+    r.created_at = int64_t{1000} * (i + 1);
     core::Result<store::Run> created = store().CreateRun(r);
     ASSERT_TRUE(created.ok()) << created.status().ToString();
     ids.push_back(created->id);
@@ -208,7 +208,8 @@ TEST_P(StoreTest, MigrationsAreAppliedOnce) {
                   rows = r->front().Int(0);
                   return core::Status::Ok();
                 }).ok());
-  EXPECT_EQ(rows, again->second);
+  // One row per migration file (versions may leave gaps: 005 can land before 004).
+  EXPECT_EQ(rows, static_cast<int64_t>(LoadMigrations(Dialect::kSqlite, "")->migrations.size()));
 }
 
 TEST_P(StoreTest, MigrationsFromADirectoryApplyInOrderOnce) {

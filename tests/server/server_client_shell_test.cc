@@ -30,7 +30,7 @@ TEST_F(ClientTest, CompletionScriptsLoadAndComplete) {
                                           "_gantry && echo \"${COMPREPLY[*]}\" && "
                                           "COMP_WORDS=(gantry pro); COMP_CWORD=1; _gantry && "
                                           "echo \"${COMPREPLY[*]}\""));
-  EXPECT_EQ(out, "complete -o default -F _gantry gantry\nlogin logout\n--body\nproject\n");
+  EXPECT_EQ(out, "complete -o default -F _gantry gantry\nlogin logout\n--body\nproject protect\n");
   std::string loaded = Sh("bash -c " + Quote("source <(" + std::string(GANTRY_BINARY) +
                                              " completion bash) && complete -p gantry"));
   EXPECT_EQ(loaded, "complete -o default -F _gantry gantry\n");

@@ -242,5 +242,19 @@ TEST(JsonPrinterTest, EveryEventIsOneParseableLine) {
   EXPECT_EQ(summary["jobs"][0]["failed_step"], "Run make");
 }
 
+TEST(JsonPrinterTest, AReportIsAnEventWithItsWireFormatAsAnObject) {
+  std::ostringstream out;
+  JsonPrinter p(out, false);
+  auto key = Key("test", "test", 0);
+  p.OnReport(key, 2, "coverage", R"({"format":"lcov","lines_total":4,"lines_covered":3})");
+  auto lines = Lines(out.str());
+  ASSERT_EQ(lines.size(), 1u);
+  auto e = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(e["type"], "report");
+  EXPECT_EQ(e["step"], 2);
+  EXPECT_EQ(e["kind"], "coverage");
+  EXPECT_EQ(e["report"]["lines_covered"], 3);
+}
+
 }  // namespace
 }  // namespace gantry::cli

@@ -156,6 +156,18 @@ void JsonPrinter::OnAnnotation(const engine::JobKey& job, int step, const engine
   Emit(e);
 }
 
+// The report's wire format (reports/report.h) as an object, so a consumer of the event stream
+// reads coverage, tests and findings without a second parse.
+void JsonPrinter::OnReport(const engine::JobKey& job, int step, std::string_view kind,
+                           std::string_view report) {
+  json e = JobEvent("report", job);
+  e["step"] = step;
+  e["kind"] = std::string(kind);
+  json parsed = json::parse(report, nullptr, /*allow_exceptions=*/false);
+  e["report"] = parsed.is_discarded() ? json(std::string(report)) : std::move(parsed);
+  Emit(e);
+}
+
 void JsonPrinter::OnStepFinished(const engine::JobKey& job, const engine::StepReport& step) {
   json e = JobEvent("step_finished", job);
   e["step"] = step.index;

@@ -41,6 +41,8 @@ class JsonPrinter : public engine::RunObserver {
   void OnGroup(const engine::JobKey& job, int step, bool start, std::string_view title) override;
   void OnDebug(const engine::JobKey& job, int step, std::string_view message) override;
   void OnAnnotation(const engine::JobKey& job, int step, const engine::Annotation& a) override;
+  void OnReport(const engine::JobKey& job, int step, std::string_view kind,
+                std::string_view report) override;
   void OnStepFinished(const engine::JobKey& job, const engine::StepReport& step) override;
   void OnJobFinished(const engine::JobReport& job) override;
 

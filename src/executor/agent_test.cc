@@ -667,6 +667,10 @@ TEST(JobNeedsRepositoryTest, OnlyJobsThatCheckOutOrCallWorkflowsNeedTheClone) {
   std::string head = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n";
   EXPECT_FALSE(needs(head + "      - run: echo hi\n      - uses: actions/upload-artifact@v4\n"
                             "        with: {name: x, path: .}\n"));
+  EXPECT_FALSE(needs(head + "      - run: echo hi\n      - uses: gantry/coverage@v1\n"
+                            "        with: {files: lcov.info}\n"
+                            "      - uses: github/codeql-action/upload-sarif@v3\n"
+                            "        with: {sarif_file: r.sarif}\n"));
   EXPECT_TRUE(needs(head + "      - uses: actions/checkout@v4\n"));
   EXPECT_TRUE(needs(head + "      - uses: ./.github/actions/setup\n"));
   EXPECT_TRUE(needs(head + "      - uses: owner/action@v1\n"));

@@ -148,7 +148,9 @@ bool JobNeedsRepository(const JobSpec& spec) {
         bool builtin = false;
         for (std::string_view name :
              {"actions/upload-artifact@", "actions/download-artifact@", "actions/cache@",
-              "actions/cache/restore@", "actions/cache/save@"}) {
+              "actions/cache/restore@", "actions/cache/save@", "gantry/coverage@",
+              "gantry/test-report@", "gantry/security-report@",
+              "github/codeql-action/upload-sarif@"}) {
           builtin = builtin || uses.rfind(name, 0) == 0;
         }
         if (builtin) continue;

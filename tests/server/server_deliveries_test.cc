@@ -1,0 +1,462 @@
+// Outbound deliveries against real receivers: an in-process HTTP server standing in for
+// GitHub, Gitea and webhook endpoints (it records requests and can answer 500 first), and a
+// real SMTP server (Debian's python3-aiosmtpd writing a maildir). The suite starts its own
+// `gantry server` with --smtp-url and a short --delivery-backoff.
+
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+
+#include "server_fixture.h"
+
+namespace gantry::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Received {
+  std::string method, path, body;
+  std::map<std::string, std::string> headers;  // names lower-case
+};
+
+/// A tiny HTTP/1.1 server on 127.0.0.1: one request per connection, answered with the next
+/// queued status for its path (201 and {"id":N} by default).
+class Receiver {
+ public:
+  Receiver() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    ::listen(fd_, 16);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~Receiver() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  void FailFirst(const std::string& path, int times) {
+    std::lock_guard<std::mutex> g(mu_);
+    fail_[path] = times;
+  }
+  std::vector<Received> Requests(const std::string& path_prefix) {
+    std::lock_guard<std::mutex> g(mu_);
+    std::vector<Received> out;
+    for (const Received& r : got_) {
+      if (r.path.rfind(path_prefix, 0) == 0) out.push_back(r);
+    }
+    return out;
+  }
+  /// Waits until `n` requests to `path_prefix` arrived.
+  std::vector<Received> Wait(const std::string& path_prefix, size_t n, int seconds = 30) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    std::vector<Received> got;
+    while (std::chrono::steady_clock::now() < deadline) {
+      got = Requests(path_prefix);
+      if (got.size() >= n) return got;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "only " << got.size() << " of " << n << " requests to " << path_prefix;
+    return got;
+  }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      std::string data;
+      char buf[4096];
+      size_t header_end = std::string::npos;
+      size_t length = 0;
+      for (;;) {
+        ssize_t n = ::recv(c, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        data.append(buf, static_cast<size_t>(n));
+        if (header_end == std::string::npos) {
+          header_end = data.find("\r\n\r\n");
+          if (header_end != std::string::npos) {
+            std::string lower = data.substr(0, header_end);
+            for (char& ch : lower) ch = static_cast<char>(std::tolower(ch));
+            size_t cl = lower.find("content-length:");
+            if (cl != std::string::npos) length = std::stoul(lower.substr(cl + 15));
+          }
+        }
+        if (header_end != std::string::npos && data.size() >= header_end + 4 + length) break;
+      }
+      Received r;
+      std::istringstream head(data.substr(0, header_end));
+      std::string line;
+      std::getline(head, line);
+      std::istringstream first(line);
+      first >> r.method >> r.path;
+      while (std::getline(head, line)) {
+        size_t colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::string name = line.substr(0, colon);
+        for (char& ch : name) ch = static_cast<char>(std::tolower(ch));
+        std::string value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
+        while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
+        r.headers[name] = value;
+      }
+      if (header_end != std::string::npos) r.body = data.substr(header_end + 4);
+      int status = 201;
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        got_.push_back(r);
+        auto it = fail_.find(r.path);
+        if (it != fail_.end() && it->second > 0) {
+          --it->second;
+          status = 500;
+        }
+      }
+      std::string body = status == 201 ? "{\"id\":" + std::to_string(++ids_) + "}" : "{}";
+      std::string reply =
+          "HTTP/1.1 " + std::to_string(status) + (status == 201 ? " Created" : " Oops") +
+          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+          "\r\nConnection: close\r\n\r\n" + body;
+      ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+      ::close(c);
+    }
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<Received> got_;
+  std::map<std::string, int> fail_;
+  int ids_ = 1000;
+};
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+/// python3 -m aiosmtpd with the Mailbox handler: each message a file in DIR/new.
+class SmtpServer : public ChildProcess {
+ public:
+  void Start(const std::string& maildir, int port) {
+    maildir_ = maildir;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::string listen = "127.0.0.1:" + std::to_string(port);
+      ::execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-l", listen.c_str(), "-c",
+              "aiosmtpd.handlers.Mailbox", maildir.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  std::vector<std::string> Messages() const {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(maildir_ + "/new", ec)) {
+      std::ifstream in(e.path());
+      out.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    return out;
+  }
+  std::vector<std::string> WaitMessages(size_t n, int seconds = 30) const {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    std::vector<std::string> got;
+    while (std::chrono::steady_clock::now() < deadline) {
+      got = Messages();
+      if (got.size() >= n) return got;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "only " << got.size() << " of " << n << " e-mails arrived";
+    return got;
+  }
+
+ private:
+  std::string maildir_;
+};
+
+const char* kWorkflow = R"(name: CI
+on: [push, pull_request]
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: test "${{ github.event.head_commit.message }}" != fail
+)";
+
+class DeliveriesTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(TempDir("deliveries"));
+    smtp_ = new SmtpServer();
+    int smtp_port = FreePort();
+    smtp_->Start(*dir_ + "/mail", smtp_port);
+    server_ = new ServerProcess();
+    server_->Start(*dir_ + "/data", TestDatabase("gantry_deliveries_test"),
+                   {"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp_port), "--smtp-from",
+                    "Gantry CI <ci@gantry.test>", "--delivery-backoff", "200ms",
+                    "--delivery-attempts", "3", "--delivery-timeout", "5"});
+    user_ = new User(SignUp(server_->url(), "dora"));
+  }
+  static void TearDownTestSuite() {
+    server_->Stop();
+    delete server_;
+    delete smtp_;
+    delete user_;
+    delete dir_;
+  }
+  static std::string U() { return server_->url(); }
+
+  HttpReply Api(const std::string& method, const std::string& path, const json& body = nullptr) {
+    return Http(method, U() + path, body.is_null() ? "" : body.dump(), user_->Auth());
+  }
+  // A push webhook of `sha` whose head commit message is `message`; the run's id.
+  int64_t PushRun(const Project& p, const std::string& sha, const std::string& message) {
+    std::string body = json{{"ref", "refs/heads/main"},
+                            {"before", "0000000000000000000000000000000000000000"},
+                            {"after", sha},
+                            {"head_commit", {{"id", sha}, {"message", message}}},
+                            {"sender", {{"login", "dora"}}}}
+                           .dump();
+    HttpReply r = Http("POST", U() + "/api/v1/hooks/" + p.name, body,
+                       {"X-GitHub-Event: push", "X-GitHub-Delivery: " + Unique("dlv"),
+                        "X-Hub-Signature-256: " + Hmac(p.secret, body)});
+    EXPECT_EQ(r.status, 202) << r.body;
+    return r.Json()["runs"][0].get<int64_t>();
+  }
+  json Deliveries(const Project& p, const std::string& query = "") {
+    return Api("GET", "/api/v1/projects/" + p.name + "/deliveries" + query).Json()["deliveries"];
+  }
+  // Waits until no delivery of the project is pending.
+  json Settled(const Project& p) {
+    json list;
+    for (int i = 0; i < 300; ++i) {
+      list = Deliveries(p, "?state=pending");
+      if (list.empty()) return Deliveries(p);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "deliveries still pending: " << list.dump(2);
+    return Deliveries(p);
+  }
+
+  static std::string* dir_;
+  static SmtpServer* smtp_;
+  static ServerProcess* server_;
+  static User* user_;
+};
+
+std::string* DeliveriesTest::dir_ = nullptr;
+SmtpServer* DeliveriesTest::smtp_ = nullptr;
+ServerProcess* DeliveriesTest::server_ = nullptr;
+User* DeliveriesTest::user_ = nullptr;
+
+TEST_F(DeliveriesTest, SettingsRejectBadInputNamingTheField) {
+  Project p = MakeProject(*user_, Unique("bad"), {{".github/workflows/ci.yml", kWorkflow}}, U());
+  std::string base = "/api/v1/projects/" + p.name;
+  auto field = [](const HttpReply& r) { return r.Json()["error"].value("field", ""); };
+  HttpReply r = Api("PUT", base + "/notifications", {{"email", {{"to", {"not-an-address"}}}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(field(r), "email.to[0]");
+  r = Api("PUT", base + "/notifications", {{"webhooks", {{{"url", "ftp://x.org/h"}}}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(field(r), "webhooks[0].url");
+  r = Api("PUT", base + "/notifications", {{"email", {{"to", {"a@x.org"}}, {"on", "sometimes"}}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(field(r), "email.on");
+  r = Api("PUT", "/api/v1/user/notifications", {{"on", "weekly"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(field(r), "on");
+  r = Api("PUT", base + "/forge", {{"kind", "gitlab"}, {"token", "t"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(field(r), "kind");
+  r = Api("GET", base + "/forge");
+  EXPECT_EQ(r.status, 404);
+}
+
+TEST_F(DeliveriesTest, GitHubStatusesWebhooksSlackAndEmailsForAFailureThenAFix) {
+  Receiver recv;
+  Project p = MakeProject(*user_, Unique("shop"), {{".github/workflows/ci.yml", kWorkflow}}, U());
+  std::string base = "/api/v1/projects/" + p.name;
+  const std::string token = "ghp_s3cret-token-value";
+  HttpReply forge = Api("PUT", base + "/forge",
+                        {{"kind", "github"},
+                         {"base_url", recv.url() + "/gh"},
+                         {"token", token},
+                         {"repository", "octo/shop"}});
+  ASSERT_EQ(forge.status, 200) << forge.body;
+  EXPECT_EQ(forge.body.find(token), std::string::npos);
+  json got = Api("GET", base + "/forge").Json();
+  EXPECT_EQ(got.value("token_set", false), true);
+  EXPECT_EQ(got.value("repository", ""), "octo/shop");
+  EXPECT_FALSE(got.contains("token"));
+  HttpReply notif = Api(
+      "PUT", base + "/notifications",
+      {{"email", {{"to", {"team@x.org"}}, {"on", "fixed"}}},
+       {"webhooks",
+        {{{"url", recv.url() + "/hook"}, {"secret", "whsec"}, {"format", "json"}, {"on", "always"}},
+         {{"url", recv.url() + "/slack"}, {"format", "slack"}, {"on", "failure"}}}}});
+  ASSERT_EQ(notif.status, 200) << notif.body;
+  EXPECT_EQ(notif.body.find("whsec"), std::string::npos);
+  EXPECT_TRUE(notif.Json()["webhooks"][0].value("secret_set", false));
+  ASSERT_EQ(Api("PUT", "/api/v1/user/notifications",
+                {{"email", "dora@x.org"}, {"on", "failure"}, {"only_own", false}})
+                .status,
+            200);
+  recv.FailFirst("/hook", 1);  // the first attempt fails: retried after the backoff
+
+  // 1. A failing run.
+  std::string sha = p.repo->Commit("one");
+  int64_t run = PushRun(p, sha, "fail");
+  EXPECT_EQ(WaitRun(*user_, run, 60, U()).value("conclusion", ""), "failure");
+  json list = Settled(p);
+  std::vector<Received> statuses = recv.Wait("/gh/repos/octo/shop/statuses/" + sha, 4);
+  std::vector<std::string> seen;
+  for (const Received& s : statuses) {
+    EXPECT_EQ(s.method, "POST");
+    EXPECT_EQ(s.headers["authorization"], "Bearer " + token);
+    json b = json::parse(s.body);
+    EXPECT_EQ(b.value("target_url", ""), U() + "/" + p.name + "/runs/" + std::to_string(run));
+    seen.push_back(b.value("context", "") + "=" + b.value("state", ""));
+  }
+  EXPECT_THAT(seen, ::testing::ElementsAre("CI (push)=pending", "CI / build (push)=pending",
+                                           "CI / build (push)=failure", "CI (push)=failure"));
+  std::vector<Received> hooks = recv.Wait("/hook", 2);
+  ASSERT_EQ(hooks.size(), 2u);
+  EXPECT_EQ(hooks[1].headers["x-gantry-signature-256"], "sha256=" + Hmac("whsec", hooks[1].body));
+  json hook = json::parse(hooks[1].body);
+  EXPECT_EQ(hook.value("event", ""), "run.completed");
+  EXPECT_EQ(hook["run"].value("conclusion", ""), "failure");
+  EXPECT_EQ(hook["run"]["failed_jobs"], json({"build"}));
+  EXPECT_EQ(hook["run"].value("id", int64_t{0}), run);
+  json slack = json::parse(recv.Wait("/slack", 1)[0].body);
+  EXPECT_TRUE(slack["text"].is_string());
+  EXPECT_EQ(slack["blocks"][0].value("type", ""), "section");
+  bool retried = false;
+  for (const json& d : list) {
+    EXPECT_EQ(d.value("state", ""), "delivered") << d.dump();
+    if (d.value("kind", "") == "webhook") {
+      retried = d.value("attempts", 0) == 2;
+      EXPECT_EQ(d.value("target", ""), recv.url() + "/hook");
+    }
+    EXPECT_EQ(d.dump().find(token), std::string::npos);
+  }
+  EXPECT_TRUE(retried) << list.dump(2);
+  std::vector<std::string> mails = smtp_->WaitMessages(1);
+  ASSERT_EQ(mails.size(), 1u);  // dora (on failure); the team only hears of a fix
+  EXPECT_THAT(mails[0], HasSubstr("To: dora@x.org"));
+  EXPECT_THAT(mails[0], HasSubstr("From: Gantry CI <ci@gantry.test>"));
+  EXPECT_THAT(mails[0],
+              HasSubstr("Subject: [" + p.name + "] CI failure on main (" + sha.substr(0, 7) + ")"));
+  EXPECT_THAT(mails[0], HasSubstr("Message-ID: <gantry."));
+  EXPECT_THAT(mails[0], HasSubstr("Date: "));
+  EXPECT_THAT(mails[0], HasSubstr("Failed jobs: build"));
+
+  // 2. The fix: the team hears of it, dora (on failure) does not; no Slack message.
+  std::string sha2 = p.repo->Commit("two");
+  int64_t run2 = PushRun(p, sha2, "ok");
+  EXPECT_EQ(WaitRun(*user_, run2, 60, U()).value("conclusion", ""), "success");
+  Settled(p);
+  mails = smtp_->WaitMessages(2);
+  ASSERT_EQ(mails.size(), 2u);
+  std::string fixed = mails[0].find("To: team@x.org") != std::string::npos ? mails[0] : mails[1];
+  EXPECT_THAT(fixed, HasSubstr("To: team@x.org"));
+  EXPECT_THAT(fixed, HasSubstr("CI success on main"));
+  recv.Wait("/gh/repos/octo/shop/statuses/" + sha2, 4);
+  EXPECT_EQ(recv.Requests("/slack").size(), 1u);
+  EXPECT_EQ(recv.Requests("/hook").size(), 3u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(smtp_->Messages().size(), 2u);
+  EXPECT_EQ(server_->Log().find(token), std::string::npos);
+}
+
+TEST_F(DeliveriesTest, GiteaPullRequestCommentIsPostedThenUpdated) {
+  Receiver recv;
+  Project p = MakeProject(*user_, Unique("pr"), {{".github/workflows/ci.yml", kWorkflow}}, U());
+  std::string base = "/api/v1/projects/" + p.name;
+  ASSERT_EQ(Api("PUT", base + "/forge",
+                {{"kind", "gitea"},
+                 {"base_url", recv.url() + "/api/v1"},
+                 {"token", "gitea-tok"},
+                 {"statuses", false},
+                 {"comments", true}})
+                .status,
+            200);
+  std::string sha = p.repo->Commit("pr");
+  auto pr_run = [&](const std::string& action) {
+    std::string body = json{{"action", action},
+                            {"number", 7},
+                            {"pull_request",
+                             {{"number", 7},
+                              {"title", "A feature"},
+                              {"head", {{"ref", "feature"}, {"sha", sha}}},
+                              {"base", {{"ref", "main"}, {"sha", sha}}}}},
+                            {"sender", {{"login", "dora"}}}}
+                           .dump();
+    HttpReply r = Http("POST", U() + "/api/v1/hooks/" + p.name, body,
+                       {"X-GitHub-Event: pull_request", "X-GitHub-Delivery: " + Unique("pr"),
+                        "X-Hub-Signature-256: " + Hmac(p.secret, body)});
+    EXPECT_EQ(r.status, 202) << r.body;
+    int64_t id = r.Json()["runs"][0].get<int64_t>();
+    WaitRun(*user_, id, 60, U());
+    Settled(p);
+  };
+  pr_run("opened");
+  std::vector<Received> first = recv.Wait("/api/v1/repos/", 1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].method, "POST");
+  EXPECT_EQ(first[0].path, "/api/v1/repos/" + p.name + "/issues/7/comments");
+  EXPECT_EQ(first[0].headers["authorization"], "token gitea-tok");
+  EXPECT_THAT(json::parse(first[0].body).value("body", ""), HasSubstr("**CI** #"));
+  pr_run("synchronize");
+  std::vector<Received> both = recv.Wait("/api/v1/repos/", 2);
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[1].method, "PATCH");
+  EXPECT_EQ(both[1].path, "/api/v1/repos/" + p.name + "/issues/comments/1001");
+  EXPECT_EQ(Api("DELETE", base + "/forge").status, 204);
+  EXPECT_EQ(Api("GET", base + "/forge").status, 404);
+}
+
+TEST_F(DeliveriesTest, AFailedDeliveryKeepsItsErrorAndCanBeRetried) {
+  Receiver recv;
+  Project p = MakeProject(*user_, Unique("retry"), {{".github/workflows/ci.yml", kWorkflow}}, U());
+  std::string base = "/api/v1/projects/" + p.name;
+  ASSERT_EQ(Api("PUT", base + "/notifications",
+                {{"webhooks", {{{"url", recv.url() + "/down"}, {"on", "always"}}}}})
+                .status,
+            200);
+  recv.FailFirst("/down", 3);  // every attempt (--delivery-attempts 3) fails
+  int64_t run = PushRun(p, p.repo->Commit("x"), "ok");
+  WaitRun(*user_, run, 60, U());
+  json list = Settled(p);
+  ASSERT_EQ(list.size(), 1u) << list.dump(2);
+  EXPECT_EQ(list[0].value("state", ""), "failed");
+  EXPECT_EQ(list[0].value("attempts", 0), 3);
+  EXPECT_THAT(list[0].value("last_error", ""), HasSubstr("HTTP 500"));
+  EXPECT_EQ(Deliveries(p, "?state=failed").size(), 1u);
+  int64_t id = list[0]["id"].get<int64_t>();
+  EXPECT_EQ(Api("POST", base + "/deliveries/" + std::to_string(id) + "/retry").status, 202);
+  list = Settled(p);
+  EXPECT_EQ(list[0].value("state", ""), "delivered") << list.dump(2);
+  EXPECT_EQ(recv.Requests("/down").size(), 4u);
+}
+
+}  // namespace
+}  // namespace gantry::testing

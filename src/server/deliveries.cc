@@ -114,7 +114,7 @@ void DeliveryWorker::Loop() {
     // Keep going while there is work; otherwise wait for an enqueue (or a second, for rows
     // another replica enqueued or a retry falling due).
     if (RunOnce() > 0) continue;
-    seen = ctx_.notifier->Wait(kDeliveriesTopic, seen, std::chrono::milliseconds(250));
+    seen = ctx_.notifier->Wait(kDeliveriesTopic, seen, std::chrono::milliseconds(500));
   }
 }
 

@@ -1,6 +1,8 @@
 #include "server/notify.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 
 #include "core/strings.h"

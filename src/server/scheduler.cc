@@ -248,6 +248,8 @@ core::Status Scheduler::Advance(ActiveRun& r) {
           r.completed.insert(done.id);
           r.running.erase(d.id);
           (void)r.state->Finish(d.id, ReportOf(completed.value()));
+          // It was announced as queued (a pending commit status): its end is announced too.
+          if (observer_ != nullptr) observer_->OnJobCompleted(r.run, completed.value());
         }
       } else if (row.value().status == "in_progress") {
         (void)ctx_.store->RequestJobCancel(it->second);

@@ -3,7 +3,7 @@
 -- changes state and sent later by a delivery worker of any replica, which claims it
 -- (claimed_by, claim_expires_at: ms) before sending, so a crash loses nothing and two replicas
 -- never send one delivery at once. state: pending | delivered | failed.
-CREATE TABLE deliveries (
+CREATE TABLE outbound_deliveries (
   id BIGSERIAL PRIMARY KEY,
   project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
   kind TEXT NOT NULL,
@@ -18,8 +18,8 @@ CREATE TABLE deliveries (
   created_at BIGINT NOT NULL,
   delivered_at BIGINT NOT NULL DEFAULT 0
 );
-CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
-CREATE INDEX deliveries_project ON deliveries (project_id, id);
+CREATE INDEX outbound_deliveries_due ON outbound_deliveries (state, next_attempt_at);
+CREATE INDEX outbound_deliveries_project ON outbound_deliveries (project_id, id);
 -- Settings of deliveries by scope: 'forge' and 'notifications' of a project (owner_id = the
 -- project; sealed with the server key, they hold tokens and webhook secrets),
 -- 'user_notifications' of a user, 'pr_comment:<owner/repo>#<number>' (the id of the comment Gantry posted on

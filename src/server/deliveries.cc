@@ -257,11 +257,11 @@ core::Status DeliveryWorker::SendWebhook(const store::OutboundDelivery& d, bool*
       return core::Status::Internal("the webhook's secret does not decrypt");
     }
     secret = std::move(opened).value();
-    req.headers.push_back("X-Gantry-Signature-256: sha256=" +
-                          crypto::HmacSha256Hex(secret, req.body));
+    req.headers.emplace_back("X-Gantry-Signature-256: sha256=" +
+                             crypto::HmacSha256Hex(secret, req.body));
   }
-  req.headers.push_back("X-Gantry-Event: run.completed");
-  req.headers.push_back("X-Gantry-Delivery: " + std::to_string(d.id));
+  req.headers.emplace_back("X-Gantry-Event: run.completed");
+  req.headers.emplace_back("X-Gantry-Delivery: " + std::to_string(d.id));
   core::Status s = Judge(transport_->Http(req), permanent);
   return s.ok() ? s : core::Status(s.code(), Scrub(s.message(), secret));
 }

@@ -3,7 +3,6 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/dynamic_library.h"
 
@@ -77,7 +76,7 @@ struct Upload {
 size_t Feed(char* buffer, size_t size, size_t n, void* user) {
   auto* u = static_cast<Upload*>(user);
   size_t len = std::min(size * n, u->text->size() - u->at);
-  std::memcpy(buffer, u->text->data() + u->at, len);
+  std::copy_n(u->text->data() + u->at, len, buffer);
   u->at += len;
   return len;
 }

@@ -35,7 +35,7 @@ core::Result<OutboundDelivery> SqlStore::EnqueueDelivery(const OutboundDelivery&
   out.attempts = 0;
   GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
     core::Result<Row> id = sql::One(
-        conn.Query("INSERT INTO deliveries (project_id, kind, target, payload, next_attempt_at, "
+        conn.Query("INSERT INTO outbound_deliveries (project_id, kind, target, payload, next_attempt_at, "
                    "created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                    {out.project_id, out.kind, out.target, out.payload, out.next_attempt_at,
                     out.created_at}),
@@ -57,7 +57,7 @@ core::Result<std::vector<OutboundDelivery>> SqlStore::ClaimDeliveries(const std:
   bool any = false;
   GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
     core::Result<Rows> rows = conn.Query(
-        "SELECT 1 FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 AND "
+        "SELECT 1 FROM outbound_deliveries WHERE state = 'pending' AND next_attempt_at <= $1 AND "
         "claim_expires_at <= $1 LIMIT 1",
         {now});
     if (!rows.ok()) return rows.status();
@@ -71,8 +71,8 @@ core::Result<std::vector<OutboundDelivery>> SqlStore::ClaimDeliveries(const std:
     // replicas racing for a row cannot both win (PostgreSQL also skips rows another
     // transaction has locked).
     std::string query = std::string("SELECT ") + kDeliveryColumns +
-                        " FROM deliveries d WHERE state = 'pending' AND next_attempt_at <= $1 "
-                        "AND claim_expires_at <= $1 AND NOT EXISTS (SELECT 1 FROM deliveries o "
+                        " FROM outbound_deliveries d WHERE state = 'pending' AND next_attempt_at <= $1 "
+                        "AND claim_expires_at <= $1 AND NOT EXISTS (SELECT 1 FROM outbound_deliveries o "
                         "WHERE o.kind = d.kind AND o.target = d.target AND o.state = 'pending' "
                         "AND o.id < d.id) ORDER BY id LIMIT $2";
     if (postgres()) query += " FOR UPDATE SKIP LOCKED";
@@ -80,7 +80,7 @@ core::Result<std::vector<OutboundDelivery>> SqlStore::ClaimDeliveries(const std:
     GANTRY_RETURN_IF_ERROR(sql::Collect(conn, query, {now, limit}, DeliveryFrom, &candidates));
     for (OutboundDelivery& d : candidates) {
       core::Result<int64_t> n = conn.Exec(
-          "UPDATE deliveries SET claimed_by = $1, claim_expires_at = $2 WHERE id = $3 AND "
+          "UPDATE outbound_deliveries SET claimed_by = $1, claim_expires_at = $2 WHERE id = $3 AND "
           "state = 'pending' AND claim_expires_at <= $4",
           {claimer, claim_until, d.id, now});
       if (!n.ok()) return n.status();
@@ -95,7 +95,7 @@ core::Status SqlStore::FinishDelivery(const OutboundDelivery& delivery,
                                       const std::string& claimer) {
   return Write([&](Connection& conn) {
     return sql::Affected(
-        conn.Exec("UPDATE deliveries SET state = $1, attempts = $2, next_attempt_at = $3, "
+        conn.Exec("UPDATE outbound_deliveries SET state = $1, attempts = $2, next_attempt_at = $3, "
                   "last_error = $4, delivered_at = $5, claimed_by = '', claim_expires_at = 0 "
                   "WHERE id = $6 AND claimed_by = $7",
                   {delivery.state, delivery.attempts, delivery.next_attempt_at, delivery.last_error,
@@ -111,7 +111,7 @@ core::Result<std::vector<OutboundDelivery>> SqlStore::ListDeliveries(Id project_
   GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
     return sql::Collect(conn,
                         std::string("SELECT ") + kDeliveryColumns +
-                            " FROM deliveries WHERE project_id = $1 AND ($2 = '' OR state = $2) "
+                            " FROM outbound_deliveries WHERE project_id = $1 AND ($2 = '' OR state = $2) "
                             "ORDER BY id DESC LIMIT $3",
                         {project_id, state, limit}, DeliveryFrom, &out);
   }));
@@ -121,7 +121,7 @@ core::Result<std::vector<OutboundDelivery>> SqlStore::ListDeliveries(Id project_
 core::Status SqlStore::RetryDelivery(Id project_id, Id delivery_id, int64_t now) {
   return Write([&](Connection& conn) {
     return sql::Affected(
-        conn.Exec("UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = $1, "
+        conn.Exec("UPDATE outbound_deliveries SET state = 'pending', attempts = 0, next_attempt_at = $1, "
                   "claimed_by = '', claim_expires_at = 0 WHERE id = $2 AND project_id = $3",
                   {now, delivery_id, project_id}),
         "delivery " + std::to_string(delivery_id));

@@ -208,7 +208,8 @@ TEST_P(StoreTest, MigrationsAreAppliedOnce) {
                   rows = r->front().Int(0);
                   return core::Status::Ok();
                 }).ok());
-  EXPECT_EQ(rows, again->second);
+  // One row per migration file (versions may have gaps while branches add theirs).
+  EXPECT_EQ(rows, static_cast<int64_t>(LoadMigrations(Dialect::kSqlite, "")->migrations.size()));
 }
 
 TEST_P(StoreTest, MigrationsFromADirectoryApplyInOrderOnce) {

@@ -22,8 +22,8 @@ CREATE INDEX outbound_deliveries_due ON outbound_deliveries (state, next_attempt
 CREATE INDEX outbound_deliveries_project ON outbound_deliveries (project_id, id);
 -- Settings of deliveries by scope: 'forge' and 'notifications' of a project (owner_id = the
 -- project; sealed with the server key, they hold tokens and webhook secrets),
--- 'user_notifications' of a user, 'pr_comment:<owner/repo>#<number>' (the id of the comment Gantry posted on
--- that pull request).
+-- 'user_notifications' of a user, and 'pr_comment:<owner/repo>#<number>' of a project (the id
+-- of the comment Gantry posted on that pull request, updated by later runs).
 CREATE TABLE delivery_settings (
   scope TEXT NOT NULL,
   owner_id INTEGER NOT NULL,

@@ -462,5 +462,31 @@ TEST_F(DeliveriesTest, AFailedDeliveryKeepsItsErrorAndCanBeRetried) {
   EXPECT_EQ(recv.Requests("/down").size(), 4u);
 }
 
+// On the shared server, which has no --smtp-url: an e-mail delivery fails at once with a clear
+// error, and the run is not held up by it.
+TEST(DeliveriesWithoutSmtpTest, EmailFailsWithAClearErrorAndTheRunCompletes) {
+  User u = SignUp(Url(), Unique("nosmtp"));
+  Project p = MakeProject(u, Unique("mail"), {{".github/workflows/ci.yml", kWorkflow}});
+  std::string base = Url() + "/api/v1/projects/" + p.name;
+  ASSERT_EQ(Http("PUT", base + "/notifications",
+                 json{{"email", {{"to", {"team@x.org"}}, {"on", "always"}}}}.dump(), u.Auth())
+                .status,
+            200);
+  HttpReply hook = Push(p, p.repo->Commit("x"), Unique("nosmtp"));
+  ASSERT_EQ(hook.status, 202) << hook.body;
+  EXPECT_EQ(WaitRun(u, hook.Json()["runs"][0].get<int64_t>()).value("conclusion", ""), "success");
+  json list;
+  for (int i = 0; i < 200; ++i) {
+    list = Http("GET", base + "/deliveries?state=failed", "", u.Auth()).Json()["deliveries"];
+    if (!list.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(list.size(), 1u) << list.dump(2);
+  EXPECT_EQ(list[0].value("kind", ""), "email");
+  EXPECT_EQ(list[0].value("target", ""), "team@x.org");
+  EXPECT_EQ(list[0].value("attempts", 0), 1);
+  EXPECT_THAT(list[0].value("last_error", ""), HasSubstr("no SMTP server is configured"));
+}
+
 }  // namespace
 }  // namespace gantry::testing

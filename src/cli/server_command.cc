@@ -93,6 +93,9 @@ constexpr Setting kSettings[] = {
      "a file whose first line is the SMTP password (wins over --smtp-password)"},
     {"smtp-from", "GANTRY_SMTP_FROM",
      "the From address of e-mail notifications, e.g. 'Gantry <ci@example.org>'"},
+    {"smtp-ca-file", "GANTRY_SMTP_CA_FILE",
+     "PEM file of the authorities the SMTP relay's certificate must chain to (default: the "
+     "system's)"},
     {"smtp-starttls", "GANTRY_SMTP_STARTTLS",
      "auto (default: STARTTLS when the server offers it), always (refuse without it) or never"},
     {"delivery-backoff", "GANTRY_DELIVERY_BACKOFF",
@@ -153,6 +156,7 @@ void ServerCommands::Register(CLI::App& app) {
   opt("smtp-password", config_.smtp_password);
   opt("smtp-password-file", config_.smtp_password_file);
   opt("smtp-from", config_.smtp_from);
+  opt("smtp-ca-file", config_.smtp_ca_file);
   opt("smtp-starttls", config_.smtp_starttls)->check(CLI::IsMember({"auto", "always", "never"}));
   opt("delivery-backoff", config_.delivery_backoff);
   opt("delivery-attempts", config_.delivery_attempts)->check(CLI::Range(1, 100));

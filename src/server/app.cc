@@ -92,6 +92,7 @@ core::Result<DeliveryOptions> DeliveryOptionsOf(const ServerConfig& config,
     std::getline(in, o.smtp.password);
   }
   o.smtp.from = config.smtp_from;
+  o.smtp.ca_file = config.smtp_ca_file;
   if (config.smtp_starttls == "always") {
     o.smtp.starttls = SmtpSettings::StartTls::kAlways;
   } else if (config.smtp_starttls == "never") {

@@ -44,6 +44,7 @@ struct ServerConfig {
   std::string smtp_password;
   std::string smtp_password_file;  // read at start; wins over smtp_password
   std::string smtp_from;
+  std::string smtp_ca_file;  // PEM authorities for the relay's certificate (default: the system's)
   std::string smtp_starttls = "auto";                     // auto | always | never
   std::string delivery_backoff = "5s,30s,2m,10m,30m,1h";  // delays between attempts
   int delivery_attempts = 8;

@@ -173,6 +173,7 @@ class CurlTransport final : public DeliveryTransport {
                                                                        : CURLUSESSL_TRY;
       api.easy_setopt(h, CURLOPT_USE_SSL, use_ssl);
     }
+    if (!smtp.ca_file.empty()) api.easy_setopt(h, CURLOPT_CAINFO, smtp.ca_file.c_str());
     Upload upload{&message};
     api.easy_setopt(h, CURLOPT_READFUNCTION, Feed);
     api.easy_setopt(h, CURLOPT_READDATA, &upload);

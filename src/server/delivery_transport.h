@@ -30,7 +30,8 @@ struct SmtpSettings {
   std::string url;
   std::string user;
   std::string password;
-  std::string from;  // "Gantry <ci@example.org>" or an address
+  std::string from;     // "Gantry <ci@example.org>" or an address
+  std::string ca_file;  // PEM authorities the relay's certificate must chain to; "" = system
   StartTls starttls = StartTls::kAuto;
 };
 

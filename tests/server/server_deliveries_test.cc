@@ -168,6 +168,36 @@ class SmtpServer : public ChildProcess {
       ::_exit(127);
     }
   }
+  /// tests/server/smtp_auth_server.py: STARTTLS and AUTH required, certificate in DIR.
+  void StartAuth(const std::string& dir, int port, const std::string& user,
+                 const std::string& password) {
+    maildir_ = dir + "/mail";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::string script = std::string(GANTRY_SOURCE_DIR) + "/tests/server/smtp_auth_server.py";
+      std::string p = std::to_string(port);
+      std::string cert = dir + "/cert.pem";
+      std::string key = dir + "/key.pem";
+      int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 2);
+      ::execl("/usr/bin/python3", "python3", script.c_str(), p.c_str(), cert.c_str(), key.c_str(),
+              user.c_str(), password.c_str(), maildir_.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    // Ready once it accepts connections.
+    for (int i = 0; i < 100; ++i) {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<uint16_t>(port));
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+      ::close(fd);
+      if (up) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "the SMTP relay did not start";
+  }
   std::vector<std::string> Messages() const {
     std::vector<std::string> out;
     std::error_code ec;
@@ -460,6 +490,53 @@ TEST_F(DeliveriesTest, AFailedDeliveryKeepsItsErrorAndCanBeRetried) {
   list = Settled(p, 1);
   EXPECT_EQ(list[0].value("state", ""), "delivered") << list.dump(2);
   EXPECT_EQ(recv.Requests("/down").size(), 4u);
+}
+
+// A relay that requires STARTTLS and AUTH (tests/server/smtp_auth_server.py, aiosmtpd with a
+// certificate made here): the server authenticates over TLS with a password read from a file,
+// and the password shows nowhere.
+TEST(DeliveriesSmtpAuthTest, EmailIsSentOverStartTlsWithAuth) {
+  std::string dir = TempDir("smtp-auth");
+  Sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext "
+     "subjectAltName=IP:127.0.0.1 -keyout " +
+     Quote(dir + "/key.pem") + " -out " + Quote(dir + "/cert.pem") + " 2>/dev/null");
+  const std::string password = "smtp-pa55word-value";
+  std::ofstream(dir + "/password") << password << "\n";
+  int port = FreePort();
+  SmtpServer relay;
+  relay.StartAuth(dir, port, "gantry", password);
+  ServerProcess server;
+  server.Start(
+      dir + "/data", TestDatabase("gantry_smtp_auth_test"),
+      {"--smtp-url", "smtp://127.0.0.1:" + std::to_string(port), "--smtp-starttls", "always",
+       "--smtp-ca-file", dir + "/cert.pem", "--smtp-user", "gantry", "--smtp-password-file",
+       dir + "/password", "--smtp-from", "ci@gantry.test", "--embedded-executor", "true"});
+  User u = SignUp(server.url(), "erin");
+  Project p = MakeProject(u, "mail", {{".github/workflows/ci.yml", kWorkflow}}, server.url());
+  ASSERT_EQ(Http("PUT", server.url() + "/api/v1/projects/" + p.name + "/notifications",
+                 json{{"email", {{"to", {"ops@x.org"}}, {"on", "always"}}}}.dump(), u.Auth())
+                .status,
+            200);
+  std::string sha = p.repo->Commit("x");
+  std::string body = json{{"ref", "refs/heads/main"},
+                          {"before", "0000000000000000000000000000000000000000"},
+                          {"after", sha},
+                          {"head_commit", {{"id", sha}, {"message", "ok"}}}}
+                         .dump();
+  HttpReply hook = Http("POST", server.url() + "/api/v1/hooks/" + p.name, body,
+                        {"X-GitHub-Event: push", "X-GitHub-Delivery: smtp-auth-1",
+                         "X-Hub-Signature-256: " + Hmac(p.secret, body)});
+  ASSERT_EQ(hook.status, 202) << hook.body;
+  WaitRun(u, hook.Json()["runs"][0].get<int64_t>(), 60, server.url());
+  std::vector<std::string> mails = relay.WaitMessages(1);
+  ASSERT_EQ(mails.size(), 1u) << server.Log();
+  EXPECT_THAT(mails[0], HasSubstr("To: ops@x.org"));
+  EXPECT_THAT(mails[0], HasSubstr("CI success on main"));
+  json list =
+      Http("GET", server.url() + "/api/v1/projects/" + p.name + "/deliveries", "", u.Auth()).Json();
+  EXPECT_EQ(list.dump().find(password), std::string::npos);
+  EXPECT_EQ(server.Log().find(password), std::string::npos);
+  server.Stop();
 }
 
 // On the shared server, which has no --smtp-url: an e-mail delivery fails at once with a clear

@@ -341,7 +341,11 @@ TEST_F(DeliveriesTest, GitHubStatusesWebhooksSlackAndEmailsForAFailureThenAFix) 
   EXPECT_FALSE(got.contains("token"));
   HttpReply notif = Api(
       "PUT", base + "/notifications",
-      {{"email", {{"to", {"team@x.org"}}, {"on", "fixed"}}},
+      {{"email",
+        {{"to", {"team@x.org"}},
+         {"on", "fixed"},
+         {"subject", "{{conclusion}}: {{workflow}} on {{branch}} by {{actor}} ✓"},
+         {"body", "{{project}} {{conclusion}} at {{sha}}: {{run_url}}\nFailed: {{failed_jobs}}"}}},
        {"webhooks",
         {{{"url", recv.url() + "/hook"}, {"secret", "whsec"}, {"format", "json"}, {"on", "always"}},
          {{"url", recv.url() + "/slack"}, {"format", "slack"}, {"on", "failure"}}}}});
@@ -396,11 +400,13 @@ TEST_F(DeliveriesTest, GitHubStatusesWebhooksSlackAndEmailsForAFailureThenAFix) 
   ASSERT_EQ(mails.size(), 1u);  // dora (on failure); the team only hears of a fix
   EXPECT_THAT(mails[0], HasSubstr("To: dora@x.org"));
   EXPECT_THAT(mails[0], HasSubstr("From: Gantry CI <ci@gantry.test>"));
-  EXPECT_THAT(mails[0],
-              HasSubstr("Subject: [" + p.name + "] CI failure on main (" + sha.substr(0, 7) + ")"));
+  // The project's templates shape every e-mail about its runs; a non-ASCII subject is encoded.
+  EXPECT_THAT(mails[0], HasSubstr("Subject: =?UTF-8?B?"));
+  EXPECT_THAT(mails[0], HasSubstr(p.name + " failure at " + sha.substr(0, 7) + ": " + U() + "/" +
+                                  p.name + "/runs/" + std::to_string(run)));
   EXPECT_THAT(mails[0], HasSubstr("Message-ID: <gantry."));
   EXPECT_THAT(mails[0], HasSubstr("Date: "));
-  EXPECT_THAT(mails[0], HasSubstr("Failed jobs: build"));
+  EXPECT_THAT(mails[0], HasSubstr("Failed: build"));
 
   // 2. The fix: the team hears of it, dora (on failure) does not; no Slack message.
   std::string sha2 = p.repo->Commit("two");
@@ -411,7 +417,9 @@ TEST_F(DeliveriesTest, GitHubStatusesWebhooksSlackAndEmailsForAFailureThenAFix) 
   ASSERT_EQ(mails.size(), 2u);
   std::string fixed = mails[0].find("To: team@x.org") != std::string::npos ? mails[0] : mails[1];
   EXPECT_THAT(fixed, HasSubstr("To: team@x.org"));
-  EXPECT_THAT(fixed, HasSubstr("CI success on main"));
+  EXPECT_THAT(fixed, HasSubstr("Failed: none"));
+  EXPECT_THAT(fixed, HasSubstr(p.name + " success at " + sha2.substr(0, 7) + ": " + U() + "/" +
+                               p.name + "/runs/" + std::to_string(run2)));
   recv.Wait("/gh/repos/octo/shop/statuses/" + sha2, 4);
   EXPECT_EQ(recv.Requests("/slack").size(), 1u);
   EXPECT_EQ(recv.Requests("/hook").size(), 3u);

@@ -547,6 +547,58 @@ TEST(DeliveriesSmtpAuthTest, EmailIsSentOverStartTlsWithAuth) {
   server.Stop();
 }
 
+// The outbox is durable: a delivery waiting for its retry when the server is killed is sent by
+// the restarted server.
+TEST(DeliveriesCrashTest, APendingDeliverySurvivesAKill9) {
+  std::string dir = TempDir("dlv-crash");
+  Receiver recv;
+  recv.FailFirst("/hook", 1);
+  ServerProcess server;
+  server.Start(dir + "/data", TestDatabase("gantry_dlv_crash_test"),
+               {"--delivery-backoff", "1500ms"});
+  User u = SignUp(server.url(), "finn");
+  Project p = MakeProject(u, "crash", {{".github/workflows/ci.yml", kWorkflow}}, server.url());
+  std::string base = server.url() + "/api/v1/projects/" + p.name;
+  ASSERT_EQ(
+      Http("PUT", base + "/notifications",
+           json{{"webhooks", {{{"url", recv.url() + "/hook"}, {"on", "always"}}}}}.dump(), u.Auth())
+          .status,
+      200);
+  std::string sha = p.repo->Commit("x");
+  std::string body = json{{"ref", "refs/heads/main"},
+                          {"before", "0000000000000000000000000000000000000000"},
+                          {"after", sha},
+                          {"head_commit", {{"id", sha}, {"message", "ok"}}}}
+                         .dump();
+  HttpReply hook = Http("POST", server.url() + "/api/v1/hooks/" + p.name, body,
+                        {"X-GitHub-Event: push", "X-GitHub-Delivery: crash-1",
+                         "X-Hub-Signature-256: " + Hmac(p.secret, body)});
+  ASSERT_EQ(hook.status, 202) << hook.body;
+  WaitRun(u, hook.Json()["runs"][0].get<int64_t>(), 60, server.url());
+  recv.Wait("/hook", 1);           // the first attempt failed; the next is 1.5 s away
+  for (int i = 0; i < 100; ++i) {  // and it is recorded (else the row stays claimed 2 minutes)
+    json d = Http("GET", base + "/deliveries", "", u.Auth()).Json()["deliveries"];
+    if (!d.empty() && d[0].value("attempts", 0) == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  server.Kill9();
+  server.Restart();
+  std::vector<Received> got = recv.Wait("/hook", 2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].body, got[1].body);
+  json list;
+  for (int i = 0; i < 100; ++i) {
+    list = Http("GET", server.url() + "/api/v1/projects/" + p.name + "/deliveries", "", u.Auth())
+               .Json()["deliveries"];
+    if (!list.empty() && list[0].value("state", "") == "delivered") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].value("state", ""), "delivered");
+  EXPECT_EQ(list[0].value("attempts", 0), 2);
+  server.Stop();
+}
+
 // On the shared server, which has no --smtp-url: an e-mail delivery fails at once with a clear
 // error, and the run is not held up by it.
 TEST(DeliveriesWithoutSmtpTest, EmailFailsWithAClearErrorAndTheRunCompletes) {

@@ -84,6 +84,27 @@ constexpr Setting kSettings[] = {
     {"web-dir", "GANTRY_WEB_DIR",
      "the built web UI served at / (default: the source tree's web/dist, then "
      "PREFIX/share/gantry/web; make web builds it)"},
+    {"smtp-url", "GANTRY_SMTP_URL",
+     "smtp://host[:port] or smtps://host[:port]: the relay that sends e-mail notifications "
+     "(default: none, e-mail deliveries fail)"},
+    {"smtp-user", "GANTRY_SMTP_USER", "user name for SMTP AUTH (default: no AUTH)"},
+    {"smtp-password", "GANTRY_SMTP_PASSWORD", "password for SMTP AUTH"},
+    {"smtp-password-file", "GANTRY_SMTP_PASSWORD_FILE",
+     "a file whose first line is the SMTP password (wins over --smtp-password)"},
+    {"smtp-from", "GANTRY_SMTP_FROM",
+     "the From address of e-mail notifications, e.g. 'Gantry <ci@example.org>'"},
+    {"smtp-ca-file", "GANTRY_SMTP_CA_FILE",
+     "PEM file of the authorities the SMTP relay's certificate must chain to (default: the "
+     "system's)"},
+    {"smtp-starttls", "GANTRY_SMTP_STARTTLS",
+     "auto (default: STARTTLS when the server offers it), always (refuse without it) or never"},
+    {"delivery-backoff", "GANTRY_DELIVERY_BACKOFF",
+     "delays between attempts of a failed delivery, the last repeating (default "
+     "5s,30s,2m,10m,30m,1h)"},
+    {"delivery-attempts", "GANTRY_DELIVERY_ATTEMPTS",
+     "attempts of a delivery before it is failed for good (default 8)"},
+    {"delivery-timeout", "GANTRY_DELIVERY_TIMEOUT",
+     "seconds one attempt of a delivery may take (default 15)"},
 };
 
 volatile sig_atomic_t g_signal = 0;
@@ -130,6 +151,16 @@ void ServerCommands::Register(CLI::App& app) {
   opt("http-workers", config_.http_workers)->check(CLI::Range(2, 1024));
   opt("login-attempts", config_.login_attempts)->check(CLI::Range(1, 100000));
   opt("web-dir", config_.web_dir);
+  opt("smtp-url", config_.smtp_url);
+  opt("smtp-user", config_.smtp_user);
+  opt("smtp-password", config_.smtp_password);
+  opt("smtp-password-file", config_.smtp_password_file);
+  opt("smtp-from", config_.smtp_from);
+  opt("smtp-ca-file", config_.smtp_ca_file);
+  opt("smtp-starttls", config_.smtp_starttls)->check(CLI::IsMember({"auto", "always", "never"}));
+  opt("delivery-backoff", config_.delivery_backoff);
+  opt("delivery-attempts", config_.delivery_attempts)->check(CLI::Range(1, 100));
+  opt("delivery-timeout", config_.delivery_timeout_seconds)->check(CLI::Range(1, 600));
 
   migrate_ = app.add_subcommand(
       "migrate",

@@ -18,12 +18,16 @@
 #include "server/api.h"
 #include "server/auth_api.h"
 #include "server/badge_api.h"
+#include "server/deliveries.h"
+#include "server/deliveries_api.h"
+#include "server/delivery_events.h"
 #include "server/embedded_executor.h"
 #include "server/executors_api.h"
 #include "server/git_mirrors.h"
 #include "server/github_api.h"
 #include "server/hooks_api.h"
 #include "server/job_graph.h"
+#include "server/notify.h"
 #include "server/projects_api.h"
 #include "server/protocol_api.h"
 #include "server/redis_rate_limiter.h"
@@ -56,6 +60,48 @@ core::Result<std::string> ReplicaId(const ServerConfig& config) {
   std::string id = std::string(host) + "-" + crypto::RandomHex(4);
   if (auto s = core::WriteFileAtomically(path, id + "\n"); !s.ok()) return s;
   return id;
+}
+
+// The delivery worker's settings; errors name the setting.
+core::Result<DeliveryOptions> DeliveryOptionsOf(const ServerConfig& config,
+                                                const std::string& replica) {
+  DeliveryOptions o;
+  o.claimer = replica;
+  auto backoff = notify::ParseBackoff(config.delivery_backoff);
+  if (!backoff) {
+    return core::Status::InvalidArgument("--delivery-backoff '" + config.delivery_backoff +
+                                         "': expected delays like 5s,30s,2m,10m (ms, s, m, h)");
+  }
+  o.backoff_ms = *backoff;
+  o.max_attempts = config.delivery_attempts;
+  o.timeout_seconds = config.delivery_timeout_seconds;
+  o.smtp.url = config.smtp_url;
+  if (!o.smtp.url.empty() && o.smtp.url.rfind("smtp://", 0) != 0 &&
+      o.smtp.url.rfind("smtps://", 0) != 0) {
+    return core::Status::InvalidArgument(
+        "--smtp-url must be smtp://host[:port] or "
+        "smtps://host[:port]");
+  }
+  o.smtp.user = config.smtp_user;
+  o.smtp.password = config.smtp_password;
+  if (!config.smtp_password_file.empty()) {
+    std::ifstream in(config.smtp_password_file);
+    if (!in) {
+      return core::Status::InvalidArgument("--smtp-password-file '" + config.smtp_password_file +
+                                           "' cannot be read");
+    }
+    std::getline(in, o.smtp.password);
+  }
+  o.smtp.from = config.smtp_from;
+  o.smtp.ca_file = config.smtp_ca_file;
+  if (config.smtp_starttls == "always") {
+    o.smtp.starttls = SmtpSettings::StartTls::kAlways;
+  } else if (config.smtp_starttls == "never") {
+    o.smtp.starttls = SmtpSettings::StartTls::kNever;
+  } else if (config.smtp_starttls != "auto") {
+    return core::Status::InvalidArgument("--smtp-starttls must be auto, always or never");
+  }
+  return o;
 }
 
 class App : public ServerApp {
@@ -139,6 +185,13 @@ class App : public ServerApp {
     }
     scheduler_ = std::make_unique<Scheduler>(ctx_, so);
     ctx_.scheduler = scheduler_.get();
+    auto delivery_options = DeliveryOptionsOf(config, so.replica_id);
+    if (!delivery_options.ok()) return delivery_options.status();
+    deliveries_ =
+        std::make_unique<DeliveryWorker>(ctx_, std::move(delivery_options).value(),
+                                         MakeCurlTransport(config.delivery_timeout_seconds));
+    enqueuer_ = std::make_unique<DeliveryEnqueuer>(ctx_);
+    scheduler_->SetObserver(enqueuer_.get());
     triggerer_ = std::make_unique<Triggerer>(ctx_);
 
     AddAuthRoutes(router_, ctx_);
@@ -151,6 +204,7 @@ class App : public ServerApp {
     AddGitHubRoutes(router_, ctx_);
     AddBadgeRoutes(router_, ctx_);
     AddReportRoutes(router_, ctx_);
+    AddDeliveryRoutes(router_, ctx_);
     router_.Add("GET", "/health", [](Request&) {
       return Response::Json(200, Dump({{"status", "ok"}, {"version", GANTRY_SERVER_VERSION}}));
     });
@@ -183,6 +237,7 @@ class App : public ServerApp {
       ctx_.config.base_url.pop_back();
     }
     if (auto s = scheduler_->Start(); !s.ok()) return s;
+    deliveries_->Start();
     triggerer_->Start();
     if (config.embedded_executor) {
       // Over TLS, the server's certificate may name only its public host, or come from an
@@ -218,6 +273,7 @@ class App : public ServerApp {
     shut_down_ = true;
     if (executor_) executor_->Stop();
     if (triggerer_) triggerer_->Stop();
+    if (deliveries_) deliveries_->Stop();
     if (notifier_) notifier_->Shutdown();
     if (http_) http_->Shutdown(std::chrono::seconds(5));
     if (internal_http_) internal_http_->Shutdown(std::chrono::seconds(5));
@@ -294,7 +350,9 @@ class App : public ServerApp {
   std::unique_ptr<GitMirrors> mirrors_;
   std::unique_ptr<JobGraphs> graphs_;
   std::unique_ptr<AttemptLimiter> login_by_user_, login_by_address_;
+  std::unique_ptr<DeliveryEnqueuer> enqueuer_;  // the scheduler's observer
   std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<DeliveryWorker> deliveries_;
   std::unique_ptr<Triggerer> triggerer_;
   std::unique_ptr<WebUi> web_ui_;
   Router router_;

@@ -38,6 +38,17 @@ struct ServerConfig {
   // The built web UI (web/dist); default: the source tree's web/dist, then the installed
   // share/gantry/web.
   std::string web_dir;
+  // Outbound deliveries (docs/server.md, "Commit statuses" and "Notifications").
+  std::string smtp_url;  // smtp://host[:port] or smtps://host[:port]; empty = no e-mail
+  std::string smtp_user;
+  std::string smtp_password;
+  std::string smtp_password_file;  // read at start; wins over smtp_password
+  std::string smtp_from;
+  std::string smtp_ca_file;  // PEM authorities for the relay's certificate (default: the system's)
+  std::string smtp_starttls = "auto";                     // auto | always | never
+  std::string delivery_backoff = "5s,30s,2m,10m,30m,1h";  // delays between attempts
+  int delivery_attempts = 8;
+  int delivery_timeout_seconds = 15;
 };
 
 class ServerApp {

@@ -181,7 +181,9 @@ core::Status Scheduler::Launch(const store::Run& run,
     failed.conclusion = "failure";
     failed.error = s.message();
     failed.completed_at = ctx_.now_ms();
-    (void)ctx_.store->UpdateRun(failed);
+    if (ctx_.store->UpdateRun(failed).ok() && observer_ != nullptr) {
+      observer_->OnRunCompleted(failed);
+    }
     ctx_.notifier->Publish("run:" + std::to_string(run.id));
     return core::Status::Ok();
   }
@@ -195,6 +197,7 @@ core::Status Scheduler::Launch(const store::Run& run,
     return s;
   }
   r->state->Begin();
+  if (observer_ != nullptr) observer_->OnRunStarted(r->run);
   return Advance(*r);
 }
 
@@ -245,6 +248,8 @@ core::Status Scheduler::Advance(ActiveRun& r) {
           r.completed.insert(done.id);
           r.running.erase(d.id);
           (void)r.state->Finish(d.id, ReportOf(completed.value()));
+          // It was announced as queued (a pending commit status): its end is announced too.
+          if (observer_ != nullptr) observer_->OnJobCompleted(r.run, completed.value());
         }
       } else if (row.value().status == "in_progress") {
         (void)ctx_.store->RequestJobCancel(it->second);
@@ -289,6 +294,7 @@ core::Status Scheduler::Advance(ActiveRun& r) {
       }
       r.running.insert(one.id);
       queued = true;
+      if (observer_ != nullptr) observer_->OnJobQueued(r.run, stored.value());
     }
     if (!progress) break;
   }
@@ -308,6 +314,7 @@ core::Status Scheduler::Advance(ActiveRun& r) {
     run.completed_at = ctx_.now_ms();
     if (auto s = ctx_.store->UpdateRun(run); !s.ok()) return s;
     r.run = run;
+    if (observer_ != nullptr) observer_->OnRunCompleted(r.run);
     std::error_code ec;
     std::filesystem::remove_all(r.options.run_dir, ec);
     std::lock_guard<std::mutex> g(mu_);
@@ -349,6 +356,7 @@ core::Status Scheduler::FinishRow(ActiveRun& r, const store::Job& row) {
     std::lock_guard<std::mutex> g(mu_);
     ++completed_[row.conclusion];
   }
+  if (observer_ != nullptr) observer_->OnJobCompleted(r.run, row);
   return Advance(r);
 }
 

@@ -50,6 +50,28 @@ struct SchedulerOptions {
   int max_requeues = 2;
 };
 
+/// Hears of a run's state changes once they are committed (outbound deliveries: commit
+/// statuses, notifications). Called by the replica driving the run, with the run's lock held:
+/// an implementation must return quickly and never block on the network (it enqueues).
+class SchedulerObserver {
+ public:
+  virtual ~SchedulerObserver() = default;
+  /// A run was planned and its first jobs queued.
+  virtual void OnRunStarted(const store::Run& run) { (void)run; }
+  /// A job instance was queued for an executor.
+  virtual void OnJobQueued(const store::Run& run, const store::Job& job) {
+    (void)run;
+    (void)job;
+  }
+  /// A job instance that ran completed (`job.conclusion` set).
+  virtual void OnJobCompleted(const store::Run& run, const store::Job& job) {
+    (void)run;
+    (void)job;
+  }
+  /// The run completed (`run.conclusion` set).
+  virtual void OnRunCompleted(const store::Run& run) { (void)run; }
+};
+
 /// A job handed to an executor.
 struct LeasedJob {
   store::Job job;
@@ -87,6 +109,10 @@ class Scheduler {
   /// Completes a leased job with what its executor reported (idempotent: a second call for a
   /// completed job is OK and changes nothing).
   core::Status Complete(store::Id job_id, const std::string& lease_id, const store::Job& result);
+
+  /// Sets the observer of state changes (null: none); call before Start. Not owned; it must
+  /// outlive the scheduler.
+  void SetObserver(SchedulerObserver* observer) { observer_ = observer; }
 
   int lease_seconds() const { return options_.lease_seconds; }
   /// Lease ids of this replica's embedded executor start with this (so a restart can tell its
@@ -139,8 +165,9 @@ class Scheduler {
   std::map<store::Id, std::shared_ptr<ActiveRun>> runs_;  // guarded by mu_
   std::map<std::string, int64_t> completed_;              // guarded by mu_: by conclusion
   int64_t leases_ = 0;                                    // guarded by mu_
-  bool trim_pending_ = false;  // a run ended since the last malloc_trim; guarded by mu_
-  backend::CancelToken stop_;  // Stop() also wakes the once-a-second expiry check
+  bool trim_pending_ = false;              // a run ended since the last malloc_trim; guarded by mu_
+  SchedulerObserver* observer_ = nullptr;  // set before Start
+  backend::CancelToken stop_;              // Stop() also wakes the once-a-second expiry check
   std::thread expire_thread_;
 };
 

@@ -128,6 +128,22 @@ class SqlStore final : public Store {
                               const std::vector<std::string>& tools, int64_t now) override;
   core::Result<std::vector<SecurityFinding>> ListFindings(Id project_id, const std::string& branch,
                                                           const std::string& state) override;
+  // Outbound deliveries (sql_store_deliveries.cc).
+  core::Result<OutboundDelivery> EnqueueDelivery(const OutboundDelivery& delivery) override;
+  core::Result<std::vector<OutboundDelivery>> ClaimDeliveries(const std::string& claimer,
+                                                              int64_t now, int64_t claim_until,
+                                                              int limit) override;
+  core::Status FinishDelivery(const OutboundDelivery& delivery,
+                              const std::string& claimer) override;
+  core::Result<std::vector<OutboundDelivery>> ListDeliveries(Id project_id,
+                                                             const std::string& state,
+                                                             int limit) override;
+  core::Status RetryDelivery(Id project_id, Id delivery_id, int64_t now) override;
+  core::Status PutDeliverySetting(const std::string& scope, Id owner_id,
+                                  const std::vector<uint8_t>& value, int64_t now) override;
+  core::Result<std::vector<uint8_t>> GetDeliverySetting(const std::string& scope,
+                                                        Id owner_id) override;
+  core::Status DeleteDeliverySetting(const std::string& scope, Id owner_id) override;
 
   /// The driver underneath (migrations, tests).
   Database& database() { return *db_; }

@@ -243,6 +243,27 @@ struct BranchProtection {
 
 // ---- End of branch protection ----
 
+// ---- Outbound deliveries (commit statuses, PR comments, e-mail, webhooks) -------------------
+// A durable outbox: rows are inserted where runs change state and sent by a delivery worker
+// (server/deliveries.h) of any replica, which claims them first.
+
+/// One message to send. kind: commit_status | pr_comment | email | webhook | slack; state:
+/// pending | delivered | failed. `target` names where it goes (a URL, an address, "o/r@sha ctx").
+struct OutboundDelivery {
+  Id id = 0;
+  Id project_id = 0;
+  std::string kind;
+  std::string target;
+  std::string payload;  // JSON the sender reads; secrets in it are sealed by the server
+  int attempts = 0;
+  int64_t next_attempt_at = 0;
+  std::string state = "pending";
+  std::string last_error;
+  int64_t created_at = 0;
+  int64_t delivered_at = 0;
+};
+// ---- end of outbound deliveries -------------------------------------------------------------
+
 /// Filters of ListRuns and CountRuns; empty fields match everything. `before` is a cursor:
 /// runs with a smaller id (newest first); `after` the other way: the `limit` runs with a
 /// larger id nearest to it (still returned newest first); `offset` skips that many matches
@@ -509,6 +530,39 @@ class Store {
                                                                   const std::string& branch,
                                                                   const std::string& state) = 0;
   // ---- end of reports ------------------------------------------------------------------------
+
+  // ---- Outbound deliveries (server/deliveries.h) ----------------------------------------------
+  /// Inserts a pending delivery (attempts 0, due at `next_attempt_at`, now when 0).
+  virtual core::Result<OutboundDelivery> EnqueueDelivery(const OutboundDelivery& delivery) = 0;
+  /// Claims up to `limit` pending deliveries due at `now` that no live claim holds, for
+  /// `claimer` until `claim_until`, oldest first. A delivery waits while an older pending one
+  /// with the same kind and target exists (statuses and comments arrive in order). Safe with
+  /// several replicas: each row is claimed by one UPDATE … WHERE.
+  virtual core::Result<std::vector<OutboundDelivery>> ClaimDeliveries(const std::string& claimer,
+                                                                      int64_t now,
+                                                                      int64_t claim_until,
+                                                                      int limit) = 0;
+  /// Records an attempt of a delivery `claimer` holds: its new state (pending again with
+  /// `next_attempt_at`, delivered or failed), error and attempt count; releases the claim.
+  /// NotFound when the claim was lost.
+  virtual core::Status FinishDelivery(const OutboundDelivery& delivery,
+                                      const std::string& claimer) = 0;
+  /// A project's deliveries, newest first; `state` "" = all.
+  virtual core::Result<std::vector<OutboundDelivery>> ListDeliveries(Id project_id,
+                                                                     const std::string& state,
+                                                                     int limit) = 0;
+  /// Makes a delivery of the project pending again, due at `now`, with its attempts reset.
+  /// NotFound when the project has no such delivery.
+  virtual core::Status RetryDelivery(Id project_id, Id delivery_id, int64_t now) = 0;
+  /// Delivery settings by scope ("forge", "notifications", "user_notifications",
+  /// "pr_comment:o/r#N") of an owner (a project or a user id); bytes as given (sealed by the caller
+  /// when secret). Get: NotFound when unset.
+  virtual core::Status PutDeliverySetting(const std::string& scope, Id owner_id,
+                                          const std::vector<uint8_t>& value, int64_t now) = 0;
+  virtual core::Result<std::vector<uint8_t>> GetDeliverySetting(const std::string& scope,
+                                                                Id owner_id) = 0;
+  virtual core::Status DeleteDeliverySetting(const std::string& scope, Id owner_id) = 0;
+  // ---- end of outbound deliveries -------------------------------------------------------------
 };
 
 /// Opens the database named by `url`: "sqlite:///path/to/gantry.db" or a bare path (SQLite,

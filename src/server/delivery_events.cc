@@ -4,7 +4,9 @@
 #include <set>
 
 #include "queue/notifier.h"
+#include "server/check_names.h"
 #include "server/deliveries.h"
+#include "server/run_comment.h"
 #include "server/run_derived.h"
 
 namespace gantry::server {
@@ -53,7 +55,8 @@ void DeliveryEnqueuer::Status(const store::Run& run, const std::string& job_name
   auto project = ctx_.store->GetProject(run.project_id);
   if (!project.ok()) return;
   std::string workflow = run.workflow_name.empty() ? run.workflow_file : run.workflow_name;
-  std::string context = notify::StatusContext(workflow, job_name, run.event);
+  std::string context = job_name.empty() ? WorkflowContext(workflow, run.event)
+                                         : StatusContext(workflow, job_name, run.event);
   json payload = {
       {"repository", forge->repository},         {"sha", run.sha},
       {"state", notify::ForgeState(conclusion)}, {"target_url", RunUrl(ctx_, project.value(), run)},
@@ -112,8 +115,14 @@ void DeliveryEnqueuer::OnRunCompleted(const store::Run& run) {
   }
   if (run.event.rfind("pull_request", 0) == 0) {
     if (std::optional<int64_t> pr = PullRequestNumber(run)) {
-      // TODO(merge): the body comes from the run report renderer.
-      (void)EnqueuePrComment(project.value(), *pr, notify::PrCommentBody(summary));
+      // The run's reports are complete here: a job completes only after its reports are taken.
+      auto body = RunCommentMarkdown(ctx_, run.id);
+      if (body.ok()) {
+        (void)EnqueuePrComment(project.value(), *pr, body.value());
+      } else {
+        std::cerr << "gantry server: no pull-request comment for run " << run.id << ": "
+                  << body.status().message() << "\n";
+      }
     }
   }
   Notify(run, summary);

@@ -278,22 +278,6 @@ std::string ForgeState(std::string_view conclusion) {
   return "error";  // cancelled
 }
 
-std::string StatusContext(std::string_view workflow, std::string_view job, std::string_view event) {
-  std::string out(workflow);
-  if (!job.empty()) out += " / " + std::string(job);
-  if (!event.empty()) out += " (" + std::string(event) + ")";
-  return out;
-}
-
-std::string PrCommentBody(const RunSummary& run) {
-  std::string icon = run.conclusion == "success" ? "✅" : IsFailed(run.conclusion) ? "❌" : "⚪";
-  std::string body = icon + " **" + run.workflow + "** #" + std::to_string(run.number) + ": " +
-                     run.conclusion + " at " + run.sha.substr(0, 7) + "\n\n";
-  if (!run.failed_jobs.empty()) body += "Failed jobs: " + FailedList(run) + "\n\n";
-  body += "[View the run](" + run.run_url + ")\n\n<!-- gantry:run-report -->\n";
-  return body;
-}
-
 bool ValidEmail(std::string_view address) {
   size_t at = address.find('@');
   if (at == 0 || at == std::string_view::npos ||

@@ -79,14 +79,6 @@ std::string EncodeHeader(std::string_view value);
 /// A forge's commit status state for a conclusion ("" = still running → pending).
 std::string ForgeState(std::string_view conclusion);
 
-/// The commit status context "<workflow> / <job> (<event>)", GitHub's own convention.
-/// TODO(merge): replace by server/check_names.h StatusContext(workflow, job, event).
-std::string StatusContext(std::string_view workflow, std::string_view job, std::string_view event);
-
-/// The pull-request comment of a completed run (name, conclusion, link).
-/// TODO(merge): replace by the run report renderer.
-std::string PrCommentBody(const RunSummary& run);
-
 /// A plausible e-mail address (one '@', a dot in the domain, no spaces or angle brackets).
 bool ValidEmail(std::string_view address);
 /// An http:// or https:// URL with a host.

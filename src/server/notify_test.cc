@@ -102,8 +102,6 @@ TEST(NotifyTest, ForgeStatesContextsAndValidation) {
   EXPECT_EQ(ForgeState("skipped"), "success");
   EXPECT_EQ(ForgeState("failure"), "failure");
   EXPECT_EQ(ForgeState("cancelled"), "error");
-  EXPECT_EQ(StatusContext("CI", "test", "push"), "CI / test (push)");
-  EXPECT_EQ(StatusContext("CI", "", "pull_request"), "CI (pull_request)");
   EXPECT_TRUE(ValidEmail("a.b@x.org"));
   EXPECT_FALSE(ValidEmail("a@x"));
   EXPECT_FALSE(ValidEmail("a b@x.org"));
@@ -112,9 +110,6 @@ TEST(NotifyTest, ForgeStatesContextsAndValidation) {
   EXPECT_TRUE(ValidHttpUrl("http://127.0.0.1:9/x"));
   EXPECT_FALSE(ValidHttpUrl("ftp://x.org"));
   EXPECT_FALSE(ValidHttpUrl("https://"));
-  EXPECT_NE(
-      PrCommentBody(Sample()).find("[View the run](https://ci.example.org/alice/shop/runs/7)"),
-      std::string::npos);
 }
 
 }  // namespace

@@ -255,7 +255,7 @@ TEST_F(DeliveriesTest, GiteaPullRequestCommentIsPostedThenUpdated) {
   EXPECT_EQ(first[0].method, "POST");
   EXPECT_EQ(first[0].path, "/api/v1/repos/" + p.name + "/issues/7/comments");
   EXPECT_EQ(first[0].headers["authorization"], "token gitea-tok");
-  EXPECT_THAT(json::parse(first[0].body).value("body", ""), HasSubstr("**CI** #"));
+  EXPECT_THAT(json::parse(first[0].body).value("body", ""), HasSubstr("### Gantry: CI #"));
   pr_run("synchronize");
   std::vector<Received> both = recv.Wait("/api/v1/repos/", 2);
   ASSERT_EQ(both.size(), 2u);

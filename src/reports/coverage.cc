@@ -6,6 +6,20 @@
 
 namespace gantry::reports {
 
+bool LineHits::Add(int line, std::int64_t hits, bool keep_max) {
+  if (line < 0 || line > kMaxLine) return false;
+  auto at = static_cast<std::size_t>(line);
+  if (at >= hits_.size()) hits_.resize(std::max(at + 1, hits_.size() * 2), -1);
+  hits = std::max<std::int64_t>(hits, 0);
+  if (hits_[at] < 0) {
+    ++count_;
+    hits_[at] = hits;
+  } else {
+    hits_[at] = keep_max ? std::max(hits_[at], hits) : hits_[at] + hits;
+  }
+  return true;
+}
+
 namespace {
 
 std::string_view SkipSpace(std::string_view s) {
@@ -41,10 +55,10 @@ std::string Resolve(std::string path, const CoveragePaths& paths) {
 void Totals(const FileLines& f, std::int64_t& total, std::int64_t& covered) {
   total = covered = 0;
   if (!f.lines.empty() || !f.blocks.empty()) {
-    for (const auto& [line, hits] : f.lines) {
+    f.lines.ForEach([&](int /*line*/, std::int64_t hits) {
       ++total;
       if (hits > 0) ++covered;
-    }
+    });
     for (const auto& [block, sc] : f.blocks) {
       total += sc.first;
       if (sc.second > 0) covered += sc.first;
@@ -56,7 +70,7 @@ void Totals(const FileLines& f, std::int64_t& total, std::int64_t& covered) {
 }
 
 void MergeFile(FileLines& into, const FileLines& from) {
-  for (const auto& [line, hits] : from.lines) into.lines[line] += hits;
+  from.lines.ForEach([&](int line, std::int64_t hits) { into.lines.Add(line, hits); });
   for (const auto& [block, sc] : from.blocks) {
     auto [it, inserted] = into.blocks.emplace(block, sc);
     if (!inserted) it->second.second += sc.second;

@@ -10,15 +10,43 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "reports/report.h"
 
 namespace gantry::reports {
 
+/// Hits per line number of one source file. Dense (a vector indexed by line): a source file's
+/// line numbers are small and nearly contiguous, and a tree of a million lines would cost the
+/// report actions most of their time in allocations (bench/reports.sh).
+class LineHits {
+ public:
+  /// The largest line number taken; larger ones are refused (a hostile report cannot make
+  /// the vector huge).
+  static constexpr int kMaxLine = 10'000'000;
+  /// Adds `hits` to `line` (max(current, hits) when `keep_max`); false, nothing recorded, when
+  /// `line` is outside 0..kMaxLine.
+  bool Add(int line, std::int64_t hits, bool keep_max = false);
+  /// Lines with data.
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  /// Calls f(line, hits) for every line with data, in line order.
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (std::size_t i = 0; i < hits_.size(); ++i) {
+      if (hits_[i] >= 0) f(static_cast<int>(i), hits_[i]);
+    }
+  }
+
+ private:
+  std::vector<std::int64_t> hits_;  // -1: no data for that line
+  std::size_t count_ = 0;
+};
+
 /// What one source file's coverage is made of, before merging.
 struct FileLines {
-  std::map<int, std::int64_t> lines;  // line number → hits, for formats with line data
+  LineHits lines;  // for formats with line data
   /// Go profiles: block "l.c,l.c" → {statements, hits}. Go counts statements, not lines: a
   /// block's statements count as that many "lines" (docs/actions.md says so).
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> blocks;

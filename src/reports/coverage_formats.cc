@@ -96,11 +96,10 @@ core::Result<CoverageData> ParseLcov(std::string_view content, std::string_view 
                 value.substr(comma + 1, comma2 == std::string_view::npos ? std::string_view::npos
                                                                          : comma2 - comma - 1),
                 hits) ||
-            number < 0) {
+            !current->lines.Add(number, hits)) {
           return Malformed(name, line_no, "LCOV",
                            "DA must be 'DA:<line>,<hits>', got '" + std::string(line) + "'");
         }
-        current->lines[number] += hits;
       } else {
         std::int64_t n = 0;
         if (!ParseNumber(value, n) || n < 0)
@@ -164,11 +163,10 @@ core::Result<CoverageData> ParseCobertura(std::string_view content, std::string_
         int number = 0;
         std::int64_t hits = 0;
         if (!ParseNumber(l.attribute("number").value(), number) ||
-            !ParseHits(l.attribute("hits").value(), hits)) {
+            !ParseHits(l.attribute("hits").value(), hits) || !f.lines.Add(number, hits)) {
           return Malformed(name, LineOfOffset(content, static_cast<std::size_t>(l.offset_debug())),
                            "Cobertura XML", "<line> needs numeric 'number' and 'hits' attributes");
         }
-        f.lines[number] += hits;
       }
     }
   }
@@ -197,10 +195,8 @@ core::Result<CoverageData> ParseCoveragePy(std::string_view content, std::string
       if (it == f.end()) return core::Status::Ok();
       if (!it->is_array()) return shape("files[\"" + path + "\"]." + key + " is not an array");
       for (const json& n : *it) {
-        if (!n.is_number_integer())
+        if (!n.is_number_integer() || !out.lines.Add(n.get<int>(), hits, /*keep_max=*/true))
           return shape("files[\"" + path + "\"]." + key + " holds a non-integer");
-        std::int64_t& h = out.lines[n.get<int>()];
-        h = std::max(h, hits);
       }
       return core::Status::Ok();
     };
@@ -245,7 +241,8 @@ core::Result<CoverageData> ParseGcovr(std::string_view content, std::string_view
         std::int64_t count = l.contains("count") && l["count"].is_number()
                                  ? static_cast<std::int64_t>(l["count"].get<double>())
                                  : 0;
-        out.lines[l["line_number"].get<int>()] += count;
+        if (!out.lines.Add(l["line_number"].get<int>(), count))
+          return shape(where + ".lines: 'line_number' out of range");
       }
     } else if (f.contains("line_total")) {
       if (!f["line_total"].is_number_integer() || !f.value("line_covered", json(0)).is_number())

@@ -220,3 +220,26 @@ export function runTabs(reports: RunReports | null, pullRequest: boolean): RunTa
 export function pickTab(wanted: string | undefined, tabs: RunTab[]): RunTab {
   return tabs.includes(wanted as RunTab) ? (wanted as RunTab) : 'summary';
 }
+
+// ---- the project's Security page ----
+
+export type SecurityFilters = { branch?: string; state?: string; severity?: string };
+
+/** The Security page's query string (fixed key order; the default state "open" and empty
+ * values left out), "" for none. */
+export function securityQuery(f: SecurityFilters): string {
+  const q = new URLSearchParams();
+  if (f.branch) q.set('branch', f.branch);
+  if (f.state && f.state !== 'open') q.set('state', f.state);
+  if (f.severity) q.set('severity', f.severity);
+  const s = q.toString();
+  return s ? '?' + s : '';
+}
+
+/** The security trend's lines: one per severity with an open finding in some run, and always
+ * critical and high (an empty trend still draws its zero lines). */
+export function trendSeries(points: SecurityTrendPoint[]): Array<{ name: string; cls: string; values: number[] }> {
+  return severities
+    .filter((s) => s === 'critical' || s === 'high' || points.some((p) => (p.open?.[s] ?? 0) > 0))
+    .map((s) => ({ name: s, cls: `sev-${s}`, values: points.map((p) => p.open?.[s] ?? 0) }));
+}

@@ -6,40 +6,24 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, enc, projectPath, type Project } from '../api';
 import { ErrorBox, Loading, Page, useLoad } from '../components';
 import {
+  securityQuery,
   severities,
   sortFindings,
+  trendSeries,
+  type SecurityFilters,
   type SecurityList,
   type SecurityTrendPoint,
 } from '../lib/reports';
-import { LineChart, type ChartSeries } from '../run/line_chart';
+import { LineChart } from '../run/line_chart';
 import { FindingWhere, SeverityChip, SeverityChips } from '../run/reports';
 import { ProjectTabs } from './project_nav';
 import '../run/reports.css';
 
-export type SecurityFilters = { branch?: string; state?: string; severity?: string };
 const stateOptions: [string, string][] = [
   ['open', 'Open'],
   ['fixed', 'Fixed'],
   ['all', 'All'],
 ];
-
-/** The page's query string (fixed key order, defaults and empty values left out). */
-export function securityQuery(f: SecurityFilters): string {
-  const q = new URLSearchParams();
-  if (f.branch) q.set('branch', f.branch);
-  if (f.state && f.state !== 'open') q.set('state', f.state);
-  if (f.severity) q.set('severity', f.severity);
-  const s = q.toString();
-  return s ? '?' + s : '';
-}
-
-/** The trend's series: one line per severity that has an open finding in some run (at least
- * critical and high, so an empty trend still draws its zero lines). */
-export function trendSeries(points: SecurityTrendPoint[]): ChartSeries[] {
-  return severities
-    .filter((s) => s === 'critical' || s === 'high' || points.some((p) => (p.open?.[s] ?? 0) > 0))
-    .map((s) => ({ name: s, cls: `sev-${s}`, values: points.map((p) => p.open?.[s] ?? 0) }));
-}
 
 export function SecurityPage() {
   const { params } = useRoute();

@@ -240,9 +240,11 @@ export function CoverageView({
               {files.map((f) => (
                 <tr key={f.path}>
                   <td class="mono path">{f.path}</td>
-                  <td class="num cov-cell">
-                    <PercentBar percent={f.percent} />
-                    {formatPercent(f.percent)}
+                  <td class="num">
+                    <span class="cov-cell">
+                      <PercentBar percent={f.percent} />
+                      {formatPercent(f.percent)}
+                    </span>
                   </td>
                   <td class={`num delta delta-${deltaDirection(f.delta)}`}>{formatDelta(f.delta) || '–'}</td>
                   <td class="num muted">

@@ -54,6 +54,11 @@ const junitFail = `<?xml version="1.0" encoding="UTF-8"?>
 </testsuite>
 </testsuites>`;
 
+// A re-run (attempt 2): the failed test passes, so it is flaky.
+const junitRetry = junitFail
+  .replace(/<failure[^]*?<\/failure>/, '')
+  .replace('failures="1"', 'failures="0"');
+
 function sarif(results) {
   return JSON.stringify({
     version: '2.1.0',
@@ -95,9 +100,15 @@ jobs:
           cat > lcov.info <<'GANTRY_EOF'
 ${indent(lcov(coverage))}
           GANTRY_EOF
+          if [ "\${{ github.run_attempt }}" = 1 ]; then
           cat > junit.xml <<'GANTRY_EOF'
 ${indent(junit)}
           GANTRY_EOF
+          else
+          cat > junit.xml <<'GANTRY_EOF'
+${indent(junitRetry)}
+          GANTRY_EOF
+          fi
           cat > results.sarif <<'GANTRY_EOF'
 ${indent(sarif(findings))}
           GANTRY_EOF
@@ -333,6 +344,29 @@ test('the Security tab, then the project Security page with its filters in the U
   await page.getByTestId('run-row').first().waitFor();
   await page.getByTestId('project-tabs').getByRole('link', { name: 'Security' }).click();
   await page.waitForURL(new RegExp(`/${project}/security$`));
+});
+
+test('a re-run where the failed test passes lists it as flaky', async (t) => {
+  if (skipped(t)) return;
+  const r = await api('POST', `/api/v1/runs/${run}/rerun`, { failed_only: false });
+  assert.ok([201, 202].includes(r.status()), await r.text());
+  const until = Date.now() + 120_000;
+  for (;;) {
+    const now = await (await api('GET', `/api/v1/runs/${run}`)).json();
+    if (now.attempt === 2 && now.status === 'completed') break;
+    assert.ok(Date.now() < until, 'the re-run completes in 120 s');
+    await new Promise((ok) => setTimeout(ok, 500));
+  }
+  await page.goto(`${U}/${project}/runs/${run}?tab=tests`);
+  const flaky = page.getByTestId('flaky');
+  await flaky.waitFor();
+  assert.match(await flaky.textContent(), /flaky\s*removes items/);
+  assert.match(await page.getByTestId('tests-counts').textContent(), /0\s*failed/);
+  // the first attempt still shows its failure
+  await page.getByLabel('Attempt').selectOption('1');
+  await page.waitForURL(/attempt=1&tab=tests|tab=tests&attempt=1/);
+  await page.getByTestId('failures').waitFor();
+  assert.match(await page.getByTestId('tests-counts').textContent(), /1\s*failed/);
 });
 
 test('nothing ran from report text and nothing broke the CSP', async (t) => {

@@ -50,7 +50,7 @@ export interface TestSummary {
   flaky: FlakyTest[];
 }
 export interface Finding {
-  id: number;
+  id: number | null; // null in a run's report for a finding not stored yet
   tool: string;
   rule_id: string;
   severity: string;

@@ -162,8 +162,8 @@ export function SecurityPage() {
                 </tr>
               </thead>
               <tbody>
-                {shown.map((f) => (
-                  <tr key={f.id} id={`finding-${f.id}`} data-severity={f.severity} data-state={f.state}>
+                {shown.map((f, i) => (
+                  <tr key={f.id ?? `f-${i}`} id={f.id ? `finding-${f.id}` : undefined} data-severity={f.severity} data-state={f.state}>
                     <td>
                       <SeverityChip severity={f.severity} />
                     </td>

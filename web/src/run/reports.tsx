@@ -349,10 +349,13 @@ export function SecurityView({
         <p class="empty">No new finding.</p>
       ) : (
         <ul class="list findings" data-testid="new-findings">
-          {fresh.map((f) => (
-            <li key={f.id}>
+          {fresh.map((f, i) => (
+            <li key={f.id ?? `new-${i}`}>
               <SeverityChip severity={f.severity} />
-              <a class="mono" href={`${projectSecurity}${projectSecurity.includes('?') ? '&' : '?'}state=all#finding-${f.id}`}>
+              <a
+                class="mono"
+                href={`${projectSecurity}${projectSecurity.includes('?') ? '&' : '?'}state=all${f.id ? `#finding-${f.id}` : ''}`}
+              >
                 {f.rule_id}
               </a>
               <span class="finding-message">{f.message}</span>

@@ -7,6 +7,8 @@
 // Skipped, with the reason, when the server has no reports API or the actions do not exist.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -18,7 +20,7 @@ const password = 'correct horse battery';
 const project = `${user}/reports`;
 const T = 60_000;
 
-let server, browser, context, page, repo, U;
+let server, browser, context, page, repo, U, secret;
 let skip = ''; // why the browser checks cannot run, once the runs are in
 let baseRun, run; // the two runs' ids
 const pageErrors = [];
@@ -90,7 +92,7 @@ const injection = ['c/sql-injection', 'Query built from user input', 'src/db.c',
 function workflow({ coverage, junit, findings }) {
   const indent = (s) => s.split('\n').map((l) => '          ' + l).join('\n');
   return `name: Reports
-on: push
+on: [push, pull_request]
 jobs:
   check:
     runs-on: self-hosted
@@ -186,7 +188,7 @@ test('two pushes hand coverage, test and security reports to the server', async 
   await page.getByRole('heading', { name: 'Projects' }).waitFor();
   const created = await api('POST', '/api/v1/projects', { name: project, repository: repo.remote });
   assert.equal(created.status(), 201, await created.text());
-  const secret = (await created.json()).webhook_secret;
+  secret = (await created.json()).webhook_secret;
 
   repo.write('.github/workflows/reports.yml', workflow({
     coverage: [['src/app.c', 10, 5], ['src/cart.c', 10, 6]],
@@ -367,6 +369,62 @@ test('a re-run where the failed test passes lists it as flaky', async (t) => {
   await page.waitForURL(/attempt=1&tab=tests|tab=tests&attempt=1/);
   await page.getByTestId('failures').waitFor();
   assert.match(await page.getByTestId('tests-counts').textContent(), /1\s*failed/);
+});
+
+/** Commits the work tree on a branch as pull request #1's head (refs/pull/1/head, as GitHub
+ * keeps it) and sends the `pull_request` webhook; returns the run ids. */
+async function openPullRequest(message) {
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'Dana', GIT_AUTHOR_EMAIL: 'd@example.org', GIT_COMMITTER_NAME: 'Dana', GIT_COMMITTER_EMAIL: 'd@example.org' };
+  const git = (...args) => execFileSync('git', args, { cwd: repo.work, encoding: 'utf8', env }).trim();
+  git('checkout', '-q', '-B', 'feature');
+  git('add', '-A');
+  git('commit', '-q', '-m', message);
+  git('push', '-q', 'origin', 'HEAD:refs/pull/1/head');
+  const sha = git('rev-parse', 'HEAD');
+  const body = JSON.stringify({
+    action: 'opened',
+    number: 1,
+    pull_request: { number: 1, title: message, head: { sha, ref: 'feature' }, base: { ref: 'main' } },
+    sender: { login: user },
+  });
+  const r = await fetch(`${U}/api/v1/hooks/${project}`, {
+    method: 'POST',
+    body,
+    headers: {
+      'Content-Type': 'application/json',
+      'X-GitHub-Event': 'pull_request',
+      'X-GitHub-Delivery': randomBytes(8).toString('hex'),
+      'X-Hub-Signature-256': 'sha256=' + createHmac('sha256', secret).update(body).digest('hex'),
+    },
+  });
+  assert.equal(r.status, 202, await r.text());
+  return (await r.json()).runs;
+}
+
+test('a pull request run previews its PR comment', async (t) => {
+  if (skipped(t)) return;
+  repo.write('.github/workflows/reports.yml', workflow({
+    coverage: [['src/app.c', 10, 8], ['src/cart.c', 10, 9], ['src/new.c', 4, 4]],
+    junit: junitPass,
+    findings: [weakHash],
+  }));
+  const [pr] = await openPullRequest('Cover <app>');
+  await waitCompleted(pr);
+  await page.goto(`${U}/${project}/runs/${pr}`);
+  const tabs = page.getByTestId('run-tabs');
+  await tabs.getByRole('link', { name: 'PR comment' }).click();
+  await page.waitForURL(/\?tab=comment$/);
+  const view = page.getByTestId('comment-view');
+  const md = view.locator('.markdown');
+  await md.waitFor();
+  assert.ok(((await md.textContent()) ?? '').trim().length > 0, 'the comment is rendered');
+  assert.equal(await md.locator('script, img, [onerror]').count(), 0);
+  await page.screenshot({ path: join(out, 'reports-comment.png'), fullPage: true });
+  // its coverage is compared with main's latest run
+  await tabs.getByRole('link', { name: 'Coverage' }).click();
+  await page.getByTestId('coverage-view').waitFor();
+  assert.equal(await page.getByTestId('coverage-percent').textContent(), '87.5%');
+  assert.equal(await page.getByTestId('coverage-delta').textContent(), '+12.5%');
 });
 
 test('nothing ran from report text and nothing broke the CSP', async (t) => {

@@ -227,6 +227,15 @@ export function RunPage() {
     prevStatus.current = st;
   }, [run?.status]);
 
+  // a job's reports arrive as it ends: fetch them again when another job completes
+  const completedJobs = (run?.jobs ?? []).filter((j) => j.status === 'completed').length;
+  const seenCompleted = useRef(-1);
+  useEffect(() => {
+    if (!run) return;
+    if (seenCompleted.current >= 0 && completedJobs > seenCompleted.current && run.status !== 'completed') fetchReports();
+    seenCompleted.current = completedJobs;
+  }, [completedJobs, run === null]);
+
   const act = async (what: string, path: string, body?: unknown) => {
     setBusy(what);
     setActionError(null);

@@ -1,5 +1,7 @@
 #include "cli/run_render.h"
 
+#include <cstdio>
+
 #include "cli/markdown_terminal.h"
 
 namespace gantry::cli {
@@ -163,6 +165,7 @@ std::vector<std::string> RenderRunView(const OutputStyle& style, const json& run
                     Paint(style, "gray", "(" + std::to_string(Int(a, "size_in_bytes")) + " B)"));
     }
   }
+  for (const std::string& line : RenderReports(style, parts.reports)) out.push_back(line);
   MarkdownStyle md{style.color, style.width};
   for (const json& job : parts.details) {
     std::string summary = Str(job, "summary");
@@ -271,6 +274,65 @@ std::string ClipToWidth(const std::string& line, int width) {
   }
   out += "…";
   if (line.find('\x1b') != std::string::npos) out += "\x1b[0m";
+  return out;
+}
+
+std::vector<std::string> RenderReports(const OutputStyle& style, const json& reports) {
+  std::vector<std::string> out;
+  if (!reports.is_object()) return out;
+  auto fixed1 = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+    return std::string(buf);
+  };
+  auto number = [](const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
+  };
+  const json& cov = reports.value("coverage", json());
+  if (cov.is_object()) {
+    std::string line = "Coverage " + fixed1(number(cov, "percent")) + "%";
+    const json& base = cov.value("base", json());
+    if (base.is_object() && cov.value("delta", json()).is_number()) {
+      double d = number(cov, "delta");
+      line += " (" + std::string(d >= 0 ? "+" : "") + fixed1(d) + " vs " +
+              Safe(Str(base, "branch")) + " #" + std::to_string(Int(base, "number")) + ")";
+    }
+    out.push_back(line);
+  }
+  const json& tests = reports.value("tests", json());
+  if (tests.is_object()) {
+    int64_t failed = Int(tests, "failed");
+    std::string line = "Tests " + std::to_string(Int(tests, "passed")) + " passed, " +
+                       std::to_string(failed) + " failed, " +
+                       std::to_string(Int(tests, "skipped")) + " skipped";
+    out.push_back(failed > 0 ? Paint(style, "red", line) : line);
+    const json& failures = tests.value("failures", json::array());
+    for (size_t i = 0; i < failures.size() && i < 10; ++i) {
+      std::string name = Str(failures[i], "classname");
+      if (!name.empty()) name += ".";
+      name += Str(failures[i], "name");
+      out.push_back("  X " + Safe(name) +
+                    Paint(style, "gray", " (" + Safe(Str(failures[i], "job")) + ")"));
+    }
+    if (failures.size() > 10)
+      out.push_back("  …and " + std::to_string(failures.size() - 10) + " more");
+    const json& flaky = tests.value("flaky", json::array());
+    if (!flaky.empty()) out.push_back("  " + std::to_string(flaky.size()) + " flaky");
+  }
+  const json& sec = reports.value("security", json());
+  if (sec.is_object()) {
+    const json& fresh = sec.value("new", json::array());
+    std::string line = "Security " + std::to_string(Int(sec, "total")) + " open";
+    if (!fresh.empty()) {
+      line += " (" + std::to_string(fresh.size()) + " new: " + Safe(Str(fresh[0], "severity")) +
+              " " + Safe(Str(fresh[0], "rule_id")) + (fresh.size() > 1 ? " …" : "") + ")";
+    }
+    out.push_back(line);
+  }
+  if (out.empty()) return out;
+  out.insert(out.begin(), Paint(style, "bold", "REPORTS"));
+  out.insert(out.begin(), std::string());
   return out;
 }
 

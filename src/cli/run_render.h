@@ -43,7 +43,14 @@ struct ViewParts {
   bool steps = false;                   // -v or --job: every job's steps
   std::vector<nlohmann::json> details;  // GET /api/v1/jobs/{id} of the jobs shown
   nlohmann::json artifacts = nlohmann::json::array();
+  /// GET /api/v1/runs/{id}/reports; null when the server has none (or is older).
+  nlohmann::json reports = nullptr;
 };
+
+/// The REPORTS lines of `gantry run view`: "Coverage 83.4% (+1.2 vs main #41)", "Tests 120
+/// passed, 2 failed, 3 skipped" with the failed names, "Security 3 open (1 new: critical …)";
+/// none when `reports` holds no report.
+std::vector<std::string> RenderReports(const OutputStyle& style, const nlohmann::json& reports);
 
 /// The whole `gantry run view` text: header, JOBS, ANNOTATIONS, ARTIFACTS, each job's
 /// summary (markdown rendered for the terminal) and a pointer to --job/--log.

@@ -73,12 +73,16 @@ int RunCommands::RunView(ApiClient& api) {
     auto artifacts = api.Get("/api/v1/runs/" + std::to_string(id.value()) + "/artifacts", what);
     if (!artifacts.ok()) return Fail(artifacts.status());
     parts.artifacts = artifacts.value().value("artifacts", json::array());
+    // A server without reports (older) answers 404: the view goes on without them.
+    auto reports = api.Get("/api/v1/runs/" + std::to_string(id.value()) + "/reports", what);
+    if (reports.ok()) parts.reports = std::move(reports).value();
   }
   if (json_opt_ != nullptr && json_opt_->count() > 0) {
     json out = run;
     out["jobs"] = json::array();
     for (const json& detail : parts.details) out["jobs"].push_back(detail);
     out["artifacts"] = parts.artifacts;
+    if (job_.empty()) out["reports"] = parts.reports;
     int printed = Json(out);
     return printed != 0 ? printed : exit_code;
   }

@@ -277,6 +277,22 @@ core::Status ProtocolClient::SendSteps(int64_t job, const std::string& lease_id,
   return Call(std::move(req), nullptr).status();
 }
 
+core::Status ProtocolClient::SendReport(int64_t job, const std::string& lease_id,
+                                        const std::string& kind, int step,
+                                        const std::string& report) {
+  json parsed = json::parse(report, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return core::Status::InvalidArgument("the " + kind + " report is not a JSON object");
+  }
+  HttpRequest req;
+  req.method = "POST";
+  req.path = JobPath(job, "reports");
+  req.body = json{{"lease_id", lease_id}, {"kind", kind}, {"step", step}, {"report", parsed}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
+  req.timeout = milliseconds(30000);
+  return Call(std::move(req), nullptr).status();
+}
+
 core::Status ProtocolClient::UploadArtifact(int64_t job, const std::string& lease_id,
                                             const std::string& name, const std::string& zip) {
   using backend::docker::UrlEncode;

@@ -149,6 +149,9 @@ class ProtocolClient {
                         const std::vector<StepAnnotation>& annotations);
   core::Status SendSteps(int64_t job, const std::string& lease_id,
                          const std::vector<StepUpdate>& steps);
+  /// Sends report `json` (reports/report.h wire format) of kind `kind` that step `step` made.
+  core::Status SendReport(int64_t job, const std::string& lease_id, const std::string& kind,
+                          int step, const std::string& json);
   /// Uploads the zip of artifact `name`.
   core::Status UploadArtifact(int64_t job, const std::string& lease_id, const std::string& name,
                               const std::string& zip);

@@ -110,6 +110,14 @@ void LogUploader::OnStepFinished(const engine::JobKey& /*job*/, const engine::St
   Enqueue(std::move(item));
 }
 
+void LogUploader::OnReport(const engine::JobKey& /*job*/, int step, std::string_view kind,
+                           std::string_view json) {
+  std::lock_guard lock(mu_);
+  if (Dropping()) return;
+  reports_.push_back({std::string(kind), step, std::string(json)});
+  work_cv_.notify_one();
+}
+
 void LogUploader::WriteLine(int step, std::string_view text) {
   std::unique_lock lock(mu_);
   AppendLines(lock, step, text);
@@ -269,12 +277,53 @@ core::Status LogUploader::SendBatch(Batch& batch) {
   return core::Status::Ok();
 }
 
+bool LogUploader::SendFirstReport(std::unique_lock<std::mutex>& lock,
+                                  std::chrono::milliseconds* wait) {
+  PendingReport report = reports_.front();
+  lock.unlock();
+  core::Status st = client_.SendReport(job_, lease_id_, report.kind, report.step, report.json);
+  lock.lock();
+  if (IsLeaseLost(st)) {
+    last_error_ = st;
+    return false;
+  }
+  if (st.ok() || st.code() == core::StatusCode::kInvalidArgument ||
+      st.code() == core::StatusCode::kPermissionDenied) {
+    if (st.ok()) {
+      ++stats_.reports_sent;
+      last_ack_ = Clock::now();
+    } else {
+      // Refused for good (malformed): sending it again would hold up everything after it.
+      ++stats_.reports_dropped;
+      last_error_ = st;
+      Log("the server refused the " + report.kind + " report: " + st.message());
+    }
+    reports_.pop_front();
+    *wait = options_.retry_wait;
+    space_cv_.notify_all();
+    return true;
+  }
+  last_error_ = st;
+  work_cv_.wait_for(lock, *wait, [this] { return abandoned_; });
+  *wait = std::min(*wait * 2, std::max(options_.retry_wait, options_.max_retry_wait));
+  return true;
+}
+
 void LogUploader::SenderLoop() {
   std::unique_lock lock(mu_);
   std::optional<Batch> in_flight;
   std::chrono::milliseconds wait = options_.retry_wait;
   bool call_lost = false;
   while (!abandoned_) {
+    // Reports go between log batches; the server stores each once per step and kind.
+    if (!in_flight && !reports_.empty()) {
+      if (!SendFirstReport(lock, &wait)) {
+        lost_ = true;
+        call_lost = true;
+        break;
+      }
+      continue;
+    }
     if (!in_flight) {
       // The spool holds what is older than anything in queue_: it goes first.
       if (spool_ && !spool_->empty()) {
@@ -325,11 +374,12 @@ void LogUploader::SenderLoop() {
     work_cv_.wait_for(lock, wait, [this] { return abandoned_; });
     wait = std::min(wait * 2, std::max(options_.retry_wait, options_.max_retry_wait));
   }
-  bool delivered = !in_flight && queue_.empty() && (!spool_ || spool_->empty());
+  bool delivered = !in_flight && queue_.empty() && reports_.empty() && (!spool_ || spool_->empty());
   // The spool goes once all it held was delivered; otherwise it stays beside the job's
   // workspace, which the agent removes (or keeps, with --keep-failed) anyway.
   if (delivered && spool_) spool_->Remove();
   queue_.clear();
+  reports_.clear();
   queue_bytes_ = 0;
   queued_log_bytes_ = 0;
   finished_ = true;
@@ -360,12 +410,19 @@ core::Status LogUploader::Finish(DrainLimits limits) {
   core::Status error = last_error_;
   bool lost = lost_;
   size_t dropped = stats_.dropped_bytes;
+  size_t dropped_reports = stats_.reports_dropped;
+  size_t unsent_reports = reports_.size();
   lock.unlock();
   if (sender_.joinable()) sender_.join();
   if (lost) return error;
   if (!done) {
     return core::Status::Unavailable("could not send " + std::to_string(left) +
-                                     " bytes of log in time: " + error.message());
+                                     " bytes of log and " + std::to_string(unsent_reports) +
+                                     " reports in time: " + error.message());
+  }
+  if (dropped_reports > 0) {
+    return core::Status::InvalidArgument(std::to_string(dropped_reports) +
+                                         " reports were refused: " + error.message());
   }
   if (dropped > 0) {
     return core::Status::InvalidArgument(std::to_string(dropped) +

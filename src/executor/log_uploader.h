@@ -72,6 +72,8 @@ struct LogUploaderStats {
   size_t spooled_bytes = 0;      // log text written to the spool, in all
   size_t peak_spool_bytes = 0;   // the largest the spool file was
   size_t dropped_bytes = 0;      // dropped: refused by the server (a 4xx), or unreadable
+  size_t reports_sent = 0;       // reports the server took
+  size_t reports_dropped = 0;    // reports the server refused (a 4xx)
 };
 
 /// The RunObserver of one job: every line becomes "<RFC 3339 ms timestamp> <text>\n" in a
@@ -98,6 +100,10 @@ class LogUploader : public engine::RunObserver {
   void OnDebug(const engine::JobKey& job, int step, std::string_view message) override;
   void OnAnnotation(const engine::JobKey& job, int step, const engine::Annotation& a) override;
   void OnStepFinished(const engine::JobKey& job, const engine::StepReport& step) override;
+  /// Queues a report for the server's `reports` call: sent by the sender thread, retried like
+  /// log batches until the server takes it (or refuses it with a 4xx); Finish waits for it.
+  void OnReport(const engine::JobKey& job, int step, std::string_view kind,
+                std::string_view json) override;
   /// Keeps the reports of a called workflow's jobs ("call/hello"), which the server shows as
   /// jobs of their own; the job's own report is the engine's return value.
   void OnJobFinished(const engine::JobReport& job) override;
@@ -127,6 +133,11 @@ class LogUploader : public engine::RunObserver {
     Clock::time_point queued;
     size_t bytes = 0;  // LogItemBytes, kept up to date as lines join a chunk
   };
+  struct PendingReport {
+    std::string kind;
+    int step = 0;
+    std::string json;
+  };
   struct Batch {
     std::vector<LogChunk> chunks;
     std::vector<StepAnnotation> annotations;
@@ -153,6 +164,9 @@ class LogUploader : public engine::RunObserver {
   Batch TakeBatch();                     // REQUIRES(mu_): from queue_
   std::optional<Batch> TakeSpooled();    // REQUIRES(mu_): from the spool
   core::Status SendBatch(Batch& batch);  // without mu_
+  /// Sends the first of reports_ (called with mu_ held, unlocks it around the call); false
+  /// when the lease was lost.
+  bool SendFirstReport(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds* wait);
 
   ProtocolClient& client_;
   const int64_t job_;
@@ -162,23 +176,24 @@ class LogUploader : public engine::RunObserver {
   std::vector<engine::JobReport> nested_;  // GUARDED_BY(mu_)
 
   mutable std::mutex mu_;
-  std::condition_variable work_cv_;   // the sender waits for items, time or stop
-  std::condition_variable space_cv_;  // writers wait for room; Finish waits for the end
-  std::deque<Item> queue_;            // GUARDED_BY(mu_)
-  size_t queue_bytes_ = 0;            // GUARDED_BY(mu_): of queue_
-  size_t queued_log_bytes_ = 0;       // GUARDED_BY(mu_): of queue_'s chunks
-  size_t in_flight_bytes_ = 0;        // GUARDED_BY(mu_): of the batch being sent
-  std::unique_ptr<LogSpool> spool_;   // GUARDED_BY(mu_): nullptr without spool_path
-  bool spool_failed_ = false;         // GUARDED_BY(mu_): a write failed; writers block instead
-  int64_t next_seq_ = 1;              // GUARDED_BY(mu_)
-  int64_t next_annotation_seq_ = 1;   // GUARDED_BY(mu_)
-  bool closing_ = false;              // GUARDED_BY(mu_): Finish was called
-  bool finished_ = false;             // GUARDED_BY(mu_): the sender ended
-  bool lost_ = false;                 // GUARDED_BY(mu_)
-  bool abandoned_ = false;            // GUARDED_BY(mu_)
-  core::Status last_error_;           // GUARDED_BY(mu_)
-  Clock::time_point last_ack_;        // GUARDED_BY(mu_): the last batch the server took
-  LogUploaderStats stats_;            // GUARDED_BY(mu_)
+  std::condition_variable work_cv_;    // the sender waits for items, time or stop
+  std::condition_variable space_cv_;   // writers wait for room; Finish waits for the end
+  std::deque<Item> queue_;             // GUARDED_BY(mu_)
+  std::deque<PendingReport> reports_;  // GUARDED_BY(mu_): not yet taken by the server
+  size_t queue_bytes_ = 0;             // GUARDED_BY(mu_): of queue_
+  size_t queued_log_bytes_ = 0;        // GUARDED_BY(mu_): of queue_'s chunks
+  size_t in_flight_bytes_ = 0;         // GUARDED_BY(mu_): of the batch being sent
+  std::unique_ptr<LogSpool> spool_;    // GUARDED_BY(mu_): nullptr without spool_path
+  bool spool_failed_ = false;          // GUARDED_BY(mu_): a write failed; writers block instead
+  int64_t next_seq_ = 1;               // GUARDED_BY(mu_)
+  int64_t next_annotation_seq_ = 1;    // GUARDED_BY(mu_)
+  bool closing_ = false;               // GUARDED_BY(mu_): Finish was called
+  bool finished_ = false;              // GUARDED_BY(mu_): the sender ended
+  bool lost_ = false;                  // GUARDED_BY(mu_)
+  bool abandoned_ = false;             // GUARDED_BY(mu_)
+  core::Status last_error_;            // GUARDED_BY(mu_)
+  Clock::time_point last_ack_;         // GUARDED_BY(mu_): the last batch the server took
+  LogUploaderStats stats_;             // GUARDED_BY(mu_)
   // Pre stages are numbered from 0 like steps, and OnStepStarted has no stage: a start named
   // "Pre ..." with the next pre index, before any step ran, is taken as a pre stage.
   int next_pre_index_ = 0;                                  // GUARDED_BY(mu_)

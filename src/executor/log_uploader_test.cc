@@ -305,3 +305,51 @@ TEST(LogUploaderTest, FinishGivesUpAfterItsTimeout) {
 
 }  // namespace
 }  // namespace gantry::executor
+
+namespace gantry::executor {
+namespace {
+
+TEST(LogUploaderReportTest, AReportIsRetriedUntilTakenAndFinishWaitsForIt) {
+  std::atomic<int> report_calls{0};
+  FakeTransport t([&](const HttpRequest& r) {
+    if (r.path.find("/reports") != std::string::npos && ++report_calls < 3) {
+      return FakeTransport::Reply(503);
+    }
+    return FakeTransport::Reply(201, "{}");
+  });
+  ProtocolClient client(t, "tok", testing::RecordingPolicy(nullptr));
+  LogUploaderOptions o;
+  o.retry_wait = std::chrono::milliseconds(10);
+  LogUploader up(client, 7, "L", o);
+  up.OnReport(engine::JobKey{"test", 0, "test"}, 2, "coverage",
+              R"({"format":"lcov","lines_total":2,"lines_covered":1,"percent":50,"files":[]})");
+  ASSERT_TRUE(up.Finish(std::chrono::milliseconds(5000)).ok());
+  std::vector<HttpRequest> sent = t.RequestsTo("/reports");
+  ASSERT_GE(sent.size(), 3u);
+  EXPECT_EQ(sent.back().path, "/api/v1/executor/jobs/7/reports");
+  nlohmann::json body = testing::Body(sent.back());
+  EXPECT_EQ(body["lease_id"], "L");
+  EXPECT_EQ(body["kind"], "coverage");
+  EXPECT_EQ(body["step"], 2);
+  EXPECT_EQ(body["report"]["lines_covered"], 1);
+  EXPECT_EQ(up.stats().reports_sent, 1u);
+}
+
+TEST(LogUploaderReportTest, AReportTheServerRefusesIsDroppedAndFinishSaysSo) {
+  FakeTransport t([](const HttpRequest& r) {
+    if (r.path.find("/reports") != std::string::npos) {
+      return FakeTransport::Reply(
+          400, R"({"error":{"code":"invalid_report","message":"lines_total: not a number"}})");
+    }
+    return FakeTransport::Reply(200, "{}");
+  });
+  ProtocolClient client(t, "tok", testing::RecordingPolicy(nullptr));
+  LogUploader up(client, 7, "L");
+  up.OnReport(engine::JobKey{"test", 0, "test"}, 1, "tests", "{}");
+  core::Status st = up.Finish(std::chrono::milliseconds(5000));
+  EXPECT_EQ(st.code(), core::StatusCode::kInvalidArgument) << st.ToString();
+  EXPECT_EQ(up.stats().reports_dropped, 1u);
+}
+
+}  // namespace
+}  // namespace gantry::executor

@@ -27,6 +27,7 @@
 #include "server/projects_api.h"
 #include "server/protocol_api.h"
 #include "server/redis_rate_limiter.h"
+#include "server/reports_api.h"
 #include "server/runs_api.h"
 #include "server/scheduler.h"
 #include "server/web_ui.h"
@@ -149,6 +150,7 @@ class App : public ServerApp {
     AddWorkflowRoutes(router_, ctx_);
     AddGitHubRoutes(router_, ctx_);
     AddBadgeRoutes(router_, ctx_);
+    AddReportRoutes(router_, ctx_);
     router_.Add("GET", "/health", [](Request&) {
       return Response::Json(200, Dump({{"status", "ok"}, {"version", GANTRY_SERVER_VERSION}}));
     });

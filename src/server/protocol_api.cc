@@ -10,6 +10,7 @@
 #include "queue/notifier.h"
 #include "server/git_http.h"
 #include "server/labels.h"
+#include "server/reports_api.h"
 #include "server/scheduler.h"
 
 namespace gantry::server {
@@ -308,6 +309,49 @@ Response CachePut(ApiContext& ctx, Request& request) {
   return Response::Json(201, "{}");
 }
 
+// Masks every string of a report (messages, details, file names) with the project's secrets.
+void MaskStrings(const core::Masker& masker, nlohmann::json& j) {
+  if (j.is_string()) {
+    j = masker.Mask(j.get<std::string>());
+  } else if (j.is_structured()) {
+    for (auto& v : j) MaskStrings(masker, v);
+  }
+}
+
+Response Reports(ApiContext& ctx, Request& request) {
+  nlohmann::json body;
+  if (auto e = ParseBody(request,
+                         {{"lease_id", FieldType::kString, true},
+                          {"kind", FieldType::kString, true},
+                          {"step", FieldType::kInt, true},
+                          {"report", FieldType::kObject, true}},
+                         &body)) {
+    return *e;
+  }
+  std::string kind = body["kind"];
+  if (kind != "coverage" && kind != "tests" && kind != "security") {
+    return Response::Error(422, "invalid", "kind must be coverage, tests or security", "kind");
+  }
+  int64_t step = body["step"];
+  if (step < -1 || step > 100000) {
+    return Response::Error(422, "invalid", "step must be a step index (or -1)", "step");
+  }
+  store::Job job;
+  if (auto e = HeldJob(ctx, request, body["lease_id"], &job)) return *e;
+  core::Masker masker;
+  AddProjectSecrets(ctx, job, masker);
+  nlohmann::json report = body["report"];
+  MaskStrings(masker, report);
+  if (auto s = StoreReport(ctx, job, static_cast<int>(step), kind, report); !s.ok()) {
+    if (s.code() == core::StatusCode::kInvalidArgument) {
+      return Response::Error(400, "invalid_report", s.message(), "report");
+    }
+    return StoreError(s);
+  }
+  ctx.notifier->Publish("run:" + std::to_string(job.run_id));
+  return Response::Json(201, "{}");
+}
+
 Response Complete(ApiContext& ctx, Request& request) {
   nlohmann::json body;
   if (auto e = ParseBody(request,
@@ -478,6 +522,9 @@ void AddProtocolRoutes(Router& router, ApiContext& ctx) {
              ForExecutor(ctx, [&ctx](Request& r, const store::Executor& e) {
                return GitUploadPack(ctx, r, e);
              }));
+  router.Add(
+      "POST", "/api/v1/executor/jobs/{id}/reports",
+      ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return Reports(ctx, r); }));
   router.Add(
       "POST", "/api/v1/executor/jobs/{id}/complete",
       ForExecutor(ctx, [&ctx](Request& r, const store::Executor&) { return Complete(ctx, r); }));

@@ -111,6 +111,18 @@ class SqlStore final : public Store {
   core::Status Audit(const AuditEvent& event) override;
   core::Result<std::vector<AuditEvent>> ListAudit(Id project_id, int limit) override;
 
+  // Reports (sql_store_reports.cc).
+  core::Status PutReport(const StoredReport& report) override;
+  core::Result<std::vector<StoredReport>> ListReports(Id run_id, const std::string& kind) override;
+  core::Result<std::vector<Run>> ListRunsWithReports(Id project_id, const std::string& ref,
+                                                     const std::string& kind, Id before,
+                                                     int limit) override;
+  core::Status RecordFindings(Id project_id, const std::string& branch, Id run_id,
+                              const std::vector<SecurityFinding>& findings,
+                              const std::vector<std::string>& tools, int64_t now) override;
+  core::Result<std::vector<SecurityFinding>> ListFindings(Id project_id, const std::string& branch,
+                                                          const std::string& state) override;
+
   /// The driver underneath (migrations, tests).
   Database& database() { return *db_; }
 

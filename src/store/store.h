@@ -264,6 +264,41 @@ struct LeaseRequest {
   int64_t expires_at = 0;
 };
 
+// ---- Reports (issue 14): coverage, tests, security findings ---------------------------------
+
+/// One report a step of a job handed over (reports/report.h), as the server stored it.
+struct StoredReport {
+  Id id = 0;
+  Id run_id = 0;
+  Id job_id = 0;
+  int attempt = 1;
+  std::string job_key;   // "<job id under jobs:>#<matrix instance>": the same job across attempts
+  std::string job_name;  // display name
+  int step = 0;
+  std::string kind;                             // "coverage" | "tests" | "security"
+  int64_t lines_total = 0, lines_covered = 0;   // coverage
+  int64_t passed = 0, failed = 0, skipped = 0;  // tests
+  std::string data;                             // the wire JSON, masked
+  int64_t created_at = 0;
+};
+
+/// A security finding of a project's branch, deduplicated by fingerprint.
+struct SecurityFinding {
+  Id id = 0;
+  Id project_id = 0;
+  std::string branch;
+  std::string fingerprint;
+  std::string tool, rule_id, severity, message, file;
+  int line = 0;
+  std::string state = "open";  // open | fixed
+  Id first_seen_run_id = 0;
+  Id last_seen_run_id = 0;
+  Id fixed_run_id = 0;  // 0 while open
+  int64_t updated_at = 0;
+};
+
+// ---- end of reports ---------------------------------------------------------------------------
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -424,6 +459,30 @@ class Store {
   virtual core::Result<Pattern> GetPattern(const std::string& name) = 0;
   virtual core::Status Audit(const AuditEvent& event) = 0;
   virtual core::Result<std::vector<AuditEvent>> ListAudit(Id project_id, int limit) = 0;
+
+  // ---- Reports (issue 14) ----------------------------------------------------------------------
+  /// Stores a report; one per (job_id, step, kind): a report sent again replaces the first.
+  virtual core::Status PutReport(const StoredReport& report) = 0;
+  /// The reports of a run, every attempt, of `kind` ("" = all kinds), in id order.
+  virtual core::Result<std::vector<StoredReport>> ListReports(Id run_id,
+                                                              const std::string& kind) = 0;
+  /// Completed runs of a project on `ref` that have a report of `kind`, newest first, with an id
+  /// below `before` (0 = no bound), at most `limit`.
+  virtual core::Result<std::vector<Run>> ListRunsWithReports(Id project_id, const std::string& ref,
+                                                             const std::string& kind, Id before,
+                                                             int limit) = 0;
+  /// Records what run `run_id` reported on `branch`: each of `findings` (by fingerprint) is open
+  /// with last_seen_run_id = run_id (first_seen_run_id = run_id when new); then the open findings
+  /// of the branch last seen by an older run become fixed in run_id, those of `tools` only unless
+  /// `tools` is empty (every tool). A finding already seen by a newer run is left as it is.
+  virtual core::Status RecordFindings(Id project_id, const std::string& branch, Id run_id,
+                                      const std::vector<SecurityFinding>& findings,
+                                      const std::vector<std::string>& tools, int64_t now) = 0;
+  /// Findings of a branch in `state` ("open", "fixed"; "" = all), by severity then id.
+  virtual core::Result<std::vector<SecurityFinding>> ListFindings(Id project_id,
+                                                                  const std::string& branch,
+                                                                  const std::string& state) = 0;
+  // ---- end of reports ------------------------------------------------------------------------
 };
 
 /// Opens the database named by `url`: "sqlite:///path/to/gantry.db" or a bare path (SQLite,

@@ -6,6 +6,7 @@
 
 #include "actions/artifacts.h"
 #include "actions/checkout.h"
+#include "actions/report_actions.h"
 
 namespace gantry::actions {
 
@@ -28,7 +29,7 @@ class Builtins final : public engine::BuiltinActions {
   }
 
   bool Handles(std::string_view name) const override {
-    return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
+    return std::find(kNames.begin(), kNames.end(), name) != kNames.end() || IsReportAction(name);
   }
 
   // actions/cache's action.yml: `post: dist/save/index.js`, `post-if: success()`; the others
@@ -57,6 +58,7 @@ class Builtins final : public engine::BuiltinActions {
     if (key == kCache || key == kCacheRestore || key == kCacheSave) {
       return RunCacheAction(call, options_.cache);
     }
+    if (IsReportAction(key)) return RunReportAction(call);
     engine::BuiltinResult result;
     result.error = "'" + call.action.uses + "' is not a built-in action";
     return result;

@@ -1,8 +1,9 @@
 #pragma once
 
 // The registry of actions gantry runs natively instead of fetching them: actions/checkout,
-// actions/upload-artifact, actions/download-artifact and actions/cache (with /restore and
-// /save). docs/actions.md lists their inputs and outputs.
+// actions/upload-artifact, actions/download-artifact, actions/cache (with /restore and
+// /save) and the report actions (actions/report_actions.h). docs/actions.md lists their inputs
+// and outputs.
 
 #include <functional>
 #include <memory>

@@ -3,6 +3,10 @@
 // stages they queue. Docker actions run in job_container.cc.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/strings.h"
 #include "engine/job_steps.h"
@@ -18,6 +22,24 @@ using std::chrono::milliseconds;
 constexpr int kMaxCompositeDepth = 10;
 
 std::string StringOf(const Value& v) { return v.is_string() ? v.string_value() : v.ToString(); }
+
+// Secrets are masked in every output path, reports included: each string of a report's JSON
+// (a test's failure message, a path) is masked; keys and numbers are left alone, so a short
+// secret cannot make the JSON invalid.
+std::string MaskReportJson(const core::Masker& masker, const std::string& text) {
+  if (masker.longest() == 0) return text;
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return masker.Mask(text);
+  std::function<void(nlohmann::json&)> walk = [&](nlohmann::json& v) {
+    if (v.is_string()) {
+      v = masker.Mask(v.get_ref<const std::string&>());
+    } else if (v.is_structured()) {
+      for (nlohmann::json& child : v) walk(child);
+    }
+  };
+  walk(j);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 // The node that runs the node action `uses`: found with `find` in a job container, else on
 // the PATH of `env`.
@@ -293,6 +315,14 @@ StepEnd JobRunner::RunBuiltin(StepCall& c, const ActionReference& ref, const Env
     out.Feed(line);
     out.Feed("\n");
   };
+  // A built-in runs on the host whatever the job's container: it writes its step summary (the
+  // report actions' markdown) to the host path of a fresh file, collected like a script's.
+  {
+    std::error_code ec;
+    std::filesystem::remove(c.files.summary, ec);
+    std::ofstream(c.files.summary, std::ios::binary | std::ios::trunc);
+  }
+  SetEnv(call.env, "GITHUB_STEP_SUMMARY", c.files.summary);
   BuiltinResult r;
   {
     Unlocked unlocked(mu_);
@@ -300,8 +330,15 @@ StepEnd JobRunner::RunBuiltin(StepCall& c, const ActionReference& ref, const Env
   }
   out.Finish();
   for (const BuiltinReport& report : r.reports)
-    sh_.observer->OnReport(in_.key, c.report, report.kind, report.json);
-  ApplyExports(r.env, std::move(r.paths), "", c.scope->lane);
+    sh_.observer->OnReport(in_.key, c.report, report.kind,
+                           MaskReportJson(*sh_.masker, report.json));
+  std::string summary;
+  if (std::ifstream in(c.files.summary, std::ios::binary); in) {
+    std::ostringstream text;
+    text << in.rdbuf();
+    summary = text.str();
+  }
+  ApplyExports(r.env, std::move(r.paths), summary, c.scope->lane);
   if (builtins.HasPost(ref.name())) {
     PostStage post;
     post.name = "Post " + c.name;

@@ -149,6 +149,11 @@ class RecordingObserver : public RunObserver {
     annotations_.push_back(a);
     events_.push_back(a.level + " " + job.display_name + ": " + a.message);
   }
+  void OnReport(const JobKey& job, int step, std::string_view kind,
+                std::string_view json) override {
+    Add("report " + job.display_name + " step " + std::to_string(step) + " " + std::string(kind) +
+        " " + std::string(json));
+  }
   void OnStepFinished(const JobKey& job, const StepReport& step) override {
     std::lock_guard<std::mutex> lock(mu_);
     steps_[job.display_name].push_back(step);

@@ -71,7 +71,7 @@ struct TestReport {
 struct Finding {
   std::string tool;      // runs[].tool.driver.name
   std::string rule_id;   // result.ruleId
-  std::string severity;  // "critical", "high", "medium", "low" or "note" (see security.h)
+  std::string severity;  // "critical", "high", "medium", "low" or "note" (see sarif.h)
   std::string message;   // result.message.text
   std::string file;      // first location's artifactLocation.uri, relative, with '/'
   int line = 0;          // its region.startLine (0 when absent)

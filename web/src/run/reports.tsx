@@ -243,7 +243,7 @@ export function CoverageView({
                   <td class="num">
                     <span class="cov-cell">
                       <PercentBar percent={f.percent} />
-                      {formatPercent(f.percent)}
+                      <span class="cov-pct">{formatPercent(f.percent)}</span>
                     </span>
                   </td>
                   <td class={`num delta delta-${deltaDirection(f.delta)}`}>{formatDelta(f.delta) || '–'}</td>

@@ -96,7 +96,13 @@ export function TestsView({ tests }: { tests: TestSummary }) {
       )}
       {filter && (
         <p class="muted small" role="status" aria-live="polite">
-          {failures.length} of {tests.failures.length} failures, {flaky.length} of {tests.flaky.length} flaky tests match.
+          {[
+            `${failures.length} of ${tests.failures.length} failures`,
+            tests.flaky.length ? `${flaky.length} of ${tests.flaky.length} flaky tests` : '',
+          ]
+            .filter(Boolean)
+            .join(', ')}{' '}
+          match.
         </p>
       )}
       <h3>Failures</h3>

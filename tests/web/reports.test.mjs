@@ -305,6 +305,9 @@ test('the Coverage tab: the total against the base run, sortable files with bars
   await chart.getByText('Data table').click();
   assert.equal(await chart.locator('table tbody tr').count(), 2);
   await page.screenshot({ path: join(out, 'reports-coverage.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: join(out, 'reports-coverage-dark.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
 });
 
 test('the Security tab, then the project Security page with its filters in the URL', async (t) => {

@@ -133,5 +133,24 @@ TEST(RunRenderTest, LogTimestampsAreStrippedAndLinesClipped) {
   EXPECT_EQ(ClipToWidth("\x1b[31mabcdef\x1b[39m", 4), "\x1b[31mabc…\x1b[0m");
 }
 
+TEST(RunRenderTest, ReportsBlockShowsCoverageDeltaTestsAndNewFindings) {
+  json reports = json::parse(R"({
+    "coverage": {"percent": 83.4, "delta": 1.2, "base": {"branch": "main", "number": 41}},
+    "tests": {"passed": 120, "failed": 2, "skipped": 3,
+              "failures": [{"classname": "Cart", "name": "adds", "job": "test"}], "flaky": []},
+    "security": {"total": 3, "new": [{"severity": "critical", "rule_id": "sqli"}]}})");
+  std::vector<std::string> lines = RenderReports(Pipe(), reports);
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[1], "REPORTS");
+  EXPECT_EQ(lines[2], "Coverage 83.4% (+1.2 vs main #41)");
+  EXPECT_EQ(lines[3], "Tests 120 passed, 2 failed, 3 skipped");
+  EXPECT_EQ(lines[4], "  X Cart.adds (test)");
+  EXPECT_EQ(lines[5], "Security 3 open (1 new: critical sqli)");
+  EXPECT_TRUE(
+      RenderReports(Pipe(), json::parse(R"({"coverage": null, "tests": null, "security": null})"))
+          .empty());
+  EXPECT_TRUE(RenderReports(Pipe(), nullptr).empty());
+}
+
 }  // namespace
 }  // namespace gantry::cli

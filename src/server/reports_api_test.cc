@@ -184,5 +184,23 @@ TEST_F(ReportsApiTest, PullRequestCommentHasCoverageTestsAndNewFindings) {
   EXPECT_EQ(md.find("old-rule"), std::string::npos) << md;  // open on main already
 }
 
+TEST_F(ReportsApiTest, ACaseThatFailedInOneJobAndPassedInAnotherIsFlaky) {
+  store::Run run = MakeRun("refs/heads/main");
+  reports::TestReport failed;
+  failed.failed = 1;
+  failed.cases = {{"s", "C", "racy", "", 0, reports::TestStatus::kFailed, "timeout", ""}};
+  reports::TestReport passed;
+  passed.passed = 1;
+  passed.cases = {{"s", "C", "racy", "", 0, reports::TestStatus::kPassed, "", ""}};
+  Put(MakeJob(run, "linux"), reports::kTestsKind, reports::ToJson(failed));
+  Put(MakeJob(run, "mac"), reports::kTestsKind, reports::ToJson(passed));
+  auto got = RunReportsJson(ctx_, run, 0);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ((*got)["tests"]["passed"], 1);
+  EXPECT_EQ((*got)["tests"]["failed"], 1);
+  ASSERT_EQ((*got)["tests"]["flaky"].size(), 1u) << got->dump();
+  EXPECT_EQ((*got)["tests"]["flaky"][0]["name"], "racy");
+}
+
 }  // namespace
 }  // namespace gantry::server

@@ -120,6 +120,16 @@ TEST_F(ReportsTest, TheProtocolEndpointValidatesItsBody) {
   Complete(l, "success");
   json reports = Get("/api/v1/runs/" + std::to_string(l.run) + "/reports");
   EXPECT_EQ(reports["coverage"].value("lines_total", 0), 200) << reports.dump();
+  // Someone who cannot read the project does not learn the run exists.
+  User outsider = SignUp(Url(), Unique("reports-outsider"));
+  EXPECT_EQ(
+      Http("GET", Url() + "/api/v1/runs/" + std::to_string(l.run) + "/reports", "", outsider.Auth())
+          .status,
+      404);
+  EXPECT_EQ(
+      Http("GET", Url() + "/api/v1/projects/" + project_.name + "/security", "", outsider.Auth())
+          .status,
+      404);
   EXPECT_EQ(Http("GET", Url() + "/api/v1/runs/" + std::to_string(l.run) + "/reports?attempt=x", "",
                  g_env->admin.Auth())
                 .Json()["error"]

@@ -12,4 +12,4 @@ GANTRY_BIN=${GANTRY_BIN:-$here/../../build/gantry}; GANTRY_WEB_DIR=${GANTRY_WEB_
 if [[ ! -d $here/node_modules/playwright-core ]]; then
   (cd "$here" && npm ci --no-audit --no-fund --silent) || { echo "web_e2e: npm ci failed"; exit 1; }
 fi
-cd "$here" && exec node --test --test-concurrency=1 --test-reporter=spec e2e.test.mjs pages.test.mjs
+cd "$here" && exec node --test --test-concurrency=1 --test-reporter=spec e2e.test.mjs pages.test.mjs reports.test.mjs

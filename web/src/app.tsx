@@ -10,6 +10,7 @@ const ProjectPage = lazy(() => import('./pages/project').then((m) => m.ProjectPa
 const ProjectSettingsPage = lazy(() => import('./pages/project_settings').then((m) => m.ProjectSettingsPage));
 const TokensPage = lazy(() => import('./pages/tokens').then((m) => m.TokensPage));
 const PatternsPage = lazy(() => import('./pages/patterns').then((m) => m.PatternsPage));
+const SecurityPage = lazy(() => import('./pages/security').then((m) => m.SecurityPage));
 const RunPage = lazy(() => import('./run/run_page').then((m) => m.RunPage));
 const JobPage = lazy(() => import('./log/job_page').then((m) => m.JobPage));
 
@@ -101,6 +102,7 @@ function Gate() {
       <Route path="/patterns/:name" component={PatternsPage} />
       <Route path="/:owner/:name" component={ProjectPage} />
       <Route path="/:owner/:name/settings" component={ProjectSettingsPage} />
+      <Route path="/:owner/:name/security" component={SecurityPage} />
       <Route path="/:owner/:name/runs/:id" component={RunPage} />
       <Route path="/:owner/:name/runs/:id/jobs/:job" component={JobPage} />
       <Route default component={NotFound} />

@@ -10,6 +10,7 @@ import { layoutDag, depths, groupState } from '../src/lib/dag';
 import { initialValues, dispatchBody, workflowKey } from '../src/pages/run_workflow';
 import type { DispatchInput, Project } from '../src/api';
 import { settingsChanges } from '../src/pages/project_general';
+import './reports.test';
 import { graphGroups, stepAnchors, orderedSteps, stepAnchor, canWrite, formatBytes, type JobX, type StepX } from '../src/lib/run_types';
 
 // A VNode tree as HTML, escaping text and attributes as the DOM would (what a user could see).

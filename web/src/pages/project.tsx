@@ -5,6 +5,7 @@ import { useLocation, useRoute } from 'preact-iso';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, enc, hasRole, projectPath, type Project, type Run, type RunList, type Workflow } from '../api';
 import { CopyButton, Duration, ErrorBox, Loading, Page, RelativeTime, StatusIcon, stateOf, useLoad } from '../components';
+import { ProjectTabs } from './project_nav';
 import { RunWorkflow, workflowKey } from './run_workflow';
 
 const filterKeys = ['workflow', 'status', 'branch', 'event', 'actor'] as const;
@@ -419,6 +420,7 @@ export function ProjectPage() {
           </a>
         )}
       </div>
+      <ProjectTabs owner={owner} name={name} current="runs" />
       <div class="project-layout">
         <nav class="workflows" aria-labelledby="wf-title">
           <h2 id="wf-title">Workflows</h2>

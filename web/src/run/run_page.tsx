@@ -1,9 +1,11 @@
-// A run: its header and actions, the job graph, each job's steps, annotations, step summaries
-// and artifacts; live over the run's event stream until the run completes.
+// A run: its header and actions, then tabs (?tab=): Summary (the job graph, each job's steps,
+// annotations, step summaries and artifacts; live over the run's event stream until the run
+// completes) and, when the run has them, its Tests, Coverage and Security reports and the pull
+// request comment's preview (run/reports.tsx).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { api, ApiError, enc, projectPath, type Annotation, type Artifact } from '../api';
-import { Duration, ErrorBox, Page, RelativeTime, StatusIcon, stateOf } from '../components';
+import { Duration, ErrorBox, Loading, Page, RelativeTime, StatusIcon, stateOf } from '../components';
 import { Markdown } from '../lib/markdown_view';
 import {
   canWrite,
@@ -19,8 +21,18 @@ import {
   type StepX,
 } from '../lib/run_types';
 import { subscribe } from '../lib/sse';
+import { pickTab, runTabs, type RunReports, type RunTab } from '../lib/reports';
 import { JobGraph, graphGroups } from './job_graph';
+import { CommentView, CoverageView, SecurityView, TestsView } from './reports';
 import './run.css';
+
+const tabNames: Record<RunTab, string> = {
+  summary: 'Summary',
+  tests: 'Tests',
+  coverage: 'Coverage',
+  security: 'Security',
+  comment: 'PR comment',
+};
 
 const LEVEL_ICON: Record<string, string> = { error: '✗', failure: '✗', warning: '⚠', notice: 'ℹ' };
 
@@ -40,6 +52,8 @@ export function RunPage() {
   const [details, setDetails] = useState<Record<number, JobDetail>>({});
   const [artifacts, setArtifacts] = useState<Artifact[] | null>(null);
   const [reload, setReload] = useState(0);
+  // undefined: loading; null: none (or a server without the reports API)
+  const [reports, setReports] = useState<RunReports | null | undefined>(undefined);
   const runRef = useRef<RunX | null>(null);
   runRef.current = run;
 
@@ -66,6 +80,16 @@ export function RunPage() {
       setArtifacts([]);
     }
   }, [id]);
+
+  const reportsUrl = `/api/v1/runs/${enc(id)}/reports` + (wantAttempt ? `?attempt=${wantAttempt}` : '');
+  const fetchReports = useCallback(async () => {
+    try {
+      setReports(await api.get<RunReports>(reportsUrl));
+    } catch {
+      // reports are extra: without them the run page is the Summary alone
+      setReports(null);
+    }
+  }, [reportsUrl]);
 
   // the details (summary, annotations) of jobs, fetched once per job state
   const fetchedFor = useRef<Record<number, string>>({});
@@ -103,8 +127,10 @@ export function RunPage() {
     setDetails({});
     fetchedFor.current = {};
     detailQueue.current = [];
+    setReports(undefined);
     fetchRun();
     fetchArtifacts();
+    fetchReports();
   }, [runUrl, reload]);
   useEffect(() => {
     api
@@ -179,6 +205,7 @@ export function RunPage() {
           close();
           fetchRun();
           fetchArtifacts();
+          fetchReports();
         },
       },
     );
@@ -195,9 +222,19 @@ export function RunPage() {
     if (prevStatus.current && prevStatus.current !== 'completed' && st === 'completed') {
       fetchRun();
       fetchArtifacts();
+      fetchReports();
     }
     prevStatus.current = st;
   }, [run?.status]);
+
+  // a job's reports arrive as it ends: fetch them again when another job completes
+  const completedJobs = (run?.jobs ?? []).filter((j) => j.status === 'completed').length;
+  const seenCompleted = useRef(-1);
+  useEffect(() => {
+    if (!run) return;
+    if (seenCompleted.current >= 0 && completedJobs > seenCompleted.current && run.status !== 'completed') fetchReports();
+    seenCompleted.current = completedJobs;
+  }, [completedJobs, run === null]);
 
   const act = async (what: string, path: string, body?: unknown) => {
     setBusy(what);
@@ -249,6 +286,15 @@ export function RunPage() {
   const writer = canWrite(role);
   const shortSha = (run.head_sha ?? '').slice(0, 7);
   const title = run.display_title || run.name || `Run ${run.run_number}`;
+  const tabs = runTabs(reports ?? null, run.event === 'pull_request' || run.event === 'pull_request_target' || !!run.pull_request);
+  const tab = pickTab(query.tab, tabs);
+  const tabHref = (t: RunTab) => {
+    const q = new URLSearchParams();
+    if (wantAttempt) q.set('attempt', String(wantAttempt));
+    if (t !== 'summary') q.set('tab', t);
+    const qs = q.toString();
+    return base + (qs ? '?' + qs : '');
+  };
 
   return (
     <Page title={`${title} · ${owner}/${name}`}>
@@ -277,7 +323,10 @@ export function RunPage() {
                 value={String(wantAttempt ?? run.attempt)}
                 onChange={(e) => {
                   const n = parseInt((e.target as HTMLSelectElement).value, 10);
-                  route(n === run.attempt ? base : `${base}?attempt=${n}`);
+                  const q = new URLSearchParams();
+                  if (n !== run.attempt) q.set('attempt', String(n));
+                  if (query.tab) q.set('tab', query.tab);
+                  route(base + (q.toString() ? '?' + q.toString() : ''));
                 }}
               >
                 {Array.from({ length: run.attempt }, (_, i) => run.attempt - i).map((n) => (
@@ -338,79 +387,113 @@ export function RunPage() {
       <ErrorBox error={actionError} />
       {run.error && <p class="error run-error">{run.error}</p>}
 
-      <section aria-labelledby="graph-h">
-        <h2 id="graph-h">Jobs</h2>
-        <JobGraph groups={groups} owner={owner} name={name} runId={id} />
-      </section>
-
-      {jobs.length > 0 && (
-        <section aria-labelledby="steps-h" class="job-steps-list">
-          <h2 id="steps-h">Steps</h2>
-          {[...jobs]
-            .sort((a, b) => a.id - b.id)
-            .map((j) => (
-              <JobSteps key={j.id} job={j} owner={owner} name={name} runId={id} />
-            ))}
-        </section>
-      )}
-
-      {annotations.length > 0 && (
-        <section aria-labelledby="ann-h" data-testid="annotations" class="annotations">
-          <h2 id="ann-h">Annotations</h2>
-          <ul class="list">
-            {annotations.map(({ job, a }, i) => {
-              const where = a.file ? `${a.file}${a.line ? ':' + a.line : ''}` : '';
-              const href = jobUrl(owner, name, id, job.id) + (a.step >= 0 ? `#step-${a.step + 1}` : '');
-              return (
-                <li key={i} class={`ann ann-${a.level}`} data-level={a.level}>
-                  <span class="ann-icon" role="img" aria-label={a.level}>
-                    {LEVEL_ICON[a.level] ?? '•'}
-                  </span>
-                  <div class="ann-body">
-                    <div class="ann-title">
-                      <strong>{a.title || job.name}</strong>
-                      {a.title && <span class="muted"> · {job.name}</span>}
-                    </div>
-                    <div class="ann-message">{a.message}</div>
-                    <a class="mono ann-where" href={href}>
-                      {where || 'view the log'}
-                    </a>
-                  </div>
-                </li>
-              );
-            })}
-          </ul>
-        </section>
-      )}
-
-      {summaries.length > 0 && (
-        <section aria-labelledby="sum-h" data-testid="summary" class="summaries">
-          <h2 id="sum-h">Summaries</h2>
-          {summaries.map((j) => (
-            <article key={j.id} class="summary card">
-              <h3 class="summary-job">
-                <a href={jobUrl(owner, name, id, j.id)}>{j.name}</a> summary
-              </h3>
-              <Markdown source={details[j.id]!.summary!} />
-            </article>
+      {tabs.length > 1 && (
+        <nav class="tabs" aria-label="Run views" data-testid="run-tabs">
+          {tabs.map((t) => (
+            <a key={t} href={tabHref(t)} aria-current={t === tab ? 'page' : undefined} data-tab={t}>
+              {tabNames[t]}
+              {t === 'tests' && reports?.tests && reports.tests.failed > 0 && (
+                <span class="tab-count bad" aria-label={`${reports.tests.failed} failed`}>
+                  {reports.tests.failed}
+                </span>
+              )}
+              {t === 'security' && reports?.security && reports.security.total > 0 && (
+                <span class="tab-count" aria-label={`${reports.security.total} findings`}>
+                  {reports.security.total}
+                </span>
+              )}
+            </a>
           ))}
-        </section>
+        </nav>
       )}
 
-      {artifacts && artifacts.length > 0 && (
-        <section aria-labelledby="art-h" data-testid="artifacts" class="artifacts">
-          <h2 id="art-h">Artifacts</h2>
-          <ul class="list">
-            {artifacts.map((a) => (
-              <li key={a.id}>
-                <a href={`/api/v1/artifacts/${a.id}/zip`} download={`${a.name}.zip`}>
-                  {a.name}
-                </a>
-                <span class="muted">{formatBytes(a.size_in_bytes)}</span>
-              </li>
-            ))}
-          </ul>
-        </section>
+      {tab === 'summary' && reports === undefined && query.tab && query.tab !== 'summary' && <Loading what="the reports" />}
+      {tab === 'tests' && reports?.tests && <TestsView tests={reports.tests} />}
+      {tab === 'coverage' && reports?.coverage && (
+        <CoverageView coverage={reports.coverage} owner={owner} name={name} runId={run.id} branch={run.head_branch} />
+      )}
+      {tab === 'security' && reports?.security && (
+        <SecurityView security={reports.security} owner={owner} name={name} branch={run.head_branch} />
+      )}
+      {tab === 'comment' && <CommentView runId={run.id} />}
+
+      {tab === 'summary' && !(reports === undefined && query.tab && query.tab !== 'summary') && (
+        <>
+          <section aria-labelledby="graph-h">
+            <h2 id="graph-h">Jobs</h2>
+            <JobGraph groups={groups} owner={owner} name={name} runId={id} />
+          </section>
+
+          {jobs.length > 0 && (
+            <section aria-labelledby="steps-h" class="job-steps-list">
+              <h2 id="steps-h">Steps</h2>
+              {[...jobs]
+                .sort((a, b) => a.id - b.id)
+                .map((j) => (
+                  <JobSteps key={j.id} job={j} owner={owner} name={name} runId={id} />
+                ))}
+            </section>
+          )}
+
+          {annotations.length > 0 && (
+            <section aria-labelledby="ann-h" data-testid="annotations" class="annotations">
+              <h2 id="ann-h">Annotations</h2>
+              <ul class="list">
+                {annotations.map(({ job, a }, i) => {
+                  const where = a.file ? `${a.file}${a.line ? ':' + a.line : ''}` : '';
+                  const href = jobUrl(owner, name, id, job.id) + (a.step >= 0 ? `#step-${a.step + 1}` : '');
+                  return (
+                    <li key={i} class={`ann ann-${a.level}`} data-level={a.level}>
+                      <span class="ann-icon" role="img" aria-label={a.level}>
+                        {LEVEL_ICON[a.level] ?? '•'}
+                      </span>
+                      <div class="ann-body">
+                        <div class="ann-title">
+                          <strong>{a.title || job.name}</strong>
+                          {a.title && <span class="muted"> · {job.name}</span>}
+                        </div>
+                        <div class="ann-message">{a.message}</div>
+                        <a class="mono ann-where" href={href}>
+                          {where || 'view the log'}
+                        </a>
+                      </div>
+                    </li>
+                  );
+                })}
+              </ul>
+            </section>
+          )}
+
+          {summaries.length > 0 && (
+            <section aria-labelledby="sum-h" data-testid="summary" class="summaries">
+              <h2 id="sum-h">Summaries</h2>
+              {summaries.map((j) => (
+                <article key={j.id} class="summary card">
+                  <h3 class="summary-job">
+                    <a href={jobUrl(owner, name, id, j.id)}>{j.name}</a> summary
+                  </h3>
+                  <Markdown source={details[j.id]!.summary!} />
+                </article>
+              ))}
+            </section>
+          )}
+
+          {artifacts && artifacts.length > 0 && (
+            <section aria-labelledby="art-h" data-testid="artifacts" class="artifacts">
+              <h2 id="art-h">Artifacts</h2>
+              <ul class="list">
+                {artifacts.map((a) => (
+                  <li key={a.id}>
+                    <a href={`/api/v1/artifacts/${a.id}/zip`} download={`${a.name}.zip`}>
+                      {a.name}
+                    </a>
+                    <span class="muted">{formatBytes(a.size_in_bytes)}</span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+        </>
       )}
     </Page>
   );

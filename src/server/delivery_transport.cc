@@ -4,64 +4,10 @@
 
 #include <algorithm>
 
-#include "core/dynamic_library.h"
+#include "backend/curl_api.h"
 
 namespace gantry::server {
 namespace {
-
-// The libcurl functions used here, bound once (backend/docker/http.cc does the same for the
-// Docker engine; each layer opens its own view of the one loaded library).
-struct CurlApi {
-  decltype(&curl_global_init) global_init = nullptr;
-  decltype(&curl_easy_init) easy_init = nullptr;
-  decltype(&curl_easy_cleanup) easy_cleanup = nullptr;
-  decltype(&curl_easy_setopt) easy_setopt = nullptr;
-  decltype(&curl_easy_getinfo) easy_getinfo = nullptr;
-  decltype(&curl_easy_perform) easy_perform = nullptr;
-  decltype(&curl_easy_strerror) easy_strerror = nullptr;
-  decltype(&curl_slist_append) slist_append = nullptr;
-  decltype(&curl_slist_free_all) slist_free_all = nullptr;
-};
-
-struct LoadedCurl {
-  core::Status status;
-  CurlApi api;
-};
-
-const LoadedCurl& Curl() {
-  static const LoadedCurl loaded = [] {
-    LoadedCurl l;
-    core::Result<core::DynamicLibrary> lib =
-        core::DynamicLibrary::Open(GANTRY_LIBCURL_SONAME, "libcurl4");
-    if (!lib.ok()) {
-      l.status =
-          core::Status::Unavailable("outbound deliveries need libcurl: " + lib.status().message());
-      return l;
-    }
-    CurlApi& a = l.api;
-    for (const core::Status& st : {
-             lib->Bind("curl_global_init", a.global_init),
-             lib->Bind("curl_easy_init", a.easy_init),
-             lib->Bind("curl_easy_cleanup", a.easy_cleanup),
-             lib->Bind("curl_easy_setopt", a.easy_setopt),
-             lib->Bind("curl_easy_getinfo", a.easy_getinfo),
-             lib->Bind("curl_easy_perform", a.easy_perform),
-             lib->Bind("curl_easy_strerror", a.easy_strerror),
-             lib->Bind("curl_slist_append", a.slist_append),
-             lib->Bind("curl_slist_free_all", a.slist_free_all),
-         }) {
-      if (!st.ok()) {
-        l.status = st;
-        return l;
-      }
-    }
-    if (a.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      l.status = core::Status::Internal("curl_global_init failed");
-    }
-    return l;
-  }();
-  return loaded;
-}
 
 size_t Collect(char* data, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
@@ -84,7 +30,7 @@ size_t Feed(char* buffer, size_t size, size_t n, void* user) {
 // One easy handle with its header list, both freed at the end of the transfer.
 class Transfer {
  public:
-  explicit Transfer(const CurlApi& api) : api_(api), easy_(api.easy_init()) {}
+  explicit Transfer(const backend::CurlApi& api) : api_(api), easy_(api.easy_init()) {}
   ~Transfer() {
     if (list_ != nullptr) api_.slist_free_all(list_);
     if (easy_ != nullptr) api_.easy_cleanup(easy_);
@@ -111,7 +57,7 @@ class Transfer {
   }
 
  private:
-  const CurlApi& api_;
+  const backend::CurlApi& api_;
   CURL* easy_;
   curl_slist* list_ = nullptr;
   char errors_[CURL_ERROR_SIZE] = {};
@@ -122,8 +68,9 @@ class CurlTransport final : public DeliveryTransport {
   explicit CurlTransport(int timeout_seconds) : timeout_(timeout_seconds) {}
 
   core::Result<OutboundResponse> Http(const OutboundRequest& request) override {
-    GANTRY_RETURN_IF_ERROR(Curl().status);
-    const CurlApi& api = Curl().api;
+    auto curl = backend::LoadCurl("outbound deliveries");
+    if (!curl.ok()) return curl.status();
+    const backend::CurlApi& api = *curl.value();
     Transfer t(api);
     if (t.easy() == nullptr) return core::Status::Internal("curl_easy_init failed");
     CURL* h = t.easy();
@@ -152,8 +99,9 @@ class CurlTransport final : public DeliveryTransport {
 
   core::Status Mail(const SmtpSettings& smtp, const std::vector<std::string>& to,
                     const std::string& message) override {
-    GANTRY_RETURN_IF_ERROR(Curl().status);
-    const CurlApi& api = Curl().api;
+    auto curl = backend::LoadCurl("outbound deliveries");
+    if (!curl.ok()) return curl.status();
+    const backend::CurlApi& api = *curl.value();
     Transfer t(api);
     if (t.easy() == nullptr) return core::Status::Internal("curl_easy_init failed");
     CURL* h = t.easy();

@@ -9,88 +9,17 @@
 #include <cstdlib>
 #include <memory>
 
-#include "core/dynamic_library.h"
+#include "backend/curl_api.h"
 
 namespace gantry::backend::docker {
 namespace {
 
-// The libcurl functions used here. libcurl is opened on the first request rather than linked:
-// with its dependencies (TLS, HTTP/2, LDAP, Kerberos, SSH, ...) it is ~40 libraries whose loading
-// and constructors cost every start of gantry ~25 ms, and only Docker jobs and executors talk HTTP.
-struct CurlApi {
-  decltype(&curl_global_init) global_init = nullptr;
-  decltype(&curl_easy_init) easy_init = nullptr;
-  decltype(&curl_easy_cleanup) easy_cleanup = nullptr;
-  decltype(&curl_easy_setopt) easy_setopt = nullptr;
-  decltype(&curl_easy_getinfo) easy_getinfo = nullptr;
-  decltype(&curl_easy_perform) easy_perform = nullptr;
-  decltype(&curl_easy_strerror) easy_strerror = nullptr;
-  decltype(&curl_slist_append) slist_append = nullptr;
-  decltype(&curl_slist_free_all) slist_free_all = nullptr;
-  decltype(&curl_multi_init) multi_init = nullptr;
-  decltype(&curl_multi_cleanup) multi_cleanup = nullptr;
-  decltype(&curl_multi_add_handle) multi_add_handle = nullptr;
-  decltype(&curl_multi_remove_handle) multi_remove_handle = nullptr;
-  decltype(&curl_multi_perform) multi_perform = nullptr;
-  decltype(&curl_multi_poll) multi_poll = nullptr;
-  decltype(&curl_multi_info_read) multi_info_read = nullptr;
-  decltype(&curl_multi_strerror) multi_strerror = nullptr;
-};
-
-core::Status Bind(const core::DynamicLibrary& lib, CurlApi& api) {
-  for (const core::Status& st : {
-           lib.Bind("curl_global_init", api.global_init),
-           lib.Bind("curl_easy_init", api.easy_init),
-           lib.Bind("curl_easy_cleanup", api.easy_cleanup),
-           lib.Bind("curl_easy_setopt", api.easy_setopt),
-           lib.Bind("curl_easy_getinfo", api.easy_getinfo),
-           lib.Bind("curl_easy_perform", api.easy_perform),
-           lib.Bind("curl_easy_strerror", api.easy_strerror),
-           lib.Bind("curl_slist_append", api.slist_append),
-           lib.Bind("curl_slist_free_all", api.slist_free_all),
-           lib.Bind("curl_multi_init", api.multi_init),
-           lib.Bind("curl_multi_cleanup", api.multi_cleanup),
-           lib.Bind("curl_multi_add_handle", api.multi_add_handle),
-           lib.Bind("curl_multi_remove_handle", api.multi_remove_handle),
-           lib.Bind("curl_multi_perform", api.multi_perform),
-           lib.Bind("curl_multi_poll", api.multi_poll),
-           lib.Bind("curl_multi_info_read", api.multi_info_read),
-           lib.Bind("curl_multi_strerror", api.multi_strerror),
-       }) {
-    GANTRY_RETURN_IF_ERROR(st);
-  }
-  return core::Status::Ok();
+// libcurl for the Docker engine and the executor protocol (backend/curl_api.h); every
+// transfer checks Curl() first and only then calls Api().
+core::Result<const CurlApi*> Curl() {
+  return LoadCurl("the HTTP client (Docker engine, executor protocol)");
 }
-
-// libcurl, opened and globally initialised once per process (thread-safe: a function-local
-// static); `status` says whether that worked, and `api` is usable only when it did.
-struct LoadedCurl {
-  core::Status status;
-  CurlApi api;
-};
-
-const LoadedCurl& Curl() {
-  static const LoadedCurl loaded = [] {
-    LoadedCurl l;
-    core::Result<core::DynamicLibrary> lib =
-        core::DynamicLibrary::Open(GANTRY_LIBCURL_SONAME, "libcurl4");
-    if (!lib.ok()) {
-      l.status = core::Status::Unavailable(
-          "the HTTP client (Docker engine, executor protocol) needs libcurl: " +
-          lib.status().message());
-      return l;
-    }
-    l.status = Bind(*lib, l.api);
-    if (l.status.ok() && l.api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      l.status = core::Status::Internal("curl_global_init failed");
-    }
-    return l;
-  }();
-  return loaded;
-}
-
-// The loaded functions; only called once Curl().status is OK (every transfer checks it first).
-const CurlApi& Api() { return Curl().api; }
+const CurlApi& Api() { return *Curl().value(); }
 
 struct EasyDeleter {
   void operator()(CURL* h) const { Api().easy_cleanup(h); }
@@ -255,7 +184,7 @@ std::string HttpResponse::Header(std::string_view name) const {
 core::Result<HttpResponse> HttpClient::Send(std::string_view method, const std::string& path,
                                             const std::string& body,
                                             std::string_view content_type) const {
-  GANTRY_RETURN_IF_ERROR(Curl().status);
+  GANTRY_RETURN_IF_ERROR(Curl().status());
   Easy easy(Api().easy_init());
   if (!easy) return core::Status::Internal("curl_easy_init failed");
   Transfer t;
@@ -275,7 +204,7 @@ core::Result<HttpResponse> HttpClient::Stream(std::string_view method, const std
                                               const std::function<void(std::string_view)>& sink,
                                               const StreamControl& control,
                                               const std::vector<std::string>& extra_headers) const {
-  GANTRY_RETURN_IF_ERROR(Curl().status);
+  GANTRY_RETURN_IF_ERROR(Curl().status());
   Easy easy(Api().easy_init());
   std::unique_ptr<CURLM, MultiDeleter> multi(Api().multi_init());
   if (!easy || !multi) return core::Status::Internal("curl_easy_init failed");

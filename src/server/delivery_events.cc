@@ -102,7 +102,9 @@ void DeliveryEnqueuer::OnRunCompleted(const store::Run& run) {
   summary.run_id = run.id;
   summary.number = run.number;
   summary.workflow = run.workflow_name.empty() ? run.workflow_file : run.workflow_name;
-  summary.branch = BranchOf(run.ref);
+  // A pull request run's e-mail names its head branch, not refs/pull/N/head.
+  std::string head = HeadBranch(run);
+  summary.branch = head.empty() ? BranchOf(run.ref) : head;
   summary.sha = run.sha;
   summary.event = run.event;
   summary.conclusion = run.conclusion;
@@ -134,7 +136,7 @@ void DeliveryEnqueuer::Notify(const store::Run& run, const notify::RunSummary& s
   store::RunFilter filter;
   filter.project_id = run.project_id;
   filter.workflow_file = run.workflow_file;
-  filter.branch = summary.branch;
+  filter.branch = BranchOf(run.ref);
   filter.status = "completed";
   filter.before = run.id;
   filter.limit = 1;

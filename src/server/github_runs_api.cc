@@ -5,6 +5,7 @@
 #include <map>
 
 #include "server/github_api.h"
+#include "server/run_derived.h"
 #include "server/scheduler.h"
 #include "server/workflows.h"
 
@@ -62,18 +63,8 @@ using Args = std::vector<std::pair<std::string, std::string>>;
 
 nlohmann::json Time(int64_t ms) { return TimeJson(ms); }
 
-// GitHub's head_branch: the pushed branch, or a pull request's head branch.
-std::string Branch(const store::Run& run) {
-  if (run.ref.rfind("refs/heads/", 0) == 0) return run.ref.substr(11);
-  if (run.event.rfind("pull_request", 0) == 0) {
-    nlohmann::json ev = nlohmann::json::parse(run.event_payload, nullptr, false);
-    if (ev.is_object() && ev.contains("pull_request") && ev["pull_request"].is_object() &&
-        ev["pull_request"].contains("head") && ev["pull_request"]["head"].is_object()) {
-      return ev["pull_request"]["head"].value("ref", "");
-    }
-  }
-  return "";
-}
+// GitHub's head_branch (run_derived.h).
+std::string Branch(const store::Run& run) { return HeadBranch(run); }
 
 std::string RunApiUrl(const ApiContext& ctx, const store::Project& p, store::Id run) {
   return RepoApiUrl(ctx, p) + "/actions/runs/" + std::to_string(run);

@@ -125,7 +125,8 @@ void RenderTests(const json& tests, std::string& md) {
 
 void RenderSecurity(const json& sec, std::string& md) {
   const json& fresh = sec.value("new", json::array());
-  md += "**Security** " + std::to_string(Int(sec, "total")) + " findings, " +
+  int64_t total = Int(sec, "total");
+  md += "**Security** " + std::to_string(total) + (total == 1 ? " finding, " : " findings, ") +
         std::to_string(fresh.size()) + " new\n\n";
   for (size_t i = 0; i < fresh.size() && i < kCommentMaxItems; ++i) {
     const json& f = fresh[i];

@@ -91,4 +91,16 @@ std::optional<int64_t> PullRequestNumber(const store::Run& run) {
   return PositiveNumber(ref.substr(0, ref.find('/')));
 }
 
+std::string HeadBranch(const store::Run& run) {
+  if (run.ref.rfind("refs/heads/", 0) == 0) return run.ref.substr(11);
+  if (run.event.rfind("pull_request", 0) == 0) {
+    nlohmann::json ev = nlohmann::json::parse(run.event_payload, nullptr, false);
+    if (ev.is_object() && ev.contains("pull_request") && ev["pull_request"].is_object() &&
+        ev["pull_request"].contains("head") && ev["pull_request"]["head"].is_object()) {
+      return ev["pull_request"]["head"].value("ref", "");
+    }
+  }
+  return "";
+}
+
 }  // namespace gantry::server

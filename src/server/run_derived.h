@@ -39,4 +39,8 @@ void SetAttemptState(nlohmann::json& run_json, const store::Run& run,
 /// (refs/pull/N/head|merge). nullopt for other events or when neither names one.
 std::optional<int64_t> PullRequestNumber(const store::Run& run);
 
+/// GitHub's head_branch of a run: the pushed branch (refs/heads/X → X), or a pull request
+/// run's head branch from its event payload; "" otherwise (tags, unknown).
+std::string HeadBranch(const store::Run& run);
+
 }  // namespace gantry::server

@@ -35,10 +35,11 @@ core::Result<OutboundDelivery> SqlStore::EnqueueDelivery(const OutboundDelivery&
   out.attempts = 0;
   GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
     core::Result<Row> id = sql::One(
-        conn.Query("INSERT INTO outbound_deliveries (project_id, kind, target, payload, next_attempt_at, "
-                   "created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                   {out.project_id, out.kind, out.target, out.payload, out.next_attempt_at,
-                    out.created_at}),
+        conn.Query(
+            "INSERT INTO outbound_deliveries (project_id, kind, target, payload, next_attempt_at, "
+            "created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            {out.project_id, out.kind, out.target, out.payload, out.next_attempt_at,
+             out.created_at}),
         "delivery");
     if (!id.ok()) return id.status();
     out.id = id->Int(0);
@@ -70,11 +71,12 @@ core::Result<std::vector<OutboundDelivery>> SqlStore::ClaimDeliveries(const std:
     // Candidates first; each is then claimed by an UPDATE that re-checks the claim, so two
     // replicas racing for a row cannot both win (PostgreSQL also skips rows another
     // transaction has locked).
-    std::string query = std::string("SELECT ") + kDeliveryColumns +
-                        " FROM outbound_deliveries d WHERE state = 'pending' AND next_attempt_at <= $1 "
-                        "AND claim_expires_at <= $1 AND NOT EXISTS (SELECT 1 FROM outbound_deliveries o "
-                        "WHERE o.kind = d.kind AND o.target = d.target AND o.state = 'pending' "
-                        "AND o.id < d.id) ORDER BY id LIMIT $2";
+    std::string query =
+        std::string("SELECT ") + kDeliveryColumns +
+        " FROM outbound_deliveries d WHERE state = 'pending' AND next_attempt_at <= $1 "
+        "AND claim_expires_at <= $1 AND NOT EXISTS (SELECT 1 FROM outbound_deliveries o "
+        "WHERE o.kind = d.kind AND o.target = d.target AND o.state = 'pending' "
+        "AND o.id < d.id) ORDER BY id LIMIT $2";
     if (postgres()) query += " FOR UPDATE SKIP LOCKED";
     std::vector<OutboundDelivery> candidates;
     GANTRY_RETURN_IF_ERROR(sql::Collect(conn, query, {now, limit}, DeliveryFrom, &candidates));
@@ -109,11 +111,12 @@ core::Result<std::vector<OutboundDelivery>> SqlStore::ListDeliveries(Id project_
                                                                      int limit) {
   std::vector<OutboundDelivery> out;
   GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
-    return sql::Collect(conn,
-                        std::string("SELECT ") + kDeliveryColumns +
-                            " FROM outbound_deliveries WHERE project_id = $1 AND ($2 = '' OR state = $2) "
-                            "ORDER BY id DESC LIMIT $3",
-                        {project_id, state, limit}, DeliveryFrom, &out);
+    return sql::Collect(
+        conn,
+        std::string("SELECT ") + kDeliveryColumns +
+            " FROM outbound_deliveries WHERE project_id = $1 AND ($2 = '' OR state = $2) "
+            "ORDER BY id DESC LIMIT $3",
+        {project_id, state, limit}, DeliveryFrom, &out);
   }));
   return out;
 }
@@ -121,9 +124,10 @@ core::Result<std::vector<OutboundDelivery>> SqlStore::ListDeliveries(Id project_
 core::Status SqlStore::RetryDelivery(Id project_id, Id delivery_id, int64_t now) {
   return Write([&](Connection& conn) {
     return sql::Affected(
-        conn.Exec("UPDATE outbound_deliveries SET state = 'pending', attempts = 0, next_attempt_at = $1, "
-                  "claimed_by = '', claim_expires_at = 0 WHERE id = $2 AND project_id = $3",
-                  {now, delivery_id, project_id}),
+        conn.Exec(
+            "UPDATE outbound_deliveries SET state = 'pending', attempts = 0, next_attempt_at = $1, "
+            "claimed_by = '', claim_expires_at = 0 WHERE id = $2 AND project_id = $3",
+            {now, delivery_id, project_id}),
         "delivery " + std::to_string(delivery_id));
   });
 }

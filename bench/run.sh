@@ -27,9 +27,10 @@ bench/startup.sh "$BUILD"
 # gantry exec against its physical limits (bash per step, ninja for a wide DAG), composite
 # actions against plain run: steps, and --sandbox against plain host steps; see docs/exec.md.
 # Restoring an actions/cache entry against tar -x of the same files, and the default
-# actions/checkout (a clone) against a copy of the working tree; see docs/actions.md.
+# actions/checkout (a clone) against a copy of the working tree; the report actions on large
+# reports against Python readers; see docs/actions.md.
 for script in bench/exec_steps.sh bench/exec_dag.sh bench/exec_composite.sh bench/exec_sandbox.sh \
-  bench/cache_restore.sh bench/checkout.sh; do
+  bench/cache_restore.sh bench/checkout.sh bench/reports.sh; do
   echo "== $script"
   "$script" "$BUILD"
 done

@@ -156,6 +156,17 @@ std::optional<Response> CheckNotifications(const json& body, json* out) {
   return std::nullopt;
 }
 
+// A project's stored notification settings, secrets included; {} when none (or unreadable).
+json StoredNotifications(ApiContext& ctx, store::Id project_id) {
+  json settings = json::object();
+  if (auto sealed = ctx.store->GetDeliverySetting("notifications", project_id); sealed.ok()) {
+    if (auto text = ctx.box->Open(sealed.value()); text.ok()) {
+      settings = json::parse(text.value(), nullptr, false);
+    }
+  }
+  return settings.is_object() ? settings : json::object();
+}
+
 // The settings as answered: webhook secrets replaced by whether one is set.
 json NotificationsJson(json settings) {
   if (!settings.contains("email")) settings["email"] = nullptr;
@@ -178,6 +189,20 @@ Response PutNotifications(ApiContext& ctx, Request& request, const Principal& wh
   }
   json stored;
   if (auto bad = CheckNotifications(body, &stored)) return *bad;
+  // A webhook sent without "secret" keeps the one stored for its URL: the API never answers
+  // secrets, so a client editing the list cannot send them back ("secret": "" removes one).
+  json previous = StoredNotifications(ctx, access.project.id);
+  for (size_t i = 0; i < stored["webhooks"].size(); ++i) {
+    const json& sent = body["webhooks"][i];
+    json& w = stored["webhooks"][i];
+    if (sent.contains("secret")) continue;
+    for (const json& old : previous.value("webhooks", json::array())) {
+      if (old.is_object() && old.value("url", "") == w.value("url", "")) {
+        w["secret"] = old.value("secret", "");
+        break;
+      }
+    }
+  }
   if (auto s = ctx.store->PutDeliverySetting("notifications", access.project.id,
                                              ctx.box->Seal(stored.dump()), ctx.now_ms());
       !s.ok()) {
@@ -189,15 +214,7 @@ Response PutNotifications(ApiContext& ctx, Request& request, const Principal& wh
 Response GetNotifications(ApiContext& ctx, Request& request, const Principal& who) {
   ProjectAccess access;
   if (auto e = Project(ctx, request, who, &access)) return *e;
-  json settings = json::object();
-  if (auto sealed = ctx.store->GetDeliverySetting("notifications", access.project.id);
-      sealed.ok()) {
-    if (auto text = ctx.box->Open(sealed.value()); text.ok()) {
-      settings = json::parse(text.value(), nullptr, false);
-    }
-  }
-  if (!settings.is_object()) settings = json::object();
-  return Response::Json(200, Dump(NotificationsJson(settings)));
+  return Response::Json(200, Dump(NotificationsJson(StoredNotifications(ctx, access.project.id))));
 }
 
 json UserNotifications(ApiContext& ctx, const Principal& who) {

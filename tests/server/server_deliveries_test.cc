@@ -112,6 +112,28 @@ TEST_F(DeliveriesTest, SettingsRejectBadInputNamingTheField) {
   EXPECT_EQ(r.status, 404);
 }
 
+TEST_F(DeliveriesTest, AWebhookSentWithoutItsSecretKeepsTheStoredOne) {
+  Project p = MakeProject(*user_, Unique("keep"), {{".github/workflows/ci.yml", kWorkflow}}, U());
+  std::string base = "/api/v1/projects/" + p.name;
+  auto secret_set = [&](const HttpReply& r) {
+    return r.Json()["webhooks"][0].value("secret_set", false);
+  };
+  const std::string url = "https://hooks.example.org/ci";
+  ASSERT_TRUE(secret_set(
+      Api("PUT", base + "/notifications", {{"webhooks", {{{"url", url}, {"secret", "whsec"}}}}})));
+  // The UI edits the list it read, which has no secrets: the stored one stays.
+  EXPECT_TRUE(secret_set(
+      Api("PUT", base + "/notifications", {{"webhooks", {{{"url", url}, {"on", "always"}}}}})));
+  EXPECT_TRUE(secret_set(Api("GET", base + "/notifications")));
+  // Another URL does not inherit it, and "" removes it.
+  EXPECT_FALSE(
+      secret_set(Api("PUT", base + "/notifications", {{"webhooks", {{{"url", url + "/other"}}}}})));
+  ASSERT_TRUE(secret_set(
+      Api("PUT", base + "/notifications", {{"webhooks", {{{"url", url}, {"secret", "whsec"}}}}})));
+  EXPECT_FALSE(secret_set(
+      Api("PUT", base + "/notifications", {{"webhooks", {{{"url", url}, {"secret", ""}}}}})));
+}
+
 TEST_F(DeliveriesTest, GitHubStatusesWebhooksSlackAndEmailsForAFailureThenAFix) {
   Receiver recv;
   Project p = MakeProject(*user_, Unique("shop"), {{".github/workflows/ci.yml", kWorkflow}}, U());

@@ -505,16 +505,13 @@ function NotificationsForm({ base, initial }: { base: string; initial: Notificat
               />
             </div>
             <div class="row">
-              <label>
-                Format{' '}
-                <select name={`webhooks[${i}].format`} value={w.format} onChange={(e) => setHook(i, { format: e.currentTarget.value })}>
-                  <option value="json">JSON</option>
-                  <option value="slack">Slack</option>
-                </select>
-              </label>
-              <label for={`hook-${i}-on`}>
-                When <OnSelect id={`hook-${i}-on`} name={`webhooks[${i}].on`} value={w.on} onChange={(on) => setHook(i, { on })} />
-              </label>
+              <label for={`hook-${i}-format`}>Format</label>
+              <select id={`hook-${i}-format`} name={`webhooks[${i}].format`} value={w.format} onChange={(e) => setHook(i, { format: e.currentTarget.value })}>
+                <option value="json">JSON</option>
+                <option value="slack">Slack</option>
+              </select>
+              <label for={`hook-${i}-on`}>When</label>
+              <OnSelect id={`hook-${i}-on`} name={`webhooks[${i}].on`} value={w.on} onChange={(on) => setHook(i, { on })} />
             </div>
             <div class="field">
               <label for={`hook-${i}-secret`}>Secret</label>
@@ -586,17 +583,15 @@ export function Deliveries({ base }: { base: string }) {
       <h2 id="deliveries-title">Deliveries</h2>
       <p class="muted">Recent commit statuses, comments, e-mails and webhooks sent for this project's runs, newest first.</p>
       <div class="filters">
-        <label>
-          State{' '}
-          <select name="delivery-state" value={state} onChange={(e) => setState(e.currentTarget.value)}>
+        <label for="delivery-state">State</label>
+        <select id="delivery-state" name="delivery-state" value={state} onChange={(e) => setState(e.currentTarget.value)}>
             <option value="">All</option>
             {deliveryStates.map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
             ))}
-          </select>
-        </label>
+        </select>
         <button type="button" onClick={() => reload()}>
           Refresh
         </button>

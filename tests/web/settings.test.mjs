@@ -141,7 +141,8 @@ test('project settings: branch protection, forge, notifications, deliveries; use
     await forge.getByRole('button', { name: 'Save forge settings' }).click();
     await forge.getByRole('alert').waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'base_url', 'a bad base URL focuses it');
-    await forge.getByLabel('API base URL').fill('https://git.example.org/api/v1');
+    // A closed loopback port: the statuses this project's run posts fail without leaving the host.
+    await forge.getByLabel('API base URL').fill(`http://127.0.0.1:${await closedPort()}/api/v1`);
     await forge.getByLabel('Comment on pull requests').check();
     await forge.getByRole('button', { name: 'Save forge settings' }).click();
     await forge.getByText('Saved', { exact: true }).waitFor();
@@ -165,7 +166,7 @@ test('project settings: branch protection, forge, notifications, deliveries; use
     const hook = nf.getByRole('group', { name: 'Webhook 1' });
     await hook.getByLabel('URL').fill(`http://127.0.0.1:${port}/hook`);
     await hook.getByLabel('When').selectOption('always');
-    await hook.getByLabel('Secret').fill(hookSecret);
+    await hook.getByLabel('Secret', { exact: true }).fill(hookSecret);
     await nf.getByRole('button', { name: 'Save notifications' }).click();
     await nf.getByRole('alert').getByText('Line 2').waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'email.to', 'the bad address focuses the recipients');
@@ -178,7 +179,10 @@ test('project settings: branch protection, forge, notifications, deliveries; use
     assert.deepEqual(saved.email.to, ['team@example.org']);
     assert.equal(saved.webhooks[0].secret_set, true);
     await page.reload();
-    assert.equal(await page.getByTestId('notifications-form').getByRole('group', { name: 'Webhook 1' }).getByLabel('Secret').inputValue(), '');
+    const secretField = page.getByTestId('notifications-form').getByRole('group', { name: 'Webhook 1' }).getByLabel('Secret', { exact: true });
+    assert.equal(await secretField.inputValue(), '');
+    assert.equal(await secretField.getAttribute('required'), '', 'a stored secret must be typed again (or dropped) to save');
+    await page.getByRole('button', { name: 'Drop the secret of webhook 1' }).waitFor();
     assert.ok(!(await page.content()).includes(hookSecret), 'the webhook secret is never shown back');
 
     // A run: its webhook delivery fails (closed port); its last_error shows; Retry sends it again.
@@ -227,6 +231,9 @@ test('project settings: branch protection, forge, notifications, deliveries; use
     await page.getByLabel('State', { exact: true }).selectOption('');
     await page.getByTestId('deliveries').locator('[data-testid=delivery]').first().waitFor();
     await page.screenshot({ path: join(out, 'settings-deliveries.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(out, 'settings-deliveries-dark.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // The user's own notifications, on the tokens page.
     await page.getByRole('link', { name: 'Tokens' }).click();

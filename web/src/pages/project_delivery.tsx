@@ -521,17 +521,30 @@ function NotificationsForm({ base, initial }: { base: string; initial: Notificat
                 type="password"
                 autoComplete="new-password"
                 placeholder={w.secret_set ? 'set' : ''}
+                required={w.secret_set}
                 aria-describedby={`hook-${i}-secret-help`}
                 value={w.secret}
                 onInput={(e) => setHook(i, { secret: e.currentTarget.value })}
               />
               <span id={`hook-${i}-secret-help`} class="help">
                 {w.secret_set
-                  ? 'A secret is set and never shown. The server keeps only what is sent: type it (or a new one) again before saving, or the webhook goes unsigned.'
+                  ? 'A secret is set and never shown. Saving replaces the webhooks whole, so type it (or a new one) again to save, or drop it.'
                   : 'Optional: signs each delivery (X-Gantry-Signature-256)'}
               </span>
             </div>
-            <div>
+            <div class="toolbar">
+              {w.secret_set && (
+                <button
+                  type="button"
+                  aria-label={`Drop the secret of webhook ${i + 1}`}
+                  onClick={() => {
+                    setHook(i, { secret_set: false, secret: '' });
+                    setSaid(`Webhook ${i + 1} will be unsigned once saved`);
+                  }}
+                >
+                  Drop secret
+                </button>
+              )}
               <button
                 type="button"
                 class="danger"

@@ -104,6 +104,10 @@ test('project settings: branch protection, forge, notifications, deliveries; use
     for (const s of ['Branch protection', 'Commit statuses', 'Notifications', 'Deliveries']) {
       assert.ok(await nav.getByRole('link', { name: s }).isVisible(), `the sub-navigation links ${s}`);
     }
+    await nav.getByRole('link', { name: 'Deliveries' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/settings#deliveries$/);
+    assert.ok(await page.getByRole('heading', { name: 'Deliveries' }).isVisible(), 'the sub-navigation works from the keyboard');
 
     // Branch protection: a bad pattern focuses the pattern; a good rule is listed, then deleted.
     const bp = page.getByRole('form', { name: 'Add or edit a branch protection rule' });

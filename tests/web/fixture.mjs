@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(here, '../..');
 
-/** Starts `gantry server` on a free loopback port; resolves to { url, stop(), dir }. */
-export async function startServer() {
+/** Starts `gantry server` on a free loopback port, with `extra` arguments; resolves to
+ * { url, stop(), dir }. */
+export async function startServer(extra = []) {
   const bin = process.env.GANTRY_BIN ?? join(root, 'build/gantry');
   const webDir = process.env.GANTRY_WEB_DIR ?? join(root, 'web/dist');
   if (!existsSync(bin)) throw new Error(`no gantry binary at ${bin} (set GANTRY_BIN)`);
@@ -21,7 +22,7 @@ export async function startServer() {
   }
   const dir = mkdtempSync(join(tmpdir(), 'gantry-web-e2e-'));
   const args = ['server', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'),
-    '--web-dir', webDir, '--login-attempts', '1000', '--executor-capacity', '4'];
+    '--web-dir', webDir, '--login-attempts', '1000', '--executor-capacity', '4', ...extra];
   const proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   const url = await new Promise((ok, fail) => {

@@ -11,6 +11,7 @@ import { initialValues, dispatchBody, workflowKey } from '../src/pages/run_workf
 import type { DispatchInput, Project } from '../src/api';
 import { settingsChanges } from '../src/pages/project_general';
 import './reports.test';
+import './settings.test';
 import { graphGroups, stepAnchors, orderedSteps, stepAnchor, canWrite, formatBytes, type JobX, type StepX } from '../src/lib/run_types';
 
 // A VNode tree as HTML, escaping text and attributes as the DOM would (what a user could see).

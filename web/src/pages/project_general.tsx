@@ -50,7 +50,7 @@ export function General({ base, project, canWrite, onSaved }: { base: string; pr
 
   if (!canWrite) {
     return (
-      <section aria-labelledby="general-title" class="settings-section">
+      <section aria-labelledby="general-title" class="settings-section" id="general">
         <h2 id="general-title">General</h2>
         <p class="muted small">
           Repository <span class="mono">{project.repository}</span>, default branch{' '}
@@ -61,7 +61,7 @@ export function General({ base, project, canWrite, onSaved }: { base: string; pr
     );
   }
   return (
-    <section aria-labelledby="general-title" class="settings-section">
+    <section aria-labelledby="general-title" class="settings-section" id="general">
       <h2 id="general-title">General</h2>
       <form class="stack" onSubmit={save} aria-labelledby="general-title">
         <div class="field">

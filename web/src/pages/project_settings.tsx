@@ -1,11 +1,13 @@
-// /:owner/:name/settings: general settings, webhook, secrets, variables, members, and deleting
-// the project.
+// /:owner/:name/settings: general settings, webhook, branch protection, commit statuses and PR
+// comments, notifications, deliveries (project_delivery.tsx), secrets, variables, members, and
+// deleting the project; a sub-navigation of in-page links leads to each.
 // Secret values are write-only: the API lists names only, and the form never shows one back.
 import { useLocation, useRoute } from 'preact-iso';
 import { useRef, useState } from 'preact/hooks';
 import { api, enc, hasRole, projectPath, roleRank, roles, type Member, type Project, type Secret, type Variable } from '../api';
 import { ConfirmButton, CopyField, ErrorBox, Loading, Page, RelativeTime, useLoad } from '../components';
 import { currentUser } from '../session';
+import { BranchProtection, Deliveries, Forge, Notifications } from './project_delivery';
 import { General, RotateWebhookSecret } from './project_general';
 
 const nameHelp = "Letters, digits and '_'; not starting with a digit or GITHUB_";
@@ -44,7 +46,7 @@ function Secrets({ base, canWrite }: { base: string; canWrite: boolean }) {
   }
 
   return (
-    <section aria-labelledby="secrets-title" class="settings-section">
+    <section aria-labelledby="secrets-title" class="settings-section" id="secrets">
       <h2 id="secrets-title">Secrets</h2>
       <p class="muted">
         Encrypted on the server and given only to the jobs whose workflow names them (<code>{'${{ secrets.NAME }}'}</code>);
@@ -181,7 +183,7 @@ function Variables({ base, canWrite }: { base: string; canWrite: boolean }) {
   }
 
   return (
-    <section aria-labelledby="vars-title" class="settings-section">
+    <section aria-labelledby="vars-title" class="settings-section" id="variables">
       <h2 id="vars-title">Variables</h2>
       <p class="muted">
         Plain configuration for workflows: <code>{'${{ vars.NAME }}'}</code>.
@@ -334,7 +336,7 @@ function Members({ base, project }: { base: string; project: Project }) {
   }
 
   return (
-    <section aria-labelledby="members-title" class="settings-section">
+    <section aria-labelledby="members-title" class="settings-section" id="members">
       <h2 id="members-title">Members</h2>
       <p class="muted">
         <strong>viewer</strong> reads runs, logs and variables; <strong>developer</strong> also runs, cancels and re-runs
@@ -470,6 +472,7 @@ export function ProjectSettingsPage() {
   const base = projectPath(params.owner, params.name);
   const [project, error, reload] = useLoad(() => api.get<Project>(base), [base]);
   const title = `Settings · ${full}`;
+  const maintainer = hasRole(project, 'maintainer');
   return (
     <Page title={title}>
       <nav aria-label="Breadcrumb" class="crumbs">
@@ -483,8 +486,19 @@ export function ProjectSettingsPage() {
           {!hasRole(project, 'maintainer') && (
             <p class="notice card">Your role ({project.role}) can read these settings only; maintainers change them.</p>
           )}
+          <nav class="settings-nav" aria-label="Settings sections">
+            <a href="#general">General</a>
+            <a href="#webhook">Webhook</a>
+            <a href="#branch-protection">Branch protection</a>
+            {maintainer && <a href="#commit-statuses">Commit statuses</a>}
+            {maintainer && <a href="#notifications">Notifications</a>}
+            {maintainer && <a href="#deliveries">Deliveries</a>}
+            {hasRole(project, 'developer') && <a href="#secrets">Secrets</a>}
+            <a href="#variables">Variables</a>
+            <a href="#members">Members</a>
+          </nav>
           <General base={base} project={project} canWrite={hasRole(project, 'maintainer')} onSaved={reload} />
-          <section aria-labelledby="hook-title" class="settings-section">
+          <section aria-labelledby="hook-title" class="settings-section" id="webhook">
             <h2 id="hook-title">Webhook</h2>
             <CopyField id="webhook-url" label="Webhook URL" value={project.webhook_url} />
             <p class="muted">
@@ -494,6 +508,10 @@ export function ProjectSettingsPage() {
             </p>
             {hasRole(project, 'maintainer') && <RotateWebhookSecret base={base} />}
           </section>
+          <BranchProtection base={base} canWrite={maintainer} />
+          {maintainer && <Forge base={base} fullName={full} />}
+          {maintainer && <Notifications base={base} />}
+          {maintainer && <Deliveries base={base} />}
           {hasRole(project, 'developer') && <Secrets base={base} canWrite={hasRole(project, 'maintainer')} />}
           <Variables base={base} canWrite={hasRole(project, 'maintainer')} />
           <Members base={base} project={project} />

@@ -2,6 +2,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, type Token } from '../api';
 import { ConfirmButton, CopyField, ErrorBox, Loading, Page, RelativeTime, focusErrorField } from '../components';
+import { UserNotifications } from './user_notifications';
 
 const scopeHelp: Record<string, string> = {
   read: 'read projects, runs and logs only',
@@ -212,6 +213,8 @@ export function TokensPage() {
           </button>
         </div>
       </form>
+
+      <UserNotifications />
     </Page>
   );
 }

@@ -38,7 +38,7 @@ test('forgeBody: an empty token keeps the stored one; empty fields are left to t
   });
 });
 
-test('notificationForm and notificationsBody round-trip; secrets only when typed', () => {
+test('notificationForm and notificationsBody round-trip; a stored secret is kept unless typed or dropped', () => {
   const form = notificationForm({
     email: { to: ['a@example.org', 'b@example.org'], on: 'fixed' },
     webhooks: [{ url: 'https://h.example.org/x', format: 'slack', on: 'always', secret_set: true }],
@@ -54,6 +54,9 @@ test('notificationForm and notificationsBody round-trip; secrets only when typed
   form.subject = '[{{project}}] {{conclusion}}';
   assert.deepEqual(notificationsBody(form).webhooks[0], { url: 'https://h.example.org/x', format: 'slack', on: 'always', secret: 's3cret' });
   assert.equal((notificationsBody(form).email as { subject?: string }).subject, '[{{project}}] {{conclusion}}');
+  // Dropped (or never set): sent as "" so the server does not keep a stored one.
+  form.webhooks[0] = { ...form.webhooks[0], secret: '', secret_set: false };
+  assert.equal(notificationsBody(form).webhooks[0].secret, '');
 });
 
 test('notificationsBody: no recipient and no template is no project e-mail', () => {

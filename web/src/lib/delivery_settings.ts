@@ -117,7 +117,8 @@ export function notificationForm(s: NotificationSettings | null | undefined): No
 }
 
 /** The PUT …/notifications body: `email` null when there is neither a recipient nor a
- * template; a webhook's secret only when one was typed. */
+ * template. A webhook's secret: the typed one; none (the server keeps the stored one for that
+ * URL) when one is stored and nothing was typed; "" (unsigned) otherwise, e.g. once dropped. */
 export function notificationsBody(f: NotificationForm) {
   const to = lines(f.to);
   let email: Record<string, unknown> | null = null;
@@ -129,6 +130,7 @@ export function notificationsBody(f: NotificationForm) {
   const webhooks = f.webhooks.map((w) => {
     const o: Record<string, string> = { url: w.url.trim(), format: w.format, on: w.on };
     if (w.secret !== '') o.secret = w.secret;
+    else if (!w.secret_set) o.secret = '';
     return o;
   });
   return { email, webhooks };

@@ -521,14 +521,13 @@ function NotificationsForm({ base, initial }: { base: string; initial: Notificat
                 type="password"
                 autoComplete="new-password"
                 placeholder={w.secret_set ? 'set' : ''}
-                required={w.secret_set}
                 aria-describedby={`hook-${i}-secret-help`}
                 value={w.secret}
                 onInput={(e) => setHook(i, { secret: e.currentTarget.value })}
               />
               <span id={`hook-${i}-secret-help`} class="help">
                 {w.secret_set
-                  ? 'A secret is set and never shown. Saving replaces the webhooks whole, so type it (or a new one) again to save, or drop it.'
+                  ? 'A secret is set and never shown: leave this empty to keep it, type a new one to replace it, or drop it.'
                   : 'Optional: signs each delivery (X-Gantry-Signature-256)'}
               </span>
             </div>

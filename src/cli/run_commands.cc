@@ -197,14 +197,15 @@ core::Result<int64_t> RunCommands::PickRun(ApiClient& api, bool in_progress) {
   auto project = ResolveProject(project_);
   if (!project.ok()) return project.status();
   std::string base = ProjectPath(project.value()) + "/runs?limit=1";
-  for (const char* status : {"in_progress", "queued", ""}) {
+  // A run waiting for its concurrency group (pending) is in progress too.
+  for (const char* status : {"in_progress", "queued", "pending", ""}) {
     if (!in_progress && *status != '\0') continue;
     std::string path = base + (*status != '\0' ? std::string("&status=") + status : "");
     auto list = api.Get(path, "project " + project.value());
     if (!list.ok()) return list.status();
     const json& runs = list.value()["runs"];
     if (runs.is_array() && !runs.empty()) return runs[0].value("id", int64_t{0});
-    if (in_progress && *status == 'q') break;
+    if (in_progress && *status == 'p') break;
   }
   return core::Status::NotFound(std::string(in_progress ? "no run in progress" : "no runs") +
                                 " in " + project.value() + ": pass a run ID");

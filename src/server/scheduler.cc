@@ -10,10 +10,12 @@
 
 #include "backend/backend.h"
 #include "core/masker.h"
+#include "engine/contexts.h"
 #include "engine/plan.h"
 #include "engine/run_setup.h"
 #include "engine/run_state.h"
 #include "queue/notifier.h"
+#include "server/concurrency.h"
 #include "server/git_mirrors.h"
 #include "server/labels.h"
 #include "server/run_context.h"
@@ -83,6 +85,13 @@ struct Scheduler::ActiveRun {
   std::set<store::Id> completed;
   int64_t since = 0;  // when this replica began driving it (ms)
   bool done = false;
+  /// github, vars, inputs: what workflow- and job-level `concurrency:` groups see.
+  expr::EvalContext context;
+  /// The workflow's evaluated `concurrency:` group ("" = none) and cancel-in-progress.
+  std::string group;
+  bool cancel_in_progress = false;
+  /// Waiting for its group (status pending): not begun, no job queued.
+  bool pending = false;
 };
 
 Scheduler::Scheduler(ApiContext& ctx, SchedulerOptions options)
@@ -161,6 +170,17 @@ core::Status Scheduler::Build(const store::Run& run,
   r->options.inputs = rc.inputs;
   r->options.masker = &r->masker;
   r->options.run_dir = ctx_.config.data_dir + "/runs/" + std::to_string(run.id);
+  r->context = rc.plan_context;
+  if (const auto& c = r->workflow->concurrency) {
+    auto group = engine::EvaluateString(c->group, r->context, run.workflow_file);
+    if (!group.ok()) return group.status();
+    r->group = std::move(group).value();
+    if (c->cancel_in_progress) {
+      auto cancel = engine::EvaluateBool(*c->cancel_in_progress, r->context, run.workflow_file);
+      if (!cancel.ok()) return cancel.status();
+      r->cancel_in_progress = cancel.value();
+    }
+  }
   engine::PlanOptions plan_options;
   plan_options.context = rc.plan_context;
   auto plan = engine::BuildPlan(r->workflow, plan_options);
@@ -196,9 +216,69 @@ core::Status Scheduler::Launch(const store::Run& run,
   if (auto s = ctx_.store->SetRunOwner(run.id, options_.replica_id, OwnerExpiry()); !s.ok()) {
     return s;
   }
+  if (!r->group.empty()) return EnterGroup(*r);
   r->state->Begin();
   if (observer_ != nullptr) observer_->OnRunStarted(r->run);
   return Advance(*r);
+}
+
+core::Status Scheduler::EnterGroup(ActiveRun& r) {
+  auto others = ctx_.store->EnterRunGroup(r.run.id, r.group);
+  if (!others.ok()) return others.status();
+  r.pending = true;
+  r.run.status = "pending";
+  std::vector<GroupRun> group;
+  for (const store::Run& o : others.value()) {
+    group.push_back({o.id, o.status == "pending", o.cancel_requested});
+  }
+  GroupEntry entry = server::EnterGroup(r.run.id, r.cancel_in_progress, group);
+  if (entry.cancel_self) {
+    (void)ctx_.store->RequestCancel(r.run.id);
+    return EndPending(r);
+  }
+  // Runs of other replicas are cancelled by their owners (woken by "advance"); locks are taken
+  // newer run first only, so two entries never wait for each other.
+  for (store::Id id : entry.cancel) {
+    if (auto s = CancelWith(id, GroupCancelMessage(r.group)); !s.ok()) {
+      std::cerr << "gantry server: run " << id << " could not be cancelled for concurrency group '"
+                << r.group << "': " << s.message() << "\n";
+    }
+  }
+  ctx_.notifier->Publish("run:" + std::to_string(r.run.id));
+  return TryAdmit(r);
+}
+
+core::Status Scheduler::TryAdmit(ActiveRun& r) {
+  auto admitted = ctx_.store->AdmitRun(r.run.id);
+  if (!admitted.ok()) return admitted.status();
+  if (!admitted.value()) return core::Status::Ok();  // the group's holder wakes it when done
+  r.pending = false;
+  r.run.status = "queued";
+  r.state->Begin();
+  if (observer_ != nullptr) observer_->OnRunStarted(r.run);
+  return Advance(r);
+}
+
+core::Status Scheduler::EndPending(ActiveRun& r) {
+  auto fresh = ctx_.store->GetRun(r.run.id);
+  if (fresh.ok()) r.run = fresh.value();
+  r.done = true;
+  r.pending = false;
+  store::Run run = r.run;
+  run.status = "completed";
+  run.conclusion = "cancelled";
+  if (run.error.empty()) run.error = GroupCancelMessage(r.group);
+  run.completed_at = ctx_.now_ms();
+  if (auto s = ctx_.store->UpdateRun(run); !s.ok()) return s;
+  r.run = run;
+  if (observer_ != nullptr) observer_->OnRunCompleted(r.run);
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    runs_.erase(r.run.id);
+  }
+  ctx_.notifier->Publish("run:" + std::to_string(r.run.id));
+  ctx_.notifier->Publish("advance");  // the group's next run may start
+  return core::Status::Ok();
 }
 
 core::Status Scheduler::Advance(ActiveRun& r) {
@@ -268,6 +348,7 @@ core::Status Scheduler::Advance(ActiveRun& r) {
       row.needs = JsonText(one.job.needs);
       row.labels = nlohmann::json(one.runs_on).dump();
       row.created_at = ctx_.now_ms();
+      row.concurrency_group = JobGroup(r, one);
       auto carried = r.carry.find({row.job_id, row.instance});
       if (carried == r.carry.end()) row.spec = Spec(r, row).dump();
       if (carried != r.carry.end()) {
@@ -314,6 +395,8 @@ core::Status Scheduler::Advance(ActiveRun& r) {
     run.completed_at = ctx_.now_ms();
     if (auto s = ctx_.store->UpdateRun(run); !s.ok()) return s;
     r.run = run;
+    // The group's next run (on any replica) may start.
+    if (!r.group.empty()) ctx_.notifier->Publish("advance");
     if (observer_ != nullptr) observer_->OnRunCompleted(r.run);
     std::error_code ec;
     std::filesystem::remove_all(r.options.run_dir, ec);
@@ -373,6 +456,12 @@ core::Status Scheduler::Recover(const store::Run& run, bool restarted) {
     std::lock_guard<std::mutex> g(mu_);
     runs_[run.id] = r;
   }
+  if (run.status == "pending") {
+    // Still waiting for its group: nothing of it was queued.
+    r->pending = true;
+    if (run.cancel_requested) return EndPending(*r);
+    return TryAdmit(*r);
+  }
   auto jobs = ctx_.store->ListJobs(run.id, run.attempt);
   if (!jobs.ok()) return jobs.status();
   std::vector<store::Job> rows = std::move(jobs).value();
@@ -409,7 +498,9 @@ core::Status Scheduler::Recover(const store::Run& run, bool restarted) {
   return Advance(*r);
 }
 
-core::Status Scheduler::Cancel(store::Id run_id) {
+core::Status Scheduler::Cancel(store::Id run_id) { return CancelWith(run_id, ""); }
+
+core::Status Scheduler::CancelWith(store::Id run_id, const std::string& why) {
   if (auto s = ctx_.store->RequestCancel(run_id); !s.ok()) return s;
   auto r = Find(run_id);
   if (!r) {
@@ -418,6 +509,16 @@ core::Status Scheduler::Cancel(store::Id run_id) {
     return core::Status::Ok();
   }
   std::lock_guard<std::mutex> lock(r->mu);
+  if (r->done) return core::Status::Ok();
+  if (r->pending) {
+    if (!why.empty()) r->run.error = why;
+    r->run.cancel_requested = true;
+    auto fresh = ctx_.store->GetRun(run_id);
+    store::Run run = fresh.ok() ? fresh.value() : r->run;
+    if (run.error.empty()) run.error = why.empty() ? "The run was cancelled." : why;
+    (void)ctx_.store->UpdateRun(run);
+    return EndPending(*r);
+  }
   r->run.cancel_requested = true;
   r->state->CancelRun();
   return Advance(*r);
@@ -565,6 +666,8 @@ core::Result<bool> Scheduler::Heartbeat(store::Id job_id, const std::string& lea
 }
 
 core::Status Scheduler::Apply(const store::Job& done) {
+  // A job waiting for this one's group may be leased now.
+  if (!done.concurrency_group.empty()) ctx_.notifier->Publish("queue");
   auto r = Find(done.run_id);
   if (!r) {
     ctx_.notifier->Publish("advance");  // the run's owner is another replica
@@ -673,6 +776,14 @@ void Scheduler::Sync() {
     if (!r) continue;
     std::lock_guard<std::mutex> lock(r->mu);
     if (r->done) continue;
+    if (r->pending) {
+      if (p.cancel_requested) {
+        (void)EndPending(*r);
+      } else {
+        (void)TryAdmit(*r);
+      }
+      continue;
+    }
     if (p.cancel_requested && !r->run.cancel_requested) {
       r->run.cancel_requested = true;
       r->state->CancelRun();
@@ -750,6 +861,29 @@ void Scheduler::ExpireLeases() {
         job, "failure",
         "Executor lost: '" + job.executor + "' stopped answering and its lease on the job expired");
   }
+}
+
+std::string Scheduler::JobGroup(ActiveRun& r, const engine::Runnable& one) {
+  const engine::PlannedJob* planned = r.plan.Find(one.job.job_id);
+  const workflow::Job* job = planned != nullptr ? planned->job : nullptr;
+  if (job == nullptr || !job->concurrency) return "";
+  expr::Object contexts;
+  if (r.context.contexts.is_object()) {
+    for (const auto& [k, v] : r.context.contexts.object_value().entries()) contexts.Set(k, v);
+  }
+  contexts.Set("matrix", one.job.matrix);
+  contexts.Set("strategy", one.job.strategy);
+  contexts.Set("needs", one.job.needs);
+  expr::EvalContext ctx;
+  ctx.contexts = expr::Value(std::move(contexts));
+  auto group = engine::EvaluateString(job->concurrency->group, ctx, r.run.workflow_file);
+  if (!group.ok()) {
+    // The group cannot be told: the job runs without one rather than never.
+    std::cerr << "gantry server: run " << r.run.id << " job " << one.job.job_id
+              << ": concurrency group: " << group.status().message() << "\n";
+    return "";
+  }
+  return std::move(group).value();
 }
 
 nlohmann::json Scheduler::Spec(ActiveRun& r, const store::Job& job) {

@@ -30,6 +30,10 @@
 #include "server/api.h"
 #include "workflow/model.h"
 
+namespace gantry::engine {
+struct Runnable;
+}  // namespace gantry::engine
+
 namespace gantry::server {
 
 struct SchedulerOptions {
@@ -134,6 +138,17 @@ class Scheduler {
                      std::unique_ptr<ActiveRun>* out);
   /// Commits every pending decision of `r`'s state; REQUIRES r.mu.
   core::Status Advance(ActiveRun& r);
+  /// Cancels a run; `why` ("" = a user's cancel) becomes a pending run's error.
+  core::Status CancelWith(store::Id run_id, const std::string& why);
+  /// Puts a just-launched run in its `concurrency:` group (pending), cancels what the group's
+  /// rule says, and starts it when the group is free; REQUIRES r.mu.
+  core::Status EnterGroup(ActiveRun& r);
+  /// Starts a pending run when the store admits it (its group is free); REQUIRES r.mu.
+  core::Status TryAdmit(ActiveRun& r);
+  /// Ends a pending run cancelled (it never queued a job); REQUIRES r.mu.
+  core::Status EndPending(ActiveRun& r);
+  /// The job-level `concurrency:` group of a runnable instance ("" = none).
+  std::string JobGroup(ActiveRun& r, const engine::Runnable& one);
   core::Status FinishRow(ActiveRun& r, const store::Job& row);
   core::Result<std::shared_ptr<const workflow::Workflow>> LoadWorkflow(const store::Project& p,
                                                                        const store::Run& run);

@@ -8,7 +8,8 @@ namespace sql {
 const char* const kJobColumns =
     "id, run_id, attempt, job_id, instance, name, status, conclusion, matrix, strategy, needs, "
     "outputs, labels, error, summary, continued_on_error, executor, lease_id, lease_expires_at, "
-    "completion_seq, created_at, started_at, completed_at, spec, cancel_requested, requeues";
+    "completion_seq, created_at, started_at, completed_at, spec, cancel_requested, requeues, "
+    "concurrency_group";
 
 Job JobFrom(const Row& r) {
   Job j;
@@ -38,6 +39,7 @@ Job JobFrom(const Row& r) {
   j.spec = r.Text(23);
   j.cancel_requested = r.Int(24) != 0;
   j.requeues = static_cast<int>(r.Int(25));
+  j.concurrency_group = r.Text(26);
   return j;
 }
 
@@ -69,6 +71,12 @@ std::string QualifiedJobColumns() {
 constexpr const char* kLeasable =
     "j.status = 'queued' AND r.status <> 'completed' AND j.attempt = r.attempt";
 
+// A job whose concurrency group is held by another job of the project in progress waits.
+constexpr const char* kGroupFree =
+    "(j.concurrency_group = '' OR NOT EXISTS (SELECT 1 FROM jobs h JOIN runs hr ON hr.id = "
+    "h.run_id WHERE h.status = 'in_progress' AND h.concurrency_group = j.concurrency_group AND "
+    "hr.project_id = r.project_id AND h.id <> j.id))";
+
 }  // namespace
 
 core::Result<Job> SqlStore::UpsertJob(const Job& job) {
@@ -77,9 +85,10 @@ core::Result<Job> SqlStore::UpsertJob(const Job& job) {
     core::Result<Rows> inserted = conn.Query(
         "INSERT INTO jobs (run_id, attempt, job_id, instance, name, status, conclusion, matrix, "
         "strategy, needs, outputs, labels, error, summary, continued_on_error, executor, "
-        "lease_id, lease_expires_at, completion_seq, created_at, started_at, completed_at, spec) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-        "$18, $19, $20, $21, $22, $23) ON CONFLICT (run_id, attempt, job_id, instance) DO NOTHING "
+        "lease_id, lease_expires_at, completion_seq, created_at, started_at, completed_at, spec, "
+        "concurrency_group) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+        "$15, $16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (run_id, attempt, job_id, "
+        "instance) DO NOTHING "
         "RETURNING id",
         {job.run_id,
          job.attempt,
@@ -103,7 +112,8 @@ core::Result<Job> SqlStore::UpsertJob(const Job& job) {
          sql::OrNow(job.created_at),
          job.started_at,
          job.completed_at,
-         job.spec});
+         job.spec,
+         job.concurrency_group});
     if (!inserted.ok()) return inserted.status();
     core::Result<Row> row =
         inserted->empty()
@@ -222,13 +232,13 @@ core::Result<std::optional<Job>> SqlStore::LeaseJob(const std::vector<Id>& candi
   std::string ids;
   for (Id id : candidates) ids += (ids.empty() ? "" : ",") + std::to_string(id);
   std::string query =
-      postgres()
-          ? std::string("SELECT j.id FROM jobs j JOIN runs r ON r.id = j.run_id WHERE ") +
-                kLeasable +
-                " AND j.id = ANY(CAST($1 AS BIGINT[])) ORDER BY j.id LIMIT 1 "
-                "FOR UPDATE OF j SKIP LOCKED"
-          : std::string("SELECT j.id FROM jobs j JOIN runs r ON r.id = j.run_id WHERE ") +
-                kLeasable + " AND j.id IN (SELECT value FROM json_each($1)) ORDER BY j.id LIMIT 1";
+      postgres() ? std::string("SELECT j.id FROM jobs j JOIN runs r ON r.id = j.run_id WHERE ") +
+                       kLeasable + " AND " + kGroupFree +
+                       " AND j.id = ANY(CAST($1 AS BIGINT[])) ORDER BY j.id LIMIT 1 "
+                       "FOR UPDATE OF j SKIP LOCKED"
+                 : std::string("SELECT j.id FROM jobs j JOIN runs r ON r.id = j.run_id WHERE ") +
+                       kLeasable + " AND " + kGroupFree +
+                       " AND j.id IN (SELECT value FROM json_each($1)) ORDER BY j.id LIMIT 1";
   std::string list = postgres() ? "{" + ids + "}" : "[" + ids + "]";
   GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
     out.reset();  // a retried transaction starts afresh
@@ -236,6 +246,28 @@ core::Result<std::optional<Job>> SqlStore::LeaseJob(const std::vector<Id>& candi
     if (!found.ok()) return found.status();
     if (found->empty()) return core::Status::Ok();
     Id id = found->front().Int(0);
+    if (postgres()) {
+      // Two leases of jobs of one group must not both see it free: they are serialized on the
+      // project's row, and the group is checked again once that lock is held.
+      core::Result<Rows> grouped = conn.Query(
+          "SELECT j.concurrency_group FROM jobs j WHERE j.id = $1 AND j.concurrency_group <> ''",
+          {id});
+      if (!grouped.ok()) return grouped.status();
+      if (!grouped->empty()) {
+        core::Result<Rows> locked = conn.Query(
+            "SELECT p.id FROM projects p JOIN runs r ON r.project_id = p.id JOIN jobs j ON "
+            "j.run_id = r.id WHERE j.id = $1 FOR UPDATE OF p",
+            {id});
+        if (!locked.ok()) return locked.status();
+        core::Result<Rows> free = conn.Query(
+            std::string("SELECT j.id FROM jobs j JOIN runs r ON r.id = j.run_id WHERE j.id = $1 "
+                        "AND ") +
+                kGroupFree,
+            {id});
+        if (!free.ok()) return free.status();
+        if (free->empty()) return core::Status::Ok();  // taken meanwhile: the next poll retries
+      }
+    }
     core::Result<int64_t> taken = conn.Exec(
         "UPDATE jobs SET status = 'in_progress', executor = $2, lease_id = $3, "
         "lease_expires_at = $4, started_at = $5 WHERE id = $1 AND status = 'queued'",
@@ -325,7 +357,7 @@ core::Result<std::vector<RunProgress>> SqlStore::ListRunProgress(const std::stri
         conn,
         "SELECT r.id, r.cancel_requested, (SELECT COUNT(*) FROM jobs j WHERE j.run_id = r.id "
         "AND j.attempt = r.attempt AND j.status = 'completed') FROM runs r WHERE r.status IN "
-        "('queued', 'in_progress') AND "
+        "('pending', 'queued', 'in_progress') AND "
         "r.owner = $1 ORDER BY r.id",
         {owner},
         [](const Row& r) {

@@ -268,6 +268,51 @@ core::Status SqlStore::RequestCancel(Id run_id) {
   });
 }
 
+core::Result<std::vector<Run>> SqlStore::EnterRunGroup(Id run_id, const std::string& group) {
+  std::vector<Run> out;
+  GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
+    out.clear();
+    GANTRY_RETURN_IF_ERROR(sql::Affected(
+        conn.Exec("UPDATE runs SET concurrency_group = $2, status = CASE WHEN status = 'queued' "
+                  "THEN 'pending' ELSE status END WHERE id = $1",
+                  {run_id, group}),
+        RunName(run_id)));
+    return sql::Collect(conn,
+                        std::string("SELECT ") + sql::kRunColumns +
+                            " FROM runs WHERE project_id = (SELECT project_id FROM runs WHERE id "
+                            "= $1) AND concurrency_group = $2 AND status <> 'completed' AND id "
+                            "<> $1 ORDER BY id",
+                        {run_id, group}, sql::RunFrom, &out);
+  }));
+  return out;
+}
+
+core::Result<bool> SqlStore::AdmitRun(Id run_id) {
+  bool admitted = false;
+  GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
+    if (postgres()) {
+      // Two replicas admitting runs of one group are serialized on the project's row (SQLite
+      // has one writer already), so the check below sees the other's commit.
+      core::Result<Rows> locked = conn.Query(
+          "SELECT p.id FROM projects p JOIN runs r ON r.project_id = p.id WHERE r.id = $1 "
+          "FOR UPDATE OF p",
+          {run_id});
+      if (!locked.ok()) return locked.status();
+    }
+    core::Result<int64_t> n = conn.Exec(
+        "UPDATE runs SET status = 'queued' WHERE id = $1 AND status = 'pending' AND "
+        "cancel_requested = 0 AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.project_id = "
+        "runs.project_id AND o.concurrency_group = runs.concurrency_group AND o.id <> runs.id "
+        "AND (o.status IN ('queued', 'in_progress', 'waiting') OR (o.status = 'pending' AND "
+        "o.id > runs.id AND o.cancel_requested = 0)))",
+        {run_id});
+    if (!n.ok()) return n.status();
+    admitted = *n > 0;
+    return core::Status::Ok();
+  }));
+  return admitted;
+}
+
 core::Result<Run> SqlStore::NewAttempt(Id run_id) {
   Run out;
   GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {

@@ -128,6 +128,9 @@ struct Job {
   std::string spec;
   bool cancel_requested = false;  // fail-fast or a cancel: heartbeats answer "cancel"
   int requeues = 0;               // times it was queued again after its executor was lost
+  /// Its evaluated job-level `concurrency:` group ("" = none): not leased while another job of
+  /// the group in the project is in progress.
+  std::string concurrency_group;
 };
 
 /// An active run's cancel request and how many jobs of its current attempt are completed.
@@ -450,6 +453,14 @@ class Store {
   /// (a restarted replica); returns them.
   virtual core::Result<std::vector<Run>> ClaimRuns(const std::string& owner, int64_t now,
                                                    int64_t expires_at, bool include_own) = 0;
+  // `concurrency:` groups of runs (server/concurrency.h).
+  /// Puts the run in `group` of its project: status queued → pending. Returns the group's other
+  /// runs that are not completed, oldest first.
+  virtual core::Result<std::vector<Run>> EnterRunGroup(Id run_id, const std::string& group) = 0;
+  /// pending → queued when no other run of the group is queued or in progress, none newer is
+  /// pending (and not cancelled), and the run is not cancelled; false otherwise. Safe with
+  /// several replicas (serialized on the project's row).
+  virtual core::Result<bool> AdmitRun(Id run_id) = 0;
   /// queued → in_progress when its first job is leased (no-op otherwise).
   virtual core::Status StartRun(Id run_id, int64_t now) = 0;
   virtual core::Status PutStep(const Step& step) = 0;  // upsert by (job_id, stage, index)

@@ -1,0 +1,25 @@
+#include "server/concurrency.h"
+
+namespace gantry::server {
+
+GroupEntry EnterGroup(store::Id newcomer, bool cancel_in_progress,
+                      const std::vector<GroupRun>& others) {
+  GroupEntry out;
+  for (const GroupRun& o : others) {
+    // Entries race across replicas: a newer run that got there first wins, whether it waits or
+    // already runs, and it cancels the older ones itself.
+    if (o.id > newcomer && !o.cancel_requested) out.cancel_self = true;
+  }
+  if (out.cancel_self) return out;
+  for (const GroupRun& o : others) {
+    if (o.id > newcomer || o.cancel_requested) continue;
+    if (o.pending || cancel_in_progress) out.cancel.push_back(o.id);
+  }
+  return out;
+}
+
+std::string GroupCancelMessage(const std::string& group) {
+  return "Canceling since a higher priority waiting request for '" + group + "' exists";
+}
+
+}  // namespace gantry::server

@@ -1,0 +1,126 @@
+// `concurrency:` groups across runs of a project on the shared server (docs/server.md,
+// "Concurrency"). Each job of a group takes a directory lock with mkdir while it sleeps, so two
+// members of a group running at once make one of them fail.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "server_fixture.h"
+
+namespace gantry::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A workflow whose one job holds `lock` (a directory) for two seconds; `concurrency` is the
+// workflow-level block ("" = none), `job_concurrency` the job-level one.
+std::string Workflow(const std::string& concurrency, const std::string& job_concurrency,
+                     const std::string& lock) {
+  return "name: Deploy\non: push\n" + concurrency +
+         "jobs:\n  deploy:\n    runs-on: ubuntu-latest\n" + job_concurrency +
+         "    steps:\n      - run: mkdir " + lock + " && sleep 2 && rmdir " + lock + "\n";
+}
+
+int64_t PushCommit(const Project& p, const std::string& message) {
+  std::string sha = p.repo->Commit(message);
+  HttpReply hook = Push(p, sha, Unique("push"));
+  EXPECT_EQ(hook.status, 202) << hook.body;
+  json runs = hook.Json()["runs"];
+  return runs.empty() ? 0 : runs[0].get<int64_t>();
+}
+
+json GetRun(const User& u, int64_t id) {
+  return Http("GET", Url() + "/api/v1/runs/" + std::to_string(id), "", u.Auth()).Json();
+}
+
+// Waits up to 10 s for run `id` to reach `status`.
+bool WaitStatus(const User& u, int64_t id, const std::string& status) {
+  for (int i = 0; i < 500; ++i) {
+    if (GetRun(u, id).value("status", "") == status) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+std::string LockDir(const std::string& name) { return TempDir(name) + "/lock"; }
+
+TEST(ServerConcurrencyTest, SecondRunOfAGroupWaitsPendingUntilTheFirstCompletes) {
+  User u = SignUp(Url(), Unique("conc"));
+  Project p = MakeProject(
+      u, "deploy",
+      {{".github/workflows/d.yml", Workflow("concurrency: deploy-prod\n", "", LockDir("c1"))}});
+  int64_t first = PushCommit(p, "one");
+  ASSERT_TRUE(WaitStatus(u, first, "in_progress"));
+  int64_t second = PushCommit(p, "two");
+  ASSERT_TRUE(WaitStatus(u, second, "pending")) << GetRun(u, second).dump(2);
+  // GitHub's shape shows the wait the same way (gh run list / view).
+  json gh =
+      Http("GET", Url() + "/api/v3/repos/" + p.name + "/actions/runs/" + std::to_string(second), "",
+           u.Auth())
+          .Json();
+  EXPECT_EQ(gh.value("status", ""), "pending") << gh.dump(2);
+  EXPECT_EQ(WaitRun(u, first).value("conclusion", ""), "success");
+  json done = WaitRun(u, second);
+  EXPECT_EQ(done.value("conclusion", ""), "success") << done.dump(2);
+}
+
+TEST(ServerConcurrencyTest, CancelInProgressCancelsTheRunningRun) {
+  User u = SignUp(Url(), Unique("conc"));
+  Project p = MakeProject(u, "deploy",
+                          {{".github/workflows/d.yml",
+                            Workflow("concurrency:\n  group: prod\n  cancel-in-progress: true\n",
+                                     "", LockDir("c2") + "-$GITHUB_RUN_ID")}});
+  int64_t first = PushCommit(p, "one");
+  ASSERT_TRUE(WaitStatus(u, first, "in_progress"));
+  int64_t second = PushCommit(p, "two");
+  EXPECT_EQ(WaitRun(u, first).value("conclusion", ""), "cancelled");
+  EXPECT_EQ(WaitRun(u, second).value("conclusion", ""), "success");
+}
+
+TEST(ServerConcurrencyTest, NewerPendingRunCancelsTheOlderPendingOne) {
+  User u = SignUp(Url(), Unique("conc"));
+  Project p = MakeProject(
+      u, "deploy", {{".github/workflows/d.yml", Workflow("concurrency: q\n", "", LockDir("c3"))}});
+  int64_t first = PushCommit(p, "one");
+  ASSERT_TRUE(WaitStatus(u, first, "in_progress"));
+  int64_t second = PushCommit(p, "two");
+  ASSERT_TRUE(WaitStatus(u, second, "pending"));
+  int64_t third = PushCommit(p, "three");
+  json middle = WaitRun(u, second);
+  EXPECT_EQ(middle.value("conclusion", ""), "cancelled");
+  EXPECT_THAT(middle.value("error", ""), HasSubstr("higher priority waiting request for 'q'"));
+  EXPECT_EQ(WaitRun(u, first).value("conclusion", ""), "success");
+  EXPECT_EQ(WaitRun(u, third).value("conclusion", ""), "success");
+}
+
+TEST(ServerConcurrencyTest, JobLevelGroupSerializesJobsAcrossRuns) {
+  User u = SignUp(Url(), Unique("conc"));
+  Project p = MakeProject(
+      u, "deploy",
+      {{".github/workflows/d.yml",
+        Workflow("", "    concurrency: deploy-${{ matrix.none || 'all' }}\n", LockDir("c4"))}});
+  int64_t first = PushCommit(p, "one");
+  int64_t second = PushCommit(p, "two");
+  json a = WaitRun(u, first);
+  json b = WaitRun(u, second);
+  // With both jobs holding the lock at once, one of them would fail.
+  EXPECT_EQ(a.value("conclusion", ""), "success") << a.dump(2);
+  EXPECT_EQ(b.value("conclusion", ""), "success") << b.dump(2);
+}
+
+TEST(ServerConcurrencyTest, GroupIsAnExpressionOfWorkflowAndRef) {
+  User u = SignUp(Url(), Unique("conc"));
+  Project p = MakeProject(
+      u, "deploy",
+      {{".github/workflows/d.yml",
+        Workflow("concurrency: ${{ github.workflow }}-${{ github.ref }}\n", "", LockDir("c5"))}});
+  int64_t first = PushCommit(p, "one");
+  ASSERT_TRUE(WaitStatus(u, first, "in_progress"));
+  int64_t second = PushCommit(p, "two");
+  ASSERT_TRUE(WaitStatus(u, second, "pending"));
+  EXPECT_EQ(WaitRun(u, first).value("conclusion", ""), "success");
+  EXPECT_EQ(WaitRun(u, second).value("conclusion", ""), "success");
+}
+
+}  // namespace
+}  // namespace gantry::testing

@@ -234,23 +234,23 @@ TEST_P(StoreTest, MigrationsFromADirectoryApplyInOrderOnce) {
   EXPECT_EQ(*second, std::make_pair(2, 2));
   write(GetParam() + "/003_index.sql", "CREATE INDEX t_note ON t (note);");
   EXPECT_EQ(*Migrate(url_, dir.string()), std::make_pair(2, 3));
-  write(GetParam() + "/009_later.sql", "CREATE INDEX t_later ON t (id, note);");
-  EXPECT_EQ(*Migrate(url_, dir.string()), std::make_pair(3, 9));
+  write(GetParam() + "/099_later.sql", "CREATE INDEX t_later ON t (id, note);");
+  EXPECT_EQ(*Migrate(url_, dir.string()), std::make_pair(3, 99));
 
-  // This binary's own migrations stop below 9: the database is newer, so it is refused.
+  // This binary's own migrations stop below 99: the database is newer, so it is refused.
   core::Result<std::unique_ptr<Store>> refused = OpenStore(url_);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), core::StatusCode::kInvalidArgument);
-  EXPECT_NE(refused.status().message().find("schema version 9"), std::string::npos)
+  EXPECT_NE(refused.status().message().find("schema version 99"), std::string::npos)
       << refused.status().message();
   EXPECT_NE(refused.status().message().find("upgrade gantry"), std::string::npos);
   EXPECT_FALSE(OpenStore(url_, false).ok());
   EXPECT_FALSE(Migrate(url_).ok());
 
-  write(GetParam() + "/010_broken.sql", "CREATE TABLE t (id BIGINT);");
+  write(GetParam() + "/100_broken.sql", "CREATE TABLE t (id BIGINT);");
   core::Result<std::pair<int, int>> broken = Migrate(url_, dir.string());
   ASSERT_FALSE(broken.ok());
-  EXPECT_NE(broken.status().message().find("010_broken.sql"), std::string::npos);
+  EXPECT_NE(broken.status().message().find("100_broken.sql"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 
@@ -261,7 +261,7 @@ TEST_P(StoreTest, NewerSchemaIsRefused) {
                   return conn
                       .Exec(
                           "INSERT INTO schema_version (version, name, applied_at) "
-                          "VALUES (7, '007_future.sql', 0)",
+                          "VALUES (97, '097_future.sql', 0)",
                           {})
                       .status();
                 }).ok());
@@ -269,7 +269,7 @@ TEST_P(StoreTest, NewerSchemaIsRefused) {
   ASSERT_FALSE(opened.ok());
   const int latest = LoadMigrations(Dialect::kSqlite, "")->latest();
   EXPECT_EQ(opened.status().message(),
-            "the database is at schema version 7; this gantry knows up to " +
+            "the database is at schema version 97; this gantry knows up to " +
                 std::to_string(latest) +
                 ": upgrade gantry (or point it at a database of its version)");
 }

@@ -93,6 +93,23 @@ TEST(ServerConcurrencyTest, NewerPendingRunCancelsTheOlderPendingOne) {
   EXPECT_EQ(WaitRun(u, third).value("conclusion", ""), "success");
 }
 
+TEST(ServerConcurrencyTest, CancellingAPendingRunEndsItWithoutRunningAJob) {
+  User u = SignUp(Url(), Unique("conc"));
+  Project p = MakeProject(
+      u, "deploy", {{".github/workflows/d.yml", Workflow("concurrency: c\n", "", LockDir("c6"))}});
+  int64_t first = PushCommit(p, "one");
+  ASSERT_TRUE(WaitStatus(u, first, "in_progress"));
+  int64_t second = PushCommit(p, "two");
+  ASSERT_TRUE(WaitStatus(u, second, "pending"));
+  HttpReply cancel =
+      Http("POST", Url() + "/api/v1/runs/" + std::to_string(second) + "/cancel", "", u.Auth());
+  EXPECT_LT(cancel.status, 300) << cancel.body;
+  json cancelled = WaitRun(u, second, 10);
+  EXPECT_EQ(cancelled.value("conclusion", ""), "cancelled");
+  EXPECT_TRUE(cancelled["jobs"].empty()) << cancelled.dump(2);
+  EXPECT_EQ(WaitRun(u, first).value("conclusion", ""), "success");
+}
+
 TEST(ServerConcurrencyTest, JobLevelGroupSerializesJobsAcrossRuns) {
   User u = SignUp(Url(), Unique("conc"));
   Project p = MakeProject(

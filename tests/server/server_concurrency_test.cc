@@ -139,5 +139,51 @@ TEST(ServerConcurrencyTest, GroupIsAnExpressionOfWorkflowAndRef) {
   EXPECT_EQ(WaitRun(u, second).value("conclusion", ""), "success");
 }
 
+// Two replicas on one PostgreSQL database, without Redis (a replica hears of the other's
+// completions through its once-a-second check): a run dispatched on each, in one group.
+TEST(ServerConcurrencyTest, GroupHoldsAcrossTwoReplicas) {
+  const char* which = std::getenv("GANTRY_TEST_DATABASE");
+  if (which == nullptr || std::string(which) != "postgres") {
+    GTEST_SKIP() << "replicas share a PostgreSQL database";
+  }
+  std::string dir = TempDir("conc-replicas");
+  std::string db = TestDatabase("gantry_conc_replicas_test");
+  std::vector<std::string> shared = {"--key-file", dir + "/server.key", "--storage-dir",
+                                     dir + "/storage"};
+  ServerProcess a, b;
+  a.Start(dir + "/a", db, shared);
+  b.Start(dir + "/b", db, shared);
+  User admin = SignUp(a.url(), "replicas");
+  std::string lock = dir + "/lock";
+  Project p = MakeProject(admin, "fleet",
+                          {{".github/workflows/d.yml",
+                            "on: workflow_dispatch\nconcurrency: fleet\njobs:\n  deploy:\n"
+                            "    runs-on: ubuntu-latest\n    steps:\n      - run: mkdir " +
+                                lock + " && sleep 2 && rmdir " + lock + "\n"}},
+                          a.url());
+  auto dispatch = [&](const std::string& url) {
+    HttpReply d = Http("POST", url + "/api/v1/projects/" + p.name + "/workflows/d.yml/dispatches",
+                       "{}", admin.Auth());
+    EXPECT_EQ(d.status, 201) << d.body;
+    return d.Json()["runs"][0].get<int64_t>();
+  };
+  int64_t first = dispatch(a.url());
+  int64_t second = dispatch(b.url());
+  std::string seen;
+  for (int i = 0; i < 250 && seen != "pending"; ++i) {
+    seen = Http("GET", b.url() + "/api/v1/runs/" + std::to_string(second), "", admin.Auth())
+               .Json()
+               .value("status", "");
+    if (seen != "pending") std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(seen, "pending");
+  json one = WaitRun(admin, first, 60, a.url());
+  json two = WaitRun(admin, second, 60, b.url());
+  EXPECT_EQ(one.value("conclusion", ""), "success") << one.dump(2) << a.Log();
+  EXPECT_EQ(two.value("conclusion", ""), "success") << two.dump(2) << b.Log();
+  a.Stop();
+  b.Stop();
+}
+
 }  // namespace
 }  // namespace gantry::testing

@@ -148,8 +148,9 @@ TEST(ServerConcurrencyTest, GroupHoldsAcrossTwoReplicas) {
   }
   std::string dir = TempDir("conc-replicas");
   std::string db = TestDatabase("gantry_conc_replicas_test");
-  std::vector<std::string> shared = {"--key-file", dir + "/server.key", "--storage-dir",
-                                     dir + "/storage"};
+  // One executor per replica: the embedded ones would share one registration.
+  std::vector<std::string> shared = {"--embedded-executor=false", "--key-file", dir + "/server.key",
+                                     "--storage-dir", dir + "/storage"};
   ServerProcess a, b;
   a.Start(dir + "/a", db, shared);
   b.Start(dir + "/b", db, shared);
@@ -158,9 +159,12 @@ TEST(ServerConcurrencyTest, GroupHoldsAcrossTwoReplicas) {
   Project p = MakeProject(admin, "fleet",
                           {{".github/workflows/d.yml",
                             "on: workflow_dispatch\nconcurrency: fleet\njobs:\n  deploy:\n"
-                            "    runs-on: ubuntu-latest\n    steps:\n      - run: mkdir " +
+                            "    runs-on: self-hosted\n    steps:\n      - run: mkdir " +
                                 lock + " && sleep 2 && rmdir " + lock + "\n"}},
                           a.url());
+  ExecutorProcess ea, eb;
+  ea.Start(dir + "/ea", a.url(), admin, "exec-a");
+  eb.Start(dir + "/eb", b.url(), admin, "exec-b");
   auto dispatch = [&](const std::string& url) {
     HttpReply d = Http("POST", url + "/api/v1/projects/" + p.name + "/workflows/d.yml/dispatches",
                        "{}", admin.Auth());
@@ -181,6 +185,8 @@ TEST(ServerConcurrencyTest, GroupHoldsAcrossTwoReplicas) {
   json two = WaitRun(admin, second, 60, b.url());
   EXPECT_EQ(one.value("conclusion", ""), "success") << one.dump(2) << a.Log();
   EXPECT_EQ(two.value("conclusion", ""), "success") << two.dump(2) << b.Log();
+  ea.Stop();
+  eb.Stop();
   a.Stop();
   b.Stop();
 }

@@ -348,7 +348,8 @@ core::Status Scheduler::Advance(ActiveRun& r) {
       row.needs = JsonText(one.job.needs);
       row.labels = nlohmann::json(one.runs_on).dump();
       row.created_at = ctx_.now_ms();
-      row.concurrency_group = JobGroup(r, one);
+      bool job_cancel_in_progress = false;
+      row.concurrency_group = JobGroup(r, one, &job_cancel_in_progress);
       auto carried = r.carry.find({row.job_id, row.instance});
       if (carried == r.carry.end()) row.spec = Spec(r, row).dump();
       if (carried != r.carry.end()) {
@@ -375,6 +376,9 @@ core::Status Scheduler::Advance(ActiveRun& r) {
       }
       r.running.insert(one.id);
       queued = true;
+      if (!stored.value().concurrency_group.empty() && stored.value().status == "queued") {
+        EnterJobGroup(r, stored.value(), job_cancel_in_progress);
+      }
       if (observer_ != nullptr) observer_->OnJobQueued(r.run, stored.value());
     }
     if (!progress) break;
@@ -863,7 +867,41 @@ void Scheduler::ExpireLeases() {
   }
 }
 
-std::string Scheduler::JobGroup(ActiveRun& r, const engine::Runnable& one) {
+void Scheduler::EnterJobGroup(ActiveRun& r, const store::Job& job, bool cancel_in_progress) {
+  auto listed = ctx_.store->ListGroupJobs(r.run.project_id, job.concurrency_group);
+  if (!listed.ok()) return;
+  // The job holding the group is the one in progress or, with none, the oldest queued one
+  // (leases take the oldest first): the others queued are the ones waiting.
+  bool held = false;
+  for (const store::Job& o : listed.value()) held = held || o.status == "in_progress";
+  std::vector<GroupRun> group;
+  for (const store::Job& o : listed.value()) {
+    if (o.id == job.id) continue;
+    bool waiting = o.status == "queued" && held;
+    if (o.status == "queued") held = true;
+    group.push_back({o.id, waiting, o.cancel_requested});
+  }
+  GroupEntry entry = server::EnterGroup(job.id, cancel_in_progress, group);
+  bool changed = false;
+  for (store::Id id : entry.cancel) {
+    auto now_row = ctx_.store->GetJob(id);
+    if (!now_row.ok()) continue;
+    if (now_row.value().status == "in_progress") {
+      changed = ctx_.store->RequestJobCancel(id).ok() || changed;
+    } else if (now_row.value().status == "queued") {
+      store::Job done = now_row.value();
+      done.conclusion = "cancelled";
+      done.error = GroupCancelMessage(job.concurrency_group);
+      done.completed_at = ctx_.now_ms();
+      changed = ctx_.store->CompleteJob(done).ok() || changed;
+    }
+  }
+  // Each run's owner (this replica too) applies the completions in its next Sync.
+  if (changed) ctx_.notifier->Publish("advance");
+}
+
+std::string Scheduler::JobGroup(ActiveRun& r, const engine::Runnable& one,
+                                bool* cancel_in_progress) {
   const engine::PlannedJob* planned = r.plan.Find(one.job.job_id);
   const workflow::Job* job = planned != nullptr ? planned->job : nullptr;
   if (job == nullptr || !job->concurrency) return "";
@@ -877,6 +915,11 @@ std::string Scheduler::JobGroup(ActiveRun& r, const engine::Runnable& one) {
   expr::EvalContext ctx;
   ctx.contexts = expr::Value(std::move(contexts));
   auto group = engine::EvaluateString(job->concurrency->group, ctx, r.run.workflow_file);
+  if (group.ok() && job->concurrency->cancel_in_progress) {
+    auto cancel =
+        engine::EvaluateBool(*job->concurrency->cancel_in_progress, ctx, r.run.workflow_file);
+    *cancel_in_progress = cancel.ok() && cancel.value();
+  }
   if (!group.ok()) {
     // The group cannot be told: the job runs without one rather than never.
     std::cerr << "gantry server: run " << r.run.id << " job " << one.job.job_id

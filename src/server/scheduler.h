@@ -147,8 +147,12 @@ class Scheduler {
   core::Status TryAdmit(ActiveRun& r);
   /// Ends a pending run cancelled (it never queued a job); REQUIRES r.mu.
   core::Status EndPending(ActiveRun& r);
-  /// The job-level `concurrency:` group of a runnable instance ("" = none).
-  std::string JobGroup(ActiveRun& r, const engine::Runnable& one);
+  /// The job-level `concurrency:` group of a runnable instance ("" = none) and its
+  /// cancel-in-progress.
+  std::string JobGroup(ActiveRun& r, const engine::Runnable& one, bool* cancel_in_progress);
+  /// A job just queued in its group: older waiting jobs of the group end cancelled, and with
+  /// `cancel_in_progress` running ones are told to stop; their runs' owners apply it.
+  void EnterJobGroup(ActiveRun& r, const store::Job& job, bool cancel_in_progress);
   core::Status FinishRow(ActiveRun& r, const store::Job& row);
   core::Result<std::shared_ptr<const workflow::Workflow>> LoadWorkflow(const store::Project& p,
                                                                        const store::Run& run);

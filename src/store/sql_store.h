@@ -63,6 +63,7 @@ class SqlStore final : public Store {
   core::Result<Run> NewAttempt(Id run_id) override;
   core::Result<std::vector<Run>> EnterRunGroup(Id run_id, const std::string& group) override;
   core::Result<bool> AdmitRun(Id run_id) override;
+  core::Result<std::vector<Job>> ListGroupJobs(Id project_id, const std::string& group) override;
 
   core::Result<Job> UpsertJob(const Job& job) override;
   core::Result<Job> GetJob(Id id) override;

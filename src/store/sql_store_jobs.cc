@@ -282,6 +282,19 @@ core::Result<std::optional<Job>> SqlStore::LeaseJob(const std::vector<Id>& candi
   return out;
 }
 
+core::Result<std::vector<Job>> SqlStore::ListGroupJobs(Id project_id, const std::string& group) {
+  std::vector<Job> out;
+  GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {
+    return sql::Collect(conn,
+                        "SELECT " + QualifiedJobColumns() +
+                            " FROM jobs j JOIN runs r ON r.id = j.run_id WHERE r.project_id = $1 "
+                            "AND j.concurrency_group = $2 AND j.status IN ('queued', "
+                            "'in_progress') AND j.attempt = r.attempt ORDER BY j.id",
+                        {project_id, group}, sql::JobFrom, &out);
+  }));
+  return out;
+}
+
 core::Result<std::vector<Job>> SqlStore::ListQueuedJobs(int limit) {
   std::vector<Job> out;
   GANTRY_RETURN_IF_ERROR(Read([&](Connection& conn) {

@@ -461,6 +461,9 @@ class Store {
   /// pending (and not cancelled), and the run is not cancelled; false otherwise. Safe with
   /// several replicas (serialized on the project's row).
   virtual core::Result<bool> AdmitRun(Id run_id) = 0;
+  /// Jobs of the project's runs (newest attempts) in job-level `group` that are queued or in
+  /// progress, oldest first.
+  virtual core::Result<std::vector<Job>> ListGroupJobs(Id project_id, const std::string& group) = 0;
   /// queued → in_progress when its first job is leased (no-op otherwise).
   virtual core::Status StartRun(Id run_id, int64_t now) = 0;
   virtual core::Status PutStep(const Step& step) = 0;  // upsert by (job_id, stage, index)

@@ -125,6 +125,38 @@ TEST(ServerConcurrencyTest, JobLevelGroupSerializesJobsAcrossRuns) {
   EXPECT_EQ(b.value("conclusion", ""), "success") << b.dump(2);
 }
 
+TEST(ServerConcurrencyTest, JobLevelCancelInProgressStopsTheRunningJobOfAnotherRun) {
+  User u = SignUp(Url(), Unique("conc"));
+  Project p = MakeProject(
+      u, "deploy",
+      {{".github/workflows/d.yml",
+        Workflow("", "    concurrency:\n      group: jl\n      cancel-in-progress: true\n",
+                 LockDir("c7") + "-$GITHUB_RUN_ID")}});
+  int64_t first = PushCommit(p, "one");
+  ASSERT_TRUE(WaitStatus(u, first, "in_progress"));
+  int64_t second = PushCommit(p, "two");
+  json stopped = WaitRun(u, first);
+  ASSERT_EQ(stopped["jobs"].size(), 1u) << stopped.dump(2);
+  EXPECT_EQ(stopped["jobs"][0].value("conclusion", ""), "cancelled") << stopped.dump(2);
+  EXPECT_EQ(WaitRun(u, second).value("conclusion", ""), "success");
+}
+
+TEST(ServerConcurrencyTest, MatrixInstancesOfOneJobGroupRunFirstAndLast) {
+  User u = SignUp(Url(), Unique("conc"));
+  std::string lock = LockDir("c8");
+  Project p = MakeProject(u, "deploy",
+                          {{".github/workflows/d.yml",
+                            "on: push\njobs:\n  deploy:\n    strategy:\n      matrix:\n"
+                            "        n: [1, 2, 3]\n    runs-on: ubuntu-latest\n"
+                            "    concurrency: m\n    steps:\n      - run: mkdir " +
+                                lock + " && sleep 1 && rmdir " + lock + "\n"}});
+  json run = WaitRun(u, PushCommit(p, "one"));
+  std::map<std::string, int> conclusions;
+  for (const json& j : run["jobs"]) ++conclusions[j.value("conclusion", "")];
+  EXPECT_EQ(conclusions["success"], 2) << run.dump(2);
+  EXPECT_EQ(conclusions["cancelled"], 1) << run.dump(2);
+}
+
 TEST(ServerConcurrencyTest, GroupIsAnExpressionOfWorkflowAndRef) {
   User u = SignUp(Url(), Unique("conc"));
   Project p = MakeProject(

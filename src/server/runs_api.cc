@@ -73,6 +73,16 @@ class WaitingReasons {
  public:
   explicit WaitingReasons(ApiContext& ctx) : ctx_(ctx) {}
   void Add(const store::Job& job, nlohmann::json& j) {
+    // A job naming an environment (docs/server.md, "Environments and approvals").
+    if (auto env = ctx_.store->GetJobEnvironment(job.id); env.ok()) {
+      j["environment"] = env->environment;
+      j["environment_url"] = env->url;
+      if (job.status == "waiting") {
+        j["waiting_reason"] = env->needs_review
+                                  ? "waiting for approval of " + env->environment
+                                  : "waiting for the wait timer of " + env->environment;
+      }
+    }
     if (job.status != "queued") return;
     if (!executors_) {
       auto list = ctx_.store->ListExecutors();

@@ -135,6 +135,11 @@ void Scheduler::CheckEnvironmentGates() {
       s = RejectWaiting(je, "the review of environment " + je.environment +
                                 " timed out: nobody approved it within " +
                                 std::to_string(options_.approval_timeout_seconds) + " seconds");
+      auto run = ctx_.store->GetRun(je.run_id);
+      if (s.ok() && run.ok()) {
+        (void)ctx_.store->Audit({0, 0, run->project_id, "environment.timeout",
+                                 std::to_string(je.run_id) + "/" + je.environment, "{}", now});
+      }
     } else if (!je.needs_review && je.not_before <= now) {
       s = ReleaseWaiting(je);
     }

@@ -1,5 +1,6 @@
 #include "server/runs_api.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -475,6 +476,19 @@ nlohmann::json RunJson(const ApiContext& ctx, const store::Run& run, const store
                       {"html_url", ctx.config.base_url + "/" + p.owner + "/" + p.name + "/runs/" +
                                        std::to_string(run.id)}};
   if (auto pr = PullRequestNumber(run)) j["pull_request"] = {{"number", *pr}};
+  if (run.status == "waiting") {
+    // The environments its jobs wait for (docs/server.md, "Environments and approvals").
+    nlohmann::json envs = nlohmann::json::array();
+    if (auto list = ctx.store->ListJobEnvironments(run.id); list.ok()) {
+      for (const store::JobEnvironment& je : list.value()) {
+        if (je.state == "waiting" &&
+            std::find(envs.begin(), envs.end(), je.environment) == envs.end()) {
+          envs.push_back(je.environment);
+        }
+      }
+    }
+    j["waiting_for"] = envs;
+  }
   return j;
 }
 

@@ -261,7 +261,7 @@ TEST_P(StoreTest, NewerSchemaIsRefused) {
                   return conn
                       .Exec(
                           "INSERT INTO schema_version (version, name, applied_at) "
-                          "VALUES (7, '007_future.sql', 0)",
+                          "VALUES (99, '099_future.sql', 0)",
                           {})
                       .status();
                 }).ok());
@@ -269,7 +269,7 @@ TEST_P(StoreTest, NewerSchemaIsRefused) {
   ASSERT_FALSE(opened.ok());
   const int latest = LoadMigrations(Dialect::kSqlite, "")->latest();
   EXPECT_EQ(opened.status().message(),
-            "the database is at schema version 7; this gantry knows up to " +
+            "the database is at schema version 99; this gantry knows up to " +
                 std::to_string(latest) +
                 ": upgrade gantry (or point it at a database of its version)");
 }

@@ -82,6 +82,17 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   exec->add_option("--var", exec_options.vars, "NAME=VALUE for the vars context (repeatable)")
       ->allow_extra_args(false);
+  exec->add_option("--env-secret", exec_options.env_secrets,
+                   "ENV:NAME=VALUE secret of environment ENV, or ENV:NAME to take $NAME: jobs "
+                   "whose environment: is ENV see it over --secret (repeatable)")
+      ->allow_extra_args(false);
+  exec->add_option("--env-secret-file", exec_options.env_secret_files,
+                   "ENV:FILE dotenv file of secrets of environment ENV (repeatable)")
+      ->allow_extra_args(false);
+  exec->add_option("--env-var", exec_options.env_vars,
+                   "ENV:NAME=VALUE for the vars context of jobs whose environment: is ENV "
+                   "(repeatable)")
+      ->allow_extra_args(false);
   exec->add_option("--env-file", exec_options.env_files,
                    "dotenv file of environment variables for every step and the env context, "
                    "below the workflow's own env (repeatable)")

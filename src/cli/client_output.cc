@@ -106,6 +106,8 @@ std::string StatusSymbol(const OutputStyle& style, std::string_view status,
     }
     return Paint(style, "gray", "-");
   }
+  // Held back by an environment's reviewers or wait timer.
+  if (status == "waiting") return Paint(style, "yellow", "!");
   return Paint(style, "yellow", "*");
 }
 

@@ -97,6 +97,7 @@ class ServiceSweeper {
 // Everything parsed from the command line before workflows are looked at.
 struct Config {
   NameValues secrets, vars, env_file_values, cli_inputs;
+  std::map<std::string, EnvironmentValueSet> environments;
   MatrixFilter matrix;
 };
 
@@ -105,6 +106,9 @@ core::Result<Config> ParseConfig(const ExecOptions& o, const EnvLookup& env) {
   auto secrets = ResolveSecrets(o.secrets, o.secret_files, env);
   if (!secrets.ok()) return secrets.status();
   c.secrets = std::move(*secrets);
+  auto environments = ResolveEnvironmentValues(o.env_secrets, o.env_secret_files, o.env_vars, env);
+  if (!environments.ok()) return environments.status();
+  c.environments = std::move(*environments);
   for (const auto& v : o.vars) {
     auto kv = SplitAssignment(v, "--var");
     if (!kv.ok()) return kv.status();
@@ -468,6 +472,9 @@ int RunExecCommand(const ExecOptions& options, const SandboxFlags& sandbox, std:
   if (!options.workspace.empty()) run.shared_workspace = source->root.string();
   run.secrets = config->secrets;
   run.vars = config->vars;
+  for (const auto& [name, values] : config->environments) {
+    run.environments[name] = {values.secrets, values.vars};
+  }
   run.base_env = BaseEnv(config->env_file_values);
   if (!options.no_sudo_shim && !sandbox.enabled && geteuid() == 0) {
     // Appended to PATH, so it never shadows a sudo that a step installs.

@@ -28,8 +28,11 @@ struct ExecOptions {
   std::vector<std::string> secrets;       // NAME=VALUE, or NAME to take $NAME
   std::vector<std::string> secret_files;  // dotenv files of secrets
   std::vector<std::string> vars;          // NAME=VALUE (the vars context)
-  std::vector<std::string> env_files;     // dotenv files: workflow-level env of lowest rank
-  std::vector<std::string> matrix;        // KEY:VALUE filters of matrix combinations
+  /// Of environments (a job's `environment:`): ENV:NAME=VALUE (or ENV:NAME for $NAME),
+  /// ENV:FILE dotenv files, ENV:NAME=VALUE vars.
+  std::vector<std::string> env_secrets, env_secret_files, env_vars;
+  std::vector<std::string> env_files;  // dotenv files: workflow-level env of lowest rank
+  std::vector<std::string> matrix;     // KEY:VALUE filters of matrix combinations
   /// Jobs run at once; 0 = the number of cores.
   int parallelism = 0;
   bool dry_run = false;

@@ -160,6 +160,57 @@ core::Result<NameValues> ResolveSecrets(const std::vector<std::string>& secret_a
   return secrets;
 }
 
+core::Result<std::map<std::string, EnvironmentValueSet>> ResolveEnvironmentValues(
+    const std::vector<std::string>& secret_args, const std::vector<std::string>& secret_files,
+    const std::vector<std::string>& var_args, const EnvLookup& env) {
+  std::map<std::string, EnvironmentValueSet> out;
+  // "ENV:REST" → the environment (lower case, as names compare) and REST.
+  auto split = [](const std::string& arg, const char* flag,
+                  const char* form) -> core::Result<std::pair<std::string, std::string>> {
+    size_t colon = arg.find(':');
+    if (colon == 0 || colon == std::string::npos || colon + 1 == arg.size()) {
+      return Status::InvalidArgument(
+          std::string(flag) + " " + arg + ": expected " + form + ", e.g. production:" +
+          (std::string_view(form).find("FILE") != std::string::npos ? "prod.env" : "TOKEN=abc"));
+    }
+    std::string name = arg.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return std::make_pair(name, arg.substr(colon + 1));
+  };
+  for (const auto& arg : secret_files) {
+    auto parts = split(arg, "--env-secret-file", "ENV:FILE");
+    if (!parts.ok()) return parts.status();
+    auto values = ReadDotenvFile(parts->second);
+    if (!values.ok()) return values.status();
+    for (const auto& [n, v] : *values) Upsert(out[parts->first].secrets, n, v);
+  }
+  for (const auto& arg : secret_args) {
+    auto parts = split(arg, "--env-secret", "ENV:NAME=VALUE or ENV:NAME");
+    if (!parts.ok()) return parts.status();
+    const std::string& rest = parts->second;
+    if (rest.find('=') == std::string::npos) {
+      auto value = env(rest);
+      if (!value) {
+        return Status::InvalidArgument("--env-secret " + arg + ": $" + rest +
+                                       " is not set (give --env-secret ENV:" + rest + "=VALUE)");
+      }
+      Upsert(out[parts->first].secrets, rest, *value);
+      continue;
+    }
+    auto kv = SplitAssignment(rest, "--env-secret");
+    if (!kv.ok()) return kv.status();
+    Upsert(out[parts->first].secrets, kv->first, kv->second);
+  }
+  for (const auto& arg : var_args) {
+    auto parts = split(arg, "--env-var", "ENV:NAME=VALUE");
+    if (!parts.ok()) return parts.status();
+    auto kv = SplitAssignment(parts->second, "--env-var");
+    if (!kv.ok()) return kv.status();
+    Upsert(out[parts->first].vars, kv->first, kv->second);
+  }
+  return out;
+}
+
 core::Result<ResolvedInputs> ResolveInputs(const std::vector<workflow::TriggerInput>& inputs,
                                            const NameValues& given) {
   ResolvedInputs out;

@@ -48,6 +48,18 @@ core::Result<NameValues> ResolveSecrets(const std::vector<std::string>& secret_a
                                         const std::vector<std::string>& secret_files,
                                         const EnvLookup& env);
 
+/// Secrets and vars of one environment (`gantry exec --env-secret/--env-var`).
+struct EnvironmentValueSet {
+  NameValues secrets;
+  NameValues vars;
+};
+/// Collects, by lower-case environment name, --env-secret-file ENV:FILE (dotenv), then
+/// --env-secret ENV:NAME=VALUE or ENV:NAME (the value of $NAME), and --env-var ENV:NAME=VALUE.
+/// InvalidArgument naming the flag for a value without "ENV:" or NAME.
+core::Result<std::map<std::string, EnvironmentValueSet>> ResolveEnvironmentValues(
+    const std::vector<std::string>& secret_args, const std::vector<std::string>& secret_files,
+    const std::vector<std::string>& var_args, const EnvLookup& env);
+
 /// Resolves the inputs of a workflow_dispatch / workflow_call run: `given` (from the payload
 /// and --input, later wins) checked against the declared `inputs` — booleans must be
 /// true/false, numbers numeric, choices one of the options — with defaults applied to those

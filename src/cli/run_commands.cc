@@ -76,7 +76,7 @@ core::Result<json> FetchRuns(ApiClient& api, const std::string& path, int limit,
 
 void RunCommands::Register(CLI::App& app) {
   run_ = app.add_subcommand("run",
-                            "List, view, watch, re-run, cancel and download runs of a "
+                            "List, view, watch, re-run, cancel, approve and download runs of a "
                             "Gantry server (like `gh run`)");
   run_->require_subcommand(1);
   run_->fallthrough();
@@ -147,6 +147,23 @@ void RunCommands::Register(CLI::App& app) {
   cancel_->add_option("ID", id_, "the run")->required();
   cancel_->footer("Example:\n  gantry run cancel 12");
 
+  for (bool approve : {true, false}) {
+    CLI::App* sub = run_->add_subcommand(
+        approve ? "approve" : "reject",
+        approve ? "Approve a run's jobs waiting for an environment's reviewers"
+                : "Reject a run's jobs waiting for an environment's reviewers (they fail)");
+    sub->add_option("ID", id_, "the run")->required();
+    sub->add_option("-e,--env", env_, "the environment, e.g. production")->required();
+    sub->add_option("-m,--comment", comment_, "a comment recorded with the decision");
+    sub->footer(approve ? "Only a reviewer of the environment (or an admin) may decide.\n\n"
+                          "Examples:\n  gantry run approve 12 --env production\n"
+                          "  gantry run approve 12 --env staging -m 'smoke tests look fine'"
+                        : "Only a reviewer of the environment (or an admin) may decide.\n\n"
+                          "Examples:\n  gantry run reject 12 --env production\n"
+                          "  gantry run reject 12 --env production -m 'not during the freeze'");
+    (approve ? approve_ : reject_) = sub;
+  }
+
   download_ = run_->add_subcommand("download", "Download a run's artifacts and unzip them");
   download_->add_option("ID", id_, "the run")->required();
   download_->add_option("-n,--name", names_, "only this artifact (repeatable)");
@@ -188,6 +205,8 @@ int RunCommands::Run() {
   if (*watch_) return RunWatch(api);
   if (*rerun_) return RunRerun(api);
   if (*cancel_) return RunCancel(api);
+  if (*approve_) return RunDecide(api, true);
+  if (*reject_) return RunDecide(api, false);
   if (*download_) return RunDownload(api);
   return 2;
 }
@@ -197,8 +216,8 @@ core::Result<int64_t> RunCommands::PickRun(ApiClient& api, bool in_progress) {
   auto project = ResolveProject(project_);
   if (!project.ok()) return project.status();
   std::string base = ProjectPath(project.value()) + "/runs?limit=1";
-  // A run waiting for its concurrency group (pending) is in progress too.
-  for (const char* status : {"in_progress", "queued", "pending", ""}) {
+  // A run waiting for its concurrency group (pending) or an approval (waiting) is in progress too.
+  for (const char* status : {"in_progress", "waiting", "queued", "pending", ""}) {
     if (!in_progress && *status != '\0') continue;
     std::string path = base + (*status != '\0' ? std::string("&status=") + status : "");
     auto list = api.Get(path, "project " + project.value());
@@ -285,6 +304,19 @@ int RunCommands::RunCancel(ApiClient& api) {
       api.Send("POST", "/api/v1/runs/" + std::to_string(id.value()) + "/cancel", json(), what);
   if (!reply.ok()) return Fail(reply.status());
   std::cout << Paint(style_, "green", "✓") << " Request to cancel " << what << " submitted.\n";
+  return 0;
+}
+
+int RunCommands::RunDecide(ApiClient& api, bool approve) {
+  auto id = ParseRunId(id_, "run ID");
+  if (!id.ok()) return Fail(id.status());
+  std::string what = "run " + std::to_string(id.value());
+  json body = {{"environment", env_}, {"approve", approve}, {"comment", comment_}};
+  auto reply =
+      api.Send("POST", "/api/v1/runs/" + std::to_string(id.value()) + "/approvals", body, what);
+  if (!reply.ok()) return Fail(reply.status());
+  std::cout << Paint(style_, "green", "✓") << (approve ? " Approved " : " Rejected ")
+            << reply.value().value("environment", env_) << " for " << what << ".\n";
   return 0;
 }
 

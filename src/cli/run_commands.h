@@ -1,7 +1,7 @@
 #pragma once
 
-// `gantry run list|view|watch|rerun|cancel|download`: the client commands about runs, like
-// `gh run …`, talking to a Gantry server only through its /api/v1 API (docs/cli.md).
+// `gantry run list|view|watch|rerun|cancel|approve|reject|download`: the client commands about
+// runs, like `gh run …`, talking to a Gantry server only through its /api/v1 API (docs/cli.md).
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
@@ -37,6 +37,8 @@ class RunCommands {
   int RunWatch(ApiClient& api);
   int RunRerun(ApiClient& api);
   int RunCancel(ApiClient& api);
+  /// `run approve|reject ID --env E [-m COMMENT]`.
+  int RunDecide(ApiClient& api, bool approve);
   int RunDownload(ApiClient& api);
   /// --log / --log-failed of `run view`.
   int PrintLogs(ApiClient& api, const nlohmann::json& run);
@@ -55,6 +57,8 @@ class RunCommands {
   CLI::App* watch_ = nullptr;
   CLI::App* rerun_ = nullptr;
   CLI::App* cancel_ = nullptr;
+  CLI::App* approve_ = nullptr;
+  CLI::App* reject_ = nullptr;
   CLI::App* download_ = nullptr;
   CLI::Option* json_opt_ = nullptr;  // the --json of the parsed subcommand
 
@@ -72,6 +76,8 @@ class RunCommands {
   bool compact_ = false;
   // rerun
   bool failed_ = false;
+  // approve, reject
+  std::string env_, comment_;
   // download
   std::vector<std::string> names_;
   std::string dir_ = ".";

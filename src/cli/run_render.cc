@@ -78,8 +78,15 @@ std::vector<std::string> RunListRow(const OutputStyle& style, const json& run, i
     row.push_back(Str(run, "conclusion"));
   }
   int64_t created = ParseApiTime(run.value("created_at", json()));
-  row.insert(row.end(), {Safe(Str(run, "display_title")), WorkflowName(run),
-                         Safe(Str(run, "head_branch")), Str(run, "event"),
+  std::string title = Safe(Str(run, "display_title"));
+  // A run held back by an environment's reviewers or wait timer says which.
+  if (run.contains("waiting_for") && run["waiting_for"].is_array()) {
+    for (const json& env : run["waiting_for"]) {
+      if (env.is_string())
+        title += " (waiting for approval of " + Safe(env.get<std::string>()) + ")";
+    }
+  }
+  row.insert(row.end(), {title, WorkflowName(run), Safe(Str(run, "head_branch")), Str(run, "event"),
                          std::to_string(Int(run, "id")), FormatDuration(ElapsedMs(run, now_ms)),
                          created == 0 ? "" : FormatAge(now_ms - created)});
   return row;

@@ -76,6 +76,9 @@ constexpr Setting kSettings[] = {
     {"requeue-labels", "GANTRY_REQUEUE_LABELS",
      "comma-separated runs-on labels (e.g. spot) whose jobs are queued again, up to twice, when "
      "their executor is lost, instead of failing"},
+    {"approval-timeout", "GANTRY_APPROVAL_TIMEOUT",
+     "a job waiting this long for its environment's reviewers is rejected (default 30d; "
+     "90s, 15m, 12h, 30d; 0 = never)"},
     {"max-body", "GANTRY_MAX_BODY", "largest request body in bytes (default 268435456)"},
     {"http-workers", "GANTRY_HTTP_WORKERS", "threads that serve requests (default 16)"},
     {"login-attempts", "GANTRY_LOGIN_ATTEMPTS",
@@ -147,6 +150,7 @@ void ServerCommands::Register(CLI::App& app) {
   opt("key-file", config_.key_file);
   opt("storage-dir", config_.storage_dir);
   opt("requeue-labels", config_.requeue_labels);
+  opt("approval-timeout", config_.approval_timeout);
   opt("max-body", config_.max_body_bytes)->check(CLI::Range(int64_t{1024}, int64_t{1} << 40));
   opt("http-workers", config_.http_workers)->check(CLI::Range(2, 1024));
   opt("login-attempts", config_.login_attempts)->check(CLI::Range(1, 100000));

@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <stop_token>
 #include <system_error>
@@ -203,6 +204,21 @@ void JobRunner::BuildContexts() {
   base.Set("github", github_);
   base.Set("vars", sh_.vars);
   base.Set("secrets", sh_.secrets);
+  // An environment's own secrets and vars win over the run's (gantry exec --env-secret).
+  if (!in_.environment.empty() && sh_.options != nullptr) {
+    std::string key = in_.environment;
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    auto env = sh_.options->environments.find(key);
+    if (env != sh_.options->environments.end()) {
+      Object vars = sh_.vars.is_object() ? sh_.vars.object_value() : Object();
+      for (const auto& [k, v] : env->second.vars) vars.Set(k, Value(v));
+      Object secrets = sh_.secrets.is_object() ? sh_.secrets.object_value() : Object();
+      for (const auto& [k, v] : env->second.secrets) secrets.Set(k, Value(v));
+      base.Set("vars", Value(std::move(vars)));
+      base.Set("secrets", Value(std::move(secrets)));
+    }
+  }
   base.Set("matrix", in_.matrix);
   base.Set("strategy", in_.strategy);
   base.Set("needs", in_.needs);

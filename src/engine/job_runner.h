@@ -44,6 +44,9 @@ struct JobInstance {
   /// Where the file-command files and scripts of the steps go: a directory that later jobs
   /// reuse once this one finished (created when missing).
   std::string files_dir;
+  /// Its `environment:` name ("" = none): RunOptions::environments of that name add to (and
+  /// override) the run's secrets and vars.
+  std::string environment;
 };
 
 /// Runs `instance` to completion (a reusable workflow call as a nested run) and reports it

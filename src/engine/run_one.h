@@ -23,6 +23,8 @@ struct OneJob {
   expr::Value matrix;        // object (empty without a matrix)
   expr::Value strategy;      // the strategy context
   expr::Value needs;         // the needs context
+  std::string environment;   // its evaluated `environment:` name ("" = none)
+  std::string environment_url;
 };
 
 /// Runs `job` of `plan` to completion as RunPlan would run it (same JobRunner, same

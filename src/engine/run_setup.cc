@@ -77,6 +77,9 @@ std::unique_ptr<RunSetup> PrepareRun(const Plan& plan, const RunOptions& options
   s.workflow = plan.workflow.get();
   s.masker = options.masker != nullptr ? options.masker : fallback_masker;
   for (const auto& [k, v] : options.secrets) s.masker->Add(v);
+  for (const auto& [name, env] : options.environments) {
+    for (const auto& [k, v] : env.secrets) s.masker->Add(v);
+  }
   s.debug = options.verbose || IsTrue(options.secrets, "ACTIONS_STEP_DEBUG") ||
             IsTrue(options.vars, "ACTIONS_STEP_DEBUG");
 
@@ -195,7 +198,7 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& plan
     const bool check_runs_on = job.runs_on && setup.shared.options->host_labels != nullptr;
     // The instance's name and runs-on see its own matrix and strategy.
     expr::EvalContext instance_ctx;
-    if (job.name || job.runs_on) {
+    if (job.name || job.runs_on || job.environment) {
       Object o = base;
       o.Set("matrix", inst.matrix);
       o.Set("strategy", inst.strategy);
@@ -212,6 +215,14 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& plan
       if (labels.ok()) {
         if (check_runs_on) inst.not_here = WhyNotHere(*labels, *setup.shared.options->host_labels);
         inst.runs_on = std::move(labels).value();
+      }
+    }
+    if (job.environment) {
+      auto env = EvaluateString(job.environment->name, instance_ctx, file);
+      inst.environment = env.ok() ? *env : job.environment->name.value;
+      if (job.environment->url) {
+        auto url = EvaluateString(*job.environment->url, instance_ctx, file);
+        inst.environment_url = url.ok() ? *url : job.environment->url->value;
       }
     }
     bool has_matrix = job.strategy && !inst.matrix.object_value().empty();
@@ -244,6 +255,7 @@ JobInstance MakeJobInstance(const RunSetup& setup, const PlannedJob& planned, co
   spec.matrix = job.matrix;
   spec.strategy = job.strategy;
   spec.needs = job.needs;
+  spec.environment = job.environment;
   spec.dir = setup.shared.run_dir + "/" + planned.id + "-" + std::to_string(job.instance);
   spec.files_dir = setup.shared.run_dir + "/_runner_files/" + std::to_string(slot);
   return spec;

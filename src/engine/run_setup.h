@@ -41,6 +41,10 @@ struct InstanceLaunch {
   /// Its runs-on labels, evaluated with its matrix (empty without runs-on or when the
   /// expression failed and no host check asked for it): what a server's executor must match.
   std::vector<std::string> runs_on;
+  /// Its `environment:` name and url, evaluated with its matrix ("" without one; a failed
+  /// expression keeps the text as written).
+  std::string environment;
+  std::string environment_url;
 };
 
 /// What the scheduler needs to start a job's instances.

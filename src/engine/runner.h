@@ -41,6 +41,13 @@ struct RunOptions {
   expr::Value github;
   std::vector<std::pair<std::string, std::string>> secrets;
   std::vector<std::pair<std::string, std::string>> vars;
+  /// Secrets and vars of environments (`gantry exec --env-secret/--env-var`), by lower-case
+  /// environment name: a job naming one sees them over the run's.
+  struct EnvironmentValues {
+    std::vector<std::pair<std::string, std::string>> secrets;
+    std::vector<std::pair<std::string, std::string>> vars;
+  };
+  std::map<std::string, EnvironmentValues> environments;
   std::vector<std::pair<std::string, std::string>> inputs;
   /// Environment every step starts from (the host's, plus --env-file values).
   std::vector<std::pair<std::string, std::string>> base_env;

@@ -22,6 +22,7 @@
 #include "server/deliveries_api.h"
 #include "server/delivery_events.h"
 #include "server/embedded_executor.h"
+#include "server/environment_rules.h"
 #include "server/executors_api.h"
 #include "server/git_mirrors.h"
 #include "server/github_api.h"
@@ -178,6 +179,12 @@ class App : public ServerApp {
     if (!replica.ok()) return replica.status();
     so.replica_id = replica.value();
     so.owner_seconds = config.replica_claim_seconds;
+    auto approval_timeout = ParseDurationSeconds(config.approval_timeout);
+    if (!approval_timeout.ok()) {
+      return core::Status::InvalidArgument("--approval-timeout: " +
+                                           approval_timeout.status().message());
+    }
+    so.approval_timeout_seconds = approval_timeout.value();
     std::istringstream labels(config.requeue_labels);
     for (std::string label; std::getline(labels, label, ',');) {
       label = std::string(core::TrimSpace(label));

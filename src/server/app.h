@@ -35,6 +35,8 @@ struct ServerConfig {
   std::string storage_dir;     // artifacts and caches; default: data_dir (replicas share one)
   std::string requeue_labels;  // comma-separated: their jobs are queued again when lost
   int replica_claim_seconds = 15;
+  // A job waiting for an environment's reviewers this long is rejected ("30d"; 0 = never).
+  std::string approval_timeout = "30d";
   // The built web UI (web/dist); default: the source tree's web/dist, then the installed
   // share/gantry/web.
   std::string web_dir;

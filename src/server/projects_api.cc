@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "server/environments_api.h"
 #include "server/git_mirrors.h"
 #include "server/project_settings_api.h"
 #include "server/protection_api.h"
@@ -306,6 +307,7 @@ void AddProjectRoutes(Router& router, ApiContext& ctx) {
   }
   AddProjectSettingsRoutes(router, ctx);
   AddProtectionRoutes(router, ctx);
+  AddEnvironmentRoutes(router, ctx);
 }
 
 }  // namespace gantry::server

@@ -67,6 +67,15 @@ void AddProjectSecrets(ApiContext& ctx, const store::Job& job, core::Masker& mas
     auto v = ctx.box->Open(s.ciphertext);
     if (v.ok()) masker.Add(v.value());
   }
+  // And those of the job's environment (docs/server.md, "Environments and approvals").
+  auto env = ctx.store->GetJobEnvironment(job.id);
+  if (!env.ok()) return;
+  auto env_secrets = ctx.store->ListEnvironmentSecrets(run.value().project_id, env->environment);
+  if (!env_secrets.ok()) return;
+  for (const store::Secret& s : env_secrets.value()) {
+    auto v = ctx.box->Open(s.ciphertext);
+    if (v.ok()) masker.Add(v.value());
+  }
 }
 
 // The "outputs" object of `report`, every string value masked.

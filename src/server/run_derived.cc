@@ -34,13 +34,15 @@ AttemptState AttemptStateOf(const store::Run& run, const std::vector<store::Job>
     return out;
   }
   bool all_completed = true, any_started = false, cancelled = false, success = true;
+  bool any_waiting = false;  // for an environment's reviewers or wait timer
   int64_t first_created = 0;
   for (const store::Job& job : jobs) {
     if (first_created == 0 || (job.created_at != 0 && job.created_at < first_created)) {
       first_created = job.created_at;
     }
     if (job.status != "completed") all_completed = false;
-    if (job.status != "queued") any_started = true;
+    if (job.status == "waiting") any_waiting = true;
+    if (job.status != "queued" && job.status != "waiting") any_started = true;
     // A carried-over job's started_at is its earlier attempt's, before this row existed.
     bool ran_here = job.started_at != 0 && job.started_at >= job.created_at;
     if (ran_here && (out.started_at == 0 || job.started_at < out.started_at)) {
@@ -53,7 +55,7 @@ AttemptState AttemptStateOf(const store::Run& run, const std::vector<store::Job>
     if (!ok) success = false;
   }
   if (!all_completed) {
-    out.status = any_started ? "in_progress" : "queued";
+    out.status = any_waiting ? "waiting" : any_started ? "in_progress" : "queued";
     out.completed_at = 0;
     return out;
   }

@@ -1,5 +1,6 @@
 #include "server/runs_api.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -73,6 +74,16 @@ class WaitingReasons {
  public:
   explicit WaitingReasons(ApiContext& ctx) : ctx_(ctx) {}
   void Add(const store::Job& job, nlohmann::json& j) {
+    // A job naming an environment (docs/server.md, "Environments and approvals").
+    if (auto env = ctx_.store->GetJobEnvironment(job.id); env.ok()) {
+      j["environment"] = env->environment;
+      j["environment_url"] = env->url;
+      if (job.status == "waiting") {
+        j["waiting_reason"] = env->needs_review
+                                  ? "waiting for approval of " + env->environment
+                                  : "waiting for the wait timer of " + env->environment;
+      }
+    }
     if (job.status != "queued") return;
     if (!executors_) {
       auto list = ctx_.store->ListExecutors();
@@ -465,6 +476,19 @@ nlohmann::json RunJson(const ApiContext& ctx, const store::Run& run, const store
                       {"html_url", ctx.config.base_url + "/" + p.owner + "/" + p.name + "/runs/" +
                                        std::to_string(run.id)}};
   if (auto pr = PullRequestNumber(run)) j["pull_request"] = {{"number", *pr}};
+  if (run.status == "waiting") {
+    // The environments its jobs wait for (docs/server.md, "Environments and approvals").
+    nlohmann::json envs = nlohmann::json::array();
+    if (auto list = ctx.store->ListJobEnvironments(run.id); list.ok()) {
+      for (const store::JobEnvironment& je : list.value()) {
+        if (je.state == "waiting" &&
+            std::find(envs.begin(), envs.end(), je.environment) == envs.end()) {
+          envs.push_back(je.environment);
+        }
+      }
+    }
+    j["waiting_for"] = envs;
+  }
   return j;
 }
 

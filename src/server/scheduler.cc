@@ -318,7 +318,7 @@ core::Status Scheduler::Advance(ActiveRun& r) {
       if (it == r.rows.end()) continue;
       auto row = ctx_.store->GetJob(it->second);
       if (!row.ok()) return row.status();
-      if (row.value().status == "queued") {
+      if (row.value().status == "queued" || row.value().status == "waiting") {
         store::Job done = row.value();
         done.conclusion = "cancelled";
         done.error = r.run.cancel_requested ? "The run was cancelled." : "";
@@ -351,7 +351,21 @@ core::Status Scheduler::Advance(ActiveRun& r) {
       bool job_cancel_in_progress = false;
       row.concurrency_group = JobGroup(r, one, &job_cancel_in_progress);
       auto carried = r.carry.find({row.job_id, row.instance});
-      if (carried == r.carry.end()) row.spec = Spec(r, row).dump();
+      // An environment with protection rules holds the job back ("waiting") until they pass.
+      const std::string& environment = one.job.environment;
+      const bool gated = carried == r.carry.end() && !environment.empty();
+      EnvironmentGate gate;
+      if (gated) {
+        auto g = PrepareEnvironment(r.run, environment);
+        if (!g.ok()) return g.status();
+        gate = std::move(g).value();
+        if (gate.wait || !gate.error.empty()) row.status = "waiting";
+      }
+      if (carried == r.carry.end()) {
+        nlohmann::json spec = Spec(r, row);
+        if (gated) spec["environment"] = {{"name", environment}, {"url", one.job.environment_url}};
+        row.spec = spec.dump();
+      }
       if (carried != r.carry.end()) {
         const store::Job& prev = carried->second;
         row.started_at = prev.started_at;
@@ -360,6 +374,27 @@ core::Status Scheduler::Advance(ActiveRun& r) {
       auto stored = ctx_.store->UpsertJob(row);
       if (!stored.ok()) return stored.status();
       r.rows[one.id] = stored.value().id;
+      if (gated) {
+        const store::Job& st = stored.value();
+        if (auto s = RecordEnvironment(st, environment, one.job.environment_url, gate); !s.ok()) {
+          return s;
+        }
+        if (!gate.error.empty() && st.status == "waiting") {
+          store::Job done = st;
+          done.conclusion = "failure";
+          done.error = gate.error;
+          done.completed_at = ctx_.now_ms();
+          auto completed = ctx_.store->CompleteJob(done);
+          if (!completed.ok()) return completed.status();
+          r.completed.insert(done.id);
+          if (auto s = r.state->Finish(one.id, ReportOf(completed.value())); !s.ok()) return s;
+          continue;
+        }
+        if (st.status == "waiting") {
+          r.running.insert(one.id);
+          continue;
+        }
+      }
       if (carried != r.carry.end() && stored.value().status == "queued") {
         store::Job done = stored.value();
         done.conclusion = carried->second.conclusion;
@@ -729,6 +764,7 @@ void Scheduler::ExpireLoop() {
     }
     Sync();
     ExpireLeases();
+    CheckEnvironmentGates();
     // Once no run is active, what the runs allocated goes back to the system: glibc keeps
     // freed memory in each thread's arena (a burst of 1,000 runs left ~20 MB held, 5 MB used).
     bool idle = false;
@@ -975,6 +1011,7 @@ core::Result<nlohmann::json> Scheduler::LeaseSpec(const store::Job& job) {
   (void)ctx_.mirrors->ReadFile(pr.owner, pr.name, run.value().sha, run.value().workflow_file);
   spec["id"] = job.id;
   spec["secrets"] = JobSecrets(ctx_, pr.id, spec.value("secret_names", nlohmann::json()));
+  if (auto s = AddEnvironmentSecrets(pr.id, spec); !s.ok()) return s;
   spec.erase("secret_names");
   spec["repository"]["url"] = ctx_.mirrors->PathFor(pr.owner, pr.name);
   return spec;

@@ -52,6 +52,8 @@ struct SchedulerOptions {
   /// times, when their executor is lost (spot or preemptible machines); others fail.
   std::vector<std::string> requeue_labels;
   int max_requeues = 2;
+  /// A job waiting for an environment's reviewers longer than this is rejected (0 = never).
+  int64_t approval_timeout_seconds = int64_t{30} * 86400;
 };
 
 /// Hears of a run's state changes once they are committed (outbound deliveries: commit
@@ -114,6 +116,16 @@ class Scheduler {
   /// completed job is OK and changes nothing).
   core::Status Complete(store::Id job_id, const std::string& lease_id, const store::Job& result);
 
+  // ---- Environments (scheduler_environments.cc) ----
+  /// Decides the jobs of `run_id` waiting for reviewers of `environment`: approved ones wait
+  /// out the environment's wait timer, then are queued; rejected ones fail with "rejected by
+  /// `who`: `comment`". The number of jobs decided (0: none was waiting for it). The caller
+  /// checks that `who` may decide.
+  core::Result<int> DecideEnvironment(store::Id run_id, const std::string& environment,
+                                      bool approve, const std::string& who,
+                                      const std::string& comment);
+  // ---- end of environments ----
+
   /// Sets the observer of state changes (null: none); call before Start. Not owned; it must
   /// outlive the scheduler.
   void SetObserver(SchedulerObserver* observer) { observer_ = observer; }
@@ -129,6 +141,24 @@ class Scheduler {
 
  private:
   struct ActiveRun;
+  /// What the environment of a job about to be queued asks for (scheduler_environments.cc).
+  struct EnvironmentGate {
+    bool wait = false;    // reviewers or a wait timer: the job waits
+    bool review = false;  // reviewers must decide first
+    int64_t not_before = 0;
+    std::string error;  // the ref may not deploy there: the job fails with this
+  };
+  /// The gate of environment `name` (created on first use) for a job of `run`.
+  core::Result<EnvironmentGate> PrepareEnvironment(const store::Run& run, const std::string& name);
+  /// Records the environment of a job row just stored; the run waits when the row does.
+  core::Status RecordEnvironment(const store::Job& row, const std::string& name,
+                                 const std::string& url, const EnvironmentGate& gate);
+  /// Once a second: queues jobs whose wait timer ended, rejects reviews that timed out.
+  void CheckEnvironmentGates();
+  core::Status ReleaseWaiting(const store::JobEnvironment& je);
+  core::Status RejectWaiting(const store::JobEnvironment& je, const std::string& error);
+  /// Adds the environment's secrets and variables of a leased job's spec to it.
+  core::Status AddEnvironmentSecrets(store::Id project_id, nlohmann::json& spec);
 
   /// Rerun and RerunJob: a new attempt in which the previous attempt's jobs for which
   /// `carry` is true keep their results instead of running again.

@@ -109,6 +109,35 @@ class SqlStore final : public Store {
   core::Result<RegistrationToken> CreateRegistrationToken(const RegistrationToken& token) override;
   core::Status UseRegistrationToken(const std::string& hash, int64_t now) override;
 
+  // Environments (sql_store_environments.cc).
+  core::Result<std::vector<Environment>> ListEnvironments(Id project_id) override;
+  core::Result<Environment> GetEnvironment(Id project_id, const std::string& name) override;
+  core::Status PutEnvironment(Id project_id, const Environment& env) override;
+  core::Result<Environment> EnsureEnvironment(Id project_id, const std::string& name) override;
+  core::Status DeleteEnvironment(Id project_id, const std::string& name) override;
+  core::Status PutEnvironmentSecret(Id project_id, const std::string& env,
+                                    const Secret& secret) override;
+  core::Status DeleteEnvironmentSecret(Id project_id, const std::string& env,
+                                       const std::string& name) override;
+  core::Result<std::vector<Secret>> ListEnvironmentSecrets(Id project_id,
+                                                           const std::string& env) override;
+  core::Status PutEnvironmentVariable(Id project_id, const std::string& env,
+                                      const Variable& variable) override;
+  core::Status DeleteEnvironmentVariable(Id project_id, const std::string& env,
+                                         const std::string& name) override;
+  core::Result<std::vector<Variable>> ListEnvironmentVariables(Id project_id,
+                                                               const std::string& env) override;
+  core::Status PutJobEnvironment(const JobEnvironment& je) override;
+  core::Result<JobEnvironment> GetJobEnvironment(Id job_id) override;
+  core::Result<std::vector<JobEnvironment>> ListJobEnvironments(Id run_id) override;
+  core::Result<std::vector<JobEnvironment>> ListWaitingJobEnvironments() override;
+  core::Result<bool> UpdateJobEnvironment(const JobEnvironment& je,
+                                          const std::string& from_state) override;
+  core::Result<bool> QueueWaitingJob(Id job_id) override;
+  core::Status SetRunWaiting(Id run_id) override;
+  core::Status AddEnvironmentApproval(const EnvironmentApproval& approval) override;
+  core::Result<std::vector<EnvironmentApproval>> ListEnvironmentApprovals(Id run_id) override;
+
   // Branch protection (sql_store_protection.cc).
   core::Result<std::vector<BranchProtection>> ListBranchProtection(Id project_id) override;
   core::Status PutBranchProtection(Id project_id, const BranchProtection& rule) override;

@@ -370,7 +370,7 @@ core::Result<std::vector<RunProgress>> SqlStore::ListRunProgress(const std::stri
         conn,
         "SELECT r.id, r.cancel_requested, (SELECT COUNT(*) FROM jobs j WHERE j.run_id = r.id "
         "AND j.attempt = r.attempt AND j.status = 'completed') FROM runs r WHERE r.status IN "
-        "('pending', 'queued', 'in_progress') AND "
+        "('pending', 'queued', 'in_progress', 'waiting') AND "
         "r.owner = $1 ORDER BY r.id",
         {owner},
         [](const Row& r) {

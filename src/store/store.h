@@ -233,6 +233,45 @@ struct AuditEvent {
   int64_t created_at = 0;
 };
 
+// ---- Environments (sql_store_environments.cc) ------------------------------------------------
+
+/// A deployment environment of a project (`environment:` of a job) and its protection rules.
+struct Environment {
+  std::string name;
+  std::vector<std::string> reviewers;  // usernames; any one of them (or an admin) decides
+  int64_t wait_timer = 0;              // seconds a job waits after approval (or from its start)
+  std::vector<std::string> branches;   // ref patterns allowed to deploy ([] = any)
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+/// A job instance that named an environment: state "waiting" (for reviewers or its wait
+/// timer), "approved" (released to the queue), "rejected".
+struct JobEnvironment {
+  Id job_id = 0;
+  Id run_id = 0;
+  std::string environment;
+  std::string url;
+  std::string state = "waiting";
+  bool needs_review = false;  // reviewers have not decided yet
+  int64_t not_before = 0;     // when its wait timer ends (ms; 0 = not running)
+  int64_t requested_at = 0;
+};
+
+/// One reviewer's decision on a run's environment.
+struct EnvironmentApproval {
+  Id id = 0;
+  Id run_id = 0;
+  std::string environment;
+  Id user_id = 0;
+  std::string username;
+  bool approve = false;
+  std::string comment;
+  int64_t created_at = 0;
+};
+
+// ---- end of environments ----------------------------------------------------------------------
+
 // ---- Branch protection (sql_store_protection.cc) ----
 
 /// A branch protection rule of a project: pull requests into a branch `pattern` matches (a
@@ -501,6 +540,51 @@ class Store {
   /// Takes one use of the token whose hash is `hash`, atomically. NotFound when there is no
   /// such token, PermissionDenied when it expired before `now` or has no use left.
   virtual core::Status UseRegistrationToken(const std::string& hash, int64_t now) = 0;
+
+  // ---- Environments (sql_store_environments.cc) ----------------------------------------------
+  /// A project's environments, sorted by name.
+  virtual core::Result<std::vector<Environment>> ListEnvironments(Id project_id) = 0;
+  /// NotFound naming the environment. Names compare case-insensitively, as on GitHub.
+  virtual core::Result<Environment> GetEnvironment(Id project_id, const std::string& name) = 0;
+  /// Creates or replaces the rules of `env.name` (created_at kept; times 0 = now).
+  virtual core::Status PutEnvironment(Id project_id, const Environment& env) = 0;
+  /// The environment `name`, created without rules when it does not exist (first use).
+  virtual core::Result<Environment> EnsureEnvironment(Id project_id, const std::string& name) = 0;
+  /// Deletes the environment with its secrets and variables; NotFound naming it.
+  virtual core::Status DeleteEnvironment(Id project_id, const std::string& name) = 0;
+  virtual core::Status PutEnvironmentSecret(Id project_id, const std::string& env,
+                                            const Secret& secret) = 0;
+  virtual core::Status DeleteEnvironmentSecret(Id project_id, const std::string& env,
+                                               const std::string& name) = 0;
+  virtual core::Result<std::vector<Secret>> ListEnvironmentSecrets(Id project_id,
+                                                                   const std::string& env) = 0;
+  virtual core::Status PutEnvironmentVariable(Id project_id, const std::string& env,
+                                              const Variable& variable) = 0;
+  virtual core::Status DeleteEnvironmentVariable(Id project_id, const std::string& env,
+                                                 const std::string& name) = 0;
+  virtual core::Result<std::vector<Variable>> ListEnvironmentVariables(Id project_id,
+                                                                       const std::string& env) = 0;
+  /// Records the environment of a job (an existing record is kept: idempotent replays).
+  virtual core::Status PutJobEnvironment(const JobEnvironment& je) = 0;
+  /// NotFound when the job named no environment.
+  virtual core::Result<JobEnvironment> GetJobEnvironment(Id job_id) = 0;
+  /// The run's job environments (all attempts), by job id.
+  virtual core::Result<std::vector<JobEnvironment>> ListJobEnvironments(Id run_id) = 0;
+  /// Every job environment in state "waiting" whose job is still waiting (all runs).
+  virtual core::Result<std::vector<JobEnvironment>> ListWaitingJobEnvironments() = 0;
+  /// Writes state, needs_review and not_before of `je.job_id` when its state is still
+  /// `from_state`; false when it was not (another replica decided first).
+  virtual core::Result<bool> UpdateJobEnvironment(const JobEnvironment& je,
+                                                  const std::string& from_state) = 0;
+  /// A waiting job becomes queued (and its run, with no other waiting job, queued or
+  /// in_progress again); false when it was no longer waiting.
+  virtual core::Result<bool> QueueWaitingJob(Id job_id) = 0;
+  /// A queued or in_progress run becomes "waiting".
+  virtual core::Status SetRunWaiting(Id run_id) = 0;
+  virtual core::Status AddEnvironmentApproval(const EnvironmentApproval& approval) = 0;
+  /// A run's decisions, oldest first.
+  virtual core::Result<std::vector<EnvironmentApproval>> ListEnvironmentApprovals(Id run_id) = 0;
+  // ---- end of environments --------------------------------------------------------------------
 
   // ---- Branch protection (sql_store_protection.cc) ----
   /// A project's rules, sorted by pattern.

@@ -302,3 +302,37 @@ jobs:
 
 }  // namespace
 }  // namespace gantry::exec_test
+
+namespace gantry::exec_test {
+namespace {
+
+// --env-secret / --env-var: a job whose environment: names ENV sees them over the run's
+// secrets and vars (masked); a job without it sees the run's.
+TEST(ExecTest, EnvironmentSecretsAndVarsReachJobsOfThatEnvironment) {
+  Project p;
+  p.Workflow("cd.yml", R"(on: push
+jobs:
+  plain:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "plain token=${{ secrets.TOKEN }} region=${{ vars.REGION }}"
+  deploy:
+    runs-on: ubuntu-latest
+    environment:
+      name: ${{ 'Production' }}
+      url: https://example.invalid
+    steps:
+      - run: echo "deploy token=${{ secrets.TOKEN }} region=${{ vars.REGION }}"
+      - run: test "${{ secrets.TOKEN }}" = prod-s3cret
+)");
+  Finished f = p.Run({"exec", "--secret", "TOKEN=run-s3cret", "--var", "REGION=us", "--env-secret",
+                      "production:TOKEN=prod-s3cret", "--env-var", "production:REGION=eu"});
+  EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+  EXPECT_THAT(f.out, HasSubstr("plain token=*** region=us"));
+  EXPECT_THAT(f.out, HasSubstr("deploy token=*** region=eu"));
+  EXPECT_THAT(f.out, ::testing::Not(HasSubstr("prod-s3cret")));
+  EXPECT_EQ(p.Run({"exec", "--env-secret", "nocolon"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace gantry::exec_test

@@ -195,7 +195,7 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& plan
     const bool check_runs_on = job.runs_on && setup.shared.options->host_labels != nullptr;
     // The instance's name and runs-on see its own matrix and strategy.
     expr::EvalContext instance_ctx;
-    if (job.name || job.runs_on) {
+    if (job.name || job.runs_on || job.environment) {
       Object o = base;
       o.Set("matrix", inst.matrix);
       o.Set("strategy", inst.strategy);
@@ -212,6 +212,19 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& plan
       if (labels.ok()) {
         if (check_runs_on) inst.not_here = WhyNotHere(*labels, *setup.shared.options->host_labels);
         inst.runs_on = std::move(labels).value();
+      }
+    }
+    if (job.environment &&
+        (!job.environment->deployment || job.environment->deployment->value != "false")) {
+      // A name that does not evaluate records no deployment; the job itself still runs.
+      auto env_name = EvaluateString(job.environment->name, instance_ctx, file);
+      if (env_name.ok() && !env_name->empty()) {
+        EnvironmentRef env{*env_name, ""};
+        if (job.environment->url) {
+          auto url = EvaluateString(*job.environment->url, instance_ctx, file);
+          if (url.ok()) env.url = *url;
+        }
+        inst.environment = std::move(env);
       }
     }
     bool has_matrix = job.strategy && !inst.matrix.object_value().empty();

@@ -5,6 +5,7 @@
 // are done, its `if:`, its matrix instances, display names and strategy.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ std::unique_ptr<RunSetup> PrepareRun(const Plan& plan, const RunOptions& options
                                      backend::Backend& backend, RunObserver& observer,
                                      core::Masker* fallback_masker);
 
+/// A job instance's evaluated `environment:`.
+struct EnvironmentRef {
+  std::string name;
+  std::string url;
+};
+
 /// One matrix combination ready to start.
 struct InstanceLaunch {
   JobKey key;
@@ -41,6 +48,10 @@ struct InstanceLaunch {
   /// Its runs-on labels, evaluated with its matrix (empty without runs-on or when the
   /// expression failed and no host check asked for it): what a server's executor must match.
   std::vector<std::string> runs_on;
+  /// Its `environment:` evaluated with its matrix, strategy and needs (nullopt without one, or
+  /// with `deployment: false`): where a server records a deployment. The url sees no `steps`
+  /// (it is evaluated before the job runs).
+  std::optional<EnvironmentRef> environment;
 };
 
 /// What the scheduler needs to start a job's instances.

@@ -72,6 +72,7 @@ std::vector<Runnable> RunState::TakeRunnable(int free_slots) {
     r.job.strategy = inst.strategy;
     r.job.needs = j.launch.needs;
     r.runs_on = j.launch.instances[id.instance].runs_on;
+    r.environment = j.launch.instances[id.instance].environment;
     out.push_back(std::move(r));
   }
   return out;

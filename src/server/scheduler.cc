@@ -269,7 +269,7 @@ core::Status Scheduler::Advance(ActiveRun& r) {
       row.labels = nlohmann::json(one.runs_on).dump();
       row.created_at = ctx_.now_ms();
       auto carried = r.carry.find({row.job_id, row.instance});
-      if (carried == r.carry.end()) row.spec = Spec(r, row).dump();
+      if (carried == r.carry.end()) row.spec = Spec(r, row, one.environment).dump();
       if (carried != r.carry.end()) {
         const store::Job& prev = carried->second;
         row.started_at = prev.started_at;
@@ -539,6 +539,7 @@ core::Result<std::optional<LeasedJob>> Scheduler::Lease(const store::Executor& e
           std::lock_guard<std::mutex> g(mu_);
           ++leases_;
         }
+        if (observer_ != nullptr) observer_->OnJobStarted(job);
         LeasedJob out{job, std::move(spec).value()};
         ctx_.notifier->Publish("run:" + std::to_string(job.run_id));
         return std::optional<LeasedJob>(std::move(out));
@@ -752,7 +753,8 @@ void Scheduler::ExpireLeases() {
   }
 }
 
-nlohmann::json Scheduler::Spec(ActiveRun& r, const store::Job& job) {
+nlohmann::json Scheduler::Spec(ActiveRun& r, const store::Job& job,
+                               const std::optional<engine::EnvironmentRef>& environment) {
   nlohmann::json spec;
   spec["run_id"] = job.run_id;
   spec["attempt"] = job.attempt;
@@ -779,6 +781,8 @@ nlohmann::json Scheduler::Spec(ActiveRun& r, const store::Job& job) {
   spec["inputs"] = parse(r.run.inputs);
   spec["secret_names"] = SecretNames(yaml, *r.workflow, job.job_id);
   spec["repository"] = {{"sha", r.run.sha}, {"ref", r.run.ref}};
+  // Where the job deploys (the deployment recorder reads it back from the stored spec).
+  if (environment) spec["environment"] = {{"name", environment->name}, {"url", environment->url}};
   return spec;
 }
 

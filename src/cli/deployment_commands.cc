@@ -114,8 +114,9 @@ int DeploymentCommands::RunRollback() {
   auto project = ResolveProject(project_);
   if (!project.ok()) return Fail(project.status(), true);
   ApiClient api(*target);
-  auto reply = api.Send("POST", ProjectPath(*project) + "/deployments/rollback",
-                        {{"environment", environment_}}, "project " + *project);
+  auto reply = api.Send(
+      "POST", ProjectPath(*project) + "/deployments/rollback", {{"environment", environment_}},
+      "a deployment to roll back to in " + environment_ + " of project " + *project);
   if (!reply.ok()) return Fail(reply.status());
   const nlohmann::json& run = (*reply)["run"];
   if (json_.enabled()) return PrintJson(std::cout, std::cerr, run, json_.fields) ? 0 : 1;

@@ -559,10 +559,10 @@ core::Result<bool> Scheduler::Heartbeat(store::Id job_id, const std::string& lea
   if (auto s = ctx_.store->RenewLease(job_id, lease_id, expires); !s.ok()) return s;
   auto job = ctx_.store->GetJob(job_id);
   if (!job.ok()) return job.status();
-  if (job.value().cancel_requested) return true;
-  auto run = ctx_.store->GetRun(job.value().run_id);
-  if (!run.ok()) return run.status();
-  return run.value().cancel_requested;
+  // Only the job's own flag: the run's owner sets it on the jobs that were running when the
+  // run was cancelled (RequestJobCancel in Advance). A job started after the cancel (an
+  // `if: always()` teardown) must run to its end, as on GitHub.
+  return job.value().cancel_requested;
 }
 
 core::Status Scheduler::Apply(const store::Job& done) {

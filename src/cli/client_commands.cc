@@ -154,12 +154,13 @@ void ClientCommands::Register(CLI::App& app) {
   projects_.Register(app);
   workflows_.Register(app);
   gate_.Register(app);
+  deployments_.Register(app);
   completion_.Register(app);
 }
 
 bool ClientCommands::Parsed() const {
   return auth_.Parsed() || projects_.Parsed() || workflows_.Parsed() || gate_.Parsed() ||
-         completion_.Parsed();
+         deployments_.Parsed() || completion_.Parsed();
 }
 
 int ClientCommands::Run() {
@@ -167,6 +168,7 @@ int ClientCommands::Run() {
   if (projects_.Parsed()) return projects_.Run();
   if (workflows_.Parsed()) return workflows_.Run();
   if (gate_.Parsed()) return gate_.Run();
+  if (deployments_.Parsed()) return deployments_.Run();
   if (completion_.Parsed()) return completion_.Run();
   return 2;
 }

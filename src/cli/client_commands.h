@@ -117,6 +117,27 @@ class GateCommands {
   JsonOption json_;
 };
 
+/// `gantry deployment list [ENV]` (deployments recorded per environment) and `gantry deployment
+/// rollback ENV` (a new run of the last good deployment's workflow), deployment_commands.cc.
+class DeploymentCommands {
+ public:
+  /// Adds `deployment` to `app`.
+  void Register(CLI::App& app);
+  /// True when one of its subcommands was given.
+  bool Parsed() const;
+  /// Runs it; the exit code.
+  int Run();
+
+ private:
+  int RunList();
+  int RunRollback();
+
+  CLI::App *deployment_ = nullptr, *list_ = nullptr, *rollback_ = nullptr;
+  std::string url_, project_, environment_;
+  int limit_ = 30;
+  JsonOption json_;
+};
+
 /// `gantry completion bash|zsh`: a completion script generated from the registered command
 /// tree, so it follows every command and option added later.
 class CompletionCommand {
@@ -153,6 +174,7 @@ class ClientCommands {
   ProjectCommands projects_;
   WorkflowCommands workflows_;
   GateCommands gate_;
+  DeploymentCommands deployments_;
   CompletionCommand completion_;
 };
 

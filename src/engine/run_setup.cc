@@ -225,6 +225,19 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& plan
         inst.environment_url = url.ok() ? *url : job.environment->url->value;
       }
     }
+    if (job.environment &&
+        (!job.environment->deployment || job.environment->deployment->value != "false")) {
+      // A name that does not evaluate records no deployment; the job itself still runs.
+      auto env_name = EvaluateString(job.environment->name, instance_ctx, file);
+      if (env_name.ok() && !env_name->empty()) {
+        EnvironmentRef env{*env_name, ""};
+        if (job.environment->url) {
+          auto url = EvaluateString(*job.environment->url, instance_ctx, file);
+          if (url.ok()) env.url = *url;
+        }
+        inst.deployment = std::move(env);
+      }
+    }
     bool has_matrix = job.strategy && !inst.matrix.object_value().empty();
     inst.key = JobKey{
         job.id, i, has_matrix ? InstanceDisplayName(name, inst.instance, name_is_template) : name};

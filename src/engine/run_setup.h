@@ -5,6 +5,7 @@
 // are done, its `if:`, its matrix instances, display names and strategy.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ std::unique_ptr<RunSetup> PrepareRun(const Plan& plan, const RunOptions& options
                                      backend::Backend& backend, RunObserver& observer,
                                      core::Masker* fallback_masker);
 
+/// A job instance's evaluated `environment:`.
+struct EnvironmentRef {
+  std::string name;
+  std::string url;
+};
+
 /// One matrix combination ready to start.
 struct InstanceLaunch {
   JobKey key;
@@ -45,6 +52,10 @@ struct InstanceLaunch {
   /// expression keeps the text as written).
   std::string environment;
   std::string environment_url;
+  /// Its `environment:` evaluated with its matrix, strategy and needs (nullopt without one, or
+  /// with `deployment: false`): where a server records a deployment. The url sees no `steps`
+  /// (it is evaluated before the job runs).
+  std::optional<EnvironmentRef> deployment;
 };
 
 /// What the scheduler needs to start a job's instances.

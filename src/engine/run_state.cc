@@ -74,6 +74,7 @@ std::vector<Runnable> RunState::TakeRunnable(int free_slots) {
     r.runs_on = j.launch.instances[id.instance].runs_on;
     r.job.environment = j.launch.instances[id.instance].environment;
     r.job.environment_url = j.launch.instances[id.instance].environment_url;
+    r.deployment = j.launch.instances[id.instance].deployment;
     out.push_back(std::move(r));
   }
   return out;

@@ -13,6 +13,7 @@
 // (a replaying driver ignores the decisions it had already acted on).
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -44,6 +45,7 @@ struct Runnable {
   InstanceId id;
   OneJob job;
   std::vector<std::string> runs_on;  // its evaluated runs-on labels (InstanceLaunch::runs_on)
+  std::optional<EnvironmentRef> deployment;  // InstanceLaunch::deployment
 };
 
 /// Something the driver of a RunState must act on, in the order the state machine decided it.

@@ -21,6 +21,8 @@
 #include "server/deliveries.h"
 #include "server/deliveries_api.h"
 #include "server/delivery_events.h"
+#include "server/deployments.h"
+#include "server/deployments_api.h"
 #include "server/embedded_executor.h"
 #include "server/environment_rules.h"
 #include "server/executors_api.h"
@@ -198,7 +200,10 @@ class App : public ServerApp {
         std::make_unique<DeliveryWorker>(ctx_, std::move(delivery_options).value(),
                                          MakeCurlTransport(config.delivery_timeout_seconds));
     enqueuer_ = std::make_unique<DeliveryEnqueuer>(ctx_);
-    scheduler_->SetObserver(enqueuer_.get());
+    deployments_ = std::make_unique<DeploymentRecorder>(ctx_);
+    observers_ = std::make_unique<ObserverFanOut>(
+        std::vector<SchedulerObserver*>{enqueuer_.get(), deployments_.get()});
+    scheduler_->SetObserver(observers_.get());
     triggerer_ = std::make_unique<Triggerer>(ctx_);
 
     AddAuthRoutes(router_, ctx_);
@@ -212,6 +217,7 @@ class App : public ServerApp {
     AddBadgeRoutes(router_, ctx_);
     AddReportRoutes(router_, ctx_);
     AddDeliveryRoutes(router_, ctx_);
+    AddDeploymentRoutes(router_, ctx_);
     router_.Add("GET", "/health", [](Request&) {
       return Response::Json(200, Dump({{"status", "ok"}, {"version", GANTRY_SERVER_VERSION}}));
     });
@@ -357,7 +363,9 @@ class App : public ServerApp {
   std::unique_ptr<GitMirrors> mirrors_;
   std::unique_ptr<JobGraphs> graphs_;
   std::unique_ptr<AttemptLimiter> login_by_user_, login_by_address_;
-  std::unique_ptr<DeliveryEnqueuer> enqueuer_;  // the scheduler's observer
+  std::unique_ptr<DeliveryEnqueuer> enqueuer_;       // the scheduler's observers, in order
+  std::unique_ptr<DeploymentRecorder> deployments_;  // (through observers_)
+  std::unique_ptr<ObserverFanOut> observers_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<DeliveryWorker> deliveries_;
   std::unique_ptr<Triggerer> triggerer_;

@@ -362,7 +362,7 @@ core::Status Scheduler::Advance(ActiveRun& r) {
         if (gate.wait || !gate.error.empty()) row.status = "waiting";
       }
       if (carried == r.carry.end()) {
-        nlohmann::json spec = Spec(r, row);
+        nlohmann::json spec = Spec(r, row, one.deployment);
         if (gated) spec["environment"] = {{"name", environment}, {"url", one.job.environment_url}};
         row.spec = spec.dump();
       }
@@ -679,6 +679,7 @@ core::Result<std::optional<LeasedJob>> Scheduler::Lease(const store::Executor& e
           std::lock_guard<std::mutex> g(mu_);
           ++leases_;
         }
+        if (observer_ != nullptr) observer_->OnJobStarted(job);
         LeasedJob out{job, std::move(spec).value()};
         ctx_.notifier->Publish("run:" + std::to_string(job.run_id));
         return std::optional<LeasedJob>(std::move(out));
@@ -698,10 +699,10 @@ core::Result<bool> Scheduler::Heartbeat(store::Id job_id, const std::string& lea
   if (auto s = ctx_.store->RenewLease(job_id, lease_id, expires); !s.ok()) return s;
   auto job = ctx_.store->GetJob(job_id);
   if (!job.ok()) return job.status();
-  if (job.value().cancel_requested) return true;
-  auto run = ctx_.store->GetRun(job.value().run_id);
-  if (!run.ok()) return run.status();
-  return run.value().cancel_requested;
+  // Only the job's own flag: the run's owner sets it on the jobs that were running when the
+  // run was cancelled (RequestJobCancel in Advance). A job started after the cancel (an
+  // `if: always()` teardown) must run to its end, as on GitHub.
+  return job.value().cancel_requested;
 }
 
 core::Status Scheduler::Apply(const store::Job& done) {
@@ -965,7 +966,8 @@ std::string Scheduler::JobGroup(ActiveRun& r, const engine::Runnable& one,
   return std::move(group).value();
 }
 
-nlohmann::json Scheduler::Spec(ActiveRun& r, const store::Job& job) {
+nlohmann::json Scheduler::Spec(ActiveRun& r, const store::Job& job,
+                               const std::optional<engine::EnvironmentRef>& environment) {
   nlohmann::json spec;
   spec["run_id"] = job.run_id;
   spec["attempt"] = job.attempt;
@@ -992,6 +994,8 @@ nlohmann::json Scheduler::Spec(ActiveRun& r, const store::Job& job) {
   spec["inputs"] = parse(r.run.inputs);
   spec["secret_names"] = SecretNames(yaml, *r.workflow, job.job_id);
   spec["repository"] = {{"sha", r.run.sha}, {"ref", r.run.ref}};
+  // Where the job deploys (the deployment recorder reads it back from the stored spec).
+  if (environment) spec["environment"] = {{"name", environment->name}, {"url", environment->url}};
   return spec;
 }
 

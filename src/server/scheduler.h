@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "engine/run_setup.h"
 #include "server/api.h"
 #include "workflow/model.h"
 
@@ -69,6 +70,9 @@ class SchedulerObserver {
     (void)run;
     (void)job;
   }
+  /// A queued job instance was leased to an executor (status in_progress). Called by the
+  /// replica that leased it, which may not drive the run, without the run's lock.
+  virtual void OnJobStarted(const store::Job& job) { (void)job; }
   /// A job instance that ran completed (`job.conclusion` set).
   virtual void OnJobCompleted(const store::Run& run, const store::Job& job) {
     (void)run;
@@ -205,7 +209,8 @@ class Scheduler {
     return int64_t{std::min(options_.lease_ack_seconds, options_.lease_seconds)} * 1000;
   }
   /// A queued job's spec, stored in its row (secrets only by name).
-  nlohmann::json Spec(ActiveRun& r, const store::Job& job);
+  nlohmann::json Spec(ActiveRun& r, const store::Job& job,
+                      const std::optional<engine::EnvironmentRef>& environment);
   int64_t OwnerExpiry() const { return ctx_.now_ms() + int64_t{options_.owner_seconds} * 1000; }
 
   ApiContext& ctx_;

@@ -167,6 +167,14 @@ class SqlStore final : public Store {
                                                               int limit) override;
   core::Status FinishDelivery(const OutboundDelivery& delivery,
                               const std::string& claimer) override;
+  // Deployments (sql_store_deployments.cc).
+  core::Result<Deployment> CreateDeployment(const Deployment& deployment) override;
+  core::Result<Deployment> UpdateDeploymentStatus(Id job_row_id, const std::string& status,
+                                                  const std::string& url, int64_t now) override;
+  core::Result<std::vector<Deployment>> ListDeployments(Id project_id,
+                                                        const std::string& environment, int limit,
+                                                        Id before) override;
+  core::Result<Deployment> GetDeployment(Id project_id, Id id) override;
   core::Result<std::vector<OutboundDelivery>> ListDeliveries(Id project_id,
                                                              const std::string& state,
                                                              int limit) override;

@@ -306,6 +306,29 @@ struct OutboundDelivery {
 };
 // ---- end of outbound deliveries -------------------------------------------------------------
 
+// ---- Deployments (issue 15; sql_store_deployments.cc, migrations/*/008) ---------------------
+
+/// A job with `environment:` deploying a commit to a named environment. status: queued |
+/// in_progress | success | failure | cancelled | inactive.
+struct Deployment {
+  Id id = 0;
+  Id project_id = 0;
+  std::string environment;
+  std::string sha;
+  std::string ref;
+  std::string workflow_file;
+  Id run_id = 0;
+  Id job_row_id = 0;   // the jobs row of the deploying job instance
+  std::string job_id;  // its id under jobs:
+  int attempt = 1;
+  std::string actor;
+  std::string status = "queued";
+  std::string url;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+// ---- end of deployments ------------------------------------------------------------------------
+
 /// Filters of ListRuns and CountRuns; empty fields match everything. `before` is a cursor:
 /// runs with a smaller id (newest first); `after` the other way: the `limit` runs with a
 /// larger id nearest to it (still returned newest first); `offset` skips that many matches
@@ -661,6 +684,24 @@ class Store {
                                                                 Id owner_id) = 0;
   virtual core::Status DeleteDeliverySetting(const std::string& scope, Id owner_id) = 0;
   // ---- end of outbound deliveries -------------------------------------------------------------
+
+  // ---- Deployments (issue 15; sql_store_deployments.cc) ----------------------------------------
+  /// Records the deployment of a job row; when one exists for `job_row_id` it is returned
+  /// unchanged (the scheduler's hooks may replay).
+  virtual core::Result<Deployment> CreateDeployment(const Deployment& deployment) = 0;
+  /// Sets the status (and url when not empty) of the deployment of job row `job_row_id` at
+  /// `now`; a success makes the environment's older successful deployments inactive. NotFound
+  /// when that job row has no deployment.
+  virtual core::Result<Deployment> UpdateDeploymentStatus(Id job_row_id, const std::string& status,
+                                                          const std::string& url, int64_t now) = 0;
+  /// A project's deployments, newest first; `environment` "" = every environment; `before` > 0
+  /// = only ids below it.
+  virtual core::Result<std::vector<Deployment>> ListDeployments(Id project_id,
+                                                                const std::string& environment,
+                                                                int limit, Id before = 0) = 0;
+  /// One deployment of a project; NotFound otherwise.
+  virtual core::Result<Deployment> GetDeployment(Id project_id, Id id) = 0;
+  // ---- end of deployments ----------------------------------------------------------------------
 };
 
 /// Opens the database named by `url`: "sqlite:///path/to/gantry.db" or a bare path (SQLite,

@@ -55,6 +55,7 @@ TEST(ServerFaultsTest, AnExecutorKilledMidJobIsLostItsLinesKeptOrItsJobQueuedAga
 jobs:
   doomed:
     runs-on: [self-hosted, solid]
+    environment: lost-env
     steps:
       - run: echo "doomed wrote this"; echo $$ > )" + dir + R"(/doomed.pid; sleep 300
   spot:
@@ -98,6 +99,13 @@ jobs:
   EXPECT_THAT(doomed->value("error", ""), HasSubstr("Executor lost: 'first'"));
   EXPECT_THAT(JobLog(admin, *doomed, url), HasSubstr("doomed wrote this"));
   EXPECT_EQ(after->value("conclusion", ""), "success");
+  // Its deployment (environment: lost-env) ends failed too.
+  json deployments =
+      Http("GET", url + "/api/v1/projects/" + p.name + "/deployments", "", admin.Auth())
+          .Json()["deployments"];
+  ASSERT_EQ(deployments.size(), 1u) << deployments.dump(2);
+  EXPECT_EQ(deployments[0].value("status", ""), "failure");
+  EXPECT_EQ(deployments[0].value("environment", ""), "lost-env");
   // runs-on spot: queued again and finished by the other executor, both tries in its log.
   EXPECT_EQ(spot->value("conclusion", ""), "success") << run.dump(2);
   EXPECT_EQ(spot->value("executor", ""), "second");

@@ -60,16 +60,6 @@ std::string Printable(std::string_view text) {
   return out;
 }
 
-engine::BuiltinResult Fail(std::string error) {
-  engine::BuiltinResult result;
-  result.error = std::move(error);
-  return result;
-}
-
-void Log(const engine::BuiltinCall& call, std::string_view line) {
-  if (call.log) call.log(line);
-}
-
 bool Cancelled(const engine::BuiltinCall& call) {
   return call.cancel != nullptr && call.cancel->cancelled();
 }
@@ -221,9 +211,9 @@ core::Result<UploadInputs> ReadUploadInputs(const engine::BuiltinCall& call) {
     long days = std::strtol(retention.c_str(), &end, 10);
     if (*end != '\0' || days < 0) return core::Status::InvalidArgument("Invalid retention-days");
     if (days > kDefaultRetentionDays) {
-      Log(call,
-          "Warning: Retention days cannot be greater than the maximum allowed retention "
-          "set within the repository. Using 90 instead.");
+      LogLine(call,
+              "Warning: Retention days cannot be greater than the maximum allowed retention "
+              "set within the repository. Using 90 instead.");
     }
     if (days > 0) in.retention_days = static_cast<int>(std::min<long>(days, kDefaultRetentionDays));
   }
@@ -263,7 +253,7 @@ core::Result<std::size_t> CopyFromStore(const engine::BuiltinCall& call, const f
     if (fs::is_directory(status)) continue;
     std::string rel = it->path().lexically_relative(from).string();
     if (!fs::is_regular_file(status)) {
-      Log(call, "Warning: skipping " + rel + ": not a regular file in the artifact store");
+      LogLine(call, "Warning: skipping " + rel + ": not a regular file in the artifact store");
       continue;
     }
     std::string target = (fs::path(to) / rel).lexically_normal().string();
@@ -314,37 +304,37 @@ core::Status ValidateArtifactName(std::string_view name) {
 engine::BuiltinResult RunUploadArtifact(const engine::BuiltinCall& call,
                                         const std::string& artifact_dir) {
   auto inputs = ReadUploadInputs(call);
-  if (!inputs.ok()) return Fail(inputs.status().message());
+  if (!inputs.ok()) return FailedStep(inputs.status().message());
   const UploadInputs& in = *inputs;
   core::Status run_ok = ValidateRunId(call.run_id);
-  if (!run_ok.ok()) return Fail(run_ok.message());
-  Log(call, "Artifact name is valid!");
+  if (!run_ok.ok()) return FailedStep(run_ok.message());
+  LogLine(call, "Artifact name is valid!");
 
   // @actions/glob's rules: relative patterns are relative to the workspace, absolute and `~/`
   // patterns are searched wherever they point, `..` is rejected (core::ParseGlobPatterns).
   FindOptions find;
   find.include_hidden = in.include_hidden;
-  find.warn = [&](std::string_view line) { Log(call, "Warning: " + std::string(line)); };
+  find.warn = [&](std::string_view line) { LogLine(call, "Warning: " + std::string(line)); };
   auto found = FindFiles(in.path, call.workspace, find);
-  if (!found.ok()) return Fail(found.status().message());
+  if (!found.ok()) return FailedStep(found.status().message());
   const std::vector<std::string>& files = found->files;
   if (files.empty()) {
     std::string message = "No files were found with the provided path: " + Printable(in.path) +
                           ". No artifacts will be uploaded.";
-    if (in.if_no_files_found == "error") return Fail(message);
-    Log(call, in.if_no_files_found == "warn" ? "Warning: " + message : message);
+    if (in.if_no_files_found == "error") return FailedStep(message);
+    LogLine(call, in.if_no_files_found == "warn" ? "Warning: " + message : message);
     return {};
   }
-  Log(call, "With the provided path, there will be " + std::to_string(files.size()) + " file" +
-                (files.size() == 1 ? "" : "s") + " uploaded");
+  LogLine(call, "With the provided path, there will be " + std::to_string(files.size()) + " file" +
+                    (files.size() == 1 ? "" : "s") + " uploaded");
   // The artifact's root, as upload-artifact's findFilesToUpload() chooses it.
   const std::vector<std::string>& searched = found->search_paths;
   std::string root;
   if (searched.size() > 1) {
     root = LeastCommonAncestor(searched);
-    Log(call, "The least common ancestor is " + root +
-                  ". This will be the root directory of "
-                  "the artifact");
+    LogLine(call, "The least common ancestor is " + root +
+                      ". This will be the root directory of "
+                      "the artifact");
   } else if (files.size() == 1 && searched[0] == files[0]) {
     root = fs::path(files[0]).parent_path().string();
   } else {
@@ -356,16 +346,17 @@ engine::BuiltinResult RunUploadArtifact(const engine::BuiltinCall& call,
   std::error_code ec;
   fs::create_directories(run_dir, ec);
   fs::create_directories(staging_parent, ec);
-  if (ec) return Fail("cannot create the artifact store " + artifact_dir + ": " + ec.message());
+  if (ec)
+    return FailedStep("cannot create the artifact store " + artifact_dir + ": " + ec.message());
   std::string pattern = (staging_parent / "upload-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) {
-    return Fail("cannot create a staging directory in " + staging_parent.string());
+    return FailedStep("cannot create a staging directory in " + staging_parent.string());
   }
   fs::path staging = pattern;
   auto stored = CopyIntoStore(call, files, root, staging / kFiles);
   if (!stored.ok()) {
     fs::remove_all(staging, ec);
-    return Fail(stored.status().message());
+    return FailedStep(stored.status().message());
   }
 
   fs::path dest = run_dir / in.name;
@@ -375,12 +366,12 @@ engine::BuiltinResult RunUploadArtifact(const engine::BuiltinCall& call,
     FileLock lock((staging_parent / (call.run_id + ".lock")).string());
     if (!lock.ok()) {
       fs::remove_all(staging, ec);
-      return Fail("cannot lock the artifact store " + artifact_dir);
+      return FailedStep("cannot lock the artifact store " + artifact_dir);
     }
     if (fs::exists(dest)) {
       if (!in.overwrite) {
         fs::remove_all(staging, ec);
-        return Fail(
+        return FailedStep(
             "Failed to CreateArtifact: Received non-retryable error: Failed request: "
             "(409) Conflict: an artifact with this name already exists on the workflow "
             "run");
@@ -388,7 +379,7 @@ engine::BuiltinResult RunUploadArtifact(const engine::BuiltinCall& call,
       auto old = ReadMetadata(dest);
       std::string old_id = old.ok() ? old->value("id", nlohmann::json(0)).dump() : "?";
       fs::remove_all(dest, ec);
-      Log(call, "Artifact '" + in.name + "' (ID: " + old_id + ") deleted");
+      LogLine(call, "Artifact '" + in.name + "' (ID: " + old_id + ") deleted");
     }
     // Ids never repeat within a run, even after an overwrite deleted the previous holder.
     fs::path last_id = staging_parent / (call.run_id + ".last-id");
@@ -415,17 +406,17 @@ engine::BuiltinResult RunUploadArtifact(const engine::BuiltinCall& call,
     out.close();
     if (!out) {
       fs::remove_all(staging, ec);
-      return Fail("cannot write the artifact metadata in " + staging.string());
+      return FailedStep("cannot write the artifact metadata in " + staging.string());
     }
     fs::rename(staging, dest, ec);
     if (ec) {
       fs::remove_all(staging, ec);
-      return Fail("cannot store the artifact " + in.name + " at " + dest.string());
+      return FailedStep("cannot store the artifact " + in.name + " at " + dest.string());
     }
   }
-  Log(call, "Artifact " + in.name + " has been successfully uploaded! Final size is " +
-                std::to_string(stored->size) + " bytes. Artifact ID is " + std::to_string(id));
-  Log(call, "Artifact download URL: " + url);
+  LogLine(call, "Artifact " + in.name + " has been successfully uploaded! Final size is " +
+                    std::to_string(stored->size) + " bytes. Artifact ID is " + std::to_string(id));
+  LogLine(call, "Artifact download URL: " + url);
   engine::BuiltinResult result;
   engine::SetEnv(result.outputs, "artifact-id", std::to_string(id));
   engine::SetEnv(result.outputs, "artifact-url", url);
@@ -438,16 +429,17 @@ engine::BuiltinResult RunDownloadArtifact(const engine::BuiltinCall& call,
   std::string name = GetInput(call, "name");
   std::string pattern = GetInput(call, "pattern");
   auto merge = GetBooleanInput(call, "merge-multiple", false);
-  if (!merge.ok()) return Fail(merge.status().message());
+  if (!merge.ok()) return FailedStep(merge.status().message());
   std::string repository = GetInput(call, "repository");
   if (!repository.empty() && repository != call.github_repository) {
-    return Fail("Unable to download artifact(s): downloading artifacts of another repository (" +
-                repository + ") is not supported in local runs");
+    return FailedStep(
+        "Unable to download artifact(s): downloading artifacts of another repository (" +
+        repository + ") is not supported in local runs");
   }
   std::string run_id = GetInput(call, "run-id");
   if (run_id.empty()) run_id = call.run_id;
   core::Status run_ok = ValidateRunId(run_id);
-  if (!run_ok.ok()) return Fail(run_ok.message());
+  if (!run_ok.ok()) return FailedStep(run_ok.message());
   // download-artifact resolves `path` (`~` expanded) against the workspace and writes there,
   // wherever it is; the artifact's own files never leave it (nor through symlinks inside it).
   std::string dest = ExpandHome(GetInput(call, "path"));
@@ -459,9 +451,9 @@ engine::BuiltinResult RunDownloadArtifact(const engine::BuiltinCall& call,
   std::vector<std::string> names;
   if (!name.empty()) {
     core::Status valid = ValidateArtifactName(name);
-    if (!valid.ok()) return Fail(valid.message());
+    if (!valid.ok()) return FailedStep(valid.message());
     if (!ReadMetadata(run_dir / name).ok()) {
-      return Fail("Unable to download artifact(s): Artifact not found for name: " + name);
+      return FailedStep("Unable to download artifact(s): Artifact not found for name: " + name);
     }
     names.push_back(name);
   } else {
@@ -475,18 +467,19 @@ engine::BuiltinResult RunDownloadArtifact(const engine::BuiltinCall& call,
     std::sort(names.begin(), names.end());
   }
   if (!names.empty()) {
-    Log(call, "Preparing to download the following artifacts:");
-    for (const auto& n : names) Log(call, "- " + n);
+    LogLine(call, "Preparing to download the following artifacts:");
+    for (const auto& n : names) LogLine(call, "- " + n);
   }
   bool single = !name.empty();
   for (const auto& n : names) {
     std::string into = single || *merge ? dest : (fs::path(dest) / n).string();
     auto copied = CopyFromStore(call, run_dir / n / kFiles, into, roots);
-    if (!copied.ok()) return Fail("Unable to download artifact(s): " + copied.status().message());
-    Log(call, "Artifact " + n + " was downloaded to " + into + " (" + std::to_string(*copied) +
-                  " files)");
+    if (!copied.ok())
+      return FailedStep("Unable to download artifact(s): " + copied.status().message());
+    LogLine(call, "Artifact " + n + " was downloaded to " + into + " (" + std::to_string(*copied) +
+                      " files)");
   }
-  Log(call, "Total of " + std::to_string(names.size()) + " artifact(s) downloaded");
+  LogLine(call, "Total of " + std::to_string(names.size()) + " artifact(s) downloaded");
   engine::BuiltinResult result;
   engine::SetEnv(result.outputs, "download-path", dest);
   return result;

@@ -94,4 +94,14 @@ core::Result<bool> GetBooleanInput(const engine::BuiltinCall& call, std::string_
       " (support boolean input list: `true | True | TRUE | false | False | FALSE`)");
 }
 
+engine::BuiltinResult FailedStep(std::string error) {
+  engine::BuiltinResult result;
+  result.error = std::move(error);
+  return result;
+}
+
+void LogLine(const engine::BuiltinCall& call, std::string_view line) {
+  if (call.log) call.log(line);
+}
+
 }  // namespace gantry::actions

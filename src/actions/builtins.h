@@ -37,4 +37,10 @@ std::string GetInput(const engine::BuiltinCall& call, std::string_view name);
 core::Result<bool> GetBooleanInput(const engine::BuiltinCall& call, std::string_view name,
                                    bool fallback);
 
+/// A result that fails the step with `error` (one line), for the built-ins' early returns.
+engine::BuiltinResult FailedStep(std::string error);
+
+/// Writes `line` to the step's log when the call has one (a post stage may not).
+void LogLine(const engine::BuiltinCall& call, std::string_view line);
+
 }  // namespace gantry::actions

@@ -21,16 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-engine::BuiltinResult Fail(std::string error) {
-  engine::BuiltinResult result;
-  result.error = std::move(error);
-  return result;
-}
-
-void Log(const engine::BuiltinCall& call, std::string_view line) {
-  if (call.log) call.log(line);
-}
-
 core::Result<std::string> ReadWholeFile(const std::string& path, const std::string& shown) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return core::Status::NotFound(shown + ": cannot be read");
@@ -52,7 +42,7 @@ void AppendSummary(const engine::BuiltinCall& call, const std::string& markdown)
   if (file == nullptr || file->empty()) return;
   std::ofstream out(*file, std::ios::binary | std::ios::app);
   out << markdown;
-  if (!out) Log(call, "Warning: cannot write the step summary " + *file);
+  if (!out) LogLine(call, "Warning: cannot write the step summary " + *file);
 }
 
 // The report files `patterns` (one glob per line, `!` excludes, relative to the workspace)
@@ -70,7 +60,7 @@ core::Result<std::vector<std::string>> FindReports(const engine::BuiltinCall& ca
                                          ". Available options: warn,error,ignore");
   }
   FindOptions find;
-  find.warn = [&](std::string_view line) { Log(call, "Warning: " + std::string(line)); };
+  find.warn = [&](std::string_view line) { LogLine(call, "Warning: " + std::string(line)); };
   auto found = FindFiles(patterns, call.workspace, find);
   if (!found.ok()) return found.status();
   std::vector<std::string> files = std::move(found->files);
@@ -78,7 +68,7 @@ core::Result<std::vector<std::string>> FindReports(const engine::BuiltinCall& ca
     std::string message = "No files were found with the provided " + input + ": " + patterns;
     std::replace(message.begin(), message.end(), '\n', ' ');
     if (mode == "error") return core::Status::NotFound(message);
-    Log(call, mode == "warn" ? "Warning: " + message : message);
+    LogLine(call, mode == "warn" ? "Warning: " + message : message);
     *found_none = true;
   }
   return files;
@@ -86,7 +76,7 @@ core::Result<std::vector<std::string>> FindReports(const engine::BuiltinCall& ca
 
 engine::BuiltinResult RunCoverage(const engine::BuiltinCall& call) {
   std::string patterns = GetInput(call, "files");
-  if (patterns.empty()) return Fail("Input required and not supplied: files");
+  if (patterns.empty()) return FailedStep("Input required and not supplied: files");
   std::string min = GetInput(call, "min");
   double floor = 0;
   if (!min.empty()) {
@@ -94,24 +84,26 @@ engine::BuiltinResult RunCoverage(const engine::BuiltinCall& call) {
     char* end = nullptr;
     floor = std::strtod(min.c_str(), &end);
     if (end == min.c_str() || *end != '\0' || floor < 0 || floor > 100)
-      return Fail("Invalid min: '" + GetInput(call, "min") + "' (a percentage between 0 and 100)");
+      return FailedStep("Invalid min: '" + GetInput(call, "min") +
+                        "' (a percentage between 0 and 100)");
   }
   std::string base = call.workspace;
   if (std::string wd = GetInput(call, "working-directory"); !wd.empty())
     base = wd[0] == '/' ? wd : call.workspace + "/" + wd;
   bool none = false;
   auto files = FindReports(call, patterns, "files", "error", &none);
-  if (!files.ok()) return Fail(files.status().message());
+  if (!files.ok()) return FailedStep(files.status().message());
   if (none) return {};
   reports::CoverageData all;
   for (const std::string& file : *files) {
     std::string shown = Shown(file, call.workspace);
     auto content = ReadWholeFile(file, shown);
-    if (!content.ok()) return Fail(content.status().message());
+    if (!content.ok()) return FailedStep(content.status().message());
     auto data = reports::ParseCoverage(*content, shown);
-    if (!data.ok()) return Fail(data.status().message());
-    Log(call, "Read " + shown + " (" + data->format + ", " + std::to_string(data->files.size()) +
-                  (data->files.size() == 1 ? " source file)" : " source files)"));
+    if (!data.ok()) return FailedStep(data.status().message());
+    LogLine(call, "Read " + shown + " (" + data->format + ", " +
+                      std::to_string(data->files.size()) +
+                      (data->files.size() == 1 ? " source file)" : " source files)"));
     reports::MergeCoverage(all, *data);
   }
   reports::CoveragePaths paths{.workspace = call.workspace, .base = base, .go_module = ""};
@@ -134,7 +126,7 @@ engine::BuiltinResult RunCoverage(const engine::BuiltinCall& call) {
                     {"lines-total", std::to_string(report.lines_total)}};
   // The figure shown is what is compared: 49.96% shows as 50.0% and passes a floor of 50.
   bool passed = min.empty() || std::strtod(percent.c_str(), nullptr) >= floor;
-  Log(call, CoverageLine(report, min));
+  LogLine(call, CoverageLine(report, min));
   AppendSummary(call, CoverageMarkdown(report, min, passed));
   if (!passed) result.error = "line coverage " + percent + "% is below the minimum " + min + "%";
   return result;
@@ -142,20 +134,20 @@ engine::BuiltinResult RunCoverage(const engine::BuiltinCall& call) {
 
 engine::BuiltinResult RunTests(const engine::BuiltinCall& call) {
   std::string patterns = GetInput(call, "files");
-  if (patterns.empty()) return Fail("Input required and not supplied: files");
+  if (patterns.empty()) return FailedStep("Input required and not supplied: files");
   auto fail_on_failure = GetBooleanInput(call, "fail-on-failure", true);
-  if (!fail_on_failure.ok()) return Fail(fail_on_failure.status().message());
+  if (!fail_on_failure.ok()) return FailedStep(fail_on_failure.status().message());
   bool none = false;
   auto files = FindReports(call, patterns, "files", "error", &none);
-  if (!files.ok()) return Fail(files.status().message());
+  if (!files.ok()) return FailedStep(files.status().message());
   if (none) return {};
   reports::TestReport report;
   for (const std::string& file : *files) {
     std::string shown = Shown(file, call.workspace);
     auto content = ReadWholeFile(file, shown);
-    if (!content.ok()) return Fail(content.status().message());
+    if (!content.ok()) return FailedStep(content.status().message());
     auto parsed = reports::ParseJUnit(*content, shown);
-    if (!parsed.ok()) return Fail(parsed.status().message());
+    if (!parsed.ok()) return FailedStep(parsed.status().message());
     // Test files named by absolute paths (jest-junit) read better relative to the workspace.
     for (reports::TestCase& c : parsed->cases) c.file = Shown(c.file, call.workspace);
     reports::MergeTests(report, std::move(*parsed));
@@ -166,16 +158,16 @@ engine::BuiltinResult RunTests(const engine::BuiltinCall& call) {
                     {"failed", std::to_string(report.failed)},
                     {"skipped", std::to_string(report.skipped)},
                     {"total", std::to_string(report.passed + report.failed + report.skipped)}};
-  Log(call, TestsLine(report));
+  LogLine(call, TestsLine(report));
   int shown = 0;
   for (const reports::TestCase& c : report.cases) {
     if (c.status != reports::TestStatus::kFailed) continue;
     if (shown++ == 20) {
-      Log(call, "  ...");
+      LogLine(call, "  ...");
       break;
     }
     std::string message = c.message.substr(0, c.message.find('\n'));
-    Log(call, "  FAILED " + TestName(c) + (message.empty() ? "" : ": " + message));
+    LogLine(call, "  FAILED " + TestName(c) + (message.empty() ? "" : ": " + message));
   }
   AppendSummary(call, TestsMarkdown(report));
   if (report.failed > 0 && *fail_on_failure) result.error = TestsFailure(report);
@@ -192,15 +184,15 @@ engine::BuiltinResult RunSecurity(const engine::BuiltinCall& call) {
   // upload-sarif's default is the folder CodeQL's analyze step writes to.
   bool upload = call.action.name() == kUploadSarifAction;
   if (patterns.empty() && upload) patterns = "../results";
-  if (patterns.empty()) return Fail("Input required and not supplied: sarif_file");
+  if (patterns.empty()) return FailedStep("Input required and not supplied: sarif_file");
   std::string fail_on = core::AsciiLower(GetInput(call, "fail-on"));
   if (fail_on.empty()) fail_on = "none";
   int fail_rank = fail_on == "none" ? -1 : reports::SeverityRank(fail_on);
   if (fail_rank > 3)
-    return Fail("Invalid fail-on: '" + GetInput(call, "fail-on") +
-                "' (one of critical, high, medium, low, none)");
+    return FailedStep("Invalid fail-on: '" + GetInput(call, "fail-on") +
+                      "' (one of critical, high, medium, low, none)");
   if (std::string category = GetInput(call, "category"); !category.empty())
-    Log(call, "Category: " + category);
+    LogLine(call, "Category: " + category);
   // A directory stands for the *.sarif files below it, as upload-sarif reads it.
   if (patterns.find('\n') == std::string::npos) {
     std::string dir = patterns[0] == '/' ? patterns : call.workspace + "/" + patterns;
@@ -214,15 +206,15 @@ engine::BuiltinResult RunSecurity(const engine::BuiltinCall& call) {
   }
   bool none = false;
   auto files = FindReports(call, patterns, input, "warn", &none);
-  if (!files.ok()) return Fail(files.status().message());
+  if (!files.ok()) return FailedStep(files.status().message());
   if (none) return {};
   reports::SecurityReport report;
   for (const std::string& file : *files) {
     std::string shown = Shown(file, call.workspace);
     auto content = ReadWholeFile(file, shown);
-    if (!content.ok()) return Fail(content.status().message());
+    if (!content.ok()) return FailedStep(content.status().message());
     auto parsed = reports::ParseSarif(*content, shown, call.workspace);
-    if (!parsed.ok()) return Fail(parsed.status().message());
+    if (!parsed.ok()) return FailedStep(parsed.status().message());
     for (reports::Finding& f : parsed->findings) report.findings.push_back(std::move(f));
   }
   engine::BuiltinResult result;
@@ -232,13 +224,13 @@ engine::BuiltinResult RunSecurity(const engine::BuiltinCall& call) {
   result.outputs = {{"findings", std::to_string(report.findings.size())}};
   for (int i = 0; i < 5; ++i)
     result.outputs.emplace_back(std::string(reports::kSeverities[i]), std::to_string(counts[i]));
-  Log(call, SecurityLine(report));
+  LogLine(call, SecurityLine(report));
   int shown = 0;
   for (int rank = 0; rank < 5 && shown < 20; ++rank) {
     for (const reports::Finding& f : report.findings) {
       if (reports::SeverityRank(f.severity) != rank) continue;
       if (shown++ == 20) break;
-      Log(call, "  " + FindingLine(f));
+      LogLine(call, "  " + FindingLine(f));
     }
   }
   AppendSummary(call, SecurityMarkdown(report, fail_on));

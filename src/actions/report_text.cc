@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "reports/markdown.h"
 #include "reports/sarif.h"
 
 namespace gantry::actions {
@@ -11,25 +12,6 @@ namespace gantry::actions {
 namespace {
 
 constexpr std::size_t kMarkdownRows = 50;
-
-// A table cell: one line, pipes escaped, at most 200 bytes.
-std::string Cell(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (out.size() >= 200) {
-      out += "…";
-      break;
-    }
-    if (c == '\n' || c == '\r') {
-      out += ' ';
-    } else if (c == '|') {
-      out += "\\|";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::string FirstLine(std::string_view s) { return std::string(s.substr(0, s.find('\n'))); }
 
@@ -81,7 +63,7 @@ std::string CoverageMarkdown(const reports::CoverageReport& r, const std::string
     double pct = f.lines_total > 0 ? 100.0 * static_cast<double>(f.lines_covered) /
                                          static_cast<double>(f.lines_total)
                                    : 100.0;
-    md += "| " + Cell(f.path) + " | " + Thousands(f.lines_total) + " | " +
+    md += "| " + reports::MarkdownCell(f.path) + " | " + Thousands(f.lines_total) + " | " +
           Thousands(f.lines_covered) + " | " + OneDecimal(pct) + "% |\n";
   }
   if (files.size() > kMarkdownRows)
@@ -127,7 +109,8 @@ std::string TestsMarkdown(const reports::TestReport& r) {
       md += "\n… and more\n";
       break;
     }
-    md += "| " + Cell(TestName(c)) + " | " + Cell(FirstLine(c.message)) + " |\n";
+    md += "| " + reports::MarkdownCell(TestName(c)) + " | " +
+          reports::MarkdownCell(FirstLine(c.message)) + " |\n";
   }
   return md + "\n";
 }
@@ -174,8 +157,9 @@ std::string SecurityMarkdown(const reports::SecurityReport& r, const std::string
   for (std::size_t i = 0; i < sorted.size() && i < kMarkdownRows; ++i) {
     const reports::Finding& f = *sorted[i];
     std::string where = f.file + (f.line > 0 ? ":" + std::to_string(f.line) : "");
-    md += "| " + f.severity + " | " + Cell(f.rule_id) + " | " + Cell(where) + " | " +
-          Cell(FirstLine(f.message)) + " | " + Cell(f.tool) + " |\n";
+    md += "| " + f.severity + " | " + reports::MarkdownCell(f.rule_id) + " | " +
+          reports::MarkdownCell(where) + " | " + reports::MarkdownCell(FirstLine(f.message)) +
+          " | " + reports::MarkdownCell(f.tool) + " |\n";
   }
   if (sorted.size() > kMarkdownRows) md += "\n… and more\n";
   return md + "\n";

@@ -11,6 +11,7 @@
 
 #include "reports/report.h"
 #include "server/run_comment.h"
+#include "server/run_derived.h"
 
 namespace gantry::server {
 namespace {
@@ -450,11 +451,8 @@ Response SecurityTrend(ApiContext& ctx, Request& r, const Principal& who) {
 }  // namespace
 
 std::string ReportBranch(const store::Run& run) {
-  std::string head = PullRequestField(run, "head");
-  if (!head.empty()) return head;
-  constexpr std::string_view kHeads = "refs/heads/";
-  if (run.ref.rfind(kHeads, 0) == 0) return run.ref.substr(kHeads.size());
-  return run.ref;
+  std::string head = HeadBranch(run);
+  return head.empty() ? run.ref : head;
 }
 
 core::Status StoreReport(ApiContext& ctx, const store::Job& job, int step, std::string_view kind,

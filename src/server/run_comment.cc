@@ -5,32 +5,13 @@
 #include <cstdio>
 #include <vector>
 
+#include "reports/markdown.h"
 #include "server/reports_api.h"
 
 namespace gantry::server {
 namespace {
 
 using nlohmann::json;
-
-// Text for a markdown table cell or list item: no line breaks, pipes escaped, at most 200
-// characters.
-std::string Cell(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\n' || c == '\r') {
-      out += ' ';
-    } else if (c == '|') {
-      out += "\\|";
-    } else {
-      out += c;
-    }
-    if (out.size() >= 200) {
-      out += "…";
-      break;
-    }
-  }
-  return out;
-}
 
 std::string Number(const json& v, int decimals = 1) {
   if (!v.is_number()) return "";
@@ -54,8 +35,8 @@ void RenderCoverage(const json& cov, std::string& md) {
   md += "**Coverage** " + Number(cov["percent"]) + "%";
   if (cov.value("base", json()).is_object()) {
     const json& base = cov["base"];
-    md += " (" + Signed(cov["delta"]) + " vs " + Cell(base.value("branch", "")) + " #" +
-          std::to_string(Int(base, "number")) + ")";
+    md += " (" + Signed(cov["delta"]) + " vs " + reports::MarkdownCell(base.value("branch", "")) +
+          " #" + std::to_string(Int(base, "number")) + ")";
   }
   md += " — " + std::to_string(Int(cov, "lines_covered")) + " of " +
         std::to_string(Int(cov, "lines_total")) + " lines\n\n";
@@ -82,8 +63,8 @@ void RenderCoverage(const json& cov, std::string& md) {
   for (size_t i = 0; i < changed.size() && i < kCommentMaxFiles; ++i) {
     const json& f = *changed[i];
     const json& d = f.value("delta", json());
-    md += "| `" + Cell(f.value("path", "")) + "` | " + Number(f["percent"]) + "% | " +
-          (d.is_number() ? Signed(d) : std::string("new")) + " |\n";
+    md += "| `" + reports::MarkdownCell(f.value("path", "")) + "` | " + Number(f["percent"]) +
+          "% | " + (d.is_number() ? Signed(d) : std::string("new")) + " |\n";
   }
   if (changed.size() > kCommentMaxFiles) {
     md += "\n…and " + std::to_string(changed.size() - kCommentMaxFiles) + " more files\n";
@@ -101,9 +82,10 @@ void RenderTests(const json& tests, std::string& md) {
     std::string name = f.value("classname", "");
     name += name.empty() ? "" : ".";
     name += f.value("name", "");
-    md += "- :x: `" + Cell(name) + "` (" + Cell(f.value("job", "")) + ")";
+    md += "- :x: `" + reports::MarkdownCell(name) + "` (" +
+          reports::MarkdownCell(f.value("job", "")) + ")";
     std::string message = f.value("message", "");
-    if (!message.empty()) md += ": " + Cell(message);
+    if (!message.empty()) md += ": " + reports::MarkdownCell(message);
     md += "\n";
   }
   if (failures.size() > kCommentMaxItems) {
@@ -116,7 +98,7 @@ void RenderTests(const json& tests, std::string& md) {
       std::string name = flaky[i].value("classname", "");
       name += name.empty() ? "" : ".";
       name += flaky[i].value("name", "");
-      md += (i == 0 ? "`" : ", `") + Cell(name) + "`";
+      md += (i == 0 ? "`" : ", `") + reports::MarkdownCell(name) + "`";
     }
     md += "\n";
   }
@@ -132,9 +114,11 @@ void RenderSecurity(const json& sec, std::string& md) {
     const json& f = fresh[i];
     std::string where = f.value("file", "");
     if (Int(f, "line") > 0) where += ":" + std::to_string(Int(f, "line"));
-    md += "- **" + Cell(f.value("severity", "")) + "** " + Cell(f.value("rule_id", "")) + " (" +
-          Cell(f.value("tool", "")) + ")" + (where.empty() ? "" : " `" + Cell(where) + "`") + ": " +
-          Cell(f.value("message", "")) + "\n";
+    md += "- **" + reports::MarkdownCell(f.value("severity", "")) + "** " +
+          reports::MarkdownCell(f.value("rule_id", "")) + " (" +
+          reports::MarkdownCell(f.value("tool", "")) + ")" +
+          (where.empty() ? "" : " `" + reports::MarkdownCell(where) + "`") + ": " +
+          reports::MarkdownCell(f.value("message", "")) + "\n";
   }
   if (fresh.size() > kCommentMaxItems) {
     md += "- …and " + std::to_string(fresh.size() - kCommentMaxItems) + " more\n";
@@ -147,7 +131,8 @@ void RenderSecurity(const json& sec, std::string& md) {
 std::string RenderRunComment(const store::Run& run, const std::string& run_url,
                              const nlohmann::json& reports) {
   std::string name = run.workflow_name.empty() ? run.workflow_file : run.workflow_name;
-  std::string md = "### Gantry: " + Cell(name) + " #" + std::to_string(run.number) + "\n\n";
+  std::string md =
+      "### Gantry: " + reports::MarkdownCell(name) + " #" + std::to_string(run.number) + "\n\n";
   md += "[Run " + std::to_string(run.id) + "](" + run_url + ")";
   if (!run.conclusion.empty()) md += " — " + run.conclusion;
   md += " · `" + run.sha.substr(0, 7) + "`\n\n";

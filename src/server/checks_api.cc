@@ -74,7 +74,8 @@ std::string Duration(int64_t ms) {
 // The description GitHub Actions gives a status: "Successful in 12s", "Failing after 3s"...
 std::string Description(const std::string& status, const std::string& conclusion, int64_t started,
                         int64_t completed) {
-  if (status == "queued" || status == "waiting") return "Queued";
+  if (status == "queued") return "Queued";
+  if (status == "waiting") return "Waiting";
   if (status != "completed") return "In progress";
   std::string took = Duration(completed - (started != 0 ? started : completed));
   if (conclusion == "success") return "Successful in " + took;

@@ -2,17 +2,21 @@
 
 namespace gantry::server {
 
-GroupEntry EnterGroup(store::Id newcomer, bool cancel_in_progress,
+bool Newer(const GroupRun& a, const GroupRun& b) {
+  return a.order != b.order ? a.order > b.order : a.id > b.id;
+}
+
+GroupEntry EnterGroup(const GroupRun& newcomer, bool cancel_in_progress,
                       const std::vector<GroupRun>& others) {
   GroupEntry out;
   for (const GroupRun& o : others) {
     // Entries race across replicas: a newer run that got there first wins, whether it waits or
     // already runs, and it cancels the older ones itself.
-    if (o.id > newcomer && !o.cancel_requested) out.cancel_self = true;
+    if (Newer(o, newcomer) && !o.cancel_requested) out.cancel_self = true;
   }
   if (out.cancel_self) return out;
   for (const GroupRun& o : others) {
-    if (o.id > newcomer || o.cancel_requested) continue;
+    if (Newer(o, newcomer) || o.cancel_requested) continue;
     if (o.pending || cancel_in_progress) out.cancel.push_back(o.id);
   }
   return out;

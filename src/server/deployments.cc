@@ -59,7 +59,9 @@ std::string DeploymentStatusOf(const std::string& conclusion) {
 void DeploymentRecorder::OnJobQueued(const store::Run& run, const store::Job& job) {
   std::optional<Target> target = TargetOf(job);
   if (!target) return;
-  if (auto d = Record(ctx_, run, job, *target, "queued"); !d.ok()) Log(job, d.status());
+  // A job held back by its environment's protection rules: GitHub's deployment is "waiting".
+  const std::string status = job.status == "waiting" ? "waiting" : "queued";
+  if (auto d = Record(ctx_, run, job, *target, status); !d.ok()) Log(job, d.status());
 }
 
 void DeploymentRecorder::OnJobStarted(const store::Job& job) {

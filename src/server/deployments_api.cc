@@ -68,9 +68,12 @@ Response List(ApiContext& ctx, Request& r, const Principal& who) {
 // successful (or inactive: it succeeded once) deployment older than the newest deployment,
 // at another commit when the newest succeeded. nullptr when there is none.
 const store::Deployment* RollbackTarget(const std::vector<store::Deployment>& newest_first) {
-  if (newest_first.empty()) return nullptr;
-  const store::Deployment& newest = newest_first.front();
-  for (size_t i = 1; i < newest_first.size(); ++i) {
+  // Deployments still waiting for their environment's review never ran: the live one is older.
+  size_t first = 0;
+  while (first < newest_first.size() && newest_first[first].status == "waiting") ++first;
+  if (first == newest_first.size()) return nullptr;
+  const store::Deployment& newest = newest_first[first];
+  for (size_t i = first + 1; i < newest_first.size(); ++i) {
     const store::Deployment& d = newest_first[i];
     if (d.status != "success" && d.status != "inactive") continue;
     if (newest.status == "success" && d.sha == newest.sha) continue;
@@ -206,7 +209,8 @@ Response GitHubStatuses(ApiContext& ctx, Request& r, const Principal& who) {
   auto d = ctx.store->GetDeployment(access.project.id, *id);
   if (!d.ok()) return StoreError(d.status());
   // One status: the current one (Gantry keeps no history of transitions). GitHub's states:
-  // queued, in_progress, success, failure, inactive, error (cancelled has none: error).
+  // queued, in_progress, success, failure, inactive, error (cancelled has none: error), and
+  // waiting, which Actions sets on a deployment its environment's reviewers hold back.
   std::string state = d->status == "cancelled" ? "error" : d->status;
   json status = {{"id", d->id},
                  {"state", state},

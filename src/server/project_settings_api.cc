@@ -1,5 +1,7 @@
 #include "server/project_settings_api.h"
 
+#include <map>
+
 #include "server/git_mirrors.h"
 #include "server/projects_api.h"
 
@@ -85,6 +87,48 @@ Response RotateWebhookSecret(ApiContext& ctx, Request& request, const Principal&
   return Response::Json(200, Dump({{"webhook_url", j["webhook_url"]}, {"webhook_secret", secret}}));
 }
 
+// GET …/audit?limit=N: the project's audit log, newest first (who did what, when), for its
+// maintainers: settings, secrets, environments, approvals, rollbacks.
+Response ListProjectAudit(ApiContext& ctx, Request& request, const Principal& who) {
+  ProjectAccess access;
+  if (auto e = RequireProject(ctx, who, request.Param("owner"), request.Param("name"), "maintainer",
+                              &access)) {
+    return *e;
+  }
+  int limit = 50;
+  if (auto l = request.Query("limit")) {
+    auto n = ParseId(*l);
+    if (!n || *n < 1 || *n > 500) {
+      return Response::Error(400, "invalid", "limit must be 1 to 500", "limit");
+    }
+    limit = static_cast<int>(*n);
+  }
+  auto events = ctx.store->ListAudit(access.project.id, limit);
+  if (!events.ok()) return StoreError(events.status());
+  std::map<store::Id, std::string> names;
+  nlohmann::json out = nlohmann::json::array();
+  for (const store::AuditEvent& e : events.value()) {
+    nlohmann::json user = nullptr;  // the system (e.g. a review that timed out)
+    if (e.user_id != 0) {
+      auto it = names.find(e.user_id);
+      if (it == names.end()) {
+        auto u = ctx.store->GetUser(e.user_id);
+        it = names.emplace(e.user_id, u.ok() ? u->username : "").first;
+      }
+      if (!it->second.empty()) user = it->second;
+    }
+    nlohmann::json details = nlohmann::json::parse(e.details, nullptr, false);
+    if (details.is_discarded()) details = nlohmann::json::object();
+    out.push_back({{"id", e.id},
+                   {"user", user},
+                   {"action", e.action},
+                   {"target", e.target},
+                   {"details", details},
+                   {"created_at", TimeJson(e.created_at)}});
+  }
+  return Response::Json(200, Dump({{"events", out}}));
+}
+
 }  // namespace
 
 void AddProjectSettingsRoutes(Router& router, ApiContext& ctx) {
@@ -95,6 +139,9 @@ void AddProjectSettingsRoutes(Router& router, ApiContext& ctx) {
              Authed(ctx, [&ctx](Request& r, const Principal& w) {
                return RotateWebhookSecret(ctx, r, w);
              }));
+  router.Add(
+      "GET", "/api/v1/projects/{owner}/{name}/audit",
+      Authed(ctx, [&ctx](Request& r, const Principal& w) { return ListProjectAudit(ctx, r, w); }));
 }
 
 }  // namespace gantry::server

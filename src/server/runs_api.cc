@@ -72,7 +72,7 @@ std::optional<Response> JobFor(ApiContext& ctx, const Request& r, const Principa
 // "waiting_reason" of the queued jobs no enabled executor can take (read once per request).
 class WaitingReasons {
  public:
-  explicit WaitingReasons(ApiContext& ctx) : ctx_(ctx) {}
+  WaitingReasons(ApiContext& ctx, store::Id project_id) : ctx_(ctx), project_id_(project_id) {}
   void Add(const store::Job& job, nlohmann::json& j) {
     // A job naming an environment (docs/server.md, "Environments and approvals").
     if (auto env = ctx_.store->GetJobEnvironment(job.id); env.ok()) {
@@ -85,6 +85,18 @@ class WaitingReasons {
       }
     }
     if (job.status != "queued") return;
+    // A job held back by its concurrency group names the job holding it.
+    if (!job.concurrency_group.empty()) {
+      auto group = ctx_.store->ListGroupJobs(project_id_, job.concurrency_group);
+      if (group.ok()) {
+        for (const store::Job& o : group.value()) {
+          if (o.id == job.id || o.status != "in_progress") continue;
+          j["waiting_reason"] = "waiting for job " + std::to_string(o.id) + " (" + o.name +
+                                ") of concurrency group '" + job.concurrency_group + "' to finish";
+          return;
+        }
+      }
+    }
     if (!executors_) {
       auto list = ctx_.store->ListExecutors();
       executors_ = list.ok() ? std::move(list).value() : std::vector<store::Executor>();
@@ -95,6 +107,7 @@ class WaitingReasons {
 
  private:
   ApiContext& ctx_;
+  store::Id project_id_;
   std::optional<std::vector<store::Executor>> executors_;
 };
 
@@ -139,7 +152,7 @@ Response GetRun(ApiContext& ctx, Request& r, const Principal& who) {
   j["graph"] = graph ? GraphJson(*graph) : nlohmann::json::array();
   if (attempt != run.attempt) SetAttemptState(j, run, jobs.value());
   nlohmann::json arr = nlohmann::json::array();
-  WaitingReasons waiting(ctx);
+  WaitingReasons waiting(ctx, run.project_id);
   for (const store::Job& job : jobs.value()) {
     auto steps = ctx.store->ListSteps(job.id);
     arr.push_back(JobJson(job, steps.ok() ? steps.value() : std::vector<store::Step>{}));
@@ -163,7 +176,7 @@ Response GetJob(ApiContext& ctx, Request& r, const Principal& who) {
     if (g.ok()) graph = std::move(g).value();
   }
   AddNeeds(graph.get(), job, j);
-  WaitingReasons(ctx).Add(job, j);
+  WaitingReasons(ctx, run.project_id).Add(job, j);
   j["summary"] = job.summary;
   nlohmann::json anns = nlohmann::json::array();
   if (auto list = ctx.store->ListAnnotations(job.id); list.ok()) {

@@ -42,6 +42,19 @@ engine::Conclusion ConclusionOf(const std::string& c) {
   return engine::Conclusion::kFailure;
 }
 
+// A run none of whose jobs failed but one of which was cancelled (e.g. by a newer job of its
+// concurrency group) ends cancelled, as on GitHub.
+std::string RunConclusion(const engine::RunReport& report, bool cancel_requested) {
+  if (report.cancelled || cancel_requested) return "cancelled";
+  if (report.success()) return "success";
+  bool cancelled = false;
+  for (const engine::JobReport& j : report.jobs) {
+    if (j.conclusion == engine::Conclusion::kFailure && !j.continued_on_error) return "failure";
+    cancelled = cancelled || j.conclusion == engine::Conclusion::kCancelled;
+  }
+  return cancelled ? "cancelled" : "failure";
+}
+
 engine::JobReport ReportOf(const store::Job& row) {
   engine::JobReport report;
   report.key = engine::JobKey{row.job_id, row.instance, row.name};
@@ -227,11 +240,13 @@ core::Status Scheduler::EnterGroup(ActiveRun& r) {
   if (!others.ok()) return others.status();
   r.pending = true;
   r.run.status = "pending";
+  if (auto me = ctx_.store->GetRun(r.run.id); me.ok()) r.run.group_order = me->group_order;
   std::vector<GroupRun> group;
   for (const store::Run& o : others.value()) {
-    group.push_back({o.id, o.status == "pending", o.cancel_requested});
+    group.push_back({o.id, o.status == "pending", o.cancel_requested, o.group_order});
   }
-  GroupEntry entry = server::EnterGroup(r.run.id, r.cancel_in_progress, group);
+  GroupEntry entry =
+      server::EnterGroup({r.run.id, true, false, r.run.group_order}, r.cancel_in_progress, group);
   if (entry.cancel_self) {
     (void)ctx_.store->RequestCancel(r.run.id);
     return EndPending(r);
@@ -392,6 +407,8 @@ core::Status Scheduler::Advance(ActiveRun& r) {
         }
         if (st.status == "waiting") {
           r.running.insert(one.id);
+          // A check (pending commit status) and a deployment waiting for review, as on GitHub.
+          if (observer_ != nullptr) observer_->OnJobQueued(r.run, st);
           continue;
         }
       }
@@ -427,9 +444,7 @@ core::Status Scheduler::Advance(ActiveRun& r) {
     if (fresh.ok()) r.run = fresh.value();
     store::Run run = r.run;
     run.status = "completed";
-    run.conclusion = report.cancelled || run.cancel_requested ? "cancelled"
-                     : report.success()                       ? "success"
-                                                              : "failure";
+    run.conclusion = RunConclusion(report, run.cancel_requested);
     if (run.started_at == 0) run.started_at = ctx_.now_ms();
     run.completed_at = ctx_.now_ms();
     if (auto s = ctx_.store->UpdateRun(run); !s.ok()) return s;
@@ -638,6 +653,11 @@ core::Result<store::Run> Scheduler::RerunCarrying(
   }
   for (const store::Job& prev : previous.value()) {
     if (carry(prev)) r->carry[{prev.job_id, prev.instance}] = prev;
+  }
+  // A re-run enters its workflow's concurrency group again, as on GitHub.
+  if (!r->group.empty()) {
+    if (auto s = EnterGroup(*r); !s.ok()) return s;
+    return r->run;
   }
   r->state->Begin();
   if (auto s = Advance(*r); !s.ok()) return s;
@@ -918,7 +938,7 @@ void Scheduler::EnterJobGroup(ActiveRun& r, const store::Job& job, bool cancel_i
     if (o.status == "queued") held = true;
     group.push_back({o.id, waiting, o.cancel_requested});
   }
-  GroupEntry entry = server::EnterGroup(job.id, cancel_in_progress, group);
+  GroupEntry entry = server::EnterGroup({job.id}, cancel_in_progress, group);
   bool changed = false;
   for (store::Id id : entry.cancel) {
     auto now_row = ctx_.store->GetJob(id);

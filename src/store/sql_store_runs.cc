@@ -10,7 +10,7 @@ namespace sql {
 const char* const kRunColumns =
     "id, project_id, number, attempt, workflow_file, workflow_name, event, ref, sha, actor, "
     "title, status, conclusion, event_payload, inputs, error, cancel_requested, created_at, "
-    "started_at, completed_at";
+    "started_at, completed_at, group_order";
 
 Run RunFrom(const Row& r) {
   Run run;
@@ -34,6 +34,7 @@ Run RunFrom(const Row& r) {
   run.created_at = r.Int(17);
   run.started_at = r.Int(18);
   run.completed_at = r.Int(19);
+  run.group_order = r.Int(20);
   return run;
 }
 
@@ -273,15 +274,17 @@ core::Result<std::vector<Run>> SqlStore::EnterRunGroup(Id run_id, const std::str
   GANTRY_RETURN_IF_ERROR(Write([&](Connection& conn) {
     out.clear();
     GANTRY_RETURN_IF_ERROR(sql::Affected(
-        conn.Exec("UPDATE runs SET concurrency_group = $2, status = CASE WHEN status = 'queued' "
-                  "THEN 'pending' ELSE status END WHERE id = $1",
+        conn.Exec("UPDATE runs SET concurrency_group = $2, group_order = (SELECT "
+                  "COALESCE(MAX(o.group_order), 0) + 1 FROM runs o WHERE o.project_id = "
+                  "runs.project_id), status = CASE WHEN status = 'queued' THEN 'pending' ELSE "
+                  "status END WHERE id = $1",
                   {run_id, group}),
         RunName(run_id)));
     return sql::Collect(conn,
                         std::string("SELECT ") + sql::kRunColumns +
                             " FROM runs WHERE project_id = (SELECT project_id FROM runs WHERE id "
                             "= $1) AND concurrency_group = $2 AND status <> 'completed' AND id "
-                            "<> $1 ORDER BY id",
+                            "<> $1 ORDER BY group_order, id",
                         {run_id, group}, sql::RunFrom, &out);
   }));
   return out;
@@ -304,7 +307,8 @@ core::Result<bool> SqlStore::AdmitRun(Id run_id) {
         "cancel_requested = 0 AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.project_id = "
         "runs.project_id AND o.concurrency_group = runs.concurrency_group AND o.id <> runs.id "
         "AND (o.status IN ('queued', 'in_progress', 'waiting') OR (o.status = 'pending' AND "
-        "o.id > runs.id AND o.cancel_requested = 0)))",
+        "(o.group_order > runs.group_order OR (o.group_order = runs.group_order AND o.id > "
+        "runs.id)) AND o.cancel_requested = 0)))",
         {run_id});
     if (!n.ok()) return n.status();
     admitted = *n > 0;

@@ -96,6 +96,8 @@ struct Run {
   int64_t created_at = 0;
   int64_t started_at = 0;
   int64_t completed_at = 0;
+  /// When it last entered its `concurrency:` group (EnterRunGroup): larger is newer.
+  int64_t group_order = 0;
 };
 
 /// One job instance of one attempt.
@@ -516,12 +518,13 @@ class Store {
   virtual core::Result<std::vector<Run>> ClaimRuns(const std::string& owner, int64_t now,
                                                    int64_t expires_at, bool include_own) = 0;
   // `concurrency:` groups of runs (server/concurrency.h).
-  /// Puts the run in `group` of its project: status queued → pending. Returns the group's other
-  /// runs that are not completed, oldest first.
+  /// Puts the run in `group` of its project: status queued → pending, and its group_order after
+  /// every other run's of the project. Returns the group's other runs that are not completed,
+  /// in the order they entered.
   virtual core::Result<std::vector<Run>> EnterRunGroup(Id run_id, const std::string& group) = 0;
-  /// pending → queued when no other run of the group is queued or in progress, none newer is
-  /// pending (and not cancelled), and the run is not cancelled; false otherwise. Safe with
-  /// several replicas (serialized on the project's row).
+  /// pending → queued when no other run of the group is queued or in progress, none newer (a
+  /// larger group_order) is pending (and not cancelled), and the run is not cancelled; false
+  /// otherwise. Safe with several replicas (serialized on the project's row).
   virtual core::Result<bool> AdmitRun(Id run_id) = 0;
   /// Jobs of the project's runs (newest attempts) in job-level `group` that are queued or in
   /// progress, oldest first.

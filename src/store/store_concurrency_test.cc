@@ -50,6 +50,24 @@ TEST_P(StoreTest, AdmitRunStartsOnlyWhenTheGroupIsFree) {
   EXPECT_TRUE(store().AdmitRun(b.id).value());
 }
 
+TEST_P(StoreTest, AReRunEntersItsGroupAfterTheRunsAlreadyThere) {
+  User alice = MakeUser("alice");
+  Project shop = MakeProject("shop", alice.id);
+  store::Run a = MakeRun(shop.id);
+  store::Run b = MakeRun(shop.id);
+  ASSERT_TRUE(store().EnterRunGroup(a.id, "prod").ok());
+  ASSERT_TRUE(store().EnterRunGroup(b.id, "prod").ok());
+  EXPECT_LT(store().GetRun(a.id)->group_order, store().GetRun(b.id)->group_order);
+  // a enters again (its re-run): now it is the newer request and b no longer may start.
+  core::Result<std::vector<store::Run>> again = store().EnterRunGroup(a.id, "prod");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ(again->at(0).id, b.id);
+  EXPECT_GT(store().GetRun(a.id)->group_order, store().GetRun(b.id)->group_order);
+  EXPECT_FALSE(store().AdmitRun(b.id).value());
+  EXPECT_TRUE(store().AdmitRun(a.id).value());
+}
+
 TEST_P(StoreTest, LeaseJobSkipsAJobWhoseGroupIsHeld) {
   User alice = MakeUser("alice");
   Project shop = MakeProject("shop", alice.id);

@@ -118,6 +118,18 @@ TEST(ServerConcurrencyTest, JobLevelGroupSerializesJobsAcrossRuns) {
         Workflow("", "    concurrency: deploy-${{ matrix.none || 'all' }}\n", LockDir("c4"))}});
   int64_t first = PushCommit(p, "one");
   int64_t second = PushCommit(p, "two");
+  // The job held back names the one holding its group.
+  std::string why;
+  for (int i = 0; i < 500 && why.empty(); ++i) {
+    for (int64_t id : {first, second}) {
+      json run = GetRun(u, id);
+      for (const json& j : run["jobs"]) {
+        if (j.value("status", "") == "queued") why = j.value("waiting_reason", "");
+      }
+    }
+    if (why.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_THAT(why, HasSubstr("of concurrency group 'deploy-all' to finish"));
   json a = WaitRun(u, first);
   json b = WaitRun(u, second);
   // With both jobs holding the lock at once, one of them would fail.
@@ -138,7 +150,27 @@ TEST(ServerConcurrencyTest, JobLevelCancelInProgressStopsTheRunningJobOfAnotherR
   json stopped = WaitRun(u, first);
   ASSERT_EQ(stopped["jobs"].size(), 1u) << stopped.dump(2);
   EXPECT_EQ(stopped["jobs"][0].value("conclusion", ""), "cancelled") << stopped.dump(2);
+  // No job failed: the run is cancelled, as on GitHub.
+  EXPECT_EQ(stopped.value("conclusion", ""), "cancelled") << stopped.dump(2);
   EXPECT_EQ(WaitRun(u, second).value("conclusion", ""), "success");
+}
+
+TEST(ServerConcurrencyTest, ARerunWaitsForItsGroup) {
+  User u = SignUp(Url(), Unique("conc"));
+  Project p = MakeProject(
+      u, "deploy", {{".github/workflows/d.yml", Workflow("concurrency: rr\n", "", LockDir("c9"))}});
+  int64_t first = PushCommit(p, "one");
+  ASSERT_EQ(WaitRun(u, first).value("conclusion", ""), "success");
+  int64_t second = PushCommit(p, "two");
+  ASSERT_TRUE(WaitStatus(u, second, "in_progress"));
+  HttpReply rerun =
+      Http("POST", Url() + "/api/v1/runs/" + std::to_string(first) + "/rerun", "{}", u.Auth());
+  ASSERT_LT(rerun.status, 300) << rerun.body;
+  EXPECT_TRUE(WaitStatus(u, first, "pending")) << GetRun(u, first).dump(2);
+  EXPECT_EQ(WaitRun(u, second).value("conclusion", ""), "success");
+  json again = WaitRun(u, first);
+  EXPECT_EQ(again.value("conclusion", ""), "success") << again.dump(2);
+  EXPECT_EQ(again.value("attempt", 0), 2);
 }
 
 TEST(ServerConcurrencyTest, MatrixInstancesOfOneJobGroupRunFirstAndLast) {
@@ -155,6 +187,7 @@ TEST(ServerConcurrencyTest, MatrixInstancesOfOneJobGroupRunFirstAndLast) {
   for (const json& j : run["jobs"]) ++conclusions[j.value("conclusion", "")];
   EXPECT_EQ(conclusions["success"], 2) << run.dump(2);
   EXPECT_EQ(conclusions["cancelled"], 1) << run.dump(2);
+  EXPECT_EQ(run.value("conclusion", ""), "cancelled") << run.dump(2);
 }
 
 TEST(ServerConcurrencyTest, GroupIsAnExpressionOfWorkflowAndRef) {

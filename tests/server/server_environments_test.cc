@@ -106,6 +106,22 @@ TEST_F(EnvironmentsTest, ApprovedJobRunsWithTheEnvironmentsSecretsAndVars) {
     job_waiting = job_waiting || j.value("status", "") == "waiting";
   }
   EXPECT_TRUE(job_waiting) << gh_jobs.dump(2);
+  // Its check is pending ("Waiting") and its deployment waits, as on GitHub.
+  json statuses = Http("GET",
+                       Url() + "/api/v3/repos/" + project_.name + "/commits/" +
+                           run.value("head_sha", "") + "/statuses",
+                       "", {"Authorization: token " + user_.token})
+                      .Json();
+  bool pending_check = false;
+  for (const json& st : statuses) {
+    pending_check = pending_check || (st.value("state", "") == "pending" &&
+                                      st.value("description", "") == "Waiting");
+  }
+  EXPECT_TRUE(pending_check) << statuses.dump(2);
+  json deployments =
+      Http("GET", Api("/deployments?environment=production"), "", user_.Auth()).Json();
+  ASSERT_EQ(deployments["deployments"].size(), 1u) << deployments.dump(2);
+  EXPECT_EQ(deployments["deployments"][0].value("status", ""), "waiting");
 
   json pending =
       Http("GET", Url() + "/api/v1/runs/" + std::to_string(id) + "/approvals", "", user_.Auth())
@@ -141,6 +157,17 @@ TEST_F(EnvironmentsTest, ApprovedJobRunsWithTheEnvironmentsSecretsAndVars) {
   EXPECT_TRUE(decided["pending"].empty());
   // Decided already: nothing waits any more.
   EXPECT_EQ(Decide(id, {{"environment", "production"}, {"approve", true}}).status, 409);
+  // The decision and the rules are in the project's audit log, with who made them.
+  json audit = Http("GET", Api("/audit"), "", user_.Auth()).Json();
+  std::map<std::string, std::string> by_action;
+  for (const json& e : audit["events"]) {
+    by_action[e.value("action", "")] = e["user"].is_string() ? e["user"].get<std::string>() : "";
+  }
+  EXPECT_EQ(by_action["environment.approve"], user_.name) << audit.dump(2);
+  EXPECT_EQ(by_action["environment.put"], user_.name) << audit.dump(2);
+  EXPECT_EQ(Http("GET", Api("/audit?limit=0"), "", user_.Auth()).status, 400);
+  deployments = Http("GET", Api("/deployments?environment=production"), "", user_.Auth()).Json();
+  EXPECT_EQ(deployments["deployments"][0].value("status", ""), "success") << deployments.dump(2);
 }
 
 TEST_F(EnvironmentsTest, RejectedJobFailsAndItsDependentsAreSkipped) {
@@ -207,6 +234,51 @@ TEST_F(EnvironmentsTest, BadEnvironmentRulesNameTheField) {
   EXPECT_EQ(Http("GET", Api("/environments"), "", user_.Auth()).Json()["environments"].size(), 1u);
   EXPECT_EQ(Http("DELETE", Api("/environments/production"), "", user_.Auth()).status, 204);
   EXPECT_EQ(Http("GET", Api("/environments/production"), "", user_.Auth()).status, 404);
+}
+
+// A review nobody answers within --approval-timeout rejects the job (a server of its own: the
+// shared one waits 30 days).
+TEST(EnvironmentsTimeoutTest, AnUnansweredReviewTimesOutAndFailsTheJob) {
+  std::string dir = TempDir("env-timeout");
+  ServerProcess server;
+  server.Start(dir + "/data", TestDatabase("gantry_env_timeout_test"),
+               {"--approval-timeout", "2s", "--executor-capacity", "2"});
+  User user = SignUp(server.url(), "timeouts");
+  Project project =
+      MakeProject(user, "shop", {{".github/workflows/cd.yml", Workflow("prod")}}, server.url());
+  const std::string api = server.url() + "/api/v1/projects/" + project.name;
+  ASSERT_EQ(
+      Http("PUT", api + "/environments/prod", json{{"reviewers", {user.name}}}.dump(), user.Auth())
+          .status,
+      200);
+  const std::string sha = project.repo->Commit("change");
+  const std::string body = json{{"ref", "refs/heads/main"},
+                                {"before", std::string(40, '0')},
+                                {"after", sha},
+                                {"head_commit", {{"id", sha}, {"message", "change"}}}}
+                               .dump();
+  HttpReply hook = Http(
+      "POST", server.url() + "/api/v1/hooks/" + project.name, body,
+      {"X-GitHub-Event: push", "X-GitHub-Delivery: timeout-1",
+       "X-Hub-Signature-256: " + Hmac(project.secret, body), "Content-Type: application/json"});
+  ASSERT_EQ(hook.status, 202) << hook.body;
+  const int64_t id = hook.Json()["runs"][0].get<int64_t>();
+  json run = WaitRun(user, id, 60, server.url());
+  EXPECT_EQ(run.value("conclusion", ""), "failure") << run.dump(2);
+  const json* deploy = JobNamed(run, "deploy");
+  ASSERT_NE(deploy, nullptr) << run.dump(2);
+  EXPECT_THAT(deploy->value("error", ""), HasSubstr("the review of environment prod timed out"));
+  const json* after = JobNamed(run, "after");
+  ASSERT_NE(after, nullptr) << run.dump(2);
+  EXPECT_EQ(after->value("conclusion", ""), "skipped");
+  json audit = Http("GET", api + "/audit", "", user.Auth()).Json();
+  bool timed_out = false;
+  for (const json& e : audit["events"]) {
+    timed_out =
+        timed_out || (e.value("action", "") == "environment.timeout" && e["user"].is_null());
+  }
+  EXPECT_TRUE(timed_out) << audit.dump(2);
+  server.Stop();
 }
 
 }  // namespace

@@ -194,6 +194,35 @@ jobs:
   await devPage.getByTestId('approvals-history').waitFor();
 });
 
+test('run page: a job waiting on a wait timer shows when it ends', async () => {
+  assert.equal((await call('PUT', `/api/v1/projects/${project}/environments/staging`, { wait_timer: 3600 })).status, 200);
+  repo.write('.github/workflows/staging.yml', `name: Staging
+on: workflow_dispatch
+jobs:
+  stage:
+    runs-on: self-hosted
+    environment: staging
+    steps:
+      - run: echo staged
+`);
+  repo.commit('staging');
+  const d = await call('POST', `/api/v1/projects/${project}/workflows/staging.yml/dispatches`, { ref: 'main' });
+  assert.equal(d.status, 201, JSON.stringify(d.json));
+  const id = d.json.runs[0];
+  await until('the staging run to wait', async () => (await call('GET', `/api/v1/runs/${id}`)).json.status === 'waiting');
+  await page.goto(U + `/${project}/runs/${id}`);
+  const panel = page.getByTestId('review-panel');
+  await panel.getByRole('heading', { name: 'Waiting deployments' }).waitFor();
+  const group = panel.getByRole('group', { name: 'staging' });
+  assert.match(await group.textContent(), /stage waits for its timer until/);
+  const ends = await group.locator('time').getAttribute('datetime');
+  const left = Date.parse(ends) - Date.now();
+  assert.ok(left > 3500e3 && left <= 3600e3, `the timer ends in about an hour (${left} ms)`);
+  assert.equal(await group.getByRole('button').count(), 0, 'nothing to approve');
+  assert.equal((await call('POST', `/api/v1/runs/${id}/cancel`)).status < 300, true);
+  await panel.waitFor({ state: 'detached' });
+});
+
 test('deployments page: the deployment listed; a rollback with nothing before it says why', async () => {
   await page.goto(U + `/${project}`);
   await page.getByTestId('project-tabs').getByRole('link', { name: 'Deployments' }).click();

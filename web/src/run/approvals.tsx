@@ -125,7 +125,7 @@ export function Approvals({ runId, watch, onDecided }: { runId: number; watch: s
     <>
       {data.pending.length > 0 && (
         <section aria-labelledby="review-h" class="card review-panel" data-testid="review-panel">
-          <h2 id="review-h">Review deployments</h2>
+          <h2 id="review-h">{data.pending.some((p) => p.jobs.some((j) => j.state === 'waiting_for_review')) ? 'Review deployments' : 'Waiting deployments'}</h2>
           {data.pending.map((env) => (
             <Pending
               key={env.environment}

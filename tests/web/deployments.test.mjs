@@ -1,9 +1,10 @@
 // Environments, approvals and deployments in a real browser against a real server: an
 // environment made in the settings (a reviewer who is not a member is refused next to the
-// field), a variable of it; a pushed workflow whose job deploys to it waits for review on the
-// run page; a developer who is not a reviewer is told so; the reviewer approves and the job
-// runs to success; the deployment is listed on the Deployments page, where a rollback with
-// nothing to roll back to says why.
+// field), another deleted after a confirmation, a variable of the first; a pushed workflow whose
+// job deploys to it waits for review on the run page; a developer who is not a reviewer is told
+// so; the reviewer approves and the job runs to success; a wait timer's end is shown; the
+// deployments are listed on the Deployments page, where a rollback with nothing to roll back to
+// says why and one with something opens the new run.
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -127,6 +128,21 @@ test('settings: an environment with a reviewer, refused first for a non-member; 
   assert.equal(await err.count(), 0, 'the error is gone');
   const row = table.getByRole('row', { name: /production/ });
   assert.match(await row.textContent(), new RegExp(`production${owner}none`));
+
+  // Another one, deleted after a confirmation.
+  await form.getByLabel('Name').fill('scratch');
+  await form.getByLabel('Wait timer (minutes)').fill('soon');
+  await form.getByRole('button', { name: 'Add environment' }).click();
+  await form.locator('#env-wait_timer-error').waitFor();
+  assert.match(await form.locator('#env-wait_timer-error').textContent(), /wait_timer must be 0 to 2592000 seconds/);
+  await form.getByLabel('Wait timer (minutes)').fill('1.5');
+  await form.getByRole('button', { name: 'Add environment' }).click();
+  await table.getByRole('rowheader', { name: 'scratch' }).waitFor();
+  assert.match(await table.getByRole('row', { name: /scratch/ }).textContent(), /1 min 30 s/);
+  await table.getByRole('button', { name: 'Delete environment scratch' }).click();
+  await table.getByRole('group', { name: /Delete environment scratch/ }).getByRole('button', { name: 'Delete' }).click();
+  await table.getByRole('rowheader', { name: 'scratch' }).waitFor({ state: 'detached' });
+  assert.equal((await call('GET', `/api/v1/projects/${project}/environments/scratch`)).status, 404);
 
   // Its variable, through the shared variables form.
   const config = page.getByTestId('env-config-production');

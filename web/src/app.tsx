@@ -11,6 +11,7 @@ const ProjectSettingsPage = lazy(() => import('./pages/project_settings').then((
 const TokensPage = lazy(() => import('./pages/tokens').then((m) => m.TokensPage));
 const PatternsPage = lazy(() => import('./pages/patterns').then((m) => m.PatternsPage));
 const SecurityPage = lazy(() => import('./pages/security').then((m) => m.SecurityPage));
+const DeploymentsPage = lazy(() => import('./pages/deployments').then((m) => m.DeploymentsPage));
 const RunPage = lazy(() => import('./run/run_page').then((m) => m.RunPage));
 const JobPage = lazy(() => import('./log/job_page').then((m) => m.JobPage));
 
@@ -103,6 +104,7 @@ function Gate() {
       <Route path="/:owner/:name" component={ProjectPage} />
       <Route path="/:owner/:name/settings" component={ProjectSettingsPage} />
       <Route path="/:owner/:name/security" component={SecurityPage} />
+      <Route path="/:owner/:name/deployments" component={DeploymentsPage} />
       <Route path="/:owner/:name/runs/:id" component={RunPage} />
       <Route path="/:owner/:name/runs/:id/jobs/:job" component={JobPage} />
       <Route default component={NotFound} />

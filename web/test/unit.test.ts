@@ -12,6 +12,7 @@ import type { DispatchInput, Project } from '../src/api';
 import { settingsChanges } from '../src/pages/project_general';
 import './reports.test';
 import './settings.test';
+import './environments.test';
 import { graphGroups, stepAnchors, orderedSteps, stepAnchor, canWrite, formatBytes, type JobX, type StepX } from '../src/lib/run_types';
 
 // A VNode tree as HTML, escaping text and attributes as the DOM would (what a user could see).

@@ -14,6 +14,8 @@ export interface JobX extends Omit<Job, 'steps'> {
   steps: StepX[];
   needs?: string[];
   outputs?: Record<string, unknown>;
+  environment?: string; // a deploying job's environment
+  environment_url?: string;
 }
 
 export interface GraphEntry {
@@ -27,6 +29,7 @@ export interface RunX extends Omit<Run, 'jobs'> {
   jobs?: JobX[];
   graph?: GraphEntry[];
   inputs?: Record<string, unknown>;
+  waiting_for?: string[]; // the environments its jobs wait for (status "waiting")
 }
 
 export interface JobDetail extends JobX {

@@ -1,295 +1,17 @@
 // /:owner/:name/settings: general settings, webhook, branch protection, commit statuses and PR
-// comments, notifications, deliveries (project_delivery.tsx), secrets, variables, members, and
+// comments, notifications, deliveries (project_delivery.tsx), environments
+// (project_environments.tsx), secrets, variables, members, and
 // deleting the project; a sub-navigation of in-page links leads to each.
 // Secret values are write-only: the API lists names only, and the form never shows one back.
 import { useLocation, useRoute } from 'preact-iso';
-import { useRef, useState } from 'preact/hooks';
-import { api, enc, hasRole, projectPath, roleRank, roles, type Member, type Project, type Secret, type Variable } from '../api';
-import { ConfirmButton, CopyField, ErrorBox, Loading, Page, RelativeTime, useLoad } from '../components';
+import { useState } from 'preact/hooks';
+import { api, enc, hasRole, projectPath, roleRank, roles, type Member, type Project } from '../api';
+import { ConfirmButton, CopyField, ErrorBox, Loading, Page, useLoad } from '../components';
 import { currentUser } from '../session';
 import { BranchProtection, Deliveries, Forge, Notifications } from './project_delivery';
 import { General, RotateWebhookSecret } from './project_general';
-
-const nameHelp = "Letters, digits and '_'; not starting with a digit or GITHUB_";
-
-function Updated({ iso }: { iso: string | null }) {
-  return iso ? <RelativeTime iso={iso} /> : null;
-}
-
-function Secrets({ base, canWrite }: { base: string; canWrite: boolean }) {
-  const [list, error, reload] = useLoad(() => api.get<{ secrets: Secret[] }>(`${base}/secrets`).then((r) => r.secrets), [base]);
-  const [name, setName] = useState('');
-  const [value, setValue] = useState('');
-  const [formError, setFormError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [said, setSaid] = useState('');
-  const nameRef = useRef<HTMLInputElement>(null);
-  const valueRef = useRef<HTMLInputElement>(null);
-
-  async function save(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setFormError(null);
-    const n = name.trim();
-    try {
-      await api.put(`${base}/secrets/${enc(n)}`, { value });
-      setSaid(`Secret ${n} saved`);
-      setName('');
-      setValue('');
-      await reload();
-      nameRef.current?.focus();
-    } catch (err) {
-      setFormError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <section aria-labelledby="secrets-title" class="settings-section" id="secrets">
-      <h2 id="secrets-title">Secrets</h2>
-      <p class="muted">
-        Encrypted on the server and given only to the jobs whose workflow names them (<code>{'${{ secrets.NAME }}'}</code>);
-        values are never shown again, in the UI or in logs.
-      </p>
-      <ErrorBox error={error} />
-      {!list && !error && <Loading what="secrets" />}
-      {list && list.length === 0 && <p class="empty">No secrets.</p>}
-      {list && list.length > 0 && (
-        <table data-testid="secrets" aria-labelledby="secrets-title">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Updated</th>
-              {canWrite && (
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((s) => (
-              <tr key={s.name}>
-                <th scope="row" class="mono">
-                  {s.name}
-                </th>
-                <td>
-                  <Updated iso={s.updated_at} />
-                </td>
-                {canWrite && (
-                  <td class="actions">
-                    <button
-                      type="button"
-                      aria-label={`Update ${s.name}`}
-                      onClick={() => {
-                        setName(s.name);
-                        setValue('');
-                        valueRef.current?.focus();
-                      }}
-                    >
-                      Update
-                    </button>
-                    <ConfirmButton
-                      label="Delete"
-                      what={s.name}
-                      question={`Delete secret ${s.name}?`}
-                      onConfirm={async () => {
-                        try {
-                          await api.del(`${base}/secrets/${enc(s.name)}`);
-                          setSaid(`Secret ${s.name} deleted`);
-                          await reload();
-                        } catch (err) {
-                          setFormError(err);
-                        }
-                      }}
-                    />
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <p class="visually-hidden" role="status" aria-live="polite">
-        {said}
-      </p>
-      {canWrite && (
-        <form class="inline-form" onSubmit={save} aria-label="Add or update a secret">
-          <label>
-            Name
-            <input
-              ref={nameRef}
-              name="secret-name"
-              class="mono"
-              required
-              autoComplete="off"
-              spellcheck={false}
-              pattern="[A-Za-z_][A-Za-z0-9_]*"
-              title={nameHelp}
-              value={name}
-              onInput={(e) => setName(e.currentTarget.value)}
-            />
-          </label>
-          <label>
-            Value
-            <input
-              ref={valueRef}
-              name="secret-value"
-              type="password"
-              autoComplete="new-password"
-              required
-              value={value}
-              onInput={(e) => setValue(e.currentTarget.value)}
-            />
-          </label>
-          <button type="submit" class="primary" disabled={busy}>
-            {list?.some((s) => s.name === name.trim()) ? 'Update secret' : 'Add secret'}
-          </button>
-        </form>
-      )}
-      <ErrorBox error={formError} />
-    </section>
-  );
-}
-
-function Variables({ base, canWrite }: { base: string; canWrite: boolean }) {
-  const [list, error, reload] = useLoad(() => api.get<{ variables: Variable[] }>(`${base}/variables`).then((r) => r.variables), [base]);
-  const [name, setName] = useState('');
-  const [value, setValue] = useState('');
-  const [formError, setFormError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [said, setSaid] = useState('');
-  const nameRef = useRef<HTMLInputElement>(null);
-  const valueRef = useRef<HTMLTextAreaElement>(null);
-
-  async function save(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setFormError(null);
-    const n = name.trim();
-    try {
-      await api.put(`${base}/variables/${enc(n)}`, { value });
-      setSaid(`Variable ${n} saved`);
-      setName('');
-      setValue('');
-      await reload();
-      nameRef.current?.focus();
-    } catch (err) {
-      setFormError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <section aria-labelledby="vars-title" class="settings-section" id="variables">
-      <h2 id="vars-title">Variables</h2>
-      <p class="muted">
-        Plain configuration for workflows: <code>{'${{ vars.NAME }}'}</code>.
-      </p>
-      <ErrorBox error={error} />
-      {!list && !error && <Loading what="variables" />}
-      {list && list.length === 0 && <p class="empty">No variables.</p>}
-      {list && list.length > 0 && (
-        <table data-testid="variables" aria-labelledby="vars-title">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Value</th>
-              <th scope="col">Updated</th>
-              {canWrite && (
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((v) => (
-              <tr key={v.name}>
-                <th scope="row" class="mono">
-                  {v.name}
-                </th>
-                <td class="mono value">{v.value}</td>
-                <td>
-                  <Updated iso={v.updated_at} />
-                </td>
-                {canWrite && (
-                  <td class="actions">
-                    <button
-                      type="button"
-                      aria-label={`Edit ${v.name}`}
-                      onClick={() => {
-                        setName(v.name);
-                        setValue(v.value);
-                        valueRef.current?.focus();
-                      }}
-                    >
-                      Edit
-                    </button>
-                    <ConfirmButton
-                      label="Delete"
-                      what={v.name}
-                      question={`Delete variable ${v.name}?`}
-                      onConfirm={async () => {
-                        try {
-                          await api.del(`${base}/variables/${enc(v.name)}`);
-                          setSaid(`Variable ${v.name} deleted`);
-                          await reload();
-                        } catch (err) {
-                          setFormError(err);
-                        }
-                      }}
-                    />
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <p class="visually-hidden" role="status" aria-live="polite">
-        {said}
-      </p>
-      {canWrite && (
-        <form class="inline-form" onSubmit={save} aria-label="Add or update a variable">
-          <label>
-            Name
-            <input
-              ref={nameRef}
-              name="variable-name"
-              class="mono"
-              required
-              autoComplete="off"
-              spellcheck={false}
-              pattern="[A-Za-z_][A-Za-z0-9_]*"
-              title={nameHelp}
-              value={name}
-              onInput={(e) => setName(e.currentTarget.value)}
-            />
-          </label>
-          <label>
-            Value
-            <textarea
-              ref={valueRef}
-              name="variable-value"
-              class="mono"
-              rows={1}
-              spellcheck={false}
-              value={value}
-              onInput={(e) => setValue(e.currentTarget.value)}
-            />
-          </label>
-          <button type="submit" class="primary" disabled={busy}>
-            {list?.some((v) => v.name === name.trim()) ? 'Update variable' : 'Add variable'}
-          </button>
-        </form>
-      )}
-      <ErrorBox error={formError} />
-    </section>
-  );
-}
+import { Secrets, Variables } from './config_lists';
+import { Environments } from './project_environments';
 
 function RoleSelect({ value, onChange, max, label, id }: { value: string; onChange: (r: string) => void; max: string | undefined; label?: string; id?: string }) {
   return (
@@ -493,6 +215,7 @@ export function ProjectSettingsPage() {
             {maintainer && <a href="#commit-statuses">Commit statuses</a>}
             {maintainer && <a href="#notifications">Notifications</a>}
             {maintainer && <a href="#deliveries">Deliveries</a>}
+            <a href="#environments">Environments</a>
             {hasRole(project, 'developer') && <a href="#secrets">Secrets</a>}
             <a href="#variables">Variables</a>
             <a href="#members">Members</a>
@@ -512,6 +235,7 @@ export function ProjectSettingsPage() {
           {maintainer && <Forge base={base} fullName={full} />}
           {maintainer && <Notifications base={base} />}
           {maintainer && <Deliveries base={base} />}
+          <Environments base={base} canWrite={maintainer} canSeeSecrets={hasRole(project, 'developer')} />
           {hasRole(project, 'developer') && <Secrets base={base} canWrite={hasRole(project, 'maintainer')} />}
           <Variables base={base} canWrite={hasRole(project, 'maintainer')} />
           <Members base={base} project={project} />

@@ -22,6 +22,7 @@ import {
 } from '../lib/run_types';
 import { subscribe } from '../lib/sse';
 import { pickTab, runTabs, type RunReports, type RunTab } from '../lib/reports';
+import { Approvals } from './approvals';
 import { JobGraph, graphGroups } from './job_graph';
 import { CommentView, CoverageView, SecurityView, TestsView } from './reports';
 import './run.css';
@@ -260,6 +261,8 @@ export function RunPage() {
     return out;
   }, [run, details]);
   const summaries = jobs.filter((j) => details[j.id]?.summary?.trim());
+  // the review panel is fetched again when the run's or a job's status changes
+  const approvalsWatch = (run?.status ?? '') + '|' + jobs.map((j) => `${j.id}:${j.status}`).join(',');
 
   if (error && !run) {
     const notFound = error instanceof ApiError && error.status === 404;
@@ -386,6 +389,9 @@ export function RunPage() {
       </p>
       <ErrorBox error={actionError} />
       {run.error && <p class="error run-error">{run.error}</p>}
+      {isLatest && (run.status === 'waiting' || (run.waiting_for?.length ?? 0) > 0 || jobs.some((j) => j.environment)) && (
+        <Approvals runId={run.id} watch={approvalsWatch} onDecided={fetchRun} />
+      )}
 
       {tabs.length > 1 && (
         <nav class="tabs" aria-label="Run views" data-testid="run-tabs">

@@ -206,10 +206,7 @@ void JobRunner::BuildContexts() {
   base.Set("secrets", sh_.secrets);
   // An environment's own secrets and vars win over the run's (gantry exec --env-secret).
   if (!in_.environment.empty() && sh_.options != nullptr) {
-    std::string key = in_.environment;
-    std::transform(key.begin(), key.end(), key.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    auto env = sh_.options->environments.find(key);
+    auto env = sh_.options->environments.find(core::AsciiLower(in_.environment));
     if (env != sh_.options->environments.end()) {
       Object vars = sh_.vars.is_object() ? sh_.vars.object_value() : Object();
       for (const auto& [k, v] : env->second.vars) vars.Set(k, Value(v));

@@ -4,8 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <system_error>
 
+#include "core/strings.h"
 #include "engine/runs_on.h"
 
 namespace gantry::engine {
@@ -146,6 +148,30 @@ std::unique_ptr<RunSetup> PrepareRun(const Plan& plan, const RunOptions& options
   return setup;
 }
 
+namespace {
+
+// `ctx` with the `vars` of environment `name` (RunOptions::environments, any case) over the
+// run's; `ctx` itself when the environment has none.
+expr::EvalContext EnvironmentVarsContext(const RunSetup& setup, const std::string& name,
+                                         const expr::EvalContext& ctx) {
+  const RunOptions* options = setup.shared.options;
+  if (options == nullptr || options->environments.empty() || !ctx.contexts.is_object()) {
+    return ctx;
+  }
+  auto env = options->environments.find(core::AsciiLower(name));
+  if (env == options->environments.end() || env->second.vars.empty()) return ctx;
+  Object contexts = ctx.contexts.object_value();
+  const Value* run_vars = contexts.Find("vars");
+  Object vars = run_vars != nullptr && run_vars->is_object() ? run_vars->object_value() : Object();
+  for (const auto& [k, v] : env->second.vars) vars.Set(k, Value(v));
+  contexts.Set("vars", Value(std::move(vars)));
+  expr::EvalContext out = ctx;
+  out.contexts = Value(std::move(contexts));
+  return out;
+}
+
+}  // namespace
+
 core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& planned,
                                    const Value& needs, expr::EvalContext::JobStatus status) {
   const workflow::Job& job = *planned.job;
@@ -220,22 +246,19 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& plan
     if (job.environment) {
       auto env = EvaluateString(job.environment->name, instance_ctx, file);
       inst.environment = env.ok() ? *env : job.environment->name.value;
+      std::optional<std::string> url;
       if (job.environment->url) {
-        auto url = EvaluateString(*job.environment->url, instance_ctx, file);
-        inst.environment_url = url.ok() ? *url : job.environment->url->value;
+        // The url sees the environment's own vars over the run's, as its steps do.
+        expr::EvalContext url_ctx = EnvironmentVarsContext(setup, inst.environment, instance_ctx);
+        auto u = EvaluateString(*job.environment->url, url_ctx, file);
+        if (u.ok()) url = *u;
+        inst.environment_url = u.ok() ? *u : job.environment->url->value;
       }
-    }
-    if (job.environment &&
-        (!job.environment->deployment || job.environment->deployment->value != "false")) {
       // A name that does not evaluate records no deployment; the job itself still runs.
-      auto env_name = EvaluateString(job.environment->name, instance_ctx, file);
-      if (env_name.ok() && !env_name->empty()) {
-        EnvironmentRef env{*env_name, ""};
-        if (job.environment->url) {
-          auto url = EvaluateString(*job.environment->url, instance_ctx, file);
-          if (url.ok()) env.url = *url;
-        }
-        inst.deployment = std::move(env);
+      const bool deployment =
+          !job.environment->deployment || job.environment->deployment->value != "false";
+      if (deployment && env.ok() && !env->empty()) {
+        inst.deployment = EnvironmentRef{*env, url.value_or("")};
       }
     }
     bool has_matrix = job.strategy && !inst.matrix.object_value().empty();

@@ -10,6 +10,7 @@
 
 #include "backend/backend.h"
 #include "core/masker.h"
+#include "core/strings.h"
 #include "engine/contexts.h"
 #include "engine/plan.h"
 #include "engine/run_setup.h"
@@ -181,6 +182,17 @@ core::Status Scheduler::Build(const store::Run& run,
   r->options.github = rc.github;
   r->options.vars = rc.vars;
   r->options.inputs = rc.inputs;
+  // Environments' vars, for the url of a job naming one (their secrets reach only the job's
+  // executor, added when it is leased).
+  auto environments = ctx_.store->ListEnvironments(run.project_id);
+  if (!environments.ok()) return environments.status();
+  for (const store::Environment& env : environments.value()) {
+    auto env_vars = ctx_.store->ListEnvironmentVariables(run.project_id, env.name);
+    if (!env_vars.ok()) return env_vars.status();
+    if (env_vars->empty()) continue;
+    auto& values = r->options.environments[core::AsciiLower(env.name)];
+    for (const store::Variable& v : env_vars.value()) values.vars.emplace_back(v.name, v.value);
+  }
   r->options.masker = &r->masker;
   r->options.run_dir = ctx_.config.data_dir + "/runs/" + std::to_string(run.id);
   r->context = rc.plan_context;

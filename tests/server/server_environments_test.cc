@@ -22,7 +22,7 @@ std::string Workflow(const std::string& env) {
          "  deploy:\n    needs: build\n    runs-on: ubuntu-latest\n    environment:\n"
          "      name: " +
          env +
-         "\n      url: https://shop.example/${{ github.ref_name }}\n"
+         "\n      url: https://shop.example/${{ github.ref_name }}/${{ vars.WHERE }}\n"
          "    steps:\n"
          "      - run: echo \"token=${{ secrets.DEPLOY_TOKEN }} where=${{ vars.WHERE }}\"\n"
          "  after:\n    needs: deploy\n    runs-on: ubuntu-latest\n    steps:\n"
@@ -92,7 +92,8 @@ TEST_F(EnvironmentsTest, ApprovedJobRunsWithTheEnvironmentsSecretsAndVars) {
   ASSERT_NE(deploy, nullptr) << run.dump(2);
   EXPECT_EQ(deploy->value("status", ""), "waiting");
   EXPECT_EQ(deploy->value("environment", ""), "production");
-  EXPECT_EQ(deploy->value("environment_url", ""), "https://shop.example/main");
+  // The url sees the environment's own vars.
+  EXPECT_EQ(deploy->value("environment_url", ""), "https://shop.example/main/eu");
   EXPECT_THAT(deploy->value("waiting_reason", ""), HasSubstr("approval of production"));
 
   // gh sees it waiting too.

@@ -285,9 +285,15 @@ void ConsolePrinter::PrintSummary(const std::vector<WorkflowRunResult>& runs,
   bool ok = !cancelled && std::all_of(runs.begin(), runs.end(), [](const WorkflowRunResult& r) {
     return r.report.success();
   });
-  out_ << Paint(std::string(cancelled ? "Interrupted: "
-                            : ok      ? "Success: "
-                                      : "Failed: ") +
+  // No job failed, one was cancelled (by a newer job of its concurrency group).
+  bool jobs_cancelled =
+      !ok && std::none_of(runs.begin(), runs.end(), [](const WorkflowRunResult& r) {
+        return r.report.conclusion() == Conclusion::kFailure;
+      });
+  out_ << Paint(std::string(cancelled        ? "Interrupted: "
+                            : ok             ? "Success: "
+                            : jobs_cancelled ? "Cancelled: "
+                                             : "Failed: ") +
                     totals + " in " + FormatDuration(total),
                 ok ? "1;32" : "1;31")
        << '\n'

@@ -75,9 +75,7 @@ void JsonPrinter::RunFinished(const WorkflowRunResult& run, std::chrono::millise
   json e = Event("run_finished");
   e["workflow"] = run.workflow;
   e["file"] = run.file;
-  e["conclusion"] = run.report.cancelled   ? "cancelled"
-                    : run.report.success() ? "success"
-                                           : "failure";
+  e["conclusion"] = engine::ConclusionName(run.report.conclusion());
   e["duration_ms"] = duration.count();
   Emit(e);
 }

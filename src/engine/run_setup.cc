@@ -270,6 +270,28 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& plan
   return launch;
 }
 
+core::Result<JobGroup> JobConcurrency(const RunSetup& setup, const PlannedJob& planned,
+                                      const OneJob& one) {
+  JobGroup out;
+  const workflow::Job* job = planned.job;
+  if (job == nullptr || !job->concurrency) return out;
+  expr::EvalContext ctx = JobContext(setup, one.needs, expr::EvalContext::JobStatus::kSuccess);
+  Object o = ctx.contexts.object_value();
+  o.Set("matrix", one.matrix);
+  o.Set("strategy", one.strategy);
+  ctx.contexts = Value(std::move(o));
+  const std::string& file = setup.shared.workflow->file;
+  auto group = EvaluateString(job->concurrency->group, ctx, file);
+  if (!group.ok()) return group.status();
+  out.group = std::move(group).value();
+  if (job->concurrency->cancel_in_progress) {
+    auto cancel = EvaluateBool(*job->concurrency->cancel_in_progress, ctx, file);
+    if (!cancel.ok()) return cancel.status();
+    out.cancel_in_progress = cancel.value();
+  }
+  return out;
+}
+
 bool KeepAfterCancel(const RunSetup& setup, const PlannedJob& job, const Value& needs) {
   auto keep = JobCondition(setup, *job.job, needs, expr::EvalContext::JobStatus::kCancelled);
   return keep.ok() && *keep;

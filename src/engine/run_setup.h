@@ -77,6 +77,18 @@ core::Result<JobLaunch> ResolveJob(const RunSetup& setup, const PlannedJob& job,
 /// with cancelled(), e.g. always()).
 bool KeepAfterCancel(const RunSetup& setup, const PlannedJob& job, const expr::Value& needs);
 
+/// A job instance's evaluated job-level `concurrency:` (group "" = none).
+struct JobGroup {
+  std::string group;
+  bool cancel_in_progress = false;
+};
+
+/// Evaluates `job`'s `concurrency:` for instance `one` with the contexts GitHub gives it
+/// (github, vars, inputs, needs, strategy, matrix). InvalidArgument ("file:line:col: message")
+/// when its group or cancel-in-progress cannot be evaluated.
+core::Result<JobGroup> JobConcurrency(const RunSetup& setup, const PlannedJob& job,
+                                      const OneJob& one);
+
 /// The name a job that never ran is reported under: its `name:` (evaluated without matrix),
 /// else its id.
 std::string SkippedDisplayName(const RunSetup& setup, const PlannedJob& job);

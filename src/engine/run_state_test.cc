@@ -465,5 +465,23 @@ TEST(RunStateTest, ReplayingACancelledRunGivesTheSameInstancesAndDecisions) {
   EXPECT_TRUE(replay->Report().cancelled);
 }
 
+TEST(RunReportTest, ConclusionIsCancelledWhenAJobWasAndNoneFailed) {
+  RunReport r;
+  r.jobs.resize(2);
+  r.jobs[0].conclusion = Conclusion::kSuccess;
+  r.jobs[1].conclusion = Conclusion::kCancelled;
+  EXPECT_EQ(r.conclusion(), Conclusion::kCancelled);
+  EXPECT_FALSE(r.success());
+  r.jobs[0].conclusion = Conclusion::kFailure;
+  EXPECT_EQ(r.conclusion(), Conclusion::kFailure);
+  r.jobs[0].continued_on_error = true;
+  EXPECT_EQ(r.conclusion(), Conclusion::kCancelled);
+  r.jobs[1].conclusion = Conclusion::kSkipped;
+  EXPECT_EQ(r.conclusion(), Conclusion::kSuccess);
+  EXPECT_TRUE(r.success());
+  r.cancelled = true;
+  EXPECT_EQ(r.conclusion(), Conclusion::kCancelled);
+}
+
 }  // namespace
 }  // namespace gantry::engine

@@ -13,9 +13,12 @@
 #include <cerrno>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "engine/concurrency.h"
 #include "engine/job_runner.h"
 #include "engine/run_setup.h"
 #include "engine/run_state.h"
@@ -43,6 +46,16 @@ bool RunReport::success() const {
     if (!ok) return false;
   }
   return !cancelled;
+}
+
+Conclusion RunReport::conclusion() const {
+  if (cancelled) return Conclusion::kCancelled;
+  bool any_cancelled = false;
+  for (const JobReport& j : jobs) {
+    if (j.conclusion == Conclusion::kFailure && !j.continued_on_error) return Conclusion::kFailure;
+    any_cancelled = any_cancelled || j.conclusion == Conclusion::kCancelled;
+  }
+  return any_cancelled ? Conclusion::kCancelled : Conclusion::kSuccess;
 }
 
 namespace {
@@ -90,8 +103,15 @@ class Scheduler {
         state_->CancelRun();
         Apply();
       }
-      for (Runnable& r : state_->TakeRunnable(Parallelism() - static_cast<int>(running_.size()))) {
-        Start(r);
+      // An instance that waits for its concurrency group takes no slot: take more meanwhile.
+      for (bool more = true; more;) {
+        const int free = Parallelism() - static_cast<int>(running_.size());
+        std::vector<Runnable> taken =
+            free > 0 ? state_->TakeRunnable(free) : std::vector<Runnable>();
+        more = !taken.empty();
+        for (Runnable& r : taken) {
+          if (EnterJobGroup(r)) Start(r);
+        }
       }
       if (state_->Done()) break;
       Wait(watch_cancel);
@@ -112,6 +132,8 @@ class Scheduler {
         observer_.OnJobFinished(d.report);
       } else if (auto it = running_.find(d.id); it != running_.end()) {
         it->second.token->Cancel();
+      } else if (std::optional<Runnable> waiting = LeaveGroupUnstarted(d.id)) {
+        FinishUnstarted(*waiting, "The run was cancelled.");
       }
     }
   }
@@ -177,6 +199,89 @@ class Scheduler {
     }
   }
 
+  // Job-level `concurrency:` within the run (docs/exec.md), GitHub's rule as the server applies
+  // it across runs (engine/concurrency.h): one instance of a group runs and the newest other
+  // waits; an older waiting one ends cancelled, and with cancel-in-progress the newcomer stops
+  // the one running. Whether `r` may start now; false: it waits or has ended.
+  bool EnterJobGroup(const Runnable& r) {
+    auto evaluated = JobConcurrency(*setup_, plan_.jobs[r.id.job], r.job);
+    if (!evaluated.ok()) {
+      // The group cannot be told: the job runs without one rather than never (as on the server).
+      std::cerr << "gantry: job " << r.job.job_id
+                << ": concurrency group: " << evaluated.status().message() << "\n";
+      return true;
+    }
+    if (evaluated->group.empty()) return true;
+    const std::string& name = evaluated->group;
+    JobGroupState& group = groups_[name];
+    const int64_t order = ++group_entries_;
+    if (!group.running) {
+      group.running = GroupHolder{r.id, order};
+      holders_[r.id] = name;
+      return true;
+    }
+    std::vector<GroupMember> others = {{group.running->order}};
+    if (group.waiting) others.push_back({group.waiting_order, true});
+    GroupEntry entry = EnterGroup({order}, evaluated->cancel_in_progress, others);
+    for (int64_t cancelled : entry.cancel) {
+      if (group.waiting && cancelled == group.waiting_order) {
+        Runnable old = std::move(*group.waiting);
+        group.waiting.reset();
+        FinishUnstarted(old, GroupCancelMessage(name));
+      } else if (cancelled == group.running->order) {
+        if (auto it = running_.find(group.running->id); it != running_.end()) {
+          it->second.token->Cancel();
+        }
+      }
+    }
+    group.waiting = r;
+    group.waiting_order = order;
+    return false;
+  }
+
+  // The group `id` held, released: its waiting instance, if any, starts now.
+  void LeaveGroup(const InstanceId& id) {
+    auto held = holders_.find(id);
+    if (held == holders_.end()) return;
+    const std::string name = held->second;
+    holders_.erase(held);
+    JobGroupState& group = groups_[name];
+    group.running.reset();
+    if (!group.waiting) return;
+    Runnable next = std::move(*group.waiting);
+    group.waiting.reset();
+    group.running = GroupHolder{next.id, group.waiting_order};
+    holders_[next.id] = name;
+    Start(next);
+  }
+
+  // The instance `id` waiting for its group, taken out of it; nullopt when none waits as `id`.
+  std::optional<Runnable> LeaveGroupUnstarted(const InstanceId& id) {
+    for (auto& [name, group] : groups_) {
+      if (group.waiting && group.waiting->id == id) {
+        std::optional<Runnable> out = std::move(group.waiting);
+        group.waiting.reset();
+        return out;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // An instance the run state handed out ends cancelled without having run.
+  void FinishUnstarted(const Runnable& r, const std::string& error) {
+    JobReport report;
+    report.key = JobKey{r.job.job_id, r.job.instance, r.job.display_name};
+    report.conclusion = Conclusion::kCancelled;
+    report.error = error;
+    observer_.OnJobFinished(report);
+    core::Status finished = state_->Finish(r.id, std::move(report));
+    if (!finished.ok()) {
+      std::cerr << "gantry: fatal: " << finished.message() << "\n";
+      std::abort();
+    }
+    Apply();
+  }
+
   void OnInstanceDone(Completion& c) {
     auto it = running_.find(c.id);
     if (it == running_.end()) {
@@ -192,6 +297,7 @@ class Scheduler {
       std::abort();
     }
     Apply();
+    LeaveGroup(c.id);
   }
 
   const Plan& plan_;
@@ -205,6 +311,18 @@ class Scheduler {
   std::vector<int> free_slots_;
   int next_slot_ = 0;
   int wake_[2] = {-1, -1};
+  struct GroupHolder {
+    InstanceId id;
+    int64_t order = 0;
+  };
+  struct JobGroupState {
+    std::optional<GroupHolder> running;
+    std::optional<Runnable> waiting;
+    int64_t waiting_order = 0;
+  };
+  std::map<std::string, JobGroupState> groups_;
+  std::map<InstanceId, std::string> holders_;  // running instance → the group it holds
+  int64_t group_entries_ = 0;
   std::mutex mu_;
   std::vector<Completion> completed_;  // guarded by mu_
 };

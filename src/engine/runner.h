@@ -89,6 +89,10 @@ struct RunReport {
   bool cancelled = false;
   /// True when every job concluded success or skipped.
   bool success() const;
+  /// The run's conclusion as GitHub gives it: success; failure when a job failed (without
+  /// continue-on-error); cancelled when the run was, or when a job was and none failed (e.g.
+  /// one cancelled by a newer job of its concurrency group).
+  Conclusion conclusion() const;
 };
 
 /// Runs `plan`. Never throws; job-level problems become failed JobReports.

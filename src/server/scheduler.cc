@@ -11,12 +11,12 @@
 #include "backend/backend.h"
 #include "core/masker.h"
 #include "core/strings.h"
+#include "engine/concurrency.h"
 #include "engine/contexts.h"
 #include "engine/plan.h"
 #include "engine/run_setup.h"
 #include "engine/run_state.h"
 #include "queue/notifier.h"
-#include "server/concurrency.h"
 #include "server/git_mirrors.h"
 #include "server/labels.h"
 #include "server/run_context.h"
@@ -41,19 +41,6 @@ engine::Conclusion ConclusionOf(const std::string& c) {
   if (c == "cancelled") return engine::Conclusion::kCancelled;
   if (c == "skipped") return engine::Conclusion::kSkipped;
   return engine::Conclusion::kFailure;
-}
-
-// A run none of whose jobs failed but one of which was cancelled (e.g. by a newer job of its
-// concurrency group) ends cancelled, as on GitHub.
-std::string RunConclusion(const engine::RunReport& report, bool cancel_requested) {
-  if (report.cancelled || cancel_requested) return "cancelled";
-  if (report.success()) return "success";
-  bool cancelled = false;
-  for (const engine::JobReport& j : report.jobs) {
-    if (j.conclusion == engine::Conclusion::kFailure && !j.continued_on_error) return "failure";
-    cancelled = cancelled || j.conclusion == engine::Conclusion::kCancelled;
-  }
-  return cancelled ? "cancelled" : "failure";
 }
 
 engine::JobReport ReportOf(const store::Job& row) {
@@ -253,12 +240,12 @@ core::Status Scheduler::EnterGroup(ActiveRun& r) {
   r.pending = true;
   r.run.status = "pending";
   if (auto me = ctx_.store->GetRun(r.run.id); me.ok()) r.run.group_order = me->group_order;
-  std::vector<GroupRun> group;
+  std::vector<engine::GroupMember> group;
   for (const store::Run& o : others.value()) {
     group.push_back({o.id, o.status == "pending", o.cancel_requested, o.group_order});
   }
-  GroupEntry entry =
-      server::EnterGroup({r.run.id, true, false, r.run.group_order}, r.cancel_in_progress, group);
+  engine::GroupEntry entry =
+      engine::EnterGroup({r.run.id, true, false, r.run.group_order}, r.cancel_in_progress, group);
   if (entry.cancel_self) {
     (void)ctx_.store->RequestCancel(r.run.id);
     return EndPending(r);
@@ -266,7 +253,7 @@ core::Status Scheduler::EnterGroup(ActiveRun& r) {
   // Runs of other replicas are cancelled by their owners (woken by "advance"); locks are taken
   // newer run first only, so two entries never wait for each other.
   for (store::Id id : entry.cancel) {
-    if (auto s = CancelWith(id, GroupCancelMessage(r.group)); !s.ok()) {
+    if (auto s = CancelWith(id, engine::GroupCancelMessage(r.group)); !s.ok()) {
       std::cerr << "gantry server: run " << id << " could not be cancelled for concurrency group '"
                 << r.group << "': " << s.message() << "\n";
     }
@@ -294,7 +281,7 @@ core::Status Scheduler::EndPending(ActiveRun& r) {
   store::Run run = r.run;
   run.status = "completed";
   run.conclusion = "cancelled";
-  if (run.error.empty()) run.error = GroupCancelMessage(r.group);
+  if (run.error.empty()) run.error = engine::GroupCancelMessage(r.group);
   run.completed_at = ctx_.now_ms();
   if (auto s = ctx_.store->UpdateRun(run); !s.ok()) return s;
   r.run = run;
@@ -456,7 +443,8 @@ core::Status Scheduler::Advance(ActiveRun& r) {
     if (fresh.ok()) r.run = fresh.value();
     store::Run run = r.run;
     run.status = "completed";
-    run.conclusion = RunConclusion(report, run.cancel_requested);
+    run.conclusion =
+        run.cancel_requested ? "cancelled" : engine::ConclusionName(report.conclusion());
     if (run.started_at == 0) run.started_at = ctx_.now_ms();
     run.completed_at = ctx_.now_ms();
     if (auto s = ctx_.store->UpdateRun(run); !s.ok()) return s;
@@ -943,14 +931,14 @@ void Scheduler::EnterJobGroup(ActiveRun& r, const store::Job& job, bool cancel_i
   // (leases take the oldest first): the others queued are the ones waiting.
   bool held = false;
   for (const store::Job& o : listed.value()) held = held || o.status == "in_progress";
-  std::vector<GroupRun> group;
+  std::vector<engine::GroupMember> group;
   for (const store::Job& o : listed.value()) {
     if (o.id == job.id) continue;
     bool waiting = o.status == "queued" && held;
     if (o.status == "queued") held = true;
     group.push_back({o.id, waiting, o.cancel_requested});
   }
-  GroupEntry entry = server::EnterGroup({job.id}, cancel_in_progress, group);
+  engine::GroupEntry entry = engine::EnterGroup({job.id}, cancel_in_progress, group);
   bool changed = false;
   for (store::Id id : entry.cancel) {
     auto now_row = ctx_.store->GetJob(id);
@@ -960,7 +948,7 @@ void Scheduler::EnterJobGroup(ActiveRun& r, const store::Job& job, bool cancel_i
     } else if (now_row.value().status == "queued") {
       store::Job done = now_row.value();
       done.conclusion = "cancelled";
-      done.error = GroupCancelMessage(job.concurrency_group);
+      done.error = engine::GroupCancelMessage(job.concurrency_group);
       done.completed_at = ctx_.now_ms();
       changed = ctx_.store->CompleteJob(done).ok() || changed;
     }
@@ -972,30 +960,16 @@ void Scheduler::EnterJobGroup(ActiveRun& r, const store::Job& job, bool cancel_i
 std::string Scheduler::JobGroup(ActiveRun& r, const engine::Runnable& one,
                                 bool* cancel_in_progress) {
   const engine::PlannedJob* planned = r.plan.Find(one.job.job_id);
-  const workflow::Job* job = planned != nullptr ? planned->job : nullptr;
-  if (job == nullptr || !job->concurrency) return "";
-  expr::Object contexts;
-  if (r.context.contexts.is_object()) {
-    for (const auto& [k, v] : r.context.contexts.object_value().entries()) contexts.Set(k, v);
-  }
-  contexts.Set("matrix", one.job.matrix);
-  contexts.Set("strategy", one.job.strategy);
-  contexts.Set("needs", one.job.needs);
-  expr::EvalContext ctx;
-  ctx.contexts = expr::Value(std::move(contexts));
-  auto group = engine::EvaluateString(job->concurrency->group, ctx, r.run.workflow_file);
-  if (group.ok() && job->concurrency->cancel_in_progress) {
-    auto cancel =
-        engine::EvaluateBool(*job->concurrency->cancel_in_progress, ctx, r.run.workflow_file);
-    *cancel_in_progress = cancel.ok() && cancel.value();
-  }
+  if (planned == nullptr) return "";
+  auto group = engine::JobConcurrency(*r.setup, *planned, one.job);
   if (!group.ok()) {
     // The group cannot be told: the job runs without one rather than never.
     std::cerr << "gantry server: run " << r.run.id << " job " << one.job.job_id
               << ": concurrency group: " << group.status().message() << "\n";
     return "";
   }
-  return std::move(group).value();
+  *cancel_in_progress = group->cancel_in_progress;
+  return std::move(group)->group;
 }
 
 nlohmann::json Scheduler::Spec(ActiveRun& r, const store::Job& job,

@@ -517,7 +517,7 @@ class Store {
   /// (a restarted replica); returns them.
   virtual core::Result<std::vector<Run>> ClaimRuns(const std::string& owner, int64_t now,
                                                    int64_t expires_at, bool include_own) = 0;
-  // `concurrency:` groups of runs (server/concurrency.h).
+  // `concurrency:` groups of runs (engine/concurrency.h).
   /// Puts the run in `group` of its project: status queued → pending, and its group_order after
   /// every other run's of the project. Returns the group's other runs that are not completed,
   /// in the order they entered.

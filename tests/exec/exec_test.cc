@@ -334,5 +334,53 @@ jobs:
   EXPECT_EQ(p.Run({"exec", "--env-secret", "nocolon"}).exit_code, 2);
 }
 
+// Job-level `concurrency:` within one run: jobs of a group never run at once (each holds a
+// directory lock while it sleeps); of three matrix instances sharing one, the first and the
+// last run and the middle one is cancelled, as on GitHub.
+TEST(ExecTest, JobConcurrencyGroupsSerializeAndCancelTheWaitingOne) {
+  Project p;
+  const std::string lock = (p.base() / "lock").string();
+  p.Workflow("c.yml", R"(on: push
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    concurrency: deploy-${{ github.ref_name }}
+    steps:
+      - run: mkdir )" + lock +
+                          R"( && sleep 0.5 && rmdir )" + lock + R"(
+  two:
+    runs-on: ubuntu-latest
+    concurrency: deploy-${{ github.ref_name }}
+    steps:
+      - run: mkdir )" + lock +
+                          R"( && sleep 0.5 && rmdir )" + lock + R"(
+)");
+  Finished f = p.Run({"exec", "-p", "4"});
+  EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+
+  Project m;
+  const std::string mlock = (m.base() / "lock").string();
+  m.Workflow("m.yml", R"(on: push
+jobs:
+  deploy:
+    strategy:
+      matrix:
+        n: [1, 2, 3]
+    runs-on: ubuntu-latest
+    concurrency: m
+    steps:
+      - run: mkdir )" + mlock +
+                          R"( && sleep 0.5 && rmdir )" + mlock + R"( && echo "ran ${{ matrix.n }}"
+)");
+  Finished g = m.Run({"exec", "-p", "4"});
+  EXPECT_NE(g.exit_code, 0) << g.out << g.err;
+  EXPECT_THAT(g.out + g.err,
+              HasSubstr("Canceling since a higher priority waiting request for 'm' exists"));
+  EXPECT_THAT(g.out, HasSubstr("ran 1"));
+  EXPECT_THAT(g.out, HasSubstr("ran 3"));
+  EXPECT_THAT(g.out, ::testing::Not(HasSubstr("ran 2")));
+  EXPECT_THAT(g.out + g.err, ::testing::Not(HasSubstr("File exists")));
+}
+
 }  // namespace
 }  // namespace gantry::exec_test

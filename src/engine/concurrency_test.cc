@@ -1,11 +1,11 @@
-#include "server/concurrency.h"
+#include "engine/concurrency.h"
 
 #include <gtest/gtest.h>
 
-namespace gantry::server {
+namespace gantry::engine {
 namespace {
 
-using Ids = std::vector<store::Id>;
+using Ids = std::vector<int64_t>;
 
 TEST(ConcurrencyTest, EmptyGroupCancelsNothing) {
   GroupEntry e = EnterGroup({5}, false, {});
@@ -62,8 +62,8 @@ TEST(ConcurrencyTest, AReRunEntersAfterNewerRunsDespiteItsSmallerId) {
   GroupEntry e =
       EnterGroup({4, true, false, 3}, false, {{5, false, false, 1}, {6, true, false, 2}});
   EXPECT_FALSE(e.cancel_self);
-  EXPECT_EQ(e.cancel, std::vector<store::Id>{6});
+  EXPECT_EQ(e.cancel, std::vector<int64_t>{6});
 }
 
 }  // namespace
-}  // namespace gantry::server
+}  // namespace gantry::engine

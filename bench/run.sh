@@ -44,3 +44,7 @@ done
 # 100,000 runs (wrk), idle RSS; see docs/server.md ("Speed").
 echo "== bench/server.sh"
 bench/server.sh "$BUILD"
+# A concurrency group's hand-off and an approval -> the job's step started, against a fresh
+# push; see docs/server.md ("Speed").
+echo "== bench/deploy.sh"
+bench/deploy.sh "$BUILD"

@@ -1,6 +1,7 @@
 #include "cli/run_render.h"
 
 #include <cstdio>
+#include <set>
 
 #include "cli/markdown_terminal.h"
 
@@ -185,6 +186,18 @@ std::vector<std::string> RenderRunView(const OutputStyle& style, const json& run
   }
   out.emplace_back();
   int64_t id = Int(run, "id");
+  // A run held for a review: how to decide it.
+  std::set<std::string> reviews;
+  for (const json& job : run.value("jobs", json::array())) {
+    if (Str(job, "status") == "waiting" &&
+        Str(job, "waiting_reason").rfind("waiting for approval of ", 0) == 0) {
+      reviews.insert(Str(job, "environment"));
+    }
+  }
+  for (const std::string& env : reviews) {
+    out.push_back("Review " + Safe(env) + ": gantry run approve " + std::to_string(id) + " --env " +
+                  Safe(env) + " [-m COMMENT] (or gantry run reject)");
+  }
   out.push_back("For more information about a job, try: gantry run view " + std::to_string(id) +
                 " --job <job-id>");
   out.push_back("Logs: gantry run view " + std::to_string(id) + " --log");

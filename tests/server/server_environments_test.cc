@@ -208,6 +208,7 @@ TEST_F(EnvironmentsTest, CliApprovalThenWaitTimer) {
   WaitWaiting(id);
   CliResult view = Gantry(user_, "run view " + std::to_string(id));
   EXPECT_THAT(view.out, HasSubstr("waiting for approval of staging")) << view.out << view.err;
+  EXPECT_THAT(view.out, HasSubstr("gantry run approve " + std::to_string(id) + " --env staging"));
   CliResult list = Gantry(user_, "run list -p " + project_.name);
   EXPECT_THAT(list.out, HasSubstr("waiting for approval of staging")) << list.out << list.err;
   auto approved_at = std::chrono::steady_clock::now();

@@ -5,6 +5,8 @@ COVERAGE_MIN ?= 50
 JOBS        ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 GANTRY      := $(BUILD)/gantry
+PREFIX      ?= /usr/local
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
 
 .PHONY: all deps build web test test-coverage lint format bench demo clean
 
@@ -80,6 +82,43 @@ test-podman: deps $(BUILD)/build.ninja
 .PHONY: docker-up
 docker-up:
 	@scripts/docker-up.sh
+
+## install: what `make build` made, under $(DESTDIR)$(PREFIX) (docs/install.md): the binary to
+## bin/gantry (STRIP=1 strips its debug info), the web UI (web/dist) to share/gantry/web, the
+## systemd units to $(SYSTEMD_UNIT_DIR) (ExecStart=$(PREFIX)/bin/gantry) and the example
+## settings to share/gantry/systemd. Builds nothing, overwrites nothing in /etc.
+.PHONY: install uninstall
+install:
+	@test -x $(GANTRY) || { echo "make install: no $(GANTRY): run 'make build' first" >&2; exit 1; }
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gantry/systemd \
+	  $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	install -m 0755 $(if $(filter 1 yes true,$(STRIP)),-s) $(GANTRY) $(DESTDIR)$(PREFIX)/bin/gantry
+	@if [ -f web/dist/index.html ]; then \
+	  rm -rf $(DESTDIR)$(PREFIX)/share/gantry/web && install -d $(DESTDIR)$(PREFIX)/share/gantry/web && \
+	  cp -R web/dist/. $(DESTDIR)$(PREFIX)/share/gantry/web/ && \
+	  chmod -R u=rwX,go=rX $(DESTDIR)$(PREFIX)/share/gantry/web && \
+	  echo "installed web/dist to $(DESTDIR)$(PREFIX)/share/gantry/web"; \
+	else echo "make install: web/dist is not built (make web): the server's / will say so" >&2; fi
+	@for unit in gantry-server.service gantry-executor.service gantry-executor@.service; do \
+	  sed 's#/usr/bin/gantry#$(PREFIX)/bin/gantry#g' deploy/systemd/$$unit \
+	    > $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$unit && chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$unit && \
+	  echo "installed $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$unit" || exit 1; \
+	done
+	install -m 0644 deploy/systemd/server.yaml.example deploy/systemd/server.env.example \
+	  deploy/systemd/executor.env.example $(DESTDIR)$(PREFIX)/share/gantry/systemd/
+	@configured=$$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' $(BUILD)/CMakeCache.txt 2>/dev/null); \
+	  if [ -n "$$configured" ] && [ "$$configured" != "$(PREFIX)" ]; then \
+	    echo "make install: warning: $(BUILD) was configured for $$configured, so the server" \
+	      "looks for its web UI in $$configured/share/gantry/web: set web-dir:" \
+	      "$(PREFIX)/share/gantry/web in server.yaml, or build with" \
+	      "CMAKE_FLAGS=-DCMAKE_INSTALL_PREFIX=$(PREFIX)" >&2; \
+	  fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/gantry $(DESTDIR)$(SYSTEMD_UNIT_DIR)/gantry-server.service \
+	  $(DESTDIR)$(SYSTEMD_UNIT_DIR)/gantry-executor.service \
+	  $(DESTDIR)$(SYSTEMD_UNIT_DIR)/gantry-executor@.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/gantry
 
 clean:
 	rm -rf $(BUILD) $(COV_BUILD)

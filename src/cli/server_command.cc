@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -210,13 +211,20 @@ int ServerCommands::RunServer() {
       std::cerr << "gantry server: --config " << config_file_ << ": " << e.what() << "\n";
       return 2;
     }
-    if (!file.IsMap()) {
+    // An empty (or all-comments) file sets nothing.
+    if (!file.IsNull() && !file.IsMap()) {
       std::cerr << "gantry server: --config " << config_file_
                 << ": expected a mapping of settings\n";
       return 2;
     }
+    std::set<std::string> seen;
     for (const auto& entry : file) {
       std::string key = entry.first.as<std::string>();
+      if (!seen.insert(key).second) {
+        std::cerr << "gantry server: --config " << config_file_ << ":"
+                  << entry.first.Mark().line + 1 << ": '" << key << "' is set twice\n";
+        return 2;
+      }
       CLI::Option* o = nullptr;
       for (const Setting& s : kSettings) {
         if (key == s.flag) o = server_->get_option(std::string("--") + s.flag);
@@ -226,7 +234,16 @@ int ServerCommands::RunServer() {
                   << entry.first.Mark().line + 1 << ": unknown setting '" << key << "'\n";
         return 2;
       }
-      if (o->count() > 0 || std::getenv(o->get_envname().c_str()) != nullptr) continue;
+      // The environment wins when it sets a value (an empty variable sets none, as for the
+      // flags), and an empty value in the file (`key:`) leaves the default.
+      const char* env = std::getenv(o->get_envname().c_str());
+      if (o->count() > 0 || (env != nullptr && *env != '\0') || entry.second.IsNull()) continue;
+      if (!entry.second.IsScalar()) {
+        std::cerr << "gantry server: --config " << config_file_ << ":"
+                  << entry.second.Mark().line + 1 << ": " << key
+                  << ": expected a single value (a string, number or boolean)\n";
+        return 2;
+      }
       try {
         o->add_result(entry.second.as<std::string>());
         o->run_callback();

@@ -78,6 +78,44 @@ else
   fail "unknown key: exit $rc, $(cat "$TMP/err")"
 fi
 
+# A key given twice, and a list as a value: exit 2 naming the line.
+printf 'listen: 127.0.0.1:0\nsignup: open\nlisten: 127.0.0.1:1\n' >"$TMP/twice.yaml"
+rc=0
+"$GANTRY_BIN" server --config "$TMP/twice.yaml" --data-dir "$TMP/data" 2>"$TMP/err" || rc=$?
+if [ "$rc" = 2 ] && grep -q "twice.yaml:3: 'listen' is set twice" "$TMP/err"; then
+  pass "a key twice: exit 2, $(cat "$TMP/err")"
+else
+  fail "a key twice: exit $rc, $(cat "$TMP/err")"
+fi
+printf 'requeue-labels: [spot, gpu]\n' >"$TMP/list.yaml"
+rc=0
+"$GANTRY_BIN" server --config "$TMP/list.yaml" --data-dir "$TMP/data" 2>"$TMP/err" || rc=$?
+if [ "$rc" = 2 ] && grep -q "list.yaml:1: requeue-labels: expected a single value" "$TMP/err"; then
+  pass "a list: exit 2, $(cat "$TMP/err")"
+else
+  fail "a list: exit $rc, $(cat "$TMP/err")"
+fi
+# An empty value leaves the default and an empty variable sets nothing: the file's listen
+# applies (a server that starts and prints it).
+printf '# only a comment\nweb-dir:\nlisten: 127.0.0.1:0\n' >"$TMP/empty.yaml"
+GANTRY_LISTEN= "$GANTRY_BIN" server --config "$TMP/empty.yaml" --data-dir "$TMP/data2" \
+  >"$TMP/empty.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 500); do
+  grep -q "listening on" "$TMP/empty.log" && break
+  kill -0 "$SERVER_PID" 2>/dev/null || break
+  sleep 0.02
+done
+if grep -q "listening on http://127.0.0.1:" "$TMP/empty.log" && ! grep -q ":8080" "$TMP/empty.log" &&
+  ! grep -q "null" "$TMP/empty.log"; then
+  pass "empty value and empty variable: defaults and the file's listen"
+else
+  fail "empty value and empty variable: $(cat "$TMP/empty.log")"
+fi
+kill -TERM "$SERVER_PID" 2>/dev/null || true
+wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=
+
 # 5. systemd-analyze verify, with ExecStart pointing at this build (it checks the binary exists).
 if command -v systemd-analyze >/dev/null; then
   mkdir "$TMP/units"

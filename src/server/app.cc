@@ -124,8 +124,10 @@ class App : public ServerApp {
                                            "': " + ec.message());
     }
     if (auto s = crypto::Init(); !s.ok()) return s;
-    auto box = crypto::SecretBox::LoadOrCreate(
-        config.key_file.empty() ? config.data_dir + "/server.key" : config.key_file);
+    const std::string key_path =
+        config.key_file.empty() ? config.data_dir + "/server.key" : config.key_file;
+    const bool key_existed = std::filesystem::exists(key_path, ec);
+    auto box = crypto::SecretBox::LoadOrCreate(key_path);
     if (!box.ok())
       return core::Status(box.status().code(), "--key-file: " + box.status().message());
     box_ = std::make_unique<crypto::SecretBox>(std::move(box).value());
@@ -142,6 +144,20 @@ class App : public ServerApp {
       return core::Status(store.status().code(), "--database: " + store.status().message());
     }
     store_ = std::move(store).value();
+    // A key made just now cannot open what the database holds (every project's webhook secret
+    // is sealed): the old key is missing, e.g. not restored with the database.
+    if (!key_existed) {
+      auto projects = store_->ListProjects(0, true);
+      if (projects.ok() && !projects->empty()) {
+        std::filesystem::remove(key_path, ec);
+        return core::Status::InvalidArgument(
+            "--key-file: " + key_path + " is missing, but the database holds " +
+            std::to_string(projects->size()) +
+            " project(s) whose secrets are sealed with a server key: restore that key file "
+            "(docs/install.md, \"Backups\"); a new key would leave every stored secret "
+            "unreadable");
+      }
+    }
     StartNotifier(redis);
     mirrors_ = std::make_unique<GitMirrors>(config.data_dir + "/git", MakeGitBackend);
     mirrors_->SetOrigins(

@@ -11,6 +11,26 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// A data dir restored without its server key: the server refuses to start (a new key would
+// leave every sealed secret unreadable) and leaves no new key behind.
+TEST(ServerCrashTest, AMissingServerKeyWithProjectsStopsTheStart) {
+  std::string dir = TempDir("nokey");
+  std::string db = TestDatabase("gantry_nokey_test");
+  ServerProcess server;
+  server.Start(dir + "/data", db);
+  User u = SignUp(server.url(), "nokey");
+  MakeProject(u, "shop", {{"README", "x"}}, server.url());
+  server.Stop();
+  fs::remove(dir + "/data/server.key");
+  std::string command = std::string(GANTRY_BINARY) + " server --listen 127.0.0.1:0 --data-dir " +
+                        dir + "/data" + (db.empty() ? "" : " --database '" + db + "'") +
+                        "; echo exit=$?";
+  std::string out = Sh(command);
+  EXPECT_THAT(out, HasSubstr("server.key is missing, but the database holds 1 project(s)"));
+  EXPECT_THAT(out, HasSubstr("exit=1"));
+  EXPECT_FALSE(fs::exists(dir + "/data/server.key"));
+}
+
 TEST(ServerCrashTest, KillNineMidRunThenRestartLosesNoRun) {
   std::string dir = TempDir("crash");
   ServerProcess server;

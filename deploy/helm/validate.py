@@ -346,7 +346,9 @@ def secret_values_of(r):
 
 
 def lookup_path(obj, path):
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+    # Dots separate keys ("\." is a dot inside a key, e.g. an annotation's); [N] indexes lists.
+    for part in re.findall(r"(?:\\\.|[^.\[\]])+|\[\d+\]", path):
+        part = part.replace("\\.", ".")
         if part.startswith("["):
             idx = int(part[1:-1])
             if not isinstance(obj, list) or idx >= len(obj):

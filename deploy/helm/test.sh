@@ -32,7 +32,8 @@ for want in "unknown apiVersion/kind" "does not match the pod template's labels"
   "'no-such-claim' is neither rendered" "ServiceAccount 'missing-sa'" "invalid image" \
   "probes port 'metrics'" "invalid env var name '1BAD'" \
   "'DB_URL' contains a Secret's value" "'API_TOKEN' looks like a credential" \
-  "has no key 'nope'" "volumeMount 'data' names no volume" "matches no rendered pod"; do
+  "has no key 'nope'" "volumeMount 'data' names no volume" "matches no rendered pod" \
+  "volume scratch: needs exactly one volume source"; do
   grep -qF -- "$want" "$OUT/broken.txt" || fail "validate.py did not report: $want"
 done
 

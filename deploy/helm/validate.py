@@ -264,6 +264,10 @@ def check_workload(r, doc, allow_privileged, secret_values):
             r.bad(where, f"serviceName '{spec.get('serviceName')}' is not a rendered Service")
     for v in pod.get("volumes") or []:
         vw = f"{where} volume {v.get('name')}"
+        sources = [k for k in v if k != "name"]
+        if len(sources) != 1 or not isinstance(v[sources[0]], dict):
+            r.bad(vw, f"needs exactly one volume source given as a mapping, has "
+                      f"{ {k: v[k] for k in sources} }")
         if "secret" in v:
             r.ref(vw, "Secret", v["secret"].get("secretName"))
             for item in v["secret"].get("items") or []:

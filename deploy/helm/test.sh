@@ -170,6 +170,10 @@ refuses "needs a registration token" --set executor.enabled=true
 refuses "needs a Docker engine" --set executor.enabled=true --set executor.registrationToken=t \
   --set executor.backend=docker
 refuses "use open or closed" --set server.signup=maybe
+# One replica on PostgreSQL with a ReadWriteOnce artifact volume is replaced, not rolled.
+render pg-single --set postgresql.enabled=true -- \
+  --expect Deployment/gantry-api:spec.strategy.type=Recreate \
+  --expect-absent PersistentVolumeClaim/gantry-data --expect-absent StatefulSet/gantry-redis
 
 # NOTES.txt renders (helm install --dry-run=client needs no cluster; KUBECONFIG points nowhere).
 notes() {
@@ -207,4 +211,4 @@ fi
 "$HELM" package "$CHART" --destination "$OUT" >/dev/null || fail "helm package"
 
 if [[ $failures -gt 0 ]]; then echo "helm chart: $failures failure(s)"; exit 1; fi
-echo "helm chart: lint, 7 renders validated, 8 refusals, 4 NOTES renders, rendered containers run: $runs, package: ok"
+echo "helm chart: lint, 8 renders validated, 8 refusals, 4 NOTES renders, rendered containers run: $runs, package: ok"

@@ -34,7 +34,8 @@ for want in "unknown apiVersion/kind" "does not match the pod template's labels"
   "probes port 'metrics'" "invalid env var name '1BAD'" \
   "'DB_URL' contains a Secret's value" "'API_TOKEN' looks like a credential" \
   "has no key 'nope'" "volumeMount 'data' names no volume" "matches no rendered pod" \
-  "volume scratch: needs exactly one volume source"; do
+  "volume scratch: needs exactly one volume source" \
+  "unknown container field(s) ['readinesProbe']"; do
   grep -qF -- "$want" "$OUT/broken.txt" || fail "validate.py did not report: $want"
 done
 

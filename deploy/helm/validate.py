@@ -5,7 +5,8 @@ No cluster is needed (`kubectl apply --dry-run=client` needs one for discovery).
 schema check would, for the kinds the Gantry chart renders, plus cross-object references:
 
   - every object: apiVersion, kind, metadata.name (DNS-1123), a known apiVersion/kind pair,
-    valid labels, no duplicate kind/name;
+    valid labels, no duplicate kind/name, no unknown field in metadata, specs, pods,
+    containers, security contexts, probes, ports, env and mounts (a misspelt field);
   - pods (Deployment, StatefulSet, Job): containers with an image, unique names and ports,
     probes on declared ports, valid env names, each env var either a value or a valueFrom,
     Secrets/ConfigMaps/PVCs/ServiceAccounts that exist in the render (or are named with
@@ -41,6 +42,69 @@ KNOWN_KINDS = {
     ("v1", "ServiceAccount"), ("networking.k8s.io/v1", "Ingress"),
 }
 WORKLOADS = {"Deployment", "StatefulSet", "Job"}
+# The fields Kubernetes (1.25-1.33) accepts, for the objects this chart writes: a misspelt
+# field is silently dropped by `kubectl apply --validate=false` and by some API servers.
+FIELDS = {
+    "metadata": {"name", "namespace", "labels", "annotations", "generateName"},
+    "Deployment.spec": {"replicas", "selector", "template", "strategy", "minReadySeconds",
+                        "revisionHistoryLimit", "paused", "progressDeadlineSeconds"},
+    "StatefulSet.spec": {"replicas", "selector", "template", "serviceName",
+                         "volumeClaimTemplates", "podManagementPolicy", "updateStrategy",
+                         "revisionHistoryLimit", "minReadySeconds", "ordinals",
+                         "persistentVolumeClaimRetentionPolicy"},
+    "Job.spec": {"parallelism", "completions", "activeDeadlineSeconds", "backoffLimit",
+                 "selector", "manualSelector", "template", "ttlSecondsAfterFinished",
+                 "completionMode", "suspend", "podFailurePolicy", "backoffLimitPerIndex",
+                 "maxFailedIndexes", "podReplacementPolicy"},
+    "pod": {"volumes", "initContainers", "containers", "restartPolicy",
+            "terminationGracePeriodSeconds", "activeDeadlineSeconds", "dnsPolicy",
+            "nodeSelector", "serviceAccountName", "automountServiceAccountToken", "nodeName",
+            "hostNetwork", "hostPID", "hostIPC", "shareProcessNamespace", "securityContext",
+            "imagePullSecrets", "hostname", "subdomain", "affinity", "schedulerName",
+            "tolerations", "hostAliases", "priorityClassName", "priority", "dnsConfig",
+            "readinessGates", "runtimeClassName", "enableServiceLinks", "preemptionPolicy",
+            "overhead", "topologySpreadConstraints", "setHostnameAsFQDN", "os", "hostUsers"},
+    "container": {"name", "image", "command", "args", "workingDir", "ports", "envFrom", "env",
+                  "resources", "resizePolicy", "restartPolicy", "volumeMounts",
+                  "volumeDevices", "livenessProbe", "readinessProbe", "startupProbe",
+                  "lifecycle", "terminationMessagePath", "terminationMessagePolicy",
+                  "imagePullPolicy", "securityContext", "stdin", "stdinOnce", "tty"},
+    "securityContext": {"capabilities", "privileged", "seLinuxOptions", "windowsOptions",
+                        "runAsUser", "runAsGroup", "runAsNonRoot", "readOnlyRootFilesystem",
+                        "allowPrivilegeEscalation", "procMount", "seccompProfile",
+                        "appArmorProfile"},
+    "podSecurityContext": {"seLinuxOptions", "windowsOptions", "runAsUser", "runAsGroup",
+                           "runAsNonRoot", "supplementalGroups", "fsGroup", "sysctls",
+                           "fsGroupChangePolicy", "seccompProfile", "appArmorProfile",
+                           "supplementalGroupsPolicy", "seLinuxChangePolicy"},
+    "probe": {"exec", "httpGet", "tcpSocket", "grpc", "initialDelaySeconds", "timeoutSeconds",
+              "periodSeconds", "successThreshold", "failureThreshold",
+              "terminationGracePeriodSeconds"},
+    "port": {"name", "containerPort", "hostPort", "hostIP", "protocol"},
+    "env": {"name", "value", "valueFrom"},
+    "volumeMount": {"name", "mountPath", "subPath", "subPathExpr", "readOnly",
+                    "mountPropagation", "recursiveReadOnly"},
+    "Service.spec": {"ports", "selector", "clusterIP", "clusterIPs", "type", "externalIPs",
+                     "sessionAffinity", "loadBalancerIP", "loadBalancerSourceRanges",
+                     "externalName", "externalTrafficPolicy", "healthCheckNodePort",
+                     "publishNotReadyAddresses", "sessionAffinityConfig", "ipFamilies",
+                     "ipFamilyPolicy", "allocateLoadBalancerNodePorts", "loadBalancerClass",
+                     "internalTrafficPolicy", "trafficDistribution"},
+    "PersistentVolumeClaim.spec": {"accessModes", "selector", "resources", "volumeName",
+                                   "storageClassName", "volumeMode", "dataSource",
+                                   "dataSourceRef", "volumeAttributesClassName"},
+    "Ingress.spec": {"ingressClassName", "defaultBackend", "tls", "rules"},
+}
+
+
+def check_fields(r, where, obj, kind):
+    if not isinstance(obj, dict):
+        if obj is not None:
+            r.bad(where, f"{kind} is not a mapping: {obj!r:.60}")
+        return
+    unknown = sorted(set(obj) - FIELDS[kind])
+    if unknown:
+        r.bad(where, f"unknown {kind} field(s) {unknown}")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
@@ -123,6 +187,10 @@ def check_object(r, doc, seen):
         r.bad(where, "rendered twice")
     seen.add((doc.get("kind"), name))
     check_labels(r, where, meta.get("labels"))
+    check_fields(r, where, meta, "metadata")
+    spec_kind = f"{doc.get('kind')}.spec"
+    if spec_kind in FIELDS:
+        check_fields(r, where, doc.get("spec"), spec_kind)
     for k, v in (meta.get("annotations") or {}).items():
         if not isinstance(v, str):
             r.bad(where, f"annotation '{k}' is not a string: {v!r}")
@@ -159,6 +227,16 @@ def check_container(r, where, c, volumes, pod_sc, allow_privileged, secret_value
     if cname in names:
         r.bad(where, "container name used twice")
     names.add(cname)
+    check_fields(r, where, c, "container")
+    check_fields(r, where, c.get("securityContext"), "securityContext")
+    for p in c.get("ports") or []:
+        check_fields(r, where, p, "port")
+    for e in c.get("env") or []:
+        check_fields(r, where, e, "env")
+    for m in c.get("volumeMounts") or []:
+        check_fields(r, where, m, "volumeMount")
+    for label in ("livenessProbe", "readinessProbe", "startupProbe"):
+        check_fields(r, f"{where} {label}", c.get(label), "probe")
     image = c.get("image")
     if not isinstance(image, str) or not image or image.endswith(":") or " " in image:
         r.bad(where, f"invalid image {image!r}")
@@ -257,6 +335,9 @@ def check_workload(r, doc, allow_privileged, secret_values):
         if not isinstance(spec.get("replicas", 1), int) or spec.get("replicas", 1) < 0:
             r.bad(where, f"invalid replicas {spec.get('replicas')!r}")
     pod = template.get("spec") or {}
+    check_fields(r, where, pod, "pod")
+    check_fields(r, where, pod.get("securityContext"), "podSecurityContext")
+    check_fields(r, where + " pod", template.get("metadata"), "metadata")
     volumes = {v.get("name") for v in pod.get("volumes") or []}
     if doc["kind"] == "StatefulSet":
         volumes |= {t["metadata"]["name"] for t in spec.get("volumeClaimTemplates") or []}

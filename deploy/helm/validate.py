@@ -30,71 +30,23 @@ import base64
 import re
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from k8s_fields import FIELDS, KNOWN_KINDS  # noqa: E402  (beside this script)
+
 try:
     import yaml
 except ImportError:
     sys.exit("validate.py: python3's yaml module is missing: apt-get install python3-yaml "
              "(scripts/install-deps.sh installs it)")
 
-KNOWN_KINDS = {
-    ("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("batch/v1", "Job"),
-    ("v1", "Service"), ("v1", "Secret"), ("v1", "ConfigMap"), ("v1", "PersistentVolumeClaim"),
-    ("v1", "ServiceAccount"), ("networking.k8s.io/v1", "Ingress"),
-}
 WORKLOADS = {"Deployment", "StatefulSet", "Job"}
-# The fields Kubernetes (1.25-1.33) accepts, for the objects this chart writes: a misspelt
-# field is silently dropped by `kubectl apply --validate=false` and by some API servers.
-FIELDS = {
-    "metadata": {"name", "namespace", "labels", "annotations", "generateName"},
-    "Deployment.spec": {"replicas", "selector", "template", "strategy", "minReadySeconds",
-                        "revisionHistoryLimit", "paused", "progressDeadlineSeconds"},
-    "StatefulSet.spec": {"replicas", "selector", "template", "serviceName",
-                         "volumeClaimTemplates", "podManagementPolicy", "updateStrategy",
-                         "revisionHistoryLimit", "minReadySeconds", "ordinals",
-                         "persistentVolumeClaimRetentionPolicy"},
-    "Job.spec": {"parallelism", "completions", "activeDeadlineSeconds", "backoffLimit",
-                 "selector", "manualSelector", "template", "ttlSecondsAfterFinished",
-                 "completionMode", "suspend", "podFailurePolicy", "backoffLimitPerIndex",
-                 "maxFailedIndexes", "podReplacementPolicy"},
-    "pod": {"volumes", "initContainers", "containers", "restartPolicy",
-            "terminationGracePeriodSeconds", "activeDeadlineSeconds", "dnsPolicy",
-            "nodeSelector", "serviceAccountName", "automountServiceAccountToken", "nodeName",
-            "hostNetwork", "hostPID", "hostIPC", "shareProcessNamespace", "securityContext",
-            "imagePullSecrets", "hostname", "subdomain", "affinity", "schedulerName",
-            "tolerations", "hostAliases", "priorityClassName", "priority", "dnsConfig",
-            "readinessGates", "runtimeClassName", "enableServiceLinks", "preemptionPolicy",
-            "overhead", "topologySpreadConstraints", "setHostnameAsFQDN", "os", "hostUsers"},
-    "container": {"name", "image", "command", "args", "workingDir", "ports", "envFrom", "env",
-                  "resources", "resizePolicy", "restartPolicy", "volumeMounts",
-                  "volumeDevices", "livenessProbe", "readinessProbe", "startupProbe",
-                  "lifecycle", "terminationMessagePath", "terminationMessagePolicy",
-                  "imagePullPolicy", "securityContext", "stdin", "stdinOnce", "tty"},
-    "securityContext": {"capabilities", "privileged", "seLinuxOptions", "windowsOptions",
-                        "runAsUser", "runAsGroup", "runAsNonRoot", "readOnlyRootFilesystem",
-                        "allowPrivilegeEscalation", "procMount", "seccompProfile",
-                        "appArmorProfile"},
-    "podSecurityContext": {"seLinuxOptions", "windowsOptions", "runAsUser", "runAsGroup",
-                           "runAsNonRoot", "supplementalGroups", "fsGroup", "sysctls",
-                           "fsGroupChangePolicy", "seccompProfile", "appArmorProfile",
-                           "supplementalGroupsPolicy", "seLinuxChangePolicy"},
-    "probe": {"exec", "httpGet", "tcpSocket", "grpc", "initialDelaySeconds", "timeoutSeconds",
-              "periodSeconds", "successThreshold", "failureThreshold",
-              "terminationGracePeriodSeconds"},
-    "port": {"name", "containerPort", "hostPort", "hostIP", "protocol"},
-    "env": {"name", "value", "valueFrom"},
-    "volumeMount": {"name", "mountPath", "subPath", "subPathExpr", "readOnly",
-                    "mountPropagation", "recursiveReadOnly"},
-    "Service.spec": {"ports", "selector", "clusterIP", "clusterIPs", "type", "externalIPs",
-                     "sessionAffinity", "loadBalancerIP", "loadBalancerSourceRanges",
-                     "externalName", "externalTrafficPolicy", "healthCheckNodePort",
-                     "publishNotReadyAddresses", "sessionAffinityConfig", "ipFamilies",
-                     "ipFamilyPolicy", "allocateLoadBalancerNodePorts", "loadBalancerClass",
-                     "internalTrafficPolicy", "trafficDistribution"},
-    "PersistentVolumeClaim.spec": {"accessModes", "selector", "resources", "volumeName",
-                                   "storageClassName", "volumeMode", "dataSource",
-                                   "dataSourceRef", "volumeAttributesClassName"},
-    "Ingress.spec": {"ingressClassName", "defaultBackend", "tls", "rules"},
-}
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
+LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+CREDENTIAL_NAME = re.compile(r"PASSWORD|TOKEN|SECRET", re.I)
+MIN_SECRET_LEN = 6  # shorter values (e.g. "admin") would match by accident
 
 
 def check_fields(r, where, obj, kind):
@@ -105,13 +57,6 @@ def check_fields(r, where, obj, kind):
     unknown = sorted(set(obj) - FIELDS[kind])
     if unknown:
         r.bad(where, f"unknown {kind} field(s) {unknown}")
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
-LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
-CREDENTIAL_NAME = re.compile(r"PASSWORD|TOKEN|SECRET", re.I)
-MIN_SECRET_LEN = 6  # shorter values (e.g. "admin") would match by accident
 
 
 class Render:

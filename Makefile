@@ -38,14 +38,15 @@ test: deps
 	  (cd $(BUILD) && env $$dh ctest --output-on-failure -j $(JOBS)) && \
 	  env $$dh $(BUILD)/tests/conformance/conformance --summary
 
-## test-coverage: coverage build, tests, gcovr summary; fails under COVERAGE_MIN percent.
+## test-coverage: coverage build, tests, gcovr table and summary, and a Cobertura XML report in
+## $(COV_BUILD)/coverage.xml (for gantry/coverage@v1); fails under COVERAGE_MIN percent.
 test-coverage: deps
 	cmake -S . -B $(COV_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGANTRY_COVERAGE=ON
 	cmake --build $(COV_BUILD) -j $(JOBS)
 	find $(COV_BUILD) -name '*.gcda' -delete
 	cd $(COV_BUILD) && ctest -j $(JOBS) --output-on-failure
 	gcovr -r . --filter src/ --exclude '.*_test\.cc' $(COV_BUILD) --print-summary \
-	  --fail-under-line $(COVERAGE_MIN)
+	  --txt --cobertura $(COV_BUILD)/coverage.xml --fail-under-line $(COVERAGE_MIN)
 
 ## lint: clang-format check of every C++ file, then clang-tidy with .clang-tidy.
 lint: deps $(BUILD)/build.ninja

@@ -22,9 +22,9 @@ TEST(ServerCrashTest, AMissingServerKeyWithProjectsStopsTheStart) {
   MakeProject(u, "shop", {{"README", "x"}}, server.url());
   server.Stop();
   fs::remove(dir + "/data/server.key");
-  std::string command = std::string(GANTRY_BINARY) + " server --listen 127.0.0.1:0 --data-dir " +
-                        dir + "/data" + (db.empty() ? "" : " --database '" + db + "'") +
-                        "; echo exit=$?";
+  std::string command = "{ " + std::string(GANTRY_BINARY) +
+                        " server --listen 127.0.0.1:0 --data-dir " + dir + "/data" +
+                        (db.empty() ? "" : " --database '" + db + "'") + "; echo exit=$?; }";
   std::string out = Sh(command);
   EXPECT_THAT(out, HasSubstr("server.key is missing, but the database holds 1 project(s)"));
   EXPECT_THAT(out, HasSubstr("exit=1"));

@@ -86,7 +86,9 @@ done
 shopt -u nullglob
 touch "$STAGE/ca-certificates/.keep"
 
-build_args=(--build-arg "GANTRY_PREBUILT=$prebuilt" --build-arg "GANTRY_JOBS=${GANTRY_BUILD_JOBS:-2}")
+revision=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
+build_args=(--build-arg "GANTRY_PREBUILT=$prebuilt" --build-arg "GANTRY_JOBS=${GANTRY_BUILD_JOBS:-2}"
+  --build-arg "GANTRY_REVISION=$revision")
 if ((prebuilt)); then
   bin=${GANTRY_BIN:-$ROOT/build/gantry}
   dist=${GANTRY_WEB_DIST:-$ROOT/web/dist}
@@ -122,6 +124,9 @@ build() { # NAME DOCKERFILE
 }
 build gantry-api Dockerfile.api
 build gantry-executor Dockerfile.executor
+
+# The images these replaced are left untagged: drop them (the build cache keeps their layers).
+"$DOCKER" image prune -f --filter label=gantry.image >/dev/null || log "warning: image prune failed"
 
 # --- sizes against the budget -----------------------------------------------------------
 over=0

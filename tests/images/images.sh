@@ -57,7 +57,8 @@ port=${port##*:}
   { "$DOCKER" logs "$id-api" 2>&1 | tail -n 30 >&2; fail "scripts/smoke.sh against the API container failed"; }
 pass "scripts/smoke.sh against gantry-api:dev on 127.0.0.1:$port"
 
-uid=$("$DOCKER" exec "$id-api" sh -c "awk '/^Uid:/ { print \$2 }' /proc/1/status")
+uid=$("$DOCKER" exec "$id-api" grep '^Uid:' /proc/1/status) || fail "cannot read the API container's /proc/1/status"
+read -r _ uid _ <<<"$uid"
 [[ $uid =~ ^[0-9]+$ && $uid != 0 ]] || fail "the API container's gantry server runs as uid '$uid', want non-root"
 pass "gantry server runs as uid $uid (not root)"
 "$DOCKER" rm -f "$id-api" >/dev/null

@@ -78,6 +78,12 @@ test-podman: deps $(BUILD)/build.ninja
 	  [ $$rc -eq 0 ] || exit $$rc
 	cd $(BUILD) && GANTRY_PODMAN=1 ctest -R '^podman_engine$$' --verbose
 
+## images: the container images of deploy/docker/ from the sources (scripts/build-images.sh;
+## IMAGES_FLAGS=--prebuilt copies this build's binary and web UI instead of compiling in docker).
+.PHONY: images
+images:
+	@scripts/build-images.sh $(IMAGES_FLAGS)
+
 ## docker-up: start (or reuse) the private Docker engine and build the local images;
 ## prints DOCKER_HOST=unix://... last. Stop it with scripts/docker-down.sh [--purge].
 .PHONY: docker-up

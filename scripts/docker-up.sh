@@ -90,11 +90,7 @@ fi
   die "the data-root $DIR/data of the running dockerd is gone; run scripts/docker-down.sh, then this again"
 
 # --- images -----------------------------------------------------------------------------
-SOURCES=${GANTRY_APT_SOURCES:-}
-if [[ -z $SOURCES ]]; then
-  SOURCES=/etc/apt/sources.list.d/debian.sources
-  [[ -f $SOURCES ]] || SOURCES=/etc/apt/sources.list
-fi
+SOURCES=$(apt_sources_file)
 [[ -s $SOURCES ]] || die "no apt sources file at $SOURCES (set GANTRY_APT_SOURCES)"
 
 # The image's label gantry.context holds a hash of what built it; a change rebuilds it.

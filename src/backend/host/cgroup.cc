@@ -224,14 +224,38 @@ std::unique_ptr<CgroupPool> CgroupPool::Create() {
       // Orphans of a run's tree then come to us, not to an init that may be slow to reap
       // them, so that ReapOrphans can leave no trace of a finished run.
       prctl(PR_SET_CHILD_SUBREAPER, 1);
-      return std::unique_ptr<CgroupPool>(new CgroupPool(own.dir + name, own.relative + name));
+      std::unique_ptr<CgroupPool> pool(new CgroupPool(own.dir + name, own.relative + name));
+      CgroupPool* self = pool.get();
+      pool->reaper_ = std::thread([self] { self->ReapEvery100Ms(); });
+      return pool;
     }
     if (errno != EEXIST) return nullptr;
   }
   return nullptr;
 }
 
+void CgroupPool::ReapEvery100Ms() {
+  std::unique_lock<std::mutex> lock(reaper_mu_);
+  while (!reaper_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_; })) {
+    lock.unlock();
+    ReapOrphans();
+    lock.lock();
+  }
+}
+
+void CgroupPool::RemoveMain(pid_t pid) {
+  std::lock_guard<std::mutex> lock(mains_mu_);
+  auto it = mains_.find(pid);
+  if (it != mains_.end()) mains_.erase(it);
+}
+
 CgroupPool::~CgroupPool() {
+  {
+    std::lock_guard<std::mutex> lock(reaper_mu_);
+    stopping_ = true;
+  }
+  reaper_cv_.notify_all();
+  if (reaper_.joinable()) reaper_.join();
   std::lock_guard<std::mutex> lock(mu_);
   for (std::unique_ptr<Cgroup>& cg : free_) {
     std::string path = cg->path();
@@ -265,19 +289,13 @@ void CgroupPool::Release(std::unique_ptr<Cgroup> cgroup) {
   free_.push_back(std::move(cgroup));
 }
 
-bool CgroupPool::IsFreeLeaf(std::string_view relative) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const std::unique_ptr<Cgroup>& cg : free_) {
-    if (cg->relative() == relative) return true;
-  }
-  return false;
-}
-
 void CgroupPool::ReapOrphans() {
   siginfo_t info{};
   if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) return;
-  // Some child has exited; it may be anybody's (another run's main process, a child that
-  // other code of this process waits for): only zombies of our idle leaves are ours.
+  // Some child has exited; it may be anybody's (a tree's main process, a child that other
+  // code of this process waits for): only zombies of this pool's cgroups that are no tree's
+  // main are orphans.
+  std::lock_guard<std::mutex> mains(mains_mu_);
   std::vector<pid_t> children;
   if (DIR* tasks = opendir("/proc/self/task")) {
     while (dirent* e = readdir(tasks)) {
@@ -295,7 +313,7 @@ void CgroupPool::ReapOrphans() {
     if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] != 'Z') continue;
     std::istringstream cgroups(ReadFile(proc + "/cgroup"));
     for (std::string line; std::getline(cgroups, line);) {
-      if (line.rfind(prefix, 0) != 0 || !IsFreeLeaf(std::string_view(line).substr(3))) continue;
+      if (line.rfind(prefix, 0) != 0 || mains_.count(pid) != 0) continue;
       int status = 0;
       waitpid(pid, &status, WNOHANG);
     }

@@ -6,10 +6,13 @@
 
 #include <sys/types.h>
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace gantry::backend::host {
@@ -65,21 +68,36 @@ class CgroupPool {
   std::unique_ptr<Cgroup> Acquire();
   /// Returns an empty leaf for reuse.
   void Release(std::unique_ptr<Cgroup> cgroup);
-  /// Reaps zombie children of this process that ran in a leaf of this pool that is not in
-  /// use: orphans of finished runs, re-parented here because Create() made this process a
-  /// child subreaper. Cheap (one waitid) when this process has no zombie child.
+  /// Reaps zombie children of this process that ran in this pool's cgroups and are not the
+  /// main process of a tree (those are waited for by their tree): orphans of runs, finished or
+  /// running, re-parented here because Create() made this process a child subreaper — also
+  /// those of a gantry running inside a step, whose own steps die when it is killed. Cheap
+  /// (one waitid) when this process has no zombie child. Also runs every 100 ms on a thread
+  /// of the pool, so that an orphan that died is gone while its run goes on, as under init.
   void ReapOrphans();
+  /// The lock a tree holds while it spawns its main process and registers it (AddMain), so
+  /// that ReapOrphans never takes a main's exit status in between.
+  std::unique_lock<std::mutex> LockMains() { return std::unique_lock<std::mutex>(mains_mu_); }
+  /// Registers a tree's main process (with LockMains held) / forgets it once it was reaped.
+  void AddMainLocked(pid_t pid) { mains_.insert(pid); }
+  void RemoveMain(pid_t pid);
 
  private:
   CgroupPool(std::string path, std::string relative)
       : path_(std::move(path)), relative_(std::move(relative)) {}
-  bool IsFreeLeaf(std::string_view relative);
+  void ReapEvery100Ms();
 
   std::string path_;
   std::string relative_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Cgroup>> free_;  // guarded by mu_
   int next_ = 0;                               // guarded by mu_
+  std::mutex mains_mu_;
+  std::multiset<pid_t> mains_;  // guarded by mains_mu_: the trees' main processes not reaped
+  std::mutex reaper_mu_;
+  std::condition_variable reaper_cv_;
+  bool stopping_ = false;  // guarded by reaper_mu_
+  std::thread reaper_;
 };
 
 }  // namespace gantry::backend::host

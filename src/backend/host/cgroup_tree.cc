@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 #include "backend/host/process_tree.h"
 
@@ -29,6 +30,7 @@ class CgroupTree final : public ProcessTree {
       if (!main_reaped_) {
         while (waitpid(main_, &status, 0) < 0 && errno == EINTR) {
         }
+        pool_.RemoveMain(main_);
       }
       main_reaped_ = true;
       while (cgroup_->Populated()) {
@@ -50,7 +52,10 @@ class CgroupTree final : public ProcessTree {
     do {
       r = waitpid(main_, wait_status, WNOHANG);
     } while (r < 0 && errno == EINTR);
-    if (r == main_ || (r < 0 && errno == ECHILD)) main_reaped_ = true;
+    if (r == main_ || (r < 0 && errno == ECHILD)) {
+      main_reaped_ = true;
+      pool_.RemoveMain(main_);
+    }
     return main_reaped_;
   }
 
@@ -92,7 +97,13 @@ core::Result<std::unique_ptr<ProcessTree>> StartCgroupTree(const ExecImage& imag
   ChildIo child_io = io;
   child_io.cgroup_procs_fd = cgroup->procs_fd();
   SpawnFailure failure;
-  pid_t pid = SpawnChild(image, child_io, &failure);
+  pid_t pid = -1;
+  {
+    // Registered before ReapOrphans can see it exit: its status is its tree's.
+    std::unique_lock<std::mutex> mains = pool.LockMains();
+    pid = SpawnChild(image, child_io, &failure);
+    if (pid > 0) pool.AddMainLocked(pid);
+  }
   if (pid < 0) {
     pool.Release(std::move(cgroup));
     if (failure.joining_cgroup) {
@@ -109,6 +120,7 @@ core::Result<std::unique_ptr<ProcessTree>> StartCgroupTree(const ExecImage& imag
     cgroup->Signal(SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
+    pool.RemoveMain(pid);
     pool.Release(std::move(cgroup));
     return core::Status::Unavailable(std::string("pidfd_open failed: ") + std::strerror(err));
   }

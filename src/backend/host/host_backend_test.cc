@@ -262,6 +262,19 @@ TEST_P(HostBackendTest, BackgroundChildrenDoNotHoldTheRunOpenAfterTheMainProcess
   EXPECT_FALSE(IsAlive(ReadPid(dir_.path + "/sid")));
 }
 
+// An orphan of the tree that dies while the main process still runs is reaped at once (as
+// init would), not left a zombie until the run ends: in cgroup mode this process is the
+// orphans' subreaper (e.g. of a gantry run inside a step, whose own steps die with it).
+TEST_P(HostBackendTest, AnOrphanThatDiesMidRunIsReapedWhileTheRunGoesOn) {
+  std::string out;
+  ProcessResult r = Bash(
+      "(sh -c 'echo $$ > orphan; exec sleep 0.2' &); sleep 1;"
+      " if kill -0 $(cat orphan) 2>/dev/null; then echo left; else echo reaped; fi",
+      &out);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(out, "reaped\n");
+}
+
 TEST_P(HostBackendTest, ProcessIgnoringSigtermGetsSigkillAfterTheGrace) {
   ProcessSpec spec = Spec({"bash", "-c",
                            "trap 'echo got-term' TERM; echo started;"

@@ -39,14 +39,7 @@ const char* ConclusionName(Conclusion c) {
   return "failure";
 }
 
-bool RunReport::success() const {
-  for (const JobReport& j : jobs) {
-    bool ok = j.conclusion == Conclusion::kSuccess || j.conclusion == Conclusion::kSkipped ||
-              (j.conclusion == Conclusion::kFailure && j.continued_on_error);
-    if (!ok) return false;
-  }
-  return !cancelled;
-}
+bool RunReport::success() const { return conclusion() == Conclusion::kSuccess; }
 
 Conclusion RunReport::conclusion() const {
   if (cancelled) return Conclusion::kCancelled;

@@ -170,8 +170,13 @@ core::Status Scheduler::Build(const store::Run& run,
   r->options.vars = rc.vars;
   r->options.inputs = rc.inputs;
   // Environments' vars, for the url of a job naming one (their secrets reach only the job's
-  // executor, added when it is leased).
-  auto environments = ctx_.store->ListEnvironments(run.project_id);
+  // executor, added when it is leased); read only for a workflow with such a url.
+  const bool env_urls =
+      std::any_of(r->workflow->jobs.begin(), r->workflow->jobs.end(),
+                  [](const workflow::Job& j) { return j.environment && j.environment->url; });
+  auto environments =
+      env_urls ? ctx_.store->ListEnvironments(run.project_id)
+               : core::Result<std::vector<store::Environment>>(std::vector<store::Environment>());
   if (!environments.ok()) return environments.status();
   for (const store::Environment& env : environments.value()) {
     auto env_vars = ctx_.store->ListEnvironmentVariables(run.project_id, env.name);
